@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "pipeline.h"
+
+/*
+ * postured.conf: INI (parsed with inih). The main file, then every
+ * postured.conf.d/NAME.conf drop-in in lexical order; later values win.
+ * Unknown sections and keys and bad values are errors that name the file,
+ * the line and the key.
+ */
+
+typedef struct Config {
+        /* [Source] */
+        char *source_uri;       /* URI=auto */
+        char *plugin_dir;       /* PluginDirectory= */
+        size_t ring_frames;     /* RingFrames=4096 */
+        double stall_timeout_s; /* StallTimeoutSec=5 */
+        /* [Filter], [Posture], [Rules] */
+        PipelineParams pipeline;
+        /* [Bus] */
+        double property_rate_hz; /* PropertyRateHz=1 */
+} Config;
+
+/** config_init() - fill @c with the defaults. Return: 0 or -ENOMEM. */
+int config_init(Config *c);
+
+/** config_done() - free what @c owns. */
+void config_done(Config *c);
+
+/**
+ * config_parse_string() - apply INI text to @c.
+ * @name: file name used in error messages.
+ * @error: on failure, a malloc'ed "NAME:LINE: [Section] Key=value: what is wrong".
+ *
+ * Return: 0, -EINVAL for bad input, -ENOMEM.
+ */
+int config_parse_string(Config *c, const char *text, const char *name, char **error);
+
+/**
+ * config_load_file() - apply one file. Return: 0, -ENOENT when it does not
+ * exist, -EINVAL (with *error set) for bad content, other -errno.
+ */
+int config_load_file(Config *c, const char *path, char **error);
+
+/**
+ * config_load() - the main file @path (its absence is fine) and then
+ * @path".d"/-style drop-ins: for "/etc/postured/postured.conf" that is
+ * "/etc/postured/postured.conf.d/\*.conf", in lexical order.
+ */
+int config_load(Config *c, const char *path, char **error);
