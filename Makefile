@@ -141,4 +141,6 @@ clean:
 
 .PHONY: all deps check demo bench format lint install clean
 
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -18,6 +18,7 @@ typedef struct Config {
         char *plugin_dir;       /* PluginDirectory= */
         size_t ring_frames;     /* RingFrames=4096 */
         double stall_timeout_s; /* StallTimeoutSec=5 */
+        bool mount_matrix_set;  /* MountMatrix= given: overrides the device's */
         /* [Filter], [Posture], [Rules] */
         PipelineParams pipeline;
         /* [Bus] */

@@ -54,5 +54,12 @@ size_t ring_read(Ring *r, Frame *out, size_t max);
 /** ring_available() - consumer side: frames waiting to be read. */
 size_t ring_available(const Ring *r);
 
+/**
+ * ring_space() - producer side: frames that ring_write() would accept now.
+ * A producer that must not lose frames (a recording) writes at most this
+ * many and waits for the consumer otherwise.
+ */
+size_t ring_space(Ring *r);
+
 /** ring_overruns() - total frames dropped because the ring was full. */
 uint64_t ring_overruns(const Ring *r);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "pipeline.h"
+#include "plugin.h"
+#include "ring.h"
+
+typedef enum SensorState {
+        SENSOR_ACTIVE,
+        SENSOR_ABSENT,
+        SENSOR_STALLED,
+        SENSOR_ERROR,
+        _SENSOR_STATE_MAX,
+} SensorState;
+
+const char *sensor_state_to_string(SensorState s);
+
+/* Which properties changed since the last PropertiesChanged. */
+enum {
+        CHANGED_POSTURE = 1u << 0,
+        CHANGED_ANGLES = 1u << 1,
+        CHANGED_ACTIVITY = 1u << 2,
+        CHANGED_STRAIN = 1u << 3,
+        CHANGED_CALIBRATED = 1u << 4,
+        CHANGED_SENSOR = 1u << 5,
+};
+
+/**
+ * struct Manager - owns everything: the loop, the bus, the source, the ring
+ * and the core pipeline.
+ */
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        bool system_bus;
+        bool exit_on_eof;
+        Config config;
+
+        /* Source: plugin, its handle, and the ring it fills. */
+        Plugin *plugin;
+        void *source;
+        PosturedSourceInfo info;
+        char *sensor_name;
+        Ring *ring;
+        int wake_fd;
+        sd_event_source *wake_source;
+        atomic_bool source_stopping;
+        atomic_bool source_finished;
+        atomic_int source_error;
+        bool source_finished_handled;
+        uint64_t overruns_reported;
+
+        /* Sample time to realtime: realtime_us = anchor_realtime_us + (t_ns - anchor_t_ns) / 1000. */
+        bool anchored;
+        int64_t anchor_t_ns;
+        uint64_t anchor_realtime_us;
+
+        Pipeline *pipeline;
+        Frame *batch;
+        size_t batch_size;
+
+        /* Published state, as last sent on the bus. */
+        SensorState sensor_state;
+        PostureClass posture;
+        Activity activity;
+        double flexion, lateral, strain;
+        bool calibrated;
+        unsigned changed;
+        uint64_t last_angles_emit_us;
+        sd_event_source *throttle_timer;
+} Manager;
+
+/** manager_new() - Return: 0 or -errno. Takes over *config. */
+int manager_new(Manager **ret, Config *config, bool system_bus, bool exit_on_eof);
+Manager *manager_free(Manager *m);
+
+static inline void manager_freep(Manager **m)
+{
+        manager_free(*m);
+}
+
+/** manager_start() - connect to the bus, open the source, start. Return: 0 or -errno (logged). */
+int manager_start(Manager *m);
+
+/** manager_run() - run the loop until SIGTERM/SIGINT or, with exit_on_eof, the recording's end. */
+int manager_run(Manager *m);
+
+/** manager_calibrate() - Return: 0, -ENODATA, -EBUSY; see estimator_calibrate(). */
+int manager_calibrate(Manager *m);
+
+/** manager_flush_changes() - emit PropertiesChanged for what changed (angles throttled). */
+void manager_flush_changes(Manager *m, bool force);
+
+/** manager_to_realtime_us() - map a sample time to CLOCK_REALTIME microseconds. */
+uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns);
+
+/* bus.c */
+int bus_setup(Manager *m);
+int bus_emit_properties(Manager *m, unsigned changed);
+int bus_emit_strain_event(Manager *m, const StrainEvent *e);

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "pipeline.h"
+
+/* Frames are filtered in chunks of this size, so the filter kernel sees
+ * batches (the SIMD kernels rely on it) while the scratch stays small. */
+#define PIPELINE_CHUNK 256
+
+/* A gap longer than this between samples is not counted in the summary. */
+#define SUMMARY_MAX_DT_NS (2 * NSEC_PER_SEC)
+
+struct Pipeline {
+        PipelineParams params;
+        double rate_hz;
+        Filter *filter;
+        Estimator *estimator;
+        Detectors *detectors;
+        PipelineEventFn event_fn;
+        void *event_userdata;
+        PostureSample last;
+        bool have_last;
+        PipelineSummary summary;
+        unsigned long long dropped;
+        Frame scratch[PIPELINE_CHUNK];
+        Frame accepted[PIPELINE_CHUNK];
+};
+
+/**
+ * pipeline_params_default() - the defaults of DESIGN.md: 4th-order 2 Hz
+ * low-pass, the estimator's and the rules' own defaults.
+ */
+void pipeline_params_default(PipelineParams *p)
+{
+        *p = (PipelineParams){
+                .filter_order = 4,
+                .cutoff_hz = 2.0,
+        };
+        estimator_params_default(&p->estimator);
+        rule_params_default(&p->rules);
+}
+
+/**
+ * pipeline_new() - build the filter, estimator and detectors for @rate_hz.
+ *
+ * Return: 0, -EINVAL for bad params or rate, -ENOMEM.
+ */
+int pipeline_new(Pipeline **ret, const PipelineParams *p, double rate_hz)
+{
+        _cleanup_(pipeline_freep) Pipeline *pl = NULL;
+        int r;
+
+        if (!isfinite(rate_hz) || rate_hz <= 0)
+                return -EINVAL;
+
+        pl = calloc(1, sizeof(*pl));
+        if (!pl)
+                return -ENOMEM;
+        pl->params = *p;
+        pl->rate_hz = rate_hz;
+
+        r = filter_new(&pl->filter, p->filter_order, p->cutoff_hz, rate_hz);
+        if (r < 0)
+                return r;
+        r = estimator_new(&pl->estimator, &p->estimator, rate_hz);
+        if (r < 0)
+                return r;
+        r = detectors_new(&pl->detectors, &p->rules);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(pl);
+        return 0;
+}
+
+/** pipeline_free() - accepts NULL; returns NULL. */
+Pipeline *pipeline_free(Pipeline *p)
+{
+        if (!p)
+                return NULL;
+        filter_free(p->filter);
+        estimator_free(p->estimator);
+        detectors_free(p->detectors);
+        free(p);
+        return NULL;
+}
+
+/** pipeline_set_event_handler() - @fn is called for every fired StrainEvent. */
+void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata)
+{
+        p->event_fn = fn;
+        p->event_userdata = userdata;
+}
+
+static void summary_add(Pipeline *p, const PostureSample *s)
+{
+        PipelineSummary *sum = &p->summary;
+        int64_t dt_ns;
+        double dt;
+
+        sum->frames++;
+        if (!p->have_last)
+                return;
+        dt_ns = s->t_ns - p->last.t_ns;
+        if (dt_ns <= 0 || dt_ns > SUMMARY_MAX_DT_NS)
+                return;
+        /* The interval belongs to the state that held during it: the previous sample's. */
+        dt = (double) dt_ns / NSEC_PER_SEC;
+        sum->duration_s += dt;
+        sum->posture_s[p->last.posture] += dt;
+        sum->activity_s[p->last.activity] += dt;
+}
+
+static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
+{
+        StrainEvent events[_EVENT_KIND_MAX];
+
+        filter_process(p->filter, raw, p->scratch, n);
+
+        for (size_t i = 0; i < n; i++) {
+                PostureSample s;
+                size_t k;
+
+                estimator_feed(p->estimator, &raw[i], &p->scratch[i], &s);
+                summary_add(p, &s);
+                p->last = s;
+                p->have_last = true;
+
+                k = detectors_feed(p->detectors, &s, events, ELEMENTSOF(events));
+                for (size_t j = 0; j < k; j++) {
+                        p->summary.events[events[j].kind]++;
+                        if (p->event_fn)
+                                p->event_fn(&events[j], &s, p->event_userdata);
+                }
+        }
+}
+
+/**
+ * pipeline_feed() - filter, estimate and detect over @n frames in order.
+ * Frames whose time does not increase, or whose values are not finite, are
+ * dropped and counted: they must never reach the detectors.
+ */
+void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                const Frame *f = &frames[i];
+                int64_t prev = k > 0 ? p->accepted[k - 1].t_ns
+                                     : (p->have_last ? p->last.t_ns : INT64_MIN);
+
+                if (f->t_ns <= prev || !isfinite(f->v[0]) || !isfinite(f->v[1]) ||
+                    !isfinite(f->v[2])) {
+                        p->dropped++;
+                        continue;
+                }
+                if (k == 0 && !p->have_last)
+                        filter_reset(p->filter,
+                                     (const double[3]){ f->v[0], f->v[1], f->v[2] });
+                p->accepted[k++] = *f;
+                if (k == PIPELINE_CHUNK) {
+                        process_chunk(p, p->accepted, k);
+                        k = 0;
+                }
+        }
+        if (k > 0)
+                process_chunk(p, p->accepted, k);
+}
+
+/** pipeline_last() - the latest sample, or NULL before the first frame. */
+const PostureSample *pipeline_last(const Pipeline *p)
+{
+        return p->have_last ? &p->last : NULL;
+}
+
+/** pipeline_summary() - totals since creation. */
+const PipelineSummary *pipeline_summary(const Pipeline *p)
+{
+        return &p->summary;
+}
+
+/** pipeline_dropped() - frames refused for non-increasing time or bad values. */
+unsigned long long pipeline_dropped(const Pipeline *p)
+{
+        return p->dropped;
+}
+
+/** pipeline_estimator() - the estimator, e.g. to calibrate. */
+Estimator *pipeline_estimator(Pipeline *p)
+{
+        return p->estimator;
+}
+
+/** pipeline_filter() - the filter, e.g. to pick a kernel. */
+Filter *pipeline_filter(Pipeline *p)
+{
+        return p->filter;
+}
+
+/** pipeline_detectors() - the detectors. */
+Detectors *pipeline_detectors(Pipeline *p)
+{
+        return p->detectors;
+}
+
+/** pipeline_set_rules() - new limits, e.g. on a recovery-phase change. */
+int pipeline_set_rules(Pipeline *p, const RuleParams *r)
+{
+        int k;
+
+        k = detectors_set_params(p->detectors, r);
+        if (k < 0)
+                return k;
+        p->params.rules = *r;
+        return 0;
+}
