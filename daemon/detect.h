@@ -77,7 +77,10 @@ void rule_params_default(RuleParams *p);
  */
 void rule_params_acute(RuleParams *p);
 
-/** maht_s() - maximum acceptable holding time in seconds at @flexion_deg (clamped to the band). */
+/**
+ * maht_s() - maximum acceptable holding time in seconds at @flexion_deg
+ * (clamped to the band), before holding_time_factor is applied.
+ */
 double maht_s(const RuleParams *p, double flexion_deg);
 
 typedef struct Detectors Detectors;
@@ -101,6 +104,13 @@ int detectors_set_params(Detectors *d, const RuleParams *p);
  * Return: the number of events fired at this sample.
  */
 size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max);
+
+/**
+ * detectors_strain_level() - 0..1: the share of the maximum acceptable
+ * holding time used by the current held-flexion episode (1 once
+ * sustained_flexion has fired; 0 outside an episode).
+ */
+double detectors_strain_level(const Detectors *d);
 
 /** detectors_reset() - forget all episodes (e.g. after a gap or recalibration). */
 void detectors_reset(Detectors *d);
