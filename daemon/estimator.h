@@ -54,7 +54,8 @@ extern const MountMatrix mount_matrix_identity;
  * (spaces allowed).
  *
  * Return: 0, or -EINVAL when there are not exactly 3 rows of 3 finite
- * numbers or the matrix is singular.
+ * numbers or the matrix is singular; -ENOMEM if the "C" locale used for
+ * locale-independent number parsing cannot be created.
  */
 int mount_matrix_parse(MountMatrix *ret, const char *s);
 
@@ -116,8 +117,9 @@ void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, Postu
  * estimator_calibrate() - take the mean gravity of the last still window as
  * neutral.
  *
- * Return: 0, -ENODATA if no full window has been seen, -EBUSY if the wearer
- * was not still over the window.
+ * Return: 0, -ENODATA if no full window has been seen (since creation or
+ * the last FRAME_AFTER_GAP), -EBUSY if the wearer was not still over the
+ * window (dynamic RMS too high, or gravity turned by more than 3°).
  */
 int estimator_calibrate(Estimator *e);
 
