@@ -66,5 +66,25 @@ const char *recording_reader_meta(const RecordingReader *r, const char *key);
  */
 int recording_write_header(FILE *f, double rate_hz, const char *source);
 
-/** recording_write_frame() - one sample line, time relative to @t0_ns. */
+/**
+ * recording_parse_double() - parse a plain decimal number, independent of the
+ * locale: optional sign, digits with an optional fraction (at least one
+ * digit), an optional exponent (e/E, optional sign, digits). No spaces, no
+ * "nan", "inf", hexadecimal or trailing characters.
+ * @s: the text; need not be NUL-terminated.
+ * @n: its length in bytes.
+ * @ret: the value (within about one ulp of strtod()).
+ *
+ * Return: 0, -EINVAL when @s is not such a number, -ERANGE when it does not
+ * fit a finite double.
+ */
+int recording_parse_double(const char *s, size_t n, double *ret);
+
+/**
+ * recording_write_frame() - one sample line, time relative to @t0_ns, in
+ * microseconds, accelerations with 5 decimals; the decimal separator is '.'
+ * whatever the locale.
+ *
+ * Return: 0, -EINVAL for a non-finite acceleration, -errno for a write error.
+ */
 int recording_write_frame(FILE *f, const Frame *fr, int64_t t0_ns);
