@@ -248,8 +248,10 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         finished = atomic_load(&m->source_finished);
 
         while ((n = ring_read(m->ring, m->batch, m->batch_size)) > 0) {
-                if (!m->anchored)
-                        anchor(m, m->batch[0].t_ns);
+                /* A recording's clock runs at the replay speed: tie its latest frame to now,
+                 * so event start times lie in the past by their sample-time duration. */
+                if (!m->anchored || m->info.clock == POSTURED_CLOCK_RECORDING)
+                        anchor(m, m->batch[n - 1].t_ns);
                 pipeline_feed(m->pipeline, m->batch, n);
                 if (m->sensor_state != SENSOR_ACTIVE)
                         set_sensor_state(m, SENSOR_ACTIVE);

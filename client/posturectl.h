@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "macro.h"
+
+#ifndef POSTURED_VERSION
+#define POSTURED_VERSION "0.1"
+#endif
+
+#define POSTURED_BUS_NAME           "org.postured.Posture1"
+#define POSTURED_OBJECT_PATH        "/org/postured/Posture1"
+#define POSTURED_INTERFACE          "org.postured.Posture1"
+#define POSTURED_RECOVERY_INTERFACE "org.postured.Recovery1"
+
+/* The parsed command line: --session (true) or --system (false, the default). */
+extern bool arg_session;
+
+/*
+ * Verbs. Each gets the command line from the command name on (argv[0] is
+ * "status", "monitor", ...), parses its own options, and returns the exit
+ * status of the process: 0, 1 for a failure, or a sysexits.h code
+ * (EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_IOERR).
+ */
+int verb_status(int argc, char *argv[]);
+int verb_monitor(int argc, char *argv[]);
+int verb_calibrate(int argc, char *argv[]);
+int verb_analyze(int argc, char *argv[]);
+
+/** help() - print the help text on stdout. Return: 0, for "return help();". */
+int help(void);
+
+/**
+ * usage_error() - print "posturectl: MESSAGE" and a hint to --help on stderr.
+ *
+ * Return: EX_USAGE.
+ */
+int usage_error(const char *format, ...) _printf_(1, 2);
+
+/**
+ * getopt_error() - report what getopt_long() objected to.
+ * @c: what getopt_long() returned ('?' or ':'; optstrings start with ':').
+ *
+ * Return: EX_USAGE.
+ */
+int getopt_error(int c, char *const argv[]);
+
+/**
+ * check_no_arguments() - refuse operands after a command that takes none.
+ * Return: 0, or EX_USAGE after saying so.
+ */
+int check_no_arguments(int argc, char *const argv[]);
