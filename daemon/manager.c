@@ -191,7 +191,8 @@ void manager_flush_changes(Manager *m, bool force)
         int r;
 
         if (m->changed & throttled) {
-                if (force || now >= m->last_angles_emit_us + interval) {
+                /* A new posture goes out with the angles that explain it. */
+                if (force || (send & CHANGED_POSTURE) || now >= m->last_angles_emit_us + interval) {
                         send |= m->changed & throttled;
                         m->last_angles_emit_us = now;
                 } else if (!m->throttle_timer) {
