@@ -118,7 +118,7 @@ format:
 lint:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --std=c11 -D__GNUC__ -Idaemon daemon plugins client
+		--inline-suppr --std=c11 -D__GNUC__ --include=tools/cppcheck-defs.h -Idaemon daemon plugins client
 
 install: all
 	install -Dm755 $(BUILD)/postured $(DESTDIR)$(sbindir)/postured

@@ -13,9 +13,8 @@
 #define BUS_PATH      "/org/postured/Posture1"
 #define BUS_INTERFACE "org.postured.Posture1"
 
-static int property_get(sd_bus *bus, const char *path, const char *interface,
-                        const char *property, sd_bus_message *reply, void *userdata,
-                        sd_bus_error *error)
+static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
 
@@ -37,8 +36,7 @@ static int property_get(sd_bus *bus, const char *path, const char *interface,
         if (strcmp(property, "Calibrated") == 0)
                 return sd_bus_message_append(reply, "b", m->calibrated);
         if (strcmp(property, "SensorState") == 0)
-                return sd_bus_message_append(reply, "s",
-                                             sensor_state_to_string(m->sensor_state));
+                return sd_bus_message_append(reply, "s", sensor_state_to_string(m->sensor_state));
         if (strcmp(property, "Sensor") == 0)
                 return sd_bus_message_append(reply, "s", m->sensor_name ?: "");
         if (strcmp(property, "SampleRate") == 0)
@@ -83,9 +81,8 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Calibrate", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
                                  method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("StrainEvent", "sstdd",
-                                 SD_BUS_PARAM(kind) SD_BUS_PARAM(severity)
-                                         SD_BUS_PARAM(start_usec) SD_BUS_PARAM(duration_s)
-                                                 SD_BUS_PARAM(peak_deg),
+                                 SD_BUS_PARAM(kind) SD_BUS_PARAM(severity) SD_BUS_PARAM(start_usec)
+                                         SD_BUS_PARAM(duration_s) SD_BUS_PARAM(peak_deg),
                                  0),
         SD_BUS_VTABLE_END,
 };

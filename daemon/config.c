@@ -31,7 +31,10 @@ typedef struct ConfigKey {
         double min, max; /* inclusive range for numbers */
 } ConfigKey;
 
-#define KEY(sec, k, t, field, lo, hi) { sec, k, t, offsetof(Config, field), lo, hi }
+#define KEY(sec, k, t, field, lo, hi)                      \
+        {                                                  \
+                sec, k, t, offsetof(Config, field), lo, hi \
+        }
 
 static const ConfigKey config_keys[] = {
         KEY("Source", "URI", VALUE_STRING, source_uri, 0, 0),
@@ -170,8 +173,8 @@ static int apply_value(ParseState *st, const ConfigKey *k, const char *value)
         }
         case VALUE_BOOL:
                 if (parse_bool(value, &b) < 0)
-                        return set_error(st, "[%s] %s=%s: expected yes or no", k->section,
-                                         k->key, value);
+                        return set_error(st, "[%s] %s=%s: expected yes or no", k->section, k->key,
+                                         value);
                 *(bool *) field = b;
                 return 1;
         case VALUE_MATRIX:
@@ -187,14 +190,13 @@ static int apply_value(ParseState *st, const ConfigKey *k, const char *value)
         case VALUE_SIZE:
                 r = parse_double(value, &d);
                 if (r < 0)
-                        return set_error(st, "[%s] %s=%s: not a number", k->section, k->key,
-                                         value);
+                        return set_error(st, "[%s] %s=%s: not a number", k->section, k->key, value);
                 if (k->type != VALUE_DOUBLE && d != floor(d))
-                        return set_error(st, "[%s] %s=%s: not a whole number", k->section,
-                                         k->key, value);
+                        return set_error(st, "[%s] %s=%s: not a whole number", k->section, k->key,
+                                         value);
                 if (d < k->min || d > k->max)
-                        return set_error(st, "[%s] %s=%s: out of range %g..%g", k->section,
-                                         k->key, value, k->min, k->max);
+                        return set_error(st, "[%s] %s=%s: out of range %g..%g", k->section, k->key,
+                                         value, k->min, k->max);
                 if (k->type == VALUE_DOUBLE)
                         *(double *) field = d;
                 else if (k->type == VALUE_UNSIGNED)
@@ -233,12 +235,12 @@ static int check_consistency(const Config *c, char **msg)
         const RuleParams *r = &c->pipeline.rules;
 
         if (r->flexion_min_deg >= r->flexion_max_deg)
-                return asprintf(msg,
-                                "[Rules] FlexionMinDeg=%g must be below FlexionMaxDeg=%g",
+                return asprintf(msg, "[Rules] FlexionMinDeg=%g must be below FlexionMaxDeg=%g",
                                 r->flexion_min_deg, r->flexion_max_deg) < 0
                                ? -ENOMEM
                                : -EINVAL;
-        if (r->maht_at_min_s - r->maht_slope_s_per_deg * (r->flexion_max_deg - r->flexion_min_deg) <=
+        if (r->maht_at_min_s -
+                    r->maht_slope_s_per_deg * (r->flexion_max_deg - r->flexion_min_deg) <=
             0)
                 return asprintf(msg,
                                 "[Rules] HoldingTimeAtMinSec=%g and HoldingTimeSlopeSecPerDeg=%g "
@@ -268,7 +270,8 @@ int config_parse_string(Config *c, const char *text, const char *name, char **er
                         r = asprintf(error, "%s: cannot parse", name);
                 else
                         r = asprintf(error, "%s:%d: %s", name, line,
-                                     st.error ? st.error : "syntax error, expected Key=value or [Section]");
+                                     st.error ? st.error
+                                              : "syntax error, expected Key=value or [Section]");
                 free(st.error);
                 return r < 0 ? -ENOMEM : -EINVAL;
         }

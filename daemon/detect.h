@@ -56,17 +56,17 @@ typedef struct RuleParams {
          * i.e. 240 - 4.5 (θ - 20) s; multiplied by holding_time_factor
          * (0.5 in the acute phase). Time below the band shorter than
          * dip_tolerance_s does not end the episode. */
-        double flexion_min_deg;       /* 20 */
-        double flexion_max_deg;       /* 60 */
-        double maht_at_min_s;         /* 240 */
-        double maht_slope_s_per_deg;  /* 4.5 */
-        double dip_tolerance_s;       /* 4 */
-        double holding_time_factor;   /* 1 */
+        double flexion_min_deg;      /* 20 */
+        double flexion_max_deg;      /* 60 */
+        double maht_at_min_s;        /* 240 */
+        double maht_slope_s_per_deg; /* 4.5 */
+        double dip_tolerance_s;      /* 4 */
+        double holding_time_factor;  /* 1 */
         /* extreme_flexion: flexion > extreme_deg for more than extreme_hold_s. */
-        double extreme_deg;           /* 60 (45 in the acute phase) */
-        double extreme_hold_s;        /* 4 */
+        double extreme_deg;    /* 60 (45 in the acute phase) */
+        double extreme_hold_s; /* 4 */
         /* Degrees below a threshold the angle must fall to end an episode. */
-        double hysteresis_deg;        /* 2 */
+        double hysteresis_deg; /* 2 */
 } RuleParams;
 
 void rule_params_default(RuleParams *p);

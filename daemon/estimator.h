@@ -67,12 +67,13 @@ typedef struct EstimatorParams {
         /* RMS of the dynamic acceleration (m/s²) under which the wearer is still (0.35). */
         double still_rms;
         /* Class limits in degrees. */
-        double slouch_deg;        /* 15: flexion >= this is "slouched" */
-        double flexion_deg;       /* 20: flexion >= this is "flexed" */
-        double extreme_deg;       /* 60: flexion > this is "extreme-flexion" */
-        double lateral_deg;       /* 10: |lateral| > this is "lateral" */
-        double reclined_deg;      /* -20: flexion < this is "reclined" */
-        double lying_deg;         /* 60: trunk this far from vertical while reclined or sideways is "lying" */
+        double slouch_deg;   /* 15: flexion >= this is "slouched" */
+        double flexion_deg;  /* 20: flexion >= this is "flexed" */
+        double extreme_deg;  /* 60: flexion > this is "extreme-flexion" */
+        double lateral_deg;  /* 10: |lateral| > this is "lateral" */
+        double reclined_deg; /* -20: flexion < this is "reclined" */
+        double lying_deg; /* 60: trunk this far from vertical while reclined or sideways is "lying"
+                           */
         /* Calibrate automatically on the first still window when none is set. */
         bool auto_calibrate;
 } EstimatorParams;

@@ -197,8 +197,7 @@ void manager_flush_changes(Manager *m, bool force)
                         m->last_angles_emit_us = now;
                 } else if (!m->throttle_timer) {
                         r = sd_event_add_time(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
-                                              m->last_angles_emit_us + interval, 0, on_throttle,
-                                              m);
+                                              m->last_angles_emit_us + interval, 0, on_throttle, m);
                         if (r < 0)
                                 log_warning_errno(r, "Cannot arm the property timer: %m");
                         else
@@ -218,8 +217,8 @@ void manager_flush_changes(Manager *m, bool force)
 
 static void notify_status(Manager *m)
 {
-        (void) sd_notifyf(0, "STATUS=Sensor %s (%s), posture %s.",
-                          m->sensor_name ?: "none", sensor_state_to_string(m->sensor_state),
+        (void) sd_notifyf(0, "STATUS=Sensor %s (%s), posture %s.", m->sensor_name ?: "none",
+                          sensor_state_to_string(m->sensor_state),
                           posture_class_to_string(m->posture));
 }
 
@@ -329,7 +328,8 @@ static int setup_pipeline(Manager *m)
         int r;
 
         if (!m->config.mount_matrix_set && m->info.has_mount_matrix)
-                memcpy(params.estimator.mount.m, m->info.mount_matrix, sizeof(params.estimator.mount.m));
+                memcpy(params.estimator.mount.m, m->info.mount_matrix,
+                       sizeof(params.estimator.mount.m));
 
         r = pipeline_new(&m->pipeline, &params, m->info.rate_hz);
         if (r == -EINVAL)

@@ -58,7 +58,8 @@ typedef struct Manager {
         bool source_finished_handled;
         uint64_t overruns_reported;
 
-        /* Sample time to realtime: realtime_us = anchor_realtime_us + (t_ns - anchor_t_ns) / 1000. */
+        /* Sample time to realtime: realtime_us = anchor_realtime_us + (t_ns - anchor_t_ns) / 1000.
+         */
         bool anchored;
         int64_t anchor_t_ns;
         uint64_t anchor_realtime_us;

@@ -150,8 +150,8 @@ void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
 
         for (size_t i = 0; i < n; i++) {
                 const Frame *f = &frames[i];
-                int64_t prev = k > 0 ? p->accepted[k - 1].t_ns
-                                     : (p->have_last ? p->last.t_ns : INT64_MIN);
+                int64_t prev =
+                        k > 0 ? p->accepted[k - 1].t_ns : (p->have_last ? p->last.t_ns : INT64_MIN);
 
                 if (f->t_ns <= prev || !isfinite(f->v[0]) || !isfinite(f->v[1]) ||
                     !isfinite(f->v[2])) {
@@ -159,8 +159,7 @@ void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
                         continue;
                 }
                 if (k == 0 && !p->have_last)
-                        filter_reset(p->filter,
-                                     (const double[3]){ f->v[0], f->v[1], f->v[2] });
+                        filter_reset(p->filter, (const double[3]){ f->v[0], f->v[1], f->v[2] });
                 p->accepted[k++] = *f;
                 if (k == PIPELINE_CHUNK) {
                         process_chunk(p, p->accepted, k);

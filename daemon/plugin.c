@@ -102,15 +102,13 @@ int plugin_load(Plugin **ret, const char *dir, const char *scheme, char *error, 
                 set_error(error, error_size,
                           "%s speaks plugin ABI %u.%u, this postured speaks %u.x; rebuild the "
                           "plugin",
-                          p->path, p->ops->abi_major, p->ops->abi_minor,
-                          POSTURED_SOURCE_ABI_MAJOR);
+                          p->path, p->ops->abi_major, p->ops->abi_minor, POSTURED_SOURCE_ABI_MAJOR);
                 return -EPROTO;
         }
         if (!p->ops->scheme || strcmp(p->ops->scheme, scheme) != 0 || !p->ops->open ||
             !p->ops->describe || !p->ops->start || !p->ops->stop || !p->ops->close) {
-                set_error(error, error_size,
-                          "%s is incomplete or serves another scheme ('%s')", p->path,
-                          p->ops->scheme ? p->ops->scheme : "(none)");
+                set_error(error, error_size, "%s is incomplete or serves another scheme ('%s')",
+                          p->path, p->ops->scheme ? p->ops->scheme : "(none)");
                 return -EPROTO;
         }
 

@@ -23,9 +23,9 @@
 
 /* Frames handed over per push at most, and how far ahead of the wall clock
  * a real-time replay may run (so the daemon wakes a few times a second). */
-#define REPLAY_BATCH     512
-#define REPLAY_AHEAD_NS  (200 * NSEC_PER_MSEC)
-#define REPLAY_PROBE     64
+#define REPLAY_BATCH    512
+#define REPLAY_AHEAD_NS (200 * NSEC_PER_MSEC)
+#define REPLAY_PROBE    64
 
 typedef struct Replay {
         PosturedSourceHost host;
@@ -154,7 +154,7 @@ static int replay_open(void **ret, const char *arg, const PosturedSourceHost *ho
         rp->speed = 1.0;
         rp->path = strdup(arg);
         if (!rp->path)
-                return -ENOMEM;
+                return -ENOMEM; /* cppcheck-suppress memleak ; freed by _cleanup_ */
 
         q = strchr(rp->path, '?');
         if (q) {

@@ -91,18 +91,23 @@ static void test_bad_values(void **state)
 {
         Config *c = *state;
 
-        expect_error(c, "[Filter]\nCutoffHz=abc\n", "bad.conf:2: [Filter] CutoffHz=abc: not a number");
-        expect_error(c, "[Filter]\n\nOrder=2.5\n", "bad.conf:3: [Filter] Order=2.5: not a whole number");
+        expect_error(c, "[Filter]\nCutoffHz=abc\n",
+                     "bad.conf:2: [Filter] CutoffHz=abc: not a number");
+        expect_error(c, "[Filter]\n\nOrder=2.5\n",
+                     "bad.conf:3: [Filter] Order=2.5: not a whole number");
         expect_error(c, "[Filter]\nOrder=9\n", "bad.conf:2: [Filter] Order=9: out of range");
         expect_error(c, "[Filter]\nOrder=0\n", "bad.conf:2: [Filter] Order=0: out of range");
-        expect_error(c, "[Filter]\nCutoffHz=nan\n", "bad.conf:2: [Filter] CutoffHz=nan: not a number");
-        expect_error(c, "[Filter]\nCutoffHz=-1\n", "bad.conf:2: [Filter] CutoffHz=-1: out of range");
+        expect_error(c, "[Filter]\nCutoffHz=nan\n",
+                     "bad.conf:2: [Filter] CutoffHz=nan: not a number");
+        expect_error(c, "[Filter]\nCutoffHz=-1\n",
+                     "bad.conf:2: [Filter] CutoffHz=-1: out of range");
         expect_error(c, "[Posture]\nAutoCalibrate=maybe\n",
                      "bad.conf:2: [Posture] AutoCalibrate=maybe: expected yes or no");
         expect_error(c, "[Source]\nMountMatrix=1,0,0;0,1,0\n", "bad.conf:2: [Source] MountMatrix=");
         expect_error(c, "[Source]\nMountMatrix=0,0,0;0,0,0;0,0,0\n", "invertible");
         expect_error(c, "[Source]\nURI=\n", "bad.conf:2: [Source] URI= must not be empty");
-        expect_error(c, "[Bus]\nPropertyRateHz=1x\n", "bad.conf:2: [Bus] PropertyRateHz=1x: not a number");
+        expect_error(c, "[Bus]\nPropertyRateHz=1x\n",
+                     "bad.conf:2: [Bus] PropertyRateHz=1x: not a number");
 }
 
 static void test_unknown(void **state)
@@ -162,7 +167,7 @@ static void test_files_and_dropins(void **state)
 
         assert_int_equal(config_load(c, path, &err), 0);
         assert_float_equal(c->pipeline.cutoff_hz, 5.0, 1e-12); /* last drop-in wins */
-        assert_int_equal(c->pipeline.filter_order, 6);        /* main file still applies */
+        assert_int_equal(c->pipeline.filter_order, 6);         /* main file still applies */
 
         f = fopen(f2, "w");
         assert_non_null(f);

@@ -630,12 +630,12 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_strings),          cmocka_unit_test(test_params_default),
                 cmocka_unit_test(test_angles_grid),      cmocka_unit_test(test_angles_relative),
-                cmocka_unit_test(test_mount_parse),
-                cmocka_unit_test(test_mount_parse_locale),      cmocka_unit_test(test_mount_apply),
-                cmocka_unit_test(test_calibrate_tilted), cmocka_unit_test(test_calibrate_errors),
-                cmocka_unit_test(test_auto_calibrate),   cmocka_unit_test(test_activity),
-                cmocka_unit_test(test_posture_classes),  cmocka_unit_test(test_unknown),
-                cmocka_unit_test(test_set_neutral),      cmocka_unit_test(test_new_bad),
+                cmocka_unit_test(test_mount_parse),      cmocka_unit_test(test_mount_parse_locale),
+                cmocka_unit_test(test_mount_apply),      cmocka_unit_test(test_calibrate_tilted),
+                cmocka_unit_test(test_calibrate_errors), cmocka_unit_test(test_auto_calibrate),
+                cmocka_unit_test(test_activity),         cmocka_unit_test(test_posture_classes),
+                cmocka_unit_test(test_unknown),          cmocka_unit_test(test_set_neutral),
+                cmocka_unit_test(test_new_bad),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
