@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "paths.h"
 #include "macro.h"
 
 typedef enum ValueType {

@@ -10,13 +10,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "paths.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 
-#ifndef POSTURED_VERSION
-#define POSTURED_VERSION "0.1"
-#endif
 
 /* The parsed command line: the only globals besides the log level. */
 static bool arg_system = true;

@@ -230,7 +230,7 @@ static void source_ended(Manager *m)
         manager_flush_changes(m, true);
         notify_status(m);
         if (m->exit_on_eof)
-                (void) sd_event_exit(m->event, error < 0 ? -error : 0);
+                (void) sd_event_exit(m->event, error < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
 
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# make install honours PREFIX, sysconfdir and DESTDIR, and the installed
+# daemon knows where it was installed.
+. "$(dirname "$0")/lib.sh"
+
+dest="$TMP/root"
+if make --no-print-directory BUILD="$TMP/build" PREFIX=/usr sysconfdir=/etc DESTDIR="$dest" \
+        install >"$TMP/install.log" 2>&1; then
+        ok "make install PREFIX=/usr sysconfdir=/etc DESTDIR=… succeeds"
+else
+        cat "$TMP/install.log"
+        not_ok "make install failed"
+fi
+
+for f in usr/sbin/postured usr/bin/posturectl usr/lib/postured/plugins/replay.so \
+        etc/postured/postured.conf usr/lib/systemd/system/postured.service \
+        usr/share/dbus-1/system.d/org.postured.Posture1.conf \
+        usr/share/dbus-1/system-services/org.postured.Posture1.service \
+        usr/share/dbus-1/interfaces/org.postured.Posture1.xml \
+        usr/share/man/man8/postured.8 usr/share/man/man1/posturectl.1 \
+        usr/share/man/man5/postured.conf.5; do
+        check "installed $f" test -s "$dest/$f"
+done
+check "drop-in directory etc/postured/postured.conf.d exists" test -d "$dest/etc/postured/postured.conf.d"
+check "the unit starts the installed daemon" grep -qx 'ExecStart=/usr/sbin/postured --system' \
+        "$dest/usr/lib/systemd/system/postured.service"
+
+help=$("$dest/usr/sbin/postured" --help)
+check_match "compiled-in configuration path follows sysconfdir" "/etc/postured/postured.conf" "$help"
+check_match "compiled-in plugin directory follows PREFIX" "/usr/lib/postured/plugins" "$help"
+
+# The installed default configuration is valid: it parses and the daemon runs with it.
+start_daemon --config "$dest/etc/postured/postured.conf" --plugin-dir "$dest/usr/lib/postured/plugins" \
+        --source "replay:$DATA/moving.csv?speed=0"
+check "installed daemon, config and plugin serve the bus" wait_for_name
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+
+check "bus policy is well-formed XML" python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' \
+        "$dest/usr/share/dbus-1/system.d/org.postured.Posture1.conf"
+# The unit parses and is sandboxed: systemd's exposure score at most 2.0
+# (the default unit of a daemon scores 9.6).
+check "systemd-analyze security: unit hardened (exposure <= 2.0)" \
+        systemd-analyze security --offline=true --threshold=20 \
+        "$dest/usr/lib/systemd/system/postured.service"
+check "sysusers file installed" test -s "$dest/usr/lib/sysusers.d/postured.conf"
+
+finish
