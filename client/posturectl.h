@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "paths.h"
+
 #include <stdbool.h>
 
 #include "macro.h"
-
-#ifndef POSTURED_VERSION
-#define POSTURED_VERSION "0.1"
-#endif
 
 #define POSTURED_BUS_NAME           "org.postured.Posture1"
 #define POSTURED_OBJECT_PATH        "/org/postured/Posture1"

@@ -15,7 +15,6 @@
 #include "macro.h"
 #include "manager.h"
 
-
 /* The parsed command line: the only globals besides the log level. */
 static bool arg_system = true;
 static bool arg_exit_on_eof;
