@@ -9,11 +9,14 @@ rec="$DATA/flexion-boundaries.csv"
 # --- StrainEvent signals, caught by dbus-monitor started before the daemon.
 dbus-monitor --session "type='signal',interface='org.postured.Posture1',member='StrainEvent'" \
         >"$TMP/signals.txt" 2>&1 &
-_pids+=($!)
+mon=$!
+_pids+=($mon)
 sleep 0.5
 start_daemon --source "replay:$rec?speed=0" --exit-on-eof
 wait "$DAEMON_PID"
 rc=$?
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null
 check_eq "daemon replaying to the end exits 0 with --exit-on-eof" 0 "$rc"
 sleep 0.5
 kinds=$(grep -A1 'member=StrainEvent' "$TMP/signals.txt" | sed -n 's/^ *string "\(.*\)"$/\1/p' | tr '\n' ' ')
@@ -25,6 +28,26 @@ check_match "sustained_flexion fired after the ISO 11226 holding time at 40° (1
         '^1(4[89]|5[0-3])\.' "$dur"
 peak=$(awk '/member=StrainEvent/{n=NR} n && NR==n+5 && /double/{print $2; exit}' "$TMP/signals.txt")
 check_match "sustained_flexion peak angle about 40°" '^(39|4[0-6])\.' "$peak"
+
+# --- Sample time, not wall time: a real-time-paced replay (here 50x, so it
+# takes 4 s) fires the same events with the same durations and peaks.
+events_of() { # dbus-monitor capture -> "kind severity duration peak" per event
+        awk '/member=StrainEvent/{n=NR; line=""} n && NR>n && NR<=n+5 {
+                if ($1=="string") { gsub(/"/,"",$2); line=line $2 " " }
+                if ($1=="double") line=line $2 " "
+                if (NR==n+5) print line }' "$1"
+}
+dbus-monitor --session "type='signal',interface='org.postured.Posture1',member='StrainEvent'" \
+        >"$TMP/signals-paced.txt" 2>&1 &
+mon=$!
+_pids+=($mon)
+sleep 0.5
+start_daemon --source "replay:$rec?speed=50" --exit-on-eof
+wait "$DAEMON_PID"
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null
+check_eq "paced replay fires the same events as the fastest one" \
+        "$(events_of "$TMP/signals.txt")" "$(events_of "$TMP/signals-paced.txt")"
 
 # --- Properties after a replay that has ended; the daemon keeps serving.
 start_daemon --source "replay:$rec?speed=0"
