@@ -17,7 +17,13 @@
 
 int bus_connect(sd_bus **ret)
 {
-        return arg_session ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+        int r;
+
+        r = arg_session ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+        if (r < 0)
+                fprintf(stderr, "Failed to connect to the %s bus: %s\n",
+                        arg_session ? "session" : "system", strerror(-r));
+        return r;
 }
 
 const char *bus_kind(void)
@@ -191,10 +197,8 @@ int verb_status(int argc, char *argv[])
                 return r;
 
         r = bus_connect(&bus);
-        if (r < 0) {
-                fprintf(stderr, "Failed to connect to the %s bus: %s\n", bus_kind(), strerror(-r));
+        if (r < 0)
                 return 1;
-        }
 
         r = sd_bus_call_method(bus, POSTURED_BUS_NAME, POSTURED_OBJECT_PATH,
                                "org.freedesktop.DBus.Properties", "GetAll", &error, &reply, "s",
@@ -253,10 +257,8 @@ int verb_calibrate(int argc, char *argv[])
                 return r;
 
         r = bus_connect(&bus);
-        if (r < 0) {
-                fprintf(stderr, "Failed to connect to the %s bus: %s\n", bus_kind(), strerror(-r));
+        if (r < 0)
                 return 1;
-        }
 
         r = sd_bus_call_method(bus, POSTURED_BUS_NAME, POSTURED_OBJECT_PATH, POSTURED_INTERFACE,
                                "Calibrate", &error, NULL, "");

@@ -13,7 +13,7 @@
 
 /**
  * bus_connect() - open the bus chosen on the command line (system unless
- * --session). Return: 0 or -errno; the caller says what failed.
+ * --session). Return: 0, or -errno after saying on stderr what failed.
  */
 int bus_connect(sd_bus **ret);
 

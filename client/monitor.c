@@ -427,7 +427,7 @@ static int monitor_setup(Monitor *m)
 
         r = bus_connect(&m->bus);
         if (r < 0)
-                return log_errno(r, "Failed to connect to the %s bus", bus_kind());
+                return r;
 
         r = monitor_add_matches(m);
         if (r < 0)
