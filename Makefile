@@ -119,10 +119,6 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/demo
 
-bench: deps
-	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) tests/bench/run
-
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -151,7 +147,7 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: FORCE all deps check demo bench format lint install clean
+.PHONY: FORCE all deps check demo format lint install clean
 
 .SECONDARY:
 
