@@ -44,6 +44,10 @@ INIH_CFLAGS    := $(shell $(PKG_CONFIG) --cflags inih 2>/dev/null)
 INIH_LIBS      := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null)
 CMOCKA_CFLAGS  := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+IIO_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libiio 2>/dev/null)
+IIO_LIBS       := $(shell $(PKG_CONFIG) --libs libiio 2>/dev/null)
+EVDEV_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libevdev 2>/dev/null)
+EVDEV_LIBS     := $(shell $(PKG_CONFIG) --libs libevdev 2>/dev/null)
 
 ALL_CFLAGS  := $(BASEFLAGS) $(SYSTEMD_CFLAGS) $(INIH_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(OPTFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
@@ -54,7 +58,15 @@ DAEMON_SRCS := daemon/main.c daemon/manager.c daemon/bus.c daemon/plugin.c daemo
 # The pure core: every other file in daemon/ (no I/O beyond reading a config).
 CORE_SRCS   := $(filter-out $(DAEMON_SRCS),$(wildcard daemon/*.c))
 CLIENT_SRCS := $(wildcard client/*.c)
+# A plugin whose library is missing is not built; postured reports it
+# clearly when a configuration asks for it.
 PLUGINS     := replay
+ifneq ($(and $(IIO_LIBS),$(wildcard plugins/iio.c)),)
+PLUGINS     += iio
+endif
+ifneq ($(and $(EVDEV_LIBS),$(wildcard plugins/evdev.c)),)
+PLUGINS     += evdev
+endif
 TEST_SRCS   := $(wildcard tests/test-*.c)
 TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
@@ -92,13 +104,20 @@ $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
 
-$(BUILD)/plugins/%.so: $(BUILD)/plugins/%.o $(CORE_LIB)
+# Each plugin is plugins/NAME.c plus any plugins/NAME-*.c helpers.
+plugin_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard plugins/$(1).c plugins/$(1)-*.c))
+PLUGIN_LIBS_replay :=
+PLUGIN_LIBS_iio    := $(IIO_LIBS)
+PLUGIN_LIBS_evdev  := $(EVDEV_LIBS)
+
+.SECONDEXPANSION:
+$(BUILD)/plugins/%.so: $$(call plugin_objs,$$*) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -shared -fvisibility=hidden -o $@ $^ $(LIBM) -lpthread
+	$(CC) $(ALL_LDFLAGS) -shared -fvisibility=hidden -o $@ $^ $(PLUGIN_LIBS_$*) $(LIBM) -lpthread
 
 $(BUILD)/plugins/%.o: plugins/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(IIO_CFLAGS) $(EVDEV_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
