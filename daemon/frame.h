@@ -20,4 +20,7 @@ typedef struct Frame {
 enum {
         /* The source lost samples right before this one (e.g. SYN_DROPPED). */
         FRAME_AFTER_GAP = 1u << 0,
+        /* An axis sat at the limit of the sensor's range: the value is not a
+         * measurement. Counted and dropped before the filter. */
+        FRAME_SATURATED = 1u << 1,
 };

@@ -110,7 +110,9 @@ uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns)
 static void anchor(Manager *m, int64_t t_ns)
 {
         m->anchor_t_ns = t_ns;
-        if (m->info.clock == POSTURED_CLOCK_MONOTONIC)
+        if (m->info.clock == POSTURED_CLOCK_REALTIME)
+                m->anchor_realtime_us = (uint64_t) (t_ns / 1000);
+        else if (m->info.clock == POSTURED_CLOCK_MONOTONIC)
                 m->anchor_realtime_us = now_us(CLOCK_REALTIME) -
                                         (now_us(CLOCK_MONOTONIC) - (uint64_t) (t_ns / 1000));
         else

@@ -42,6 +42,8 @@ typedef enum PosturedClock {
         POSTURED_CLOCK_MONOTONIC,
         /* t_ns counts from the start of a recording. */
         POSTURED_CLOCK_RECORDING,
+        /* t_ns is CLOCK_REALTIME (IIO timestamps by default). */
+        POSTURED_CLOCK_REALTIME,
 } PosturedClock;
 
 /**
@@ -51,8 +53,10 @@ typedef enum PosturedClock {
  *        non-zero it blocks until all fit or the source is being stopped
  *        (for recordings, which must not lose frames); without, frames
  *        that do not fit are counted as overrun (for live sensors).
- * @finished: the stream ended: @error 0 at the end of a recording, -errno
- *            for a failure, with a message naming what failed.
+ * @finished: the stream ended: @error 0 at the end of a recording,
+ *            -ENODEV when the device went away (unplugged), other -errno
+ *            for a failure, with a message naming what failed. The daemon
+ *            then calls stop() and close() from its main thread.
  * @log: a message at a POSTURED_LOG_* priority.
  */
 typedef struct PosturedSourceHost {
@@ -85,7 +89,10 @@ typedef struct PosturedSourceInfo {
  * @scheme: the URI scheme it serves ("replay", "iio", "evdev").
  * @open: parse @arg (the URI after "scheme:") and open the sensor; on
  *        failure return -errno and write a message naming what failed to
- *        @error (size @error_size).
+ *        @error (size @error_size). An empty @arg means "discover": open
+ *        the first suitable device, or return -ENODEV when there is none
+ *        (the `auto` source then tries the next plugin, and waits for
+ *        hot-plug).
  * @describe: fill @info; valid after open().
  * @start: start the producer thread. Return 0 or -errno.
  * @stop: stop and join the thread; no push() after it returns.
