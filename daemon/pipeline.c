@@ -26,6 +26,8 @@ struct Pipeline {
         bool have_last;
         PipelineSummary summary;
         unsigned long long dropped;
+        PipelineDrops drops;
+        double min_sq, max_sq; /* magnitude limits, squared, m²/s⁴ */
         Frame scratch[PIPELINE_CHUNK];
         Frame accepted[PIPELINE_CHUNK];
 };
@@ -39,6 +41,8 @@ void pipeline_params_default(PipelineParams *p)
         *p = (PipelineParams){
                 .filter_order = 4,
                 .cutoff_hz = 2.0,
+                .min_g = 0.05,
+                .max_g = 8.0,
         };
         estimator_params_default(&p->estimator);
         rule_params_default(&p->rules);
@@ -56,12 +60,16 @@ int pipeline_new(Pipeline **ret, const PipelineParams *p, double rate_hz)
 
         if (!isfinite(rate_hz) || rate_hz <= 0)
                 return -EINVAL;
+        if (!(p->min_g >= 0 && p->max_g > p->min_g && isfinite(p->max_g)))
+                return -EINVAL;
 
         pl = calloc(1, sizeof(*pl));
         if (!pl)
                 return -ENOMEM;
         pl->params = *p;
         pl->rate_hz = rate_hz;
+        pl->min_sq = (p->min_g * STANDARD_GRAVITY) * (p->min_g * STANDARD_GRAVITY);
+        pl->max_sq = (p->max_g * STANDARD_GRAVITY) * (p->max_g * STANDARD_GRAVITY);
 
         r = filter_new(&pl->filter, p->filter_order, p->cutoff_hz, rate_hz);
         if (r < 0)
@@ -139,6 +147,30 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
         }
 }
 
+static bool frame_acceptable(Pipeline *p, const Frame *f, int64_t prev_t_ns)
+{
+        double sq;
+
+        if (f->t_ns <= prev_t_ns) {
+                p->drops.time++;
+                return false;
+        }
+        if (!isfinite(f->v[0]) || !isfinite(f->v[1]) || !isfinite(f->v[2])) {
+                p->drops.nonfinite++;
+                return false;
+        }
+        if (f->flags & FRAME_SATURATED) {
+                p->drops.saturated++;
+                return false;
+        }
+        sq = (double) f->v[0] * f->v[0] + (double) f->v[1] * f->v[1] + (double) f->v[2] * f->v[2];
+        if (sq < p->min_sq || sq > p->max_sq) {
+                p->drops.magnitude++;
+                return false;
+        }
+        return true;
+}
+
 /**
  * pipeline_feed() - filter, estimate and detect over @n frames in order.
  * Frames whose time does not increase, or whose values are not finite, are
@@ -153,8 +185,7 @@ void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
                 int64_t prev =
                         k > 0 ? p->accepted[k - 1].t_ns : (p->have_last ? p->last.t_ns : INT64_MIN);
 
-                if (f->t_ns <= prev || !isfinite(f->v[0]) || !isfinite(f->v[1]) ||
-                    !isfinite(f->v[2])) {
+                if (!frame_acceptable(p, f, prev)) {
                         p->dropped++;
                         continue;
                 }
@@ -186,6 +217,12 @@ const PipelineSummary *pipeline_summary(const Pipeline *p)
 unsigned long long pipeline_dropped(const Pipeline *p)
 {
         return p->dropped;
+}
+
+/** pipeline_drops() - the dropped frames by reason. */
+const PipelineDrops *pipeline_drops(const Pipeline *p)
+{
+        return &p->drops;
 }
 
 /** pipeline_estimator() - the estimator, e.g. to calibrate. */

@@ -17,6 +17,10 @@
 typedef struct PipelineParams {
         unsigned filter_order; /* 4 */
         double cutoff_hz;      /* 2 */
+        /* A sample whose magnitude lies outside [min_g, max_g] × g cannot be a
+         * worn sensor's reading (a stuck all-zero sensor, a glitch): dropped. */
+        double min_g; /* 0.05 */
+        double max_g; /* 8 */
         EstimatorParams estimator;
         RuleParams rules;
 } PipelineParams;
@@ -47,9 +51,19 @@ static inline void pipeline_freep(Pipeline **p)
 
 void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata);
 
+/** struct PipelineDrops - frames refused before the filter, by reason. */
+typedef struct PipelineDrops {
+        unsigned long long time;      /* time not after the previous frame */
+        unsigned long long nonfinite; /* NaN or infinite value */
+        unsigned long long saturated; /* FRAME_SATURATED: at the sensor's range limit */
+        unsigned long long magnitude; /* outside [min_g, max_g] */
+} PipelineDrops;
+
 /**
  * pipeline_feed() - process @n frames in sample order. Frames whose time
- * does not increase are dropped and counted (pipeline_dropped()).
+ * does not increase, with non-finite or saturated values or an impossible
+ * magnitude, are dropped and counted (pipeline_dropped(), pipeline_drops()):
+ * they never reach the detectors.
  */
 void pipeline_feed(Pipeline *p, const Frame *frames, size_t n);
 
@@ -58,6 +72,7 @@ const PostureSample *pipeline_last(const Pipeline *p);
 
 const PipelineSummary *pipeline_summary(const Pipeline *p);
 unsigned long long pipeline_dropped(const Pipeline *p);
+const PipelineDrops *pipeline_drops(const Pipeline *p);
 
 Estimator *pipeline_estimator(Pipeline *p);
 Filter *pipeline_filter(Pipeline *p);

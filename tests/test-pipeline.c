@@ -415,13 +415,64 @@ static void test_mount_matrix(void **state)
         assert_near(fired_after_bend_s(&rec_m.ev[0]), fired_after_bend_s(&rec_i.ev[0]), 0.05);
 }
 
+/* Garbage never reaches the detectors: saturated frames, a stuck all-zero
+ * sensor and impossible magnitudes are dropped and counted by reason, and
+ * the run's events and last sample stay those of the clean data. */
+static void test_garbage(void **state)
+{
+        _cleanup_(pipeline_freep) Pipeline *clean = NULL, *dirty = NULL;
+        _cleanup_(freep) Frame *f = NULL, *g = NULL;
+        Recorder rc, rd;
+        size_t n, m = 0;
+        const PipelineDrops *d;
+
+        (void) state;
+        n = make_scene(&f, 40, &mount_matrix_identity);
+        g = calloc(n * 2, sizeof(Frame));
+        assert_non_null(g);
+        for (size_t i = 0; i < n; i++) {
+                g[m++] = f[i];
+                if (i % 500 == 250) { /* one garbage frame just after each good one */
+                        Frame bad = f[i];
+
+                        bad.t_ns += STEP_NS / 2;
+                        switch ((i / 500) % 3) {
+                        case 0:
+                                bad.flags |= FRAME_SATURATED;
+                                break;
+                        case 1:
+                                bad.v[0] = bad.v[1] = bad.v[2] = 0; /* stuck at zero */
+                                break;
+                        default:
+                                bad.v[1] = 200; /* ~20 g */
+                                break;
+                        }
+                        g[m++] = bad;
+                }
+        }
+
+        new_pipeline(&clean, &rc, NULL);
+        new_pipeline(&dirty, &rd, NULL);
+        pipeline_feed(clean, f, n);
+        pipeline_feed(dirty, g, m);
+
+        d = pipeline_drops(dirty);
+        assert_true(d->saturated > 0);
+        assert_true(d->magnitude > 0);
+        assert_int_equal(d->time + d->nonfinite, 0);
+        assert_int_equal(pipeline_dropped(dirty), m - n);
+        assert_int_equal(d->saturated + d->magnitude, m - n);
+        assert_same_events(&rc, &rd);
+        assert_same_sample(pipeline_last(clean), pipeline_last(dirty));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_params_default), cmocka_unit_test(test_new_invalid),
                 cmocka_unit_test(test_sustained),      cmocka_unit_test(test_batch_independence),
                 cmocka_unit_test(test_drops),          cmocka_unit_test(test_acute_rules),
-                cmocka_unit_test(test_mount_matrix),
+                cmocka_unit_test(test_mount_matrix),   cmocka_unit_test(test_garbage),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
