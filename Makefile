@@ -54,7 +54,8 @@ ALL_LDFLAGS := $(OPTFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 LIBM        := -lm
 
 # The daemon proper: everything that talks to sd-event, sd-bus, dlopen.
-DAEMON_SRCS := daemon/main.c daemon/manager.c daemon/bus.c daemon/plugin.c daemon/log.c
+DAEMON_SRCS := daemon/main.c daemon/manager.c daemon/sensor.c daemon/bus.c daemon/plugin.c \
+               daemon/log.c
 # The pure core: every other file in daemon/ (no I/O beyond reading a config).
 CORE_SRCS   := $(filter-out $(DAEMON_SRCS),$(wildcard daemon/*.c))
 CLIENT_SRCS := $(wildcard client/*.c)

@@ -29,6 +29,7 @@ int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 #define log_notice(...)                   log_internal(LOG_NOTICE, 0, __VA_ARGS__)
 #define log_warning(...)                  log_internal(LOG_WARNING, 0, __VA_ARGS__)
 #define log_error(...)                    log_internal(LOG_ERR, 0, __VA_ARGS__)
+#define log_notice_errno(error, ...)      log_internal(LOG_NOTICE, error, __VA_ARGS__)
 #define log_warning_errno(error, ...)     log_internal(LOG_WARNING, error, __VA_ARGS__)
 #define log_error_errno(error, ...)       log_internal(LOG_ERR, error, __VA_ARGS__)
 #define log_oom()                         log_internal(LOG_ERR, -ENOMEM, "Out of memory.")

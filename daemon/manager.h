@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <systemd/sd-bus.h>
+#include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
@@ -58,6 +59,15 @@ typedef struct Manager {
         bool source_finished_handled;
         uint64_t overruns_reported;
 
+        /* Liveness: when frames last arrived (CLOCK_MONOTONIC µs), the stall
+         * check, reopening with back-off, and udev hot-plug events. */
+        uint64_t last_frame_us;
+        bool stall_logged;
+        sd_event_source *stall_timer;
+        sd_event_source *retry_timer;
+        uint64_t retry_delay_us;
+        sd_device_monitor *device_monitor;
+
         /* Sample time to realtime: realtime_us = anchor_realtime_us + (t_ns - anchor_t_ns) / 1000.
          */
         bool anchored;
@@ -65,6 +75,7 @@ typedef struct Manager {
         uint64_t anchor_realtime_us;
 
         Pipeline *pipeline;
+        double pipeline_rate_hz;
         Frame *batch;
         size_t batch_size;
 
@@ -93,6 +104,25 @@ int manager_start(Manager *m);
 
 /** manager_run() - run the loop until SIGTERM/SIGINT or, with exit_on_eof, the recording's end. */
 int manager_run(Manager *m);
+
+/* manager.c, for sensor.c */
+void manager_set_sensor_state(Manager *m, SensorState s);
+void manager_update_published(Manager *m);
+void manager_notify_status(Manager *m);
+void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata);
+
+/* sensor.c */
+/**
+ * sensor_setup() - watch the ring, the stall timer and udev, then open the
+ * configured source. Return: 0 (also when no sensor is there yet: it is
+ * retried), or -errno for what cannot work (a bad URI, a missing plugin, a
+ * recording that cannot be read), logged.
+ */
+int sensor_setup(Manager *m);
+/** sensor_close() - stop and close the source and its plugin, if any. */
+void sensor_close(Manager *m);
+/** sensor_free() - sensor_close() and drop the watches. */
+void sensor_free(Manager *m);
 
 /** manager_calibrate() - Return: 0, -ENODATA, -EBUSY; see estimator_calibrate(). */
 int manager_calibrate(Manager *m);
