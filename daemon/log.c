@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,8 @@
 #include "log.h"
 
 static int max_level = LOG_INFO;
-static int use_prefix = -1;
+/* -1 until the first message; both threads may log, so it is atomic. */
+static _Atomic int use_prefix = -1;
 
 /** log_set_max_level() - messages of lower priority (higher number) are dropped. */
 void log_set_max_level(int level)
@@ -54,8 +56,8 @@ int log_internal(int level, int error, const char *fmt, ...)
                 error = -error;
         if (level > max_level)
                 return error;
-        if (use_prefix < 0)
-                use_prefix = stderr_is_journal();
+        if (atomic_load(&use_prefix) < 0)
+                atomic_store(&use_prefix, stderr_is_journal());
 
         errno = -error;
         va_start(ap, fmt);

@@ -99,7 +99,7 @@ void manager_flush_changes(Manager *m, bool force)
                         m->last_angles_emit_us = now;
                 } else if (!m->throttle_timer) {
                         r = sd_event_add_time(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
-                                              m->last_angles_emit_us + interval, 0, on_throttle, m);
+                                              m->last_angles_emit_us + interval, 1, on_throttle, m);
                         if (r < 0)
                                 log_warning_errno(r, "Cannot arm the property timer: %m");
                         else
@@ -226,15 +226,12 @@ int manager_calibrate(Manager *m)
 
         if (!m->pipeline || !pipeline_last(m->pipeline))
                 return -ENODATA;
-        r = estimator_calibrate(pipeline_estimator(m->pipeline));
+        r = pipeline_calibrate(m->pipeline);
         if (r < 0)
                 return r;
-        /* Episodes measured against the old neutral no longer mean anything. */
-        detectors_reset(pipeline_detectors(m->pipeline));
         log_info("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */
-        m->calibrated = true;
-        m->changed |= CHANGED_CALIBRATED;
+        manager_update_published(m);
         manager_flush_changes(m, true);
         return 0;
 }

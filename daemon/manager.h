@@ -47,6 +47,7 @@ typedef struct Manager {
 
         /* Source: plugin, its handle, and the ring it fills. */
         Plugin *plugin;
+        PosturedSourceHost host;
         void *source;
         PosturedSourceInfo info;
         char *sensor_name;
@@ -75,7 +76,6 @@ typedef struct Manager {
         uint64_t anchor_realtime_us;
 
         Pipeline *pipeline;
-        double pipeline_rate_hz;
         Frame *batch;
         size_t batch_size;
 

@@ -243,6 +243,24 @@ Detectors *pipeline_detectors(Pipeline *p)
         return p->detectors;
 }
 
+/** pipeline_calibrate() - see pipeline.h. */
+int pipeline_calibrate(Pipeline *p)
+{
+        double neutral[3];
+        int r;
+
+        r = estimator_calibrate(p->estimator);
+        if (r < 0)
+                return r;
+        detectors_reset(p->detectors);
+        if (p->have_last && estimator_get_neutral(p->estimator, neutral)) {
+                estimator_angles(p->last.gravity, neutral, &p->last.flexion_deg,
+                                 &p->last.lateral_deg);
+                p->last.calibrated = true;
+        }
+        return 0;
+}
+
 /** pipeline_set_rules() - new limits, e.g. on a recovery-phase change. */
 int pipeline_set_rules(Pipeline *p, const RuleParams *r)
 {

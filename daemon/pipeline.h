@@ -78,5 +78,14 @@ Estimator *pipeline_estimator(Pipeline *p);
 Filter *pipeline_filter(Pipeline *p);
 Detectors *pipeline_detectors(Pipeline *p);
 
+/**
+ * pipeline_calibrate() - take the last still window as the wearer's neutral
+ * (estimator_calibrate()), restart the episodes measured against the old one,
+ * and restate the latest sample's angles against the new neutral.
+ *
+ * Return: 0, -ENODATA, -EBUSY as estimator_calibrate().
+ */
+int pipeline_calibrate(Pipeline *p);
+
 /** pipeline_set_rules() - e.g. on a recovery-phase change. */
 int pipeline_set_rules(Pipeline *p, const RuleParams *r);

@@ -152,9 +152,10 @@ void sensor_close(Manager *m)
         atomic_store(&m->source_error, 0);
         m->source_finished_handled = false;
         m->stall_logged = false;
+        m->anchored = false;
 }
 
-static int sensor_open(Manager *m);
+static int sensor_open(Manager *m, bool startup);
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -163,7 +164,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
         (void) s;
         (void) usec;
         if (!m->source)
-                (void) sensor_open(m);
+                (void) sensor_open(m, false);
         return 0;
 }
 
@@ -198,7 +199,6 @@ static void sensor_absent(Manager *m)
 static int open_uri(Manager *m, const char *uri, char *error, size_t error_size)
 {
         _cleanup_(plugin_freep) Plugin *plugin = NULL;
-        PosturedSourceHost host = host_ops_template;
         PosturedSourceInfo info = {};
         const PosturedSourceV1 *ops;
         char scheme[40];
@@ -219,8 +219,10 @@ static int open_uri(Manager *m, const char *uri, char *error, size_t error_size)
                 return r;
 
         ops = plugin_ops(plugin);
-        host.userdata = m;
-        r = ops->open(&source, arg, &host, error, error_size);
+        /* Plugins may keep the host pointer until close(): it lives in the Manager. */
+        m->host = host_ops_template;
+        m->host.userdata = m;
+        r = ops->open(&source, arg, &m->host, error, error_size);
         if (r < 0)
                 return r;
         r = ops->describe(source, &info);
@@ -238,9 +240,8 @@ static int open_uri(Manager *m, const char *uri, char *error, size_t error_size)
 }
 
 /*
- * A pipeline for the new source. One that already runs at the same rate is
- * kept (the wearer's neutral stays; the episodes restart after the gap);
- * otherwise a new one takes over the neutral.
+ * A new pipeline for each opened source: its clock and rate may differ from
+ * the last one's. The wearer's neutral carries over; episodes start afresh.
  */
 static int setup_pipeline(Manager *m)
 {
@@ -248,11 +249,6 @@ static int setup_pipeline(Manager *m)
         PipelineParams params = m->config.pipeline;
         double neutral[3];
         int r;
-
-        if (m->pipeline && m->pipeline_rate_hz == m->info.rate_hz) {
-                detectors_reset(pipeline_detectors(m->pipeline));
-                return 0;
-        }
 
         if (!m->config.mount_matrix_set && m->info.has_mount_matrix)
                 memcpy(params.estimator.mount.m, m->info.mount_matrix,
@@ -273,16 +269,16 @@ static int setup_pipeline(Manager *m)
 
         pipeline_free(m->pipeline);
         m->pipeline = TAKE_PTR(p);
-        m->pipeline_rate_hz = m->info.rate_hz;
         return 0;
 }
 
 /*
  * Open the configured source, or for `auto` the first plugin that finds a
  * sensor. Return: 1 when a source runs, 0 when there is none yet (a retry is
- * scheduled), -errno for what retrying cannot fix (logged).
+ * scheduled), -errno at @startup for what retrying cannot fix (logged);
+ * after startup every failure is retried, as the sensor worked before.
  */
-static int sensor_open(Manager *m)
+static int sensor_open(Manager *m, bool startup)
 {
         const char *uri = m->config.source_uri;
         char error[512] = "";
@@ -310,6 +306,11 @@ static int sensor_open(Manager *m)
                 if (r == -ENODEV) {
                         if (!m->retry_delay_us)
                                 log_notice("Sensor not present: %s; waiting for it.", error);
+                        sensor_absent(m);
+                        return 0;
+                }
+                if (r < 0 && !startup) {
+                        log_debug("Reopening %s: %s", uri, error);
                         sensor_absent(m);
                         return 0;
                 }
@@ -366,9 +367,9 @@ static void source_ended(Manager *m)
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         Manager *m = userdata;
-        bool finished;
+        size_t budget = ring_capacity(m->ring), n;
         uint64_t counter, overruns;
-        size_t n;
+        bool finished;
 
         (void) s;
         (void) revents;
@@ -379,11 +380,13 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         /* Read the flag before draining: every frame pushed before it was set gets processed. */
         finished = atomic_load(&m->source_finished);
 
-        while ((n = ring_read(m->ring, m->batch, m->batch_size)) > 0) {
-                /* A recording's clock runs at the replay speed: tie its latest frame to now,
-                 * so event start times lie in the past by their sample-time duration. */
-                if (!m->anchored || m->info.clock == POSTURED_CLOCK_RECORDING)
-                        anchor(m, m->batch[n - 1].t_ns);
+        /* At most one ring's worth per wakeup, so a fast producer cannot starve the
+         * bus, the timers and the watchdog; the rest waits for the next round. */
+        while (budget > 0 && (n = ring_read(m->ring, m->batch, MIN(m->batch_size, budget))) > 0) {
+                budget -= n;
+                /* Tie the latest frame to now: a recording's clock runs at the replay
+                 * speed, and a monotonic one stops during suspend. */
+                anchor(m, m->batch[n - 1].t_ns);
                 pipeline_feed(m->pipeline, m->batch, n);
                 m->last_frame_us = now_us(CLOCK_MONOTONIC);
                 if (m->stall_logged) {
@@ -404,6 +407,10 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
         manager_update_published(m);
         manager_flush_changes(m, false);
+        if (budget == 0 && ring_available(m->ring) > 0) {
+                wake_main_loop(m); /* more to do: come back after the others had their turn */
+                return 0;
+        }
         if (finished && !m->source_finished_handled) {
                 m->source_finished_handled = true;
                 source_ended(m);
@@ -453,7 +460,7 @@ static int on_device(sd_device_monitor *monitor, sd_device *device, void *userda
         log_debug("udev: %s appeared.", path ?: "a device");
         if (!m->source) {
                 m->retry_delay_us = 0;
-                (void) sensor_open(m);
+                (void) sensor_open(m, false);
         }
         return 0;
 }
@@ -505,7 +512,7 @@ int sensor_setup(Manager *m)
         (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ON);
         watch_devices(m);
 
-        r = sensor_open(m);
+        r = sensor_open(m, true);
         return r < 0 ? r : 0;
 }
 

@@ -87,7 +87,8 @@ typedef struct PosturedSourceInfo {
  * struct PosturedSourceV1 - the plugin's operations.
  * @abi_major, @abi_minor: POSTURED_SOURCE_ABI_* the plugin was built with.
  * @scheme: the URI scheme it serves ("replay", "iio", "evdev").
- * @open: parse @arg (the URI after "scheme:") and open the sensor; on
+ * @open: parse @arg (the URI after "scheme:") and open the sensor (@host
+ *        stays valid until close(): a plugin may keep the pointer); on
  *        failure return -errno and write a message naming what failed to
  *        @error (size @error_size). An empty @arg means "discover": open
  *        the first suitable device, or return -ENODEV when there is none

@@ -72,10 +72,10 @@ static int parse_options(Replay *rp, char *query, char *error, size_t error_size
                         return -EINVAL;
                 }
                 if (strcmp(opt, "speed") == 0) {
-                        if (v < 0 || v > 1e6) {
+                        if (v < 0 || (v > 0 && v < 1e-3) || v > 1e6) {
                                 set_error(error, error_size,
                                           "replay speed=%s is out of range (0 = as fast as "
-                                          "possible, 1 = real time, up to 1000000)",
+                                          "possible, 1 = real time, 0.001 to 1000000)",
                                           eq + 1);
                                 return -EINVAL;
                         }
@@ -213,18 +213,30 @@ static int64_t now_ns(void)
         return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-static void sleep_until(int64_t t_ns)
+/* Sleep until @t_ns on CLOCK_MONOTONIC, in slices, so stop() is never kept
+ * waiting longer than one slice. */
+static void sleep_until(Replay *rp, int64_t t_ns)
 {
-        struct timespec ts = { .tv_sec = t_ns / NSEC_PER_SEC, .tv_nsec = t_ns % NSEC_PER_SEC };
+        const int64_t slice = 100 * NSEC_PER_MSEC;
 
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-                ;
+        while (!atomic_load(&rp->stopping)) {
+                int64_t now = now_ns(), wake;
+                struct timespec ts;
+
+                if (now >= t_ns)
+                        return;
+                wake = MIN(t_ns, now + slice);
+                ts = (struct timespec){ .tv_sec = wake / NSEC_PER_SEC,
+                                        .tv_nsec = wake % NSEC_PER_SEC };
+                (void) clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        }
 }
 
 /* Next frame: the probed ones first, then the file; at its end, rewind when looping. */
 static int next_frame(Replay *rp, size_t *probe_pos, int64_t *offset_ns, int64_t *last_ns,
                       Frame *out)
 {
+        RecordingReader *reader = NULL;
         int r;
 
         for (;;) {
@@ -244,12 +256,22 @@ static int next_frame(Replay *rp, size_t *probe_pos, int64_t *offset_ns, int64_t
                 if (!rp->loop)
                         return 0;
 
-                /* Start again one sample period after the last frame. */
-                recording_reader_free(rp->reader);
-                rp->reader = NULL;
-                r = recording_reader_open(&rp->reader, rp->path);
-                if (r < 0)
+                /* Start again one sample period after the last frame. The probed
+                 * frames are the file's first ones: serve them from memory and skip
+                 * them in the reopened file. */
+                r = recording_reader_open(&reader, rp->path);
+                if (r < 0) {
+                        host_log(rp, POSTURED_LOG_ERR, "%s: cannot reopen for the next loop: %s",
+                                 rp->path, strerror(-r));
                         return r;
+                }
+                recording_reader_free(rp->reader);
+                rp->reader = reader;
+                for (size_t i = 0; i < rp->n_probe; i++) {
+                        r = recording_reader_next(rp->reader, out);
+                        if (r <= 0)
+                                return r < 0 ? r : -EBADMSG;
+                }
                 *probe_pos = 0;
                 *offset_ns = *last_ns + (int64_t) (NSEC_PER_SEC / rp->rate_hz) - rp->probe[0].t_ns;
         }
@@ -279,7 +301,7 @@ static void *replay_thread(void *userdata)
                                 n = 0;
                         }
                         if (n == 0 && due > now_ns())
-                                sleep_until(due);
+                                sleep_until(rp, due);
                 }
                 batch[n++] = f;
                 if (n == REPLAY_BATCH) {
@@ -293,7 +315,7 @@ static void *replay_thread(void *userdata)
         if (atomic_load(&rp->stopping))
                 return NULL;
         if (r < 0) {
-                const char *msg = recording_reader_error(rp->reader);
+                const char *msg = rp->reader ? recording_reader_error(rp->reader) : NULL;
 
                 host_log(rp, POSTURED_LOG_ERR, "%s", msg ?: strerror(-r));
                 rp->host.finished(rp->host.userdata, r, msg ?: strerror(-r));

@@ -104,7 +104,7 @@ except socket.timeout:
     pass
 PY
 npid=$!
-sleep 0.3
+for _ in $(seq 100); do [ -S "$TMP/notify.sock" ] && break; sleep 0.1; done
 NOTIFY_SOCKET="$TMP/notify.sock" start_daemon --source "replay:$rec?speed=0"
 wait_for_name
 sleep 0.5
