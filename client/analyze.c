@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * `posturectl analyze`: run the core pipeline of the daemon on a recording,
- * in-process and as fast as it goes, and print the strain events and a
- * summary as JSON Lines (DESIGN.md, "Offline analysis").
+ * in-process and as fast as it goes, and print the strain events, the advice
+ * and alerts of the advice engine, and a summary as JSON Lines (DESIGN.md,
+ * "Offline analysis").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "advice.h"
 #include "config.h"
 #include "json.h"
 #include "pipeline.h"
@@ -26,28 +28,29 @@
 /* Beyond this a "rate" is a broken recording, not an accelerometer. */
 #define MAX_RATE_HZ 100000.0
 
-typedef enum Phase {
-        PHASE_NONE,
-        PHASE_ACUTE,
-        PHASE_RECOVERING,
-        _PHASE_MAX,
-} Phase;
-
-static const char *const phase_names[_PHASE_MAX] = {
-        [PHASE_NONE] = "none",
-        [PHASE_ACUTE] = "acute",
-        [PHASE_RECOVERING] = "recovering",
-};
+/* The advice engine's clock: sample time plus this, so that an onset before
+ * the recording (--phase recovering) is still a positive time. */
+#define EPOCH_USEC (UINT64_C(30) * 24 * 3600 * USEC_PER_SEC)
 
 typedef struct AnalyzeArgs {
-        Phase phase;
+        RecoveryPhase phase;
         bool have_mount;
         MountMatrix mount;
         bool have_neutral;
         double neutral[3];
         const char *config;
+        const char *catalogue;
         const char *path;
 } AnalyzeArgs;
+
+/* What the callbacks of the pipeline and the advice engine need. */
+typedef struct Analysis {
+        Pipeline *pipeline;
+        Recovery *recovery;
+        AdviceEngine *engine;
+        RuleParams rules;          /* as configured, before the phase adapts them */
+        RecoveryPhase rules_phase; /* the phase the pipeline's rules are for */
+} Analysis;
 
 /* "X,Y,Z": three finite numbers, spaces allowed around them. */
 static int parse_vector(const char *s, double v[3])
@@ -76,6 +79,7 @@ enum {
         ARG_MOUNT_MATRIX,
         ARG_NEUTRAL,
         ARG_CONFIG,
+        ARG_CATALOGUE,
 };
 
 /* Return: < 0 to go on, or an exit status. */
@@ -87,6 +91,7 @@ static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
                 { "mount-matrix", required_argument, NULL, ARG_MOUNT_MATRIX },
                 { "neutral", required_argument, NULL, ARG_NEUTRAL },
                 { "config", required_argument, NULL, ARG_CONFIG },
+                { "catalogue", required_argument, NULL, ARG_CATALOGUE },
                 {},
         };
         int c;
@@ -96,17 +101,13 @@ static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
                 case 'h':
                         return help();
                 case ARG_PHASE: {
-                        bool found = false;
+                        int p = recovery_phase_from_string(optarg);
 
-                        for (Phase p = 0; p < _PHASE_MAX; p++)
-                                if (strcmp(optarg, phase_names[p]) == 0) {
-                                        a->phase = p;
-                                        found = true;
-                                }
-                        if (!found)
+                        if (p < 0 || p == PHASE_RECOVERED)
                                 return usage_error("--phase: '%s' is not one of none, acute, "
                                                    "recovering",
                                                    optarg);
+                        a->phase = p;
                         break;
                 }
                 case ARG_MOUNT_MATRIX:
@@ -127,6 +128,9 @@ static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
                         break;
                 case ARG_CONFIG:
                         a->config = optarg;
+                        break;
+                case ARG_CATALOGUE:
+                        a->catalogue = optarg;
                         break;
                 default:
                         return getopt_error(c, argv);
@@ -177,10 +181,99 @@ static int analyze_params(const AnalyzeArgs *a, PipelineParams *ret)
         /* Without a given neutral, the first still window is the neutral. */
         if (!a->have_neutral)
                 ret->estimator.auto_calibrate = true;
-        /* TODO (issue 5): "recovering" gets rules of its own with the phase logic. */
-        if (a->phase == PHASE_ACUTE)
-                rule_params_acute(&ret->rules);
         return 0;
+}
+
+/* --catalogue, else the installed one; only a missing installed one is fine. */
+static int load_catalogue(const AnalyzeArgs *a, Catalogue **ret)
+{
+        const char *path = a->catalogue ?: POSTURED_PKGDATADIR "/advice.conf";
+        _cleanup_(freep) char *error = NULL;
+        int r;
+
+        r = catalogue_load(ret, path, &error);
+        if (r == -ENOENT && !a->catalogue) {
+                fprintf(stderr,
+                        "%s: no advice catalogue at %s, printing no advice (see --catalogue)\n",
+                        program_invocation_short_name, path);
+                *ret = NULL;
+                return 0;
+        }
+        if (r >= 0)
+                return 0;
+        if (error)
+                fprintf(stderr, "%s\n", error);
+        else
+                fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, path, strerror(-r));
+        /* Bad content is a bad catalogue, like a bad configuration. */
+        return r == -EINVAL || r == -ENOMEM ? 1 : EX_NOINPUT;
+}
+
+static uint64_t engine_time(int64_t t_ns)
+{
+        int64_t t = (int64_t) EPOCH_USEC + t_ns / 1000;
+
+        return t > 0 ? (uint64_t) t : 1;
+}
+
+static void print_item(const char *type, const AdviceItem *it, uint64_t now_usec)
+{
+        printf("{\"type\":\"%s\",\"t\":", type);
+        json_double(stdout, (double) ((int64_t) now_usec - (int64_t) EPOCH_USEC) / 1e6, 3);
+        fputs(",\"id\":", stdout);
+        json_string(stdout, it->id);
+        fputs(",\"severity\":", stdout);
+        json_string(stdout, severity_to_string(it->severity));
+        fputs(",\"category\":", stdout);
+        json_string(stdout, advice_category_to_string(it->category));
+        fputs(",\"text\":", stdout);
+        json_string(stdout, it->text);
+        fputs(",\"source\":", stdout);
+        json_string(stdout, it->source);
+        fputs("}\n", stdout);
+}
+
+static void print_advice(const AdviceItem *it, uint64_t now_usec, void *userdata)
+{
+        (void) userdata;
+        print_item("advice", it, now_usec);
+}
+
+static void print_alert(const AdviceItem *it, uint64_t now_usec, void *userdata)
+{
+        (void) userdata;
+        print_item("alert", it, now_usec);
+}
+
+/* The detectors follow the phase, which may change during a long recording. */
+static int follow_phase(Analysis *an)
+{
+        const PostureSample *last = pipeline_last(an->pipeline);
+        RuleParams rules = an->rules;
+
+        if (last && an->engine)
+                (void) advice_engine_tick(an->engine, engine_time(last->t_ns));
+        else if (last)
+                (void) recovery_tick(an->recovery, engine_time(last->t_ns));
+        if (recovery_phase(an->recovery) == an->rules_phase)
+                return 0;
+        an->rules_phase = recovery_phase(an->recovery);
+        rule_params_for_phase(an->rules_phase, &rules);
+        return pipeline_set_rules(an->pipeline, &rules);
+}
+
+/* The wearer is in @phase when the recording starts (sample time 0). */
+static int start_phase(Analysis *an, RecoveryPhase phase)
+{
+        uint64_t onset = EPOCH_USEC;
+
+        if (phase == PHASE_NONE)
+                return 0;
+        if (phase == PHASE_RECOVERING)
+                onset -= recovery_params(an->recovery)->acute_hours * 3600 * USEC_PER_SEC;
+        if (!an->engine)
+                return recovery_report_injury(an->recovery, onset, EPOCH_USEC);
+        return advice_engine_report_injury(an->engine, onset, EPOCH_USEC);
 }
 
 static int cmp_int64(const void *a, const void *b)
@@ -208,8 +301,9 @@ static double estimate_rate(const Frame *frames, size_t n)
 
 static void print_event(const StrainEvent *e, const PostureSample *s, void *userdata)
 {
+        Analysis *an = userdata;
+
         (void) s;
-        (void) userdata;
 
         fputs("{\"type\":\"event\",\"t\":", stdout);
         json_double(stdout, (double) e->t_ns / NSEC_PER_SEC, 3);
@@ -224,6 +318,9 @@ static void print_event(const StrainEvent *e, const PostureSample *s, void *user
         fputs(",\"peak_deg\":", stdout);
         json_double(stdout, e->peak_deg, 2);
         fputs("}\n", stdout);
+        if (an->engine && event_kind_to_string(e->kind))
+                (void) advice_engine_event(an->engine, event_kind_to_string(e->kind),
+                                           engine_time(e->t_ns));
 }
 
 static void print_summary(Pipeline *p, double rate_hz)
@@ -300,7 +397,11 @@ int verb_analyze(int argc, char *argv[])
 {
         _cleanup_(recording_reader_freep) RecordingReader *rr = NULL;
         _cleanup_(pipeline_freep) Pipeline *p = NULL;
+        _cleanup_(catalogue_freep) Catalogue *cat = NULL;
+        _cleanup_(recovery_freep) Recovery *rec = NULL;
+        _cleanup_(advice_engine_freep) AdviceEngine *engine = NULL;
         _cleanup_(freep) Frame *buf = NULL;
+        Analysis an = { .rules_phase = PHASE_NONE };
         AnalyzeArgs a = {};
         PipelineParams params;
         double rate;
@@ -313,6 +414,19 @@ int verb_analyze(int argc, char *argv[])
         r = analyze_params(&a, &params);
         if (r != 0)
                 return r;
+        r = load_catalogue(&a, &cat);
+        if (r != 0)
+                return r;
+        r = recovery_new(&rec, NULL);
+        if (r >= 0 && cat)
+                r = advice_engine_new(&engine, cat, rec, NULL);
+        if (r < 0) {
+                fprintf(stderr, "Cannot set up the advice engine: %s\n", strerror(-r));
+                return 1;
+        }
+        if (engine)
+                advice_engine_set_handlers(engine, print_advice, print_alert, NULL);
+        an = (Analysis){ .recovery = rec, .engine = engine, .rules = params.rules };
         r = open_recording(a.path, &rr);
         if (r != 0)
                 return r;
@@ -340,6 +454,8 @@ int verb_analyze(int argc, char *argv[])
                 return EX_DATAERR;
         }
 
+        an.rules_phase = a.phase;
+        rule_params_for_phase(a.phase, &params.rules);
         r = pipeline_new(&p, &params, rate);
         if (r < 0) {
                 fprintf(stderr, "Cannot set up the analysis at %.3f Hz: %s\n", rate,
@@ -353,12 +469,24 @@ int verb_analyze(int argc, char *argv[])
                                            "length must be at least 1 m/s²)",
                                            a.neutral[0], a.neutral[1], a.neutral[2]);
         }
-        pipeline_set_event_handler(p, print_event, NULL);
+        an.pipeline = p;
+        r = start_phase(&an, a.phase);
+        if (r < 0) {
+                fprintf(stderr, "Cannot start in the %s phase: %s\n",
+                        recovery_phase_to_string(a.phase), strerror(-r));
+                return 1;
+        }
+        pipeline_set_event_handler(p, print_event, &an);
 
         for (;;) {
                 if (n == BATCH_FRAMES) {
                         pipeline_feed(p, buf, n);
                         n = 0;
+                        if (follow_phase(&an) < 0) {
+                                fprintf(stderr, "Cannot apply the rules of the %s phase\n",
+                                        recovery_phase_to_string(an.rules_phase));
+                                return 1;
+                        }
                 }
                 r = read_frame(rr, a.path, &buf[n]);
                 if (r < 0)
