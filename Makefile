@@ -54,7 +54,9 @@ ALL_LDFLAGS := $(OPTFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 LIBM        := -lm
 
 # The daemon proper: everything that talks to sd-event, sd-bus, dlopen.
-DAEMON_SRCS := daemon/main.c daemon/manager.c daemon/sensor.c daemon/bus.c daemon/plugin.c \
+DAEMON_SRCS := daemon/main.c daemon/manager.c daemon/sensor.c daemon/health.c \
+               daemon/health-state.c daemon/bus.c \
+               daemon/plugin.c \
                daemon/log.c
 # The pure core: every other file in daemon/ (no I/O beyond reading a config).
 CORE_SRCS   := $(filter-out $(DAEMON_SRCS),$(wildcard daemon/*.c))
@@ -153,6 +155,7 @@ install: all
 	install -d $(DESTDIR)$(plugindir)
 	install -m755 $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS)) $(DESTDIR)$(plugindir)/
 	install -Dm644 conf/postured.conf $(DESTDIR)$(sysconfdir)/postured/postured.conf
+	install -Dm644 conf/advice.conf $(DESTDIR)$(pkgdatadir)/advice.conf
 	install -d $(DESTDIR)$(sysconfdir)/postured/postured.conf.d
 	install -Dm644 dbus/org.postured.Posture1.xml $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
 	install -Dm644 dbus/org.postured.Posture1.conf $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
@@ -170,5 +173,22 @@ clean:
 .PHONY: FORCE all deps check demo format lint install clean
 
 .SECONDARY:
+
+# Benchmarks and SIMD flags
+# The SIMD kernels (daemon/filter-*.c) choose their instruction sets per
+# function with target attributes, so no file needs flags of its own and the
+# build stays baseline x86-64. `make bench` measures (tests/bench/run, which
+# installs libliquid-dev for the comparison); `make check` never runs it.
+BENCH_LIQUID := $(if $(wildcard /usr/include/liquid/liquid.h),1,0)
+
+$(BUILD)/bench/bench-filter: tests/bench/bench-filter.c $(CORE_LIB) | $(BUILD)/paths.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DHAVE_LIQUID=$(BENCH_LIQUID) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) \
+		$(if $(filter 1,$(BENCH_LIQUID)),-lliquid) $(LIBM)
+
+bench:
+	@BUILD=$(BUILD) tests/bench/run
+
+.PHONY: bench
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -173,6 +173,11 @@ static int analyze_params(const AnalyzeArgs *a, PipelineParams *ret)
                         /* Bad content is a bad configuration; anything else an unreadable file. */
                         return r == -EINVAL || r == -ENOMEM ? 1 : EX_NOINPUT;
                 }
+                r = config_check(&c, &error);
+                if (r < 0) {
+                        fprintf(stderr, "%s: %s\n", a->config, error ?: strerror(-r));
+                        return 1;
+                }
         }
 
         *ret = c.pipeline;
@@ -461,6 +466,20 @@ int verb_analyze(int argc, char *argv[])
                 fprintf(stderr, "Cannot set up the analysis at %.3f Hz: %s\n", rate,
                         r == -EINVAL ? "inconsistent settings" : strerror(-r));
                 return 1;
+        }
+        {
+                const char *want = getenv("POSTURED_FILTER");
+                const FilterKernel *k;
+
+                r = filter_kernel_select(&k, want);
+                if (r < 0) {
+                        fprintf(stderr, "POSTURED_FILTER=%s: %s\n", want,
+                                r == -EINVAL ? "no such filter kernel (scalar, sse2, avx2, "
+                                               "avx512, neon)"
+                                             : "this CPU cannot run it");
+                        return EX_USAGE;
+                }
+                filter_set_kernel(pipeline_filter(p), k);
         }
         if (a.have_neutral) {
                 r = estimator_set_neutral(pipeline_estimator(p), a.neutral);

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* All sd-bus code of the daemon: the org.postured.Posture1 object. */
 #include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-bus.h>
 
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "time-util.h"
 
 #define BUS_NAME      "org.postured.Posture1"
 #define BUS_PATH      "/org/postured/Posture1"
 #define BUS_INTERFACE "org.postured.Posture1"
+#define BUS_RECOVERY  "org.postured.Recovery1"
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
@@ -42,9 +49,7 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         if (strcmp(property, "SampleRate") == 0)
                 return sd_bus_message_append(reply, "d", m->source ? m->info.rate_hz : 0.0);
         if (strcmp(property, "FilterKernel") == 0)
-                return sd_bus_message_append(
-                        reply, "s",
-                        m->pipeline ? filter_kernel(pipeline_filter(m->pipeline))->name : "");
+                return sd_bus_message_append(reply, "s", m->kernel ? m->kernel->name : "");
         return -ENOENT;
 }
 
@@ -66,6 +71,29 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint32_t seconds;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &seconds);
+        if (r < 0)
+                return r;
+        r = advice_engine_snooze(m->advice, seconds, now_us(CLOCK_REALTIME));
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Snooze of %" PRIu32 " s is longer than 4 h (14400 s).",
+                                         seconds);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot snooze: %m");
+        if (seconds > 0)
+                log_info("Advice snoozed for %" PRIu32 " s (alerts still go out).", seconds);
+        else
+                log_info("Snooze cancelled.");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Posture", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -80,10 +108,255 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY("FilterKernel", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_NAMES("Calibrate", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
                                  method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Snooze", "u", SD_BUS_PARAM(seconds), "", SD_BUS_PARAM(),
+                                 method_snooze, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("Advice", "sss",
+                                 SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(text), 0),
         SD_BUS_SIGNAL_WITH_NAMES("StrainEvent", "sstdd",
                                  SD_BUS_PARAM(kind) SD_BUS_PARAM(severity) SD_BUS_PARAM(start_usec)
                                          SD_BUS_PARAM(duration_s) SD_BUS_PARAM(peak_deg),
                                  0),
+        SD_BUS_VTABLE_END,
+};
+
+
+/*
+ * Health data (injury, pain, symptoms, alerts) is personal: on the system bus
+ * only root and members of [Bus] HealthGroup= may read or change it. The bus
+ * policy says the same; this check also covers Get/GetAll, which a policy
+ * cannot tell apart by interface. On a session bus, the bus is the user's own.
+ */
+static int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        _cleanup_(freep) gid_t *groups = NULL;
+        struct passwd pw, *pwp = NULL;
+        char buf[4096];
+        int n = 64;
+        uid_t uid;
+        int r;
+
+        if (!m->system_bus)
+                return 0;
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0)
+                return r;
+        /* Augmented credentials are read from /proc after the fact: racy, refused. */
+        if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                        "Cannot establish the caller's identity.");
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (uid == 0)
+                return 0;
+        if (m->health_gid_valid && getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
+                groups = calloc((size_t) n, sizeof(gid_t));
+                if (!groups)
+                        return -ENOMEM;
+                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) >= 0)
+                        for (int i = 0; i < n; i++)
+                                if (groups[i] == m->health_gid)
+                                        return 0;
+        }
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                 "Recovery data is only for root and the group '%s'.",
+                                 m->config.health_group);
+}
+
+static int recovery_property_get(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *context;
+        uint64_t t;
+        unsigned level;
+        int r;
+
+        (void) path;
+        (void) interface;
+        r = check_health_access(m, sd_bus_get_current_message(bus), error);
+        if (r < 0)
+                return r;
+
+        if (strcmp(property, "Phase") == 0)
+                return sd_bus_message_append(reply, "s",
+                                             recovery_phase_to_string(recovery_phase(m->recovery)));
+        if (strcmp(property, "InjuryOnset") == 0)
+                return sd_bus_message_append(reply, "t", recovery_onset(m->recovery));
+        if (strcmp(property, "LastPain") == 0) {
+                if (!recovery_last_pain(m->recovery, &level, &t, &context))
+                        level = 0, t = 0;
+                return sd_bus_message_append(reply, "(ut)", (uint32_t) level, t);
+        }
+        if (strcmp(property, "ActiveAlerts") == 0)
+                return sd_bus_message_append_strv(reply,
+                                                  (char **) advice_engine_active_alerts(m->advice));
+        return -ENOENT;
+}
+
+/* -errno of the advice engine to the D-Bus error a caller can act on. */
+static int recovery_error(sd_bus_error *error, int r, const char *what)
+{
+        if (r == -EINVAL || r == -ERANGE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", what);
+        return sd_bus_error_set_errnof(error, r, "%s", what);
+}
+
+static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint64_t onset, now = now_us(CLOCK_REALTIME);
+        int r;
+
+        r = sd_bus_message_read(msg, "t", &onset);
+        if (r < 0)
+                return r;
+        r = check_health_access(m, msg, error);
+        if (r < 0)
+                return r;
+        r = advice_engine_report_injury(m->advice, onset == 0 ? now : onset, now);
+        if (r == -EINVAL)
+                return recovery_error(error, r,
+                                      "Injury onset lies in the future (onset_usec is "
+                                      "CLOCK_REALTIME in µs; 0 means now).");
+        if (r == -ERANGE)
+                return recovery_error(error, r, "Injury onset is more than a year ago.");
+        if (r < 0)
+                return recovery_error(error, r, "Cannot record the injury.");
+        health_phase_changed(m);
+        (void) health_save(m);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_report_recovered(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        int r;
+
+        r = check_health_access(m, msg, error);
+        if (r < 0)
+                return r;
+        r = advice_engine_report_recovered(m->advice, now_us(CLOCK_REALTIME));
+        if (r == -ESRCH)
+                return sd_bus_error_set(error, "org.postured.Error.NotInjured",
+                                        "No injury was reported: nothing to recover from.");
+        if (r < 0)
+                return recovery_error(error, r, "Cannot record the recovery.");
+        health_phase_changed(m);
+        (void) health_save(m);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_report_pain(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *context;
+        uint32_t level;
+        int r;
+
+        r = sd_bus_message_read(msg, "us", &level, &context);
+        if (r < 0)
+                return r;
+        if (level > 10)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Pain level %" PRIu32 " is not within 0..10.", level);
+        r = check_health_access(m, msg, error);
+        if (r < 0)
+                return r;
+        r = advice_engine_report_pain(m->advice, level, context, now_us(CLOCK_REALTIME));
+        if (r == -EINVAL)
+                return recovery_error(error, r, "Pain context is longer than 255 bytes.");
+        if (r < 0)
+                return recovery_error(error, r, "Cannot record the pain report.");
+        m->changed |= CHANGED_PAIN;
+        manager_flush_changes(m, true);
+        (void) health_save(m);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_report_symptoms(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        _cleanup_(strv_freep) char **symptoms = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(msg, &symptoms);
+        if (r < 0)
+                return r;
+        /* Validate all before any takes effect: one unknown name changes nothing. */
+        for (char **s = symptoms; s && *s; s++)
+                if (symptom_from_string(*s) < 0)
+                        return sd_bus_error_setf(
+                                error, SD_BUS_ERROR_INVALID_ARGS,
+                                "Unknown symptom '%s'. Known: loss_of_bladder_control, "
+                                "loss_of_bowel_control, leg_weakness, arm_weakness, "
+                                "radiating_pain_leg, radiating_pain_arm, "
+                                "unexplained_weight_loss, fever.",
+                                *s);
+        r = check_health_access(m, msg, error);
+        if (r < 0)
+                return r;
+        r = advice_engine_report_symptoms(m->advice, symptoms, now_us(CLOCK_REALTIME));
+        if (r < 0)
+                return recovery_error(error, r, "Cannot record the symptoms.");
+        m->changed |= CHANGED_ALERTS;
+        manager_flush_changes(m, true);
+        (void) health_save(m);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_acknowledge_alert(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &id);
+        if (r < 0)
+                return r;
+        r = check_health_access(m, msg, error);
+        if (r < 0)
+                return r;
+        r = advice_engine_acknowledge(m->advice, id);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, "org.postured.Error.NoSuchAlert",
+                                         "No active alert '%s'.", id);
+        if (r < 0)
+                return recovery_error(error, r, "Cannot acknowledge the alert.");
+        log_info("Alert %s acknowledged.", id);
+        m->changed |= CHANGED_ALERTS;
+        manager_flush_changes(m, true);
+        (void) health_save(m);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* Values are not broadcast in PropertiesChanged (health data): only their names. */
+static const sd_bus_vtable recovery_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Phase", "s", recovery_property_get, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("InjuryOnset", "t", recovery_property_get, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("LastPain", "(ut)", recovery_property_get, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("ActiveAlerts", "as", recovery_property_get, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_METHOD_WITH_NAMES("ReportInjury", "t", SD_BUS_PARAM(onset_usec), "",
+                                 SD_BUS_PARAM(), method_report_injury, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReportRecovered", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
+                                 method_report_recovered, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReportPain", "us", SD_BUS_PARAM(level) SD_BUS_PARAM(context),
+                                 "", SD_BUS_PARAM(), method_report_pain,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReportSymptoms", "as", SD_BUS_PARAM(symptoms), "",
+                                 SD_BUS_PARAM(), method_report_symptoms,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "s", SD_BUS_PARAM(id), "", SD_BUS_PARAM(),
+                                 method_acknowledge_alert, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("Alert", "sss",
+                                 SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(text), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -104,6 +377,9 @@ int bus_setup(Manager *m)
         r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, posture_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Cannot export %s: %m", BUS_PATH);
+        r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_RECOVERY, recovery_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot export %s on %s: %m", BUS_RECOVERY, BUS_PATH);
 
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
@@ -128,6 +404,7 @@ int bus_emit_properties(Manager *m, unsigned changed)
 {
         const char *names[12];
         size_t n = 0;
+        int r;
 
         if (!m->bus)
                 return 0;
@@ -149,9 +426,26 @@ int bus_emit_properties(Manager *m, unsigned changed)
                 names[n++] = "SampleRate";
         }
         names[n] = NULL;
+        if (n > 0) {
+                r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE,
+                                                        (char **) names);
+                if (r < 0)
+                        return r;
+        }
+
+        n = 0;
+        if (changed & CHANGED_PHASE) {
+                names[n++] = "Phase";
+                names[n++] = "InjuryOnset";
+        }
+        if (changed & CHANGED_PAIN)
+                names[n++] = "LastPain";
+        if (changed & CHANGED_ALERTS)
+                names[n++] = "ActiveAlerts";
+        names[n] = NULL;
         if (n == 0)
                 return 0;
-        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE,
+        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_RECOVERY,
                                                    (char **) names);
 }
 
@@ -168,4 +462,22 @@ int bus_emit_strain_event(Manager *m, const StrainEvent *e)
                                   event_kind_to_string(e->kind), severity_to_string(e->severity),
                                   manager_to_realtime_us(m, e->start_ns), e->duration_s,
                                   e->peak_deg);
+}
+
+/** bus_emit_advice() - the Advice signal. Return: 0 or -errno. */
+int bus_emit_advice(Manager *m, const AdviceItem *item)
+{
+        if (!m->bus)
+                return 0;
+        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "Advice", "sss", item->id,
+                                  severity_to_string(item->severity), item->text);
+}
+
+/** bus_emit_alert() - the Alert signal of Recovery1. Return: 0 or -errno. */
+int bus_emit_alert(Manager *m, const AdviceItem *item)
+{
+        if (!m->bus)
+                return 0;
+        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_RECOVERY, "Alert", "sss", item->id,
+                                  severity_to_string(item->severity), item->text);
 }

@@ -54,6 +54,13 @@ static const ConfigKey config_keys[] = {
         KEY("Posture", "LateralDeg", VALUE_DOUBLE, pipeline.estimator.lateral_deg, 1, 90),
         KEY("Posture", "ReclinedDeg", VALUE_DOUBLE, pipeline.estimator.reclined_deg, -90, -1),
         KEY("Posture", "LyingDeg", VALUE_DOUBLE, pipeline.estimator.lying_deg, 30, 90),
+        KEY("Posture", "SensorHeightM", VALUE_DOUBLE, pipeline.estimator.sensor_height_m, 0.05, 2),
+        KEY("Posture", "WalkWindowSec", VALUE_DOUBLE, pipeline.estimator.walk_window_s, 1, 60),
+        KEY("Posture", "WalkMinStepHz", VALUE_DOUBLE, pipeline.estimator.walk_min_step_hz, 0.2, 10),
+        KEY("Posture", "WalkMaxStepHz", VALUE_DOUBLE, pipeline.estimator.walk_max_step_hz, 0.2, 10),
+        KEY("Posture", "WalkMinRMS", VALUE_DOUBLE, pipeline.estimator.walk_min_rms, 0, 20),
+        KEY("Posture", "WalkMinCorrelation", VALUE_DOUBLE, pipeline.estimator.walk_min_corr, 0, 1),
+        KEY("Posture", "WalkMaxSwayDeg", VALUE_DOUBLE, pipeline.estimator.walk_max_sway_deg, 1, 90),
         KEY("Rules", "FlexionMinDeg", VALUE_DOUBLE, pipeline.rules.flexion_min_deg, 1, 89),
         KEY("Rules", "FlexionMaxDeg", VALUE_DOUBLE, pipeline.rules.flexion_max_deg, 2, 90),
         KEY("Rules", "HoldingTimeAtMinSec", VALUE_DOUBLE, pipeline.rules.maht_at_min_s, 1, 86400),
@@ -63,7 +70,60 @@ static const ConfigKey config_keys[] = {
         KEY("Rules", "ExtremeFlexionDeg", VALUE_DOUBLE, pipeline.rules.extreme_deg, 1, 90),
         KEY("Rules", "ExtremeHoldSec", VALUE_DOUBLE, pipeline.rules.extreme_hold_s, 0, 600),
         KEY("Rules", "HysteresisDeg", VALUE_DOUBLE, pipeline.rules.hysteresis_deg, 0, 30),
+        KEY("Rules", "ExtensionDeg", VALUE_DOUBLE, pipeline.rules.extension_deg, -90, -1),
+        KEY("Rules", "ExtensionHoldSec", VALUE_DOUBLE, pipeline.rules.extension_hold_s, 0, 86400),
+        KEY("Rules", "LateralDeg", VALUE_DOUBLE, pipeline.rules.lateral_deg, 1, 90),
+        KEY("Rules", "LateralHoldSec", VALUE_DOUBLE, pipeline.rules.lateral_hold_s, 0, 86400),
+        KEY("Rules", "LateralHighDeg", VALUE_DOUBLE, pipeline.rules.lateral_high_deg, 1, 90),
+        KEY("Rules", "LateralHighHoldSec", VALUE_DOUBLE, pipeline.rules.lateral_high_hold_s, 0,
+            86400),
+        KEY("Rules", "SuddenRateDegPerSec", VALUE_DOUBLE, pipeline.rules.sudden_rate_dps, 1, 10000),
+        KEY("Rules", "SuddenAngleDeg", VALUE_DOUBLE, pipeline.rules.sudden_angle_deg, 0, 90),
+        KEY("Rules", "SuddenMinSec", VALUE_DOUBLE, pipeline.rules.sudden_min_s, 0, 10),
+        KEY("Rules", "RepetitiveDeg", VALUE_DOUBLE, pipeline.rules.repetitive_deg, 1, 90),
+        KEY("Rules", "RepetitiveBendsPerMin", VALUE_UNSIGNED, pipeline.rules.repetitive_per_min, 1,
+            REPETITIVE_MAX_PER_MIN),
+        KEY("Rules", "RepetitiveDurationSec", VALUE_DOUBLE, pipeline.rules.repetitive_duration_s, 1,
+            86400),
+        KEY("Rules", "RepetitiveMinBendSec", VALUE_DOUBLE, pipeline.rules.repetitive_min_bend_s, 0,
+            60),
+        KEY("Rules", "StaticPostureSec", VALUE_DOUBLE, pipeline.rules.static_s, 1, 86400),
+        KEY("Rules", "StaticChangeDeg", VALUE_DOUBLE, pipeline.rules.static_change_deg, 1, 90),
+        KEY("Rules", "StaticChangeMinSec", VALUE_DOUBLE, pipeline.rules.static_change_min_s, 0,
+            600),
+        KEY("Rules", "SlouchFeedback", VALUE_BOOL, pipeline.rules.slouch_enabled, 0, 0),
+        KEY("Rules", "SlouchDeg", VALUE_DOUBLE, pipeline.rules.slouch_deg, 1, 89),
+        KEY("Rules", "SlouchHoldSec", VALUE_DOUBLE, pipeline.rules.slouch_hold_s, 0, 86400),
+        KEY("Rules", "MovingGraceSec", VALUE_DOUBLE, pipeline.rules.moving_grace_s, 0, 600),
+        KEY("Rules", "SustainedFlexionCooldownSec", VALUE_DOUBLE,
+            pipeline.rules.cooldown_s[EVENT_SUSTAINED_FLEXION], 0, 86400),
+        KEY("Rules", "ExtremeFlexionCooldownSec", VALUE_DOUBLE,
+            pipeline.rules.cooldown_s[EVENT_EXTREME_FLEXION], 0, 86400),
+        KEY("Rules", "UnsupportedExtensionCooldownSec", VALUE_DOUBLE,
+            pipeline.rules.cooldown_s[EVENT_UNSUPPORTED_EXTENSION], 0, 86400),
+        KEY("Rules", "LateralBendCooldownSec", VALUE_DOUBLE,
+            pipeline.rules.cooldown_s[EVENT_LATERAL_BEND], 0, 86400),
+        KEY("Rules", "SuddenMovementCooldownSec", VALUE_DOUBLE,
+            pipeline.rules.cooldown_s[EVENT_SUDDEN_MOVEMENT], 0, 86400),
+        KEY("Rules", "RepetitiveBendingCooldownSec", VALUE_DOUBLE,
+            pipeline.rules.cooldown_s[EVENT_REPETITIVE_BENDING], 0, 86400),
+        KEY("Rules", "StaticPostureCooldownSec", VALUE_DOUBLE,
+            pipeline.rules.cooldown_s[EVENT_STATIC_POSTURE], 0, 86400),
+        KEY("Rules", "SlouchCooldownSec", VALUE_DOUBLE, pipeline.rules.cooldown_s[EVENT_SLOUCH], 0,
+            86400),
+        KEY("Rules", "StrainHalfLifeSec", VALUE_DOUBLE, pipeline.rules.strain_half_life_s, 1,
+            86400),
+        KEY("Rules", "StrainWalkingHalfLifeSec", VALUE_DOUBLE,
+            pipeline.rules.strain_walking_half_life_s, 1, 86400),
+        KEY("Rules", "StrainExtremeFactor", VALUE_DOUBLE, pipeline.rules.strain_extreme_factor, 1,
+            100),
         KEY("Bus", "PropertyRateHz", VALUE_DOUBLE, property_rate_hz, 0.01, 100),
+        KEY("Bus", "HealthGroup", VALUE_STRING, health_group, 0, 0),
+        KEY("Recovery", "AcuteHours", VALUE_UNSIGNED, acute_hours, 24, 48),
+        KEY("Recovery", "RecoveringDays", VALUE_UNSIGNED, recovering_days, 1, 365),
+        KEY("Recovery", "StateFile", VALUE_STRING, state_file, 0, 0),
+        KEY("Advice", "Catalogue", VALUE_STRING, catalogue_path, 0, 0),
+        KEY("Advice", "RepeatIntervalSec", VALUE_DOUBLE, advice_repeat_s, 0, 86400),
 };
 
 /**
@@ -80,9 +140,14 @@ int config_init(Config *c)
         };
         pipeline_params_default(&c->pipeline);
         c->pipeline.estimator.auto_calibrate = true;
+        c->acute_hours = 48;
+        c->recovering_days = 42;
+        c->advice_repeat_s = 900;
         c->source_uri = strdup("auto");
         c->plugin_dir = strdup(POSTURED_PLUGINDIR);
-        if (!c->source_uri || !c->plugin_dir) {
+        c->health_group = strdup("postured");
+        c->catalogue_path = strdup(POSTURED_PKGDATADIR "/advice.conf");
+        if (!c->source_uri || !c->plugin_dir || !c->health_group || !c->catalogue_path) {
                 config_done(c);
                 return -ENOMEM;
         }
@@ -94,7 +159,11 @@ void config_done(Config *c)
 {
         free(c->source_uri);
         free(c->plugin_dir);
-        c->source_uri = c->plugin_dir = NULL;
+        free(c->health_group);
+        free(c->catalogue_path);
+        free(c->state_file);
+        c->state_file = NULL;
+        c->source_uri = c->plugin_dir = c->health_group = c->catalogue_path = NULL;
 }
 
 typedef struct ParseState {
@@ -234,6 +303,7 @@ static int config_handler(void *userdata, const char *section, const char *name,
 static int check_consistency(const Config *c, char **msg)
 {
         const RuleParams *r = &c->pipeline.rules;
+        const EstimatorParams *e = &c->pipeline.estimator;
 
         if (r->flexion_min_deg >= r->flexion_max_deg)
                 return asprintf(msg, "[Rules] FlexionMinDeg=%g must be below FlexionMaxDeg=%g",
@@ -249,6 +319,25 @@ static int check_consistency(const Config *c, char **msg)
                                 r->maht_at_min_s, r->maht_slope_s_per_deg, r->flexion_max_deg) < 0
                                ? -ENOMEM
                                : -EINVAL;
+        /* The slouch band lies below the flexion band. */
+        if (r->slouch_deg >= r->flexion_min_deg)
+                return asprintf(msg, "[Rules] SlouchDeg=%g must be below FlexionMinDeg=%g",
+                                r->slouch_deg, r->flexion_min_deg) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        if (e->walk_min_step_hz >= e->walk_max_step_hz)
+                return asprintf(msg, "[Posture] WalkMinStepHz=%g must be below WalkMaxStepHz=%g",
+                                e->walk_min_step_hz, e->walk_max_step_hz) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        /* The autocorrelation needs two of the slowest steps in the window. */
+        if (e->walk_window_s * e->walk_min_step_hz < 2)
+                return asprintf(msg,
+                                "[Posture] WalkWindowSec=%g must hold two steps at "
+                                "WalkMinStepHz=%g (at least %g s)",
+                                e->walk_window_s, e->walk_min_step_hz, 2 / e->walk_min_step_hz) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
         return 0;
 }
 
@@ -260,7 +349,6 @@ static int check_consistency(const Config *c, char **msg)
 int config_parse_string(Config *c, const char *text, const char *name, char **error)
 {
         ParseState st = { .config = c };
-        _cleanup_(freep) char *msg = NULL;
         int line, r;
 
         line = ini_parse_string(text, config_handler, &st);
@@ -276,14 +364,24 @@ int config_parse_string(Config *c, const char *text, const char *name, char **er
                 free(st.error);
                 return r < 0 ? -ENOMEM : -EINVAL;
         }
+        return 0;
+}
+
+/**
+ * config_check() - the rules between keys, once every file and drop-in has
+ * been applied (a drop-in may fix what an earlier file alone would break).
+ *
+ * Return: 0, -EINVAL with *error set, -ENOMEM.
+ */
+int config_check(const Config *c, char **error)
+{
+        _cleanup_(freep) char *msg = NULL;
+        int r;
 
         r = check_consistency(c, &msg);
-        if (r < 0) {
-                if (r == -EINVAL && asprintf(error, "%s: %s", name, msg) < 0)
-                        return -ENOMEM;
-                return r;
-        }
-        return 0;
+        if (r == -EINVAL && asprintf(error, "configuration: %s", msg) < 0)
+                return -ENOMEM;
+        return r;
 }
 
 static int read_file(const char *path, char **ret)

@@ -23,6 +23,14 @@ typedef struct Config {
         PipelineParams pipeline;
         /* [Bus] */
         double property_rate_hz; /* PropertyRateHz=1 */
+        char *health_group;      /* HealthGroup=postured: may use Recovery1 on the system bus */
+        /* [Recovery] */
+        unsigned acute_hours;     /* AcuteHours=48 (24..48) */
+        unsigned recovering_days; /* RecoveringDays=42 */
+        char *state_file;         /* StateFile=: default $STATE_DIRECTORY/recovery */
+        /* [Advice] */
+        char *catalogue_path;   /* Catalogue=PKGDATADIR/advice.conf */
+        double advice_repeat_s; /* RepeatIntervalSec=900 */
 } Config;
 
 /** config_init() - fill @c with the defaults. Return: 0 or -ENOMEM. */
@@ -39,6 +47,13 @@ void config_done(Config *c);
  * Return: 0, -EINVAL for bad input, -ENOMEM.
  */
 int config_parse_string(Config *c, const char *text, const char *name, char **error);
+
+/**
+ * config_check() - the rules between keys (e.g. FlexionMinDeg below
+ * FlexionMaxDeg), to run once after every file and drop-in is applied.
+ * Return: 0, -EINVAL with *error "configuration: ...", -ENOMEM.
+ */
+int config_check(const Config *c, char **error);
 
 /**
  * config_load_file() - apply one file. Return: 0, -ENOENT when it does not

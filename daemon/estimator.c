@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
 #include <errno.h>
-#include <locale.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimator-private.h"
 #include "estimator.h"
 #include "macro.h"
 
@@ -43,6 +43,8 @@ struct Estimator {
 
         bool calibrated;
         double neutral[3];
+
+        Motion *motion; /* dynamic part, trunk rate, walking */
 
         WindowEntry window[];
 };
@@ -81,14 +83,6 @@ const char *activity_to_string(Activity a)
         return activity_table[a];
 }
 
-const MountMatrix mount_matrix_identity = { .m = { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } } };
-
-static void mount_matrix_apply(const MountMatrix *mm, const float in[3], double out[3])
-{
-        for (size_t i = 0; i < 3; i++)
-                out[i] = mm->m[i][0] * in[0] + mm->m[i][1] * in[1] + mm->m[i][2] * in[2];
-}
-
 static double norm3(const double v[3])
 {
         return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -104,89 +98,6 @@ static void cross3(const double a[3], const double b[3], double out[3])
         out[0] = a[1] * b[2] - a[2] * b[1];
         out[1] = a[2] * b[0] - a[0] * b[2];
         out[2] = a[0] * b[1] - a[1] * b[0];
-}
-
-/* Singular or numerically close to it: |det| is tiny compared with the
- * product of the row norms, which bounds it (Hadamard), so the test does not
- * depend on the scale of the entries. */
-static bool mount_matrix_is_valid(const MountMatrix *mm)
-{
-        double det, bound = 1;
-
-        for (size_t i = 0; i < 3; i++) {
-                if (!finite3(mm->m[i]))
-                        return false;
-                bound *= norm3(mm->m[i]);
-        }
-
-#define M(i, j) (mm->m[i][j])
-        det = M(0, 0) * (M(1, 1) * M(2, 2) - M(1, 2) * M(2, 1)) -
-              M(0, 1) * (M(1, 0) * M(2, 2) - M(1, 2) * M(2, 0)) +
-              M(0, 2) * (M(1, 0) * M(2, 1) - M(1, 1) * M(2, 0));
-#undef M
-
-        return isfinite(det) && bound > 0 && fabs(det) > 1e-9 * bound;
-}
-
-static const char *skip_space(const char *p)
-{
-        while (*p != '\0' && strchr(" \t\n\r", *p))
-                p++;
-        return p;
-}
-
-/**
- * mount_matrix_parse() - parse the IIO syntax "x1,y1,z1;x2,y2,z2;x3,y3,z3".
- * @ret: the matrix, written only on success.
- * @s: the text; blanks are allowed around every number and a trailing
- *     newline (as read from sysfs) is accepted.
- *
- * Numbers are read in the "C" locale whatever LC_NUMERIC says, so "0.5"
- * means one half in a German session too.
- *
- * Return: 0, -EINVAL when there are not exactly 3 rows of 3 finite numbers
- * or the matrix is singular, -ENOMEM when the "C" locale object cannot be
- * created.
- */
-int mount_matrix_parse(MountMatrix *ret, const char *s)
-{
-        MountMatrix mm = { 0 };
-        locale_t c_locale;
-        const char *p = s;
-        bool complete = false;
-
-        assert(ret);
-        assert(s);
-
-        c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
-        if (c_locale == (locale_t) 0)
-                return -ENOMEM;
-
-        for (size_t k = 0; k < 9; k++) {
-                double *v = &mm.m[k / 3][k % 3];
-                char *end;
-
-                /* strtod skips leading blanks; an empty field converts nothing. */
-                errno = 0;
-                *v = strtod_l(p, &end, c_locale);
-                if (end == p || errno != 0 || !isfinite(*v))
-                        break;
-                p = skip_space(end);
-                if (k == 8) {
-                        complete = *p == '\0';
-                        break;
-                }
-                if (*p != (k % 3 == 2 ? ';' : ','))
-                        break;
-                p++;
-        }
-        freelocale(c_locale);
-
-        if (!complete || !mount_matrix_is_valid(&mm))
-                return -EINVAL;
-
-        *ret = mm;
-        return 0;
 }
 
 /** estimator_params_default() - fill @p with the defaults documented in estimator.h. */
@@ -205,6 +116,13 @@ void estimator_params_default(EstimatorParams *p)
                 .reclined_deg = -20.0,
                 .lying_deg = 60.0,
                 .auto_calibrate = false,
+                .sensor_height_m = 0.45,
+                .walk_window_s = 4.0,
+                .walk_min_step_hz = 1.4,
+                .walk_max_step_hz = 2.5,
+                .walk_min_rms = 0.5,
+                .walk_min_corr = 0.5,
+                .walk_max_sway_deg = 15.0,
         };
 }
 
@@ -277,7 +195,7 @@ static bool params_are_valid(const EstimatorParams *p)
                         return false;
 
         return isfinite(p->still_window_s) && p->still_window_s > 0 && p->still_rms > 0 &&
-               mount_matrix_is_valid(&p->mount);
+               mount_matrix_is_valid(&p->mount) && motion_params_are_valid(p);
 }
 
 /**
@@ -294,6 +212,7 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         _cleanup_(estimator_freep) Estimator *e = NULL;
         size_t size;
         double n;
+        int r;
 
         assert(ret);
         assert(p);
@@ -314,6 +233,10 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->rate_hz = rate_hz;
         e->size = size;
 
+        r = motion_new(&e->motion, p, rate_hz);
+        if (r < 0)
+                return r;
+
         *ret = TAKE_PTR(e);
         return 0;
 }
@@ -321,6 +244,9 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
 /** estimator_free() - free @e (NULL is fine). Return: NULL. */
 Estimator *estimator_free(Estimator *e)
 {
+        if (!e)
+                return NULL;
+        motion_free(e->motion);
         free(e);
         return NULL;
 }
@@ -481,13 +407,15 @@ static PostureClass classify(const EstimatorParams *p, Activity a, double flexio
  * @filtered: the low-passed frame (sensor frame), for gravity.
  * @out: the resulting sample (always written).
  *
- * A frame flagged FRAME_AFTER_GAP restarts the still window. A frame with a
- * non-finite value is kept out of the window and yields NaN angles and the
- * "unknown" posture.
+ * A frame flagged FRAME_AFTER_GAP restarts the still window and the motion
+ * path (trunk rate, walking). A frame with a non-finite value is kept out of
+ * both and yields NaN angles and rate, the "unknown" posture and an activity
+ * judged on the dynamic RMS alone.
  */
 void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out)
 {
-        double d2 = 0, rms;
+        MotionResult m = { .rate_dps = NAN, .trunk = { NAN, NAN, NAN } };
+        double rms;
         bool valid;
 
         assert(e);
@@ -495,24 +423,31 @@ void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, Postu
         assert(filtered);
         assert(out);
 
-        *out = (PostureSample){ .t_ns = raw->t_ns };
+        *out = (PostureSample){ .t_ns = raw->t_ns, .motion_t_ns = raw->t_ns };
         mount_matrix_apply(&e->params.mount, raw->v, out->raw);
         mount_matrix_apply(&e->params.mount, filtered->v, out->gravity);
         valid = finite3(out->raw) && finite3(out->gravity);
 
-        if ((raw->flags | filtered->flags) & FRAME_AFTER_GAP)
+        if ((raw->flags | filtered->flags) & FRAME_AFTER_GAP) {
                 window_clear(e);
+                motion_reset(e->motion);
+        }
 
         if (valid) {
-                for (size_t k = 0; k < 3; k++)
-                        d2 += (out->raw[k] - out->gravity[k]) * (out->raw[k] - out->gravity[k]);
-                window_push(e, out->gravity, d2);
+                motion_feed(e->motion, out->raw, out->gravity, &m);
+                window_push(e, out->gravity,
+                            m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
+                                    m.dynamic[2] * m.dynamic[2]);
+                out->motion_t_ns = raw->t_ns - (int64_t) llround(m.lag_s * (double) NSEC_PER_SEC);
         }
 
         /* Before the window is full, judge on what has been seen so far. */
         rms = window_rms(e);
         out->dynamic_rms = rms;
-        out->activity = rms < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
+        if (m.walking)
+                out->activity = ACTIVITY_WALKING;
+        else
+                out->activity = rms < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
 
         if (e->params.auto_calibrate && !e->calibrated && out->activity == ACTIVITY_STILL &&
             e->count == e->size)
@@ -524,6 +459,11 @@ void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, Postu
                                  &out->lateral_deg);
         else
                 out->flexion_deg = out->lateral_deg = NAN;
+
+        /* estimator_angles() turns a NaN vector into NaN angles. */
+        out->rate_dps = m.rate_dps;
+        estimator_angles(m.trunk, e->calibrated ? e->neutral : NULL, &out->motion_flexion_deg,
+                         &out->motion_lateral_deg);
 
         out->posture = classify(&e->params, out->activity, out->flexion_deg, out->lateral_deg);
 }

@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter-private.h"
 #include "filter.h"
 #include "macro.h"
 
 /* Kernels may load the state and the sections with aligned vector loads. */
 #define FILTER_ALIGN 64
+
+static_assert(FILTER_KDATA_SIZE % FILTER_ALIGN == 0, "kernel data keeps the alignment");
 
 struct Filter {
         alignas(FILTER_ALIGN) double state[FILTER_MAX_SECTIONS][3][2];
@@ -22,6 +25,11 @@ struct Filter {
         double cutoff_hz;
         double rate_hz;
         const FilterKernel *kernel;
+        /* Kernel data (filter-private.h): whose it is, and whether it holds
+         * the live state, in which case state[] is stale. */
+        void *kdata;
+        const FilterKernel *kdata_owner;
+        bool kdata_live;
 };
 
 /*
@@ -119,11 +127,13 @@ int filter_new(Filter **ret, unsigned order, double cutoff_hz, double rate_hz)
         if (rate_hz <= 0.0 || cutoff_hz <= 0.0 || cutoff_hz >= rate_hz / 2.0)
                 return -EINVAL;
 
-        /* sizeof(Filter) is a multiple of its alignment, as aligned_alloc() wants. */
-        f = aligned_alloc(alignof(Filter), sizeof(Filter));
+        /* sizeof(Filter) is a multiple of its alignment, as aligned_alloc() wants;
+         * the kernel data follows, as untyped memory for the kernels' own types. */
+        f = aligned_alloc(alignof(Filter), sizeof(Filter) + FILTER_KDATA_SIZE);
         if (!f)
                 return -ENOMEM;
         memset(f, 0, sizeof(*f));
+        f->kdata = (unsigned char *) f + sizeof(Filter);
 
         f->order = order;
         f->cutoff_hz = cutoff_hz;
@@ -145,6 +155,72 @@ Filter *filter_free(Filter *f)
 {
         free(f);
         return NULL;
+}
+
+/* Bring state[] up to date from a kernel's own state; state[] rules afterwards. */
+static void filter_sync(Filter *f)
+{
+        if (!f->kdata_live)
+                return;
+        f->kdata_owner->sync(f);
+        f->kdata_live = false;
+}
+
+/**
+ * filter_kdata_acquire() - the kernel data, now owned by @k with a live state.
+ * @f: the filter.
+ * @k: the kernel asking; it must have a sync function.
+ * @ret_todo: receives FILTER_KDATA_SETUP if the data was not @k's,
+ *            FILTER_KDATA_IMPORT if filter_state() holds the live state.
+ *
+ * Return: the kernel data, FILTER_KDATA_SIZE bytes, 64-byte aligned.
+ */
+void *filter_kdata_acquire(Filter *f, const FilterKernel *k, unsigned *ret_todo)
+{
+        unsigned todo = 0;
+
+        assert(f);
+        assert(k && k->sync);
+        assert(ret_todo);
+
+        /* filter_process() synced another kernel's live state already. */
+        assert(!f->kdata_live || f->kdata_owner == k);
+
+        if (f->kdata_owner != k)
+                todo |= FILTER_KDATA_SETUP;
+        if (!f->kdata_live)
+                todo |= FILTER_KDATA_IMPORT;
+        f->kdata_owner = k;
+        f->kdata_live = true;
+
+        *ret_todo = todo;
+        return f->kdata;
+}
+
+/**
+ * filter_state_direct() - filter_state() without syncing, for kernels.
+ * @f: the filter.
+ *
+ * Return: the transposed-direct-form-II state, as it is.
+ */
+double *filter_state_direct(Filter *f)
+{
+        assert(f);
+
+        return &f->state[0][0][0];
+}
+
+/**
+ * filter_kdata() - the kernel data.
+ * @f: the filter.
+ *
+ * Return: the kernel data, as the last kernel to acquire it left it.
+ */
+void *filter_kdata(Filter *f)
+{
+        assert(f);
+
+        return f->kdata;
 }
 
 /**
@@ -188,6 +264,9 @@ void filter_reset(Filter *f, const double v[3])
 {
         assert(f);
 
+        /* The kernel data keeps its coefficients, but its state is history. */
+        f->kdata_live = false;
+
         for (size_t s = 0; s < f->n_sections; s++) {
                 const Biquad *q = &f->sections[s];
 
@@ -218,7 +297,74 @@ void filter_process(Filter *f, const Frame *in, Frame *out, size_t n)
         if (n == 0)
                 return;
 
+        if (f->kdata_live && f->kdata_owner != f->kernel)
+                filter_sync(f);
         f->kernel->process(f, in, out, n);
+}
+
+/**
+ * filter_process_raw_s16() - filter raw interleaved int16 x, y, z samples.
+ * @f: the filter.
+ * @xyz: 3 * @n samples; frame i is xyz[3i], xyz[3i + 1], xyz[3i + 2].
+ * @n: how many frames.
+ * @scale: multiplies every sample, converted to float, to give m/s².
+ * @t: @n time stamps for the frames, or NULL for 0.
+ * @out: room for @n frames; they get no flags.
+ *
+ * The same as filling @out with (float) xyz[3i + axis] * @scale and calling
+ * filter_process(f, out, out, n), bit for bit; kernels with a process_s16 do
+ * both in one pass.
+ *
+ * Return: 0, or -EINVAL if @scale is not finite.
+ */
+int filter_process_raw_s16(Filter *f, const int16_t *xyz, size_t n, float scale, const int64_t *t,
+                           Frame *out)
+{
+        assert(f);
+        assert((xyz && out) || n == 0);
+
+        if (!isfinite(scale))
+                return -EINVAL;
+        if (n == 0)
+                return 0;
+
+        if (f->kdata_live && f->kdata_owner != f->kernel)
+                filter_sync(f);
+
+        if (f->kernel->process_s16) {
+                f->kernel->process_s16(f, xyz, scale, t, out, n);
+                return 0;
+        }
+
+        for (size_t i = 0; i < n; i++)
+                out[i] = (Frame){
+                        .t_ns = t ? t[i] : 0,
+                        .v = { (float) xyz[3 * i] * scale, (float) xyz[3 * i + 1] * scale,
+                               (float) xyz[3 * i + 2] * scale },
+                };
+        f->kernel->process(f, out, out, n);
+        return 0;
+}
+
+/**
+ * filter_process_many() - run several filters over their own streams.
+ * @filters: @n_filters filters, e.g. one per sensor of a device.
+ * @in: @n_filters streams of @n frames.
+ * @out: @n_filters buffers of @n frames; out[j] may be in[j].
+ * @n_filters: how many streams.
+ * @n: how many frames each.
+ *
+ * Each stream is filtered as filter_process(filters[j], in[j], out[j], n)
+ * would, in one pass over each stream: streams are independent, so the
+ * kernels run at full speed on each, and memory is read and written once.
+ */
+void filter_process_many(Filter *const *filters, const Frame *const *in, Frame *const *out,
+                         size_t n_filters, size_t n)
+{
+        assert((filters && in && out) || n_filters == 0);
+
+        for (size_t j = 0; j < n_filters; j++)
+                filter_process(filters[j], in[j], out[j], n);
 }
 
 /**
@@ -273,6 +419,8 @@ double filter_response(const Filter *f, double freq_hz)
  *
  * Direct-form-II-transposed state, two doubles per axis and section, laid out
  * state[section][axis][2], FILTER_MAX_SECTIONS sections, 64-byte aligned.
+ * A kernel with a state of its own (filter-private.h) writes it back first,
+ * and takes it up again from here on its next call.
  *
  * Return: the state, owned by @f.
  */
@@ -280,6 +428,8 @@ double *filter_state(Filter *f)
 {
         assert(f);
 
+        /* The caller may read or write it: make it the live state. */
+        filter_sync(f);
         return &f->state[0][0][0];
 }
 

@@ -33,3 +33,12 @@ static inline void freep(void *p)
 {
         free(*(void **) p);
 }
+
+/* A NULL-terminated array of malloc'ed strings, as sd_bus_message_read_strv() returns. */
+static inline void strv_freep(char ***p)
+{
+        if (*p)
+                for (char **s = *p; *s; s++)
+                        free(*s);
+        free(*p);
+}

@@ -19,7 +19,9 @@
 static bool arg_system = true;
 static bool arg_exit_on_eof;
 static const char *arg_source;
-static const char *arg_config;
+/* --config may be given more than once: each file (and its drop-ins) in order. */
+static const char *arg_configs[16];
+static size_t arg_n_configs;
 static const char *arg_plugin_dir;
 
 static void help(void)
@@ -38,7 +40,8 @@ static void help(void)
                "  -s --source=URI       Sensor: auto, iio:..., evdev:...,\n"
                "                        replay:PATH[?speed=N][&loop=1] (overrides [Source] URI=)\n"
                "  -c --config=FILE      Configuration file (default %s/postured/postured.conf;\n"
-               "                        drop-ins in FILE.d/*.conf are read too)\n"
+               "                        drop-ins in FILE.d/*.conf are read too); may be\n"
+               "                        repeated, later files override earlier ones\n"
                "     --plugin-dir=DIR   Where source plugins live (default %s)\n"
                "     --exit-on-eof      Exit when a replayed recording ends\n"
                "  -v --verbose          Log debug messages\n"
@@ -88,7 +91,12 @@ static int parse_argv(int argc, char *argv[])
                         arg_source = optarg;
                         break;
                 case 'c':
-                        arg_config = optarg;
+                        if (arg_n_configs >= ELEMENTSOF(arg_configs)) {
+                                fprintf(stderr, "postured: at most %zu --config options.\n",
+                                        ELEMENTSOF(arg_configs));
+                                return -EINVAL;
+                        }
+                        arg_configs[arg_n_configs++] = optarg;
                         break;
                 case ARG_PLUGIN_DIR:
                         arg_plugin_dir = optarg;
@@ -123,22 +131,38 @@ static int replace_string(char **dst, const char *src)
         return 0;
 }
 
+static int load_one(Config *c, const char *path, bool must_exist)
+{
+        _cleanup_(freep) char *error = NULL;
+        int r;
+
+        /* A file named on the command line must exist; the default one need not. */
+        if (must_exist && access(path, R_OK) < 0)
+                return log_error_errno(-errno, "Cannot read configuration %s: %m", path);
+        r = config_load(c, path, &error);
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "bad configuration");
+        return 0;
+}
+
 static int load_config(Config *c)
 {
         _cleanup_(freep) char *error = NULL;
-        const char *path = arg_config ?: POSTURED_SYSCONFDIR "/postured/postured.conf";
         int r;
 
         r = config_init(c);
         if (r < 0)
                 return log_oom();
 
-        /* A file named on the command line must exist; the default one need not. */
-        if (arg_config && access(path, R_OK) < 0)
-                return log_error_errno(-errno, "Cannot read configuration %s: %m", path);
-        r = config_load(c, path, &error);
+        if (arg_n_configs == 0)
+                r = load_one(c, POSTURED_SYSCONFDIR "/postured/postured.conf", false);
+        for (size_t i = 0; i < arg_n_configs && r >= 0; i++)
+                r = load_one(c, arg_configs[i], true);
         if (r < 0)
-                return log_error_errno(r, "%s", error ?: "bad configuration");
+                return r;
+        r = config_check(c, &error);
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "inconsistent configuration");
 
         if (arg_source && replace_string(&c->source_uri, arg_source) < 0)
                 return log_oom();

@@ -28,6 +28,7 @@ void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void 
         log_info("Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
                  severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
+        health_on_event(m, e);
 }
 
 void manager_set_sensor_state(Manager *m, SensorState s)
@@ -162,6 +163,7 @@ Manager *manager_free(Manager *m)
         if (!m)
                 return NULL;
         sensor_free(m);
+        health_free(m);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
@@ -191,6 +193,22 @@ int manager_start(Manager *m)
                 return log_error_errno(r, "Cannot watch SIGINT: %m");
         (void) sd_event_set_watchdog(m->event, true);
 
+        {
+                const char *want = getenv("POSTURED_FILTER");
+
+                r = filter_kernel_select(&m->kernel, want);
+                if (r == -EINVAL)
+                        return log_error_errno(r,
+                                               "POSTURED_FILTER=%s: no such filter kernel (scalar, "
+                                               "sse2, avx2, avx512, neon).",
+                                               want);
+                if (r < 0)
+                        return log_error_errno(r, "POSTURED_FILTER=%s: this CPU cannot run it.",
+                                               want);
+        }
+        r = health_setup(m);
+        if (r < 0)
+                return r;
         r = bus_setup(m);
         if (r < 0)
                 return r;

@@ -4,11 +4,14 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 
+#include "advice.h"
+#include "catalogue.h"
 #include "config.h"
 #include "pipeline.h"
 #include "plugin.h"
@@ -32,6 +35,9 @@ enum {
         CHANGED_STRAIN = 1u << 3,
         CHANGED_CALIBRATED = 1u << 4,
         CHANGED_SENSOR = 1u << 5,
+        CHANGED_PHASE = 1u << 6,  /* Recovery1: Phase, InjuryOnset */
+        CHANGED_PAIN = 1u << 7,   /* Recovery1: LastPain */
+        CHANGED_ALERTS = 1u << 8, /* Recovery1: ActiveAlerts */
 };
 
 /**
@@ -76,6 +82,7 @@ typedef struct Manager {
         uint64_t anchor_realtime_us;
 
         Pipeline *pipeline;
+        const FilterKernel *kernel; /* chosen once: the CPU's best, or POSTURED_FILTER= */
         Frame *batch;
         size_t batch_size;
 
@@ -86,6 +93,17 @@ typedef struct Manager {
         double flexion, lateral, strain;
         bool calibrated;
         unsigned changed;
+
+        /* The wearer's recovery (health.c). */
+        Catalogue *catalogue;
+        Recovery *recovery;
+        AdviceEngine *advice;
+        RecoveryPhase config_rules_phase;
+        sd_event_source *phase_timer;
+        char *state_path; /* recovery state file, or NULL: memory only */
+        gid_t health_gid;
+        bool health_gid_valid;
+
         uint64_t last_angles_emit_us;
         sd_event_source *throttle_timer;
 } Manager;
@@ -137,3 +155,14 @@ uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns);
 int bus_setup(Manager *m);
 int bus_emit_properties(Manager *m, unsigned changed);
 int bus_emit_strain_event(Manager *m, const StrainEvent *e);
+int bus_emit_advice(Manager *m, const AdviceItem *item);
+int bus_emit_alert(Manager *m, const AdviceItem *item);
+
+/* health.c */
+int health_setup(Manager *m);
+void health_free(Manager *m);
+void health_on_event(Manager *m, const StrainEvent *e);
+void health_phase_changed(Manager *m);
+/* health-state.c */
+int health_save(Manager *m);
+int health_load(Manager *m);

@@ -479,6 +479,9 @@ void rule_params_for_phase(RecoveryPhase phase, RuleParams *p)
 {
         if (phase == PHASE_ACUTE)
                 rule_params_acute(p);
+        /* Posture training is not for a mending back: no slouch nudges while recovering. */
+        if (phase == PHASE_RECOVERING)
+                p->slouch_enabled = false;
 }
 
 /**

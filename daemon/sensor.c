@@ -264,6 +264,8 @@ static int setup_pipeline(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the signal path: %m");
         pipeline_set_event_handler(p, manager_on_strain_event, m);
+        if (m->kernel)
+                filter_set_kernel(pipeline_filter(p), m->kernel);
         if (m->pipeline && estimator_get_neutral(pipeline_estimator(m->pipeline), neutral))
                 (void) estimator_set_neutral(pipeline_estimator(p), neutral);
 

@@ -90,9 +90,28 @@ static void test_strings(void **state)
 {
         (void) state;
 
-        assert_string_equal(event_kind_to_string(EVENT_SUSTAINED_FLEXION), "sustained_flexion");
-        assert_string_equal(event_kind_to_string(EVENT_EXTREME_FLEXION), "extreme_flexion");
+        static const struct {
+                EventKind kind;
+                const char *name;
+                Severity severity;
+        } kinds[] = {
+                { EVENT_SUSTAINED_FLEXION, "sustained_flexion", SEVERITY_WARNING },
+                { EVENT_EXTREME_FLEXION, "extreme_flexion", SEVERITY_CRITICAL },
+                { EVENT_UNSUPPORTED_EXTENSION, "unsupported_extension", SEVERITY_WARNING },
+                { EVENT_LATERAL_BEND, "lateral_bend", SEVERITY_WARNING },
+                { EVENT_SUDDEN_MOVEMENT, "sudden_movement", SEVERITY_WARNING },
+                { EVENT_REPETITIVE_BENDING, "repetitive_bending", SEVERITY_WARNING },
+                { EVENT_STATIC_POSTURE, "static_posture", SEVERITY_INFO },
+                { EVENT_SLOUCH, "slouch", SEVERITY_INFO },
+        };
+
+        assert_int_equal(ELEMENTSOF(kinds), _EVENT_KIND_MAX);
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                assert_string_equal(event_kind_to_string(kinds[i].kind), kinds[i].name);
+                assert_int_equal(event_kind_severity(kinds[i].kind), kinds[i].severity);
+        }
         assert_null(event_kind_to_string(_EVENT_KIND_MAX));
+        assert_int_equal(event_kind_severity(_EVENT_KIND_MAX), SEVERITY_INFO);
         assert_string_equal(severity_to_string(SEVERITY_INFO), "info");
         assert_string_equal(severity_to_string(SEVERITY_WARNING), "warning");
         assert_string_equal(severity_to_string(SEVERITY_CRITICAL), "critical");
@@ -113,9 +132,17 @@ static void test_maht(void **state)
         assert_near(maht_s(&p, 5), 240, 1e-9);
         assert_near(maht_s(&p, 85), 60, 1e-9);
 
+        assert_true(p.slouch_enabled);
+        assert_near(p.cooldown_s[EVENT_SUSTAINED_FLEXION], 300, 0);
+        assert_near(p.cooldown_s[EVENT_STATIC_POSTURE], 1800, 0);
+
         rule_params_acute(&p);
         assert_near(p.holding_time_factor, 0.5, 0);
         assert_near(p.extreme_deg, 45, 0);
+        assert_false(p.slouch_enabled);
+        /* The time limits themselves stay; the factor scales them. */
+        assert_near(p.lateral_hold_s, 60, 0);
+        assert_near(p.extension_hold_s, 60, 0);
         /* maht_s() is the ISO time; the factor applies on top of it. */
         assert_near(maht_s(&p, 40), 150, 1e-9);
 }
@@ -149,30 +176,6 @@ static void test_sustained_40(void **state)
         run_done(&r);
 }
 
-/* The StrainLevel gauge: share of the holding time used, 1 once fired, 0 after release. */
-static void test_strain_level(void **state)
-{
-        RuleParams p;
-        Run r;
-
-        (void) state;
-        rule_params_default(&p);
-        run_init(&r, &p);
-
-        hold_for(&r, 0, 10);
-        assert_near(detectors_strain_level(r.d), 0, 1e-12);
-        hold_for(&r, 40, 75); /* half of MAHT(40°) = 150 s */
-        assert_near(detectors_strain_level(r.d), 0.5, 0.01);
-        hold_for(&r, 40, 100);
-        assert_near(detectors_strain_level(r.d), 1.0, 1e-12);
-        hold_for(&r, 0, 3); /* a short dip keeps the episode */
-        assert_near(detectors_strain_level(r.d), 1.0, 1e-12);
-        hold_for(&r, 0, 10);
-        assert_near(detectors_strain_level(r.d), 0, 1e-12);
-
-        run_done(&r);
-}
-
 static void test_sustained_band_edges(void **state)
 {
         RuleParams p;
@@ -181,10 +184,11 @@ static void test_sustained_band_edges(void **state)
         (void) state;
         rule_params_default(&p);
 
-        /* Just below the band: never. */
+        /* Just below the band: never (that is the slouch band). */
         run_init(&r, &p);
         hold_until(&r, 19.9, 20 * 60);
-        assert_int_equal(r.n, 0);
+        assert_int_equal(count_kind(&r, EVENT_SUSTAINED_FLEXION), 0);
+        assert_int_equal(count_kind(&r, EVENT_SLOUCH), 1);
         run_done(&r);
 
         /* Just inside: MAHT(20.1) = 239.55 s. */
@@ -342,6 +346,7 @@ static void test_extreme_hysteresis(void **state)
 
         (void) state;
         rule_params_default(&p);
+        p.cooldown_s[EVENT_EXTREME_FLEXION] = 0; /* tested in test-detect-rules */
 
         /* Time inside the hysteresis band keeps the episode but adds nothing. */
         run_init(&r, &p);
@@ -397,6 +402,12 @@ static void test_acute(void **state)
 
         run_init(&r, &p);
         hold_until(&r, 44, 60);
+        assert_int_equal(r.n, 0);
+        run_done(&r);
+
+        /* No slouch feedback in the acute phase. */
+        run_init(&r, &p);
+        hold_until(&r, 17, 600);
         assert_int_equal(r.n, 0);
         run_done(&r);
 }
@@ -530,9 +541,37 @@ static void test_bad_params(void **state)
 {
         RuleParams p = { 0 };
         double *const fields[] = {
-                &p.flexion_min_deg,      &p.flexion_max_deg, &p.maht_at_min_s,
-                &p.maht_slope_s_per_deg, &p.dip_tolerance_s, &p.holding_time_factor,
-                &p.extreme_deg,          &p.extreme_hold_s,  &p.hysteresis_deg,
+                &p.flexion_min_deg,
+                &p.flexion_max_deg,
+                &p.maht_at_min_s,
+                &p.maht_slope_s_per_deg,
+                &p.dip_tolerance_s,
+                &p.holding_time_factor,
+                &p.extreme_deg,
+                &p.extreme_hold_s,
+                &p.hysteresis_deg,
+                &p.extension_hold_s,
+                &p.lateral_deg,
+                &p.lateral_hold_s,
+                &p.lateral_high_deg,
+                &p.lateral_high_hold_s,
+                &p.sudden_rate_dps,
+                &p.sudden_angle_deg,
+                &p.sudden_min_s,
+                &p.repetitive_deg,
+                &p.repetitive_duration_s,
+                &p.repetitive_min_bend_s,
+                &p.static_s,
+                &p.static_change_deg,
+                &p.static_change_min_s,
+                &p.slouch_deg,
+                &p.slouch_hold_s,
+                &p.moving_grace_s,
+                &p.cooldown_s[EVENT_SUSTAINED_FLEXION],
+                &p.cooldown_s[EVENT_SLOUCH],
+                &p.strain_half_life_s,
+                &p.strain_walking_half_life_s,
+                &p.strain_extreme_factor,
         };
         static const double bad_values[] = { NAN, INFINITY, -INFINITY, -1 };
         Detectors *d;
@@ -563,6 +602,40 @@ static void test_bad_params(void **state)
         p.maht_slope_s_per_deg = 6;
         assert_params_rejected(&p);
 
+        /* Extension is backwards; NaN there too. */
+        rule_params_default(&p);
+        p.extension_deg = 0;
+        assert_params_rejected(&p);
+        p.extension_deg = NAN;
+        assert_params_rejected(&p);
+
+        /* The slouch band must lie below the flexion band. */
+        rule_params_default(&p);
+        p.slouch_deg = p.flexion_min_deg;
+        assert_params_rejected(&p);
+
+        rule_params_default(&p);
+        p.repetitive_per_min = 0;
+        assert_params_rejected(&p);
+        p.repetitive_per_min = REPETITIVE_MAX_PER_MIN + 1;
+        assert_params_rejected(&p);
+        p.repetitive_per_min = REPETITIVE_MAX_PER_MIN;
+        assert_int_equal(detectors_new(&d, &p), 0);
+        detectors_free(d);
+
+        rule_params_default(&p);
+        p.sudden_rate_dps = 0;
+        assert_params_rejected(&p);
+        rule_params_default(&p);
+        p.strain_half_life_s = 0;
+        assert_params_rejected(&p);
+        rule_params_default(&p);
+        p.strain_walking_half_life_s = 0;
+        assert_params_rejected(&p);
+        rule_params_default(&p);
+        p.strain_extreme_factor = 0.5;
+        assert_params_rejected(&p);
+
         /* A rejected change leaves the old limits in place. */
         {
                 Run r;
@@ -585,7 +658,6 @@ int main(void)
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_maht),
                 cmocka_unit_test(test_sustained_40),
-                cmocka_unit_test(test_strain_level),
                 cmocka_unit_test(test_sustained_band_edges),
                 cmocka_unit_test(test_sustained_peak),
                 cmocka_unit_test(test_sustained_dips),

@@ -114,6 +114,13 @@ static void test_params_default(void **state)
         assert_near(p.reclined_deg, -20, 0);
         assert_near(p.lying_deg, 60, 0);
         assert_false(p.auto_calibrate);
+        assert_near(p.sensor_height_m, 0.45, 0);
+        assert_near(p.walk_window_s, 4, 0);
+        assert_near(p.walk_min_step_hz, 1.4, 0);
+        assert_near(p.walk_max_step_hz, 2.5, 0);
+        assert_near(p.walk_min_rms, 0.5, 0);
+        assert_near(p.walk_min_corr, 0.5, 0);
+        assert_near(p.walk_max_sway_deg, 15, 0);
 }
 
 static void test_angles_grid(void **state)
@@ -606,6 +613,15 @@ static void test_new_bad(void **state)
 
         estimator_params_default(&p);
         p.mount.m[2][2] = 0;
+        assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
+        assert_null(e);
+
+        /* Walking and rate limits (more in test-estimator-motion). */
+        estimator_params_default(&p);
+        p.walk_min_step_hz = p.walk_max_step_hz;
+        assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
+        estimator_params_default(&p);
+        p.sensor_height_m = NAN;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
         assert_null(e);
 

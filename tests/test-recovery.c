@@ -336,6 +336,36 @@ static void test_symptoms(void **state)
         assert_int_equal(recovery_phase(r), PHASE_NONE);
 }
 
+/* The rules per phase: acute tightens; slouch nudges only outside recovery. */
+static void test_rules_per_phase(void **state)
+{
+        RuleParams base, p;
+
+        (void) state;
+        rule_params_default(&base);
+        assert_true(base.slouch_enabled);
+
+        p = base;
+        rule_params_for_phase(PHASE_NONE, &p);
+        assert_memory_equal(&p, &base, sizeof(p));
+
+        p = base;
+        rule_params_for_phase(PHASE_ACUTE, &p);
+        assert_false(p.slouch_enabled);
+        assert_true(p.extreme_deg == 45);
+        assert_true(p.holding_time_factor == 0.5);
+
+        p = base;
+        rule_params_for_phase(PHASE_RECOVERING, &p);
+        assert_false(p.slouch_enabled);
+        assert_true(p.extreme_deg == base.extreme_deg);
+        assert_true(p.holding_time_factor == base.holding_time_factor);
+
+        p = base;
+        rule_params_for_phase(PHASE_RECOVERED, &p);
+        assert_memory_equal(&p, &base, sizeof(p));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -352,6 +382,7 @@ int main(void)
                 cmocka_unit_test(test_pain_worsening_timezone),
                 cmocka_unit_test(test_pain_history),
                 cmocka_unit_test(test_symptoms),
+                cmocka_unit_test(test_rules_per_phase),
         };
 
         return cmocka_run_group_tests_name("recovery", tests, NULL, NULL);

@@ -59,9 +59,15 @@ check_match() {
         fi
 }
 
+# The tests' configuration: the advice catalogue of the source tree.
+TESTCONF="$TMP/test.conf"
+printf '[Advice]\nCatalogue=%s/conf/advice.conf\n' "$top" >"$TESTCONF"
+
 # Start postured in the background on the session bus; sets DAEMON_PID.
+# A --config among the arguments replaces the tests' configuration.
 start_daemon() {
-        "$POSTURED" --session --plugin-dir "$PLUGINS" "$@" >"$TMP/daemon.log" 2>&1 &
+        "$POSTURED" --session --plugin-dir "$PLUGINS" --config "$TESTCONF" "$@" \
+                >"$TMP/daemon.log" 2>&1 &
         DAEMON_PID=$!
         _pids+=("$DAEMON_PID")
 }

@@ -77,4 +77,18 @@ check_eq "a sensor mounted rotated, with its mount matrix, gives the same events
 c=$("$POSTURECTL" analyze "$TMP/rotated.csv" | grep -o '"kind":"[a-z_]*"' | tr '\n' ' ')
 if [ "$c" != "$a" ]; then ok "without the mount matrix the events differ"; else not_ok "mount matrix had no effect"; fi
 
+# --- Every filter kernel the CPU runs gives the same events; a bad name is a usage error.
+ref=$(POSTURED_FILTER=scalar "$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>/dev/null |
+        grep '"type":"event"')
+for k in sse2 avx2; do
+        if grep -qw "$( [ $k = avx2 ] && echo avx2 || echo sse2 )" /proc/cpuinfo; then
+                out=$(POSTURED_FILTER=$k "$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>/dev/null |
+                        grep '"type":"event"')
+                check_eq "POSTURED_FILTER=$k: the same events as scalar" "$ref" "$out"
+        fi
+done
+err=$(POSTURED_FILTER=bogus "$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>&1 >/dev/null)
+check_eq "POSTURED_FILTER=bogus: exit status 64" 64 "$?"
+check_match "POSTURED_FILTER=bogus: says so" "POSTURED_FILTER=bogus: no such filter kernel" "$err"
+
 finish

@@ -73,6 +73,9 @@ busctl --user introspect --xml-interface org.postured.Posture1 /org/postured/Pos
 check "dbus/org.postured.Posture1.xml matches the live interface" \
         python3 tests/integration/compare-introspection.py dbus/org.postured.Posture1.xml "$TMP/live.xml"
 
+# --- The filter kernel chosen for this CPU is shown; POSTURED_FILTER overrides it.
+check_match "FilterKernel names a kernel" '^(scalar|sse2|avx2|avx512|neon)$' "$(prop FilterKernel)"
+
 # --- posturectl status reads the same properties.
 st=$("$POSTURECTL" --session status 2>&1)
 check_match "posturectl status shows the posture" 'upright' "$st"
@@ -83,13 +86,14 @@ wait "$DAEMON_PID"
 check_eq "SIGTERM: exit status 0" 0 "$?"
 
 # --- Calibrate() refused while moving.
-start_daemon --source "replay:$DATA/moving.csv?speed=0"
+POSTURED_FILTER=scalar start_daemon --source "replay:$DATA/moving.csv?speed=0"
 check "daemon with a moving wearer is up" wait_for_name
 wait_for_prop SensorState absent
 err=$(gdbus call --session -d org.postured.Posture1 -o /org/postured/Posture1 \
         -m org.postured.Posture1.Calibrate 2>&1)
 check_match "Calibrate() while moving: org.postured.Error.NotStill" \
         'org\.postured\.Error\.NotStill.*Not still' "$err"
+check_eq "POSTURED_FILTER=scalar picks the scalar kernel" scalar "$(prop FilterKernel)"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
 
 # --- sd_notify READY=1 and STATUS= through NOTIFY_SOCKET.

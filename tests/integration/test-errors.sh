@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 run_daemon() { # args... -> sets rc, err
-        err=$(timeout 20 "$POSTURED" --session --plugin-dir "$PLUGINS" "$@" 2>&1 >/dev/null)
+        err=$(timeout 20 "$POSTURED" --session --plugin-dir "$PLUGINS" --config "$TESTCONF" "$@" 2>&1 >/dev/null)
         rc=$?
 }
 

@@ -263,9 +263,20 @@ class Timeline:
         return seg.angles(tau)
 
 
-def generate(timeline, rate, rng, noise, bias, minv, radius, out):
+def glitch(sensor, grng):
+    """Corrupt one sample as a flaky sensor or bus does: a spike of 15-40 m/s²
+    on one axis, or a read of all zeros."""
+    if grng.random() < 0.5:
+        axis = grng.randrange(3)
+        sensor[axis] += grng.choice((-1.0, 1.0)) * grng.uniform(15.0, 40.0)
+    else:
+        sensor[:] = [0.0, 0.0, 0.0]
+
+
+def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, grng=None):
     h = 1e-3  # for the angular rate and acceleration, by central differences
     n = int(round(timeline.duration * rate))
+    p_glitch = glitches / 60.0 / rate
     for i in range(n):
         t = i / rate
         seg, tau = timeline.at(t)
@@ -279,6 +290,8 @@ def generate(timeline, rate, rng, noise, bias, minv, radius, out):
         sigma = math.hypot(noise, extra_noise)
         sensor = [sum(minv[r][k] * body[k] for k in range(3)) + bias[r] + rng.gauss(0.0, sigma)
                   for r in range(3)]
+        if p_glitch > 0 and grng.random() < p_glitch:
+            glitch(sensor, grng)
         out.write("%.6f,%.5f,%.5f,%.5f\n" % (t, *sensor))
 
 
@@ -296,6 +309,10 @@ def main(argv=None):
                          "axes; the CSV is written in the sensor frame (identity)")
     ap.add_argument("--radius", type=float, default=0.45,
                     help="sensor height above the hip, m, for the kinematic acceleration (0.45)")
+    ap.add_argument("--glitches", type=float, default=0.0, metavar="N",
+                    help="single-sample glitches per minute, on average: a spike of 15-40 m/s² "
+                         "on one axis or a sample of all zeros (0; drawn from their own random "
+                         "stream, so the rest of the recording stays the same)")
     ap.add_argument("--demo", action="store_true",
                     help="the ~12-minute work session of tests/data/work-session.spec")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
@@ -306,6 +323,8 @@ def main(argv=None):
             raise SpecError("give either SPEC or --demo")
         if not 0 < a.rate <= 10000 or not 0 <= a.noise < 100 or not 0 <= a.radius < 5:
             raise SpecError("--rate, --noise or --radius out of range")
+        if not 0 <= a.glitches <= 60 * a.rate:
+            raise SpecError("--glitches out of range")
         spec_args = [DEMO_SPEC] if a.demo else a.spec
         segs = parse_spec(spec_args)
         m = parse_matrix(a.mount_matrix) if a.mount_matrix else [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
@@ -348,12 +367,15 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
     out.write("# bias: %.4f,%.4f,%.4f\n" % tuple(bias))
     if a.mount_matrix:
         out.write(f"# mount_matrix: {a.mount_matrix}\n")
+    if a.glitches:
+        out.write(f"# glitches_per_min: {a.glitches:g}\n")
     for s in segs:
         out.write(f"# segment {s.t0:8.2f} s: {s.kind} {s.a[0]:g},{s.a[1]:g}"
                   + (f" -> {s.b[0]:g},{s.b[1]:g}" if s.kind == "ramp" else "")
                   + f" for {s.dur:g} s, {s.activity}\n")
     out.write("time_s,ax,ay,az\n")
-    generate(timeline, a.rate, rng, a.noise, bias, minv, a.radius, out)
+    generate(timeline, a.rate, rng, a.noise, bias, minv, a.radius, out,
+             a.glitches, random.Random(f"glitch-{a.seed}"))
 
 
 if __name__ == "__main__":
