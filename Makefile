@@ -116,7 +116,7 @@ PLUGIN_LIBS_evdev  := $(EVDEV_LIBS)
 .SECONDEXPANSION:
 $(BUILD)/plugins/%.so: $$(call plugin_objs,$$*) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -shared -fvisibility=hidden -o $@ $^ $(PLUGIN_LIBS_$*) $(LIBM) -lpthread
+	$(CC) $(ALL_LDFLAGS) -shared -fvisibility=hidden -Wl,--exclude-libs,ALL -o $@ $^ $(PLUGIN_LIBS_$*) $(LIBM) -lpthread
 
 $(BUILD)/plugins/%.o: plugins/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)

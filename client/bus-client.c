@@ -14,6 +14,7 @@
 #include "bus-client.h"
 #include "json.h"
 #include "posturectl.h"
+#include "recovery.h"
 
 int bus_connect(sd_bus **ret)
 {
@@ -116,13 +117,15 @@ static void print_status_value(const Property *p)
                 property_print_text(stdout, p);
 }
 
-static void print_status_text(const PropSet *props)
+static int name_width(const PropSet *props, int width)
 {
-        int width = 0;
-
         for (size_t i = 0; i < props->n; i++)
                 width = MAX(width, (int) strlen(props->props[i].name));
+        return width;
+}
 
+static void print_status_text(const PropSet *props, int width)
+{
         for (size_t i = 0; i < ELEMENTSOF(status_order); i++) {
                 const Property *p = prop_set_get(props, status_order[i]);
 
@@ -144,12 +147,14 @@ static void print_status_text(const PropSet *props)
         }
 }
 
-static void print_status_json(const PropSet *props)
+/* One object: the members of Recovery1 (if readable) after those of Posture1. */
+static void print_status_json(const PropSet *props, const PropSet *recovery)
 {
         bool first = true;
 
         putchar('{');
         prop_set_print_json_members(stdout, props, &first);
+        prop_set_print_json_members(stdout, recovery, &first);
         puts("}");
 }
 
@@ -169,10 +174,10 @@ int verb_status(int argc, char *argv[])
                 {},
         };
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *recovery = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(prop_set_clear) PropSet props = {};
-        bool json = false;
+        _cleanup_(prop_set_clear) PropSet props = {}, recovery_props = {};
+        bool json = false, failed = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
@@ -214,16 +219,45 @@ int verb_status(int argc, char *argv[])
                 return 1;
         }
 
+        /* The posture is shown even when the recovery state cannot be read. */
+        r = recovery_get_all(bus, &recovery);
+        if (r < 0)
+                failed = true;
+        if (r > 0) {
+                r = prop_set_update(&recovery_props, recovery);
+                if (r >= 0)
+                        r = sd_bus_message_rewind(recovery, true);
+                if (r < 0) {
+                        fprintf(stderr, "Failed to parse the recovery state of postured: %s\n",
+                                strerror(-r));
+                        recovery = sd_bus_message_unref(recovery);
+                        prop_set_clear(&recovery_props);
+                        failed = true;
+                }
+        }
+
         if (json)
-                print_status_json(&props);
-        else
-                print_status_text(&props);
+                print_status_json(&props, &recovery_props);
+        else {
+                int width = name_width(&recovery_props, name_width(&props, 0));
+
+                print_status_text(&props, width);
+                if (recovery) {
+                        r = recovery_print_status(stdout, recovery, width);
+                        if (r < 0) {
+                                fprintf(stderr,
+                                        "Failed to parse the recovery state of postured: %s\n",
+                                        strerror(-r));
+                                failed = true;
+                        }
+                }
+        }
 
         if (fflush(stdout) != 0 || ferror(stdout)) {
                 fprintf(stderr, "Failed to write the status: %m\n");
                 return EX_IOERR;
         }
-        return 0;
+        return failed ? 1 : 0;
 }
 
 int verb_calibrate(int argc, char *argv[])

@@ -20,10 +20,10 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-        { "status", verb_status },
-        { "monitor", verb_monitor },
-        { "calibrate", verb_calibrate },
-        { "analyze", verb_analyze },
+        { "status", verb_status },   { "monitor", verb_monitor },   { "calibrate", verb_calibrate },
+        { "analyze", verb_analyze }, { "injury", verb_injury },     { "recovered", verb_recovered },
+        { "pain", verb_pain },       { "symptoms", verb_symptoms }, { "ack", verb_ack },
+        { "snooze", verb_snooze },
 };
 
 int help(void)
@@ -34,10 +34,22 @@ int help(void)
                "recordings offline.\n"
                "\n"
                "Commands:\n"
-               "  status                Show the current posture and sensor state\n"
+               "  status                Show the current posture, sensor and recovery state\n"
                "  monitor               Follow posture changes, strain events and advice\n"
                "  calibrate             Take the current posture as the neutral posture\n"
                "  analyze FILE.csv      Run the detectors on a recording, print JSON Lines\n"
+               "  snooze DURATION       Silence advice (not alerts) for seconds, or 30m, 2h;\n"
+               "                        at most 4h; 0 cancels\n"
+               "\n"
+               "Recovery commands:\n"
+               "  injury                Report an acute back injury (see --onset)\n"
+               "  recovered             Report that the wearer has recovered\n"
+               "  pain LEVEL            Report pain from 0 (none) to 10 (worst)\n"
+               "  symptoms NAME...      Report red-flag symptoms: loss_of_bladder_control,\n"
+               "                        loss_of_bowel_control, leg_weakness, arm_weakness,\n"
+               "                        radiating_pain_leg, radiating_pain_arm,\n"
+               "                        unexplained_weight_loss, fever\n"
+               "  ack ID                Acknowledge an active alert, e.g. red-flag\n"
                "\n"
                "Options:\n"
                "  -h --help             Show this help\n"
@@ -50,6 +62,10 @@ int help(void)
                "     --mount-matrix M   analyze: rows map sensor axes to body axes\n"
                "     --neutral X,Y,Z    analyze: neutral gravity in the body frame, m/s²\n"
                "     --config FILE      analyze: filter, posture and rule settings\n"
+               "     --onset WHEN       injury: when it began: now (default),\n"
+               "                        'YYYY-MM-DD HH:MM[:SS]' (local time), or a time\n"
+               "                        ago: -90m, -3h, -2d\n"
+               "     --context TEXT     pain: what the wearer was doing\n"
                "\n"
                "postured gives general guidance, not diagnosis.\n"
                "See the %1$s(1) manual page for details.\n",

@@ -25,6 +25,12 @@ int verb_status(int argc, char *argv[]);
 int verb_monitor(int argc, char *argv[]);
 int verb_calibrate(int argc, char *argv[]);
 int verb_analyze(int argc, char *argv[]);
+int verb_injury(int argc, char *argv[]);
+int verb_recovered(int argc, char *argv[]);
+int verb_pain(int argc, char *argv[]);
+int verb_symptoms(int argc, char *argv[]);
+int verb_ack(int argc, char *argv[]);
+int verb_snooze(int argc, char *argv[]);
 
 /** help() - print the help text on stdout. Return: 0, for "return help();". */
 int help(void);

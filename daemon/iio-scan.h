@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * IIO buffered data, decoded without I/O: the scan-element type strings of
+ * the kernel ABI (Documentation/ABI/testing/sysfs-bus-iio, "in_*_type"),
+ * the layout of one scan in the buffer, and the values of its elements.
+ * Also the argument of the "iio:" source URI, the other pure part of the
+ * IIO source, so both are unit-tested in-process.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest valid type string, "be:u64/64X255>>63", and its NUL, rounded up. */
+#define IIO_SCAN_TYPE_STRLEN 24
+
+/**
+ * struct IioScanType - one scan element's format, "[le|be]:[s|u]BITS/STORAGE[XREPEAT]>>SHIFT".
+ * @big_endian: "be" (else "le").
+ * @is_signed: "s": two's complement in @bits bits (else "u").
+ * @bits: significant bits, 1..@storage.
+ * @storage: bits the element occupies in the buffer, a multiple of 8, 8..64.
+ * @shift: right shift that brings the value to bit 0; @bits + @shift <= @storage.
+ * @repeat: how many values of @storage bits follow each other, 1..255.
+ */
+typedef struct IioScanType {
+        bool big_endian;
+        bool is_signed;
+        uint8_t bits;
+        uint8_t storage;
+        uint8_t shift;
+        uint8_t repeat;
+} IioScanType;
+
+/**
+ * struct IioScanValue - one decoded value.
+ * @u: the field: shifted down to bit 0 and masked to its bits.
+ * @i: @u sign-extended for a signed type; for an unsigned one the same
+ *     bits as @u (use @u above INT64_MAX).
+ * @saturated: the value is the smallest or the largest its bits can hold,
+ *             where a sensor clips: not a measurement.
+ */
+typedef struct IioScanValue {
+        uint64_t u;
+        int64_t i;
+        bool saturated;
+} IioScanValue;
+
+/**
+ * struct IioScanElement - an enabled channel's place in a scan.
+ * @index: its scan index: elements follow each other by increasing index.
+ * @timestamp: the kernel puts the timestamp after every other element,
+ *             whatever its index.
+ * @type: its format.
+ * @offset: byte offset in the scan, set by iio_scan_layout().
+ */
+typedef struct IioScanElement {
+        int index;
+        bool timestamp;
+        IioScanType type;
+        size_t offset;
+} IioScanElement;
+
+/**
+ * iio_scan_type_parse() - parse a type string such as "le:s12/16>>4" or "be:u24/32X2>>0".
+ * @ret: the type, written only on success.
+ * @s: the text, exactly as the kernel prints it without the newline: no
+ *     blanks, no signs, decimal numbers, "X1" allowed but not required.
+ *
+ * Return: 0, or -EINVAL for anything else (unknown endianness or sign, a
+ * number out of its range, bits + shift beyond the storage, trailing text).
+ */
+int iio_scan_type_parse(IioScanType *ret, const char *s);
+
+/**
+ * iio_scan_type_is_valid() - whether @t respects the ranges documented at
+ * struct IioScanType (a type built from another source, e.g. libiio's).
+ */
+bool iio_scan_type_is_valid(const IioScanType *t);
+
+/**
+ * iio_scan_type_format() - the kernel's spelling of @t ("X" only when
+ * @t->repeat > 1) into @buf of @size bytes (IIO_SCAN_TYPE_STRLEN suffices).
+ *
+ * Return: 0, -EINVAL for an invalid type, -ENOBUFS when @buf is too small.
+ */
+int iio_scan_type_format(const IioScanType *t, char *buf, size_t size);
+
+/** iio_scan_type_size() - bytes of the element in a scan: storage / 8 × repeat. */
+size_t iio_scan_type_size(const IioScanType *t);
+
+/**
+ * iio_scan_type_decode() - decode value number @rep of an element.
+ * @t: a valid type.
+ * @element: the element's first byte; @t->storage / 8 × (@rep + 1) bytes
+ *           are read, unaligned access is fine.
+ * @rep: which repetition, below @t->repeat.
+ * @ret: the value.
+ */
+void iio_scan_type_decode(const IioScanType *t, const void *element, unsigned rep,
+                          IioScanValue *ret);
+
+/**
+ * iio_scan_value_to_double() - the value as a number: @v->i for a signed
+ * type, @v->u for an unsigned one.
+ */
+double iio_scan_value_to_double(const IioScanType *t, const IioScanValue *v);
+
+/**
+ * iio_scan_layout() - place the elements of one scan as the kernel does.
+ * @e: @n elements in any order; their @offset is set.
+ * @n: 1..64.
+ * @ret_scan_bytes: the size of one scan.
+ *
+ * Elements are taken by increasing @index, the timestamp last. Each starts
+ * at the next multiple of its size (storage / 8 × repeat) and the scan is
+ * padded to a multiple of the largest element size, so that every scan in
+ * the buffer is aligned the same way.
+ *
+ * Return: 0, -EINVAL for @n out of range, an invalid type, two elements
+ * with the same index or more than one timestamp.
+ */
+int iio_scan_layout(IioScanElement *e, size_t n, size_t *ret_scan_bytes);
+
+/**
+ * iio_scan_element_decode() - decode repetition @rep of @e in the scan at
+ * @scan, checking that it lies within the @scan_bytes of the scan.
+ *
+ * Return: 0, -EINVAL for an invalid type or @rep, -ERANGE when the element
+ * does not fit in the scan.
+ */
+int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t scan_bytes,
+                            unsigned rep, IioScanValue *ret);
+
+/**
+ * iio_mount_matrix_parse() - the "mount_matrix" attribute, "x1, y1, z1; x2,
+ * y2, z2; x3, y3, z3": rows map sensor axes to the body's.
+ * @ret: the matrix, written only on success.
+ * @s: the text; blanks around the numbers and a trailing newline are fine,
+ *     numbers use '.' whatever the locale.
+ *
+ * The same syntax as mount_matrix_parse() in estimator.h, here so that the
+ * plugin need not link the estimator (whose global data the daemon has
+ * already: two copies upset AddressSanitizer's ODR check).
+ *
+ * Return: 0, or -EINVAL when there are not 3 rows of 3 numbers or the
+ * matrix is singular.
+ */
+int iio_mount_matrix_parse(double ret[3][3], const char *s);
+
+/**
+ * struct IioUri - the argument of an "iio:" source URI, see iio_uri_parse().
+ * @context: the libiio context URI: "local:", "ip:HOST", "ip:HOST:PORT",
+ *           "usb:…", "serial:…", "xml:…".
+ * @device: device id ("iio:device0"), label or name; NULL: the first one
+ *          with accelerometer channels.
+ * @trigger: trigger=NAME: the trigger to attach, or NULL (automatic).
+ * @rate_hz: rate=HZ: the sampling frequency to set and the polling rate; 0
+ *           when not given.
+ * @local: @context is the local one (sysfs).
+ */
+typedef struct IioUri {
+        char *context;
+        char *device;
+        char *trigger;
+        double rate_hz;
+        bool local;
+} IioUri;
+
+/**
+ * iio_uri_parse() - parse "[TARGET][?OPTION=VALUE[&...]]", the text after "iio:".
+ * @ret: the result, zeroed first; release with iio_uri_done() even on failure.
+ * @arg: the text.
+ * @error: a message naming what is wrong, on failure.
+ * @error_size: its size.
+ *
+ * TARGET is one of:
+ *  - "" or "local:": the local context, the first accelerometer;
+ *  - "local:NAME", or just "NAME" when it does not start with a backend
+ *    name ("iio:fake-accel", "iio:iio:device0");
+ *  - "ip:HOST[:PORT][:NAME]": iiod on HOST (an IPv6 address in brackets);
+ *    a NAME made only of digits must follow an explicit PORT;
+ *  - "usb:[BUS.ADDR.INTF][:NAME]", "serial:PORT,BAUD,CONFIG[:NAME]",
+ *    "xml:FILE[:NAME]" (the libiio context, then the device).
+ * OPTIONS: trigger=NAME, rate=HZ (0 < HZ <= 100000, '.' as the decimal point).
+ *
+ * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
+ */
+int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size);
+
+/** iio_uri_done() - free what @u owns and zero it. */
+void iio_uri_done(IioUri *u);

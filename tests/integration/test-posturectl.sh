@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# posturectl's recovery commands (injury, recovered, pain, symptoms, ack,
+# snooze) against a daemon on the session bus: each changes what busctl
+# reads back; syntax errors are usage errors (64) caught before the bus; what
+# the daemon refuses fails with status 1 and the daemon's own message; status
+# shows the recovery state, except to a caller who may not read it; monitor
+# prints Advice and Alert signals.
+. "$(dirname "$0")/lib.sh"
+
+OBJ=/org/postured/Posture1
+rprop() {
+        busctl --user get-property org.postured.Posture1 $OBJ org.postured.Recovery1 "$1" | cut -d' ' -f2-
+}
+ctl() { # ARGS... -> $out (stdout and stderr), $rc
+        out=$("$POSTURECTL" --session "$@" 2>&1)
+        rc=$?
+}
+now8() { date +%s | cut -c1-8; }
+
+start_daemon --source "replay:$DATA/moving.csv?speed=0"
+check "daemon up" wait_for_name
+
+"$POSTURECTL" --session monitor --exit-with-daemon >"$TMP/monitor.txt" 2>&1 &
+MONITOR_PID=$!
+_pids+=("$MONITOR_PID")
+# Subscribed once it has printed the state.
+for _ in $(seq 100); do [ -s "$TMP/monitor.txt" ] && break; sleep 0.1; done
+
+# --- status before any report.
+ctl status
+check_eq "status succeeds" 0 "$rc"
+check_match "status shows the posture" 'Posture: ' "$out"
+check_match "status shows Phase none" 'Phase: none' "$out"
+check_match "status shows no onset" 'InjuryOnset: none' "$out"
+check_match "status shows no alerts" 'ActiveAlerts: none' "$out"
+
+# --- injury.
+ctl injury
+check_eq "injury succeeds" 0 "$rc"
+check_match "  and says the phase" 'Recovery phase: acute' "$out"
+check_eq "  Phase is acute" '"acute"' "$(rprop Phase)"
+check_match "  InjuryOnset is now" "^$(now8)" "$(rprop InjuryOnset)"
+
+ctl injury --onset -3d
+check_eq "injury --onset -3d succeeds" 0 "$rc"
+check_eq "  Phase is recovering" '"recovering"' "$(rprop Phase)"
+expected=$(( $(date +%s) - 3 * 86400 ))
+check_match "  InjuryOnset is 3 days ago" "^${expected:0:7}" "$(rprop InjuryOnset)"
+
+ctl injury --onset=-90m
+check_eq "injury --onset=-90m: acute again" '"acute"' "$(rprop Phase)"
+
+# Local time: a zone 5:30 off UTC, so that a client taking it as UTC is caught.
+when=$(TZ=Asia/Kolkata date -d '-50 hours' '+%Y-%m-%d %H:%M')
+expected=$(TZ=Asia/Kolkata date -d "$when" +%s)000000
+out=$(TZ=Asia/Kolkata "$POSTURECTL" --session injury --onset "$when" 2>&1)
+check_eq "injury --onset 'YYYY-MM-DD HH:MM' succeeds" 0 "$?"
+check_eq "  InjuryOnset is that local time" "$expected" "$(rprop InjuryOnset)"
+check_eq "  50 h ago: recovering" '"recovering"' "$(rprop Phase)"
+when=$(TZ=Asia/Kolkata date -d '-2 hours' '+%Y-%m-%dT%H:%M:%S')
+expected=$(TZ=Asia/Kolkata date -d "${when/T/ }" +%s)000000
+TZ=Asia/Kolkata "$POSTURECTL" --session injury --onset "$when" >/dev/null 2>&1
+check_eq "injury --onset YYYY-MM-DDTHH:MM:SS" "$expected" "$(rprop InjuryOnset)"
+
+ctl injury --onset yesterday-ish
+check_eq "injury --onset yesterday-ish: usage error 64" 64 "$rc"
+check_match "  the message names the value" "yesterday-ish" "$out"
+ctl injury --onset 2026-02-30T10:00
+check_eq "injury --onset on February 30: 64" 64 "$rc"
+ctl injury --onset -3
+check_eq "injury --onset -3 (no unit): 64" 64 "$rc"
+ctl injury --onset "$(date -d '+2 days' '+%Y-%m-%d %H:%M')"
+check_eq "injury in the future: 1 (the daemon refuses)" 1 "$rc"
+check_match "  with the daemon's message" 'Failed to report the injury: .*future' "$out"
+check_eq "  onset unchanged" "$expected" "$(rprop InjuryOnset)"
+
+# --- pain.
+ctl pain 4 --context x
+check_eq "pain 4 --context x succeeds" 0 "$rc"
+check_match "  LastPain is (4, now)" "^4 $(now8)" "$(rprop LastPain)"
+ctl pain 11
+check "pain 11 fails" test "$rc" -ne 0
+check_match "  naming the range" '0\.\.10' "$out"
+check_match "  LastPain is still 4" '^4 ' "$(rprop LastPain)"
+ctl pain four
+check_eq "pain four: 64" 64 "$rc"
+ctl pain
+check_eq "pain without a level: 64" 64 "$rc"
+
+# --- symptoms, ack.
+ctl symptoms headache
+check_eq "symptoms headache fails with 1" 1 "$rc"
+check_match "  naming it" "headache" "$out"
+check_eq "  no alert" 'as 0' "$(busctl --user get-property org.postured.Posture1 $OBJ org.postured.Recovery1 ActiveAlerts)"
+ctl symptoms fever
+check_eq "symptoms fever succeeds" 0 "$rc"
+check_match "  tells to contact a healthcare provider" 'Contact a healthcare provider as soon as possible' "$out"
+check_eq "  ActiveAlerts holds red-flag" 'as 1 "red-flag"' "$(busctl --user get-property org.postured.Posture1 $OBJ org.postured.Recovery1 ActiveAlerts)"
+ctl symptoms
+check_eq "symptoms without a name: 64" 64 "$rc"
+
+ctl status
+check_match "status shows the alert" 'ActiveAlerts: red-flag' "$out"
+check_match "status shows the pain" 'LastPain: 4/10 at ' "$out"
+check_match "status shows the phase" 'Phase: acute' "$out"
+ctl status --json
+check_match "status --json has Phase and ActiveAlerts" '"Phase":"acute".*"ActiveAlerts":\["red-flag"\]' "$out"
+
+ctl ack red-flag
+check_eq "ack red-flag succeeds" 0 "$rc"
+check_eq "  ActiveAlerts is empty" 'as 0' "$(busctl --user get-property org.postured.Posture1 $OBJ org.postured.Recovery1 ActiveAlerts)"
+ctl ack red-flag
+check_eq "ack of an alert not active: 1" 1 "$rc"
+check_match "  with the daemon's message" "No active alert 'red-flag'" "$out"
+
+# --- snooze.
+ctl snooze 30m
+check_eq "snooze 30m succeeds" 0 "$rc"
+check_match "  and says so" 'snoozed for 30 min' "$out"
+ctl snooze 5h
+check_eq "snooze 5h fails with 1" 1 "$rc"
+check_match "  with the daemon's message" '18000 s is longer than 4 h' "$out"
+ctl snooze 0
+check_eq "snooze 0 cancels" 0 "$rc"
+check_match "  and says so" 'cancelled' "$out"
+ctl snooze 1d
+check_eq "snooze 1d: 64" 64 "$rc"
+
+# --- recovered.
+ctl recovered
+check_eq "recovered succeeds" 0 "$rc"
+check_eq "  Phase is recovered" '"recovered"' "$(rprop Phase)"
+ctl recovered extra
+check_eq "recovered with an argument: 64" 64 "$rc"
+
+# --- monitor saw the advice of the acute phase and the alert.
+sleep 0.3
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+wait "$MONITOR_PID"
+check_eq "monitor exits with the daemon" 0 "$?"
+check "monitor printed Advice" grep -q ' ADVICE [a-z-]* (' "$TMP/monitor.txt"
+check "monitor printed the Alert" grep -q ' ALERT red-flag (critical): ' "$TMP/monitor.txt"
+
+# --- A system bus: a caller who may not read the recovery state gets the
+# posture without it, and no error.
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+        ok "# SKIP status as nobody: needs root and setpriv"
+        finish
+fi
+sysdir=$(mktemp -d)
+chmod 755 "$sysdir"
+cat >"$sysdir/system.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$sysdir/socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>$top/dbus/org.postured.Posture1.conf</include>
+</busconfig>
+XML
+dbus-daemon --config-file="$sysdir/system.conf" --fork --print-pid=3 3>"$sysdir/pid" 2>"$sysdir/dbus.log"
+_pids+=($(cat "$sysdir/pid"))
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$sysdir/socket"
+"$POSTURED" --system --plugin-dir "$PLUGINS" --config "$TESTCONF" \
+        --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
+DAEMON_PID=$!
+_pids+=($DAEMON_PID)
+for _ in $(seq 100); do busctl --system status org.postured.Posture1 >/dev/null 2>&1 && break; sleep 0.1; done
+
+out=$("$POSTURECTL" --system status 2>&1)
+check_match "system bus: root sees the phase" 'Phase: none' "$out"
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$POSTURECTL" --system status \
+        >"$TMP/nobody.out" 2>"$TMP/nobody.err"
+check_eq "system bus: status as nobody succeeds" 0 "$?"
+check "  shows the posture" grep -q 'Posture: ' "$TMP/nobody.out"
+check "  without the recovery state" sh -c "! grep -Eq 'Phase|InjuryOnset|LastPain|ActiveAlerts' '$TMP/nobody.out'"
+check_eq "  and without complaint" "" "$(cat "$TMP/nobody.err")"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$POSTURECTL" --system pain 3 2>&1)
+check_eq "system bus: pain as nobody fails with 1" 1 "$?"
+check_match "  saying access was denied" 'Failed to report pain: .*(denied|Rejected)' "$out"
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+rm -rf "$sysdir"
+
+finish
