@@ -475,7 +475,7 @@ int verb_analyze(int argc, char *argv[])
                 if (r < 0) {
                         fprintf(stderr, "POSTURED_FILTER=%s: %s\n", want,
                                 r == -EINVAL ? "no such filter kernel (scalar, sse2, avx2, "
-                                               "avx512, neon)"
+                                               "avx512, block-avx2, neon)"
                                              : "this CPU cannot run it");
                         return EX_USAGE;
                 }

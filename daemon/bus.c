@@ -119,7 +119,6 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-
 /*
  * Health data (injury, pain, symptoms, alerts) is personal: on the system bus
  * only root and members of [Bus] HealthGroup= may read or change it. The bus
@@ -343,16 +342,14 @@ static const sd_bus_vtable recovery_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("ActiveAlerts", "as", recovery_property_get, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-        SD_BUS_METHOD_WITH_NAMES("ReportInjury", "t", SD_BUS_PARAM(onset_usec), "",
-                                 SD_BUS_PARAM(), method_report_injury, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReportInjury", "t", SD_BUS_PARAM(onset_usec), "", SD_BUS_PARAM(),
+                                 method_report_injury, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ReportRecovered", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
                                  method_report_recovered, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ReportPain", "us", SD_BUS_PARAM(level) SD_BUS_PARAM(context),
-                                 "", SD_BUS_PARAM(), method_report_pain,
-                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ReportSymptoms", "as", SD_BUS_PARAM(symptoms), "",
-                                 SD_BUS_PARAM(), method_report_symptoms,
-                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReportPain", "us", SD_BUS_PARAM(level) SD_BUS_PARAM(context), "",
+                                 SD_BUS_PARAM(), method_report_pain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReportSymptoms", "as", SD_BUS_PARAM(symptoms), "", SD_BUS_PARAM(),
+                                 method_report_symptoms, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "s", SD_BUS_PARAM(id), "", SD_BUS_PARAM(),
                                  method_acknowledge_alert, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("Alert", "sss",
@@ -445,8 +442,7 @@ int bus_emit_properties(Manager *m, unsigned changed)
         names[n] = NULL;
         if (n == 0)
                 return 0;
-        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_RECOVERY,
-                                                   (char **) names);
+        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_RECOVERY, (char **) names);
 }
 
 /**

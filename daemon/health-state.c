@@ -156,8 +156,8 @@ int health_load(Manager *m)
                 else if (strcmp(line, "recovered") == 0)
                         recovered = strcmp(eq, "1") == 0;
                 else if (strcmp(line, "pain") == 0 &&
-                         sscanf(eq, "%" SCNu64 " %u", &t, &level) == 2 && level <= 10 &&
-                         t <= now && t >= last_t) {
+                         sscanf(eq, "%" SCNu64 " %u", &t, &level) == 2 && level <= 10 && t <= now &&
+                         t >= last_t) {
                         /* Pain reports go straight into the state: no advice for old news. */
                         r = recovery_report_pain(m->recovery, level, NULL, t);
                         if (r < 0)

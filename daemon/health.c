@@ -83,7 +83,8 @@ static void arm_phase_timer(Manager *m)
 void health_phase_changed(Manager *m)
 {
         if (recovery_phase(m->recovery) != m->config_rules_phase) {
-                log_info("Recovery phase: %s.", recovery_phase_to_string(recovery_phase(m->recovery)));
+                log_info("Recovery phase: %s.",
+                         recovery_phase_to_string(recovery_phase(m->recovery)));
                 apply_phase_rules(m);
         }
         m->changed |= CHANGED_PHASE;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimator.h"
 #include "iio-scan.h"
 #include "macro.h"
 #include "recording.h"
@@ -212,45 +213,19 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
         return 0;
 }
 
-static const char *skip_blanks(const char *p)
-{
-        while (*p == ' ' || *p == '\t' || *p == '\n')
-                p++;
-        return p;
-}
-
 /** iio_mount_matrix_parse() - see iio-scan.h. */
 int iio_mount_matrix_parse(double ret[3][3], const char *s)
 {
-        double m[3][3], det;
-        const char *p = s;
+        MountMatrix mm;
+        int r;
 
         assert(ret);
         if (!s)
                 return -EINVAL;
-        for (int k = 0; k < 9; k++) {
-                const char *end;
-
-                p = skip_blanks(p);
-                end = p + strcspn(p, ",; \t\n");
-                if (recording_parse_double(p, (size_t) (end - p), &m[k / 3][k % 3]) < 0)
-                        return -EINVAL;
-                p = skip_blanks(end);
-                if (k == 8)
-                        break;
-                if (*p != (k % 3 == 2 ? ';' : ','))
-                        return -EINVAL;
-                p++;
-        }
-        if (*p != '\0')
-                return -EINVAL;
-
-        det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-              m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-              m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-        if (!(fabs(det) > 1e-9))
-                return -EINVAL;
-        memcpy(ret, m, sizeof(m));
+        r = mount_matrix_parse(&mm, s);
+        if (r < 0)
+                return r;
+        memcpy(ret, mm.m, sizeof(mm.m));
         return 0;
 }
 

@@ -141,9 +141,8 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
  * @s: the text; blanks around the numbers and a trailing newline are fine,
  *     numbers use '.' whatever the locale.
  *
- * The same syntax as mount_matrix_parse() in estimator.h, here so that the
- * plugin need not link the estimator (whose global data the daemon has
- * already: two copies upset AddressSanitizer's ODR check).
+ * mount_matrix_parse() of estimator.h, for a plain 3×3 array; a sysfs
+ * attribute's trailing newline is fine.
  *
  * Return: 0, or -EINVAL when there are not 3 rows of 3 numbers or the
  * matrix is singular.

@@ -200,7 +200,7 @@ int manager_start(Manager *m)
                 if (r == -EINVAL)
                         return log_error_errno(r,
                                                "POSTURED_FILTER=%s: no such filter kernel (scalar, "
-                                               "sse2, avx2, avx512, neon).",
+                                               "sse2, avx2, avx512, block-avx2, neon).",
                                                want);
                 if (r < 0)
                         return log_error_errno(r, "POSTURED_FILTER=%s: this CPU cannot run it.",

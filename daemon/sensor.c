@@ -250,6 +250,9 @@ static int setup_pipeline(Manager *m)
         double neutral[3];
         int r;
 
+        /* The rules of the wearer's recovery phase, not only the configured ones. */
+        if (m->recovery)
+                recovery_rule_params(m->recovery, &params.rules);
         if (!m->config.mount_matrix_set && m->info.has_mount_matrix)
                 memcpy(params.estimator.mount.m, m->info.mount_matrix,
                        sizeof(params.estimator.mount.m));
@@ -329,7 +332,10 @@ static int sensor_open(Manager *m, bool startup)
         r = setup_pipeline(m);
         if (r < 0) {
                 sensor_close(m);
-                return r;
+                if (startup)
+                        return r;
+                sensor_absent(m);
+                return 0;
         }
 
         m->last_frame_us = now_us(CLOCK_MONOTONIC);
