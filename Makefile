@@ -55,7 +55,7 @@ LIBM        := -lm
 
 # The daemon proper: everything that talks to sd-event, sd-bus, dlopen.
 DAEMON_SRCS := daemon/main.c daemon/manager.c daemon/sensor.c daemon/health.c \
-               daemon/health-state.c daemon/bus.c \
+               daemon/health-state.c daemon/bus.c daemon/record.c \
                daemon/plugin.c \
                daemon/log.c
 # The pure core: every other file in daemon/ (no I/O beyond reading a config).

@@ -23,7 +23,7 @@ static const Verb verbs[] = {
         { "status", verb_status },   { "monitor", verb_monitor },   { "calibrate", verb_calibrate },
         { "analyze", verb_analyze }, { "injury", verb_injury },     { "recovered", verb_recovered },
         { "pain", verb_pain },       { "symptoms", verb_symptoms }, { "ack", verb_ack },
-        { "snooze", verb_snooze },
+        { "snooze", verb_snooze },   { "record", verb_record },
 };
 
 int help(void)
@@ -38,6 +38,8 @@ int help(void)
                "  monitor               Follow posture changes, strain events and advice\n"
                "  calibrate             Take the current posture as the neutral posture\n"
                "  analyze FILE.csv      Run the detectors on a recording, print JSON Lines\n"
+               "  record FILE           Record the sensor's raw samples to FILE (- for\n"
+               "                        standard output) until Ctrl+C or --duration\n"
                "  snooze DURATION       Silence advice (not alerts) for seconds, or 30m, 2h;\n"
                "                        at most 4h; 0 cancels\n"
                "\n"
@@ -66,6 +68,8 @@ int help(void)
                "                        'YYYY-MM-DD HH:MM[:SS]' (local time), or a time\n"
                "                        ago: -90m, -3h, -2d\n"
                "     --context TEXT     pain: what the wearer was doing\n"
+               "     --duration S       record: stop after S seconds of sample time\n"
+               "                        (2.5, 90, 30m, 2h)\n"
                "\n"
                "postured gives general guidance, not diagnosis.\n"
                "See the %1$s(1) manual page for details.\n",

@@ -31,6 +31,7 @@ int verb_pain(int argc, char *argv[]);
 int verb_symptoms(int argc, char *argv[]);
 int verb_ack(int argc, char *argv[]);
 int verb_snooze(int argc, char *argv[]);
+int verb_record(int argc, char *argv[]);
 
 /** help() - print the help text on stdout. Return: 0, for "return help();". */
 int help(void);

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "record.h"
 #include "time-util.h"
 
 #define BUS_NAME      "org.postured.Posture1"
@@ -94,6 +95,23 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        int fd = -EBADF, r;
+
+        r = record_start(m, sd_bus_message_get_sender(msg), &fd);
+        if (r == -EUSERS)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many recordings at once (at most %d).", RECORD_MAX);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot start a recording: %m");
+        /* The reply holds a duplicate; a reply that cannot go out ends the recording (EPIPE). */
+        r = sd_bus_reply_method_return(msg, "h", fd);
+        (void) close(fd);
+        return r;
+}
+
 static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Posture", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -110,6 +128,9 @@ static const sd_bus_vtable posture_vtable[] = {
                                  method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Snooze", "u", SD_BUS_PARAM(seconds), "", SD_BUS_PARAM(),
                                  method_snooze, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* No in names is "": SD_BUS_PARAM() would be an empty name that "fd" loses to. */
+        SD_BUS_METHOD_WITH_NAMES("StartRecording", "", "", "h", SD_BUS_PARAM(fd),
+                                 method_start_recording, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("Advice", "sss",
                                  SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(text), 0),
         SD_BUS_SIGNAL_WITH_NAMES("StrainEvent", "sstdd",

@@ -188,6 +188,9 @@ int main(int argc, char *argv[])
                 return EX_CONFIG;
         }
 
+        /* A recording's reader may close its pipe at any time: EPIPE, not death. */
+        (void) signal(SIGPIPE, SIG_IGN);
+
         /* sd-event takes the signals through a signalfd; block them first. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "record.h"
 #include "time-util.h"
 
 /* Angles that moved less than this are not a change worth a signal. */
@@ -163,6 +164,7 @@ Manager *manager_free(Manager *m)
         if (!m)
                 return NULL;
         sensor_free(m);
+        record_free_all(m);
         health_free(m);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);

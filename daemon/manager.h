@@ -106,6 +106,11 @@ typedef struct Manager {
 
         uint64_t last_angles_emit_us;
         sd_event_source *throttle_timer;
+
+        /* StartRecording() (record.c): the running ones, and ids for the log. */
+        struct Recording *recordings;
+        unsigned n_recordings;
+        unsigned recordings_started;
 } Manager;
 
 /** manager_new() - Return: 0 or -errno. Takes over *config. */

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The evdev source plugin in the real daemon, reading an input-subsystem
+# accelerometer that umockdev emulates (this kernel has no uinput):
+# tests/data/umockdev/evdev-accel.py streams postures live to
+# /dev/input/event4 and answers libevdev's ioctls; the daemon runs under
+# libumockdev-preload; busctl reads what it makes of the stream.
+. "$(dirname "$0")/lib.sh"
+
+FEEDER="$DATA/umockdev/evdev-accel.py"
+SENSOR="/dev/input/event4 (Fake evdev accelerometer)"
+
+if ! [ -e "$PLUGINS/evdev.so" ] || ! /usr/bin/python3 -c \
+        'import gi; gi.require_version("UMockdev", "1.0"); from gi.repository import UMockdev' \
+        2>/dev/null; then
+        ok "# SKIP no evdev plugin or no umockdev Python bindings (make deps)"
+        finish
+fi
+
+# Start the emulated device with evdev-accel.py's options; its stdin is fd 3.
+feeder_start() {
+        rm -f "$TMP/ready" "$TMP/ctl"
+        mkfifo "$TMP/ctl"
+        /usr/bin/python3 "$FEEDER" --ready "$TMP/ready" "$@" <"$TMP/ctl" >>"$TMP/feeder.log" 2>&1 &
+        FEEDER_PID=$!
+        _pids+=("$FEEDER_PID")
+        exec 3>"$TMP/ctl"
+        for _ in $(seq 100); do
+                [ -s "$TMP/ready" ] && break
+                sleep 0.1
+        done
+        ROOT=$(cat "$TMP/ready" 2>/dev/null)
+        [ -n "$ROOT" ] || echo "feeder did not start: $(cat "$TMP/feeder.log")"
+}
+
+feed() { echo "$*" >&3; }
+
+feeder_stop() {
+        exec 3>&-
+        wait "$FEEDER_PID" 2>/dev/null
+}
+
+# The daemon under the umockdev preload library, without the feeder's
+# stdin (or the feeder would never see its end). An ASan build wants its
+# runtime first in the library list, which LD_PRELOAD prevents: tell it
+# that is fine.
+start_emulated() {
+        LD_PRELOAD=libumockdev-preload.so.0 UMOCKDEV_DIR="$ROOT" \
+                ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+                start_daemon "$@" 3>&-
+}
+
+in_range() { # value lo hi
+        awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 >= lo && v + 0 <= hi) }'
+}
+
+# check_range "what" PROPERTY LO HI: ok once PROPERTY lies within LO..HI and
+# still does a little later (the property is throttled to 1 Hz): settled,
+# not passing through (up to ~20 s).
+check_range() {
+        local v= w=
+        for _ in $(seq 100); do
+                v=$(prop "$2" 2>/dev/null)
+                if in_range "$v" "$3" "$4"; then
+                        sleep 1.2
+                        w=$(prop "$2" 2>/dev/null)
+                        if in_range "$w" "$3" "$4"; then
+                                ok "$1 ($2 = $v, then $w)"
+                                return
+                        fi
+                fi
+                sleep 0.1
+        done
+        not_ok "$1 ($2 = '$v' then '$w', expected $3..$4)"
+}
+
+# check_stays "what" PROPERTY LO HI SECONDS: PROPERTY never leaves LO..HI.
+check_stays() {
+        local v
+        for _ in $(seq $(($5 * 4))); do
+                v=$(prop "$2" 2>/dev/null)
+                if ! in_range "$v" "$3" "$4"; then
+                        not_ok "$1 ($2 = '$v', expected $3..$4)"
+                        return
+                fi
+                sleep 0.25
+        done
+        ok "$1 ($2 = $v)"
+}
+
+# Until SensorState is something else than active (up to ~10 s).
+wait_for_not_active() {
+        local s
+        for _ in $(seq 100); do
+                s=$(prop SensorState 2>/dev/null)
+                [ -n "$s" ] && [ "$s" != active ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+# Times the daemon's main thread went to sleep and was woken.
+main_wakeups() {
+        awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/task/$1/status"
+}
+
+# CPU time (clock ticks) PID has used.
+cpu_ticks() {
+        awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# check_log "what" REGEX: the daemon said so.
+check_log() {
+        if grep -Eq -- "$2" "$TMP/daemon.log"; then ok "$1"; else not_ok "$1 (no /$2/ in the log)"; fi
+}
+
+stop_daemon() {
+        kill -TERM "$DAEMON_PID" 2>/dev/null
+        wait "$DAEMON_PID"
+}
+
+# --- 1. A named device, 256 units per g, CLOCK_MONOTONIC accepted.
+feeder_start --resolution 256
+start_emulated --source evdev:/dev/input/event4
+check "daemon takes org.postured.Posture1 with evdev:/dev/input/event4" wait_for_name
+check "SensorState becomes active" wait_for_prop SensorState active
+check_eq "Sensor names the device node and the device" "$SENSOR" "$(prop Sensor)"
+check_range "SampleRate estimated from the event times (feeder: 100 Hz)" SampleRate 95 105
+check "the plugin asked for CLOCK_MONOTONIC event times (EVIOCSCLOCKID 1)" \
+        grep -q 'client chose clock 1' "$TMP/feeder.log"
+check "auto-calibrated on the first still window" wait_for_prop Calibrated true
+check_range "upright: Flexion about 0°" Flexion -1 1
+check_range "upright: LateralBend about 0°" LateralBend -1 1
+check_eq "upright: Posture" upright "$(prop Posture)"
+
+feed angle 30
+check_range "30° forward bend: Flexion within 1° (units scaled by the resolution)" Flexion 29 31
+check_range "30° forward bend: LateralBend about 0°" LateralBend -1 1
+w0=$(main_wakeups "$DAEMON_PID")
+sleep 3
+w1=$(main_wakeups "$DAEMON_PID")
+check "100 Hz stream: frames handed over in batches ($((w1 - w0)) main-loop wakeups in 3 s)" \
+        test $((w1 - w0)) -lt 45
+
+# SYN_DROPPED while the wearer moves to 45°, with the torn tail of a frame
+# (x at its maximum, z at its minimum) behind it; then the device is silent,
+# as a still one is. Only libevdev's resync (EVIOCGABS) tells the new posture,
+# and only holding the last values keeps samples coming.
+feed drop 45
+check_range "after SYN_DROPPED: the resynced 45° posture" Flexion 44 46
+check_range "after SYN_DROPPED: no bogus sideways bend from the torn frame" LateralBend -1 1
+check_eq "after SYN_DROPPED: SensorState still active (silent device held)" active \
+        "$(prop SensorState)"
+check_log "the drop is logged" 'SYN_DROPPED'
+t0=$(cpu_ticks "$DAEMON_PID")
+sleep 2
+t1=$(cpu_ticks "$DAEMON_PID")
+check "silent device: the daemon idles (under 10 % CPU: $((t1 - t0)) ticks in 2 s)" \
+        test $((t1 - t0)) -lt $((2 * $(getconf CLK_TCK) / 10))
+feed resume
+sleep 1
+check_range "streaming again at 45°" Flexion 44 46
+check "daemon still running" kill -0 "$DAEMON_PID"
+
+feed unplug
+check "unplugged: SensorState leaves active" wait_for_not_active
+check_log "unplugged: the source reports the device removed" 'device removed'
+stop_daemon
+check_eq "SIGTERM after the unplug: exit status 0" 0 "$?"
+feeder_stop
+
+# --- 2. Discovery; an older driver: no resolution (it sends mg), no
+# EVIOCSCLOCKID, and a udev mount matrix that turns the z axis around (the
+# sensor reads +z when the wearer bends forward).
+feeder_start --resolution 0 --units-per-g 1000 --refuse-clockid \
+        --name "Legacy accelerometer" --mount-matrix "1, 0, 0; 0, 1, 0; 0, 0, -1"
+start_emulated --source evdev:
+check "daemon with evdev: (discovery) is up" wait_for_name
+check "discovery: SensorState becomes active" wait_for_prop SensorState active
+check_eq "discovery: Sensor names the device found" \
+        "/dev/input/event4 (Legacy accelerometer)" "$(prop Sensor)"
+check_range "discovery: SampleRate plausible" SampleRate 95 105
+check_log "no EVIOCSCLOCKID: falls back to CLOCK_REALTIME, and says so" 'CLOCK_REALTIME'
+check_log "no resolution: 1 g measured while still (1000 units)" \
+        'no axis resolution; took the 1000 units'
+check "no resolution: still enough to auto-calibrate (units right)" wait_for_prop Calibrated true
+check_range "no resolution: upright Flexion about 0°" Flexion -1 1
+feed angle 30
+check_range "udev ACCEL_MOUNT_MATRIX applied: forward bend reads +30°" Flexion 29 31
+feed angle 0 20
+check_range "lateral bend to the right: LateralBend about +20°" LateralBend 19 21
+# x at the top of a ±2 g range: 2.3 g in all, plausible as a magnitude, so
+# only FRAME_SATURATED keeps these frames away from the angles.
+feed saturate 1.5
+check_stays "x saturated for 1.5 s: those frames do not bend the wearer sideways" \
+        LateralBend 19 21 3
+stop_daemon
+check_eq "SIGTERM: exit status 0" 0 "$?"
+feeder_stop
+
+# --- 3. No accelerometer yet, a missing node: waited for; a bad URI: refused.
+feeder_start --no-accel
+start_emulated --source evdev:
+check "evdev: with no accelerometer: the daemon waits" wait_for_name
+check "evdev: with no accelerometer: SensorState absent" wait_for_prop SensorState absent
+check_log "evdev: with no accelerometer: says what it looked for" \
+        'no accelerometer \(INPUT_PROP_ACCELEROMETER with ABS_X/Y/Z\) among 1 /dev/input/event\*'
+feed accel
+check "the device turns into an accelerometer: found on retry" wait_for_prop SensorState active
+check_eq "... and named" "$SENSOR" "$(prop Sensor)"
+stop_daemon
+check_eq "SIGTERM: exit status 0" 0 "$?"
+feeder_stop
+
+feeder_start
+start_emulated --source evdev:/dev/input/event9
+check "a missing device node: the daemon waits" wait_for_name
+check "a missing device node: SensorState absent" wait_for_prop SensorState absent
+check_log "a missing device node: named in the log" 'cannot open /dev/input/event9: No such file'
+stop_daemon
+check_eq "SIGTERM: exit status 0" 0 "$?"
+start_emulated --source 'evdev:/dev/input/event4?resolution=abc'
+wait "$DAEMON_PID"
+check_eq "a bad option: the daemon fails" 1 "$?"
+check_log "a bad option: named in the error" "evdev option 'resolution' needs a positive number"
+feeder_stop
+
+finish
