@@ -19,7 +19,12 @@ cleanup() {
                 [ -n "$p" ] && kill "$p" 2>/dev/null
         done
         wait 2>/dev/null
-        rm -rf "$TMP"
+        # POSTURED_TEST_KEEP=1 keeps the logs for a look after a failure.
+        if [ -n "${POSTURED_TEST_KEEP:-}" ]; then
+                echo "# logs kept in $TMP"
+        else
+                rm -rf "$TMP"
+        fi
 }
 trap cleanup EXIT
 

@@ -185,6 +185,11 @@ check "be24: unplugging ends the stream (SensorState)" \
         wait_prop SensorState absent
 check "be24: the daemon says the device was removed" grep -q 'device removed' "$TMP/daemon.log"
 check "be24: the daemon keeps running" kill -0 "$(daemon_pid)"
+pid_before=$(daemon_pid)
+posture 30 0 run
+check "be24: plugged in again, SensorState active without a restart" wait_prop SensorState active
+check_eq "be24: the same daemon process" "$pid_before" "$(daemon_pid)"
+check "be24: Flexion follows again" wait_near Flexion 30
 stop_daemon
 check_eq "be24: SIGTERM after the unplug: exit status 0" 0 "$STOP_RC"
 

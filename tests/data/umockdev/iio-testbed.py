@@ -27,7 +27,9 @@ CONTROL is a file of KEY=VALUE lines, re-read every tick:
   state=run                  stream (default)
   state=pause                a sensor that stops sending
   state=gone                 the device is unplugged: its sysfs directory
-                             disappears and its node hangs up
+                             disappears and its node hangs up; state=run
+                             afterwards plugs it in again, numbered anew
+                             (iio:deviceN becomes iio:device(N+10))
 The testbed's root directory (where the emulated sysfs lives) is written
 to CONTROL.root. SIGTERM/SIGINT are passed to COMMAND (which gets 3 s
 before SIGKILL: iiod ignores them); the exit status is COMMAND's.
@@ -56,13 +58,15 @@ def parse_fixture(path):
         for line in f:
             line = line.rstrip('\n')
             if line.startswith('P: '):
-                cur = {'path': line[3:], 'node': None, 'attrs': {}}
+                cur = {'path': line[3:], 'node': None, 'attrs': {}, 'text': ''}
                 devices.append(cur)
             elif line.startswith('N: ') and cur is not None:
                 cur['node'] = '/dev/' + line[3:].split('=')[0]
             elif line.startswith('A: ') and cur is not None:
                 k, _, v = line[3:].partition('=')
                 cur['attrs'][k] = v.replace('\\n', '\n').strip()
+            if cur is not None:  # the device's own text, to plug it in again
+                cur['text'] += line + '\n'
     return devices
 
 
@@ -126,6 +130,7 @@ class Control:
 class Device:
     def __init__(self, tb, root, dev, control):
         self.tb, self.dev, self.control = tb, dev, control
+        self.root = root
         self.dir = root + '/sys' + dev['path']
         self.attrs = dev['attrs']
         mm = self.attrs.get('in_accel_mount_matrix') or self.attrs.get('mount_matrix')
@@ -171,6 +176,31 @@ class Device:
             os.close(self.fd)  # the reader's end hangs up
             self.fd = None
 
+    def replug(self):
+        """Plug the device in again. Like the kernel, give it a new number:
+        umockdev cannot bring back a node name it has removed."""
+        old = os.path.basename(self.dev['node'])
+        new = 'iio:device%d' % (int(old[len('iio:device'):]) + 10)
+        self.dev = dict(self.dev, path=self.dev['path'].replace(old, new),
+                        node=self.dev['node'].replace(old, new),
+                        text=self.dev['text'].replace(old, new))
+        self.dir = self.root + '/sys' + self.dev['path']
+        # A new minor number too, and no stale pty map entry of the old node.
+        major, minor = self.attrs.get('dev', '250:0').split(':')
+        majmin = '%s:%d' % (major, int(minor) + 10)
+        self.dev['text'] = self.dev['text'].replace('A: dev=%s:%s' % (major, minor),
+                                                    'A: dev=' + majmin)
+        ptymap = self.root + '/dev/.ptymap'
+        for entry in os.listdir(ptymap) if os.path.isdir(ptymap) else []:
+            if os.readlink(os.path.join(ptymap, entry)) == self.attrs.get('dev'):
+                os.unlink(os.path.join(ptymap, entry))
+        self.attrs = dict(self.attrs, dev=majmin)
+        self.tb.add_from_string(self.dev['text'])
+        if self.buffered:
+            self.fd = self.tb.get_dev_fd(self.dev['node'])
+            os.set_blocking(self.fd, False)
+        self.gone = False
+
     def enabled_elements(self):
         els = []
         for name in ('accel_x', 'accel_y', 'accel_z', 'timestamp'):
@@ -189,6 +219,9 @@ class Device:
                     self.remove()
                 time.sleep(0.05)
                 continue
+            if self.gone:  # plugged in again
+                self.replug()
+                els = None
             if not self.buffered:
                 if state == 'run':
                     for v, a in zip(self.raw(), 'xyz'):
