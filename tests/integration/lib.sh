@@ -100,6 +100,59 @@ wait_for_prop() {
         return 1
 }
 
+# start_system_bus: a private bus of type system with the default policy of
+# Debian's system.conf and postured's own policy file; exports
+# DBUS_SYSTEM_BUS_ADDRESS and starts postured on it (DAEMON_PID); the
+# directory is world-readable so that other users (setpriv) can connect.
+start_system_bus() {
+        SYSDIR=$(mktemp -d)
+        chmod 755 "$SYSDIR"
+        cat >"$SYSDIR/system.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$SYSDIR/socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>$top/dbus/org.postured.Posture1.conf</include>
+</busconfig>
+XML
+        dbus-daemon --config-file="$SYSDIR/system.conf" --fork --print-pid=3 3>"$SYSDIR/pid" \
+                2>"$SYSDIR/dbus.log"
+        _pids+=($(cat "$SYSDIR/pid"))
+        export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$SYSDIR/socket"
+        "$POSTURED" --system --plugin-dir "$PLUGINS" --config "$TESTCONF" \
+                --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
+        DAEMON_PID=$!
+        _pids+=($DAEMON_PID)
+        for _ in $(seq 100); do
+                busctl --system status org.postured.Posture1 >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+stop_system_bus() {
+        kill -TERM "$DAEMON_PID"
+        wait "$DAEMON_PID"
+        kill "$(cat "$SYSDIR/pid")" 2>/dev/null
+        rm -rf "$SYSDIR"
+}
+
 finish() {
         [ "$_failed" -eq 0 ]
         exit $?

@@ -129,40 +129,7 @@ check_match "  the bad line is named" "recovery:[0-9]+: not key=value" "$(cat "$
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
 
 # --- A system bus: our policy, and the daemon's own check for properties.
-sysdir=$(mktemp -d)
-chmod 755 "$sysdir"
-cat >"$sysdir/system.conf" <<XML
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$sysdir/socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-  </policy>
-  <include>$top/dbus/org.postured.Posture1.conf</include>
-</busconfig>
-XML
-dbus-daemon --config-file="$sysdir/system.conf" --fork --print-pid=3 3>"$sysdir/pid" 2>"$sysdir/dbus.log"
-_pids+=($(cat "$sysdir/pid"))
-export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$sysdir/socket"
-"$POSTURED" --system --plugin-dir "$PLUGINS" --config "$TESTCONF" \
-        --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
-DAEMON_PID=$!
-_pids+=($DAEMON_PID)
-for _ in $(seq 100); do busctl --system status org.postured.Posture1 >/dev/null 2>&1 && break; sleep 0.1; done
+check "system bus: postured serves it" start_system_bus
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@" 2>&1; }
 
 out=$(gdbus call --system -d org.postured.Posture1 -o $OBJ -m org.postured.Recovery1.ReportPain 3 "root" 2>&1)
@@ -178,7 +145,6 @@ out=$(as_nobody gdbus call --system -d org.postured.Posture1 -o $OBJ \
 check_match "system bus: nobody may read the posture" "<'[a-z-]+'>" "$out"
 out=$(as_nobody gdbus call --system -d org.postured.Posture1 -o $OBJ -m org.postured.Posture1.Snooze 60)
 check_eq "system bus: nobody may snooze advice" "()" "$out"
-kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
-rm -rf "$sysdir"
+stop_system_bus
 
 finish
