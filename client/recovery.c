@@ -31,15 +31,37 @@ enum {
         ARG_CONTEXT,
 };
 
+/* The options every verb takes, for its table of options. */
+/* clang-format off */
+#define VERB_OPTIONS                                                    \
+        { "help", no_argument, NULL, 'h' },                             \
+        { "system", no_argument, NULL, ARG_SYSTEM },                    \
+        { "session", no_argument, NULL, ARG_SESSION }
+/* clang-format on */
+
+/* Return: 0 when argv[optind..] holds @min to @max operands, else EX_USAGE after saying so. */
+static int check_operands(int argc, char *argv[], int min, int max, const char *what)
+{
+        int n = argc - optind;
+
+        if (n < min)
+                return usage_error("%s: missing %s", argv[0], what);
+        if (n > max)
+                return usage_error("%s: unexpected argument '%s'", argv[0], argv[optind + max]);
+        return 0;
+}
+
 /*
  * Options of a recovery verb; @options says which it takes. Operands may come
- * before or after them ("pain 4 --context lifting").
+ * before or after them ("pain 4 --context lifting"); there must be @min to
+ * @max of them (check_operands()).
  *
  * Return: < 0 to go on with the operands from argv[optind], or an exit status.
  */
-static int parse_options(int argc, char *argv[], const struct option *options, RecoveryArgs *args)
+static int parse_options(int argc, char *argv[], const struct option *options, RecoveryArgs *args,
+                         int min, int max, const char *what)
 {
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
                 switch (c) {
@@ -61,7 +83,8 @@ static int parse_options(int argc, char *argv[], const struct option *options, R
                         return getopt_error(c, argv);
                 }
         }
-        return -1;
+        r = check_operands(argc, argv, min, max, what);
+        return r != 0 ? r : -1;
 }
 
 /* A pain level: digits only (strtoul() would take "-1" and " 4"). The range
@@ -83,18 +106,6 @@ static int parse_level(const char *s, uint32_t *ret)
         return 0;
 }
 
-/* Return: 0 when argv[optind..] holds @min to @max operands, else EX_USAGE after saying so. */
-static int check_operands(int argc, char *argv[], int min, int max, const char *what)
-{
-        int n = argc - optind;
-
-        if (n < min)
-                return usage_error("%s: missing %s", argv[0], what);
-        if (n > max)
-                return usage_error("%s: unexpected argument '%s'", argv[0], argv[optind + max]);
-        return 0;
-}
-
 /* The verbs print a line or two; a full disk or closed pipe must not pass for success. */
 static int finish_output(void)
 {
@@ -105,21 +116,28 @@ static int finish_output(void)
         return 0;
 }
 
-/* Calls a method without reply values. Return: 0, or -errno after "Failed to @what: …". */
-static int call_method(sd_bus *bus, const char *interface, const char *member, const char *what,
-                       const char *types, ...)
+/*
+ * Connects to postured and calls a method without reply values: the D-Bus part
+ * of every verb but symptoms. Return: 0 with *@ret connected, or exit status 1
+ * after saying why ("Failed to @what: …" when the call fails).
+ */
+static int connect_and_call(sd_bus **ret, const char *interface, const char *member,
+                            const char *what, const char *types, ...)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         va_list ap;
         int r;
 
+        r = bus_connect(ret);
+        if (r < 0)
+                return 1;
         va_start(ap, types);
-        r = sd_bus_call_methodv(bus, POSTURED_BUS_NAME, POSTURED_OBJECT_PATH, interface, member,
+        r = sd_bus_call_methodv(*ret, POSTURED_BUS_NAME, POSTURED_OBJECT_PATH, interface, member,
                                 &error, NULL, types, ap);
         va_end(ap);
         if (r < 0) {
                 bus_log_call_error(what, &error, r);
-                return r;
+                return 1;
         }
         return 0;
 }
@@ -252,9 +270,7 @@ int recovery_print_status(FILE *f, sd_bus_message *reply, int width)
 int verb_injury(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
+                VERB_OPTIONS,
                 { "onset", required_argument, NULL, ARG_ONSET },
                 {},
         };
@@ -264,11 +280,8 @@ int verb_injury(int argc, char *argv[])
         uint64_t onset;
         int r;
 
-        r = parse_options(argc, argv, options, &args);
+        r = parse_options(argc, argv, options, &args, 0, 0, "");
         if (r >= 0)
-                return r;
-        r = check_operands(argc, argv, 0, 0, "");
-        if (r != 0)
                 return r;
         r = parse_onset(args.onset, now_usec(), &onset);
         if (r == -EDOM)
@@ -279,13 +292,10 @@ int verb_injury(int argc, char *argv[])
                                    "-2d%s",
                                    args.onset, r == -ERANGE ? " (out of range)" : "");
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = call_method(bus, POSTURED_RECOVERY_INTERFACE, "ReportInjury", "report the injury", "t",
-                        onset);
-        if (r < 0)
-                return 1;
+        r = connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "ReportInjury", "report the injury",
+                             "t", onset);
+        if (r != 0)
+                return r;
 
         if (onset == 0)
                 printf("Injury reported, onset now.\n");
@@ -300,29 +310,21 @@ int verb_injury(int argc, char *argv[])
 int verb_recovered(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
+                VERB_OPTIONS,
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         RecoveryArgs args = {};
         int r;
 
-        r = parse_options(argc, argv, options, &args);
+        r = parse_options(argc, argv, options, &args, 0, 0, "");
         if (r >= 0)
                 return r;
-        r = check_operands(argc, argv, 0, 0, "");
+
+        r = connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "ReportRecovered",
+                             "report the recovery", "");
         if (r != 0)
                 return r;
-
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = call_method(bus, POSTURED_RECOVERY_INTERFACE, "ReportRecovered", "report the recovery",
-                        "");
-        if (r < 0)
-                return 1;
 
         printf("Recovery reported.\n");
         print_phase(bus);
@@ -332,9 +334,7 @@ int verb_recovered(int argc, char *argv[])
 int verb_pain(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
+                VERB_OPTIONS,
                 { "context", required_argument, NULL, ARG_CONTEXT },
                 {},
         };
@@ -344,11 +344,8 @@ int verb_pain(int argc, char *argv[])
         uint32_t level;
         int r;
 
-        r = parse_options(argc, argv, options, &args);
+        r = parse_options(argc, argv, options, &args, 1, 1, "pain LEVEL (0..10)");
         if (r >= 0)
-                return r;
-        r = check_operands(argc, argv, 1, 1, "pain LEVEL (0..10)");
-        if (r != 0)
                 return r;
         text = argv[optind];
         r = parse_level(text, &level);
@@ -357,13 +354,10 @@ int verb_pain(int argc, char *argv[])
         if (r < 0)
                 return usage_error("invalid pain level '%s': expected a whole number 0..10", text);
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = call_method(bus, POSTURED_RECOVERY_INTERFACE, "ReportPain", "report pain", "us", level,
-                        args.context);
-        if (r < 0)
-                return 1;
+        r = connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "ReportPain", "report pain", "us",
+                             level, args.context);
+        if (r != 0)
+                return r;
 
         printf("Pain %" PRIu32 "/10 reported.\n", level);
         return finish_output();
@@ -372,9 +366,7 @@ int verb_pain(int argc, char *argv[])
 int verb_symptoms(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
+                VERB_OPTIONS,
                 {},
         };
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -384,11 +376,8 @@ int verb_symptoms(int argc, char *argv[])
         RecoveryArgs args = {};
         int r;
 
-        r = parse_options(argc, argv, options, &args);
+        r = parse_options(argc, argv, options, &args, 1, argc, "symptom NAME");
         if (r >= 0)
-                return r;
-        r = check_operands(argc, argv, 1, argc, "symptom NAME");
-        if (r != 0)
                 return r;
 
         r = bus_connect(&bus);
@@ -432,29 +421,21 @@ int verb_symptoms(int argc, char *argv[])
 int verb_ack(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
+                VERB_OPTIONS,
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         RecoveryArgs args = {};
         int r;
 
-        r = parse_options(argc, argv, options, &args);
+        r = parse_options(argc, argv, options, &args, 1, 1, "alert ID");
         if (r >= 0)
                 return r;
-        r = check_operands(argc, argv, 1, 1, "alert ID");
+
+        r = connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "AcknowledgeAlert",
+                             "acknowledge the alert", "s", argv[optind]);
         if (r != 0)
                 return r;
-
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = call_method(bus, POSTURED_RECOVERY_INTERFACE, "AcknowledgeAlert",
-                        "acknowledge the alert", "s", argv[optind]);
-        if (r < 0)
-                return 1;
 
         printf("Alert %s acknowledged.\n", argv[optind]);
         return finish_output();
@@ -463,9 +444,7 @@ int verb_ack(int argc, char *argv[])
 int verb_snooze(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
+                VERB_OPTIONS,
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -474,11 +453,8 @@ int verb_snooze(int argc, char *argv[])
         uint32_t sec;
         int r;
 
-        r = parse_options(argc, argv, options, &args);
+        r = parse_options(argc, argv, options, &args, 1, 1, "DURATION");
         if (r >= 0)
-                return r;
-        r = check_operands(argc, argv, 1, 1, "DURATION");
-        if (r != 0)
                 return r;
         text = argv[optind];
         r = parse_duration_sec(text, &sec);
@@ -487,12 +463,9 @@ int verb_snooze(int argc, char *argv[])
                                    "followed by s, m or h, such as 30m%s",
                                    text, r == -ERANGE ? " (out of range)" : "");
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = call_method(bus, POSTURED_INTERFACE, "Snooze", "snooze advice", "u", sec);
-        if (r < 0)
-                return 1;
+        r = connect_and_call(&bus, POSTURED_INTERFACE, "Snooze", "snooze advice", "u", sec);
+        if (r != 0)
+                return r;
 
         if (sec == 0)
                 printf("Snooze cancelled.\n");

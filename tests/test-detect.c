@@ -1,89 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "detect-harness.h"
 
-#include <cmocka.h>
-
-#include "detect.h"
-#include "macro.h"
-
-/* cmocka's assert_float_equal() works in float; angles need double. */
-#define assert_near(a, b, tol)                                                          \
-        do {                                                                            \
-                double _a_ = (a), _b_ = (b), _t_ = (tol);                               \
-                if (!(fabs(_a_ - _b_) <= _t_))                                          \
-                        fail_msg("%s = %.12g, expected %.12g ± %g", #a, _a_, _b_, _t_); \
-        } while (0)
-
-#define RATE_HZ 50
-#define STEP_NS (NSEC_PER_SEC / RATE_HZ)
-#define STEP_S  (1.0 / RATE_HZ)
-
-/* A synthetic wearer: samples at 50 Hz, every event kept. */
-typedef struct Run {
-        Detectors *d;
-        int64_t next; /* index of the next sample */
-        StrainEvent ev[32];
-        size_t n;
-} Run;
-
-static void run_init(Run *r, const RuleParams *p)
-{
-        *r = (Run){ 0 };
-        assert_int_equal(detectors_new(&r->d, p), 0);
-}
-
-static void run_done(Run *r)
-{
-        r->d = detectors_free(r->d);
-}
-
-static double now_s(const Run *r)
-{
-        return (double) (r->next * STEP_NS) / (double) NSEC_PER_SEC;
-}
-
-/* Feed samples at @flexion for every sample time up to and including @until_s. */
+/* Samples at @flexion, and nothing else, for every sample time up to and
+ * including @until_s. */
 static void hold_until(Run *r, double flexion, double until_s)
 {
-        int64_t last = (int64_t) llround(until_s * RATE_HZ);
-
-        for (; r->next <= last; r->next++) {
-                PostureSample s = { .t_ns = r->next * STEP_NS, .flexion_deg = flexion };
-                StrainEvent ev[_EVENT_KIND_MAX];
-                size_t k;
-
-                k = detectors_feed(r->d, &s, ev, ELEMENTSOF(ev));
-                assert_true(k <= ELEMENTSOF(ev));
-                for (size_t i = 0; i < k; i++) {
-                        assert_true(r->n < ELEMENTSOF(r->ev));
-                        r->ev[r->n++] = ev[i];
-                }
-        }
+        feed_until(r, (PostureSample){ .flexion_deg = flexion }, false, until_s);
 }
 
 /* Hold for @seconds more, starting with the next sample. */
 static void hold_for(Run *r, double flexion, double seconds)
 {
         hold_until(r, flexion, now_s(r) - STEP_S + seconds);
-}
-
-static size_t count_kind(const Run *r, EventKind k)
-{
-        size_t n = 0;
-
-        for (size_t i = 0; i < r->n; i++)
-                if (r->ev[i].kind == k)
-                        n++;
-        return n;
-}
-
-static double sec(int64_t ns)
-{
-        return (double) ns / (double) NSEC_PER_SEC;
 }
 
 static void test_strings(void **state)
