@@ -23,6 +23,24 @@
 /* Refuse windows that would need absurd amounts of memory. */
 #define MAX_WINDOW_SAMPLES 1000000.0
 
+/*
+ * What estimator_angles() derives from the neutral vector alone, worked out
+ * once per neutral instead of once per sample: the same operations on the
+ * same values, so the angles are the same to the bit.
+ */
+typedef enum RotationKind {
+        ROTATION_NONE,    /* no neutral: upright is (0, 1, 0) */
+        ROTATION_INVALID, /* a neutral without a direction: NaN angles */
+        ROTATION_FLIP,    /* neutral straight down: a half turn about x */
+        ROTATION_RODRIGUES,
+} RotationKind;
+
+typedef struct Rotation {
+        RotationKind kind;
+        double v[3];  /* unit(neutral) × (0, 1, 0) */
+        double one_c; /* 1 + unit(neutral) · (0, 1, 0) */
+} Rotation;
+
 typedef struct WindowEntry {
         double g[3]; /* filtered gravity, body frame */
         double d2;   /* |raw - filtered|² */
@@ -43,6 +61,15 @@ struct Estimator {
 
         bool calibrated;
         double neutral[3];
+        Rotation rotation; /* for neutral, or ROTATION_NONE before calibration */
+
+        /* The motion path's trunk direction changes once per block: its
+         * angles are kept for the samples in between, with the generation
+         * of the rotation they are for (rotation_gen counts neutrals). */
+        bool have_trunk_angles;
+        unsigned trunk_gen, rotation_gen;
+        double trunk_in[3];
+        double trunk_flexion_deg, trunk_lateral_deg;
 
         Motion *motion; /* dynamic part, trunk rate, walking */
 
@@ -126,6 +153,69 @@ void estimator_params_default(EstimatorParams *p)
         };
 }
 
+/* The smallest rotation taking unit(@neutral) to (0, 1, 0) (Rodrigues),
+ * for rotated_angles(); @neutral NULL for none. */
+static void rotation_prepare(Rotation *rot, const double neutral[3])
+{
+        double n, a[3];
+
+        if (!neutral) {
+                rot->kind = ROTATION_NONE;
+                return;
+        }
+        n = norm3(neutral);
+        if (!(n > 0) || !isfinite(n)) {
+                rot->kind = ROTATION_INVALID;
+                return;
+        }
+        for (size_t k = 0; k < 3; k++)
+                a[k] = neutral[k] / n;
+
+        /* v = a × (0, 1, 0), c = a · (0, 1, 0) */
+        cross3(a, (const double[3]){ 0, 1, 0 }, rot->v);
+        rot->one_c = 1 + a[1];
+        /* Neutral points straight down: any half turn about an axis
+         * perpendicular to it will do; take the x axis. */
+        rot->kind = rot->one_c < 1e-9 ? ROTATION_FLIP : ROTATION_RODRIGUES;
+}
+
+/* estimator_angles() with the rotation of the neutral worked out. */
+static void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
+                           double *lateral_deg)
+{
+        double r[3] = { g[0], g[1], g[2] };
+
+        switch (rot->kind) {
+        case ROTATION_NONE:
+                break;
+        case ROTATION_INVALID:
+                *flexion_deg = *lateral_deg = NAN;
+                return;
+        case ROTATION_FLIP:
+                r[1] = -g[1];
+                r[2] = -g[2];
+                break;
+        case ROTATION_RODRIGUES: {
+                /* R g = g + v × g + v × (v × g) / (1 + c) */
+                double vg[3], vvg[3];
+
+                cross3(rot->v, g, vg);
+                cross3(rot->v, vg, vvg);
+                for (size_t i = 0; i < 3; i++)
+                        r[i] = g[i] + vg[i] + vvg[i] / rot->one_c;
+                break;
+        }
+        }
+
+        /* |r| == 0 exactly when |r|² == 0: no square root needed. */
+        if (!finite3(r) || r[0] * r[0] + r[1] * r[1] + r[2] * r[2] == 0)
+                *flexion_deg = *lateral_deg = NAN;
+        else {
+                *flexion_deg = atan2(-r[2], hypot(r[0], r[1])) * DEG_PER_RAD;
+                *lateral_deg = atan2(-r[0], r[1]) * DEG_PER_RAD;
+        }
+}
+
 /**
  * estimator_angles() - flexion and lateral bend of @g relative to @neutral.
  * @g: body-frame gravity (specific force), any magnitude.
@@ -141,48 +231,21 @@ void estimator_params_default(EstimatorParams *p)
 void estimator_angles(const double g[3], const double neutral[3], double *flexion_deg,
                       double *lateral_deg)
 {
-        double r[3] = { g[0], g[1], g[2] };
+        Rotation rot;
 
         assert(g);
         assert(flexion_deg);
         assert(lateral_deg);
 
-        if (neutral) {
-                double n = norm3(neutral), a[3], v[3], c;
+        rotation_prepare(&rot, neutral);
+        rotated_angles(g, &rot, flexion_deg, lateral_deg);
+}
 
-                if (!(n > 0) || !isfinite(n)) {
-                        *flexion_deg = *lateral_deg = NAN;
-                        return;
-                }
-                for (size_t k = 0; k < 3; k++)
-                        a[k] = neutral[k] / n;
-
-                /* v = a × (0, 1, 0), c = a · (0, 1, 0) */
-                cross3(a, (const double[3]){ 0, 1, 0 }, v);
-                c = a[1];
-
-                if (1 + c < 1e-9) {
-                        /* Neutral points straight down: any half turn about an
-                         * axis perpendicular to it will do; take the x axis. */
-                        r[1] = -g[1];
-                        r[2] = -g[2];
-                } else {
-                        /* R g = g + v × g + v × (v × g) / (1 + c) */
-                        double vg[3], vvg[3];
-
-                        cross3(v, g, vg);
-                        cross3(v, vg, vvg);
-                        for (size_t i = 0; i < 3; i++)
-                                r[i] = g[i] + vg[i] + vvg[i] / (1 + c);
-                }
-        }
-
-        if (!finite3(r) || norm3(r) == 0)
-                *flexion_deg = *lateral_deg = NAN;
-        else {
-                *flexion_deg = atan2(-r[2], hypot(r[0], r[1])) * DEG_PER_RAD;
-                *lateral_deg = atan2(-r[0], r[1]) * DEG_PER_RAD;
-        }
+/* The neutral changed: its rotation, a new generation. */
+static void neutral_changed(Estimator *e)
+{
+        rotation_prepare(&e->rotation, e->calibrated ? e->neutral : NULL);
+        e->rotation_gen++;
 }
 
 static bool params_are_valid(const EstimatorParams *p)
@@ -285,9 +348,10 @@ static void window_push(Estimator *e, const double g[3], double d2)
                 e->sum_g[k] += g[k];
         e->sum_d2 += d2;
 
-        e->head = (e->head + 1) % e->size;
-        if (e->head == 0)
+        if (++e->head == e->size) {
+                e->head = 0;
                 window_resum(e);
+        }
 }
 
 static double window_rms(const Estimator *e)
@@ -338,6 +402,7 @@ int estimator_calibrate(Estimator *e)
 
         memcpy(e->neutral, mean, sizeof(mean));
         e->calibrated = true;
+        neutral_changed(e);
         return 0;
 }
 
@@ -356,6 +421,7 @@ int estimator_set_neutral(Estimator *e, const double body[3])
 
         memcpy(e->neutral, body, sizeof(e->neutral));
         e->calibrated = true;
+        neutral_changed(e);
         return 0;
 }
 
@@ -400,45 +466,46 @@ static PostureClass classify(const EstimatorParams *p, Activity a, double flexio
         return POSTURE_UPRIGHT;
 }
 
-/**
- * estimator_feed() - one sample.
- * @e: the estimator.
- * @raw: the unfiltered frame (sensor frame), for the dynamic part.
- * @filtered: the low-passed frame (sensor frame), for gravity.
- * @out: the resulting sample (always written).
- *
- * A frame flagged FRAME_AFTER_GAP restarts the still window and the motion
- * path (trunk rate, walking). A frame with a non-finite value is kept out of
- * both and yields NaN angles and rate, the "unknown" posture and an activity
- * judged on the dynamic RMS alone.
- */
-void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out)
+/* mount_matrix_apply(), inline: the same arithmetic, without a call twice a sample. */
+static inline void mount_apply(const MountMatrix *mm, const float in[3], double out[3])
 {
-        MotionResult m = { .rate_dps = NAN, .trunk = { NAN, NAN, NAN } };
-        double rms;
+        for (size_t i = 0; i < 3; i++)
+                out[i] = mm->m[i][0] * in[0] + mm->m[i][1] * in[1] + mm->m[i][2] * in[2];
+}
+
+/* What the second pass needs of a sample (estimator_feed_many()). */
+typedef struct SampleNote {
+        int job; /* motion_feed()'s */
         bool valid;
+        bool gap;
+} SampleNote;
 
-        assert(e);
-        assert(raw);
-        assert(filtered);
-        assert(out);
+/* The first pass over a sample: everything but the trunk's rate and angles. */
+static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
+                       SampleNote *note)
+{
+        MotionResult m = {};
+        double rms;
 
-        *out = (PostureSample){ .t_ns = raw->t_ns, .motion_t_ns = raw->t_ns };
-        mount_matrix_apply(&e->params.mount, raw->v, out->raw);
-        mount_matrix_apply(&e->params.mount, filtered->v, out->gravity);
-        valid = finite3(out->raw) && finite3(out->gravity);
+        /* Every field is written below or in feed_second(). */
+        out->t_ns = out->motion_t_ns = raw->t_ns;
+        mount_apply(&e->params.mount, raw->v, out->raw);
+        mount_apply(&e->params.mount, filtered->v, out->gravity);
+        note->valid = finite3(out->raw) && finite3(out->gravity);
+        note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
+        note->job = -1;
 
-        if ((raw->flags | filtered->flags) & FRAME_AFTER_GAP) {
+        if (note->gap) {
                 window_clear(e);
                 motion_reset(e->motion);
         }
 
-        if (valid) {
-                motion_feed(e->motion, out->raw, out->gravity, &m);
+        if (note->valid) {
+                note->job = motion_feed(e->motion, out->raw, out->gravity, &m);
                 window_push(e, out->gravity,
                             m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
                                     m.dynamic[2] * m.dynamic[2]);
-                out->motion_t_ns = raw->t_ns - (int64_t) llround(m.lag_s * (double) NSEC_PER_SEC);
+                out->motion_t_ns = raw->t_ns - motion_lag_ns(e->motion);
         }
 
         /* Before the window is full, judge on what has been seen so far. */
@@ -454,16 +521,98 @@ void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, Postu
                 (void) estimator_calibrate(e);
 
         out->calibrated = e->calibrated;
-        if (valid)
-                estimator_angles(out->gravity, e->calibrated ? e->neutral : NULL, &out->flexion_deg,
-                                 &out->lateral_deg);
+        if (note->valid)
+                rotated_angles(out->gravity, &e->rotation, &out->flexion_deg, &out->lateral_deg);
         else
                 out->flexion_deg = out->lateral_deg = NAN;
 
-        /* estimator_angles() turns a NaN vector into NaN angles. */
-        out->rate_dps = m.rate_dps;
-        estimator_angles(m.trunk, e->calibrated ? e->neutral : NULL, &out->motion_flexion_deg,
-                         &out->motion_lateral_deg);
-
         out->posture = classify(&e->params, out->activity, out->flexion_deg, out->lateral_deg);
+}
+
+/* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */
+static void feed_second(Estimator *e, const SampleNote *note, const Rotation *rot, unsigned gen,
+                        PostureSample *out)
+{
+        double trunk[3] = { NAN, NAN, NAN };
+
+        out->rate_dps = NAN;
+        if (note->gap)
+                motion_trunk_reset(e->motion);
+        if (note->valid)
+                motion_trunk_next(e->motion, note->job, &out->rate_dps, trunk);
+
+        /* rotated_angles() turns a NaN vector into NaN angles. */
+        if (!e->have_trunk_angles || e->trunk_gen != gen ||
+            memcmp(e->trunk_in, trunk, sizeof(e->trunk_in)) != 0) {
+                memcpy(e->trunk_in, trunk, sizeof(e->trunk_in));
+                e->trunk_gen = gen;
+                rotated_angles(trunk, rot, &e->trunk_flexion_deg, &e->trunk_lateral_deg);
+                e->have_trunk_angles = true;
+        }
+        out->motion_flexion_deg = e->trunk_flexion_deg;
+        out->motion_lateral_deg = e->trunk_lateral_deg;
+}
+
+/**
+ * estimator_feed_many() - estimator_feed() for @n samples in order, into
+ * @out[0..n-1]; the same results, in less time: the trunk smoothing of the
+ * motion path runs for many samples at once (see estimator-motion.c).
+ */
+void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
+                         PostureSample *out)
+{
+        assert(e);
+        assert(raw || n == 0);
+        assert(filtered || n == 0);
+        assert(out || n == 0);
+
+        while (n > 0) {
+                size_t k = MIN(n, (size_t) MOTION_BATCH);
+                SampleNote notes[MOTION_BATCH];
+                /* The neutral may be found during the batch (auto_calibrate):
+                 * the batch ends with that sample, the only one with the new
+                 * neutral; those before it keep the old one. */
+                Rotation before = e->rotation;
+                unsigned gen_before = e->rotation_gen;
+
+                for (size_t i = 0; i < k; i++) {
+                        feed_first(e, &raw[i], &filtered[i], &out[i], &notes[i]);
+                        if (e->rotation_gen != gen_before)
+                                k = i + 1;
+                }
+                motion_trunk_run(e->motion);
+                for (size_t i = 0; i < k; i++) {
+                        bool now = i + 1 == k && e->rotation_gen != gen_before;
+
+                        feed_second(e, &notes[i], now ? &e->rotation : &before,
+                                    now ? e->rotation_gen : gen_before, &out[i]);
+                }
+
+                raw += k;
+                filtered += k;
+                out += k;
+                n -= k;
+        }
+}
+
+/**
+ * estimator_feed() - one sample.
+ * @e: the estimator.
+ * @raw: the unfiltered frame (sensor frame), for the dynamic part.
+ * @filtered: the low-passed frame (sensor frame), for gravity.
+ * @out: the resulting sample (always written).
+ *
+ * A frame flagged FRAME_AFTER_GAP restarts the still window and the motion
+ * path (trunk rate, walking). A frame with a non-finite value is kept out of
+ * both and yields NaN angles and rate, the "unknown" posture and an activity
+ * judged on the dynamic RMS alone.
+ */
+void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out)
+{
+        assert(e);
+        assert(raw);
+        assert(filtered);
+        assert(out);
+
+        estimator_feed_many(e, raw, filtered, 1, out);
 }

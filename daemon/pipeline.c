@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimator-private.h"
 #include "macro.h"
 #include "pipeline.h"
 
@@ -28,8 +29,11 @@ struct Pipeline {
         unsigned long long dropped;
         PipelineDrops drops;
         double min_sq, max_sq; /* magnitude limits, squared, m²/s⁴ */
+        int64_t summary_dt_ns; /* the last interval summed, and it in seconds */
+        double summary_dt;
         Frame scratch[PIPELINE_CHUNK];
         Frame accepted[PIPELINE_CHUNK];
+        PostureSample samples[PIPELINE_CHUNK];
 };
 
 /**
@@ -104,23 +108,29 @@ void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata)
         p->event_userdata = userdata;
 }
 
-static void summary_add(Pipeline *p, const PostureSample *s)
+/* @s after @prev (NULL before the first sample). */
+static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSample *s)
 {
         PipelineSummary *sum = &p->summary;
         int64_t dt_ns;
         double dt;
 
         sum->frames++;
-        if (!p->have_last)
+        if (!prev)
                 return;
-        dt_ns = s->t_ns - p->last.t_ns;
+        dt_ns = s->t_ns - prev->t_ns;
         if (dt_ns <= 0 || dt_ns > SUMMARY_MAX_DT_NS)
                 return;
-        /* The interval belongs to the state that held during it: the previous sample's. */
-        dt = (double) dt_ns / NSEC_PER_SEC;
+        /* The interval belongs to the state that held during it: the previous
+         * sample's. The same interval as last time is the same dt. */
+        if (dt_ns != p->summary_dt_ns) {
+                p->summary_dt_ns = dt_ns;
+                p->summary_dt = (double) dt_ns / NSEC_PER_SEC;
+        }
+        dt = p->summary_dt;
         sum->duration_s += dt;
-        sum->posture_s[p->last.posture] += dt;
-        sum->activity_s[p->last.activity] += dt;
+        sum->posture_s[prev->posture] += dt;
+        sum->activity_s[prev->activity] += dt;
 }
 
 static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
@@ -128,21 +138,29 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
         StrainEvent events[_EVENT_KIND_MAX];
 
         filter_process(p->filter, raw, p->scratch, n);
+        /* The whole chunk at once: the estimator's batches are faster (the
+         * same samples). So the estimator is ahead of the detectors by the
+         * rest of the chunk when an event handler runs; the handlers report
+         * and change rules, which only the detectors use. */
+        estimator_feed_many(p->estimator, raw, p->scratch, n, p->samples);
 
+        /* p->last is the latest sample whenever an event handler runs, and
+         * at the end; in between, the samples are where they are. */
         for (size_t i = 0; i < n; i++) {
-                PostureSample s;
+                const PostureSample *s = &p->samples[i];
                 size_t k;
 
-                estimator_feed(p->estimator, &raw[i], &p->scratch[i], &s);
-                summary_add(p, &s);
-                p->last = s;
-                p->have_last = true;
+                summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
 
-                k = detectors_feed(p->detectors, &s, events, ELEMENTSOF(events));
+                k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
+                if (k > 0 || i + 1 == n) {
+                        p->last = *s;
+                        p->have_last = true;
+                }
                 for (size_t j = 0; j < k; j++) {
                         p->summary.events[events[j].kind]++;
                         if (p->event_fn)
-                                p->event_fn(&events[j], &s, p->event_userdata);
+                                p->event_fn(&events[j], s, p->event_userdata);
                 }
         }
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 #include "recording.h"
@@ -23,20 +24,39 @@
 #define RECORDING_MAX_VALUE   1024
 #define RECORDING_QUOTE_CHARS 32
 #define QUOTE_SIZE            (RECORDING_QUOTE_CHARS + 4)
+/* A regular file is read in blocks of this size (or more, for a longer line);
+ * anything else, a pipe or a terminal, a line at a time as it comes. */
+#define READ_BLOCK (256 * 1024)
+/* Zero bytes after the data in a block, so that parse_plain() may read 8
+ * bytes at a time up to the end. */
+#define READ_PAD 8
+/* Digits that always fit the significand of recording_parse_double(). */
+#define FAST_DIGITS 19
 
 struct RecordingReader {
         FILE *f;
         bool own;
 
+        /* getline()'s buffer, for a stream that is not a regular file. */
         char *line;
         size_t line_size;
         unsigned line_no;
 
+        /* A regular file's blocks: [pos, len) of buf is not read yet. */
+        bool checked_type;
+        bool blocks;
+        bool eof;
+        char *buf;
+        size_t buf_size, pos, len;
+        int read_error; /* -errno, after the lines read before it */
+
         bool header_seen;
         bool any_sample;
         int64_t prev_ns;
-        /* The previous time as written, for the "not after" message. */
-        char prev_text[QUOTE_SIZE];
+        /* The previous time as written (its first RECORDING_QUOTE_CHARS + 1
+         * bytes and its length), quoted only for the "not after" message. */
+        char prev_text[RECORDING_QUOTE_CHARS + 1];
+        size_t prev_len;
 
         double rate_hz;
         char *meta[RECORDING_MAX_META]; /* "key\0value" */
@@ -55,7 +75,7 @@ static bool is_digit(char c)
         return c >= '0' && c <= '9';
 }
 
-static void trim(const char **s, const char **e)
+static inline void trim(const char **s, const char **e)
 {
         while (*s < *e && (**s == ' ' || **s == '\t'))
                 (*s)++;
@@ -63,11 +83,12 @@ static void trim(const char **s, const char **e)
                 (*e)--;
 }
 
-/* Copy [s, e) into @buf for a message: control characters become '?', and
- * long text is cut (at a UTF-8 character boundary) and marked with "...". */
-static const char *quote(char buf[static QUOTE_SIZE], const char *s, const char *e)
+/* Copy @n bytes at @s into @buf for a message: control characters become
+ * '?', and long text is cut (at a UTF-8 character boundary) and marked with
+ * "...". Reads no more than RECORDING_QUOTE_CHARS + 1 bytes of @s. */
+static const char *quote_n(char buf[static QUOTE_SIZE], const char *s, size_t n)
 {
-        size_t n = (size_t) (e - s), k = MIN(n, (size_t) RECORDING_QUOTE_CHARS);
+        size_t k = MIN(n, (size_t) RECORDING_QUOTE_CHARS);
 
         if (k < n)
                 while (k > 0 && ((unsigned char) s[k] & 0xc0) == 0x80)
@@ -80,19 +101,215 @@ static const char *quote(char buf[static QUOTE_SIZE], const char *s, const char 
         return buf;
 }
 
+static const char *quote(char buf[static QUOTE_SIZE], const char *s, const char *e)
+{
+        return quote_n(buf, s, (size_t) (e - s));
+}
+
+/* Powers of ten, exact in an x87 long double (5^27 < 2^64), up to 1e22 in a double. */
+static const long double exact[] = { 1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                     1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                     1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                     1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L };
+/* The same up to 1e22, exact in a double: no x87 load and conversion on the fast path. */
+static const double exact_d[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
+/* The value of ±m · 10^e10, m having @sig digits (no leading zero). */
+static inline int decimal_value(uint64_t m, int64_t e10, int sig, bool neg, double *ret)
+{
+        double v;
+
+        /* m is in [10^(sig-1), 10^sig). */
+        if (m == 0 || sig + e10 < -330)
+                v = 0; /* as strtod(), underflow gives a zero */
+        else if (sig + e10 > 310)
+                return -ERANGE;
+        else if (m <= UINT64_C(1) << 53 && e10 >= -22 && e10 <= 22)
+                /* Both operands exact, so one correctly rounded operation (Clinger's fast path). */
+                v = e10 < 0 ? (double) m / exact_d[-e10] : (double) m * exact_d[e10];
+        else {
+                long double x = (long double) m;
+
+                /* A few extended-precision roundings, then one to double: within an ulp. */
+                for (; e10 > 27; e10 -= 27)
+                        x *= exact[27];
+                for (; e10 < -27; e10 += 27)
+                        x /= exact[27];
+                x = e10 < 0 ? x / exact[-e10] : x * exact[e10];
+                v = (double) x;
+        }
+        if (!isfinite(v))
+                return -ERANGE;
+
+        *ret = neg ? -v : v;
+        return 0;
+}
+
+/*
+ * The common case of recording_parse_double() in one pass: [+-]digits[.digits]
+ * with at least one and at most FAST_DIGITS digits, ended by @stop or at
+ * @end. With so few digits every digit is kept (a leading zero adds nothing
+ * to m) and e10 is minus the number of fraction digits, exactly as the
+ * general parser finds them, and the value comes from the same
+ * decimal_value(). Return: the end of the number (the @stop or @end), or
+ * NULL for anything else, which the general parser then looks at.
+ */
+static inline const char *parse_plain_bytes(const char *p, const char *end, char stop, double *ret)
+{
+        const char *first, *dot = NULL;
+        uint64_t m = 0;
+        int digits, sig = 0;
+        bool neg;
+
+        neg = p < end && *p == '-';
+        if (p < end && (*p == '-' || *p == '+'))
+                p++;
+        for (first = p; p < end; p++) {
+                unsigned d = (unsigned char) *p - '0';
+
+                if (d > 9) {
+                        if (*p != '.' || dot)
+                                break;
+                        dot = p;
+                        continue;
+                }
+                m = m * 10 + d;
+                sig += m != 0;
+        }
+        digits = (int) (p - first) - (dot != NULL);
+        if (digits < 1 || digits > FAST_DIGITS || (p < end && *p != stop))
+                return NULL;
+        if (decimal_value(m, dot ? -(int64_t) (p - dot - 1) : 0, sig, neg, ret) < 0)
+                return NULL;
+        return p;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR_ZEROS UINT64_C(0x3030303030303030) /* "00000000" */
+
+/* How many of the 8 characters in @c (the first in the lowest byte) are
+ * digits before the first that is not; @t gets the 8 characters minus '0'
+ * each (meaningful up to there). */
+static inline unsigned swar_digits_of(uint64_t c, uint64_t *t)
+{
+        uint64_t nd;
+
+        /* A borrow or carry only crosses into the characters after the
+         * first non-digit, which do not count. */
+        *t = c - SWAR_ZEROS;
+        nd = (*t | (*t + UINT64_C(0x7676767676767676))) & UINT64_C(0x8080808080808080);
+        return nd ? (unsigned) __builtin_ctzll(nd) / 8 : 8;
+}
+
+/* swar_digits_of() the 8 characters at @p. */
+static inline unsigned swar_digits(const char *p, uint64_t *t)
+{
+        uint64_t c;
+
+        memcpy(&c, p, sizeof(c));
+        return swar_digits_of(c, t);
+}
+
+/* The value of the first @n (1..7) digits in @t, as swar_digits() left them. */
+static inline uint64_t swar_value(uint64_t t, unsigned n)
+{
+        /* "00000ddd" in the order of the text: leading zeros do not count. */
+        t <<= 8 * (8 - n);
+        t = t * 10 + (t >> 8);
+        t = ((t & UINT64_C(0x000000ff000000ff)) * (100 + (UINT64_C(1000000) << 32)) +
+             ((t >> 16) & UINT64_C(0x000000ff000000ff)) * (1 + (UINT64_C(10000) << 32))) >>
+            32;
+        return t & 0xffffffff;
+}
+#endif
+
+/* The end of parse_plain(): @p must be at @stop or @end; the value of m
+ * digits with nf after the dot is decimal_value(m, -nf, ...), which for
+ * m < 10^14 < 2^53 and e10 in [-7, 0] is Clinger's fast path (m · 1e0 when
+ * nf is 0; a zero m gives +0 either way). */
+static inline const char *plain_value(const char *p, const char *end, char stop, uint64_t m,
+                                      unsigned nf, bool neg, double *ret)
+{
+        double v;
+
+        assert(nf < 8);
+        if (p < end && *p != stop)
+                return NULL;
+        v = (double) m / exact_d[nf]; /* m / 1 is m, as m · 1 */
+        *ret = neg ? -v : v;
+        return p;
+}
+
+/*
+ * parse_plain_bytes() with the digits read 8 at a time, where 8 bytes can be
+ * read at @p and after the dot (@limit: the end of what may be read, at or
+ * beyond @end; the bytes beyond @end do not count), and there are fewer than
+ * 8 digits on either side of the dot. The same m and e10 (the digits without
+ * the dot, minus the count after it), so the same decimal_value(); any other
+ * case goes to parse_plain_bytes().
+ */
+static inline const char *parse_plain(const char *p, const char *end, const char *limit, char stop,
+                                      double *ret)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+        const char *start = p;
+        unsigned ni, nf = 0;
+        uint64_t c, t, m;
+        bool neg;
+
+        if (p >= end)
+                return NULL;
+        neg = *p == '-';
+        p += *p == '-' || *p == '+';
+        if (limit - p < 8)
+                return parse_plain_bytes(start, end, stop, ret);
+        memcpy(&c, p, sizeof(c));
+        ni = swar_digits_of(c, &t);
+        if (ni < 8 && (unsigned char) (c >> (8 * ni)) == '.') {
+                /* Digits, a dot and digits in these 8 characters (as
+                 * "9.80665,")? Made a digit ('.' + 2 is '0'), the dot no
+                 * longer ends them; then the dot's byte is taken out. */
+                uint64_t t2, low = (UINT64_C(1) << (8 * ni)) - 1;
+                unsigned e = swar_digits_of(c + (UINT64_C(2) << (8 * ni)), &t2);
+
+                if (e >= 2 && e < 8 && p + e <= end) {
+                        nf = e - ni - 1;
+                        m = swar_value((t2 & low) | ((t2 >> 8) & ~low), e - 1);
+                        p += e;
+                        return plain_value(p, end, stop, m, nf, neg, ret);
+                }
+        }
+        if (ni == 8 || p + ni > end)
+                return parse_plain_bytes(start, end, stop, ret);
+        m = ni > 0 ? swar_value(t, ni) : 0;
+        p += ni;
+        if (p < end && *p == '.') {
+                p++;
+                if (limit - p < 8 || (nf = swar_digits(p, &t)) == 8 || p + nf > end)
+                        return parse_plain_bytes(start, end, stop, ret);
+                if (nf > 0)
+                        m = m * pow10[nf] + swar_value(t, nf);
+                p += nf;
+        }
+        if (ni + nf == 0)
+                return NULL;
+        return plain_value(p, end, stop, m, nf, neg, ret);
+#else
+        (void) limit;
+        return parse_plain_bytes(p, end, stop, ret);
+#endif
+}
+
 int recording_parse_double(const char *s, size_t n, double *ret)
 {
-        /* Powers of ten, exact in an x87 long double (5^27 < 2^64), up to 1e22 in a double. */
-        static const long double exact[] = { 1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                             1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                             1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-                                             1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L };
         const char *p = s, *end = s + n;
         uint64_t m = 0;  /* significant digits... */
         int64_t e10 = 0; /* ...times 10^e10 */
         int sig = 0;     /* digits in m (at most 19 fit a uint64_t) */
         bool neg = false, digits = false, dot = false;
-        double v;
 
         assert(s || n == 0);
         assert(ret);
@@ -136,30 +353,7 @@ int recording_parse_double(const char *s, size_t n, double *ret)
         if (p != end)
                 return -EINVAL;
 
-        /* m is in [10^(sig-1), 10^sig). */
-        if (m == 0 || sig + e10 < -330)
-                v = 0; /* as strtod(), underflow gives a zero */
-        else if (sig + e10 > 310)
-                return -ERANGE;
-        else if (m <= UINT64_C(1) << 53 && e10 >= -22 && e10 <= 22)
-                /* Both operands exact, so one correctly rounded operation (Clinger's fast path). */
-                v = e10 < 0 ? (double) m / (double) exact[-e10] : (double) m * (double) exact[e10];
-        else {
-                long double x = (long double) m;
-
-                /* A few extended-precision roundings, then one to double: within an ulp. */
-                for (; e10 > 27; e10 -= 27)
-                        x *= exact[27];
-                for (; e10 < -27; e10 += 27)
-                        x /= exact[27];
-                x = e10 < 0 ? x / exact[-e10] : x * exact[e10];
-                v = (double) x;
-        }
-        if (!isfinite(v))
-                return -ERANGE;
-
-        *ret = neg ? -v : v;
-        return 0;
+        return decimal_value(m, e10, sig, neg, ret);
 }
 
 _printf_(3, 4) static int reader_fail(RecordingReader *r, int error, const char *fmt, ...)
@@ -294,6 +488,30 @@ static int reader_number(RecordingReader *r, unsigned i, const char *s, const ch
         return 0;
 }
 
+/* llround(@x) for |x| < 2^63, without the call: x minus its truncation is
+ * exact (for |x| >= 2^52 x is an integer, and it is 0). */
+static inline int64_t round_ns(double x)
+{
+        int64_t t = (int64_t) x;
+        double f = x - (double) t;
+
+        return t + (f >= 0.5) - (f <= -0.5);
+}
+
+/* A sample at @t_ns, its time written as the @n bytes at @text, which may be
+ * read up to @limit (the bytes beyond @n are copied, never used). */
+static void reader_accept(RecordingReader *r, int64_t t_ns, const char *text, size_t n,
+                          const char *limit)
+{
+        r->any_sample = true;
+        r->prev_ns = t_ns;
+        if ((size_t) (limit - text) >= sizeof(r->prev_text))
+                memcpy(r->prev_text, text, sizeof(r->prev_text));
+        else
+                memcpy(r->prev_text, text, MIN(n, sizeof(r->prev_text)));
+        r->prev_len = n;
+}
+
 /* The header (return 0) or a sample (return 1). */
 static int reader_data_line(RecordingReader *r, const char *s, const char *end, Frame *out)
 {
@@ -323,20 +541,134 @@ static int reader_data_line(RecordingReader *r, const char *s, const char *end, 
                         return k;
         }
 
-        t_ns = llround(v[0] * 1e9);
-        if (r->any_sample && t_ns <= r->prev_ns)
+        t_ns = round_ns(v[0] * 1e9);
+        if (r->any_sample && t_ns <= r->prev_ns) {
+                char prev[QUOTE_SIZE];
+
                 return reader_fail(r, -EBADMSG, "time %s s is not after the previous sample (%s s)",
-                                   quote(q, f[0], fe[0]), r->prev_text);
+                                   quote(q, f[0], fe[0]), quote_n(prev, r->prev_text, r->prev_len));
+        }
 
-        r->any_sample = true;
-        r->prev_ns = t_ns;
-        (void) quote(r->prev_text, f[0], fe[0]);
-
+        reader_accept(r, t_ns, f[0], (size_t) (fe[0] - f[0]), fe[0]);
         *out = (Frame){
                 .t_ns = t_ns,
                 .v = { (float) v[1], (float) v[2], (float) v[3] },
         };
         return 1;
+}
+
+/*
+ * The common sample line, "time,ax,ay,az" of plain numbers without spaces
+ * (parse_plain()), in one pass: a trimmed line [@s, @end) (@eol 0), or the
+ * text at @s up to a '\n' (@eol '\n') before @end. Return: the end of the
+ * line (@end, or its '\n') with *out filled; NULL, having changed nothing,
+ * for any other line: reader_data_line() then reads it, and finds the same
+ * values or says what is wrong.
+ */
+static const char *reader_plain_sample(RecordingReader *r, const char *s, const char *end,
+                                       const char *limit, char eol, Frame *out)
+{
+        const char *p = s, *t_end = NULL;
+        double v[RECORDING_N_FIELDS];
+        int64_t t_ns;
+
+        for (unsigned i = 0; i < RECORDING_N_FIELDS; i++) {
+                bool last = i + 1 == RECORDING_N_FIELDS;
+
+                p = parse_plain(p, end, limit, last ? eol : ',', &v[i]);
+                /* A comma after each but the last; then the end, or eol. */
+                if (!p || (!last || eol ? p == end : p != end))
+                        return NULL;
+                if (i == 0)
+                        t_end = p;
+                if (!last)
+                        p++;
+        }
+        /* The limits of reader_number(). */
+        if (!(fabs(v[0]) <= 9.2e9) || !(fabs(v[1]) <= FLT_MAX) || !(fabs(v[2]) <= FLT_MAX) ||
+            !(fabs(v[3]) <= FLT_MAX))
+                return NULL;
+        t_ns = round_ns(v[0] * 1e9);
+        if (r->any_sample && t_ns <= r->prev_ns)
+                return NULL;
+
+        reader_accept(r, t_ns, s, (size_t) (t_end - s), limit);
+        *out = (Frame){
+                .t_ns = t_ns,
+                .v = { (float) v[1], (float) v[2], (float) v[3] },
+        };
+        return p;
+}
+
+/* The next line, with its '\n' if it has one, and the end of the memory
+ * that may be read after it (parse_plain()). Return: 1, 0 at the end, -errno. */
+static int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, const char **limit)
+{
+        if (!r->checked_type) {
+                struct stat st;
+                int fd = fileno(r->f);
+
+                r->blocks = fd >= 0 && fstat(fd, &st) >= 0 && S_ISREG(st.st_mode);
+                r->checked_type = true;
+        }
+
+        if (!r->blocks) {
+                ssize_t n;
+
+                errno = 0;
+                n = getline(&r->line, &r->line_size, r->f);
+                if (n < 0)
+                        return ferror(r->f) ? (errno > 0 ? -errno : -EIO) : 0;
+                *ret = r->line;
+                *ret_n = (size_t) n;
+                *limit = r->line + n;
+                return 1;
+        }
+
+        for (;;) {
+                size_t want, got;
+
+                if (r->pos < r->len) {
+                        const char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
+
+                        if (nl || r->eof) {
+                                /* As getline(): the last line may lack its '\n'. */
+                                *ret = s;
+                                *ret_n = nl ? (size_t) (nl + 1 - s) : r->len - r->pos;
+                                *limit = r->buf + r->len + READ_PAD;
+                                r->pos += *ret_n;
+                                return 1;
+                        }
+                } else if (r->eof)
+                        return r->read_error;
+
+                /* Keep the start of the line, and read on. */
+                if (r->pos > 0) {
+                        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+                        r->len -= r->pos;
+                        r->pos = 0;
+                }
+                if (r->len == r->buf_size) {
+                        size_t size = r->buf_size > 0 ? 2 * r->buf_size : READ_BLOCK;
+                        char *b = realloc(r->buf, size + READ_PAD);
+
+                        if (!b)
+                                return -ENOMEM;
+                        r->buf = b;
+                        r->buf_size = size;
+                }
+                want = r->buf_size - r->len;
+                errno = 0;
+                got = fread(r->buf + r->len, 1, want, r->f);
+                r->len += got;
+                memset(r->buf + r->len, 0, READ_PAD);
+                if (got < want) {
+                        /* As getline(): the lines read come first, then the error. */
+                        r->eof = true;
+                        if (ferror(r->f))
+                                r->read_error = errno > 0 ? -errno : -EIO;
+                }
+        }
 }
 
 int recording_reader_next(RecordingReader *r, Frame *out)
@@ -345,15 +677,29 @@ int recording_reader_next(RecordingReader *r, Frame *out)
         assert(out);
 
         while (!r->error) {
-                const char *s, *end;
-                ssize_t n;
+                const char *s = NULL, *end, *limit = NULL;
+                size_t n = 0;
                 int k;
 
-                errno = 0;
-                n = getline(&r->line, &r->line_size, r->f);
-                if (n < 0) {
-                        if (ferror(r->f)) {
-                                k = errno > 0 ? -errno : -EIO;
+                /* The common line straight from the block, without looking
+                 * for its end first; anything else takes the way below. */
+                if (r->blocks && r->header_seen && r->pos < r->len) {
+                        const char *b = r->buf + r->pos,
+                                   *nl = reader_plain_sample(r, b, r->buf + r->len,
+                                                             r->buf + r->len + READ_PAD, '\n', out);
+
+                        if (nl) {
+                                r->line_no++;
+                                r->pos = (size_t) (nl + 1 - r->buf);
+                                return 1;
+                        }
+                }
+
+                k = reader_getline(r, &s, &n, &limit);
+                if (k <= 0) {
+                        if (k == -ENOMEM)
+                                return reader_fail(r, k, "out of memory");
+                        if (k < 0) {
                                 errno = -k;
                                 return reader_fail(r, k, "read error: %m");
                         }
@@ -369,7 +715,6 @@ int recording_reader_next(RecordingReader *r, Frame *out)
                 }
                 r->line_no++;
 
-                s = r->line;
                 end = s + n;
                 if (end > s && end[-1] == '\n')
                         end--;
@@ -382,6 +727,8 @@ int recording_reader_next(RecordingReader *r, Frame *out)
 
                 if (s == end)
                         continue;
+                if (*s != '#' && r->header_seen && reader_plain_sample(r, s, end, limit, 0, out))
+                        return 1;
                 k = *s == '#' ? reader_comment(r, s, end) : reader_data_line(r, s, end, out);
                 if (k != 0)
                         return k;
@@ -435,6 +782,7 @@ RecordingReader *recording_reader_free(RecordingReader *r)
         for (size_t i = 0; i < r->n_meta; i++)
                 free(r->meta[i]);
         free(r->line);
+        free(r->buf);
         free(r);
         return NULL;
 }
