@@ -7,6 +7,9 @@
 
 #include "frame.h"
 
+/* The header line of a recording. */
+#define RECORDING_HEADER "time_s,ax,ay,az"
+
 /*
  * The recording format of DESIGN.md: CSV, UTF-8; '#' lines are comments
  * ("# key: value" metadata such as "# rate_hz: 100"); the first other line
