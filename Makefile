@@ -34,7 +34,7 @@ OPTFLAGS    := -O2 -D_FORTIFY_SOURCE=3
 endif
 
 WARNFLAGS   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
-               -Wno-missing-field-initializers
+               -Wno-missing-field-initializers -Wno-unused-parameter
 BASEFLAGS   := -std=c11 -g $(OPTFLAGS) $(WARNFLAGS) -fstack-protector-strong -fPIC \
                -D_GNU_SOURCE -Idaemon -I$(BUILD)
 
@@ -53,25 +53,23 @@ ALL_CFLAGS  := $(BASEFLAGS) $(SYSTEMD_CFLAGS) $(INIH_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(OPTFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 LIBM        := -lm
 
-# The daemon proper: everything that talks to sd-event, sd-bus, dlopen.
-DAEMON_SRCS := daemon/main.c daemon/manager.c daemon/sensor.c daemon/health.c \
-               daemon/health-state.c daemon/bus.c daemon/record.c \
-               daemon/plugin.c \
-               daemon/log.c
-# The pure core: every other file in daemon/ (no I/O beyond reading a config).
-CORE_SRCS   := $(filter-out $(DAEMON_SRCS),$(wildcard daemon/*.c))
+# The layers (make lint checks the direction abi <- util <- core <- the rest):
+# daemon/abi/ and daemon/util/ are headers and small helpers, daemon/core/ the
+# pure library in libpostured-core.a, daemon/*.c the runtime.
+DAEMON_SRCS := $(wildcard daemon/*.c)
+CORE_SRCS   := $(wildcard daemon/util/*.c daemon/core/*.c daemon/core/*/*.c)
 CLIENT_SRCS := $(wildcard client/*.c)
 # A plugin whose library is missing is not built; postured reports it
 # clearly when a configuration asks for it.
 PLUGINS     := replay
-ifneq ($(and $(IIO_LIBS),$(wildcard plugins/iio.c)),)
+ifneq ($(and $(IIO_LIBS),$(wildcard plugins/iio/iio.c)),)
 PLUGINS     += iio
 endif
-ifneq ($(and $(EVDEV_LIBS),$(wildcard plugins/evdev.c)),)
+ifneq ($(and $(EVDEV_LIBS),$(wildcard plugins/evdev/evdev.c)),)
 PLUGINS     += evdev
 endif
-TEST_SRCS   := $(wildcard tests/test-*.c)
-TESTS       := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_SRCS   := $(wildcard tests/unit/test-*.c)
+TESTS       := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 CORE_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS))
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
@@ -90,7 +88,10 @@ $(BUILD)/paths.h: FORCE
 		'#define POSTURED_VERSION "$(VERSION)"' \
 		'#define POSTURED_SYSCONFDIR "$(sysconfdir)"' \
 		'#define POSTURED_PLUGINDIR "$(plugindir)"' \
-		'#define POSTURED_PKGDATADIR "$(pkgdatadir)"' >$@.tmp
+		'#define POSTURED_PKGDATADIR "$(pkgdatadir)"' \
+		'/* Binaries in POSTURED_BUILD_DIR run uninstalled (util/build-tree.h). */' \
+		'#define POSTURED_BUILD_DIR "$(abspath $(BUILD))"' \
+		'#define POSTURED_SOURCE_DIR "$(CURDIR)"' >$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c | $(BUILD)/paths.h
@@ -107,8 +108,8 @@ $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
 
-# Each plugin is plugins/NAME.c plus any plugins/NAME-*.c helpers.
-plugin_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard plugins/$(1).c plugins/$(1)-*.c))
+# Each plugin is plugins/NAME/*.c plus what every plugin shares, plugins/common/.
+plugin_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard plugins/$(1)/*.c plugins/common/*.c))
 PLUGIN_LIBS_replay :=
 PLUGIN_LIBS_iio    := $(IIO_LIBS)
 PLUGIN_LIBS_evdev  := $(EVDEV_LIBS)
@@ -120,13 +121,16 @@ $(BUILD)/plugins/%.so: $$(call plugin_objs,$$*) $(CORE_LIB)
 
 $(BUILD)/plugins/%.o: plugins/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(IIO_CFLAGS) $(EVDEV_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Iplugins $(IIO_CFLAGS) $(EVDEV_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/%.o: tests/%.c | $(BUILD)/paths.h
+$(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Iplugins $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $(CORE_LIB)
+# A unit test links the core, and the plugin sources it tests (TEST_OBJS_name).
+TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o
+
+$(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $$(TEST_OBJS_test-$$*) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(INIH_LIBS) $(SYSTEMD_LIBS) $(LIBM) -lpthread
 
 deps:
@@ -147,7 +151,7 @@ format:
 lint:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --std=c11 -D__GNUC__ --include=tools/cppcheck-defs.h -Idaemon daemon plugins client
+		--inline-suppr --std=c11 -D__GNUC__ --include=tools/cppcheck-defs.h -Idaemon -Iplugins daemon plugins client
 
 install: all
 	install -Dm755 $(BUILD)/postured $(DESTDIR)$(sbindir)/postured

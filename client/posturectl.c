@@ -11,6 +11,7 @@
 #include <sysexits.h>
 
 #include "posturectl.h"
+#include "util/build-tree.h"
 
 bool arg_session = false;
 
@@ -25,6 +26,12 @@ static const Verb verbs[] = {
         { "pain", verb_pain },       { "symptoms", verb_symptoms }, { "ack", verb_ack },
         { "snooze", verb_snooze },   { "record", verb_record },
 };
+
+const char *default_catalogue_path(void)
+{
+        return exe_runs_from(POSTURED_BUILD_DIR) ? POSTURED_SOURCE_DIR "/conf/advice.conf"
+                                                 : POSTURED_PKGDATADIR "/advice.conf";
+}
 
 int help(void)
 {

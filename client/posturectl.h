@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "macro.h"
+#include "util/macro.h"
 
 #define POSTURED_BUS_NAME           "org.postured.Posture1"
 #define POSTURED_OBJECT_PATH        "/org/postured/Posture1"
@@ -32,6 +32,12 @@ int verb_symptoms(int argc, char *argv[]);
 int verb_ack(int argc, char *argv[]);
 int verb_snooze(int argc, char *argv[]);
 int verb_record(int argc, char *argv[]);
+
+/**
+ * default_catalogue_path() - the advice catalogue: the source tree's when
+ * posturectl runs from the build tree, else the installed one.
+ */
+const char *default_catalogue_path(void);
 
 /** help() - print the help text on stdout. Return: 0, for "return help();". */
 int help(void);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "macro.h"
+#include "util/macro.h"
 #include "props.h"
 
 typedef union BasicValue {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "macro.h"
+#include "util/macro.h"
 #include "timestamp.h"
 
 #define SEC_PER_MINUTE UINT64_C(60)

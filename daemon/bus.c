@@ -11,10 +11,10 @@
 #include <systemd/sd-bus.h>
 
 #include "log.h"
-#include "macro.h"
+#include "util/macro.h"
 #include "manager.h"
-#include "record.h"
-#include "time-util.h"
+#include "recorder.h"
+#include "util/time-util.h"
 
 #define BUS_NAME      "org.postured.Posture1"
 #define BUS_PATH      "/org/postured/Posture1"
@@ -25,11 +25,6 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
-
-        (void) bus;
-        (void) path;
-        (void) interface;
-        (void) error;
 
         if (strcmp(property, "Posture") == 0)
                 return sd_bus_message_append(reply, "s", posture_class_to_string(m->posture));
@@ -194,8 +189,6 @@ static int recovery_property_get(sd_bus *bus, const char *path, const char *inte
         unsigned level;
         int r;
 
-        (void) path;
-        (void) interface;
         r = check_health_access(m, sd_bus_get_current_message(bus), error);
         if (r < 0)
                 return r;

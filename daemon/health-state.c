@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "macro.h"
+#include "util/macro.h"
 #include "manager.h"
-#include "time-util.h"
+#include "util/time-util.h"
 
 static bool alert_active(const Manager *m)
 {

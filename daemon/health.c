@@ -13,16 +13,14 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "macro.h"
+#include "util/macro.h"
 #include "manager.h"
-#include "paths.h"
-#include "time-util.h"
+#include "util/time-util.h"
 
 static void on_advice(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
         Manager *m = userdata;
 
-        (void) now_usec;
         log_info("Advice %s (%s): %s", item->id, severity_to_string(item->severity), item->text);
         (void) bus_emit_advice(m, item);
 }
@@ -31,7 +29,6 @@ static void on_alert(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
         Manager *m = userdata;
 
-        (void) now_usec;
         log_warning("Alert %s (%s) raised.", item->id, severity_to_string(item->severity));
         (void) bus_emit_alert(m, item);
         m->changed |= CHANGED_ALERTS;
@@ -96,8 +93,6 @@ static int on_phase_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
 
-        (void) s;
-        (void) usec;
         (void) advice_engine_tick(m->advice, now_us(CLOCK_REALTIME));
         health_phase_changed(m);
         return 0;

@@ -3,7 +3,7 @@
 
 #include <syslog.h>
 
-#include "macro.h"
+#include "util/macro.h"
 
 /*
  * Logging to stderr; under systemd (JOURNAL_STREAM set and matching stderr)

@@ -9,11 +9,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "paths.h"
+#include "core/config.h"
 #include "log.h"
-#include "macro.h"
 #include "manager.h"
+#include "paths.h"
+#include "util/build-tree.h"
+#include "util/macro.h"
 
 /* The parsed command line: the only globals besides the log level. */
 static bool arg_system = true;
@@ -23,6 +24,29 @@ static const char *arg_source;
 static const char *arg_configs[16];
 static size_t arg_n_configs;
 static const char *arg_plugin_dir;
+
+/* Run from the build tree: its plugins and the source tree's conf/. */
+static bool uninstalled(void)
+{
+        return exe_runs_from(POSTURED_BUILD_DIR);
+}
+
+static const char *default_config(void)
+{
+        return uninstalled() ? POSTURED_SOURCE_DIR "/conf/postured.conf"
+                             : POSTURED_SYSCONFDIR "/postured/postured.conf";
+}
+
+static const char *default_plugin_dir(void)
+{
+        return uninstalled() ? POSTURED_BUILD_DIR "/plugins" : POSTURED_PLUGINDIR;
+}
+
+static const char *default_catalogue(void)
+{
+        return uninstalled() ? POSTURED_SOURCE_DIR "/conf/advice.conf"
+                             : POSTURED_PKGDATADIR "/advice.conf";
+}
 
 static void help(void)
 {
@@ -39,7 +63,7 @@ static void help(void)
                "     --session          Serve on the session bus (development, tests)\n"
                "  -s --source=URI       Sensor: auto, iio:..., evdev:...,\n"
                "                        replay:PATH[?speed=N][&loop=1] (overrides [Source] URI=)\n"
-               "  -c --config=FILE      Configuration file (default %s/postured/postured.conf;\n"
+               "  -c --config=FILE      Configuration file (default %s;\n"
                "                        drop-ins in FILE.d/*.conf are read too); may be\n"
                "                        repeated, later files override earlier ones\n"
                "     --plugin-dir=DIR   Where source plugins live (default %s)\n"
@@ -47,7 +71,7 @@ static void help(void)
                "  -v --verbose          Log debug messages\n"
                "\n"
                "See postured(8), postured.conf(5) and posturectl(1).\n",
-               POSTURED_SYSCONFDIR, POSTURED_PLUGINDIR);
+               default_config(), default_plugin_dir());
 }
 
 static int parse_argv(int argc, char *argv[])
@@ -150,12 +174,12 @@ static int load_config(Config *c)
         _cleanup_(freep) char *error = NULL;
         int r;
 
-        r = config_init(c);
+        r = config_init(c, default_plugin_dir(), default_catalogue());
         if (r < 0)
                 return log_oom();
 
         if (arg_n_configs == 0)
-                r = load_one(c, POSTURED_SYSCONFDIR "/postured/postured.conf", false);
+                r = load_one(c, default_config(), false);
         for (size_t i = 0; i < arg_n_configs && r >= 0; i++)
                 r = load_one(c, arg_configs[i], true);
         if (r < 0)

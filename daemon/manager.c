@@ -12,10 +12,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
-#include "macro.h"
+#include "util/macro.h"
 #include "manager.h"
-#include "record.h"
-#include "time-util.h"
+#include "recorder.h"
+#include "util/time-util.h"
 
 /* Angles that moved less than this are not a change worth a signal. */
 #define ANGLE_EPSILON_DEG 0.1
@@ -25,7 +25,6 @@ void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void 
 {
         Manager *m = userdata;
 
-        (void) s;
         log_info("Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
                  severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
@@ -75,8 +74,6 @@ void manager_update_published(Manager *m)
 
 static int on_throttle(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        (void) s;
-        (void) usec;
         manager_flush_changes(userdata, true);
         return 0;
 }

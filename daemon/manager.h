@@ -10,12 +10,12 @@
 #include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 
-#include "advice.h"
-#include "catalogue.h"
-#include "config.h"
-#include "pipeline.h"
+#include "core/advice.h"
+#include "core/catalogue.h"
+#include "core/config.h"
+#include "core/pipeline.h"
 #include "plugin.h"
-#include "ring.h"
+#include "core/ring.h"
 
 typedef enum SensorState {
         SENSOR_ACTIVE,

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "macro.h"
+#include "util/macro.h"
 #include "plugin.h"
 
 struct Plugin {

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "source.h"
+#include "abi/source.h"
 
 typedef struct Plugin Plugin;
 

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "macro.h"
+#include "util/macro.h"
 #include "manager.h"
-#include "record.h"
-#include "time-util.h"
+#include "recorder.h"
+#include "util/time-util.h"
 
 #define READ_BATCH_FRAMES 1024
 #define RETRY_FIRST_US    (1 * USEC_PER_SEC)
@@ -88,7 +88,6 @@ static void host_finished(void *userdata, int error, const char *message)
 
 static void host_log(void *userdata, int priority, const char *message)
 {
-        (void) userdata;
         log_internal(priority, 0, "%s", message);
 }
 
@@ -162,8 +161,6 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
 
-        (void) s;
-        (void) usec;
         if (!m->source)
                 (void) sensor_open(m, false);
         return 0;
@@ -380,8 +377,6 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         uint64_t counter, overruns;
         bool finished;
 
-        (void) s;
-        (void) revents;
         (void) !read(fd, &counter, sizeof(counter));
         if (!m->source)
                 return 0;
@@ -438,7 +433,6 @@ static int on_stall_check(sd_event_source *s, uint64_t usec, void *userdata)
         uint64_t limit = (uint64_t) (m->config.stall_timeout_s * USEC_PER_SEC);
         uint64_t now = now_us(CLOCK_MONOTONIC);
 
-        (void) usec;
         (void) sd_event_source_set_time(s, now + limit / 2);
 
         if (!m->source || !source_is_live(m) || now - m->last_frame_us < limit)
@@ -463,7 +457,6 @@ static int on_device(sd_device_monitor *monitor, sd_device *device, void *userda
         sd_device_action_t action;
         const char *path = NULL;
 
-        (void) monitor;
         if (sd_device_get_action(device, &action) < 0 || action != SD_DEVICE_ADD)
                 return 0;
         (void) sd_device_get_syspath(device, &path);

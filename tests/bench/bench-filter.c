@@ -23,8 +23,8 @@
 #include <liquid/liquid.h>
 #endif
 
-#include "filter.h"
-#include "macro.h"
+#include "core/filter/filter.h"
+#include "util/macro.h"
 
 #define BENCH_RUNS 7
 #define CHUNK      256 /* the pipeline's batch */

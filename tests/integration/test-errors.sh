@@ -38,7 +38,7 @@ check_eq "broken plugin: exit status 1" 1 "$rc"
 check_match "broken plugin: names the file" "cannot load $TMP/replay.so" "$err"
 
 cat >"$TMP/abi2.c" <<'C'
-#include "source.h"
+#include "abi/source.h"
 static const PosturedSourceV1 ops = { .abi_major = 2, .abi_minor = 0, .scheme = "abi2" };
 __attribute__((visibility("default"))) const PosturedSourceV1 *postured_source_v1(void) { return &ops; }
 C

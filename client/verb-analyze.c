@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `posturectl analyze`: run the core pipeline of the daemon on a recording,
+ * in-process and as fast as it goes, and print the strain events, the advice
+ * and alerts of the advice engine, and a summary as JSON Lines (DESIGN.md,
+ * "Offline analysis").
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "core/advice.h"
+#include "core/config.h"
+#include "json.h"
+#include "core/pipeline.h"
+#include "posturectl.h"
+#include "core/recording.h"
+
+/* Frames handed to pipeline_feed() at once: the filter is vectorised over a batch. */
+#define BATCH_FRAMES 1024
+/* Frames looked at to estimate the rate of a recording without "# rate_hz:". */
+#define RATE_PROBE_FRAMES 50
+/* Used only when neither metadata nor two samples tell the rate. */
+#define FALLBACK_RATE_HZ 100.0
+/* Beyond this a "rate" is a broken recording, not an accelerometer. */
+#define MAX_RATE_HZ 100000.0
+
+/* The advice engine's clock: sample time plus this, so that an onset before
+ * the recording (--phase recovering) is still a positive time. */
+#define EPOCH_USEC (UINT64_C(30) * 24 * 3600 * USEC_PER_SEC)
+
+typedef struct AnalyzeArgs {
+        RecoveryPhase phase;
+        bool have_mount;
+        MountMatrix mount;
+        bool have_neutral;
+        double neutral[3];
+        const char *config;
+        const char *catalogue;
+        const char *path;
+} AnalyzeArgs;
+
+/* What the callbacks of the pipeline and the advice engine need. */
+typedef struct Analysis {
+        Pipeline *pipeline;
+        Recovery *recovery;
+        AdviceEngine *engine;
+        RuleParams rules;          /* as configured, before the phase adapts them */
+        RecoveryPhase rules_phase; /* the phase the pipeline's rules are for */
+} Analysis;
+
+/* "X,Y,Z": three finite numbers, spaces allowed around them. */
+static int parse_vector(const char *s, double v[3])
+{
+        const char *p = s;
+
+        for (unsigned i = 0; i < 3; i++) {
+                char *end;
+
+                errno = 0;
+                v[i] = strtod(p, &end);
+                if (end == p || errno != 0 || !isfinite(v[i]))
+                        return -EINVAL;
+                p = end + strspn(end, " \t");
+                if (i < 2) {
+                        if (*p != ',')
+                                return -EINVAL;
+                        p++;
+                }
+        }
+        return *p == '\0' ? 0 : -EINVAL;
+}
+
+enum {
+        ARG_PHASE = 0x100,
+        ARG_MOUNT_MATRIX,
+        ARG_NEUTRAL,
+        ARG_CONFIG,
+        ARG_CATALOGUE,
+};
+
+/* Return: < 0 to go on, or an exit status. */
+static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
+{
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "phase", required_argument, NULL, ARG_PHASE },
+                { "mount-matrix", required_argument, NULL, ARG_MOUNT_MATRIX },
+                { "neutral", required_argument, NULL, ARG_NEUTRAL },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "catalogue", required_argument, NULL, ARG_CATALOGUE },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        return help();
+                case ARG_PHASE: {
+                        int p = recovery_phase_from_string(optarg);
+
+                        if (p < 0 || p == PHASE_RECOVERED)
+                                return usage_error("--phase: '%s' is not one of none, acute, "
+                                                   "recovering",
+                                                   optarg);
+                        a->phase = p;
+                        break;
+                }
+                case ARG_MOUNT_MATRIX:
+                        if (mount_matrix_parse(&a->mount, optarg) < 0)
+                                return usage_error("--mount-matrix: '%s' is not an invertible "
+                                                   "matrix \"x1,y1,z1;x2,y2,z2;x3,y3,z3\"",
+                                                   optarg);
+                        a->have_mount = true;
+                        break;
+                case ARG_NEUTRAL:
+                        /* estimator_set_neutral() refuses less than 1 m/s²; say so up front. */
+                        if (parse_vector(optarg, a->neutral) < 0 ||
+                            hypot(hypot(a->neutral[0], a->neutral[1]), a->neutral[2]) < 1.0)
+                                return usage_error("--neutral: '%s' is not a gravity vector "
+                                                   "X,Y,Z (m/s², body frame, length >= 1)",
+                                                   optarg);
+                        a->have_neutral = true;
+                        break;
+                case ARG_CONFIG:
+                        a->config = optarg;
+                        break;
+                case ARG_CATALOGUE:
+                        a->catalogue = optarg;
+                        break;
+                default:
+                        return getopt_error(c, argv);
+                }
+        }
+
+        if (optind >= argc)
+                return usage_error("analyze: missing the recording (FILE.csv, or - for stdin)");
+        if (optind + 1 < argc)
+                return usage_error("analyze: unexpected argument '%s'", argv[optind + 1]);
+        a->path = argv[optind];
+        return -1;
+}
+
+/* Settings: defaults, then --config, then the command line on top. */
+static int analyze_params(const AnalyzeArgs *a, PipelineParams *ret)
+{
+        _cleanup_(config_done) Config c = {};
+        _cleanup_(freep) char *error = NULL;
+        int r;
+
+        r = config_init(&c, "", default_catalogue_path());
+        if (r < 0) {
+                fprintf(stderr, "Failed to initialise the settings: %s\n", strerror(-r));
+                return 1;
+        }
+
+        if (a->config) {
+                r = config_load_file(&c, a->config, &error);
+                if (r == -ENOENT) {
+                        fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, a->config,
+                                strerror(-r));
+                        return EX_NOINPUT;
+                }
+                if (r < 0) {
+                        if (error)
+                                fprintf(stderr, "%s\n", error);
+                        else
+                                fprintf(stderr, "%s: cannot load: %s\n", a->config, strerror(-r));
+                        /* Bad content is a bad configuration; anything else an unreadable file. */
+                        return r == -EINVAL || r == -ENOMEM ? 1 : EX_NOINPUT;
+                }
+                r = config_check(&c, &error);
+                if (r < 0) {
+                        fprintf(stderr, "%s: %s\n", a->config, error ?: strerror(-r));
+                        return 1;
+                }
+        }
+
+        *ret = c.pipeline;
+        if (a->have_mount)
+                ret->estimator.mount = a->mount;
+        /* Without a given neutral, the first still window is the neutral. */
+        if (!a->have_neutral)
+                ret->estimator.auto_calibrate = true;
+        return 0;
+}
+
+/* --catalogue, else the installed one; only a missing installed one is fine. */
+static int load_catalogue(const AnalyzeArgs *a, Catalogue **ret)
+{
+        const char *path = a->catalogue ?: default_catalogue_path();
+        _cleanup_(freep) char *error = NULL;
+        int r;
+
+        r = catalogue_load(ret, path, &error);
+        if (r == -ENOENT && !a->catalogue) {
+                fprintf(stderr,
+                        "%s: no advice catalogue at %s, printing no advice (see --catalogue)\n",
+                        program_invocation_short_name, path);
+                *ret = NULL;
+                return 0;
+        }
+        if (r >= 0)
+                return 0;
+        if (error)
+                fprintf(stderr, "%s\n", error);
+        else
+                fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, path, strerror(-r));
+        /* Bad content is a bad catalogue, like a bad configuration. */
+        return r == -EINVAL || r == -ENOMEM ? 1 : EX_NOINPUT;
+}
+
+static uint64_t engine_time(int64_t t_ns)
+{
+        int64_t t = (int64_t) EPOCH_USEC + t_ns / 1000;
+
+        return t > 0 ? (uint64_t) t : 1;
+}
+
+static void print_item(const char *type, const AdviceItem *it, uint64_t now_usec)
+{
+        printf("{\"type\":\"%s\",\"t\":", type);
+        json_double(stdout, (double) ((int64_t) now_usec - (int64_t) EPOCH_USEC) / 1e6, 3);
+        fputs(",\"id\":", stdout);
+        json_string(stdout, it->id);
+        fputs(",\"severity\":", stdout);
+        json_string(stdout, severity_to_string(it->severity));
+        fputs(",\"category\":", stdout);
+        json_string(stdout, advice_category_to_string(it->category));
+        fputs(",\"text\":", stdout);
+        json_string(stdout, it->text);
+        fputs(",\"source\":", stdout);
+        json_string(stdout, it->source);
+        fputs("}\n", stdout);
+}
+
+static void print_advice(const AdviceItem *it, uint64_t now_usec, void *userdata)
+{
+        print_item("advice", it, now_usec);
+}
+
+static void print_alert(const AdviceItem *it, uint64_t now_usec, void *userdata)
+{
+        print_item("alert", it, now_usec);
+}
+
+/* The detectors follow the phase, which may change during a long recording. */
+static int follow_phase(Analysis *an)
+{
+        const PostureSample *last = pipeline_last(an->pipeline);
+        RuleParams rules = an->rules;
+
+        if (last && an->engine)
+                (void) advice_engine_tick(an->engine, engine_time(last->t_ns));
+        else if (last)
+                (void) recovery_tick(an->recovery, engine_time(last->t_ns));
+        if (recovery_phase(an->recovery) == an->rules_phase)
+                return 0;
+        an->rules_phase = recovery_phase(an->recovery);
+        rule_params_for_phase(an->rules_phase, &rules);
+        return pipeline_set_rules(an->pipeline, &rules);
+}
+
+/* The wearer is in @phase when the recording starts (sample time 0). */
+static int start_phase(Analysis *an, RecoveryPhase phase)
+{
+        uint64_t onset = EPOCH_USEC;
+
+        if (phase == PHASE_NONE)
+                return 0;
+        if (phase == PHASE_RECOVERING)
+                onset -= recovery_params(an->recovery)->acute_hours * 3600 * USEC_PER_SEC;
+        if (!an->engine)
+                return recovery_report_injury(an->recovery, onset, EPOCH_USEC);
+        return advice_engine_report_injury(an->engine, onset, EPOCH_USEC);
+}
+
+static int cmp_int64(const void *a, const void *b)
+{
+        int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+
+        return (x > y) - (x < y);
+}
+
+/* The median interval is robust against the odd late or missing sample. */
+static double estimate_rate(const Frame *frames, size_t n)
+{
+        int64_t d[RATE_PROBE_FRAMES];
+        size_t k = 0;
+
+        for (size_t i = 1; i < n && k < ELEMENTSOF(d); i++)
+                d[k++] = frames[i].t_ns - frames[i - 1].t_ns;
+        if (k == 0)
+                return FALLBACK_RATE_HZ;
+        qsort(d, k, sizeof(d[0]), cmp_int64);
+        if (d[k / 2] <= 0)
+                return FALLBACK_RATE_HZ;
+        return (double) NSEC_PER_SEC / (double) d[k / 2];
+}
+
+static void print_event(const StrainEvent *e, const PostureSample *s, void *userdata)
+{
+        Analysis *an = userdata;
+
+        fputs("{\"type\":\"event\",\"t\":", stdout);
+        json_double(stdout, (double) e->t_ns / NSEC_PER_SEC, 3);
+        fputs(",\"kind\":", stdout);
+        json_string(stdout, event_kind_to_string(e->kind));
+        fputs(",\"severity\":", stdout);
+        json_string(stdout, severity_to_string(e->severity));
+        fputs(",\"start\":", stdout);
+        json_double(stdout, (double) e->start_ns / NSEC_PER_SEC, 3);
+        fputs(",\"duration_s\":", stdout);
+        json_double(stdout, e->duration_s, 3);
+        fputs(",\"peak_deg\":", stdout);
+        json_double(stdout, e->peak_deg, 2);
+        fputs("}\n", stdout);
+        if (an->engine && event_kind_to_string(e->kind))
+                (void) advice_engine_event(an->engine, event_kind_to_string(e->kind),
+                                           engine_time(e->t_ns));
+}
+
+static void print_summary(Pipeline *p, double rate_hz)
+{
+        const PipelineSummary *sum = pipeline_summary(p);
+        const PostureSample *last = pipeline_last(p);
+        bool first = true;
+
+        fputs("{\"type\":\"summary\",\"duration_s\":", stdout);
+        json_double(stdout, sum->duration_s, 3);
+        printf(",\"frames\":%llu,\"rate_hz\":", sum->frames);
+        json_double(stdout, rate_hz, 3);
+
+        fputs(",\"posture_s\":{", stdout);
+        for (PostureClass c = 0; c < _POSTURE_MAX; c++) {
+                json_key(stdout, posture_class_to_string(c) ?: "unknown", &first);
+                json_double(stdout, sum->posture_s[c], 3);
+        }
+
+        fputs("},\"activity_s\":{", stdout);
+        first = true;
+        for (Activity a = 0; a < _ACTIVITY_MAX; a++) {
+                json_key(stdout, activity_to_string(a) ?: "unknown", &first);
+                json_double(stdout, sum->activity_s[a], 3);
+        }
+
+        fputs("},\"events\":{", stdout);
+        first = true;
+        for (EventKind k = 0; k < _EVENT_KIND_MAX; k++) {
+                json_key(stdout, event_kind_to_string(k) ?: "unknown", &first);
+                printf("%u", sum->events[k]);
+        }
+
+        printf("},\"calibrated\":%s", last && last->calibrated ? "true" : "false");
+        if (pipeline_dropped(p) > 0)
+                printf(",\"dropped\":%llu", pipeline_dropped(p));
+        fputs("}\n", stdout);
+}
+
+/* Return: 1 with a frame, 0 at the end, or -(exit status) after saying what is wrong. */
+static int read_frame(RecordingReader *rr, const char *path, Frame *ret)
+{
+        const char *msg;
+        int r;
+
+        r = recording_reader_next(rr, ret);
+        if (r >= 0)
+                return r;
+
+        msg = recording_reader_error(rr);
+        if (msg)
+                fprintf(stderr, "%s\n", msg);
+        else
+                fprintf(stderr, "%s: %s\n", path, strerror(-r));
+        return r == -EBADMSG ? -EX_DATAERR : -EX_NOINPUT;
+}
+
+static int open_recording(const char *path, RecordingReader **ret)
+{
+        int r;
+
+        if (strcmp(path, "-") == 0)
+                r = recording_reader_new(ret, stdin, "stdin", false);
+        else
+                r = recording_reader_open(ret, path);
+        if (r < 0) {
+                fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, path, strerror(-r));
+                return r == -ENOMEM ? 1 : EX_NOINPUT;
+        }
+        return 0;
+}
+
+int verb_analyze(int argc, char *argv[])
+{
+        _cleanup_(recording_reader_freep) RecordingReader *rr = NULL;
+        _cleanup_(pipeline_freep) Pipeline *p = NULL;
+        _cleanup_(catalogue_freep) Catalogue *cat = NULL;
+        _cleanup_(recovery_freep) Recovery *rec = NULL;
+        _cleanup_(advice_engine_freep) AdviceEngine *engine = NULL;
+        _cleanup_(freep) Frame *buf = NULL;
+        Analysis an = { .rules_phase = PHASE_NONE };
+        AnalyzeArgs a = {};
+        PipelineParams params;
+        double rate;
+        size_t n = 0;
+        int r;
+
+        r = parse_analyze_argv(argc, argv, &a);
+        if (r >= 0)
+                return r;
+        r = analyze_params(&a, &params);
+        if (r != 0)
+                return r;
+        r = load_catalogue(&a, &cat);
+        if (r != 0)
+                return r;
+        r = recovery_new(&rec, NULL);
+        if (r >= 0 && cat)
+                r = advice_engine_new(&engine, cat, rec, NULL);
+        if (r < 0) {
+                fprintf(stderr, "Cannot set up the advice engine: %s\n", strerror(-r));
+                return 1;
+        }
+        if (engine)
+                advice_engine_set_handlers(engine, print_advice, print_alert, NULL);
+        an = (Analysis){ .recovery = rec, .engine = engine, .rules = params.rules };
+        r = open_recording(a.path, &rr);
+        if (r != 0)
+                return r;
+
+        buf = malloc(BATCH_FRAMES * sizeof(Frame));
+        if (!buf) {
+                fprintf(stderr, "Out of memory.\n");
+                return 1;
+        }
+
+        /* The rate shapes the filter, so it must be known before the first feed. */
+        while (n < RATE_PROBE_FRAMES) {
+                r = read_frame(rr, a.path, &buf[n]);
+                if (r < 0)
+                        return -r;
+                if (r == 0)
+                        break;
+                n++;
+        }
+        rate = recording_reader_rate(rr);
+        if (rate <= 0)
+                rate = estimate_rate(buf, n);
+        if (!isfinite(rate) || rate > MAX_RATE_HZ) {
+                fprintf(stderr, "%s: a sample rate of %g Hz is not plausible\n", a.path, rate);
+                return EX_DATAERR;
+        }
+
+        an.rules_phase = a.phase;
+        rule_params_for_phase(a.phase, &params.rules);
+        r = pipeline_new(&p, &params, rate);
+        if (r < 0) {
+                fprintf(stderr, "Cannot set up the analysis at %.3f Hz: %s\n", rate,
+                        r == -EINVAL ? "inconsistent settings" : strerror(-r));
+                return 1;
+        }
+        {
+                const char *want = getenv("POSTURED_FILTER");
+                const FilterKernel *k;
+
+                r = filter_kernel_select(&k, want);
+                if (r < 0) {
+                        fprintf(stderr, "POSTURED_FILTER=%s: %s\n", want,
+                                r == -EINVAL ? "no such filter kernel (scalar, sse2, avx2, "
+                                               "avx512, block-avx2, neon)"
+                                             : "this CPU cannot run it");
+                        return EX_USAGE;
+                }
+                filter_set_kernel(pipeline_filter(p), k);
+        }
+        if (a.have_neutral) {
+                r = estimator_set_neutral(pipeline_estimator(p), a.neutral);
+                if (r < 0)
+                        return usage_error("--neutral: %g,%g,%g is not a gravity vector (its "
+                                           "length must be at least 1 m/s²)",
+                                           a.neutral[0], a.neutral[1], a.neutral[2]);
+        }
+        an.pipeline = p;
+        r = start_phase(&an, a.phase);
+        if (r < 0) {
+                fprintf(stderr, "Cannot start in the %s phase: %s\n",
+                        recovery_phase_to_string(a.phase), strerror(-r));
+                return 1;
+        }
+        pipeline_set_event_handler(p, print_event, &an);
+
+        for (;;) {
+                if (n == BATCH_FRAMES) {
+                        pipeline_feed(p, buf, n);
+                        n = 0;
+                        if (follow_phase(&an) < 0) {
+                                fprintf(stderr, "Cannot apply the rules of the %s phase\n",
+                                        recovery_phase_to_string(an.rules_phase));
+                                return 1;
+                        }
+                }
+                r = read_frame(rr, a.path, &buf[n]);
+                if (r < 0)
+                        return -r;
+                if (r == 0)
+                        break;
+                n++;
+        }
+        pipeline_feed(p, buf, n);
+        print_summary(p, rate);
+
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "Failed to write the results: %m\n");
+                return EX_IOERR;
+        }
+        return 0;
+}

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/advice.h"
+#include "util/macro.h"
+
+static const char *const category_table[_ADVICE_CATEGORY_MAX] = {
+        [ADVICE_CATEGORY_POSTURE] = "posture",   [ADVICE_CATEGORY_BREAK] = "break",
+        [ADVICE_CATEGORY_MOVEMENT] = "movement", [ADVICE_CATEGORY_STRETCH] = "stretch",
+        [ADVICE_CATEGORY_REST] = "rest",         [ADVICE_CATEGORY_PAIN] = "pain",
+        [ADVICE_CATEGORY_CARE] = "care",
+};
+
+/* Event kinds of DESIGN.md, so the catalogue may describe kinds that the
+ * detectors of this build do not emit yet; detect.c's own are added. */
+static const char *const known_triggers[] = {
+        "sustained_flexion",   "extreme_flexion",    "unsupported_extension", "lateral_bend",
+        "sudden_movement",     "repetitive_bending", "static_posture",        "slouch",
+        TRIGGER_PHASE_ENTERED, TRIGGER_PAIN_RISING,  TRIGGER_PAIN_WORSENING,  TRIGGER_RED_FLAG,
+};
+
+static const char *const known_sources[] = {
+        "MedlinePlus", "NINDS", "Harvard Health Publishing", "ISO 11226", "EN 1005-4",
+};
+
+/**
+ * advice_category_to_string() - the catalogue and JSON spelling of @c.
+ * @c: a category.
+ *
+ * Return: "posture", "break", ..., or NULL out of range.
+ */
+const char *advice_category_to_string(AdviceCategory c)
+{
+        if ((unsigned) c >= _ADVICE_CATEGORY_MAX)
+                return NULL;
+        return category_table[c];
+}
+
+/**
+ * trigger_is_known() - whether @trigger can start advice.
+ * @trigger: an event kind or a situation.
+ *
+ * Return: true for the event kinds of DESIGN.md and detect.c, and the situations.
+ */
+bool trigger_is_known(const char *trigger)
+{
+        for (size_t i = 0; i < ELEMENTSOF(known_triggers); i++)
+                if (strcmp(trigger, known_triggers[i]) == 0)
+                        return true;
+        for (EventKind k = 0; k < _EVENT_KIND_MAX; k++)
+                if (event_kind_to_string(k) && strcmp(trigger, event_kind_to_string(k)) == 0)
+                        return true;
+        return false;
+}
+
+/**
+ * source_is_known() - whether @source cites a source the project uses.
+ * @source: e.g. "MedlinePlus, Taking care of your back at home".
+ *
+ * Return: true when it starts with a known name followed by the end, ',' or ':'.
+ */
+bool source_is_known(const char *source)
+{
+        for (size_t i = 0; i < ELEMENTSOF(known_sources); i++) {
+                size_t n = strlen(known_sources[i]);
+
+                if (strncmp(source, known_sources[i], n) == 0 &&
+                    (source[n] == '\0' || source[n] == ',' || source[n] == ':'))
+                        return true;
+        }
+        return false;
+}
+
+/**
+ * advice_item_allowed() - see catalogue.h.
+ * @it: an item.
+ * @phase: the current phase.
+ *
+ * Return: true when @it may be given now.
+ */
+bool advice_item_allowed(const AdviceItem *it, RecoveryPhase phase)
+{
+        if ((unsigned) phase >= _PHASE_MAX || !(it->phases & PHASE_BIT(phase)))
+                return false;
+        /* Never stretch an inflamed area, whatever the catalogue says. */
+        return !(phase == PHASE_ACUTE && it->category == ADVICE_CATEGORY_STRETCH);
+}
+
+struct AdviceEngine {
+        const Catalogue *catalogue;
+        Recovery *recovery;
+        AdviceParams params;
+
+        AdviceEmitFn advice_fn, alert_fn;
+        void *userdata;
+
+        /* Per catalogue item: when it was last given, for the rate limit. */
+        bool *given;
+        uint64_t *last_usec;
+
+        uint64_t snooze_until_usec; /* 0: not snoozed */
+
+        /* The one alert: alerts[0] is its id (owned by the catalogue) or NULL. */
+        char *alerts[2];
+};
+
+/**
+ * advice_params_default() - a 15-minute repeat interval.
+ * @p: filled in.
+ */
+void advice_params_default(AdviceParams *p)
+{
+        *p = (AdviceParams){
+                .repeat_interval_usec = 15 * 60 * USEC_PER_SEC,
+        };
+}
+
+/**
+ * advice_engine_new() - see advice.h.
+ * @ret: the engine.
+ * @c: the catalogue, borrowed.
+ * @r: the recovery state, borrowed.
+ * @p: parameters, or NULL.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int advice_engine_new(AdviceEngine **ret, const Catalogue *c, Recovery *r, const AdviceParams *p)
+{
+        _cleanup_(advice_engine_freep) AdviceEngine *e = NULL;
+        size_t n = MAX(catalogue_size(c), (size_t) 1);
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->catalogue = c;
+        e->recovery = r;
+        if (p)
+                e->params = *p;
+        else
+                advice_params_default(&e->params);
+        e->given = calloc(n, sizeof(*e->given));
+        e->last_usec = calloc(n, sizeof(*e->last_usec));
+        if (!e->given || !e->last_usec)
+                return -ENOMEM;
+        *ret = TAKE_PTR(e);
+        return 0;
+}
+
+/**
+ * advice_engine_free() - free @e (not its catalogue and recovery state).
+ * @e: may be NULL.
+ *
+ * Return: NULL.
+ */
+AdviceEngine *advice_engine_free(AdviceEngine *e)
+{
+        if (!e)
+                return NULL;
+        free(e->given);
+        free(e->last_usec);
+        free(e);
+        return NULL;
+}
+
+/**
+ * advice_engine_set_handlers() - where the items go.
+ * @e: the engine.
+ * @advice: non-critical items, or NULL.
+ * @alert: the red-flag alert, or NULL.
+ * @userdata: passed to both.
+ */
+void advice_engine_set_handlers(AdviceEngine *e, AdviceEmitFn advice, AdviceEmitFn alert,
+                                void *userdata)
+{
+        e->advice_fn = advice;
+        e->alert_fn = alert;
+        e->userdata = userdata;
+}
+
+/**
+ * advice_engine_snoozed() - see advice.h.
+ * @e: the engine.
+ * @now_usec: the current time.
+ *
+ * Return: true while snoozed.
+ */
+bool advice_engine_snoozed(const AdviceEngine *e, uint64_t now_usec)
+{
+        /* A wall clock set back must not stretch a snooze beyond its maximum. */
+        return now_usec < e->snooze_until_usec &&
+               e->snooze_until_usec - now_usec <= ADVICE_SNOOZE_MAX_SEC * USEC_PER_SEC;
+}
+
+static bool rate_limited(const AdviceEngine *e, size_t i, uint64_t now_usec)
+{
+        /* A clock set back (now before the last time) does not silence an item. */
+        return e->given[i] && now_usec >= e->last_usec[i] &&
+               now_usec - e->last_usec[i] < e->params.repeat_interval_usec;
+}
+
+static void raise_alert(AdviceEngine *e, const AdviceItem *it, uint64_t now_usec)
+{
+        if (e->alerts[0])
+                return;
+        e->alerts[0] = it->id;
+        if (e->alert_fn)
+                e->alert_fn(it, now_usec, e->userdata);
+}
+
+/* Give every item of @trigger for the current phase. Return: how many. */
+static int give(AdviceEngine *e, const char *trigger, uint64_t now_usec)
+{
+        RecoveryPhase phase = recovery_phase(e->recovery);
+        int n = 0;
+
+        for (size_t i = 0; i < catalogue_size(e->catalogue); i++) {
+                const AdviceItem *it = catalogue_item(e->catalogue, i);
+
+                if (strcmp(it->trigger, trigger) != 0 || !advice_item_allowed(it, phase))
+                        continue;
+                if (it->severity == SEVERITY_CRITICAL) {
+                        raise_alert(e, it, now_usec);
+                        n++;
+                        continue;
+                }
+                if (advice_engine_snoozed(e, now_usec) || rate_limited(e, i, now_usec))
+                        continue;
+                e->given[i] = true;
+                e->last_usec[i] = now_usec;
+                if (e->advice_fn)
+                        e->advice_fn(it, now_usec, e->userdata);
+                n++;
+        }
+        return n;
+}
+
+/**
+ * advice_engine_tick() - see advice.h.
+ * @e: the engine.
+ * @now_usec: the current time.
+ *
+ * Return: 1 when the phase changed, else 0.
+ */
+int advice_engine_tick(AdviceEngine *e, uint64_t now_usec)
+{
+        if (recovery_tick(e->recovery, now_usec) <= 0)
+                return 0;
+        (void) give(e, TRIGGER_PHASE_ENTERED, now_usec);
+        return 1;
+}
+
+/**
+ * advice_engine_event() - see advice.h.
+ * @e: the engine.
+ * @kind: the event kind string.
+ * @now_usec: when it fired.
+ *
+ * Return: the number of items given.
+ */
+int advice_engine_event(AdviceEngine *e, const char *kind, uint64_t now_usec)
+{
+        (void) advice_engine_tick(e, now_usec);
+        recovery_note_strain(e->recovery, now_usec);
+        /* Situations are not events: a detector must not raise an alert. */
+        if (!kind || strcmp(kind, TRIGGER_RED_FLAG) == 0 ||
+            strcmp(kind, TRIGGER_PHASE_ENTERED) == 0 || strcmp(kind, TRIGGER_PAIN_RISING) == 0 ||
+            strcmp(kind, TRIGGER_PAIN_WORSENING) == 0)
+                return 0;
+        return give(e, kind, now_usec);
+}
+
+/**
+ * advice_engine_report_injury() - see advice.h.
+ * @e: the engine.
+ * @onset_usec: the onset, 0 for now.
+ * @now_usec: the current time.
+ *
+ * Return: 0, -EINVAL, -ERANGE.
+ */
+int advice_engine_report_injury(AdviceEngine *e, uint64_t onset_usec, uint64_t now_usec)
+{
+        int r;
+
+        r = recovery_report_injury(e->recovery, onset_usec, now_usec);
+        if (r < 0)
+                return r;
+        /* A new injury, even in the same phase: its guidance is due again. */
+        (void) give(e, TRIGGER_PHASE_ENTERED, now_usec);
+        return 0;
+}
+
+/**
+ * advice_engine_report_recovered() - see advice.h.
+ * @e: the engine.
+ * @now_usec: the current time.
+ *
+ * Return: 0 or -ESRCH.
+ */
+int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec)
+{
+        int r;
+
+        (void) advice_engine_tick(e, now_usec);
+        r = recovery_report_recovered(e->recovery, now_usec);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                (void) give(e, TRIGGER_PHASE_ENTERED, now_usec);
+        return 0;
+}
+
+/**
+ * advice_engine_report_pain() - see advice.h.
+ * @e: the engine.
+ * @level: 0..10.
+ * @context: free text, or NULL.
+ * @now_usec: the current time.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int advice_engine_report_pain(AdviceEngine *e, unsigned level, const char *context,
+                              uint64_t now_usec)
+{
+        int r;
+
+        if (level > PAIN_LEVEL_MAX)
+                return -EINVAL;
+        (void) advice_engine_tick(e, now_usec);
+        r = recovery_report_pain(e->recovery, level, context, now_usec);
+        if (r < 0)
+                return r;
+        if (r & RECOVERY_PAIN_RISING)
+                (void) give(e, TRIGGER_PAIN_RISING, now_usec);
+        if (r & RECOVERY_PAIN_WORSENING)
+                (void) give(e, TRIGGER_PAIN_WORSENING, now_usec);
+        return 0;
+}
+
+/**
+ * advice_engine_report_symptoms() - see advice.h.
+ * @e: the engine.
+ * @symptoms: NULL-terminated names, or NULL.
+ * @now_usec: the current time.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int advice_engine_report_symptoms(AdviceEngine *e, char *const *symptoms, uint64_t now_usec)
+{
+        int r;
+
+        r = recovery_report_symptoms(e->recovery, symptoms, now_usec);
+        if (r <= 0)
+                return r;
+        (void) advice_engine_tick(e, now_usec);
+        (void) give(e, TRIGGER_RED_FLAG, now_usec);
+        return 0;
+}
+
+/**
+ * advice_engine_acknowledge() - see advice.h.
+ * @e: the engine.
+ * @id: the alert's id.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int advice_engine_acknowledge(AdviceEngine *e, const char *id)
+{
+        if (!id || !e->alerts[0] || strcmp(id, e->alerts[0]) != 0)
+                return -ENOENT;
+        e->alerts[0] = NULL;
+        return 0;
+}
+
+/**
+ * advice_engine_snooze() - see advice.h.
+ * @e: the engine.
+ * @seconds: 0..ADVICE_SNOOZE_MAX_SEC; 0 ends a snooze.
+ * @now_usec: the current time.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int advice_engine_snooze(AdviceEngine *e, unsigned seconds, uint64_t now_usec)
+{
+        if (seconds > ADVICE_SNOOZE_MAX_SEC)
+                return -EINVAL;
+        e->snooze_until_usec = seconds == 0 ? 0 : now_usec + seconds * USEC_PER_SEC;
+        return 0;
+}
+
+/**
+ * advice_engine_active_alerts() - see advice.h.
+ * @e: the engine.
+ *
+ * Return: a NULL-terminated list of ids, empty when no alert is active.
+ */
+char *const *advice_engine_active_alerts(const AdviceEngine *e)
+{
+        return e->alerts;
+}

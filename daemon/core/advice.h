@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+
+#include "core/catalogue.h"
+#include "core/recovery.h"
+
+/*
+ * What advice is (categories, triggers, sources, when an item may be given)
+ * and the advice engine: turns strain events, pain reports, phase changes and
+ * red-flag symptoms into catalogue items, given to two callbacks:
+ *
+ * - advice: non-critical items (D-Bus signal Advice). The same id is given
+ *   at most once per repeat_interval_usec; nothing while snoozed. Stretching
+ *   is never given in the acute phase (advice_item_allowed()).
+ * - alert: the critical red-flag item (D-Bus signal Alert). Reporting any
+ *   red-flag symptom raises it, unless an alert is already active: there is
+ *   exactly one, it stays in advice_engine_active_alerts() until
+ *   acknowledged, and it is neither snoozed nor rate-limited. Symptoms
+ *   reported while it is active do not raise a second one nor repeat the
+ *   signal; after the acknowledgement, a new report raises it again.
+ *
+ * Times are microseconds in the time base of recovery.h. The engine
+ * borrows the Catalogue and the Recovery: both must outlive it. It drives
+ * the Recovery: change it through the engine, not directly, so that the
+ * phase-entered advice is given.
+ */
+
+/** advice_category_to_string() - "posture", "break", ...; NULL out of range. */
+const char *advice_category_to_string(AdviceCategory c);
+
+/** trigger_is_known() - an event kind (known to detect.c or listed here) or a situation. */
+bool trigger_is_known(const char *trigger);
+
+/**
+ * source_is_known() - @source starts with MedlinePlus, NINDS, Harvard Health
+ * Publishing, ISO 11226 or EN 1005-4 (then the end, ',' or ':').
+ */
+bool source_is_known(const char *source);
+
+/**
+ * advice_item_allowed() - whether @it may be given in @phase: it lists
+ * @phase, and it is not stretching while acute (checked here again, not
+ * only when loading).
+ */
+bool advice_item_allowed(const AdviceItem *it, RecoveryPhase phase);
+
+/** struct AdviceParams - see advice_params_default(). */
+typedef struct AdviceParams {
+        uint64_t repeat_interval_usec; /* 15 min; 0 repeats every time */
+} AdviceParams;
+
+void advice_params_default(AdviceParams *p);
+
+#define ADVICE_SNOOZE_MAX_SEC (4u * 3600u)
+
+/**
+ * AdviceEmitFn - receives one item.
+ * @item: owned by the Catalogue; id, severity, category, text, source.
+ * @now_usec: the time of the call that produced it.
+ */
+typedef void (*AdviceEmitFn)(const AdviceItem *item, uint64_t now_usec, void *userdata);
+
+typedef struct AdviceEngine AdviceEngine;
+
+/**
+ * advice_engine_new() - an engine for @c and @r.
+ * @p: NULL for the defaults.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int advice_engine_new(AdviceEngine **ret, const Catalogue *c, Recovery *r, const AdviceParams *p);
+AdviceEngine *advice_engine_free(AdviceEngine *e);
+
+static inline void advice_engine_freep(AdviceEngine **e)
+{
+        advice_engine_free(*e);
+}
+
+/** advice_engine_set_handlers() - either may be NULL (items are then dropped). */
+void advice_engine_set_handlers(AdviceEngine *e, AdviceEmitFn advice, AdviceEmitFn alert,
+                                void *userdata);
+
+/**
+ * advice_engine_tick() - let time pass (recovery_tick()); entering a new
+ * phase gives its phase-entered advice. Call it when
+ * recovery_next_transition() is due; the calls below tick first themselves.
+ *
+ * Return: 1 when the phase changed (update the detector rules:
+ * recovery_rule_params()), else 0.
+ */
+int advice_engine_tick(AdviceEngine *e, uint64_t now_usec);
+
+/**
+ * advice_engine_event() - a strain event fired.
+ * @kind: its kind string, event_kind_to_string() (the items with that
+ *        Trigger= for the current phase are given).
+ *
+ * Return: the number of items given (0 with none, rate-limited or snoozed).
+ */
+int advice_engine_event(AdviceEngine *e, const char *kind, uint64_t now_usec);
+
+/**
+ * advice_engine_report_injury() - ReportInjury(onset_usec); gives the
+ * phase-entered advice of the resulting phase.
+ *
+ * Return: 0, or recovery_report_injury()'s -EINVAL (future) / -ERANGE (over a year).
+ */
+int advice_engine_report_injury(AdviceEngine *e, uint64_t onset_usec, uint64_t now_usec);
+
+/**
+ * advice_engine_report_recovered() - ReportRecovered().
+ *
+ * Return: 0 (also when already recovered), -ESRCH when no injury was reported.
+ */
+int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec);
+
+/**
+ * advice_engine_report_pain() - ReportPain(level, context): gives the
+ * pain-rising and pain-worsening advice when recovery_report_pain() says so.
+ *
+ * Return: 0, or -EINVAL (level above 10, context too long; state unchanged).
+ */
+int advice_engine_report_pain(AdviceEngine *e, unsigned level, const char *context,
+                              uint64_t now_usec);
+
+/**
+ * advice_engine_report_symptoms() - ReportSymptoms(symptoms): any known
+ * symptom raises the red-flag alert (see above).
+ * @symptoms: NULL-terminated, or NULL.
+ *
+ * Return: 0, or -EINVAL for an unknown name (nothing recorded, no alert).
+ */
+int advice_engine_report_symptoms(AdviceEngine *e, char *const *symptoms, uint64_t now_usec);
+
+/**
+ * advice_engine_acknowledge() - AcknowledgeAlert(id).
+ *
+ * Return: 0, or -ENOENT when no active alert has @id.
+ */
+int advice_engine_acknowledge(AdviceEngine *e, const char *id);
+
+/**
+ * advice_engine_snooze() - Snooze(seconds): no non-critical advice until
+ * @now_usec + @seconds; 0 ends a snooze.
+ *
+ * Return: 0, or -EINVAL above ADVICE_SNOOZE_MAX_SEC (4 h).
+ */
+int advice_engine_snooze(AdviceEngine *e, unsigned seconds, uint64_t now_usec);
+
+/** advice_engine_snoozed() - whether non-critical advice is held back at @now_usec. */
+bool advice_engine_snoozed(const AdviceEngine *e, uint64_t now_usec);
+
+/**
+ * advice_engine_active_alerts() - the ids of the active alerts (ActiveAlerts),
+ * NULL-terminated (at most one); valid until the next call that changes them.
+ */
+char *const *advice_engine_active_alerts(const AdviceEngine *e);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "core/pipeline.h"
+
+/*
+ * postured.conf: INI (parsed with inih). The main file, then every
+ * postured.conf.d/NAME.conf drop-in in lexical order; later values win.
+ * Unknown sections and keys and bad values are errors that name the file,
+ * the line and the key.
+ */
+
+typedef struct Config {
+        /* [Source] */
+        char *source_uri;       /* URI=auto */
+        char *plugin_dir;       /* PluginDirectory= */
+        size_t ring_frames;     /* RingFrames=4096 */
+        double stall_timeout_s; /* StallTimeoutSec=5 */
+        bool mount_matrix_set;  /* MountMatrix= given: overrides the device's */
+        /* [Filter], [Posture], [Rules] */
+        PipelineParams pipeline;
+        /* [Bus] */
+        double property_rate_hz; /* PropertyRateHz=1 */
+        char *health_group;      /* HealthGroup=postured: may use Recovery1 on the system bus */
+        /* [Recovery] */
+        unsigned acute_hours;     /* AcuteHours=48 (24..48) */
+        unsigned recovering_days; /* RecoveringDays=42 */
+        char *state_file;         /* StateFile=: default $STATE_DIRECTORY/recovery */
+        /* [Advice] */
+        char *catalogue_path;   /* Catalogue=: the caller's default */
+        double advice_repeat_s; /* RepeatIntervalSec=900 */
+} Config;
+
+/** config_init() - fill @c with the defaults and these two paths. */
+int config_init(Config *c, const char *plugin_dir, const char *catalogue_path);
+
+/** config_done() - free what @c owns. */
+void config_done(Config *c);
+
+/**
+ * config_parse_string() - apply INI text to @c.
+ * @name: file name used in error messages.
+ * @error: on failure, a malloc'ed "NAME:LINE: [Section] Key=value: what is wrong".
+ *
+ * Return: 0, -EINVAL for bad input, -ENOMEM.
+ */
+int config_parse_string(Config *c, const char *text, const char *name, char **error);
+
+/**
+ * config_check() - the rules between keys (e.g. FlexionMinDeg below
+ * FlexionMaxDeg), to run once after every file and drop-in is applied.
+ * Return: 0, -EINVAL with *error "configuration: ...", -ENOMEM.
+ */
+int config_check(const Config *c, char **error);
+
+/**
+ * config_load_file() - apply one file. Return: 0, -ENOENT when it does not
+ * exist, -EINVAL (with *error set) for bad content, other -errno.
+ */
+int config_load_file(Config *c, const char *path, char **error);
+
+/**
+ * config_load() - the main file @path (its absence is fine) and then
+ * @path".d"/-style drop-ins: for "/etc/postured/postured.conf" that is
+ * "/etc/postured/postured.conf.d/\*.conf", in lexical order.
+ */
+int config_load(Config *c, const char *path, char **error);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+#include <stdbool.h>
+
+#include "core/detect/detect-private.h"
+#include "util/macro.h"
+
+static HoldLevel level_of(double a, double limit, double hysteresis)
+{
+        if (a > limit)
+                return HOLD_IN;
+        if (a >= limit - hysteresis)
+                return HOLD_KEEP;
+        return HOLD_OUT; /* and NaN */
+}
+
+/**
+ * lateral_feed() - sideways bend, to either side.
+ * @d: the detectors.
+ * @s: the sample.
+ * @dt: its step.
+ * @ev: the event, when one fires.
+ *
+ * The episode opens when |lateral| > lateral_deg and closes when |lateral|
+ * < lateral_deg − hysteresis_deg. Within it, time beyond lateral_high_deg is
+ * counted in a second, inner episode that a return below lateral_high_deg −
+ * hysteresis_deg ends. lateral_bend fires once per (outer) episode, when
+ * the outer time exceeds lateral_hold_s or the inner time exceeds
+ * lateral_high_hold_s, both scaled by holding_time_factor. The peak is the
+ * signed lateral bend of largest magnitude (+ right).
+ *
+ * Return: true when lateral_bend fired.
+ */
+bool lateral_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+{
+        const RuleParams *p = &d->params;
+        LateralState *st = &d->lateral;
+        double phi = s->lateral_deg, a = fabs(phi);
+        bool opening = !st->low.active;
+
+        hold_step(d, &st->low, level_of(a, p->lateral_deg, p->hysteresis_deg), s, dt);
+        if (!st->low.active) {
+                st->high = (HoldState){ 0 };
+                return false;
+        }
+        hold_step(d, &st->high, level_of(a, p->lateral_high_deg, p->hysteresis_deg), s, dt);
+
+        if (opening || a > fabs(st->low.peak))
+                st->low.peak = phi;
+
+        if (st->low.fired ||
+            !(st->low.held_s > p->lateral_hold_s * p->holding_time_factor ||
+              st->high.held_s > p->lateral_high_hold_s * p->holding_time_factor) ||
+            !detectors_may_fire(d, EVENT_LATERAL_BEND, s->t_ns))
+                return false;
+
+        st->low.fired = true;
+        detectors_fire(d, EVENT_LATERAL_BEND, s->t_ns, st->low.start_ns, st->low.peak, ev);
+        return true;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/detect/detect.h"
+
+/*
+ * Shared by the detector files: detect.c (the dispatcher, parameters and
+ * the episode helpers), detect-flexion.c (sustained_flexion,
+ * extreme_flexion, unsupported_extension, slouch), detect-lateral.c,
+ * detect-movement.c (sudden_movement, repetitive_bending), detect-static.c
+ * and detect-strain.c (the load index).
+ */
+
+/* Where a sample stands against a held-posture limit. */
+typedef enum HoldLevel {
+        HOLD_OUT,  /* released: the episode ends */
+        HOLD_KEEP, /* within the hysteresis: the episode goes on, no time */
+        HOLD_IN,   /* beyond the limit: time counts */
+} HoldLevel;
+
+/* One held-posture episode. Time beyond the limit while moving waits in
+ * pending_s until the wearer is still again (see "Movement" in detect.h). */
+typedef struct HoldState {
+        bool active;
+        bool fired;
+        int64_t start_ns;
+        double held_s;
+        double pending_s;
+        double peak;
+} HoldState;
+
+typedef struct SustainedState {
+        bool active;
+        bool fired;
+        int64_t start_ns;
+        double dose;         /* fraction of the MAHT used up, fires at 1 */
+        double pending_dose; /* dose gathered while moving, not yet counted */
+        double below_s;      /* current continuous stay below the band */
+        double peak;
+} SustainedState;
+
+typedef struct LateralState {
+        HoldState low;  /* beyond lateral_deg: the episode */
+        HoldState high; /* beyond lateral_high_deg, within the episode */
+} LateralState;
+
+typedef struct SuddenState {
+        bool active;
+        bool fired;
+        int64_t start_ns;
+        double above_s; /* current continuous time above the limit */
+        double peak;
+} SuddenState;
+
+typedef struct RepetitiveState {
+        /* The bend in progress, until flexion falls below the limit minus hysteresis. */
+        bool in_bend;
+        bool bend_counted;
+        int64_t bend_start_ns;
+        double above_s;
+        double bend_peak;
+        /* Start times and peaks of the last counted bends, newest at [head - 1]. */
+        int64_t onset_ns[REPETITIVE_MAX_PER_MIN];
+        double peaks[REPETITIVE_MAX_PER_MIN];
+        unsigned n_onsets, head;
+        /* The episode. */
+        bool active;
+        bool fired;
+        int64_t start_ns;
+        double peak;
+} RepetitiveState;
+
+typedef struct StaticState {
+        bool active;
+        bool fired;
+        int64_t start_ns;
+        double held_s;
+        double away_s; /* continuous time away from the reference */
+        double ref_flexion, ref_lateral;
+        double peak;
+} StaticState;
+
+struct Detectors {
+        RuleParams params;
+        bool have_last;
+        int64_t last_t_ns;
+        double moving_s; /* length of the current stretch of moving or walking */
+
+        bool fired_before[_EVENT_KIND_MAX];
+        int64_t last_fired_ns[_EVENT_KIND_MAX];
+
+        SustainedState sustained;
+        HoldState extreme;
+        HoldState extension;
+        HoldState slouch;
+        LateralState lateral;
+        SuddenState sudden;
+        RepetitiveState repetitive;
+        StaticState statics;
+
+        double strain;
+};
+
+/* detect.c */
+bool detectors_may_fire(const Detectors *d, EventKind k, int64_t t_ns);
+void detectors_fire(Detectors *d, EventKind k, int64_t t_ns, int64_t start_ns, double peak,
+                    StrainEvent *ev);
+void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const PostureSample *s,
+               double dt);
+
+/* One rule each: advance by one sample of step @dt; true when *ev was fired. */
+bool sustained_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool slouch_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool lateral_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool static_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+
+/* detect-strain.c */
+void strain_feed(Detectors *d, const PostureSample *s, double dt);

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "core/detect/detect-private.h"
+#include "util/macro.h"
+
+/* Longest step between two samples that counts as time: a pause in the
+ * stream (suspended laptop, lost radio link) must not count as held time. */
+#define MAX_STEP_S 1.0
+
+static const char *const event_kind_table[_EVENT_KIND_MAX] = {
+        [EVENT_SUSTAINED_FLEXION] = "sustained_flexion",
+        [EVENT_EXTREME_FLEXION] = "extreme_flexion",
+        [EVENT_UNSUPPORTED_EXTENSION] = "unsupported_extension",
+        [EVENT_LATERAL_BEND] = "lateral_bend",
+        [EVENT_SUDDEN_MOVEMENT] = "sudden_movement",
+        [EVENT_REPETITIVE_BENDING] = "repetitive_bending",
+        [EVENT_STATIC_POSTURE] = "static_posture",
+        [EVENT_SLOUCH] = "slouch",
+};
+
+/* Posture training and break reminders inform; strain that ISO 11226 or the
+ * back-pain literature warns about warns; an extreme bend is critical. */
+static const Severity event_severity_table[_EVENT_KIND_MAX] = {
+        [EVENT_SUSTAINED_FLEXION] = SEVERITY_WARNING,
+        [EVENT_EXTREME_FLEXION] = SEVERITY_CRITICAL,
+        [EVENT_UNSUPPORTED_EXTENSION] = SEVERITY_WARNING,
+        [EVENT_LATERAL_BEND] = SEVERITY_WARNING,
+        [EVENT_SUDDEN_MOVEMENT] = SEVERITY_WARNING,
+        [EVENT_REPETITIVE_BENDING] = SEVERITY_WARNING,
+        [EVENT_STATIC_POSTURE] = SEVERITY_INFO,
+        [EVENT_SLOUCH] = SEVERITY_INFO,
+};
+
+static const char *const severity_table[_SEVERITY_MAX] = {
+        [SEVERITY_INFO] = "info",
+        [SEVERITY_WARNING] = "warning",
+        [SEVERITY_CRITICAL] = "critical",
+};
+
+/**
+ * event_kind_to_string() - the D-Bus and JSON spelling of @k.
+ * @k: an event kind.
+ *
+ * Return: "sustained_flexion", "extreme_flexion", "unsupported_extension",
+ * "lateral_bend", "sudden_movement", "repetitive_bending", "static_posture",
+ * "slouch", or NULL when out of range.
+ */
+const char *event_kind_to_string(EventKind k)
+{
+        if ((unsigned) k >= _EVENT_KIND_MAX)
+                return NULL;
+        return event_kind_table[k];
+}
+
+/**
+ * event_kind_severity() - the severity events of kind @k carry.
+ * @k: an event kind.
+ *
+ * Return: the severity; SEVERITY_INFO when @k is out of range.
+ */
+Severity event_kind_severity(EventKind k)
+{
+        if ((unsigned) k >= _EVENT_KIND_MAX)
+                return SEVERITY_INFO;
+        return event_severity_table[k];
+}
+
+/**
+ * severity_to_string() - the D-Bus and JSON spelling of @s.
+ * @s: a severity.
+ *
+ * Return: "info", "warning", "critical", or NULL when out of range.
+ */
+const char *severity_to_string(Severity s)
+{
+        if ((unsigned) s >= _SEVERITY_MAX)
+                return NULL;
+        return severity_table[s];
+}
+
+/**
+ * rule_params_default() - the ergonomic limits of DESIGN.md (ISO 11226).
+ * @p: filled in.
+ */
+void rule_params_default(RuleParams *p)
+{
+        assert(p);
+
+        *p = (RuleParams){
+                .flexion_min_deg = 20.0,
+                .flexion_max_deg = 60.0,
+                .maht_at_min_s = 240.0,
+                .maht_slope_s_per_deg = 4.5,
+                .dip_tolerance_s = 4.0,
+                .holding_time_factor = 1.0,
+                .extreme_deg = 60.0,
+                .extreme_hold_s = 4.0,
+                .hysteresis_deg = 2.0,
+                .extension_deg = -20.0,
+                .extension_hold_s = 60.0,
+                .lateral_deg = 10.0,
+                .lateral_hold_s = 60.0,
+                .lateral_high_deg = 20.0,
+                .lateral_high_hold_s = 4.0,
+                .sudden_rate_dps = 120.0,
+                .sudden_angle_deg = 20.0,
+                .sudden_min_s = 0.1,
+                .repetitive_deg = 20.0,
+                .repetitive_per_min = 2,
+                .repetitive_duration_s = 300.0,
+                .repetitive_min_bend_s = 0.2,
+                .static_s = 1800.0,
+                .static_change_deg = 10.0,
+                .static_change_min_s = 2.0,
+                .slouch_enabled = true,
+                .slouch_deg = 15.0,
+                .slouch_hold_s = 30.0,
+                .moving_grace_s = 10.0,
+                .strain_half_life_s = 300.0,
+                .strain_walking_half_life_s = 100.0,
+                .strain_extreme_factor = 2.0,
+        };
+        for (size_t k = 0; k < _EVENT_KIND_MAX; k++)
+                p->cooldown_s[k] = k == EVENT_STATIC_POSTURE ? 1800.0 : 300.0;
+}
+
+/**
+ * rule_params_acute() - turn @p into the acute-phase variant.
+ * @p: parameters to change.
+ *
+ * Holding times are halved (holding_time_factor 0.5, which scales the MAHT
+ * and the time limits of lateral_bend and unsupported_extension), the
+ * extreme limit becomes 45° and slouch feedback is turned off; everything
+ * else is kept.
+ */
+void rule_params_acute(RuleParams *p)
+{
+        assert(p);
+
+        p->holding_time_factor = 0.5;
+        p->extreme_deg = 45.0;
+        p->slouch_enabled = false;
+}
+
+/**
+ * maht_s() - maximum acceptable holding time at @flexion_deg.
+ * @p: the limits.
+ * @flexion_deg: the angle, clamped to [flexion_min_deg, flexion_max_deg].
+ *
+ * This is the ISO 11226 time, 240 − 4.5 (θ − 20) s by default, before
+ * holding_time_factor is applied.
+ *
+ * Return: seconds.
+ */
+double maht_s(const RuleParams *p, double flexion_deg)
+{
+        double theta;
+
+        assert(p);
+
+        theta = CLAMP(flexion_deg, p->flexion_min_deg, p->flexion_max_deg);
+        return p->maht_at_min_s - p->maht_slope_s_per_deg * (theta - p->flexion_min_deg);
+}
+
+static bool rule_params_are_valid(const RuleParams *p)
+{
+        const double v[] = {
+                p->flexion_min_deg,
+                p->flexion_max_deg,
+                p->maht_at_min_s,
+                p->maht_slope_s_per_deg,
+                p->dip_tolerance_s,
+                p->holding_time_factor,
+                p->extreme_deg,
+                p->extreme_hold_s,
+                p->hysteresis_deg,
+                p->extension_hold_s,
+                p->lateral_deg,
+                p->lateral_hold_s,
+                p->lateral_high_deg,
+                p->lateral_high_hold_s,
+                p->sudden_rate_dps,
+                p->sudden_angle_deg,
+                p->sudden_min_s,
+                p->repetitive_deg,
+                p->repetitive_duration_s,
+                p->repetitive_min_bend_s,
+                p->static_s,
+                p->static_change_deg,
+                p->static_change_min_s,
+                p->slouch_deg,
+                p->slouch_hold_s,
+                p->moving_grace_s,
+                p->strain_half_life_s,
+                p->strain_walking_half_life_s,
+                p->strain_extreme_factor,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                if (!isfinite(v[i]) || v[i] < 0)
+                        return false;
+        for (size_t k = 0; k < _EVENT_KIND_MAX; k++)
+                if (!isfinite(p->cooldown_s[k]) || p->cooldown_s[k] < 0)
+                        return false;
+
+        return p->flexion_min_deg < p->flexion_max_deg && p->holding_time_factor > 0 &&
+               p->maht_at_min_s > 0 && maht_s(p, p->flexion_max_deg) > 0 &&
+               isfinite(p->extension_deg) && p->extension_deg < 0 &&
+               p->slouch_deg < p->flexion_min_deg && p->sudden_rate_dps > 0 &&
+               p->repetitive_per_min >= 1 && p->repetitive_per_min <= REPETITIVE_MAX_PER_MIN &&
+               p->strain_half_life_s > 0 && p->strain_walking_half_life_s > 0 &&
+               p->strain_extreme_factor >= 1;
+}
+
+/**
+ * detectors_new() - create the strain detectors.
+ * @ret: the new detectors.
+ * @p: the limits, copied.
+ *
+ * Return: 0, -EINVAL for inconsistent params (non-finite or negative values
+ * where a positive one is meant, flexion_min_deg >= flexion_max_deg,
+ * holding_time_factor <= 0, a MAHT that is not positive over the whole band,
+ * extension_deg >= 0, slouch_deg >= flexion_min_deg, repetitive_per_min out
+ * of 1..REPETITIVE_MAX_PER_MIN, half-lives <= 0, strain_extreme_factor < 1),
+ * -ENOMEM.
+ */
+int detectors_new(Detectors **ret, const RuleParams *p)
+{
+        Detectors *d;
+
+        assert(ret);
+        assert(p);
+
+        if (!rule_params_are_valid(p))
+                return -EINVAL;
+
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+
+        d->params = *p;
+        *ret = d;
+        return 0;
+}
+
+/**
+ * detectors_free() - free @d.
+ * @d: detectors or NULL.
+ *
+ * Return: NULL.
+ */
+Detectors *detectors_free(Detectors *d)
+{
+        free(d);
+        return NULL;
+}
+
+/**
+ * detectors_set_params() - change the limits; running episodes are kept.
+ * @d: the detectors.
+ * @p: the new limits, copied.
+ *
+ * Return: 0, or -EINVAL (as detectors_new()) leaving the old limits in place.
+ */
+int detectors_set_params(Detectors *d, const RuleParams *p)
+{
+        assert(d);
+        assert(p);
+
+        if (!rule_params_are_valid(p))
+                return -EINVAL;
+
+        d->params = *p;
+        return 0;
+}
+
+/**
+ * detectors_reset() - forget all episodes and the last sample time.
+ * @d: the detectors.
+ *
+ * The load index and the cool-downs are kept.
+ */
+void detectors_reset(Detectors *d)
+{
+        assert(d);
+
+        d->have_last = false;
+        d->last_t_ns = 0;
+        d->moving_s = 0;
+        d->sustained = (SustainedState){ 0 };
+        d->extreme = d->extension = d->slouch = (HoldState){ 0 };
+        d->lateral = (LateralState){ 0 };
+        d->sudden = (SuddenState){ 0 };
+        d->repetitive = (RepetitiveState){ 0 };
+        d->statics = (StaticState){ 0 };
+}
+
+/**
+ * detectors_may_fire() - whether kind @k is out of its cool-down at @t_ns.
+ * @d: the detectors.
+ * @k: the kind.
+ * @t_ns: the sample time.
+ *
+ * Return: true when no event of kind @k fired within cooldown_s[k] before
+ * @t_ns (or the last one lies after @t_ns: a new time base).
+ */
+bool detectors_may_fire(const Detectors *d, EventKind k, int64_t t_ns)
+{
+        double since;
+
+        if (!d->fired_before[k] || t_ns < d->last_fired_ns[k])
+                return true;
+        since = (double) (t_ns - d->last_fired_ns[k]) / (double) NSEC_PER_SEC;
+        return since >= d->params.cooldown_s[k];
+}
+
+/**
+ * detectors_fire() - fill in an event and start the cool-down of its kind.
+ * @d: the detectors.
+ * @k: the kind; the severity follows from it.
+ * @t_ns: the sample time at which it fires.
+ * @start_ns: the start of the episode.
+ * @peak: the peak angle.
+ * @ev: the event.
+ */
+void detectors_fire(Detectors *d, EventKind k, int64_t t_ns, int64_t start_ns, double peak,
+                    StrainEvent *ev)
+{
+        d->fired_before[k] = true;
+        d->last_fired_ns[k] = t_ns;
+        *ev = (StrainEvent){
+                .kind = k,
+                .severity = event_kind_severity(k),
+                .t_ns = t_ns,
+                .start_ns = start_ns,
+                .duration_s = (double) (t_ns - start_ns) / (double) NSEC_PER_SEC,
+                .peak_deg = peak,
+        };
+}
+
+/**
+ * hold_step() - advance a held-posture episode by one sample.
+ * @d: the detectors (moving_s, moving_grace_s).
+ * @st: the episode.
+ * @level: where the sample stands against the limit.
+ * @s: the sample (time, activity).
+ * @dt: its step.
+ *
+ * HOLD_OUT ends the episode; HOLD_IN opens one (adding no time) or adds
+ * @dt to it, to held_s while still, to pending_s while moving. A still
+ * sample in the episode adds what is pending (when HOLD_IN) or drops it
+ * (HOLD_KEEP); so does a stretch of movement longer than moving_grace_s.
+ * The caller tracks the peak.
+ */
+void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const PostureSample *s,
+               double dt)
+{
+        bool still = s->activity == ACTIVITY_STILL;
+
+        if (level == HOLD_OUT) {
+                *st = (HoldState){ 0 };
+                return;
+        }
+        if (!st->active) {
+                if (level == HOLD_IN)
+                        *st = (HoldState){ .active = true, .start_ns = s->t_ns };
+                return;
+        }
+
+        if (level == HOLD_IN && still) {
+                st->held_s += st->pending_s + dt;
+                st->pending_s = 0;
+        } else if (level == HOLD_IN)
+                st->pending_s += dt;
+        else if (still)
+                st->pending_s = 0;
+
+        if (d->moving_s > d->params.moving_grace_s)
+                st->pending_s = 0;
+}
+
+/**
+ * detectors_feed() - advance by one sample.
+ * @d: the detectors.
+ * @s: the sample: its time, angles, rate and activity. A non-finite angle
+ *     counts as released (and as neutral for the load index).
+ * @out: room for @max events (max >= _EVENT_KIND_MAX suffices).
+ * @max: capacity of @out; events beyond it are lost.
+ *
+ * Time comes from @s->t_ns only: the first sample adds none, a step that goes
+ * backwards adds none, and a step longer than one second counts as one second.
+ *
+ * Return: the number of events written to @out, in EventKind order.
+ */
+size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max)
+{
+        /* In EventKind order, so that events of one sample come in that order. */
+        static bool (*const rules[_EVENT_KIND_MAX])(Detectors *, const PostureSample *, double,
+                                                    StrainEvent *) = {
+                [EVENT_SUSTAINED_FLEXION] = sustained_feed,
+                [EVENT_EXTREME_FLEXION] = extreme_feed,
+                [EVENT_UNSUPPORTED_EXTENSION] = extension_feed,
+                [EVENT_LATERAL_BEND] = lateral_feed,
+                [EVENT_SUDDEN_MOVEMENT] = sudden_feed,
+                [EVENT_REPETITIVE_BENDING] = repetitive_feed,
+                [EVENT_STATIC_POSTURE] = static_feed,
+                [EVENT_SLOUCH] = slouch_feed,
+        };
+        StrainEvent ev;
+        double dt = 0;
+        size_t n = 0;
+
+        assert(d);
+        assert(s);
+        assert(out || max == 0);
+
+        if (d->have_last && s->t_ns > d->last_t_ns)
+                dt = MIN((double) (s->t_ns - d->last_t_ns) / (double) NSEC_PER_SEC, MAX_STEP_S);
+        if (!d->have_last || s->t_ns > d->last_t_ns)
+                d->last_t_ns = s->t_ns;
+        d->have_last = true;
+
+        if (s->activity == ACTIVITY_STILL)
+                d->moving_s = 0;
+        else
+                d->moving_s += dt;
+
+        for (size_t i = 0; i < ELEMENTSOF(rules); i++)
+                if (rules[i](d, s, dt, &ev) && n < max)
+                        out[n++] = ev;
+
+        strain_feed(d, s, dt);
+        return n;
+}

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/estimator/estimator-private.h"
+#include "util/macro.h"
+
+#define DEG_PER_RAD (180.0 / M_PI)
+
+/* Both paths work on block averages at about this rate: enough for steps at
+ * up to 2.5 Hz and for the trunk's rate, and they cost the same for a 50 Hz
+ * and a 1 kHz sensor. */
+#define BLOCK_RATE_HZ 50.0
+
+/* Fewer lags than this per step period cannot locate a peak. */
+#define WALK_MIN_LAGS 3.0
+
+/* Refuse windows that would need absurd amounts of memory. */
+#define MAX_BLOCKS 100000.0
+
+/* The backward half of the trunk smoother looks this many time constants
+ * ahead; what lies beyond weighs e^-4, under 2 %. */
+#define TRUNK_LAG_TAUS 4.0
+
+/* Below this magnitude (m/s²) a vector carries no usable direction. */
+#define MIN_NORM 1.0
+
+static double dot3(const double a[3], const double b[3])
+{
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static double norm3(const double v[3])
+{
+        return sqrt(dot3(v, v));
+}
+
+/**
+ * motion_params_are_valid() - see estimator-private.h.
+ * @p: the estimator parameters.
+ *
+ * Return: true when the trunk and walking parameters are usable.
+ */
+bool motion_params_are_valid(const EstimatorParams *p)
+{
+        const double v[] = { p->sensor_height_m,  p->walk_window_s, p->walk_min_step_hz,
+                             p->walk_max_step_hz, p->walk_min_rms,  p->walk_min_corr,
+                             p->walk_max_sway_deg };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                if (!isfinite(v[i]) || v[i] < 0)
+                        return false;
+
+        return p->sensor_height_m > 0 && p->walk_min_step_hz > 0 &&
+               p->walk_min_step_hz < p->walk_max_step_hz &&
+               /* The autocorrelation needs two of the slowest steps. */
+               p->walk_window_s * p->walk_min_step_hz >= 2.0 && p->walk_min_corr <= 1.0 &&
+               p->walk_max_sway_deg <= 180.0;
+}
+
+/**
+ * motion_trunk_tau_s() - the time constant of the trunk smoother.
+ * @p: the estimator parameters.
+ *
+ * Return: sqrt(sensor_height_m / g), seconds.
+ */
+double motion_trunk_tau_s(const EstimatorParams *p)
+{
+        return sqrt(p->sensor_height_m / STANDARD_GRAVITY);
+}
+
+/**
+ * motion_new() - state for @rate_hz samples.
+ * @ret: the new state.
+ * @p: the estimator parameters (sensor_height_m and walk_*).
+ * @rate_hz: the nominal sample rate.
+ *
+ * Return: 0, -EINVAL for bad parameters, -ENOMEM.
+ */
+int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
+{
+        size_t block, trunk_lag, fwd_size, n_blocks, max_lag, n_walk, n_mem;
+        double block_rate_hz, tau, lag, blocks;
+        bool walk_enabled;
+        Motion *m;
+
+        assert(ret);
+        assert(p);
+
+        if (!motion_params_are_valid(p) || !isfinite(rate_hz) || rate_hz <= 0)
+                return -EINVAL;
+
+        block = (size_t) MAX(round(rate_hz / BLOCK_RATE_HZ), 1.0);
+        block_rate_hz = rate_hz / (double) block;
+        tau = motion_trunk_tau_s(p);
+        lag = ceil(TRUNK_LAG_TAUS * tau * block_rate_hz);
+        blocks = round(p->walk_window_s * block_rate_hz);
+        if (!(lag <= MAX_BLOCKS) || !(blocks <= MAX_BLOCKS))
+                return -EINVAL;
+        trunk_lag = (size_t) lag;
+        fwd_size = trunk_lag + MOTION_BATCH;
+        n_blocks = (size_t) blocks;
+        max_lag = (size_t) ceil(block_rate_hz / p->walk_min_step_hz);
+        /* A slow sensor cannot see steps: it never reports walking. */
+        walk_enabled = block_rate_hz / p->walk_max_step_hz >= WALK_MIN_LAGS &&
+                       max_lag + 2 < n_blocks && n_blocks >= WALK_QUARTERS;
+        n_walk = walk_enabled ? n_blocks : 0;
+
+        /* One allocation: the state, then its rings and scratch arrays. */
+        /* Two copies of the forward ring and a spare value (see
+         * trunk_backward4_avx2()), then u (3 each), v, lin, sum (4 each); r. */
+        n_mem = 6 * fwd_size + 3 + 9 * n_walk +
+                (walk_enabled ? max_lag + 2 + WALK_LAGS_AT_ONCE : 0);
+        m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
+        if (!m)
+                return -ENOMEM;
+
+        m->fwd = (double(*)[3]) m->mem;
+        m->u = (double(*)[3])(m->mem + 6 * fwd_size + 3);
+        m->v = m->mem + 6 * fwd_size + 3 + 3 * n_walk;
+        m->lin = m->v + n_walk;
+        m->sum = (double(*)[4])(m->lin + n_walk);
+        m->r = m->lin + 5 * n_walk;
+
+        m->block = block;
+        m->block_rate_hz = block_rate_hz;
+        m->ema_a = exp(-1.0 / (block_rate_hz * tau));
+        m->ema_b = 1 - m->ema_a;
+        m->trunk_lag = trunk_lag;
+        m->fwd_size = fwd_size;
+        m->lag_ns = llround((double) trunk_lag / block_rate_hz * (double) NSEC_PER_SEC);
+        m->walk_enabled = walk_enabled;
+        m->n_blocks = n_blocks;
+        m->max_lag = max_lag;
+        m->walk_min_step_hz = p->walk_min_step_hz;
+        m->walk_max_step_hz = p->walk_max_step_hz;
+        m->walk_min_rms = p->walk_min_rms;
+        m->walk_min_corr = p->walk_min_corr;
+        m->cos_max_sway = cos(p->walk_max_sway_deg / DEG_PER_RAD);
+        if (p->walk_min_rms > WALK_Q_MARGIN) {
+                double t = (p->walk_min_rms - WALK_Q_MARGIN) * (double) n_blocks * WALK_Q_SCALE;
+
+                m->q_still_below = t * t;
+        } else
+                m->q_still_below = -1; /* never sure */
+        /* Dividing by a power of two is multiplying by its inverse, exactly. */
+        m->block_inv = (block & (block - 1)) == 0 ? 1.0 / (double) block : 0;
+#if defined(__x86_64__)
+        __builtin_cpu_init();
+        m->avx2 = __builtin_cpu_supports("avx2");
+#endif
+
+        *ret = m;
+        return 0;
+}
+
+/** motion_free() - free @m (NULL is fine). Return: NULL. */
+Motion *motion_free(Motion *m)
+{
+        free(m);
+        return NULL;
+}
+
+/** motion_lag_ns() - how far the trunk rate and direction lie behind the sample. */
+int64_t motion_lag_ns(const Motion *m)
+{
+        assert(m);
+        return m->lag_ns;
+}
+
+/**
+ * motion_reset() - forget all samples seen so far, except for the trunk
+ * direction and rate (motion_trunk_reset()). The ring of forward values
+ * keeps its place: the blocks of this batch still to be smoothed need theirs.
+ */
+void motion_reset(Motion *m)
+{
+        assert(m);
+
+        m->in_block = m->n_hist = 0;
+        m->have_fwd = false;
+        m->fwd_count = 0;
+        m->block_raw[0] = m->block_raw[1] = m->block_raw[2] = 0;
+        m->head = m->count = 0;
+        m->sum_dirty = 0;
+        m->block_v = 0;
+        m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
+        m->walking = false;
+        m->q_sum = m->q_sum2 = 0;
+        m->q_wild = 0;
+}
+
+/** motion_trunk_reset() - forget the trunk direction and rate. */
+void motion_trunk_reset(Motion *m)
+{
+        assert(m);
+
+        m->have_trunk = false;
+        m->rate_dps = 0;
+}
+
+static double median3(double a, double b, double c)
+{
+        return MAX(MIN(a, b), MIN(MAX(a, b), c));
+}
+
+/* Push @v into the history @h of the last three vectors; @med gets their
+ * per-axis median (@v itself until there are three). */
+static inline void median_push(double h[3][3], size_t n_hist, const double v[3], double med[3])
+{
+        for (size_t k = 0; k < 3; k++) {
+                h[2][k] = h[1][k];
+                h[1][k] = h[0][k];
+                h[0][k] = v[k];
+                med[k] = n_hist < 3 ? v[k] : median3(h[0][k], h[1][k], h[2][k]);
+        }
+}
+
+/*
+ * The trunk smoother: each block mean of the (median) raw vector goes into a
+ * forward EMA; then the same EMA, run backwards over the last trunk_lag
+ * forward values, gives the zero-phase kernel e^(-|t|/τ) / 2τ for the block
+ * trunk_lag blocks back. Its transfer 1 / (1 + (ωτ)²) undoes the tangential
+ * acceleration r·θ'' exactly when τ² = r / g (see estimator.h). The rate is
+ * the angle between two successive smoothed directions.
+ *
+ * The backward pass is a chain of trunk_lag dependent steps, which take
+ * their time however fast the machine. So a batch's blocks only note theirs
+ * (trunk_forward()); motion_trunk_run() then runs the batch's passes four at
+ * a time, each step for four blocks at once, and motion_trunk_next() takes
+ * the results in order. Each pass does the same operations in the same
+ * order as one at a time would.
+ */
+
+/* A block mean into the forward EMA. Return: the job for its backward
+ * pass, or -1 while fewer than trunk_lag + 1 values are in. */
+static int trunk_forward(Motion *m, const double x[3])
+{
+        size_t k;
+
+        if (!m->have_fwd) {
+                memcpy(m->fwd_state, x, sizeof(m->fwd_state));
+                m->have_fwd = true;
+        }
+        for (size_t j = 0; j < 3; j++)
+                m->fwd_state[j] = m->ema_a * m->fwd_state[j] + m->ema_b * x[j];
+        k = m->fwd_head;
+        memcpy(m->fwd[k], m->fwd_state, sizeof(m->fwd[0]));
+        memcpy(m->fwd[k + m->fwd_size], m->fwd_state, sizeof(m->fwd[0]));
+        m->fwd_head = k + 1 == m->fwd_size ? 0 : k + 1;
+        m->fwd_count = MIN(m->fwd_count + 1, m->trunk_lag + 1);
+        if (m->fwd_count <= m->trunk_lag)
+                return -1;
+
+        assert(m->n_jobs < MOTION_BATCH);
+        m->job_at[m->n_jobs] = k;
+        return (int) m->n_jobs++;
+}
+
+/* The backward passes of the jobs @j[0..3] (repeated ones are fine): from
+ * the newest forward value to the oldest, b = a·b + (1 - a)·value. */
+static void trunk_backward4(Motion *m, const size_t j[4])
+{
+        const double a = m->ema_a, ab = m->ema_b;
+        const Pair pa = { a, a }, pab = { ab, ab };
+        /* The newest value of each, in the second copy of the ring: the
+         * older ones lie before it. */
+        const double *p0 = m->fwd[m->job_at[j[0]] + m->fwd_size];
+        const double *p1 = m->fwd[m->job_at[j[1]] + m->fwd_size];
+        const double *p2 = m->fwd[m->job_at[j[2]] + m->fwd_size];
+        const double *p3 = m->fwd[m->job_at[j[3]] + m->fwd_size];
+        /* x and y in a vector, z alone: twelve independent chains. */
+        Pair b0 = pair_load(p0), b1 = pair_load(p1), b2 = pair_load(p2), b3 = pair_load(p3);
+        double z0 = p0[2], z1 = p1[2], z2 = p2[2], z3 = p3[2];
+
+        for (size_t i = 1; i <= m->trunk_lag; i++) {
+                p0 -= 3;
+                p1 -= 3;
+                p2 -= 3;
+                p3 -= 3;
+                b0 = pa * b0 + pab * pair_load(p0);
+                b1 = pa * b1 + pab * pair_load(p1);
+                b2 = pa * b2 + pab * pair_load(p2);
+                b3 = pa * b3 + pab * pair_load(p3);
+                z0 = a * z0 + ab * p0[2];
+                z1 = a * z1 + ab * p1[2];
+                z2 = a * z2 + ab * p2[2];
+                z3 = a * z3 + ab * p3[2];
+        }
+        /* A repeated job gets the same values each time. */
+        m->job_b[j[3]][0] = b3[0];
+        m->job_b[j[3]][1] = b3[1];
+        m->job_b[j[3]][2] = z3;
+        m->job_b[j[2]][0] = b2[0];
+        m->job_b[j[2]][1] = b2[1];
+        m->job_b[j[2]][2] = z2;
+        m->job_b[j[1]][0] = b1[0];
+        m->job_b[j[1]][1] = b1[1];
+        m->job_b[j[1]][2] = z1;
+        m->job_b[j[0]][0] = b0[0];
+        m->job_b[j[0]][1] = b0[1];
+        m->job_b[j[0]][2] = z0;
+}
+
+#if defined(__x86_64__)
+/* trunk_backward4() with each value's x, y, z in one 4-lane vector (the
+ * fourth lane reads the next value's x, or the ring's padding, and is not
+ * used). Only this function uses AVX2. */
+__attribute__((target("avx2"))) static void trunk_backward4_avx2(Motion *m, const size_t j[4])
+{
+        typedef double Quad __attribute__((vector_size(32)));
+        const double a = m->ema_a, ab = m->ema_b;
+        const Quad pa = { a, a, a, a }, pab = { ab, ab, ab, ab };
+        const double *p[4];
+        Quad b0, b1, b2, b3, y0, y1, y2, y3;
+
+        for (size_t q = 0; q < 4; q++)
+                p[q] = m->fwd[m->job_at[j[q]] + m->fwd_size];
+        memcpy(&b0, p[0], sizeof(b0));
+        memcpy(&b1, p[1], sizeof(b1));
+        memcpy(&b2, p[2], sizeof(b2));
+        memcpy(&b3, p[3], sizeof(b3));
+        for (size_t i = 1; i <= m->trunk_lag; i++) {
+                memcpy(&y0, p[0] - 3 * i, sizeof(y0));
+                memcpy(&y1, p[1] - 3 * i, sizeof(y1));
+                memcpy(&y2, p[2] - 3 * i, sizeof(y2));
+                memcpy(&y3, p[3] - 3 * i, sizeof(y3));
+                b0 = pa * b0 + pab * y0;
+                b1 = pa * b1 + pab * y1;
+                b2 = pa * b2 + pab * y2;
+                b3 = pa * b3 + pab * y3;
+        }
+        /* A repeated job gets the same values each time. */
+        for (size_t k = 0; k < 3; k++) {
+                m->job_b[j[3]][k] = b3[k];
+                m->job_b[j[2]][k] = b2[k];
+                m->job_b[j[1]][k] = b1[k];
+                m->job_b[j[0]][k] = b0[k];
+        }
+}
+#endif
+
+/**
+ * motion_trunk_run() - the backward passes of the blocks fed since the last
+ * call (see trunk_forward()).
+ * @m: the state.
+ */
+void motion_trunk_run(Motion *m)
+{
+        assert(m);
+
+        for (size_t i = 0; i < m->n_jobs; i += 4) {
+                size_t last = m->n_jobs - 1;
+                const size_t j[4] = { i, MIN(i + 1, last), MIN(i + 2, last), MIN(i + 3, last) };
+
+#if defined(__x86_64__)
+                if (m->avx2) {
+                        trunk_backward4_avx2(m, j);
+                        continue;
+                }
+#endif
+                trunk_backward4(m, j);
+        }
+        m->n_jobs = 0;
+}
+
+/* The smoothed vector @b of a block: the trunk's new direction and rate. */
+static void trunk_finish(Motion *m, const double b_in[3])
+{
+        double b[3] = { b_in[0], b_in[1], b_in[2] }, n, c[3];
+
+        n = norm3(b);
+        if (!(n >= MIN_NORM) || !isfinite(n)) {
+                m->have_trunk = false;
+                return;
+        }
+        for (size_t j = 0; j < 3; j++)
+                b[j] /= n;
+
+        if (m->have_trunk) {
+                /* atan2(|a × b|, a · b) keeps its precision for tiny angles. */
+                c[0] = m->trunk[1] * b[2] - m->trunk[2] * b[1];
+                c[1] = m->trunk[2] * b[0] - m->trunk[0] * b[2];
+                c[2] = m->trunk[0] * b[1] - m->trunk[1] * b[0];
+                m->rate_dps = atan2(norm3(c), dot3(m->trunk, b)) * DEG_PER_RAD * m->block_rate_hz;
+        } else
+                m->rate_dps = 0;
+        memcpy(m->trunk, b, sizeof(m->trunk));
+        m->have_trunk = true;
+}
+
+/**
+ * motion_trunk_next() - the trunk after a sample of the batch, in order.
+ * @m: the state.
+ * @job: what motion_feed() returned for the sample.
+ * @rate_dps: the angular rate, degrees per second, or NaN.
+ * @trunk: the direction, unit vector, or NaN.
+ */
+void motion_trunk_next(Motion *m, int job, double *rate_dps, double trunk[3])
+{
+        assert(m);
+        assert(rate_dps);
+        assert(trunk);
+
+        if (job >= 0)
+                trunk_finish(m, m->job_b[job]);
+        *rate_dps = m->have_trunk ? m->rate_dps : NAN;
+        for (size_t k = 0; k < 3; k++)
+                trunk[k] = m->have_trunk ? m->trunk[k] : NAN;
+}
+
+/* @sum / block: as a product where that is the same. */
+static inline double block_mean(const Motion *m, double sum)
+{
+        return m->block_inv > 0 ? sum * m->block_inv : sum / (double) m->block;
+}
+
+/**
+ * motion_feed() - one valid sample.
+ * @m: the state.
+ * @raw: the unfiltered acceleration, body frame, m/s².
+ * @gravity: the low-passed acceleration, body frame, m/s².
+ * @ret: the result; see struct MotionResult.
+ *
+ * The trunk and walking paths advance once per block; in between, @ret
+ * repeats their last values.
+ *
+ * Return: the trunk job of the sample, for motion_trunk_next(), or -1.
+ */
+int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionResult *ret)
+{
+        double d[3], med[3], gn = norm3(gravity);
+        int job = -1;
+
+        assert(m);
+        assert(raw);
+        assert(gravity);
+        assert(ret);
+
+        m->n_hist = MIN(m->n_hist + 1, (size_t) 3);
+        for (size_t k = 0; k < 3; k++)
+                d[k] = raw[k] - gravity[k];
+        median_push(m->dyn, m->n_hist, d, ret->dynamic);
+        median_push(m->hist, m->n_hist, raw, med);
+
+        for (size_t k = 0; k < 3; k++) {
+                m->block_raw[k] += med[k];
+                if (gn >= MIN_NORM)
+                        m->block_u[k] += gravity[k] / gn;
+        }
+        m->block_v += gn >= MIN_NORM ? dot3(med, gravity) / gn : norm3(med);
+
+        if (++m->in_block >= m->block) {
+                double x[3], u[3], un;
+
+                for (size_t k = 0; k < 3; k++)
+                        x[k] = block_mean(m, m->block_raw[k]);
+                job = trunk_forward(m, x);
+
+                un = norm3(m->block_u);
+                for (size_t k = 0; k < 3; k++)
+                        u[k] = un > 0 ? m->block_u[k] / un : 0;
+                if (m->walk_enabled)
+                        motion_walk_feed(m, block_mean(m, m->block_v), u);
+
+                m->in_block = 0;
+                m->block_v = 0;
+                for (size_t k = 0; k < 3; k++)
+                        m->block_raw[k] = m->block_u[k] = 0;
+        }
+
+        ret->walking = m->walking;
+        return job;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/estimator/estimator.h"
+
+/* Private to the estimator's files, and to the pipeline. */
+
+/**
+ * estimator_feed_many() - estimator_feed() for @n samples in order, into
+ * @out[0..n-1], with the same results, in less time.
+ */
+void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
+                         PostureSample *out);
+
+/** mount_matrix_apply() - body = M · sensor. */
+void mount_matrix_apply(const MountMatrix *mm, const float in[3], double out[3]);
+
+/** mount_matrix_is_valid() - finite and not (numerically) singular. */
+bool mount_matrix_is_valid(const MountMatrix *mm);
+
+/*
+ * The estimator's view of motion: the dynamic part without single-sample
+ * glitches, the trunk's direction and angular rate compensated for the
+ * kinematic acceleration of the sensor, and walking recognised from the
+ * periodicity of the vertical acceleration. See estimator.h.
+ */
+
+typedef struct Motion Motion;
+
+/* The most samples between two motion_trunk_run() calls. */
+#define MOTION_BATCH 64
+
+/**
+ * struct MotionResult - what motion_feed() finds at once.
+ * @walking: the last window looks like walking.
+ * @dynamic: raw minus gravity, the per-axis median of its last three values.
+ */
+typedef struct MotionResult {
+        bool walking;
+        double dynamic[3];
+} MotionResult;
+
+/**
+ * motion_new() - state for @rate_hz samples.
+ *
+ * Return: 0, -EINVAL for parameters the estimator would refuse too, -ENOMEM.
+ */
+int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz);
+
+/** motion_free() - accepts NULL; returns NULL. */
+Motion *motion_free(Motion *m);
+
+static inline void motion_freep(Motion **m)
+{
+        motion_free(*m);
+}
+
+/*
+ * The samples come in batches of at most MOTION_BATCH, in two passes: first
+ * motion_feed() for each valid sample (and motion_reset() where the stream
+ * has a gap), then motion_trunk_run(), then, in the same order,
+ * motion_trunk_next() for each valid sample (and motion_trunk_reset() at
+ * each gap). The trunk's smoothing runs for the whole batch at once, and its
+ * results are the same as sample by sample.
+ */
+
+/** motion_reset() - forget the past, e.g. after a gap in the stream; the
+ * trunk direction and rate follow with motion_trunk_reset(). */
+void motion_reset(Motion *m);
+
+/**
+ * motion_feed() - one valid sample, body frame: @raw and the low-passed
+ * @gravity.
+ *
+ * Return: the sample's trunk job for motion_trunk_next(), or -1.
+ */
+int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionResult *ret);
+
+/** motion_trunk_run() - the trunk smoothing for the batch fed so far. */
+void motion_trunk_run(Motion *m);
+
+/**
+ * motion_trunk_next() - after motion_trunk_run(), the next valid sample's
+ * trunk: its angular rate in degrees per second (>= 0) and direction (unit
+ * vector, body frame), NaN until the smoother has seen motion_lag_ns() of
+ * data. Both lie motion_lag_ns() behind the sample.
+ */
+void motion_trunk_next(Motion *m, int job, double *rate_dps, double trunk[3]);
+
+/** motion_trunk_reset() - the trunk side of motion_reset(), in the second pass. */
+void motion_trunk_reset(Motion *m);
+
+/** motion_lag_ns() - how far the trunk's rate and direction lie behind the sample. */
+int64_t motion_lag_ns(const Motion *m);
+
+/**
+ * motion_params_are_valid() - the walking and trunk parameters of @p are
+ * finite and consistent (walk_min_step_hz < walk_max_step_hz, a window of at
+ * least two of the slowest steps, sensor_height_m > 0, ...).
+ */
+bool motion_params_are_valid(const EstimatorParams *p);
+
+/** motion_trunk_tau_s() - sqrt(sensor_height_m / g): the trunk smoother's time constant. */
+double motion_trunk_tau_s(const EstimatorParams *p);
+
+/*
+ * Shared by estimator-motion.c (trunk smoothing, motion_feed()) and
+ * estimator-walk.c (walking detection) only.
+ */
+
+/* The window is judged in this many parts for the amplitude
+ * (walk_sustained() spells out 4). */
+#define WALK_QUARTERS 4
+
+/*
+ * A cheap first look at the walking window: its vertical accelerations are
+ * also kept as integers, v · WALK_Q_SCALE truncated, with exact running sums
+ * of them and of their squares. Truncation moves each value by less than
+ * 1 / WALK_Q_SCALE, and the standard deviation of a window by no more than
+ * the largest of those moves (it is a norm of the deviations from the mean,
+ * divided by √n), so a window whose integer standard deviation lies more than
+ * WALK_Q_MARGIN under walk_min_rms is one that the exact evaluation would
+ * refuse as well: it is refused without looking at its blocks. The rounding
+ * of both computations (under 1e-4 m/s², even near WALK_Q_LIMIT) is well
+ * inside the margin.
+ * Values beyond WALK_Q_LIMIT (impossible for a worn sensor, whose samples
+ * the pipeline limits to 8 g) keep their window on the exact path, and the
+ * limits keep the sums inside an int64_t: (2^10 · 2^12)² · MAX_BLOCKS < 2^62.
+ */
+#define WALK_Q_SCALE  4096.0
+#define WALK_Q_LIMIT  1024.0
+#define WALK_Q_MARGIN (4.0 / WALK_Q_SCALE)
+
+/* Autocorrelation lags summed side by side, at most (see walk_autocorr()). */
+#define WALK_LAGS_AT_ONCE 16
+
+struct Motion {
+        double block_rate_hz;
+        size_t block, in_block; /* samples per block, samples in the current one */
+        double block_inv;       /* 1 / block when that is exact (block a power of two), or 0 */
+        /* The last three raw and dynamic vectors, for their medians. */
+        double hist[3][3];
+        double dyn[3][3];
+        size_t n_hist;
+
+        /* Trunk path: block means of the median raw vector, smoothed forward
+         * (EMA) as they come and backward over the last trunk_lag blocks. */
+        double ema_a; /* e^(-1 / (block rate · τ)) */
+        double ema_b; /* 1 - ema_a */
+        double block_raw[3];
+        bool have_fwd;
+        double fwd_state[3];
+        /* The forward values: a ring of fwd_size = trunk_lag + MOTION_BATCH,
+         * each stored twice (at i and i + fwd_size), so that the last
+         * trunk_lag + 1 lie in a row wherever the newest is, and a batch's
+         * new values leave those of its earlier blocks alone. */
+        double (*fwd)[3];
+        size_t trunk_lag, fwd_size, fwd_head, fwd_count;
+        /* The blocks of this batch whose backward pass is due (the newest
+         * value's place in the ring), then its results (motion_trunk_run()). */
+        size_t n_jobs;
+        size_t job_at[MOTION_BATCH];
+        double job_b[MOTION_BATCH][3];
+        bool have_trunk;
+        double trunk[3]; /* the last smoothed vector, unit length */
+        double rate_dps;
+        int64_t lag_ns; /* how far the trunk lies behind the sample */
+
+        /* Walking: a ring of @n_blocks block means. */
+        bool walk_enabled;
+        double walk_min_step_hz, walk_max_step_hz, walk_min_rms, walk_min_corr;
+        double cos_max_sway;
+        double block_v, block_u[3];
+        size_t n_blocks, head, count;
+        size_t max_lag;
+        double *v;      /* vertical acceleration, m/s² */
+        double (*u)[3]; /* direction of gravity, unit vectors */
+        double *lin;    /* scratch: the ring in time order, minus its mean */
+        /* The running sums of v and u over the ring in the order of its
+         * places, as walk_evaluate() adds them: sum[i] = sum[i - 1] + v[i].
+         * A new block changes the sums from its place on only; those from
+         * @sum_dirty on are out of date. */
+        double (*sum)[4];
+        size_t sum_dirty;
+        double *r; /* scratch: autocorrelation for lags 0..max_lag + 2, and
+                    * room for the rest of a group of WALK_LAGS_AT_ONCE */
+        bool walking;
+        bool avx2; /* walk_autocorr() and motion_trunk_run() may use AVX2 */
+        /* The quick look (see WALK_Q_SCALE): sums over the ring of the
+         * integer values and their squares, and how many entries are beyond
+         * WALK_Q_LIMIT. */
+        int64_t q_sum, q_sum2;
+        size_t q_wild;
+        /* n² · WALK_Q_SCALE² · (walk_min_rms − WALK_Q_MARGIN)², or -1 */
+        double q_still_below;
+
+        double mem[]; /* what fwd, u, v, lin and r point into */
+};
+
+/* Two doubles, for two lanes at once; each lane is rounded as a double alone. */
+typedef double Pair __attribute__((vector_size(16)));
+
+static inline Pair pair_load(const double *p)
+{
+        Pair v;
+
+        memcpy(&v, p, sizeof(v));
+        return v;
+}
+
+/**
+ * motion_walk_feed() - one block of the vertical acceleration @v (the raw
+ * vector along gravity) and of the gravity direction @u into the walking
+ * window; updates @m->walking once the window is full.
+ */
+void motion_walk_feed(Motion *m, double v, const double u[3]);

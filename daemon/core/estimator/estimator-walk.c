@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Walking detection: the periodicity of the vertical acceleration, with the
+ * trunk kept upright, over a ring of block means (see estimator-private.h). */
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/estimator/estimator-private.h"
+#include "util/macro.h"
+
+static double dot3(const double a[3], const double b[3])
+{
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static double norm3(const double v[3])
+{
+        return sqrt(dot3(v, v));
+}
+
+/*
+ * The trunk kept its direction over the window: walking, not bending. Each
+ * direction u[i] (in any order) goes through sway_check(); the window passes
+ * when its mean direction has a length and no u[i] lies further from it
+ * than walk_max_sway_deg.
+ */
+typedef struct Sway {
+        double mean[3]; /* the sum of the directions u[i], in the order of i */
+        double n, c, sure;
+        bool ok;
+} Sway;
+
+static void sway_begin(const Motion *m, Sway *s, double x, double y, double z)
+{
+        *s = (Sway){ .mean = { x, y, z }, .c = m->cos_max_sway };
+        s->n = norm3(s->mean);
+        s->ok = s->n > 0;
+        /*
+         * d / n < c, without the division where the answer is plain: d >= c·n
+         * (in real numbers) means that d / n, rounded, is not below c, as
+         * rounding keeps order and c is a double. @sure lies above c·n by
+         * more than its rounding (both positive and normal), so a d at or
+         * above it passes; the rest are divided as ever.
+         */
+        s->sure = s->c * s->n * (1 + 0x1p-50);
+        if (!(s->c > 0 && s->sure >= DBL_MIN && isfinite(s->sure)))
+                s->sure = INFINITY;
+}
+
+static inline void sway_check(Sway *s, const double u[3])
+{
+        double d = dot3(u, s->mean);
+
+        if (!(d >= s->sure) && d / s->n < s->c)
+                s->ok = false;
+}
+
+/*
+ * The normalised autocorrelation r[k] of lin, the sums of lin[i]·lin[i + k]
+ * over i divided by the count and the variance. Each sum adds its products
+ * in the order of i, as a lag at a time would, so the sums are the same to
+ * the bit; 8 lags (16 with AVX2) share a loop, two (four) to a vector, so
+ * that their additions overlap. Vector lanes are rounded each as a double
+ * alone, and there is no FMA.
+ */
+
+/* The lags [k, k + g) from the sums of their first @common terms. */
+static void autocorr_finish(Motion *m, double var, size_t k, size_t g, size_t common, double sum[])
+{
+        const double *lin = m->lin;
+        size_t n = m->n_blocks;
+
+        /* The longer lags' last terms, still in the order of i. */
+        for (size_t j = 0; j < g; j++) {
+                for (size_t i = common; i + k + j < n; i++)
+                        sum[j] += lin[i] * lin[i + k + j];
+                m->r[k + j] = sum[j] / (double) (n - k - j) / var;
+        }
+}
+
+/* The lags [k, k + 8), all below n. */
+static void autocorr8(Motion *m, double var, size_t k)
+{
+        const double *lin = m->lin;
+        /* Spelt out, so that the sums stay in registers. */
+        Pair a0 = { 0, 0 }, a1 = { 0, 0 }, a2 = { 0, 0 }, a3 = { 0, 0 };
+        /* The terms that all the lags have. */
+        size_t common = m->n_blocks - (k + 7);
+
+        for (size_t i = 0; i < common; i++) {
+                const double *y = lin + i + k;
+                Pair x = { lin[i], lin[i] };
+
+                a0 += x * pair_load(y);
+                a1 += x * pair_load(y + 2);
+                a2 += x * pair_load(y + 4);
+                a3 += x * pair_load(y + 6);
+        }
+        autocorr_finish(m, var, k, 8, common,
+                        (double[]){ a0[0], a0[1], a1[0], a1[1], a2[0], a2[1], a3[0], a3[1] });
+}
+
+#if defined(__x86_64__)
+/* The lags [k, k + 16), all below n. Only this function uses AVX2. */
+__attribute__((target("avx2"))) static void autocorr16_avx2(Motion *m, double var, size_t k)
+{
+        typedef double Quad __attribute__((vector_size(32)));
+        const double *lin = m->lin;
+        Quad a0 = { 0, 0, 0, 0 }, a1 = { 0, 0, 0, 0 }, a2 = { 0, 0, 0, 0 }, a3 = { 0, 0, 0, 0 };
+        size_t common = m->n_blocks - (k + 15);
+
+        for (size_t i = 0; i < common; i++) {
+                const double *y = lin + i + k;
+                Quad x = { lin[i], lin[i], lin[i], lin[i] }, y0, y1, y2, y3;
+
+                memcpy(&y0, y, sizeof(y0));
+                memcpy(&y1, y + 4, sizeof(y1));
+                memcpy(&y2, y + 8, sizeof(y2));
+                memcpy(&y3, y + 12, sizeof(y3));
+                a0 += x * y0;
+                a1 += x * y1;
+                a2 += x * y2;
+                a3 += x * y3;
+        }
+        autocorr_finish(m, var, k, 16, common,
+                        (double[]){ a0[0], a0[1], a0[2], a0[3], a1[0], a1[1], a1[2], a1[3], a2[0],
+                                    a2[1], a2[2], a2[3], a3[0], a3[1], a3[2], a3[3] });
+}
+#endif
+
+/* The lags [@from, @to), all below n, and maybe a few more (r has room for
+ * WALK_LAGS_AT_ONCE - 1 of them). Return: the first lag not computed. */
+static size_t walk_autocorr(Motion *m, double var, size_t from, size_t to)
+{
+        const double *lin = m->lin;
+        size_t n = m->n_blocks, k = from;
+
+#if defined(__x86_64__)
+        if (m->avx2)
+                for (; k < to && k + 16 <= n; k += 16)
+                        autocorr16_avx2(m, var, k);
+#endif
+        for (; k < to && k + 8 <= n; k += 8)
+                autocorr8(m, var, k);
+        for (; k < to; k++) {
+                double sum = 0;
+
+                for (size_t i = 0; i + k < n; i++)
+                        sum += lin[i] * lin[i + k];
+                m->r[k] = sum / (double) (n - k) / var;
+        }
+        return k;
+}
+
+/* Periodicity: the first peak of the autocorrelation after it has gone
+ * negative is the step period; it must be high enough and, refined by a
+ * parabola through its neighbours, within the step frequencies. The
+ * autocorrelation is computed as far as the search looks, a few lags ahead. */
+static bool walk_periodic(Motion *m, double var)
+{
+        size_t last = m->max_lag + 2, have = 0;
+        bool crossed = false;
+
+        for (size_t k = 1; k < last; k++) {
+                double den, delta, freq;
+
+                if (have < k + 2)
+                        have = walk_autocorr(m, var, have, k + 2);
+                if (m->r[k] < 0)
+                        crossed = true;
+                if (!crossed || m->r[k] < m->r[k - 1] || m->r[k] <= m->r[k + 1])
+                        continue;
+
+                den = m->r[k - 1] - 2 * m->r[k] + m->r[k + 1];
+                delta = den < 0 ? 0.5 * (m->r[k - 1] - m->r[k + 1]) / den : 0;
+                freq = m->block_rate_hz / ((double) k + delta);
+                return m->r[k] >= m->walk_min_corr && freq >= m->walk_min_step_hz &&
+                       freq <= m->walk_max_step_hz;
+        }
+        return false;
+}
+
+/* Steps all through the window: each quarter of it moves enough on its own,
+ * so a walk is recognised only once it has filled (most of) the window. */
+static bool walk_sustained(const Motion *m)
+{
+        size_t q = m->n_blocks / WALK_QUARTERS;
+        const double *l0 = m->lin, *l1 = l0 + q, *l2 = l1 + q, *l3 = l2 + q;
+        double mean[WALK_QUARTERS], var[WALK_QUARTERS], s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+        /* The four quarters side by side, each summed in its own order. */
+        for (size_t i = 0; i < q; i++) {
+                s0 += l0[i];
+                s1 += l1[i];
+                s2 += l2[i];
+                s3 += l3[i];
+        }
+        mean[0] = s0 / (double) q;
+        mean[1] = s1 / (double) q;
+        mean[2] = s2 / (double) q;
+        mean[3] = s3 / (double) q;
+        s0 = s1 = s2 = s3 = 0;
+        for (size_t i = 0; i < q; i++) {
+                s0 += (l0[i] - mean[0]) * (l0[i] - mean[0]);
+                s1 += (l1[i] - mean[1]) * (l1[i] - mean[1]);
+                s2 += (l2[i] - mean[2]) * (l2[i] - mean[2]);
+                s3 += (l3[i] - mean[3]) * (l3[i] - mean[3]);
+        }
+        var[0] = s0;
+        var[1] = s1;
+        var[2] = s2;
+        var[3] = s3;
+        for (size_t j = 0; j < WALK_QUARTERS; j++)
+                if (!(sqrt(var[j] / (double) q) >= m->walk_min_rms))
+                        return false;
+        return true;
+}
+
+/* The quick look (see WALK_Q_SCALE): true when the window certainly moves
+ * too little for walking. */
+static bool walk_surely_still(const Motion *m)
+{
+        double s1 = (double) m->q_sum;
+
+        /* n² · WALK_Q_SCALE² · var = n · Σq² − (Σq)², against the same
+         * factor times (walk_min_rms − WALK_Q_MARGIN)²: no division, no
+         * root. Its rounding, a few 2^-53 of n · Σq², is about 2^-15 m/s²
+         * of standard deviation at the very worst. */
+        return m->q_wild == 0 &&
+               (double) m->n_blocks * (double) m->q_sum2 - s1 * s1 < m->q_still_below;
+}
+
+static void walk_evaluate(Motion *m)
+{
+        size_t n = m->n_blocks, older = n - m->head;
+        double mean = 0, var = 0, x = 0, y = 0, z = 0;
+        Sway sway;
+
+        if (walk_surely_still(m)) {
+                m->walking = false;
+                return;
+        }
+
+        /* Each sum is a chain of additions, in the order it always had;
+         * side by side, chains overlap. The mean, with the sum of the
+         * directions for the sway, from where the running sums are out of
+         * date; the variance with the sway's checks (a check cannot change
+         * anything but the verdict, so all are made). */
+        if (m->sum_dirty > 0) {
+                mean = m->sum[m->sum_dirty - 1][0];
+                x = m->sum[m->sum_dirty - 1][1];
+                y = m->sum[m->sum_dirty - 1][2];
+                z = m->sum[m->sum_dirty - 1][3];
+        }
+        for (size_t i = m->sum_dirty; i < n; i++) {
+                m->sum[i][0] = mean += m->v[i];
+                m->sum[i][1] = x += m->u[i][0];
+                m->sum[i][2] = y += m->u[i][1];
+                m->sum[i][3] = z += m->u[i][2];
+        }
+        m->sum_dirty = n;
+        mean = m->sum[n - 1][0] / (double) n;
+        sway_begin(m, &sway, m->sum[n - 1][1], m->sum[n - 1][2], m->sum[n - 1][3]);
+
+        /* The ring in time order: the oldest entry sits at head. */
+        for (size_t i = 0; i < older; i++) {
+                m->lin[i] = m->v[m->head + i] - mean;
+                var += m->lin[i] * m->lin[i];
+                sway_check(&sway, m->u[m->head + i]);
+        }
+        for (size_t i = older; i < n; i++) {
+                m->lin[i] = m->v[i - older] - mean;
+                var += m->lin[i] * m->lin[i];
+                sway_check(&sway, m->u[i - older]);
+        }
+        var /= (double) n;
+
+        m->walking = sqrt(var) >= m->walk_min_rms && var > 0 && walk_sustained(m) && sway.ok &&
+                     walk_periodic(m, var);
+}
+
+/* Add @v to the quick look's sums, or remove it (@add false). */
+static void walk_q_update(Motion *m, double v, bool add)
+{
+        int64_t q;
+
+        if (!(fabs(v) <= WALK_Q_LIMIT)) {
+                if (add)
+                        m->q_wild++;
+                else
+                        m->q_wild--;
+                return;
+        }
+        q = (int64_t) (v * WALK_Q_SCALE);
+        if (add) {
+                m->q_sum += q;
+                m->q_sum2 += q * q;
+        } else {
+                m->q_sum -= q;
+                m->q_sum2 -= q * q;
+        }
+}
+
+/**
+ * motion_walk_feed() - one block into the walking window.
+ * @m: the state.
+ * @v: the block mean of the vertical acceleration (the raw vector along
+ *     gravity), m/s².
+ * @u: the block's gravity direction, unit vector (or zero).
+ */
+void motion_walk_feed(Motion *m, double v, const double u[3])
+{
+        if (m->count == m->n_blocks)
+                walk_q_update(m, m->v[m->head], false);
+        walk_q_update(m, v, true);
+        m->v[m->head] = v;
+        memcpy(m->u[m->head], u, sizeof(m->u[0]));
+        m->sum_dirty = MIN(m->sum_dirty, m->head);
+        m->head = m->head + 1 == m->n_blocks ? 0 : m->head + 1;
+        m->count = MIN(m->count + 1, m->n_blocks);
+        if (m->count == m->n_blocks)
+                walk_evaluate(m);
+}

@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator.h"
+#include "util/macro.h"
+
+#define DEG_PER_RAD (180.0 / M_PI)
+
+/* Gravity must not turn by more than this over the window used as neutral:
+ * a slow lean has a small dynamic RMS but is no posture to calibrate on. */
+#define CALIBRATE_MAX_DRIFT_DEG 3.0
+
+/* Below this magnitude (m/s²) a vector carries no usable direction. */
+#define MIN_GRAVITY 1.0
+
+/* Refuse windows that would need absurd amounts of memory. */
+#define MAX_WINDOW_SAMPLES 1000000.0
+
+/*
+ * What estimator_angles() derives from the neutral vector alone, worked out
+ * once per neutral instead of once per sample: the same operations on the
+ * same values, so the angles are the same to the bit.
+ */
+typedef enum RotationKind {
+        ROTATION_NONE,    /* no neutral: upright is (0, 1, 0) */
+        ROTATION_INVALID, /* a neutral without a direction: NaN angles */
+        ROTATION_FLIP,    /* neutral straight down: a half turn about x */
+        ROTATION_RODRIGUES,
+} RotationKind;
+
+typedef struct Rotation {
+        RotationKind kind;
+        double v[3];  /* unit(neutral) × (0, 1, 0) */
+        double one_c; /* 1 + unit(neutral) · (0, 1, 0) */
+} Rotation;
+
+typedef struct WindowEntry {
+        double g[3]; /* filtered gravity, body frame */
+        double d2;   /* |raw - filtered|² */
+} WindowEntry;
+
+struct Estimator {
+        EstimatorParams params;
+        double rate_hz;
+
+        /* Ring of the last still_window_s of samples, with running sums that
+         * are recomputed exactly each time the ring wraps, so rounding errors
+         * cannot build up over a long session. */
+        size_t size;  /* capacity: samples per still window */
+        size_t count; /* valid entries, <= size */
+        size_t head;  /* next slot to write */
+        double sum_g[3];
+        double sum_d2;
+
+        bool calibrated;
+        double neutral[3];
+        Rotation rotation; /* for neutral, or ROTATION_NONE before calibration */
+
+        /* The motion path's trunk direction changes once per block: its
+         * angles are kept for the samples in between, with the generation
+         * of the rotation they are for (rotation_gen counts neutrals). */
+        bool have_trunk_angles;
+        unsigned trunk_gen, rotation_gen;
+        double trunk_in[3];
+        double trunk_flexion_deg, trunk_lateral_deg;
+
+        Motion *motion; /* dynamic part, trunk rate, walking */
+
+        WindowEntry window[];
+};
+
+static const char *const posture_class_table[_POSTURE_MAX] = {
+        [POSTURE_UNKNOWN] = "unknown",
+        [POSTURE_UPRIGHT] = "upright",
+        [POSTURE_SLOUCHED] = "slouched",
+        [POSTURE_FLEXED] = "flexed",
+        [POSTURE_EXTREME_FLEXION] = "extreme-flexion",
+        [POSTURE_LATERAL] = "lateral",
+        [POSTURE_RECLINED] = "reclined",
+        [POSTURE_LYING] = "lying",
+        [POSTURE_MOVING] = "moving",
+};
+
+static const char *const activity_table[_ACTIVITY_MAX] = {
+        [ACTIVITY_STILL] = "still",
+        [ACTIVITY_MOVING] = "moving",
+        [ACTIVITY_WALKING] = "walking",
+};
+
+/** posture_class_to_string() - the D-Bus spelling of @p, or NULL when out of range. */
+const char *posture_class_to_string(PostureClass p)
+{
+        if ((unsigned) p >= _POSTURE_MAX)
+                return NULL;
+        return posture_class_table[p];
+}
+
+/** activity_to_string() - the D-Bus spelling of @a, or NULL when out of range. */
+const char *activity_to_string(Activity a)
+{
+        if ((unsigned) a >= _ACTIVITY_MAX)
+                return NULL;
+        return activity_table[a];
+}
+
+static double norm3(const double v[3])
+{
+        return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+}
+
+static bool finite3(const double v[3])
+{
+        return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]);
+}
+
+static void cross3(const double a[3], const double b[3], double out[3])
+{
+        out[0] = a[1] * b[2] - a[2] * b[1];
+        out[1] = a[2] * b[0] - a[0] * b[2];
+        out[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+/** estimator_params_default() - fill @p with the defaults documented in estimator.h. */
+void estimator_params_default(EstimatorParams *p)
+{
+        assert(p);
+
+        *p = (EstimatorParams){
+                .mount = mount_matrix_identity,
+                .still_window_s = 3.0,
+                .still_rms = 0.35,
+                .slouch_deg = 15.0,
+                .flexion_deg = 20.0,
+                .extreme_deg = 60.0,
+                .lateral_deg = 10.0,
+                .reclined_deg = -20.0,
+                .lying_deg = 60.0,
+                .auto_calibrate = false,
+                .sensor_height_m = 0.45,
+                .walk_window_s = 4.0,
+                .walk_min_step_hz = 1.4,
+                .walk_max_step_hz = 2.5,
+                .walk_min_rms = 0.5,
+                .walk_min_corr = 0.5,
+                .walk_max_sway_deg = 15.0,
+        };
+}
+
+/* The smallest rotation taking unit(@neutral) to (0, 1, 0) (Rodrigues),
+ * for rotated_angles(); @neutral NULL for none. */
+static void rotation_prepare(Rotation *rot, const double neutral[3])
+{
+        double n, a[3];
+
+        if (!neutral) {
+                rot->kind = ROTATION_NONE;
+                return;
+        }
+        n = norm3(neutral);
+        if (!(n > 0) || !isfinite(n)) {
+                rot->kind = ROTATION_INVALID;
+                return;
+        }
+        for (size_t k = 0; k < 3; k++)
+                a[k] = neutral[k] / n;
+
+        /* v = a × (0, 1, 0), c = a · (0, 1, 0) */
+        cross3(a, (const double[3]){ 0, 1, 0 }, rot->v);
+        rot->one_c = 1 + a[1];
+        /* Neutral points straight down: any half turn about an axis
+         * perpendicular to it will do; take the x axis. */
+        rot->kind = rot->one_c < 1e-9 ? ROTATION_FLIP : ROTATION_RODRIGUES;
+}
+
+/* estimator_angles() with the rotation of the neutral worked out. */
+static void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
+                           double *lateral_deg)
+{
+        double r[3] = { g[0], g[1], g[2] };
+
+        switch (rot->kind) {
+        case ROTATION_NONE:
+                break;
+        case ROTATION_INVALID:
+                *flexion_deg = *lateral_deg = NAN;
+                return;
+        case ROTATION_FLIP:
+                r[1] = -g[1];
+                r[2] = -g[2];
+                break;
+        case ROTATION_RODRIGUES: {
+                /* R g = g + v × g + v × (v × g) / (1 + c) */
+                double vg[3], vvg[3];
+
+                cross3(rot->v, g, vg);
+                cross3(rot->v, vg, vvg);
+                for (size_t i = 0; i < 3; i++)
+                        r[i] = g[i] + vg[i] + vvg[i] / rot->one_c;
+                break;
+        }
+        }
+
+        /* |r| == 0 exactly when |r|² == 0: no square root needed. */
+        if (!finite3(r) || r[0] * r[0] + r[1] * r[1] + r[2] * r[2] == 0)
+                *flexion_deg = *lateral_deg = NAN;
+        else {
+                *flexion_deg = atan2(-r[2], hypot(r[0], r[1])) * DEG_PER_RAD;
+                *lateral_deg = atan2(-r[0], r[1]) * DEG_PER_RAD;
+        }
+}
+
+/**
+ * estimator_angles() - flexion and lateral bend of @g relative to @neutral.
+ * @g: body-frame gravity (specific force), any magnitude.
+ * @neutral: body-frame neutral vector, or NULL for upright (0, 1, 0).
+ * @flexion_deg: + forward, degrees.
+ * @lateral_deg: + right, degrees.
+ *
+ * The smallest rotation taking unit(@neutral) to (0, 1, 0) (Rodrigues) is
+ * applied to @g; for the DESIGN.md vectors (−g sin φ cos θ, g cos φ cos θ,
+ * −g sin θ) this yields exactly θ and φ when @neutral is upright. Non-finite
+ * or zero input yields NaN.
+ */
+void estimator_angles(const double g[3], const double neutral[3], double *flexion_deg,
+                      double *lateral_deg)
+{
+        Rotation rot;
+
+        assert(g);
+        assert(flexion_deg);
+        assert(lateral_deg);
+
+        rotation_prepare(&rot, neutral);
+        rotated_angles(g, &rot, flexion_deg, lateral_deg);
+}
+
+/* The neutral changed: its rotation, a new generation. */
+static void neutral_changed(Estimator *e)
+{
+        rotation_prepare(&e->rotation, e->calibrated ? e->neutral : NULL);
+        e->rotation_gen++;
+}
+
+static bool params_are_valid(const EstimatorParams *p)
+{
+        const double limits[] = { p->still_rms,   p->slouch_deg,   p->flexion_deg, p->extreme_deg,
+                                  p->lateral_deg, p->reclined_deg, p->lying_deg };
+
+        for (size_t i = 0; i < ELEMENTSOF(limits); i++)
+                if (!isfinite(limits[i]))
+                        return false;
+
+        return isfinite(p->still_window_s) && p->still_window_s > 0 && p->still_rms > 0 &&
+               mount_matrix_is_valid(&p->mount) && motion_params_are_valid(p);
+}
+
+/**
+ * estimator_new() - create an estimator.
+ * @ret: the new estimator.
+ * @p: parameters, copied.
+ * @rate_hz: nominal sample rate, sizes the still window.
+ *
+ * Return: 0, -EINVAL for bad params (window <= 0, non-finite limits,
+ * singular mount matrix, bad rate), -ENOMEM.
+ */
+int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
+{
+        _cleanup_(estimator_freep) Estimator *e = NULL;
+        size_t size;
+        double n;
+        int r;
+
+        assert(ret);
+        assert(p);
+
+        if (!params_are_valid(p) || !isfinite(rate_hz) || rate_hz <= 0)
+                return -EINVAL;
+
+        n = round(p->still_window_s * rate_hz);
+        if (!(n <= MAX_WINDOW_SAMPLES))
+                return -EINVAL;
+        size = (size_t) MAX(n, 1.0);
+
+        e = calloc(1, offsetof(Estimator, window) + size * sizeof(WindowEntry));
+        if (!e)
+                return -ENOMEM;
+
+        e->params = *p;
+        e->rate_hz = rate_hz;
+        e->size = size;
+
+        r = motion_new(&e->motion, p, rate_hz);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(e);
+        return 0;
+}
+
+/** estimator_free() - free @e (NULL is fine). Return: NULL. */
+Estimator *estimator_free(Estimator *e)
+{
+        if (!e)
+                return NULL;
+        motion_free(e->motion);
+        free(e);
+        return NULL;
+}
+
+static void window_clear(Estimator *e)
+{
+        e->count = e->head = 0;
+        e->sum_g[0] = e->sum_g[1] = e->sum_g[2] = e->sum_d2 = 0;
+}
+
+/* Exact sums from the entries, so rounding errors cannot build up. */
+static void window_resum(Estimator *e)
+{
+        e->sum_g[0] = e->sum_g[1] = e->sum_g[2] = e->sum_d2 = 0;
+        for (size_t i = 0; i < e->count; i++) {
+                for (size_t k = 0; k < 3; k++)
+                        e->sum_g[k] += e->window[i].g[k];
+                e->sum_d2 += e->window[i].d2;
+        }
+}
+
+static void window_push(Estimator *e, const double g[3], double d2)
+{
+        WindowEntry *w = &e->window[e->head];
+
+        if (e->count == e->size) {
+                for (size_t k = 0; k < 3; k++)
+                        e->sum_g[k] -= w->g[k];
+                e->sum_d2 -= w->d2;
+        } else
+                e->count++;
+
+        memcpy(w->g, g, sizeof(w->g));
+        w->d2 = d2;
+        for (size_t k = 0; k < 3; k++)
+                e->sum_g[k] += g[k];
+        e->sum_d2 += d2;
+
+        if (++e->head == e->size) {
+                e->head = 0;
+                window_resum(e);
+        }
+}
+
+static double window_rms(const Estimator *e)
+{
+        if (e->count == 0)
+                return 0;
+        /* The running sum can dip a hair below zero through cancellation. */
+        return sqrt(MAX(e->sum_d2, 0.0) / (double) e->count);
+}
+
+/**
+ * estimator_calibrate() - take the mean gravity of the last still window as
+ * neutral.
+ * @e: the estimator.
+ *
+ * Still means a dynamic RMS below still_rms and gravity not turning by more
+ * than a few degrees over the window (a slow lean is no neutral posture).
+ *
+ * Return: 0, -ENODATA if no full window has been seen since creation or the
+ * last gap, -EBUSY if the wearer was not still over the window.
+ */
+int estimator_calibrate(Estimator *e)
+{
+        double mean[3], m, cos_max;
+
+        assert(e);
+
+        if (e->count < e->size)
+                return -ENODATA;
+        if (!(window_rms(e) < e->params.still_rms))
+                return -EBUSY;
+
+        for (size_t k = 0; k < 3; k++)
+                mean[k] = e->sum_g[k] / (double) e->count;
+        m = norm3(mean);
+        if (!(m >= MIN_GRAVITY))
+                return -EBUSY;
+
+        cos_max = cos(CALIBRATE_MAX_DRIFT_DEG / DEG_PER_RAD);
+        for (size_t i = 0; i < e->count; i++) {
+                const double *g = e->window[i].g;
+                double gn = norm3(g);
+
+                if (!(gn > 0) ||
+                    (g[0] * mean[0] + g[1] * mean[1] + g[2] * mean[2]) / (gn * m) < cos_max)
+                        return -EBUSY;
+        }
+
+        memcpy(e->neutral, mean, sizeof(mean));
+        e->calibrated = true;
+        neutral_changed(e);
+        return 0;
+}
+
+/**
+ * estimator_set_neutral() - set neutral to the body-frame gravity vector @body.
+ *
+ * Return: 0, -EINVAL for a vector that is not finite or shorter than 1 m/s².
+ */
+int estimator_set_neutral(Estimator *e, const double body[3])
+{
+        assert(e);
+        assert(body);
+
+        if (!finite3(body) || !(norm3(body) >= MIN_GRAVITY))
+                return -EINVAL;
+
+        memcpy(e->neutral, body, sizeof(e->neutral));
+        e->calibrated = true;
+        neutral_changed(e);
+        return 0;
+}
+
+/** estimator_get_neutral() - Return: true and, unless @body is NULL, the vector when calibrated. */
+bool estimator_get_neutral(const Estimator *e, double body[3])
+{
+        assert(e);
+
+        if (!e->calibrated)
+                return false;
+        if (body)
+                memcpy(body, e->neutral, sizeof(e->neutral));
+        return true;
+}
+
+/* The first matching rule wins, so the order is the priority: no usable data
+ * (non-finite angles) → unknown; moving or walking → moving (the angles are
+ * unreliable); flexion < −lying_deg or |lateral| > lying_deg → lying;
+ * flexion < reclined_deg → reclined; flexion > extreme_deg → extreme-flexion;
+ * flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral;
+ * flexion >= slouch_deg → slouched; else upright. Forward flexion beyond
+ * lying_deg stays extreme-flexion: a deep bend and lying prone cannot be told
+ * apart from the angles alone, and the bend is the one that matters. */
+static PostureClass classify(const EstimatorParams *p, Activity a, double flexion, double lateral)
+{
+        if (!isfinite(flexion) || !isfinite(lateral))
+                return POSTURE_UNKNOWN;
+        if (a != ACTIVITY_STILL)
+                return POSTURE_MOVING;
+        if (flexion < -p->lying_deg || fabs(lateral) > p->lying_deg)
+                return POSTURE_LYING;
+        if (flexion < p->reclined_deg)
+                return POSTURE_RECLINED;
+        if (flexion > p->extreme_deg)
+                return POSTURE_EXTREME_FLEXION;
+        if (flexion >= p->flexion_deg)
+                return POSTURE_FLEXED;
+        if (fabs(lateral) > p->lateral_deg)
+                return POSTURE_LATERAL;
+        if (flexion >= p->slouch_deg)
+                return POSTURE_SLOUCHED;
+        return POSTURE_UPRIGHT;
+}
+
+/* mount_matrix_apply(), inline: the same arithmetic, without a call twice a sample. */
+static inline void mount_apply(const MountMatrix *mm, const float in[3], double out[3])
+{
+        for (size_t i = 0; i < 3; i++)
+                out[i] = mm->m[i][0] * in[0] + mm->m[i][1] * in[1] + mm->m[i][2] * in[2];
+}
+
+/* What the second pass needs of a sample (estimator_feed_many()). */
+typedef struct SampleNote {
+        int job; /* motion_feed()'s */
+        bool valid;
+        bool gap;
+} SampleNote;
+
+/* The first pass over a sample: everything but the trunk's rate and angles. */
+static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
+                       SampleNote *note)
+{
+        MotionResult m = {};
+        double rms;
+
+        /* Every field is written below or in feed_second(). */
+        out->t_ns = out->motion_t_ns = raw->t_ns;
+        mount_apply(&e->params.mount, raw->v, out->raw);
+        mount_apply(&e->params.mount, filtered->v, out->gravity);
+        note->valid = finite3(out->raw) && finite3(out->gravity);
+        note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
+        note->job = -1;
+
+        if (note->gap) {
+                window_clear(e);
+                motion_reset(e->motion);
+        }
+
+        if (note->valid) {
+                note->job = motion_feed(e->motion, out->raw, out->gravity, &m);
+                window_push(e, out->gravity,
+                            m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
+                                    m.dynamic[2] * m.dynamic[2]);
+                out->motion_t_ns = raw->t_ns - motion_lag_ns(e->motion);
+        }
+
+        /* Before the window is full, judge on what has been seen so far. */
+        rms = window_rms(e);
+        out->dynamic_rms = rms;
+        if (m.walking)
+                out->activity = ACTIVITY_WALKING;
+        else
+                out->activity = rms < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
+
+        if (e->params.auto_calibrate && !e->calibrated && out->activity == ACTIVITY_STILL &&
+            e->count == e->size)
+                (void) estimator_calibrate(e);
+
+        out->calibrated = e->calibrated;
+        if (note->valid)
+                rotated_angles(out->gravity, &e->rotation, &out->flexion_deg, &out->lateral_deg);
+        else
+                out->flexion_deg = out->lateral_deg = NAN;
+
+        out->posture = classify(&e->params, out->activity, out->flexion_deg, out->lateral_deg);
+}
+
+/* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */
+static void feed_second(Estimator *e, const SampleNote *note, const Rotation *rot, unsigned gen,
+                        PostureSample *out)
+{
+        double trunk[3] = { NAN, NAN, NAN };
+
+        out->rate_dps = NAN;
+        if (note->gap)
+                motion_trunk_reset(e->motion);
+        if (note->valid)
+                motion_trunk_next(e->motion, note->job, &out->rate_dps, trunk);
+
+        /* rotated_angles() turns a NaN vector into NaN angles. */
+        if (!e->have_trunk_angles || e->trunk_gen != gen ||
+            memcmp(e->trunk_in, trunk, sizeof(e->trunk_in)) != 0) {
+                memcpy(e->trunk_in, trunk, sizeof(e->trunk_in));
+                e->trunk_gen = gen;
+                rotated_angles(trunk, rot, &e->trunk_flexion_deg, &e->trunk_lateral_deg);
+                e->have_trunk_angles = true;
+        }
+        out->motion_flexion_deg = e->trunk_flexion_deg;
+        out->motion_lateral_deg = e->trunk_lateral_deg;
+}
+
+/**
+ * estimator_feed_many() - estimator_feed() for @n samples in order, into
+ * @out[0..n-1]; the same results, in less time: the trunk smoothing of the
+ * motion path runs for many samples at once (see estimator-motion.c).
+ */
+void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
+                         PostureSample *out)
+{
+        assert(e);
+        assert(raw || n == 0);
+        assert(filtered || n == 0);
+        assert(out || n == 0);
+
+        while (n > 0) {
+                size_t k = MIN(n, (size_t) MOTION_BATCH);
+                SampleNote notes[MOTION_BATCH];
+                /* The neutral may be found during the batch (auto_calibrate):
+                 * the batch ends with that sample, the only one with the new
+                 * neutral; those before it keep the old one. */
+                Rotation before = e->rotation;
+                unsigned gen_before = e->rotation_gen;
+
+                for (size_t i = 0; i < k; i++) {
+                        feed_first(e, &raw[i], &filtered[i], &out[i], &notes[i]);
+                        if (e->rotation_gen != gen_before)
+                                k = i + 1;
+                }
+                motion_trunk_run(e->motion);
+                for (size_t i = 0; i < k; i++) {
+                        bool now = i + 1 == k && e->rotation_gen != gen_before;
+
+                        feed_second(e, &notes[i], now ? &e->rotation : &before,
+                                    now ? e->rotation_gen : gen_before, &out[i]);
+                }
+
+                raw += k;
+                filtered += k;
+                out += k;
+                n -= k;
+        }
+}
+
+/**
+ * estimator_feed() - one sample.
+ * @e: the estimator.
+ * @raw: the unfiltered frame (sensor frame), for the dynamic part.
+ * @filtered: the low-passed frame (sensor frame), for gravity.
+ * @out: the resulting sample (always written).
+ *
+ * A frame flagged FRAME_AFTER_GAP restarts the still window and the motion
+ * path (trunk rate, walking). A frame with a non-finite value is kept out of
+ * both and yields NaN angles and rate, the "unknown" posture and an activity
+ * judged on the dynamic RMS alone.
+ */
+void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out)
+{
+        assert(e);
+        assert(raw);
+        assert(filtered);
+        assert(out);
+
+        estimator_feed_many(e, raw, filtered, 1, out);
+}

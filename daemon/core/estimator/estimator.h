@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "abi/frame.h"
+
+/*
+ * Posture estimator: maps sensor-frame samples to the body frame of
+ * DESIGN.md (+x right, +y head, +z forward) with the mount matrix, rotates
+ * the filtered gravity vector by the wearer's neutral, and reports flexion
+ * (+ forward) and lateral bend (+ right) in degrees, plus an activity class
+ * from the dynamic part of the signal, and the angular rate of the trunk.
+ *
+ * Activity, judged at every sample:
+ * - walking: over the last walk_window_s (4 s), the vertical acceleration
+ *   (the median raw vector projected on the gravity estimate, block-averaged to
+ *   about 50 Hz) is periodic: its normalised autocorrelation has its first
+ *   peak at a step period of 1/walk_max_step_hz..1/walk_min_step_hz
+ *   (0.4..0.71 s, i.e. 1.4..2.5 steps a second) with a height of at least
+ *   walk_min_corr (0.5); its standard deviation is at least walk_min_rms
+ *   (0.5 m/s²) in each quarter of the window, so that a walk is recognised
+ *   only once it has lasted about 3 to 4 s; and the gravity estimate stayed
+ *   within walk_max_sway_deg (15°) of its mean direction, which tells
+ *   walking from rapid repeated bending (whose kinematic acceleration is
+ *   periodic too). A single glitch has no periodicity, so it cannot look
+ *   like walking.
+ * - moving: not walking, and the RMS of the dynamic part over
+ *   still_window_s is at least still_rms. The dynamic part is the raw
+ *   vector minus the filtered one, taken as the per-axis median of its
+ *   last three values, so that a single-sample glitch does not make a
+ *   still wearer "moving" for a whole window.
+ * - still: otherwise.
+ *
+ * Trunk rate (PostureSample.rate_dps, for sudden_movement). A sensor worn
+ * r = sensor_height_m (0.45 m) above the hip turns with the trunk and so
+ * also feels the tangential acceleration r·θ'' along its forward (or
+ * sideways) axis. For small angles the forward axis reads −g·θ + r·θ'', in
+ * frequency terms the true angle times (1 + ω²τ²) with τ² = r / g: fast
+ * bending looks far deeper and faster than it is (rapid bends of ±20° at
+ * 1.1 Hz read as ±60°, a quick 15° nod as a 35° swing). The zero-phase
+ * smoothing kernel e^(−|t|/τ) / 2τ has exactly the inverse transfer
+ * 1 / (1 + ω²τ²), so it restores the true angle while it averages away
+ * noise, the bounce of walking and what is left of glitches. The motion
+ * path takes the per-axis median of three samples (which removes
+ * single-sample glitches), block-averages to about 50 Hz, smooths forward
+ * with an EMA of time constant τ and backwards over the last 4τ (0.86 s);
+ * rate_dps is the angle between successive smoothed directions times the
+ * block rate, and motion_flexion_deg and motion_lateral_deg are the angles
+ * of that direction relative to the neutral, all for the instant
+ * motion_t_ns, 4τ before the sample. The filtered gravity estimate, which
+ * the angle rules see, lags fast movement too much to measure its speed.
+ * The correction assumes the trunk turns about the hip: a turn about a
+ * pivot close to the sensor is smoothed as well and its rate reads low (a
+ * 45° turn in 0.3 s, 150°/s, peaks at 75°/s); sensor_height_m tunes it.
+ */
+
+typedef enum PostureClass {
+        POSTURE_UNKNOWN,
+        POSTURE_UPRIGHT,
+        POSTURE_SLOUCHED,
+        POSTURE_FLEXED,
+        POSTURE_EXTREME_FLEXION,
+        POSTURE_LATERAL,
+        POSTURE_RECLINED,
+        POSTURE_LYING,
+        POSTURE_MOVING,
+        _POSTURE_MAX,
+} PostureClass;
+
+typedef enum Activity {
+        ACTIVITY_STILL,
+        ACTIVITY_MOVING,
+        ACTIVITY_WALKING,
+        _ACTIVITY_MAX,
+} Activity;
+
+/** posture_class_to_string() - the D-Bus spelling: "upright", "extreme-flexion", ... */
+const char *posture_class_to_string(PostureClass p);
+/** activity_to_string() - "still", "moving", "walking". */
+const char *activity_to_string(Activity a);
+
+/**
+ * struct MountMatrix - rows map sensor axes to body axes:
+ * body[i] = sum_j m[i][j] * sensor[j], as the IIO mount_matrix attribute.
+ */
+typedef struct MountMatrix {
+        double m[3][3];
+} MountMatrix;
+
+extern const MountMatrix mount_matrix_identity;
+
+/**
+ * mount_matrix_parse() - parse the IIO syntax "x1,y1,z1;x2,y2,z2;x3,y3,z3"
+ * (spaces allowed).
+ *
+ * Return: 0, or -EINVAL when there are not exactly 3 rows of 3 finite
+ * numbers or the matrix is singular; -ENOMEM if the "C" locale used for
+ * locale-independent number parsing cannot be created.
+ */
+int mount_matrix_parse(MountMatrix *ret, const char *s);
+
+/** struct EstimatorParams - tunables; see estimator_params_default(). */
+typedef struct EstimatorParams {
+        MountMatrix mount;
+        /* Window over which stillness is judged and neutral is averaged (3 s). */
+        double still_window_s;
+        /* RMS of the dynamic acceleration (m/s²) under which the wearer is still (0.35). */
+        double still_rms;
+        /* Class limits in degrees. */
+        double slouch_deg;   /* 15: flexion >= this is "slouched" */
+        double flexion_deg;  /* 20: flexion >= this is "flexed" */
+        double extreme_deg;  /* 60: flexion > this is "extreme-flexion" */
+        double lateral_deg;  /* 10: |lateral| > this is "lateral" */
+        double reclined_deg; /* -20: flexion < this is "reclined" */
+        double lying_deg; /* 60: trunk this far from vertical while reclined or sideways is "lying"
+                           */
+        /* Calibrate automatically on the first still window when none is set. */
+        bool auto_calibrate;
+        /* Height of the sensor above the hip joint, m, for the trunk rate (0.45). */
+        double sensor_height_m;
+        /* Walking: window (4 s), step frequencies (1.4..2.5 Hz), least
+         * standard deviation of the vertical acceleration (0.5 m/s²), least
+         * autocorrelation at the step period (0.5), largest trunk sway (15°). */
+        double walk_window_s;
+        double walk_min_step_hz;
+        double walk_max_step_hz;
+        double walk_min_rms;
+        double walk_min_corr;
+        double walk_max_sway_deg;
+} EstimatorParams;
+
+void estimator_params_default(EstimatorParams *p);
+
+/** struct PostureSample - the estimator's output for one sample. */
+typedef struct PostureSample {
+        int64_t t_ns;
+        double flexion_deg;
+        double lateral_deg;
+        /* Filtered gravity estimate and raw sample, body frame, m/s². */
+        double gravity[3];
+        double raw[3];
+        /* Dynamic acceleration RMS over the still window, m/s² (see "moving"). */
+        double dynamic_rms;
+        /* The motion path (see "Trunk rate"), for the instant motion_t_ns:
+         * angular rate of the trunk, degrees per second (>= 0), and its
+         * flexion and lateral bend; NaN until the path has filled. */
+        int64_t motion_t_ns;
+        double rate_dps;
+        double motion_flexion_deg;
+        double motion_lateral_deg;
+        Activity activity;
+        PostureClass posture;
+        bool calibrated;
+} PostureSample;
+
+typedef struct Estimator Estimator;
+
+/**
+ * estimator_new() - Return: 0, -EINVAL for bad params (window <= 0, walking
+ * limits inconsistent), -ENOMEM.
+ */
+int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz);
+Estimator *estimator_free(Estimator *e);
+
+static inline void estimator_freep(Estimator **e)
+{
+        estimator_free(*e);
+}
+
+/**
+ * estimator_feed() - one sample.
+ * @raw: the unfiltered frame (sensor frame), for the dynamic part.
+ * @filtered: the low-passed frame (sensor frame), for gravity.
+ * @out: the resulting sample (always written).
+ */
+void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out);
+
+/**
+ * estimator_calibrate() - take the mean gravity of the last still window as
+ * neutral.
+ *
+ * Return: 0, -ENODATA if no full window has been seen (since creation or
+ * the last FRAME_AFTER_GAP), -EBUSY if the wearer was not still over the
+ * window (dynamic RMS too high, or gravity turned by more than 3°).
+ */
+int estimator_calibrate(Estimator *e);
+
+/**
+ * estimator_set_neutral() - set neutral to a body-frame gravity vector.
+ *
+ * Return: 0, -EINVAL for a vector that is not finite or has a magnitude
+ * below 1 m/s².
+ */
+int estimator_set_neutral(Estimator *e, const double body[3]);
+
+/** estimator_get_neutral() - Return: true and the vector when calibrated. */
+bool estimator_get_neutral(const Estimator *e, double body[3]);
+
+/**
+ * estimator_angles() - pure helper: flexion and lateral bend, degrees, of a
+ * body-frame gravity vector @g relative to the neutral @neutral (NULL =
+ * upright, (0, 1, 0)). The rotation taking @neutral to upright is applied
+ * to @g first, then flexion = atan2(-z, hypot(x, y)), lateral =
+ * atan2(-x, y).
+ */
+void estimator_angles(const double g[3], const double neutral[3], double *flexion_deg,
+                      double *lateral_deg);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What a FilterKernel may use beyond filter.h. filter_state() holds the one
+ * state every kernel understands (transposed direct form II, in double). A
+ * kernel that computes in another form (float state-variable sections, blocks
+ * of samples) keeps its coefficients and its live state in the filter's kernel
+ * data instead, and converts only when the owner of the state changes:
+ *
+ *   todo = 0;
+ *   d = filter_kdata_acquire(f, &my_kernel, &todo);
+ *   if (todo & FILTER_KDATA_SETUP)   derive the coefficients from filter_sections();
+ *   if (todo & FILTER_KDATA_IMPORT)  convert filter_state_direct() into d;
+ *   ... process, keeping the state in d ...
+ *
+ * and sets FilterKernel.sync to write d back into filter_state_direct(). filter.c
+ * calls it before another kernel runs and before filter_state() is read, so
+ * a stream carries on seamlessly across kernels, while one kernel's output
+ * stays bit-identical however the stream is cut into calls.
+ */
+
+#include "core/filter/filter.h"
+
+/* Room for the largest kernel data (the block kernels' matrices), 64-byte aligned. */
+#define FILTER_KDATA_SIZE 4096
+
+enum {
+        FILTER_KDATA_SETUP = 1u << 0,  /* the data belonged to another kernel: set it up */
+        FILTER_KDATA_IMPORT = 1u << 1, /* filter_state() is newer than the data: import it */
+};
+
+/**
+ * filter_kdata_acquire() - the kernel data, now owned by @k with a live state.
+ * @f: the filter.
+ * @k: the kernel asking.
+ * @ret_todo: receives FILTER_KDATA_* bits of what @k has to do first.
+ *
+ * Return: FILTER_KDATA_SIZE bytes, 64-byte aligned, owned by @f.
+ */
+void *filter_kdata_acquire(Filter *f, const FilterKernel *k, unsigned *ret_todo);
+
+/** filter_kdata() - the kernel data, for FilterKernel.sync. */
+void *filter_kdata(Filter *f);
+
+/**
+ * filter_state_direct() - filter_state() as it is, without asking the owner of
+ * the kernel data to sync: for kernels, which import from and sync into it.
+ */
+double *filter_state_direct(Filter *f);

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/estimator/estimator-private.h"
+#include "util/macro.h"
+#include "core/pipeline.h"
+
+/* Frames are filtered in chunks of this size, so the filter kernel sees
+ * batches (the SIMD kernels rely on it) while the scratch stays small. */
+#define PIPELINE_CHUNK 256
+
+/* A gap longer than this between samples is not counted in the summary. */
+#define SUMMARY_MAX_DT_NS (2 * NSEC_PER_SEC)
+
+struct Pipeline {
+        PipelineParams params;
+        double rate_hz;
+        Filter *filter;
+        Estimator *estimator;
+        Detectors *detectors;
+        PipelineEventFn event_fn;
+        void *event_userdata;
+        PostureSample last;
+        bool have_last;
+        PipelineSummary summary;
+        unsigned long long dropped;
+        PipelineDrops drops;
+        double min_sq, max_sq; /* magnitude limits, squared, m²/s⁴ */
+        int64_t summary_dt_ns; /* the last interval summed, and it in seconds */
+        double summary_dt;
+        Frame scratch[PIPELINE_CHUNK];
+        Frame accepted[PIPELINE_CHUNK];
+        PostureSample samples[PIPELINE_CHUNK];
+};
+
+/**
+ * pipeline_params_default() - the defaults of DESIGN.md: 4th-order 2 Hz
+ * low-pass, the estimator's and the rules' own defaults.
+ */
+void pipeline_params_default(PipelineParams *p)
+{
+        *p = (PipelineParams){
+                .filter_order = 4,
+                .cutoff_hz = 2.0,
+                .min_g = 0.05,
+                .max_g = 8.0,
+        };
+        estimator_params_default(&p->estimator);
+        rule_params_default(&p->rules);
+}
+
+/**
+ * pipeline_new() - build the filter, estimator and detectors for @rate_hz.
+ *
+ * Return: 0, -EINVAL for bad params or rate, -ENOMEM.
+ */
+int pipeline_new(Pipeline **ret, const PipelineParams *p, double rate_hz)
+{
+        _cleanup_(pipeline_freep) Pipeline *pl = NULL;
+        int r;
+
+        if (!isfinite(rate_hz) || rate_hz <= 0)
+                return -EINVAL;
+        if (!(p->min_g >= 0 && p->max_g > p->min_g && isfinite(p->max_g)))
+                return -EINVAL;
+
+        pl = calloc(1, sizeof(*pl));
+        if (!pl)
+                return -ENOMEM;
+        pl->params = *p;
+        pl->rate_hz = rate_hz;
+        pl->min_sq = (p->min_g * STANDARD_GRAVITY) * (p->min_g * STANDARD_GRAVITY);
+        pl->max_sq = (p->max_g * STANDARD_GRAVITY) * (p->max_g * STANDARD_GRAVITY);
+
+        r = filter_new(&pl->filter, p->filter_order, p->cutoff_hz, rate_hz);
+        if (r < 0)
+                return r;
+        r = estimator_new(&pl->estimator, &p->estimator, rate_hz);
+        if (r < 0)
+                return r;
+        r = detectors_new(&pl->detectors, &p->rules);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(pl);
+        return 0;
+}
+
+/** pipeline_free() - accepts NULL; returns NULL. */
+Pipeline *pipeline_free(Pipeline *p)
+{
+        if (!p)
+                return NULL;
+        filter_free(p->filter);
+        estimator_free(p->estimator);
+        detectors_free(p->detectors);
+        free(p);
+        return NULL;
+}
+
+/** pipeline_set_event_handler() - @fn is called for every fired StrainEvent. */
+void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata)
+{
+        p->event_fn = fn;
+        p->event_userdata = userdata;
+}
+
+/* @s after @prev (NULL before the first sample). */
+static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSample *s)
+{
+        PipelineSummary *sum = &p->summary;
+        int64_t dt_ns;
+        double dt;
+
+        sum->frames++;
+        if (!prev)
+                return;
+        dt_ns = s->t_ns - prev->t_ns;
+        if (dt_ns <= 0 || dt_ns > SUMMARY_MAX_DT_NS)
+                return;
+        /* The interval belongs to the state that held during it: the previous
+         * sample's. The same interval as last time is the same dt. */
+        if (dt_ns != p->summary_dt_ns) {
+                p->summary_dt_ns = dt_ns;
+                p->summary_dt = (double) dt_ns / NSEC_PER_SEC;
+        }
+        dt = p->summary_dt;
+        sum->duration_s += dt;
+        sum->posture_s[prev->posture] += dt;
+        sum->activity_s[prev->activity] += dt;
+}
+
+static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
+{
+        StrainEvent events[_EVENT_KIND_MAX];
+
+        filter_process(p->filter, raw, p->scratch, n);
+        /* The whole chunk at once: the estimator's batches are faster (the
+         * same samples). So the estimator is ahead of the detectors by the
+         * rest of the chunk when an event handler runs; the handlers report
+         * and change rules, which only the detectors use. */
+        estimator_feed_many(p->estimator, raw, p->scratch, n, p->samples);
+
+        /* p->last is the latest sample whenever an event handler runs, and
+         * at the end; in between, the samples are where they are. */
+        for (size_t i = 0; i < n; i++) {
+                const PostureSample *s = &p->samples[i];
+                size_t k;
+
+                summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
+
+                k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
+                if (k > 0 || i + 1 == n) {
+                        p->last = *s;
+                        p->have_last = true;
+                }
+                for (size_t j = 0; j < k; j++) {
+                        p->summary.events[events[j].kind]++;
+                        if (p->event_fn)
+                                p->event_fn(&events[j], s, p->event_userdata);
+                }
+        }
+}
+
+static bool frame_acceptable(Pipeline *p, const Frame *f, int64_t prev_t_ns)
+{
+        double sq;
+
+        if (f->t_ns <= prev_t_ns) {
+                p->drops.time++;
+                return false;
+        }
+        if (!isfinite(f->v[0]) || !isfinite(f->v[1]) || !isfinite(f->v[2])) {
+                p->drops.nonfinite++;
+                return false;
+        }
+        if (f->flags & FRAME_SATURATED) {
+                p->drops.saturated++;
+                return false;
+        }
+        sq = (double) f->v[0] * f->v[0] + (double) f->v[1] * f->v[1] + (double) f->v[2] * f->v[2];
+        if (sq < p->min_sq || sq > p->max_sq) {
+                p->drops.magnitude++;
+                return false;
+        }
+        return true;
+}
+
+/**
+ * pipeline_feed() - filter, estimate and detect over @n frames in order.
+ * Frames whose time does not increase, or whose values are not finite, are
+ * dropped and counted: they must never reach the detectors.
+ */
+void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                const Frame *f = &frames[i];
+                int64_t prev =
+                        k > 0 ? p->accepted[k - 1].t_ns : (p->have_last ? p->last.t_ns : INT64_MIN);
+
+                if (!frame_acceptable(p, f, prev)) {
+                        p->dropped++;
+                        continue;
+                }
+                if (k == 0 && !p->have_last)
+                        filter_reset(p->filter, (const double[3]){ f->v[0], f->v[1], f->v[2] });
+                p->accepted[k++] = *f;
+                if (k == PIPELINE_CHUNK) {
+                        process_chunk(p, p->accepted, k);
+                        k = 0;
+                }
+        }
+        if (k > 0)
+                process_chunk(p, p->accepted, k);
+}
+
+/** pipeline_last() - the latest sample, or NULL before the first frame. */
+const PostureSample *pipeline_last(const Pipeline *p)
+{
+        return p->have_last ? &p->last : NULL;
+}
+
+/** pipeline_summary() - totals since creation. */
+const PipelineSummary *pipeline_summary(const Pipeline *p)
+{
+        return &p->summary;
+}
+
+/** pipeline_dropped() - frames refused for non-increasing time or bad values. */
+unsigned long long pipeline_dropped(const Pipeline *p)
+{
+        return p->dropped;
+}
+
+/** pipeline_drops() - the dropped frames by reason. */
+const PipelineDrops *pipeline_drops(const Pipeline *p)
+{
+        return &p->drops;
+}
+
+/** pipeline_estimator() - the estimator, e.g. to calibrate. */
+Estimator *pipeline_estimator(Pipeline *p)
+{
+        return p->estimator;
+}
+
+/** pipeline_filter() - the filter, e.g. to pick a kernel. */
+Filter *pipeline_filter(Pipeline *p)
+{
+        return p->filter;
+}
+
+/** pipeline_detectors() - the detectors. */
+Detectors *pipeline_detectors(Pipeline *p)
+{
+        return p->detectors;
+}
+
+/** pipeline_calibrate() - see pipeline.h. */
+int pipeline_calibrate(Pipeline *p)
+{
+        double neutral[3];
+        int r;
+
+        r = estimator_calibrate(p->estimator);
+        if (r < 0)
+                return r;
+        detectors_reset(p->detectors);
+        if (p->have_last && estimator_get_neutral(p->estimator, neutral)) {
+                estimator_angles(p->last.gravity, neutral, &p->last.flexion_deg,
+                                 &p->last.lateral_deg);
+                p->last.calibrated = true;
+        }
+        return 0;
+}
+
+/** pipeline_set_rules() - new limits, e.g. on a recovery-phase change. */
+int pipeline_set_rules(Pipeline *p, const RuleParams *r)
+{
+        int k;
+
+        k = detectors_set_params(p->detectors, r);
+        if (k < 0)
+                return k;
+        p->params.rules = *r;
+        return 0;
+}

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * evdev source: an accelerometer of the input subsystem, read with libevdev.
+ *
+ * URIs: "evdev:" opens the first /dev/input/eventN (lowest N) that has
+ * INPUT_PROP_ACCELEROMETER and ABS_X/Y/Z, or fails with -ENODEV;
+ * "evdev:/dev/input/eventN" opens that device (ABS_X/Y/Z required, the
+ * property only noted), -ENODEV when the node does not exist. Options after
+ * '?', joined by '&': resolution=N (units per g, for drivers that report
+ * none or a wrong one) and rate=HZ (instead of the estimate).
+ *
+ * Units: for accelerometers the kernel gives ABS_X/Y/Z in units per g in
+ * absinfo.resolution, so a value v is v * 9.80665 / resolution m/s². Many
+ * older drivers leave the resolution at 0; then open() takes the mean
+ * magnitude over its first second as 1 g for all axes, if the sensor was
+ * still (spread under 5 %), and warns; if it was not, open() fails asking
+ * for ?resolution=N. Guessing a fixed unit instead would be off by up to
+ * 1000x and break every threshold in m/s² (stillness, movement).
+ *
+ * Rate: evdev does not tell it, and the daemon needs it at open(): open()
+ * reads up to 1 s (or 64 frames) and takes the median interval between
+ * SYN_REPORTs; with fewer than 5 frames it assumes 100 Hz.
+ *
+ * Held values: the input core drops an axis event that repeats the previous
+ * value (or moves less than the fuzz), and a frame without events, so a
+ * still sensor may fall silent. While no frame arrives, the plugin repeats
+ * the last values at the nominal rate, two periods behind the clock, so
+ * that the filter and the sample-time detectors see a steady stream.
+ *
+ * Frames: each SYN_REPORT yields one frame with the latest value of every
+ * axis, stamped with the event time: CLOCK_MONOTONIC through EVIOCSCLOCKID,
+ * or CLOCK_REALTIME (the evdev default) when that ioctl fails. SYN_DROPPED
+ * is followed by libevdev's resync (LIBEVDEV_READ_FLAG_SYNC) and the next
+ * frame carries FRAME_AFTER_GAP; a value at the axis minimum or maximum
+ * sets FRAME_SATURATED. A udev ACCEL_MOUNT_MATRIX property is the device's
+ * mount matrix. Frames are pushed about four times a second, never waiting.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libevdev/libevdev.h>
+
+#include "evdev-private.h"
+#include "util/macro.h"
+#include "abi/source.h"
+
+#define PROBE_MAX    64
+#define PROBE_NS     NSEC_PER_SEC
+#define DEFAULT_RATE 100.0
+#define BATCH_MAX    512
+#define BATCH_NS     (250 * NSEC_PER_MSEC)
+
+typedef struct Evdev {
+        PosturedSourceHost host;
+        char *path, *name;
+        int fd, stop_fd;
+        struct libevdev *dev;
+        clockid_t clock_id;
+        double rate_hz;
+        int resolution; /* from ?resolution=, else 0 */
+        double scale[3];
+        int min[3], max[3];
+        bool has_mount_matrix;
+        double mount[3][3];
+        Frame probe[PROBE_MAX]; /* in device units until open() knows the scale */
+        size_t n_probe;
+        bool syncing, after_gap;
+        unsigned drops;
+        int64_t last_t_ns;
+        pthread_t thread;
+        bool running;
+        atomic_bool stopping;
+} Evdev;
+
+_printf_(3, 4) static void set_error(char *buf, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
+}
+
+_printf_(3, 4) static void host_log(Evdev *e, int prio, const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        e->host.log(e->host.userdata, prio, buf);
+}
+
+_printf_(7, 0) static void libevdev_log(const struct libevdev *dev,
+                                        enum libevdev_log_priority priority, void *data,
+                                        const char *file, int line, const char *func,
+                                        const char *format, va_list args)
+{
+        Evdev *e = data;
+        char buf[512];
+
+        (void) vsnprintf(buf, sizeof(buf), format, args);
+        buf[strcspn(buf, "\n")] = '\0';
+        host_log(e, priority == LIBEVDEV_LOG_ERROR ? POSTURED_LOG_ERR : POSTURED_LOG_INFO,
+                 "%s: libevdev: %s", libevdev_get_name(dev) ?: "?", buf);
+}
+
+static int64_t now_ns(clockid_t id)
+{
+        struct timespec ts;
+
+        (void) clock_gettime(id, &ts);
+        return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void make_frame(Evdev *e, int64_t t_ns, Frame *f)
+{
+        *f = (Frame){ .t_ns = t_ns };
+        for (int i = 0; i < 3; i++) {
+                int v = libevdev_get_event_value(e->dev, EV_ABS, ABS_X + i);
+
+                f->v[i] = (float) (v * e->scale[i]);
+                if (e->min[i] < e->max[i] && (v <= e->min[i] || v >= e->max[i]))
+                        f->flags |= FRAME_SATURATED;
+        }
+        if (e->after_gap)
+                f->flags |= FRAME_AFTER_GAP;
+        e->after_gap = false;
+        e->last_t_ns = t_ns;
+}
+
+/* Read what the device has, appending frames to @out up to @max. Return: 0 or -errno. */
+static int read_frames(Evdev *e, Frame *out, size_t max, size_t *n)
+{
+        while (*n < max) {
+                struct input_event ev;
+                int64_t t;
+                int r;
+
+                r = libevdev_next_event(
+                        e->dev, e->syncing ? LIBEVDEV_READ_FLAG_SYNC : LIBEVDEV_READ_FLAG_NORMAL,
+                        &ev);
+                if (r == -EAGAIN && e->syncing) {
+                        e->syncing = false; /* resync complete */
+                        continue;
+                }
+                if (r == -EAGAIN)
+                        return 0;
+                if (r < 0)
+                        return r;
+                if (r == LIBEVDEV_READ_STATUS_SYNC && !e->syncing) {
+                        /* SYN_DROPPED: libevdev queried the state again and now hands out
+                         * the differences, ending in a SYN_REPORT. */
+                        e->syncing = true;
+                        e->after_gap = true;
+                        /* Logged at the 1st, 2nd, 4th, 8th... time: a slow reader must
+                         * not flood the journal. */
+                        e->drops++;
+                        if ((e->drops & (e->drops - 1)) == 0)
+                                host_log(e, POSTURED_LOG_WARNING,
+                                         "%s: the kernel dropped events (SYN_DROPPED, %u so far); "
+                                         "resynchronised",
+                                         e->path, e->drops);
+                        continue;
+                }
+                if (ev.type != EV_SYN || ev.code != SYN_REPORT)
+                        continue;
+                t = (int64_t) ev.input_event_sec * NSEC_PER_SEC +
+                    (int64_t) ev.input_event_usec * 1000;
+                /* Not after a held frame: its values reach the next frame. */
+                if (t > e->last_t_ns)
+                        make_frame(e, t, &out[(*n)++]);
+        }
+        return 0;
+}
+
+/* Repeat the held values while the device is silent; see the top of the file. */
+static size_t hold(Evdev *e, Frame *out, size_t max)
+{
+        int64_t period = (int64_t) (NSEC_PER_SEC / e->rate_hz), now = now_ns(e->clock_id);
+        size_t n = 0;
+
+        while (n < max && e->last_t_ns + 3 * period <= now)
+                make_frame(e, e->last_t_ns + period, &out[n++]);
+        return n;
+}
+
+/* Read up to PROBE_NS of frames; learn the rate and, when needed, the scale. */
+static int probe(Evdev *e, bool need_scale, char *error, size_t error_size)
+{
+        int64_t end = now_ns(CLOCK_MONOTONIC) + PROBE_NS;
+        double g;
+
+        while (e->n_probe < PROBE_MAX) {
+                int64_t left = end - now_ns(CLOCK_MONOTONIC);
+                struct pollfd p = { .fd = e->fd, .events = POLLIN };
+                int r;
+
+                if (left <= 0)
+                        break;
+                r = poll(&p, 1, (int) (left / NSEC_PER_MSEC) + 1);
+                if (r < 0 && errno != EINTR)
+                        r = -errno;
+                else
+                        r = read_frames(e, e->probe, PROBE_MAX, &e->n_probe);
+                if (r < 0) {
+                        set_error(error, error_size, "%s: cannot read events: %s", e->path,
+                                  strerror(-r));
+                        return r;
+                }
+        }
+
+        if (e->rate_hz <= 0)
+                e->rate_hz = evdev_estimate_rate(e->probe, e->n_probe);
+        if (e->rate_hz <= 0) {
+                e->rate_hz = DEFAULT_RATE;
+                host_log(e, POSTURED_LOG_NOTICE,
+                         "%s: %zu frames in the first second; assuming %.0f Hz (set "
+                         "evdev:%s?rate=HZ)",
+                         e->path, e->n_probe, DEFAULT_RATE, e->path);
+        }
+        if (!need_scale)
+                return 0;
+        g = evdev_estimate_gravity(e->probe, e->n_probe);
+        if (g <= 0) {
+                set_error(error, error_size,
+                          "%s reports no axis resolution and was not still long enough to "
+                          "measure 1 g; give it as evdev:%s?resolution=UNITS_PER_G",
+                          e->path, e->path);
+                return -EINVAL;
+        }
+        for (int i = 0; i < 3; i++)
+                e->scale[i] = STANDARD_GRAVITY / g;
+        host_log(e, POSTURED_LOG_WARNING,
+                 "%s reports no axis resolution; took the %.0f units measured while still as "
+                 "1 g (set evdev:%s?resolution=N to override)",
+                 e->path, g, e->path);
+        return 0;
+}
+
+static void evdev_close(void *source);
+
+/* Clock, units, rate and mount matrix of the open device. */
+static int set_up(Evdev *e, char *error, size_t error_size)
+{
+        bool need_scale = false;
+        double unit[3];
+        char bad[128];
+        int r;
+
+        e->clock_id = CLOCK_MONOTONIC;
+        r = libevdev_set_clock_id(e->dev, CLOCK_MONOTONIC);
+        if (r < 0) {
+                e->clock_id = CLOCK_REALTIME;
+                host_log(e, POSTURED_LOG_NOTICE,
+                         "%s: cannot switch event times to CLOCK_MONOTONIC (%s); using "
+                         "CLOCK_REALTIME",
+                         e->path, strerror(-r));
+        }
+
+        for (int i = 0; i < 3; i++) {
+                const struct input_absinfo *a = libevdev_get_abs_info(e->dev, ABS_X + i);
+                int res = e->resolution > 0 ? e->resolution : a->resolution;
+
+                e->min[i] = a->minimum;
+                e->max[i] = a->maximum;
+                unit[i] = res > 0 ? STANDARD_GRAVITY / res : 0;
+                need_scale = need_scale || res <= 0;
+        }
+
+        /* The state libevdev read at open is the first held value. */
+        e->last_t_ns = now_ns(e->clock_id);
+        /* Probe in device units; convert once the scale is known. */
+        e->scale[0] = e->scale[1] = e->scale[2] = 1.0;
+        if (e->rate_hz <= 0 || need_scale) {
+                r = probe(e, need_scale, error, error_size);
+                if (r < 0)
+                        return r;
+        }
+        if (!need_scale)
+                memcpy(e->scale, unit, sizeof(unit));
+        for (size_t i = 0; i < e->n_probe; i++)
+                for (int j = 0; j < 3; j++)
+                        e->probe[i].v[j] = (float) (e->probe[i].v[j] * e->scale[j]);
+
+        r = evdev_udev_mount_matrix(e->path, e->mount, bad, sizeof(bad));
+        if (r < 0)
+                host_log(e, POSTURED_LOG_WARNING,
+                         "%s: ignoring udev ACCEL_MOUNT_MATRIX=%s: not a mount matrix", e->path,
+                         bad);
+        e->has_mount_matrix = r > 0;
+        return 0;
+}
+
+static int evdev_init(Evdev *e, const char *arg, const PosturedSourceHost *host, char *error,
+                      size_t error_size)
+{
+        const char *q = strchr(arg, '?');
+        int r;
+
+        e->host = *host;
+        e->fd = e->stop_fd = -EBADF;
+        if (q) {
+                r = evdev_parse_options(q + 1, &e->resolution, &e->rate_hz, error, error_size);
+                if (r < 0)
+                        return r;
+        }
+        r = evdev_open_sensor(arg, q ? (size_t) (q - arg) : strlen(arg), libevdev_log, e, &e->path,
+                              &e->fd, &e->dev, error, error_size);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                host_log(e, POSTURED_LOG_NOTICE,
+                         "%s does not say it is an accelerometer (INPUT_PROP_ACCELEROMETER); "
+                         "reading its ABS_X/Y/Z as one",
+                         e->path);
+        if (asprintf(&e->name, "%s (%s)", e->path, libevdev_get_name(e->dev)) < 0) {
+                e->name = NULL;
+                return -ENOMEM;
+        }
+        r = set_up(e, error, error_size);
+        if (r < 0)
+                return r;
+        e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        return e->stop_fd < 0 ? -errno : 0;
+}
+
+static int evdev_open(void **ret, const char *arg, const PosturedSourceHost *host, char *error,
+                      size_t error_size)
+{
+        Evdev *e;
+        int r;
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        r = evdev_init(e, arg, host, error, error_size);
+        if (r < 0) {
+                evdev_close(e);
+                return r;
+        }
+        *ret = e;
+        return 0;
+}
+
+static int evdev_describe(void *source, PosturedSourceInfo *info)
+{
+        Evdev *e = source;
+
+        *info = (PosturedSourceInfo){
+                .name = e->name,
+                .rate_hz = e->rate_hz,
+                .clock = e->clock_id == CLOCK_MONOTONIC ? POSTURED_CLOCK_MONOTONIC
+                                                        : POSTURED_CLOCK_REALTIME,
+                .has_mount_matrix = e->has_mount_matrix,
+        };
+        memcpy(info->mount_matrix, e->mount, sizeof(info->mount_matrix));
+        return 0;
+}
+
+static void *evdev_thread(void *userdata)
+{
+        Evdev *e = userdata;
+        Frame batch[BATCH_MAX];
+        size_t n = e->n_probe, k, enough = (size_t) CLAMP(e->rate_hz / 4, 16, BATCH_MAX);
+        int64_t last_push = now_ns(CLOCK_MONOTONIC);
+        bool behind = false;
+        int r = 0;
+
+        /* The frames open() read to learn the rate come first. */
+        memcpy(batch, e->probe, n * sizeof(Frame));
+        while (!atomic_load(&e->stopping)) {
+                struct pollfd p[2] = { { .fd = e->fd, .events = POLLIN },
+                                       { .fd = e->stop_fd, .events = POLLIN } };
+                int64_t wait = last_push + BATCH_NS - now_ns(CLOCK_MONOTONIC);
+
+                /* Sleep until the next hand-over, unless held frames are still due. */
+                if (poll(p, 2, wait > 0 && !behind ? (int) (wait / NSEC_PER_MSEC) + 1 : 0) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (p[1].revents != 0)
+                        break;
+                if (p[0].revents != 0) {
+                        size_t before = n;
+
+                        r = read_frames(e, batch, BATCH_MAX, &n);
+                        /* Unplugged: evdev reads fail with ENODEV and poll() says POLLHUP
+                         * (an emulated device's pseudo-terminal fails with EIO). */
+                        if (r < 0 && (r == -ENODEV || (p[0].revents & POLLHUP)))
+                                r = -ENODEV;
+                        else if (r == 0 && n == before && n < BATCH_MAX &&
+                                 (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+                                r = -ENODEV; /* nothing to read, yet woken: do not spin */
+                        if (r < 0)
+                                break;
+                }
+                k = hold(e, batch + n, BATCH_MAX - n);
+                n += k;
+                behind = n == BATCH_MAX && k > 0;
+                if (n >= enough || now_ns(CLOCK_MONOTONIC) - last_push >= BATCH_NS) {
+                        if (n > 0)
+                                (void) e->host.push(e->host.userdata, batch, n, 0);
+                        n = 0;
+                        last_push = now_ns(CLOCK_MONOTONIC);
+                }
+        }
+        if (atomic_load(&e->stopping))
+                return NULL;
+        if (n > 0)
+                (void) e->host.push(e->host.userdata, batch, n, 0);
+        if (r == -ENODEV)
+                e->host.finished(e->host.userdata, -ENODEV, "device removed");
+        else {
+                char msg[256];
+
+                (void) snprintf(msg, sizeof(msg), "cannot read %s: %s", e->path, strerror(-r));
+                e->host.finished(e->host.userdata, r, msg);
+        }
+        return NULL;
+}
+
+static int evdev_start(void *source)
+{
+        Evdev *e = source;
+        uint64_t v;
+        int r;
+
+        atomic_store(&e->stopping, false);
+        (void) !read(e->stop_fd, &v, sizeof(v)); /* left over from a previous stop() */
+        r = pthread_create(&e->thread, NULL, evdev_thread, e);
+        if (r != 0)
+                return -r;
+        e->running = true;
+        return 0;
+}
+
+static void evdev_stop(void *source)
+{
+        Evdev *e = source;
+        uint64_t one = 1;
+
+        if (!e->running)
+                return;
+        atomic_store(&e->stopping, true);
+        (void) !write(e->stop_fd, &one, sizeof(one));
+        (void) pthread_join(e->thread, NULL);
+        e->running = false;
+        e->n_probe = 0; /* pushed already */
+}
+
+static void evdev_close(void *source)
+{
+        Evdev *e = source;
+
+        if (!e)
+                return;
+        evdev_stop(e);
+        libevdev_free(e->dev);
+        if (e->fd >= 0)
+                (void) close(e->fd);
+        free(e->path);
+        if (e->stop_fd >= 0)
+                (void) close(e->stop_fd);
+        free(e->name);
+        free(e);
+}
+
+static const PosturedSourceV1 evdev_ops = {
+        .abi_major = POSTURED_SOURCE_ABI_MAJOR,
+        .abi_minor = POSTURED_SOURCE_ABI_MINOR,
+        .scheme = "evdev",
+        .open = evdev_open,
+        .describe = evdev_describe,
+        .start = evdev_start,
+        .stop = evdev_stop,
+        .close = evdev_close,
+};
+
+/** postured_source_v1() - the plugin's entry point (see source.h). */
+__attribute__((visibility("default"))) const PosturedSourceV1 *postured_source_v1(void)
+{
+        return &evdev_ops;
+}

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/estimator/estimator.h"
+#include "iio-scan.h"
+#include "util/macro.h"
+#include "core/recording.h"
+
+#define RATE_MAX_HZ 100000.0
+
+static bool is_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+/* A decimal number without sign or superfluous leading zero, at most @max. */
+static int parse_number(const char **p, unsigned max, unsigned *ret)
+{
+        const char *s = *p;
+        unsigned v = 0;
+
+        if (!is_digit(*s) || (s[0] == '0' && is_digit(s[1])))
+                return -EINVAL;
+        for (; is_digit(*s); s++) {
+                v = v * 10 + (unsigned) (*s - '0');
+                if (v > max) /* max is small: no overflow before this check */
+                        return -EINVAL;
+        }
+        *p = s;
+        *ret = v;
+        return 0;
+}
+
+/** iio_scan_type_is_valid() - see iio-scan.h. */
+bool iio_scan_type_is_valid(const IioScanType *t)
+{
+        return t && t->storage >= 8 && t->storage <= 64 && t->storage % 8 == 0 && t->bits >= 1 &&
+               t->bits <= t->storage && t->shift <= t->storage - t->bits && t->repeat >= 1;
+}
+
+/** iio_scan_type_parse() - see iio-scan.h. */
+int iio_scan_type_parse(IioScanType *ret, const char *s)
+{
+        IioScanType t = { .repeat = 1 };
+        unsigned bits, storage, shift, repeat = 1;
+
+        assert(ret);
+        if (!s)
+                return -EINVAL;
+
+        if (strncmp(s, "le:", 3) == 0)
+                t.big_endian = false;
+        else if (strncmp(s, "be:", 3) == 0)
+                t.big_endian = true;
+        else
+                return -EINVAL;
+        s += 3;
+
+        if (*s != 's' && *s != 'u')
+                return -EINVAL;
+        t.is_signed = *s++ == 's';
+
+        if (parse_number(&s, 64, &bits) < 0 || *s++ != '/' || parse_number(&s, 64, &storage) < 0)
+                return -EINVAL;
+        if (*s == 'X') {
+                s++;
+                if (parse_number(&s, 255, &repeat) < 0)
+                        return -EINVAL;
+        }
+        if (strncmp(s, ">>", 2) != 0)
+                return -EINVAL;
+        s += 2;
+        if (parse_number(&s, 63, &shift) < 0 || *s != '\0')
+                return -EINVAL;
+
+        t.bits = (uint8_t) bits;
+        t.storage = (uint8_t) storage;
+        t.shift = (uint8_t) shift;
+        t.repeat = (uint8_t) repeat;
+        if (!iio_scan_type_is_valid(&t))
+                return -EINVAL;
+        *ret = t;
+        return 0;
+}
+
+/** iio_scan_type_format() - see iio-scan.h. */
+int iio_scan_type_format(const IioScanType *t, char *buf, size_t size)
+{
+        char rep[8] = "";
+        int n;
+
+        if (!iio_scan_type_is_valid(t))
+                return -EINVAL;
+        if (t->repeat > 1)
+                (void) snprintf(rep, sizeof(rep), "X%u", t->repeat);
+        n = snprintf(buf, size, "%s:%c%u/%u%s>>%u", t->big_endian ? "be" : "le",
+                     t->is_signed ? 's' : 'u', t->bits, t->storage, rep, t->shift);
+        if (n < 0 || (size_t) n >= size)
+                return -ENOBUFS;
+        return 0;
+}
+
+/** iio_scan_type_size() - see iio-scan.h. */
+size_t iio_scan_type_size(const IioScanType *t)
+{
+        return (size_t) t->storage / 8 * t->repeat;
+}
+
+/** iio_scan_type_decode() - see iio-scan.h. */
+void iio_scan_type_decode(const IioScanType *t, const void *element, unsigned rep,
+                          IioScanValue *ret)
+{
+        const unsigned n = t->storage / 8;
+        const uint8_t *p = (const uint8_t *) element + (size_t) rep * n;
+        const uint64_t mask = t->bits == 64 ? UINT64_MAX : (UINT64_C(1) << t->bits) - 1;
+        uint64_t raw = 0;
+
+        assert(iio_scan_type_is_valid(t));
+        assert(rep < t->repeat);
+
+        for (unsigned k = 0; k < n; k++)
+                raw |= (uint64_t) p[t->big_endian ? n - 1 - k : k] << (8 * k);
+        raw = (raw >> t->shift) & mask;
+
+        ret->u = raw;
+        if (t->is_signed) {
+                const uint64_t sign = UINT64_C(1) << (t->bits - 1);
+
+                /* Two's complement in @bits bits: flip the sign bit, subtract it. */
+                ret->i = (int64_t) ((raw ^ sign) - sign);
+                ret->saturated = raw == sign || raw == sign - 1;
+        } else {
+                ret->i = (int64_t) raw;
+                ret->saturated = raw == 0 || raw == mask;
+        }
+}
+
+/** iio_scan_value_to_double() - see iio-scan.h. */
+double iio_scan_value_to_double(const IioScanType *t, const IioScanValue *v)
+{
+        return t->is_signed ? (double) v->i : (double) v->u;
+}
+
+static size_t round_up(size_t x, size_t to)
+{
+        return (x + to - 1) / to * to;
+}
+
+/* Elements in scan order: by index, the timestamp last. */
+static bool goes_before(const IioScanElement *a, const IioScanElement *b)
+{
+        if (a->timestamp != b->timestamp)
+                return b->timestamp;
+        return a->index < b->index;
+}
+
+/** iio_scan_layout() - see iio-scan.h. */
+int iio_scan_layout(IioScanElement *e, size_t n, size_t *ret_scan_bytes)
+{
+        size_t order[64], bytes = 0, largest = 0, timestamps = 0;
+
+        assert(ret_scan_bytes);
+        if (!e || n == 0 || n > ELEMENTSOF(order))
+                return -EINVAL;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t j = i;
+
+                if (!iio_scan_type_is_valid(&e[i].type))
+                        return -EINVAL;
+                timestamps += e[i].timestamp;
+                for (size_t k = 0; k < i; k++)
+                        if (e[k].index == e[i].index)
+                                return -EINVAL;
+                /* Insertion sort of the positions: n is small. */
+                while (j > 0 && goes_before(&e[i], &e[order[j - 1]])) {
+                        order[j] = order[j - 1];
+                        j--;
+                }
+                order[j] = i;
+        }
+        if (timestamps > 1)
+                return -EINVAL;
+
+        for (size_t k = 0; k < n; k++) {
+                IioScanElement *x = &e[order[k]];
+                size_t size = iio_scan_type_size(&x->type);
+
+                bytes = round_up(bytes, size);
+                x->offset = bytes;
+                bytes += size;
+                largest = MAX(largest, size);
+        }
+        *ret_scan_bytes = round_up(bytes, largest);
+        return 0;
+}
+
+/** iio_scan_element_decode() - see iio-scan.h. */
+int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t scan_bytes,
+                            unsigned rep, IioScanValue *ret)
+{
+        if (!iio_scan_type_is_valid(&e->type) || rep >= e->type.repeat)
+                return -EINVAL;
+        if (e->offset > scan_bytes || scan_bytes - e->offset < iio_scan_type_size(&e->type))
+                return -ERANGE;
+        iio_scan_type_decode(&e->type, (const uint8_t *) scan + e->offset, rep, ret);
+        return 0;
+}
+
+/** iio_mount_matrix_parse() - see iio-scan.h. */
+int iio_mount_matrix_parse(double ret[3][3], const char *s)
+{
+        MountMatrix mm;
+        int r;
+
+        assert(ret);
+        if (!s)
+                return -EINVAL;
+        r = mount_matrix_parse(&mm, s);
+        if (r < 0)
+                return r;
+        memcpy(ret, mm.m, sizeof(mm.m));
+        return 0;
+}
+
+/* ---- The "iio:" source URI ---- */
+
+_printf_(3, 4) static int fail(char *buf, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* "ip:" HOST [":" PORT] [":" NAME], @s after "ip:". */
+static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size_t error_size)
+{
+        const char *host = s, *rest, *port = "";
+        size_t host_len, port_len = 0;
+
+        if (*s == '[') {
+                const char *close = strchr(s, ']');
+
+                if (!close)
+                        return fail(error, error_size, "iio:%s: ']' missing after the IPv6 address",
+                                    arg);
+                rest = close + 1;
+        } else
+                rest = s + strcspn(s, ":");
+        host_len = (size_t) (rest - host);
+        if (*rest == ':')
+                rest++;
+        else if (*rest != '\0')
+                return fail(error, error_size, "iio:%s: ':' expected after the host", arg);
+
+        /* A field of digits right after the host is the port. */
+        if (is_digit(*rest)) {
+                size_t len = strspn(rest, "0123456789");
+
+                if (rest[len] == ':' || rest[len] == '\0') {
+                        long number = len <= 5 ? strtol(rest, NULL, 10) : 0;
+
+                        if (number < 1 || number > 65535 || host_len == 0)
+                                return fail(error, error_size,
+                                            "iio:%s: port %.*s needs a host and must be within "
+                                            "1..65535",
+                                            arg, (int) len, rest);
+                        port = rest;
+                        port_len = len;
+                        rest += len + (rest[len] == ':');
+                }
+        }
+
+        if (asprintf(&u->context, "ip:%.*s%s%.*s", (int) host_len, host, port_len ? ":" : "",
+                     (int) port_len, port) < 0) {
+                u->context = NULL;
+                return -ENOMEM;
+        }
+        if (*rest) {
+                u->device = strdup(rest);
+                if (!u->device)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int parse_target(IioUri *u, const char *t, const char *arg, char *error, size_t error_size)
+{
+        static const char *const backends[] = { "usb:", "serial:", "xml:" };
+        const char *name = NULL;
+
+        if (strncmp(t, "ip:", 3) == 0)
+                return parse_ip(u, t + 3, arg, error, error_size);
+
+        for (size_t i = 0; i < ELEMENTSOF(backends) && !name; i++) {
+                size_t len = strlen(backends[i]), end;
+
+                if (strncmp(t, backends[i], len) != 0)
+                        continue;
+                end = len + strcspn(t + len, ":");
+                u->context = strndup(t, end);
+                if (!u->context)
+                        return -ENOMEM;
+                name = t + end + (t[end] == ':');
+        }
+
+        if (!name) {
+                u->local = true;
+                u->context = strdup("local:");
+                if (!u->context)
+                        return -ENOMEM;
+                if (strcmp(t, "local") == 0)
+                        name = "";
+                else if (strncmp(t, "local:", 6) == 0)
+                        name = t + 6;
+                else
+                        name = t;
+        }
+        if (*name) {
+                u->device = strdup(name);
+                if (!u->device)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int parse_options(IioUri *u, char *query, const char *arg, char *error, size_t error_size)
+{
+        char *save = NULL;
+
+        for (char *opt = strtok_r(query, "&", &save); opt; opt = strtok_r(NULL, "&", &save)) {
+                char *eq = strchr(opt, '='), *value = eq ? eq + 1 : NULL;
+
+                if (eq)
+                        *eq = '\0';
+                if (!value || *value == '\0')
+                        return fail(error, error_size, "iio:%s: option '%s' has no value", arg,
+                                    opt);
+                if (strcmp(opt, "trigger") == 0) {
+                        free(u->trigger);
+                        u->trigger = strdup(value);
+                        if (!u->trigger)
+                                return -ENOMEM;
+                } else if (strcmp(opt, "rate") == 0) {
+                        double v;
+
+                        if (recording_parse_double(value, strlen(value), &v) < 0 || v <= 0 ||
+                            v > RATE_MAX_HZ)
+                                return fail(error, error_size,
+                                            "iio:%s: rate=%s is not a rate in Hz within 0..%g "
+                                            "(e.g. rate=100)",
+                                            arg, value, RATE_MAX_HZ);
+                        u->rate_hz = v;
+                } else
+                        return fail(error, error_size,
+                                    "iio:%s: unknown option '%s' (known: trigger=NAME, rate=HZ)",
+                                    arg, opt);
+        }
+        return 0;
+}
+
+/** iio_uri_parse() - see iio-scan.h. */
+int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size)
+{
+        _cleanup_(freep) char *copy = NULL;
+        char *query;
+        int r;
+
+        assert(ret);
+        assert(arg);
+        *ret = (IioUri){};
+
+        copy = strdup(arg);
+        if (!copy)
+                return -ENOMEM;
+        query = strchr(copy, '?');
+        if (query)
+                *query++ = '\0';
+
+        r = parse_target(ret, copy, arg, error, error_size);
+        if (r < 0)
+                return r;
+        if (query)
+                return parse_options(ret, query, arg, error, error_size);
+        return 0;
+}
+
+/** iio_uri_done() - see iio-scan.h. */
+void iio_uri_done(IioUri *u)
+{
+        if (!u)
+                return;
+        free(u->context);
+        free(u->device);
+        free(u->trigger);
+        *u = (IioUri){};
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The held-posture rules beyond flexion: unsupported_extension,
+ * lateral_bend, slouch; the StrainLevel load index and the cool-downs. Each
+ * at its limits, with and without the acute phase.
+ */
+#include "detect-harness.h"
+
+static void test_extension(void **state)
+{
+        const StrainEvent *e;
+        RuleParams p;
+        Run r;
+
+        for (int acute = 0; acute <= 1; acute++) {
+                params(&p, acute);
+                assert_fires_after(&p, POSE(-21), EVENT_UNSUPPORTED_EXTENSION, acute ? 30 : 60);
+                assert_never(&p, POSE(-19), EVENT_UNSUPPORTED_EXTENSION, 600);
+                assert_never(&p, POSE(-20), EVENT_UNSUPPORTED_EXTENSION, 600);
+        }
+
+        /* Within the hysteresis (up to −18°) the episode goes on without
+         * time; beyond it the next lean starts afresh. Peak: the deepest. */
+        params(&p, false);
+        run_init(&r, &p);
+        pose_until(&r, POSE(-30), 30);
+        pose_for(&r, POSE(-19), 100);
+        pose_until(&r, POSE(-25), 159.9);
+        assert_int_equal(r.n, 0);
+        pose_until(&r, POSE(-25), 160.2);
+        assert_int_equal(r.n, 1);
+        e = last_of(&r, EVENT_UNSUPPORTED_EXTENSION);
+        assert_near(e->peak_deg, -30, 0);
+        assert_int_equal(e->start_ns, 0);
+
+        run_done(&r);
+        run_init(&r, &p);
+        pose_until(&r, POSE(-30), 30);
+        pose_for(&r, POSE(-17), 0.1);
+        pose_for(&r, POSE(-25), 59.9);
+        assert_int_equal(r.n, 0);
+        run_done(&r);
+}
+
+static void test_lateral(void **state)
+{
+        const StrainEvent *e;
+        RuleParams p;
+        Run r;
+
+        for (int acute = 0; acute <= 1; acute++) {
+                double f = acute ? 0.5 : 1;
+
+                params(&p, acute);
+                /* Beyond 10° for a minute, to either side. */
+                assert_fires_after(&p, POSE(0, 11), EVENT_LATERAL_BEND, 60 * f);
+                assert_fires_after(&p, POSE(0, -11), EVENT_LATERAL_BEND, 60 * f);
+                assert_fires_after(&p, POSE(0, 19.9), EVENT_LATERAL_BEND, 60 * f);
+                assert_never(&p, POSE(0, 9.9), EVENT_LATERAL_BEND, 900);
+                assert_never(&p, POSE(0, -10), EVENT_LATERAL_BEND, 900);
+                /* Beyond 20° for 4 s. */
+                assert_fires_after(&p, POSE(0, 20.1), EVENT_LATERAL_BEND, 4 * f);
+                assert_fires_after(&p, POSE(0, -25), EVENT_LATERAL_BEND, 4 * f);
+        }
+
+        /* Peak: the signed bend of largest magnitude. */
+        params(&p, false);
+        run_init(&r, &p);
+        pose_until(&r, POSE(0, -15), 30);
+        pose_for(&r, POSE(0, -22), 3);
+        pose_for(&r, POSE(0, -12), 40);
+        assert_int_equal(r.n, 1);
+        e = last_of(&r, EVENT_LATERAL_BEND);
+        assert_near(e->peak_deg, -22, 0);
+        /* All of it beyond 10°: a minute from the start. */
+        assert_near(sec(e->t_ns), 60, 2 * STEP_S);
+        run_done(&r);
+
+        /* Beyond 20° in short stretches that return below 18° do not add up. */
+        run_init(&r, &p);
+        for (int i = 0; i < 10; i++) {
+                pose_for(&r, POSE(0, 25), 3);
+                pose_for(&r, POSE(0, 15), 2);
+        }
+        assert_int_equal(r.n, 0);
+        run_done(&r);
+}
+
+static void test_slouch(void **state)
+{
+        const StrainEvent *e;
+        RuleParams p;
+        Run r;
+
+        params(&p, false);
+        assert_fires_after(&p, POSE(15.1), EVENT_SLOUCH, 30);
+        assert_fires_after(&p, POSE(19.9), EVENT_SLOUCH, 30);
+        assert_never(&p, POSE(14.9), EVENT_SLOUCH, 900);
+        /* Bends of 20° and more are the flexion rules' business. */
+        assert_never(&p, POSE(20), EVENT_SLOUCH, 900);
+        assert_never(&p, POSE(40), EVENT_SLOUCH, 900);
+
+        /* Off in the acute phase, and whenever turned off. */
+        params(&p, true);
+        assert_never(&p, POSE(17), EVENT_SLOUCH, 900);
+        params(&p, false);
+        p.slouch_enabled = false;
+        assert_never(&p, POSE(17), EVENT_SLOUCH, 900);
+
+        /* Time above the band keeps the episode without adding; below 13°
+         * it ends. Peak: the deepest flexion within the band. */
+        params(&p, false);
+        run_init(&r, &p);
+        pose_until(&r, POSE(18), 20);
+        pose_for(&r, POSE(25), 30);
+        pose_for(&r, POSE(14), 30);
+        pose_for(&r, POSE(16), 9.9);
+        assert_int_equal(r.n, 0);
+        pose_for(&r, POSE(16), 0.2);
+        assert_int_equal(count_kind(&r, EVENT_SLOUCH), 1);
+        e = last_of(&r, EVENT_SLOUCH);
+        assert_near(e->peak_deg, 18, 0);
+        assert_int_equal(e->start_ns, 0);
+        assert_int_equal(e->severity, SEVERITY_INFO);
+        run_done(&r);
+
+        run_init(&r, &p);
+        pose_until(&r, POSE(18), 20);
+        pose_for(&r, POSE(12.9), 0.1);
+        pose_for(&r, POSE(18), 29.9);
+        assert_int_equal(r.n, 0);
+        run_done(&r);
+
+        /* Turning it off (the daemon does so in the recovering phase) ends
+         * the episode; turning it on again starts afresh. */
+        run_init(&r, &p);
+        pose_until(&r, POSE(18), 20);
+        p.slouch_enabled = false;
+        assert_int_equal(detectors_set_params(r.d, &p), 0);
+        pose_for(&r, POSE(18), 60);
+        p.slouch_enabled = true;
+        assert_int_equal(detectors_set_params(r.d, &p), 0);
+        pose_for(&r, POSE(18), 30);
+        assert_int_equal(r.n, 0);
+        pose_for(&r, POSE(18), 0.2);
+        assert_int_equal(r.n, 1);
+        run_done(&r);
+}
+
+/* The StrainLevel gauge: a load index that fills in a bend's holding time
+ * and drains with a half-life in neutral posture. */
+static void test_strain_level(void **state)
+{
+        RuleParams p;
+        Run r;
+
+        rule_params_default(&p);
+        run_init(&r, &p);
+
+        pose_for(&r, POSE(0), 10);
+        assert_near(detectors_strain_level(r.d), 0, 1e-12);
+        pose_for(&r, POSE(40), 75); /* half of MAHT(40°) = 150 s; the first sample adds nothing */
+        assert_near(detectors_strain_level(r.d), 0.5, 0.01);
+        pose_for(&r, POSE(40), 100);
+        assert_near(detectors_strain_level(r.d), 1.0, 1e-12);
+        /* Upright: halves every 5 minutes. */
+        pose_for(&r, POSE(0), 300);
+        assert_near(detectors_strain_level(r.d), 0.5, 0.01);
+        pose_for(&r, POSE(10), 300);
+        assert_near(detectors_strain_level(r.d), 0.25, 0.01);
+        /* Beyond 60° twice as fast: 60 s / 2 fill it. */
+        pose_for(&r, POSE(0), 3000);
+        assert_near(detectors_strain_level(r.d), 0, 0.001);
+        pose_for(&r, POSE(70), 15);
+        assert_near(detectors_strain_level(r.d), 0.5, 0.01);
+        run_done(&r);
+
+        /* Acute: half the holding time, so twice as fast. */
+        rule_params_acute(&p);
+        run_init(&r, &p);
+        pose_for(&r, POSE(40), 37.5);
+        assert_near(detectors_strain_level(r.d), 0.5, 0.01);
+        /* Beyond the acute extreme limit of 45°: MAHT(50°) · 0.5 / 2 = 26.25 s. */
+        pose_for(&r, POSE(50), 26.25);
+        assert_near(detectors_strain_level(r.d), 1.0, 1e-12);
+        run_done(&r);
+}
+
+static void test_cooldown(void **state)
+{
+        const EventKind X = EVENT_EXTREME_FLEXION;
+        double first;
+        RuleParams p;
+        Run r;
+
+        params(&p, false);
+
+        /* A second extreme bend within 5 min of the first event stays silent
+         * while it ends before the cool-down does ... */
+        run_init(&r, &p);
+        pose_until(&r, POSE(65), 5);
+        assert_int_equal(count_kind(&r, X), 1);
+        first = sec(last_of(&r, X)->t_ns);
+        pose_for(&r, POSE(0), 10);
+        pose_for(&r, POSE(65), 10);
+        pose_for(&r, POSE(0), 10);
+        assert_int_equal(count_kind(&r, X), 1);
+        /* ... fires when the cool-down ends if it is still going on ... */
+        pose_for(&r, POSE(65), 400);
+        assert_int_equal(count_kind(&r, X), 2);
+        assert_near(sec(last_of(&r, X)->t_ns), first + 300, 1e-9);
+        assert_near(sec(last_of(&r, X)->start_ns), 35 + STEP_S, 1e-9);
+        /* ... and one after the cool-down fires in time. */
+        pose_for(&r, POSE(0), 300);
+        pose_for(&r, POSE(65), 3.9);
+        assert_int_equal(count_kind(&r, X), 2);
+        pose_for(&r, POSE(65), 0.3);
+        assert_int_equal(count_kind(&r, X), 3);
+        run_done(&r);
+
+        /* Per kind: other kinds are not held back. */
+        run_init(&r, &p);
+        pose_until(&r, POSE(65), 5);
+        pose_for(&r, POSE(0, 25), 5);
+        assert_int_equal(r.n, 2);
+        assert_int_equal(r.ev[0].kind, X);
+        assert_int_equal(r.ev[1].kind, EVENT_LATERAL_BEND);
+        run_done(&r);
+
+        /* Configurable, zero included. */
+        p.cooldown_s[X] = 0;
+        run_init(&r, &p);
+        for (int i = 0; i < 5; i++) {
+                pose_for(&r, POSE(65), 5);
+                pose_for(&r, POSE(0), 1);
+        }
+        assert_int_equal(count_kind(&r, X), 5);
+        run_done(&r);
+
+        /* A new time base (times before the last event) ends the cool-down;
+         * detectors_reset() alone does not. */
+        params(&p, false);
+        run_init(&r, &p);
+        pose_until(&r, POSE(0), 100);
+        pose_for(&r, POSE(65), 5);
+        detectors_reset(r.d);
+        pose_for(&r, POSE(65), 5);
+        assert_int_equal(count_kind(&r, X), 1);
+        detectors_reset(r.d);
+        r.next = 0;
+        pose_until(&r, POSE(65), 4.5);
+        assert_int_equal(count_kind(&r, X), 2);
+        run_done(&r);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_extension), cmocka_unit_test(test_lateral),
+                cmocka_unit_test(test_slouch),    cmocka_unit_test(test_strain_level),
+                cmocka_unit_test(test_cooldown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

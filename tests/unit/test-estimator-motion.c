@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The estimator's motion analysis (estimator-motion.c): the angular rate
+ * behind sudden_movement, and walking.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/estimator/estimator.h"
+#include "util/macro.h"
+
+#define assert_near(a, b, tol)                                                          \
+        do {                                                                            \
+                double _a_ = (a), _b_ = (b), _t_ = (tol);                               \
+                if (!(fabs(_a_ - _b_) <= _t_))                                          \
+                        fail_msg("%s = %.12g, expected %.12g ± %g", #a, _a_, _b_, _t_); \
+        } while (0)
+
+#define G      STANDARD_GRAVITY
+#define DEG(x) ((x) *M_PI / 180)
+#define TWO_PI (2 * M_PI)
+
+typedef struct Wearer {
+        Estimator *e;
+        double rate_hz;
+        int64_t next;
+        PostureSample last;
+} Wearer;
+
+static void wearer_init_params(Wearer *w, const EstimatorParams *p, double rate_hz)
+{
+        *w = (Wearer){ .rate_hz = rate_hz };
+        assert_int_equal(estimator_new(&w->e, p, rate_hz), 0);
+}
+
+static void wearer_init(Wearer *w, double rate_hz)
+{
+        EstimatorParams p;
+
+        estimator_params_default(&p);
+        wearer_init_params(w, &p, rate_hz);
+}
+
+static void wearer_done(Wearer *w)
+{
+        w->e = estimator_free(w->e);
+}
+
+static double now_s(const Wearer *w)
+{
+        return (double) w->next / w->rate_hz;
+}
+
+/* DESIGN.md: bent forward by θ and leaning right by φ. */
+static void body_gravity(double theta_deg, double phi_deg, double g[3])
+{
+        double t = DEG(theta_deg), f = DEG(phi_deg);
+
+        g[0] = -G * sin(f) * cos(t);
+        g[1] = G * cos(f) * cos(t);
+        g[2] = -G * sin(t);
+}
+
+/* One sample: filtered gravity @g, raw @g + @extra. */
+static void feed(Wearer *w, const double g[3], const double extra[3], uint32_t flags)
+{
+        Frame raw = { .t_ns = (int64_t) llround((double) w->next * 1e9 / w->rate_hz) };
+        Frame filt = raw;
+
+        for (size_t k = 0; k < 3; k++) {
+                filt.v[k] = (float) g[k];
+                raw.v[k] = (float) (g[k] + (extra ? extra[k] : 0));
+        }
+        raw.flags = filt.flags = flags;
+        estimator_feed(w->e, &raw, &filt, &w->last);
+        w->next++;
+}
+
+static void still(Wearer *w, double theta, double seconds)
+{
+        double g[3];
+
+        body_gravity(theta, 0, g);
+        for (double end = now_s(w) + seconds; now_s(w) < end;)
+                feed(w, g, NULL, 0);
+}
+
+/* The samples of a scene, to look up what the motion path said about an
+ * instant once it has caught up. */
+#define MAX_SAMPLES 20000
+
+typedef struct Scene {
+        PostureSample s[MAX_SAMPLES];
+        size_t n;
+} Scene;
+
+static void record(Scene *sc, const Wearer *w)
+{
+        assert_true(sc->n < MAX_SAMPLES);
+        sc->s[sc->n++] = w->last;
+}
+
+/* Largest and smallest rate, and largest motion-path flexion, that the
+ * motion path reported for the instants [@from_s, @to_s]. */
+static void motion_between(const Scene *sc, double from_s, double to_s, double *min, double *max,
+                           double *max_flexion)
+{
+        *min = INFINITY;
+        *max = *max_flexion = -INFINITY;
+        for (size_t i = 0; i < sc->n; i++) {
+                double t = (double) sc->s[i].motion_t_ns / 1e9;
+
+                if (t < from_s || t > to_s)
+                        continue;
+                assert_false(isnan(sc->s[i].rate_dps));
+                *min = MIN(*min, sc->s[i].rate_dps);
+                *max = MAX(*max, sc->s[i].rate_dps);
+                *max_flexion = MAX(*max_flexion, sc->s[i].motion_flexion_deg);
+        }
+        assert_true(*max >= *min);
+}
+
+/* Turn from @from to @to (flexion, or lateral when @sideways) at a constant
+ * rate over @seconds, with raw = filtered. */
+static void turn(Wearer *w, Scene *sc, double from, double to, double seconds, bool sideways)
+{
+        double t0 = now_s(w);
+
+        while (now_s(w) < t0 + seconds) {
+                double a = from + (to - from) * (now_s(w) - t0) / seconds, g[3];
+
+                if (sideways)
+                        body_gravity(0, a, g);
+                else
+                        body_gravity(a, 0, g);
+                feed(w, g, NULL, 0);
+                record(sc, w);
+        }
+}
+
+static void hold(Wearer *w, Scene *sc, double theta, double seconds)
+{
+        double g[3];
+
+        body_gravity(theta, 0, g);
+        for (double end = now_s(w) + seconds; now_s(w) < end;) {
+                feed(w, g, NULL, 0);
+                record(sc, w);
+        }
+}
+
+static void test_rate(void **state)
+{
+        static const double rates[] = { 50, 200 };
+        double min, max, flex;
+        Wearer w;
+
+        for (size_t i = 0; i < ELEMENTSOF(rates); i++) {
+                static Scene sc;
+
+                sc.n = 0;
+                wearer_init(&w, rates[i]);
+
+                /* Nothing until the motion path has filled: 4·sqrt(0.45 / g). */
+                feed(&w, (const double[3]){ 0, G, 0 }, NULL, 0);
+                assert_true(isnan(w.last.rate_dps));
+                assert_true(isnan(w.last.motion_flexion_deg));
+                hold(&w, &sc, 0, 2);
+                assert_near(w.last.rate_dps, 0, 1e-3);
+                assert_near((double) (w.last.t_ns - w.last.motion_t_ns) / 1e9, 4 * sqrt(0.45 / G),
+                            1.5 / rates[i] + 0.02);
+
+                /* Forward at 30°/s (2..4 s), held, back at 60°/s (6..7 s),
+                 * sideways at 22.5°/s (9..11 s) and back (11..13 s), back
+                 * at 150°/s (14..14.3 s); more than 3τ (τ = 0.21 s) from the
+                 * corners the smoothing keeps the rate. */
+                turn(&w, &sc, 0, 60, 2, false);
+                hold(&w, &sc, 60, 2);
+                turn(&w, &sc, 60, 0, 1, false);
+                hold(&w, &sc, 0, 2);
+                turn(&w, &sc, 0, 45, 2, true);
+                turn(&w, &sc, 45, 0, 2, true);
+                hold(&w, &sc, 0, 1);
+                turn(&w, &sc, 0, -45, 0.3, false);
+                hold(&w, &sc, -45, 2);
+                motion_between(&sc, 2.7, 3.3, &min, &max, &flex);
+                assert_near(min, 30, 1);
+                assert_near(max, 30, 1);
+                assert_near(flex, 30 * (3.3 - 2.02), 1);
+                motion_between(&sc, 4.7, 5.3, &min, &max, &flex);
+                assert_near(max, 0, 1);
+                assert_near(flex, 60, 0.5);
+                /* Only 0.5 s from the corners: 60 · (1 − e^(−0.5/τ)) = 54°/s. */
+                motion_between(&sc, 6.3, 6.7, &min, &max, &flex);
+                assert_near(max, 54.5, 1.5);
+                motion_between(&sc, 9.8, 10.2, &min, &max, &flex);
+                assert_near(min, 22.5, 1);
+                assert_near(max, 22.5, 1);
+                /* A quick turn without the tangential acceleration a sensor
+                 * above the hip would feel (test_kinematics) is smoothed:
+                 * 150 · (1 − e^(−0.15/τ)) = 75°/s. */
+                motion_between(&sc, 13.9, 14.5, &min, &max, &flex);
+                assert_near(max, 150 * (1 - exp(-0.15 / sqrt(0.45 / G))), 3);
+
+                /* Settled within a second. */
+                assert_near(w.last.rate_dps, 0, 0.5);
+                assert_near(w.last.motion_flexion_deg, -45, 0.5);
+                wearer_done(&w);
+        }
+}
+
+/* A sensor 0.45 m above the hip, the trunk bending 0..40° at 1.1 Hz (about
+ * 140°/s): the tangential acceleration triples the apparent swing of the
+ * raw signal, the motion path sees through it. */
+static void test_kinematics(void **state)
+{
+        static Scene sc;
+        double min, max, flex, raw_max = -INFINITY, w2 = TWO_PI * 1.1;
+        Wearer w;
+
+        sc.n = 0;
+        wearer_init(&w, 50);
+        hold(&w, &sc, 0, 3);
+        while (now_s(&w) < 13) {
+                double t = now_s(&w) - 3, r = 0.45;
+                double th = DEG(20) * (1 - cos(w2 * t)), om = DEG(20) * w2 * sin(w2 * t);
+                double al = DEG(20) * w2 * w2 * cos(w2 * t), g[3], e[3], raw_flex;
+
+                body_gravity(th * 180 / M_PI, 0, g);
+                e[0] = 0;
+                e[1] = -r * om * om;
+                e[2] = r * al;
+                feed(&w, g, e, 0);
+                record(&sc, &w);
+                raw_flex = atan2(-(g[2] + e[2]), g[1] + e[1]) * 180 / M_PI;
+                raw_max = MAX(raw_max, raw_flex);
+        }
+        hold(&w, &sc, 0, 2);
+
+        assert_true(raw_max > 60);
+        motion_between(&sc, 4, 12, &min, &max, &flex);
+        assert_near(flex, 40, 3);
+        /* The true peak rate is 138°/s; what is left over comes from the
+         * centripetal part and the large angles. */
+        assert_true(max > 0.9 * 20 * TWO_PI * 1.1);
+        assert_true(max < 1.25 * 20 * TWO_PI * 1.1);
+        wearer_done(&w);
+}
+
+static void test_rate_glitch(void **state)
+{
+        static const double spikes[][3] = {
+                { 0, 0, 40 }, { 0, -30, 0 }, { 25, 0, 0 }, { 0, -G, 0 }, { 0, 60, -60 },
+        };
+        double g[3];
+        Wearer w;
+
+        wearer_init(&w, 50);
+        body_gravity(30, 0, g);
+        still(&w, 30, 4);
+
+        /* A single wild sample moves neither the rate nor the activity. */
+        for (size_t i = 0; i < ELEMENTSOF(spikes); i++) {
+                feed(&w, g, spikes[i], 0);
+                for (int k = 0; k < 100; k++) {
+                        assert_near(w.last.rate_dps, 0, 1e-3);
+                        assert_near(w.last.motion_flexion_deg, 30, 1e-3);
+                        assert_int_equal(w.last.activity, ACTIVITY_STILL);
+                        feed(&w, g, NULL, 0);
+                }
+        }
+
+        /* Non-finite input: no rate; after a gap the motion path fills again. */
+        {
+                const double bad[3] = { NAN, 0, 0 };
+
+                feed(&w, g, bad, 0);
+                assert_true(isnan(w.last.rate_dps));
+                assert_true(isnan(w.last.motion_flexion_deg));
+                feed(&w, g, NULL, FRAME_AFTER_GAP);
+                assert_true(isnan(w.last.rate_dps));
+                still(&w, 30, 1);
+                assert_near(w.last.rate_dps, 0, 1e-3);
+        }
+        wearer_done(&w);
+}
+
+typedef struct Walk {
+        double step_hz;
+        double amplitude; /* vertical, m/s² */
+        double sway_deg;  /* forward sway of the trunk at half the step rate */
+} Walk;
+
+/* Walk for @seconds; count the samples classed walking after @settle_s. */
+static size_t walk(Wearer *w, Walk k, double seconds, double settle_s, size_t *n_after)
+{
+        double t0 = now_s(w);
+        size_t walking = 0;
+
+        *n_after = 0;
+        while (now_s(w) < t0 + seconds) {
+                /* The phase runs on across calls: one walk in pieces. */
+                double t = now_s(w), g[3], e[3];
+
+                body_gravity(k.sway_deg * sin(M_PI * k.step_hz * t), 0, g);
+                e[0] = 0.3 * sin(M_PI * k.step_hz * t);
+                e[1] = k.amplitude * sin(TWO_PI * k.step_hz * t);
+                e[2] = 0.4 * k.amplitude * sin(TWO_PI * k.step_hz * t + 0.5);
+                feed(w, g, e, 0);
+                if (t - t0 >= settle_s) {
+                        (*n_after)++;
+                        walking += w->last.activity == ACTIVITY_WALKING;
+                }
+        }
+        return walking;
+}
+
+/* Walking after a full window, every sample from then on. */
+static void assert_walking(double rate_hz, Walk k)
+{
+        size_t n, got;
+        Wearer w;
+
+        wearer_init(&w, rate_hz);
+        still(&w, 0, 5);
+        got = walk(&w, k, 3, 0, &n);
+        assert_int_equal(got, 0);
+        assert_int_equal(w.last.activity, ACTIVITY_MOVING);
+        got = walk(&w, k, 10, 1.5, &n);
+        assert_int_equal(got, n);
+        assert_int_equal(w.last.posture, POSTURE_MOVING);
+        /* Back to still within a few seconds of stopping. */
+        still(&w, 0, 4.5);
+        assert_int_equal(w.last.activity, ACTIVITY_STILL);
+        wearer_done(&w);
+}
+
+static void assert_not_walking(double rate_hz, Walk k)
+{
+        size_t n;
+        Wearer w;
+
+        wearer_init(&w, rate_hz);
+        still(&w, 0, 5);
+        assert_int_equal(walk(&w, k, 20, 0, &n), 0);
+        wearer_done(&w);
+}
+
+static void test_walking(void **state)
+{
+        assert_walking(50, (Walk){ 1.8, 1.5, 2 });
+        assert_walking(200, (Walk){ 1.8, 1.5, 2 });
+        assert_walking(100, (Walk){ 2.0, 1.0, 4 });
+
+        /* Step frequencies: 1.4..2.5 Hz. */
+        assert_walking(50, (Walk){ 1.5, 1.5, 0 });
+        assert_walking(50, (Walk){ 2.4, 1.5, 0 });
+        assert_not_walking(50, (Walk){ 1.3, 1.5, 0 });
+        assert_not_walking(50, (Walk){ 2.7, 1.5, 0 });
+        assert_not_walking(50, (Walk){ 0.5, 3, 0 });
+
+        /* Amplitude: a standard deviation of 0.5 m/s². */
+        assert_walking(50, (Walk){ 1.8, 0.75, 0 });
+        assert_not_walking(50, (Walk){ 1.8, 0.65, 0 });
+
+        /* A trunk swinging by ±20° is bending, not walking. */
+        assert_walking(50, (Walk){ 1.8, 1.5, 12 });
+        assert_not_walking(50, (Walk){ 1.8, 1.5, 20 });
+
+        /* Too slow a sensor cannot tell, and never claims walking. */
+        assert_not_walking(4, (Walk){ 1.8, 1.5, 0 });
+}
+
+static void test_walking_noise_and_gap(void **state)
+{
+        uint32_t x = 12345;
+        double g[3];
+        size_t n;
+        Wearer w;
+
+        /* Shaking at random: moving, not walking. */
+        wearer_init(&w, 50);
+        body_gravity(0, 0, g);
+        for (int i = 0; i < 50 * 20; i++) {
+                double e[3];
+
+                for (size_t k = 0; k < 3; k++) {
+                        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+                        e[k] = 3.0 * ((double) (x % 2001) / 1000.0 - 1.0);
+                }
+                feed(&w, g, e, 0);
+                assert_int_not_equal(w.last.activity, ACTIVITY_WALKING);
+        }
+        assert_int_equal(w.last.activity, ACTIVITY_MOVING);
+        wearer_done(&w);
+
+        /* A gap in the stream forgets the walk seen so far. */
+        wearer_init(&w, 50);
+        walk(&w, (Walk){ 1.8, 1.5, 0 }, 6, 0, &n);
+        assert_int_equal(w.last.activity, ACTIVITY_WALKING);
+        feed(&w, g, NULL, FRAME_AFTER_GAP);
+        assert_int_not_equal(w.last.activity, ACTIVITY_WALKING);
+        assert_int_equal(walk(&w, (Walk){ 1.8, 1.5, 0 }, 3, 0, &n), 0);
+        wearer_done(&w);
+}
+
+static void test_params(void **state)
+{
+        EstimatorParams p;
+        Estimator *e = NULL;
+
+        /* The window must hold two of the slowest steps. */
+        estimator_params_default(&p);
+        p.walk_window_s = 1.4;
+        assert_int_equal(estimator_new(&e, &p, 50), -EINVAL);
+        p.walk_window_s = 2 / p.walk_min_step_hz;
+        assert_int_equal(estimator_new(&e, &p, 50), 0);
+        e = estimator_free(e);
+
+        estimator_params_default(&p);
+        p.walk_min_corr = 1.01;
+        assert_int_equal(estimator_new(&e, &p, 50), -EINVAL);
+        estimator_params_default(&p);
+        p.walk_max_sway_deg = -1;
+        assert_int_equal(estimator_new(&e, &p, 50), -EINVAL);
+        estimator_params_default(&p);
+        p.walk_min_rms = INFINITY;
+        assert_int_equal(estimator_new(&e, &p, 50), -EINVAL);
+        estimator_params_default(&p);
+        p.sensor_height_m = 0;
+        assert_int_equal(estimator_new(&e, &p, 50), -EINVAL);
+        assert_null(e);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_rate),
+                cmocka_unit_test(test_kinematics),
+                cmocka_unit_test(test_rate_glitch),
+                cmocka_unit_test(test_walking),
+                cmocka_unit_test(test_walking_noise_and_gap),
+                cmocka_unit_test(test_params),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
