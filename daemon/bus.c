@@ -93,18 +93,17 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
-        int fd = -EBADF, r;
+        _cleanup_(closep) int fd = -EBADF;
+        int r;
 
-        r = record_start(m, sd_bus_message_get_sender(msg), &fd);
-        if (r == -EUSERS)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "Too many recordings at once (at most %d).", RECORD_MAX);
+        r = recorder_start(m->recorder, sd_bus_message_get_sender(msg), &fd);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot start a recording: %m");
+        if (r == RECORDER_E_TOO_MANY)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many recordings at once (at most %d).", RECORDER_MAX);
         /* The reply holds a duplicate; a reply that cannot go out ends the recording (EPIPE). */
-        r = sd_bus_reply_method_return(msg, "h", fd);
-        (void) close(fd);
-        return r;
+        return sd_bus_reply_method_return(msg, "h", fd);
 }
 
 static const sd_bus_vtable posture_vtable[] = {

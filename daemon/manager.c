@@ -123,6 +123,18 @@ void manager_notify_status(Manager *m)
                           posture_class_to_string(m->posture));
 }
 
+static void recorder_describe(void *userdata, double *ret_rate_hz, const char **ret_name)
+{
+        Manager *m = userdata;
+
+        *ret_rate_hz = m->info.rate_hz;
+        *ret_name = m->sensor_name;
+}
+
+static const RecorderCallbacks recorder_callbacks = {
+        .describe = recorder_describe,
+};
+
 /**
  * manager_new() - create the manager, taking over *@config (left zeroed).
  *
@@ -150,6 +162,9 @@ int manager_new(Manager **ret, Config *config, bool system_bus, bool exit_on_eof
         r = ring_new(&m->ring, m->config.ring_frames);
         if (r < 0)
                 return r;
+        r = recorder_new(&m->recorder, m->event, &recorder_callbacks, m);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -161,7 +176,7 @@ Manager *manager_free(Manager *m)
         if (!m)
                 return NULL;
         sensor_free(m);
-        record_free_all(m);
+        recorder_free(m->recorder);
         health_free(m);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/pipeline.h"
 #include "plugin.h"
+#include "recorder.h"
 #include "core/ring.h"
 
 typedef enum SensorState {
@@ -107,10 +108,8 @@ typedef struct Manager {
         uint64_t last_angles_emit_us;
         sd_event_source *throttle_timer;
 
-        /* StartRecording() (record.c): the running ones, and ids for the log. */
-        struct Recording *recordings;
-        unsigned n_recordings;
-        unsigned recordings_started;
+        /* StartRecording(). */
+        Recorder *recorder;
 } Manager;
 
 /** manager_new() - Return: 0 or -errno. Takes over *config. */

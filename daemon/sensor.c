@@ -387,7 +387,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         /* At most one ring's worth per wakeup, so a fast producer cannot starve the
          * bus, the timers and the watchdog; the rest waits for the next round. */
         while (budget > 0 && (n = ring_read(m->ring, m->batch, MIN(m->batch_size, budget))) > 0) {
-                record_frames(m, m->batch, n);
+                recorder_feed(m->recorder, m->batch, n);
                 budget -= n;
                 /* Tie the latest frame to now: a recording's clock runs at the replay
                  * speed, and a monotonic one stops during suspend. */
