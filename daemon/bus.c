@@ -10,10 +10,12 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus.h"
 #include "log.h"
-#include "util/macro.h"
 #include "manager.h"
 #include "recorder.h"
+#include "sensor.h"
+#include "util/macro.h"
 #include "util/time-util.h"
 
 #define BUS_NAME      "org.postured.Posture1"
@@ -39,11 +41,15 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         if (strcmp(property, "Calibrated") == 0)
                 return sd_bus_message_append(reply, "b", m->calibrated);
         if (strcmp(property, "SensorState") == 0)
-                return sd_bus_message_append(reply, "s", sensor_state_to_string(m->sensor_state));
+                return sd_bus_message_append(reply, "s",
+                                             sensor_state_to_string(sensor_state(m->sensor)));
         if (strcmp(property, "Sensor") == 0)
-                return sd_bus_message_append(reply, "s", m->sensor_name ?: "");
-        if (strcmp(property, "SampleRate") == 0)
-                return sd_bus_message_append(reply, "d", m->source ? m->info.rate_hz : 0.0);
+                return sd_bus_message_append(reply, "s", sensor_name(m->sensor) ?: "");
+        if (strcmp(property, "SampleRate") == 0) {
+                const PosturedSourceInfo *info = sensor_info(m->sensor);
+
+                return sd_bus_message_append(reply, "d", info ? info->rate_hz : 0.0);
+        }
         if (strcmp(property, "FilterKernel") == 0)
                 return sd_bus_message_append(reply, "s", m->kernel ? m->kernel->name : "");
         return -ENOENT;
@@ -55,15 +61,15 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         int r;
 
         r = manager_calibrate(m);
-        if (r == -ENODATA)
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot calibrate: %m");
+        if (r == CALIBRATE_E_NO_DATA)
                 return sd_bus_error_set(error, "org.postured.Error.NoData",
                                         "No sensor data yet, cannot calibrate.");
-        if (r == -EBUSY)
+        if (r == CALIBRATE_E_NOT_STILL)
                 return sd_bus_error_set(error, "org.postured.Error.NotStill",
                                         "Not still, cannot calibrate: sit in your neutral posture "
                                         "and hold still for a few seconds, then try again.");
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot calibrate: %m");
         return sd_bus_reply_method_return(msg, NULL);
 }
 

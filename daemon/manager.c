@@ -1,27 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Manager owns the loop, the bus and the runtime objects, and wires
+ * them: the Sensor's frames go to the Recorder and the core pipeline, the
+ * pipeline's strain events to the bus and the wearer's recovery, and what
+ * changed to PropertiesChanged.
+ */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
 #include "log.h"
-#include "util/macro.h"
 #include "manager.h"
 #include "recorder.h"
+#include "sensor.h"
+#include "util/macro.h"
 #include "util/time-util.h"
 
 /* Angles that moved less than this are not a change worth a signal. */
 #define ANGLE_EPSILON_DEG 0.1
 #define STRAIN_EPSILON    0.005
 
-void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata)
+static void on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata)
 {
         Manager *m = userdata;
 
@@ -31,16 +36,8 @@ void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void 
         health_on_event(m, e);
 }
 
-void manager_set_sensor_state(Manager *m, SensorState s)
-{
-        if (m->sensor_state == s)
-                return;
-        m->sensor_state = s;
-        m->changed |= CHANGED_SENSOR;
-}
-
 /* Compare the pipeline's latest sample with what was published. */
-void manager_update_published(Manager *m)
+static void update_published(Manager *m)
 {
         const PostureSample *s = m->pipeline ? pipeline_last(m->pipeline) : NULL;
         double strain;
@@ -116,24 +113,119 @@ void manager_flush_changes(Manager *m, bool force)
         (void) bus_emit_properties(m, send);
 }
 
-void manager_notify_status(Manager *m)
+static void notify_status(Manager *m)
 {
-        (void) sd_notifyf(0, "STATUS=Sensor %s (%s), posture %s.", m->sensor_name ?: "none",
-                          sensor_state_to_string(m->sensor_state),
+        (void) sd_notifyf(0, "STATUS=Sensor %s (%s), posture %s.", sensor_name(m->sensor) ?: "none",
+                          sensor_state_to_string(sensor_state(m->sensor)),
                           posture_class_to_string(m->posture));
 }
 
 static void recorder_describe(void *userdata, double *ret_rate_hz, const char **ret_name)
 {
         Manager *m = userdata;
+        const PosturedSourceInfo *info = sensor_info(m->sensor);
 
-        *ret_rate_hz = m->info.rate_hz;
-        *ret_name = m->sensor_name;
+        *ret_rate_hz = info ? info->rate_hz : 0;
+        *ret_name = sensor_name(m->sensor);
 }
 
 static const RecorderCallbacks recorder_callbacks = {
         .describe = recorder_describe,
 };
+
+/*
+ * A new pipeline for each opened source: its clock and rate may differ from
+ * the last one's. The wearer's neutral carries over; episodes start afresh.
+ */
+static int on_sensor_opened(Sensor *sensor, void *userdata)
+{
+        _cleanup_(pipeline_freep) Pipeline *p = NULL;
+        const PosturedSourceInfo *info = sensor_info(sensor);
+        Manager *m = userdata;
+        PipelineParams params = m->config.pipeline;
+        double neutral[3];
+        int r;
+
+        /* The rules of the wearer's recovery phase, not only the configured ones. */
+        if (m->recovery)
+                recovery_rule_params(m->recovery, &params.rules);
+        if (!m->config.mount_matrix_set && info->has_mount_matrix)
+                memcpy(params.estimator.mount.m, info->mount_matrix,
+                       sizeof(params.estimator.mount.m));
+
+        r = pipeline_new(&p, &params, info->rate_hz);
+        if (r == -EINVAL)
+                return log_error_errno(r,
+                                       "Filter order %u with cut-off %.3g Hz does not fit the "
+                                       "rate of %.3g Hz of %s ([Filter] CutoffHz= must be below "
+                                       "half the rate).",
+                                       params.filter_order, params.cutoff_hz, info->rate_hz,
+                                       sensor_name(sensor));
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the signal path for %s: %m",
+                                       sensor_name(sensor));
+        pipeline_set_event_handler(p, on_strain_event, m);
+        if (m->kernel)
+                filter_set_kernel(pipeline_filter(p), m->kernel);
+        if (m->pipeline && estimator_get_neutral(pipeline_estimator(m->pipeline), neutral))
+                (void) estimator_set_neutral(pipeline_estimator(p), neutral);
+
+        pipeline_free(m->pipeline);
+        m->pipeline = TAKE_PTR(p);
+        log_debug("Filtering %s with the %s kernel.", sensor_name(sensor),
+                  filter_kernel(pipeline_filter(m->pipeline))->name);
+        return 0;
+}
+
+static void on_sensor_frames(Sensor *sensor, const Frame *frames, size_t n, void *userdata)
+{
+        Manager *m = userdata;
+
+        recorder_feed(m->recorder, frames, n);
+        pipeline_feed(m->pipeline, frames, n);
+        update_published(m);
+        manager_flush_changes(m, false);
+}
+
+static void on_sensor_state_changed(Sensor *sensor, void *userdata)
+{
+        Manager *m = userdata;
+
+        m->changed |= CHANGED_SENSOR;
+        /* "active" goes out with the posture its frames give. */
+        if (sensor_state(sensor) == SENSOR_ACTIVE)
+                return;
+        manager_flush_changes(m, true);
+        notify_status(m);
+}
+
+static void on_sensor_finished(Sensor *sensor, int error, void *userdata)
+{
+        Manager *m = userdata;
+
+        if (m->exit_on_eof)
+                (void) sd_event_exit(m->event, error < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+static const SensorCallbacks sensor_callbacks = {
+        .opened = on_sensor_opened,
+        .frames = on_sensor_frames,
+        .state_changed = on_sensor_state_changed,
+        .finished = on_sensor_finished,
+};
+
+/**
+ * manager_to_realtime_us() - a sample time of the current source in
+ * CLOCK_REALTIME microseconds, through the Sensor's anchor.
+ * @m: the manager.
+ * @t_ns: the sample time.
+ *
+ * Return: microseconds since the epoch.
+ */
+uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns)
+{
+        return sensor_to_realtime_us(m->sensor, t_ns);
+}
 
 /**
  * manager_new() - create the manager, taking over *@config (left zeroed).
@@ -148,18 +240,23 @@ int manager_new(Manager **ret, Config *config, bool system_bus, bool exit_on_eof
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
-        m->wake_fd = -EBADF;
         m->config = *config;
         *config = (Config){};
         m->system_bus = system_bus;
         m->exit_on_eof = exit_on_eof;
-        m->sensor_state = SENSOR_ABSENT;
         m->posture = POSTURE_UNKNOWN;
 
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
-        r = ring_new(&m->ring, m->config.ring_frames);
+        r = sensor_new(&m->sensor, m->event,
+                       &(SensorParams){
+                               .uri = m->config.source_uri,
+                               .plugin_dir = m->config.plugin_dir,
+                               .ring_frames = m->config.ring_frames,
+                               .stall_timeout_s = m->config.stall_timeout_s,
+                       },
+                       &sensor_callbacks, m);
         if (r < 0)
                 return r;
         r = recorder_new(&m->recorder, m->event, &recorder_callbacks, m);
@@ -175,15 +272,13 @@ Manager *manager_free(Manager *m)
 {
         if (!m)
                 return NULL;
-        sensor_free(m);
+        sensor_free(m->sensor);
         recorder_free(m->recorder);
         health_free(m);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         pipeline_free(m->pipeline);
-        ring_free(m->ring);
-        free(m->sensor_name);
         config_done(&m->config);
         free(m);
         return NULL;
@@ -227,12 +322,12 @@ int manager_start(Manager *m)
         r = bus_setup(m);
         if (r < 0)
                 return r;
-        r = sensor_setup(m);
+        r = sensor_start(m->sensor);
         if (r < 0)
                 return r;
 
         (void) sd_notify(0, "READY=1");
-        manager_notify_status(m);
+        notify_status(m);
         return 0;
 }
 
@@ -249,22 +344,30 @@ int manager_run(Manager *m)
 }
 
 /**
- * manager_calibrate() - take the last still window as neutral.
+ * manager_calibrate() - take the last still window as the wearer's neutral.
+ * @m: the manager.
  *
- * Return: 0, -ENODATA without data, -EBUSY when the wearer is not still.
+ * Return: 0 when calibrated; CALIBRATE_E_NO_DATA when no sensor data came
+ * yet, CALIBRATE_E_NOT_STILL when the wearer was not still over the last
+ * window; or -errno.
  */
 int manager_calibrate(Manager *m)
 {
         int r;
 
         if (!m->pipeline || !pipeline_last(m->pipeline))
-                return -ENODATA;
+                return CALIBRATE_E_NO_DATA;
         r = pipeline_calibrate(m->pipeline);
+        /* The core still speaks errno here: these two are its documented outcomes. */
+        if (r == -ENODATA)
+                return CALIBRATE_E_NO_DATA;
+        if (r == -EBUSY)
+                return CALIBRATE_E_NOT_STILL;
         if (r < 0)
                 return r;
         log_info("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */
-        manager_update_published(m);
+        update_published(m);
         manager_flush_changes(m, true);
         return 0;
 }
