@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <grp.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,14 +22,52 @@
 #define ANGLE_EPSILON_DEG 0.1
 #define STRAIN_EPSILON    0.005
 
-void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata)
+static void on_strain_event(const StrainEvent *e, void *userdata)
 {
         Manager *m = userdata;
 
         log_info("Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
                  severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
-        health_on_event(m, e);
+}
+
+static void on_advice(const AdviceItem *item, void *userdata)
+{
+        (void) bus_emit_advice(userdata, item);
+}
+
+static void on_alert(const AdviceItem *item, void *userdata)
+{
+        (void) bus_emit_alert(userdata, item);
+}
+
+static void on_health_changed(unsigned what, void *userdata)
+{
+        Manager *m = userdata;
+
+        if (what & HEALTH_CHANGED_PHASE)
+                m->changed |= CHANGED_PHASE;
+        if (what & HEALTH_CHANGED_PAIN)
+                m->changed |= CHANGED_PAIN;
+        if (what & HEALTH_CHANGED_ALERTS)
+                m->changed |= CHANGED_ALERTS;
+        manager_flush_changes(m, true);
+}
+
+static uint64_t on_event_time(int64_t t_ns, void *userdata)
+{
+        return manager_to_realtime_us(userdata, t_ns);
+}
+
+/**
+ * manager_pipeline() - the pipeline of the Coach, which the sensor feeds.
+ * @m: the manager.
+ *
+ * Return: the pipeline, or NULL before a source was opened.
+ */
+Pipeline *manager_pipeline(const Manager *m)
+{
+        return m->health ? coach_pipeline(health_coach(m->health)) : NULL;
 }
 
 void manager_set_sensor_state(Manager *m, SensorState s)
@@ -42,7 +81,8 @@ void manager_set_sensor_state(Manager *m, SensorState s)
 /* Compare the pipeline's latest sample with what was published. */
 void manager_update_published(Manager *m)
 {
-        const PostureSample *s = m->pipeline ? pipeline_last(m->pipeline) : NULL;
+        Pipeline *p = manager_pipeline(m);
+        const PostureSample *s = p ? pipeline_last(p) : NULL;
         double strain;
 
         if (!s)
@@ -65,7 +105,7 @@ void manager_update_published(Manager *m)
                 m->lateral = s->lateral_deg;
                 m->changed |= CHANGED_ANGLES;
         }
-        strain = detectors_strain_level(pipeline_detectors(m->pipeline));
+        strain = detectors_strain_level(pipeline_detectors(p));
         if (fabs(strain - m->strain) >= STRAIN_EPSILON) {
                 m->strain = strain;
                 m->changed |= CHANGED_STRAIN;
@@ -162,16 +202,32 @@ Manager *manager_free(Manager *m)
                 return NULL;
         sensor_free(m);
         record_free_all(m);
-        health_free(m);
+        m->health = health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
-        pipeline_free(m->pipeline);
         ring_free(m->ring);
         free(m->sensor_name);
         config_done(&m->config);
         free(m);
         return NULL;
+}
+
+/* On the system bus, Recovery1 is for root and the members of [Bus] HealthGroup=. */
+static void lookup_health_group(Manager *m)
+{
+        struct group gr, *grp = NULL;
+        char buf[4096];
+
+        if (!m->system_bus)
+                return;
+        if (getgrnam_r(m->config.health_group, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
+                m->health_gid = grp->gr_gid;
+                m->health_gid_valid = true;
+        } else
+                log_notice("Group '%s' ([Bus] HealthGroup=) does not exist: only root may use "
+                           "org.postured.Recovery1.",
+                           m->config.health_group);
 }
 
 /**
@@ -182,6 +238,13 @@ Manager *manager_free(Manager *m)
  */
 int manager_start(Manager *m)
 {
+        static const HealthCallbacks health_callbacks = {
+                .strain_event = on_strain_event,
+                .advice = on_advice,
+                .alert = on_alert,
+                .changed = on_health_changed,
+                .event_time = on_event_time,
+        };
         int r;
 
         r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
@@ -205,9 +268,10 @@ int manager_start(Manager *m)
                         return log_error_errno(r, "POSTURED_FILTER=%s: this CPU cannot run it.",
                                                want);
         }
-        r = health_setup(m);
+        r = health_new(&m->health, m->event, &m->config, &health_callbacks, m);
         if (r < 0)
                 return r;
+        lookup_health_group(m);
         r = bus_setup(m);
         if (r < 0)
                 return r;
@@ -241,9 +305,7 @@ int manager_calibrate(Manager *m)
 {
         int r;
 
-        if (!m->pipeline || !pipeline_last(m->pipeline))
-                return -ENODATA;
-        r = pipeline_calibrate(m->pipeline);
+        r = coach_calibrate(health_coach(m->health));
         if (r < 0)
                 return r;
         log_info("Calibrated: the current posture is the new neutral.");

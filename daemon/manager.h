@@ -10,12 +10,10 @@
 #include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 
-#include "core/advice.h"
-#include "core/catalogue.h"
 #include "core/config.h"
-#include "core/pipeline.h"
-#include "plugin.h"
 #include "core/ring.h"
+#include "health.h"
+#include "plugin.h"
 
 typedef enum SensorState {
         SENSOR_ACTIVE,
@@ -81,7 +79,6 @@ typedef struct Manager {
         int64_t anchor_t_ns;
         uint64_t anchor_realtime_us;
 
-        Pipeline *pipeline;
         const FilterKernel *kernel; /* chosen once: the CPU's best, or POSTURED_FILTER= */
         Frame *batch;
         size_t batch_size;
@@ -94,13 +91,8 @@ typedef struct Manager {
         bool calibrated;
         unsigned changed;
 
-        /* The wearer's recovery (health.c). */
-        Catalogue *catalogue;
-        Recovery *recovery;
-        AdviceEngine *advice;
-        RecoveryPhase config_rules_phase;
-        sd_event_source *phase_timer;
-        char *state_path; /* recovery state file, or NULL: memory only */
+        /* The wearer's recovery, and the Coach whose pipeline the sensor feeds. */
+        Health *health;
         gid_t health_gid;
         bool health_gid_valid;
 
@@ -132,7 +124,8 @@ int manager_run(Manager *m);
 void manager_set_sensor_state(Manager *m, SensorState s);
 void manager_update_published(Manager *m);
 void manager_notify_status(Manager *m);
-void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata);
+/** manager_pipeline() - the Coach's pipeline, or NULL before a source was opened. */
+Pipeline *manager_pipeline(const Manager *m);
 
 /* sensor.c */
 /**
@@ -162,12 +155,3 @@ int bus_emit_properties(Manager *m, unsigned changed);
 int bus_emit_strain_event(Manager *m, const StrainEvent *e);
 int bus_emit_advice(Manager *m, const AdviceItem *item);
 int bus_emit_alert(Manager *m, const AdviceItem *item);
-
-/* health.c */
-int health_setup(Manager *m);
-void health_free(Manager *m);
-void health_on_event(Manager *m, const StrainEvent *e);
-void health_phase_changed(Manager *m);
-/* health-state.c */
-int health_save(Manager *m);
-int health_load(Manager *m);

@@ -243,35 +243,24 @@ static int open_uri(Manager *m, const char *uri, char *error, size_t error_size)
  */
 static int setup_pipeline(Manager *m)
 {
-        _cleanup_(pipeline_freep) Pipeline *p = NULL;
-        PipelineParams params = m->config.pipeline;
-        double neutral[3];
+        const PipelineParams *params = &m->config.pipeline;
+        MountMatrix mount;
+        bool device_mount = !m->config.mount_matrix_set && m->info.has_mount_matrix;
         int r;
 
-        /* The rules of the wearer's recovery phase, not only the configured ones. */
-        if (m->recovery)
-                recovery_rule_params(m->recovery, &params.rules);
-        if (!m->config.mount_matrix_set && m->info.has_mount_matrix)
-                memcpy(params.estimator.mount.m, m->info.mount_matrix,
-                       sizeof(params.estimator.mount.m));
-
-        r = pipeline_new(&p, &params, m->info.rate_hz);
+        if (device_mount)
+                memcpy(mount.m, m->info.mount_matrix, sizeof(mount.m));
+        /* The Coach gives it the rules of the wearer's recovery phase. */
+        r = coach_start(health_coach(m->health), m->info.rate_hz, device_mount ? &mount : NULL,
+                        m->kernel);
         if (r == -EINVAL)
                 return log_error_errno(r,
                                        "Filter order %u with cut-off %.3g Hz does not fit the "
                                        "sensor's rate of %.3g Hz ([Filter] CutoffHz= must be "
                                        "below half the rate).",
-                                       params.filter_order, params.cutoff_hz, m->info.rate_hz);
+                                       params->filter_order, params->cutoff_hz, m->info.rate_hz);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the signal path: %m");
-        pipeline_set_event_handler(p, manager_on_strain_event, m);
-        if (m->kernel)
-                filter_set_kernel(pipeline_filter(p), m->kernel);
-        if (m->pipeline && estimator_get_neutral(pipeline_estimator(m->pipeline), neutral))
-                (void) estimator_set_neutral(pipeline_estimator(p), neutral);
-
-        pipeline_free(m->pipeline);
-        m->pipeline = TAKE_PTR(p);
         return 0;
 }
 
@@ -347,7 +336,7 @@ static int sensor_open(Manager *m, bool startup)
         m->retry_delay_us = 0;
         m->changed |= CHANGED_SENSOR;
         log_info("Reading %s at %.4g Hz with the %s filter.", m->sensor_name, m->info.rate_hz,
-                 filter_kernel(pipeline_filter(m->pipeline))->name);
+                 filter_kernel(pipeline_filter(manager_pipeline(m)))->name);
         return 1;
 }
 
@@ -392,7 +381,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 /* Tie the latest frame to now: a recording's clock runs at the replay
                  * speed, and a monotonic one stops during suspend. */
                 anchor(m, m->batch[n - 1].t_ns);
-                pipeline_feed(m->pipeline, m->batch, n);
+                coach_feed(health_coach(m->health), m->batch, n);
                 m->last_frame_us = now_us(CLOCK_MONOTONIC);
                 if (m->stall_logged) {
                         log_info("Sensor %s sends data again.", m->sensor_name);
