@@ -127,8 +127,9 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iplugins $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
 
-# A unit test links the core, and the plugin sources it tests (TEST_OBJS_name).
+# A unit test links the core, and the plugin or runtime sources it tests (TEST_OBJS_name).
 TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o
+TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/log.o
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $$(TEST_OBJS_test-$$*) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(INIH_LIBS) $(SYSTEMD_LIBS) $(LIBM) -lpthread
