@@ -127,8 +127,9 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iplugins $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
 
-# A unit test links the core, and the plugin sources it tests (TEST_OBJS_name).
+# A unit test links the core, and the plugin or runtime sources it tests (TEST_OBJS_name).
 TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o
+TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-recorder := $(BUILD)/daemon/recorder.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-sensor   := $(BUILD)/daemon/sensor.o $(BUILD)/daemon/plugin.o $(BUILD)/daemon/log.o
 # test-sensor replays through the build's replay plugin.

@@ -82,17 +82,13 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = sd_bus_message_read(msg, "u", &seconds);
         if (r < 0)
                 return r;
-        r = advice_engine_snooze(m->advice, seconds, now_us(CLOCK_REALTIME));
+        r = health_snooze(m->health, seconds);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Snooze of %" PRIu32 " s is longer than 4 h (14400 s).",
                                          seconds);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot snooze: %m");
-        if (seconds > 0)
-                log_info("Advice snoozed for %" PRIu32 " s (alerts still go out).", seconds);
-        else
-                log_info("Snooze cancelled.");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -199,18 +195,19 @@ static int recovery_property_get(sd_bus *bus, const char *path, const char *inte
                 return r;
 
         if (strcmp(property, "Phase") == 0)
-                return sd_bus_message_append(reply, "s",
-                                             recovery_phase_to_string(recovery_phase(m->recovery)));
+                return sd_bus_message_append(
+                        reply, "s",
+                        recovery_phase_to_string(recovery_phase(health_recovery(m->health))));
         if (strcmp(property, "InjuryOnset") == 0)
-                return sd_bus_message_append(reply, "t", recovery_onset(m->recovery));
+                return sd_bus_message_append(reply, "t",
+                                             recovery_onset(health_recovery(m->health)));
         if (strcmp(property, "LastPain") == 0) {
-                if (!recovery_last_pain(m->recovery, &level, &t, &context))
+                if (!recovery_last_pain(health_recovery(m->health), &level, &t, &context))
                         level = 0, t = 0;
                 return sd_bus_message_append(reply, "(ut)", (uint32_t) level, t);
         }
         if (strcmp(property, "ActiveAlerts") == 0)
-                return sd_bus_message_append_strv(reply,
-                                                  (char **) advice_engine_active_alerts(m->advice));
+                return sd_bus_message_append_strv(reply, (char **) health_active_alerts(m->health));
         return -ENOENT;
 }
 
@@ -225,7 +222,7 @@ static int recovery_error(sd_bus_error *error, int r, const char *what)
 static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
-        uint64_t onset, now = now_us(CLOCK_REALTIME);
+        uint64_t onset;
         int r;
 
         r = sd_bus_message_read(msg, "t", &onset);
@@ -234,7 +231,7 @@ static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_injury(m->advice, onset == 0 ? now : onset, now);
+        r = health_report_injury(m->health, onset);
         if (r == -EINVAL)
                 return recovery_error(error, r,
                                       "Injury onset lies in the future (onset_usec is "
@@ -243,8 +240,6 @@ static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_erro
                 return recovery_error(error, r, "Injury onset is more than a year ago.");
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the injury.");
-        health_phase_changed(m);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -256,14 +251,12 @@ static int method_report_recovered(sd_bus_message *msg, void *userdata, sd_bus_e
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_recovered(m->advice, now_us(CLOCK_REALTIME));
+        r = health_report_recovered(m->health);
         if (r == -ESRCH)
                 return sd_bus_error_set(error, "org.postured.Error.NotInjured",
                                         "No injury was reported: nothing to recover from.");
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the recovery.");
-        health_phase_changed(m);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -283,14 +276,11 @@ static int method_report_pain(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_pain(m->advice, level, context, now_us(CLOCK_REALTIME));
+        r = health_report_pain(m->health, level, context);
         if (r == -EINVAL)
                 return recovery_error(error, r, "Pain context is longer than 255 bytes.");
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the pain report.");
-        m->changed |= CHANGED_PAIN;
-        manager_flush_changes(m, true);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -316,12 +306,9 @@ static int method_report_symptoms(sd_bus_message *msg, void *userdata, sd_bus_er
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_symptoms(m->advice, symptoms, now_us(CLOCK_REALTIME));
+        r = health_report_symptoms(m->health, symptoms);
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the symptoms.");
-        m->changed |= CHANGED_ALERTS;
-        manager_flush_changes(m, true);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -337,16 +324,12 @@ static int method_acknowledge_alert(sd_bus_message *msg, void *userdata, sd_bus_
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_acknowledge(m->advice, id);
+        r = health_acknowledge_alert(m->health, id);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, "org.postured.Error.NoSuchAlert",
                                          "No active alert '%s'.", id);
         if (r < 0)
                 return recovery_error(error, r, "Cannot acknowledge the alert.");
-        log_info("Alert %s acknowledged.", id);
-        m->changed |= CHANGED_ALERTS;
-        manager_flush_changes(m, true);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 

@@ -6,6 +6,7 @@
  * changed to PropertiesChanged.
  */
 #include <errno.h>
+#include <grp.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,20 +27,56 @@
 #define ANGLE_EPSILON_DEG 0.1
 #define STRAIN_EPSILON    0.005
 
-static void on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata)
+static void flush_changes(Manager *m, bool force);
+
+static void on_strain_event(const StrainEvent *e, void *userdata)
 {
         Manager *m = userdata;
 
         log_info("Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
                  severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
-        health_on_event(m, e);
+}
+
+static void on_advice(const AdviceItem *item, void *userdata)
+{
+        (void) bus_emit_advice(userdata, item);
+}
+
+static void on_alert(const AdviceItem *item, void *userdata)
+{
+        (void) bus_emit_alert(userdata, item);
+}
+
+static void on_health_changed(unsigned what, void *userdata)
+{
+        Manager *m = userdata;
+
+        if (what & HEALTH_CHANGED_PHASE)
+                m->changed |= CHANGED_PHASE;
+        if (what & HEALTH_CHANGED_PAIN)
+                m->changed |= CHANGED_PAIN;
+        if (what & HEALTH_CHANGED_ALERTS)
+                m->changed |= CHANGED_ALERTS;
+        flush_changes(m, true);
+}
+
+static uint64_t on_event_time(int64_t t_ns, void *userdata)
+{
+        return manager_to_realtime_us(userdata, t_ns);
+}
+
+/* The pipeline of the Coach, which the sensor feeds; NULL before a source was opened. */
+static Pipeline *manager_pipeline(const Manager *m)
+{
+        return m->health ? coach_pipeline(health_coach(m->health)) : NULL;
 }
 
 /* Compare the pipeline's latest sample with what was published. */
 static void update_published(Manager *m)
 {
-        const PostureSample *s = m->pipeline ? pipeline_last(m->pipeline) : NULL;
+        Pipeline *p = manager_pipeline(m);
+        const PostureSample *s = p ? pipeline_last(p) : NULL;
         double strain;
 
         if (!s)
@@ -62,7 +99,7 @@ static void update_published(Manager *m)
                 m->lateral = s->lateral_deg;
                 m->changed |= CHANGED_ANGLES;
         }
-        strain = detectors_strain_level(pipeline_detectors(m->pipeline));
+        strain = detectors_strain_level(pipeline_detectors(p));
         if (fabs(strain - m->strain) >= STRAIN_EPSILON) {
                 m->strain = strain;
                 m->changed |= CHANGED_STRAIN;
@@ -71,16 +108,16 @@ static void update_published(Manager *m)
 
 static int on_throttle(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        manager_flush_changes(userdata, true);
+        flush_changes(userdata, true);
         return 0;
 }
 
-/**
- * manager_flush_changes() - emit what changed. Angles and strain are sent at
- * most PropertyRateHz times a second (a timer catches up later); the rest at
- * once. @force sends the throttled ones too.
+/*
+ * Emit what changed. Angles and strain are sent at most PropertyRateHz times
+ * a second (a timer catches up later); the rest at once. @force sends the
+ * throttled ones too.
  */
-void manager_flush_changes(Manager *m, bool force)
+static void flush_changes(Manager *m, bool force)
 {
         const unsigned throttled = CHANGED_ANGLES | CHANGED_STRAIN;
         uint64_t interval = (uint64_t) (USEC_PER_SEC / m->config.property_rate_hz);
@@ -135,45 +172,34 @@ static const RecorderCallbacks recorder_callbacks = {
 
 /*
  * A new pipeline for each opened source: its clock and rate may differ from
- * the last one's. The wearer's neutral carries over; episodes start afresh.
+ * the last one's. The Coach gives it the rules of the wearer's recovery
+ * phase; the neutral carries over, episodes start afresh.
  */
 static int on_sensor_opened(Sensor *sensor, void *userdata)
 {
-        _cleanup_(pipeline_freep) Pipeline *p = NULL;
         const PosturedSourceInfo *info = sensor_info(sensor);
         Manager *m = userdata;
-        PipelineParams params = m->config.pipeline;
-        double neutral[3];
+        const PipelineParams *params = &m->config.pipeline;
+        bool device_mount = !m->config.mount_matrix_set && info->has_mount_matrix;
+        MountMatrix mount;
         int r;
 
-        /* The rules of the wearer's recovery phase, not only the configured ones. */
-        if (m->recovery)
-                recovery_rule_params(m->recovery, &params.rules);
-        if (!m->config.mount_matrix_set && info->has_mount_matrix)
-                memcpy(params.estimator.mount.m, info->mount_matrix,
-                       sizeof(params.estimator.mount.m));
-
-        r = pipeline_new(&p, &params, info->rate_hz);
+        if (device_mount)
+                memcpy(mount.m, info->mount_matrix, sizeof(mount.m));
+        r = coach_start(health_coach(m->health), info->rate_hz, device_mount ? &mount : NULL,
+                        m->kernel);
         if (r == -EINVAL)
                 return log_error_errno(r,
                                        "Filter order %u with cut-off %.3g Hz does not fit the "
                                        "rate of %.3g Hz of %s ([Filter] CutoffHz= must be below "
                                        "half the rate).",
-                                       params.filter_order, params.cutoff_hz, info->rate_hz,
+                                       params->filter_order, params->cutoff_hz, info->rate_hz,
                                        sensor_name(sensor));
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the signal path for %s: %m",
                                        sensor_name(sensor));
-        pipeline_set_event_handler(p, on_strain_event, m);
-        if (m->kernel)
-                filter_set_kernel(pipeline_filter(p), m->kernel);
-        if (m->pipeline && estimator_get_neutral(pipeline_estimator(m->pipeline), neutral))
-                (void) estimator_set_neutral(pipeline_estimator(p), neutral);
-
-        pipeline_free(m->pipeline);
-        m->pipeline = TAKE_PTR(p);
         log_debug("Filtering %s with the %s kernel.", sensor_name(sensor),
-                  filter_kernel(pipeline_filter(m->pipeline))->name);
+                  filter_kernel(pipeline_filter(manager_pipeline(m)))->name);
         return 0;
 }
 
@@ -182,9 +208,9 @@ static void on_sensor_frames(Sensor *sensor, const Frame *frames, size_t n, void
         Manager *m = userdata;
 
         recorder_feed(m->recorder, frames, n);
-        pipeline_feed(m->pipeline, frames, n);
+        coach_feed(health_coach(m->health), frames, n);
         update_published(m);
-        manager_flush_changes(m, false);
+        flush_changes(m, false);
 }
 
 static void on_sensor_state_changed(Sensor *sensor, void *userdata)
@@ -195,7 +221,7 @@ static void on_sensor_state_changed(Sensor *sensor, void *userdata)
         /* "active" goes out with the posture its frames give. */
         if (sensor_state(sensor) == SENSOR_ACTIVE)
                 return;
-        manager_flush_changes(m, true);
+        flush_changes(m, true);
         notify_status(m);
 }
 
@@ -274,14 +300,30 @@ Manager *manager_free(Manager *m)
                 return NULL;
         sensor_free(m->sensor);
         recorder_free(m->recorder);
-        health_free(m);
+        health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
-        pipeline_free(m->pipeline);
         config_done(&m->config);
         free(m);
         return NULL;
+}
+
+/* On the system bus, Recovery1 is for root and the members of [Bus] HealthGroup=. */
+static void lookup_health_group(Manager *m)
+{
+        struct group gr, *grp = NULL;
+        char buf[4096];
+
+        if (!m->system_bus)
+                return;
+        if (getgrnam_r(m->config.health_group, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
+                m->health_gid = grp->gr_gid;
+                m->health_gid_valid = true;
+        } else
+                log_notice("Group '%s' ([Bus] HealthGroup=) does not exist: only root may use "
+                           "org.postured.Recovery1.",
+                           m->config.health_group);
 }
 
 /**
@@ -292,6 +334,13 @@ Manager *manager_free(Manager *m)
  */
 int manager_start(Manager *m)
 {
+        static const HealthCallbacks health_callbacks = {
+                .strain_event = on_strain_event,
+                .advice = on_advice,
+                .alert = on_alert,
+                .changed = on_health_changed,
+                .event_time = on_event_time,
+        };
         int r;
 
         /* Blocked here, before any plugin thread starts and inherits the mask. */
@@ -316,9 +365,10 @@ int manager_start(Manager *m)
                         return log_error_errno(r, "POSTURED_FILTER=%s: this CPU cannot run it.",
                                                want);
         }
-        r = health_setup(m);
+        r = health_new(&m->health, m->event, &m->config, &health_callbacks, m);
         if (r < 0)
                 return r;
+        lookup_health_group(m);
         r = bus_setup(m);
         if (r < 0)
                 return r;
@@ -355,9 +405,7 @@ int manager_calibrate(Manager *m)
 {
         int r;
 
-        if (!m->pipeline || !pipeline_last(m->pipeline))
-                return CALIBRATE_E_NO_DATA;
-        r = pipeline_calibrate(m->pipeline);
+        r = coach_calibrate(health_coach(m->health));
         /* The core still speaks errno here: these two are its documented outcomes. */
         if (r == -ENODATA)
                 return CALIBRATE_E_NO_DATA;
@@ -368,6 +416,6 @@ int manager_calibrate(Manager *m)
         log_info("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */
         update_published(m);
-        manager_flush_changes(m, true);
+        flush_changes(m, true);
         return 0;
 }

@@ -8,11 +8,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "bus.h" /* for health.c, until it is the Health object */
-#include "core/advice.h"
-#include "core/catalogue.h"
 #include "core/config.h"
-#include "core/pipeline.h"
+#include "health.h"
 #include "recorder.h"
 #include "sensor.h"
 
@@ -44,7 +41,6 @@ typedef struct Manager {
         Sensor *sensor;
         Recorder *recorder;
 
-        Pipeline *pipeline;
         const FilterKernel *kernel; /* chosen once: the CPU's best, or POSTURED_FILTER= */
 
         /* Published state, as last sent on the bus. */
@@ -54,13 +50,8 @@ typedef struct Manager {
         bool calibrated;
         unsigned changed;
 
-        /* The wearer's recovery (health.c). */
-        Catalogue *catalogue;
-        Recovery *recovery;
-        AdviceEngine *advice;
-        RecoveryPhase config_rules_phase;
-        sd_event_source *phase_timer;
-        char *state_path; /* recovery state file, or NULL: memory only */
+        /* The wearer's recovery, and the Coach whose pipeline the sensor feeds. */
+        Health *health;
         gid_t health_gid;
         bool health_gid_valid;
 
@@ -93,17 +84,5 @@ enum {
 /** manager_calibrate() - take the wearer's current posture as neutral. */
 int manager_calibrate(Manager *m);
 
-/** manager_flush_changes() - emit PropertiesChanged for what changed (angles throttled). */
-void manager_flush_changes(Manager *m, bool force);
-
 /** manager_to_realtime_us() - map a sample time to CLOCK_REALTIME microseconds. */
 uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns);
-
-/* health.c and health-state.c, until they are the Health object. */
-int health_setup(Manager *m);
-void health_free(Manager *m);
-void health_on_event(Manager *m, const StrainEvent *e);
-void health_phase_changed(Manager *m);
-/* health-state.c */
-int health_save(Manager *m);
-int health_load(Manager *m);
