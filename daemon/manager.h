@@ -40,7 +40,7 @@ enum {
 
 /**
  * struct Manager - owns everything: the loop, the bus, the source, the ring
- * and the core pipeline.
+ * and the Health (whose Coach holds the core pipeline).
  */
 typedef struct Manager {
         sd_event *event;
