@@ -28,8 +28,9 @@ enum {
 
 /**
  * struct Manager - owns the loop, the bus and the runtime objects (the
- * Sensor, the Recorder, the wearer's recovery) and wires them: the sensor's
- * frames go to the pipeline and the recordings, what changed to the bus.
+ * Sensor, the Recorder, the Health whose Coach holds the core pipeline) and
+ * wires them: the sensor's frames go to the Coach and the recordings, what
+ * changed to the bus.
  */
 typedef struct Manager {
         sd_event *event;
