@@ -127,8 +127,13 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iplugins $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
 
-# A unit test links the core, and the plugin sources it tests (TEST_OBJS_name).
+# A unit test links the core, and the plugin or runtime sources it tests (TEST_OBJS_name).
 TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o
+TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/log.o
+TEST_OBJS_test-recorder := $(BUILD)/daemon/recorder.o $(BUILD)/daemon/log.o
+TEST_OBJS_test-sensor   := $(BUILD)/daemon/sensor.o $(BUILD)/daemon/plugin.o $(BUILD)/daemon/log.o
+# test-sensor replays through the build's replay plugin.
+$(BUILD)/tests/test-sensor: | $(BUILD)/plugins/replay.so
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $$(TEST_OBJS_test-$$*) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(INIH_LIBS) $(SYSTEMD_LIBS) $(LIBM) -lpthread

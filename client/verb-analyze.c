@@ -12,10 +12,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "core/advice.h"
+#include "core/coach.h"
 #include "core/config.h"
 #include "json.h"
-#include "core/pipeline.h"
 #include "posturectl.h"
 #include "core/recording.h"
 
@@ -42,15 +41,6 @@ typedef struct AnalyzeArgs {
         const char *catalogue;
         const char *path;
 } AnalyzeArgs;
-
-/* What the callbacks of the pipeline and the advice engine need. */
-typedef struct Analysis {
-        Pipeline *pipeline;
-        Recovery *recovery;
-        AdviceEngine *engine;
-        RuleParams rules;          /* as configured, before the phase adapts them */
-        RecoveryPhase rules_phase; /* the phase the pipeline's rules are for */
-} Analysis;
 
 /* "X,Y,Z": three finite numbers, spaces allowed around them. */
 static int parse_vector(const char *s, double v[3])
@@ -214,7 +204,7 @@ static int load_catalogue(const AnalyzeArgs *a, Catalogue **ret)
         return r == -EINVAL || r == -ENOMEM ? 1 : EX_NOINPUT;
 }
 
-static uint64_t engine_time(int64_t t_ns)
+static uint64_t engine_time(int64_t t_ns, void *userdata)
 {
         int64_t t = (int64_t) EPOCH_USEC + t_ns / 1000;
 
@@ -248,35 +238,28 @@ static void print_alert(const AdviceItem *it, uint64_t now_usec, void *userdata)
         print_item("alert", it, now_usec);
 }
 
-/* The detectors follow the phase, which may change during a long recording. */
-static int follow_phase(Analysis *an)
-{
-        const PostureSample *last = pipeline_last(an->pipeline);
-        RuleParams rules = an->rules;
-
-        if (last && an->engine)
-                (void) advice_engine_tick(an->engine, engine_time(last->t_ns));
-        else if (last)
-                (void) recovery_tick(an->recovery, engine_time(last->t_ns));
-        if (recovery_phase(an->recovery) == an->rules_phase)
-                return 0;
-        an->rules_phase = recovery_phase(an->recovery);
-        rule_params_for_phase(an->rules_phase, &rules);
-        return pipeline_set_rules(an->pipeline, &rules);
-}
-
 /* The wearer is in @phase when the recording starts (sample time 0). */
-static int start_phase(Analysis *an, RecoveryPhase phase)
+static int start_phase(Coach *c, RecoveryPhase phase)
 {
         uint64_t onset = EPOCH_USEC;
 
         if (phase == PHASE_NONE)
                 return 0;
         if (phase == PHASE_RECOVERING)
-                onset -= recovery_params(an->recovery)->acute_hours * 3600 * USEC_PER_SEC;
-        if (!an->engine)
-                return recovery_report_injury(an->recovery, onset, EPOCH_USEC);
-        return advice_engine_report_injury(an->engine, onset, EPOCH_USEC);
+                onset -= recovery_params(coach_recovery(c))->acute_hours * 3600 * USEC_PER_SEC;
+        return coach_report_injury(c, onset, EPOCH_USEC);
+}
+
+/* The phase may change during a long recording: let the sample time pass. */
+static int follow_phase(Coach *c)
+{
+        const PostureSample *last = pipeline_last(coach_pipeline(c));
+        int r;
+
+        if (!last)
+                return 0;
+        r = coach_tick(c, engine_time(last->t_ns, NULL));
+        return r < 0 ? r : 0;
 }
 
 static int cmp_int64(const void *a, const void *b)
@@ -304,8 +287,6 @@ static double estimate_rate(const Frame *frames, size_t n)
 
 static void print_event(const StrainEvent *e, const PostureSample *s, void *userdata)
 {
-        Analysis *an = userdata;
-
         fputs("{\"type\":\"event\",\"t\":", stdout);
         json_double(stdout, (double) e->t_ns / NSEC_PER_SEC, 3);
         fputs(",\"kind\":", stdout);
@@ -319,9 +300,6 @@ static void print_event(const StrainEvent *e, const PostureSample *s, void *user
         fputs(",\"peak_deg\":", stdout);
         json_double(stdout, e->peak_deg, 2);
         fputs("}\n", stdout);
-        if (an->engine && event_kind_to_string(e->kind))
-                (void) advice_engine_event(an->engine, event_kind_to_string(e->kind),
-                                           engine_time(e->t_ns));
 }
 
 static void print_summary(Pipeline *p, double rate_hz)
@@ -396,15 +374,19 @@ static int open_recording(const char *path, RecordingReader **ret)
 
 int verb_analyze(int argc, char *argv[])
 {
+        static const CoachCallbacks callbacks = {
+                .strain_event = print_event,
+                .advice = print_advice,
+                .alert = print_alert,
+                .event_time = engine_time,
+        };
         _cleanup_(recording_reader_freep) RecordingReader *rr = NULL;
-        _cleanup_(pipeline_freep) Pipeline *p = NULL;
         _cleanup_(catalogue_freep) Catalogue *cat = NULL;
-        _cleanup_(recovery_freep) Recovery *rec = NULL;
-        _cleanup_(advice_engine_freep) AdviceEngine *engine = NULL;
+        _cleanup_(coach_freep) Coach *coach = NULL;
         _cleanup_(freep) Frame *buf = NULL;
-        Analysis an = { .rules_phase = PHASE_NONE };
         AnalyzeArgs a = {};
-        PipelineParams params;
+        CoachParams cp;
+        Pipeline *p;
         double rate;
         size_t n = 0;
         int r;
@@ -412,22 +394,19 @@ int verb_analyze(int argc, char *argv[])
         r = parse_analyze_argv(argc, argv, &a);
         if (r >= 0)
                 return r;
-        r = analyze_params(&a, &params);
+        coach_params_default(&cp);
+        r = analyze_params(&a, &cp.pipeline);
         if (r != 0)
                 return r;
         r = load_catalogue(&a, &cat);
         if (r != 0)
                 return r;
-        r = recovery_new(&rec, NULL);
-        if (r >= 0 && cat)
-                r = advice_engine_new(&engine, cat, rec, NULL);
+        cp.catalogue = cat;
+        r = coach_new(&coach, &cp, &callbacks, NULL);
         if (r < 0) {
                 fprintf(stderr, "Cannot set up the advice engine: %s\n", strerror(-r));
                 return 1;
         }
-        if (engine)
-                advice_engine_set_handlers(engine, print_advice, print_alert, NULL);
-        an = (Analysis){ .recovery = rec, .engine = engine, .rules = params.rules };
         r = open_recording(a.path, &rr);
         if (r != 0)
                 return r;
@@ -455,14 +434,13 @@ int verb_analyze(int argc, char *argv[])
                 return EX_DATAERR;
         }
 
-        an.rules_phase = a.phase;
-        rule_params_for_phase(a.phase, &params.rules);
-        r = pipeline_new(&p, &params, rate);
+        r = coach_start(coach, rate, NULL, NULL);
         if (r < 0) {
                 fprintf(stderr, "Cannot set up the analysis at %.3f Hz: %s\n", rate,
                         r == -EINVAL ? "inconsistent settings" : strerror(-r));
                 return 1;
         }
+        p = coach_pipeline(coach);
         {
                 const char *want = getenv("POSTURED_FILTER");
                 const FilterKernel *k;
@@ -484,22 +462,21 @@ int verb_analyze(int argc, char *argv[])
                                            "length must be at least 1 m/s²)",
                                            a.neutral[0], a.neutral[1], a.neutral[2]);
         }
-        an.pipeline = p;
-        r = start_phase(&an, a.phase);
+        r = start_phase(coach, a.phase);
         if (r < 0) {
                 fprintf(stderr, "Cannot start in the %s phase: %s\n",
                         recovery_phase_to_string(a.phase), strerror(-r));
                 return 1;
         }
-        pipeline_set_event_handler(p, print_event, &an);
 
         for (;;) {
                 if (n == BATCH_FRAMES) {
-                        pipeline_feed(p, buf, n);
+                        coach_feed(coach, buf, n);
                         n = 0;
-                        if (follow_phase(&an) < 0) {
+                        if (follow_phase(coach) < 0) {
                                 fprintf(stderr, "Cannot apply the rules of the %s phase\n",
-                                        recovery_phase_to_string(an.rules_phase));
+                                        recovery_phase_to_string(
+                                                recovery_phase(coach_recovery(coach))));
                                 return 1;
                         }
                 }
@@ -510,7 +487,7 @@ int verb_analyze(int argc, char *argv[])
                         break;
                 n++;
         }
-        pipeline_feed(p, buf, n);
+        coach_feed(coach, buf, n);
         print_summary(p, rate);
 
         if (fflush(stdout) != 0 || ferror(stdout)) {

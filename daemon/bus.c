@@ -10,10 +10,12 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus.h"
 #include "log.h"
-#include "util/macro.h"
 #include "manager.h"
 #include "recorder.h"
+#include "sensor.h"
+#include "util/macro.h"
 #include "util/time-util.h"
 
 #define BUS_NAME      "org.postured.Posture1"
@@ -39,11 +41,15 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         if (strcmp(property, "Calibrated") == 0)
                 return sd_bus_message_append(reply, "b", m->calibrated);
         if (strcmp(property, "SensorState") == 0)
-                return sd_bus_message_append(reply, "s", sensor_state_to_string(m->sensor_state));
+                return sd_bus_message_append(reply, "s",
+                                             sensor_state_to_string(sensor_state(m->sensor)));
         if (strcmp(property, "Sensor") == 0)
-                return sd_bus_message_append(reply, "s", m->sensor_name ?: "");
-        if (strcmp(property, "SampleRate") == 0)
-                return sd_bus_message_append(reply, "d", m->source ? m->info.rate_hz : 0.0);
+                return sd_bus_message_append(reply, "s", sensor_name(m->sensor) ?: "");
+        if (strcmp(property, "SampleRate") == 0) {
+                const PosturedSourceInfo *info = sensor_info(m->sensor);
+
+                return sd_bus_message_append(reply, "d", info ? info->rate_hz : 0.0);
+        }
         if (strcmp(property, "FilterKernel") == 0)
                 return sd_bus_message_append(reply, "s", m->kernel ? m->kernel->name : "");
         return -ENOENT;
@@ -55,15 +61,15 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         int r;
 
         r = manager_calibrate(m);
-        if (r == -ENODATA)
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot calibrate: %m");
+        if (r == CALIBRATE_E_NO_DATA)
                 return sd_bus_error_set(error, "org.postured.Error.NoData",
                                         "No sensor data yet, cannot calibrate.");
-        if (r == -EBUSY)
+        if (r == CALIBRATE_E_NOT_STILL)
                 return sd_bus_error_set(error, "org.postured.Error.NotStill",
                                         "Not still, cannot calibrate: sit in your neutral posture "
                                         "and hold still for a few seconds, then try again.");
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot calibrate: %m");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -76,35 +82,30 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = sd_bus_message_read(msg, "u", &seconds);
         if (r < 0)
                 return r;
-        r = advice_engine_snooze(m->advice, seconds, now_us(CLOCK_REALTIME));
+        r = health_snooze(m->health, seconds);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Snooze of %" PRIu32 " s is longer than 4 h (14400 s).",
                                          seconds);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot snooze: %m");
-        if (seconds > 0)
-                log_info("Advice snoozed for %" PRIu32 " s (alerts still go out).", seconds);
-        else
-                log_info("Snooze cancelled.");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
 static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
-        int fd = -EBADF, r;
+        _cleanup_(closep) int fd = -EBADF;
+        int r;
 
-        r = record_start(m, sd_bus_message_get_sender(msg), &fd);
-        if (r == -EUSERS)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "Too many recordings at once (at most %d).", RECORD_MAX);
+        r = recorder_start(m->recorder, sd_bus_message_get_sender(msg), &fd);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot start a recording: %m");
+        if (r == RECORDER_E_TOO_MANY)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many recordings at once (at most %d).", RECORDER_MAX);
         /* The reply holds a duplicate; a reply that cannot go out ends the recording (EPIPE). */
-        r = sd_bus_reply_method_return(msg, "h", fd);
-        (void) close(fd);
-        return r;
+        return sd_bus_reply_method_return(msg, "h", fd);
 }
 
 static const sd_bus_vtable posture_vtable[] = {
@@ -194,18 +195,19 @@ static int recovery_property_get(sd_bus *bus, const char *path, const char *inte
                 return r;
 
         if (strcmp(property, "Phase") == 0)
-                return sd_bus_message_append(reply, "s",
-                                             recovery_phase_to_string(recovery_phase(m->recovery)));
+                return sd_bus_message_append(
+                        reply, "s",
+                        recovery_phase_to_string(recovery_phase(health_recovery(m->health))));
         if (strcmp(property, "InjuryOnset") == 0)
-                return sd_bus_message_append(reply, "t", recovery_onset(m->recovery));
+                return sd_bus_message_append(reply, "t",
+                                             recovery_onset(health_recovery(m->health)));
         if (strcmp(property, "LastPain") == 0) {
-                if (!recovery_last_pain(m->recovery, &level, &t, &context))
+                if (!recovery_last_pain(health_recovery(m->health), &level, &t, &context))
                         level = 0, t = 0;
                 return sd_bus_message_append(reply, "(ut)", (uint32_t) level, t);
         }
         if (strcmp(property, "ActiveAlerts") == 0)
-                return sd_bus_message_append_strv(reply,
-                                                  (char **) advice_engine_active_alerts(m->advice));
+                return sd_bus_message_append_strv(reply, (char **) health_active_alerts(m->health));
         return -ENOENT;
 }
 
@@ -220,7 +222,7 @@ static int recovery_error(sd_bus_error *error, int r, const char *what)
 static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
-        uint64_t onset, now = now_us(CLOCK_REALTIME);
+        uint64_t onset;
         int r;
 
         r = sd_bus_message_read(msg, "t", &onset);
@@ -229,7 +231,7 @@ static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_injury(m->advice, onset == 0 ? now : onset, now);
+        r = health_report_injury(m->health, onset);
         if (r == -EINVAL)
                 return recovery_error(error, r,
                                       "Injury onset lies in the future (onset_usec is "
@@ -238,8 +240,6 @@ static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_erro
                 return recovery_error(error, r, "Injury onset is more than a year ago.");
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the injury.");
-        health_phase_changed(m);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -251,14 +251,12 @@ static int method_report_recovered(sd_bus_message *msg, void *userdata, sd_bus_e
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_recovered(m->advice, now_us(CLOCK_REALTIME));
+        r = health_report_recovered(m->health);
         if (r == -ESRCH)
                 return sd_bus_error_set(error, "org.postured.Error.NotInjured",
                                         "No injury was reported: nothing to recover from.");
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the recovery.");
-        health_phase_changed(m);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -278,14 +276,11 @@ static int method_report_pain(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_pain(m->advice, level, context, now_us(CLOCK_REALTIME));
+        r = health_report_pain(m->health, level, context);
         if (r == -EINVAL)
                 return recovery_error(error, r, "Pain context is longer than 255 bytes.");
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the pain report.");
-        m->changed |= CHANGED_PAIN;
-        manager_flush_changes(m, true);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -311,12 +306,9 @@ static int method_report_symptoms(sd_bus_message *msg, void *userdata, sd_bus_er
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_report_symptoms(m->advice, symptoms, now_us(CLOCK_REALTIME));
+        r = health_report_symptoms(m->health, symptoms);
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the symptoms.");
-        m->changed |= CHANGED_ALERTS;
-        manager_flush_changes(m, true);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -332,16 +324,12 @@ static int method_acknowledge_alert(sd_bus_message *msg, void *userdata, sd_bus_
         r = check_health_access(m, msg, error);
         if (r < 0)
                 return r;
-        r = advice_engine_acknowledge(m->advice, id);
+        r = health_acknowledge_alert(m->health, id);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, "org.postured.Error.NoSuchAlert",
                                          "No active alert '%s'.", id);
         if (r < 0)
                 return recovery_error(error, r, "Cannot acknowledge the alert.");
-        log_info("Alert %s acknowledged.", id);
-        m->changed |= CHANGED_ALERTS;
-        manager_flush_changes(m, true);
-        (void) health_save(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 

@@ -1,191 +1,490 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The wearer's recovery: the advice catalogue, the recovery phase and its
- * timer, and the advice engine, wired to the detectors (the phase chooses
- * the rules) and to the bus (Advice and Alert signals).
+ * The wearer's recovery: the advice catalogue, the Coach, the timer of the
+ * next phase change, and the recovery state file.
+ *
+ * The state ([Recovery] StateFile=, default: recovery in systemd's
+ * $STATE_DIRECTORY) is written after each change, atomically (temporary
+ * file, fsync, rename), in the format of core/recovery-state.h, and read
+ * back at start. A line that cannot be read is logged with file and line and
+ * skipped: a damaged file never stops the daemon.
  */
 #include <errno.h>
-#include <grp.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-event.h>
+
+#include "core/recovery-state.h"
+#include "health.h"
 #include "log.h"
 #include "util/macro.h"
-#include "manager.h"
 #include "util/time-util.h"
+
+struct Health {
+        sd_event *event;
+        HealthCallbacks cb;
+        void *userdata;
+
+        Catalogue *catalogue;
+        Coach *coach; /* borrows the catalogue */
+        sd_event_source *phase_timer;
+        char *state_path; /* NULL: the state lives in memory only */
+};
+
+static uint64_t health_now(const Health *h)
+{
+        return h->cb.now ? h->cb.now(h->userdata) : now_us(CLOCK_REALTIME);
+}
+
+static void notify(Health *h, unsigned what)
+{
+        if (h->cb.changed)
+                h->cb.changed(what, h->userdata);
+}
+
+static void on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata)
+{
+        Health *h = userdata;
+
+        if (h->cb.strain_event)
+                h->cb.strain_event(e, h->userdata);
+}
 
 static void on_advice(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
-        Manager *m = userdata;
+        Health *h = userdata;
 
         log_info("Advice %s (%s): %s", item->id, severity_to_string(item->severity), item->text);
-        (void) bus_emit_advice(m, item);
+        if (h->cb.advice)
+                h->cb.advice(item, h->userdata);
 }
 
 static void on_alert(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
-        Manager *m = userdata;
+        Health *h = userdata;
 
         log_warning("Alert %s (%s) raised.", item->id, severity_to_string(item->severity));
-        (void) bus_emit_alert(m, item);
-        m->changed |= CHANGED_ALERTS;
+        if (h->cb.alert)
+                h->cb.alert(item, h->userdata);
+        notify(h, HEALTH_CHANGED_ALERTS);
 }
 
-/* The detectors follow the phase: the configured rules, tightened while acute. */
-static void apply_phase_rules(Manager *m)
+static void on_phase_changed(RecoveryPhase phase, void *userdata)
 {
-        RuleParams rules = m->config.pipeline.rules;
-        int r;
+        log_info("Recovery phase: %s.", recovery_phase_to_string(phase));
+}
 
-        recovery_rule_params(m->recovery, &rules);
-        m->config_rules_phase = recovery_phase(m->recovery);
-        if (!m->pipeline)
-                return;
-        r = pipeline_set_rules(m->pipeline, &rules);
-        if (r < 0)
-                log_warning_errno(r, "Cannot apply the rules of the %s phase: %m",
-                                  recovery_phase_to_string(recovery_phase(m->recovery)));
+static uint64_t on_event_time(int64_t t_ns, void *userdata)
+{
+        Health *h = userdata;
+
+        if (h->cb.event_time)
+                return h->cb.event_time(t_ns, h->userdata);
+        return t_ns > 0 ? (uint64_t) t_ns / 1000 : 0;
 }
 
 static int on_phase_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void arm_phase_timer(Manager *m)
+/* The timer runs on the real clock; the transition is due in Health's own. */
+static void arm_phase_timer(Health *h)
 {
-        uint64_t next = recovery_next_transition(m->recovery);
+        uint64_t next = recovery_next_transition(coach_recovery(h->coach));
+        uint64_t now = health_now(h), when;
         int r;
 
         if (next == UINT64_MAX) {
-                if (m->phase_timer)
-                        (void) sd_event_source_set_enabled(m->phase_timer, SD_EVENT_OFF);
+                if (h->phase_timer)
+                        (void) sd_event_source_set_enabled(h->phase_timer, SD_EVENT_OFF);
                 return;
         }
-        if (m->phase_timer) {
-                (void) sd_event_source_set_time(m->phase_timer, next);
-                (void) sd_event_source_set_enabled(m->phase_timer, SD_EVENT_ONESHOT);
+        when = now_us(CLOCK_REALTIME) + (next > now ? next - now : 0);
+        if (h->phase_timer) {
+                (void) sd_event_source_set_time(h->phase_timer, when);
+                (void) sd_event_source_set_enabled(h->phase_timer, SD_EVENT_ONESHOT);
                 return;
         }
-        r = sd_event_add_time(m->event, &m->phase_timer, CLOCK_REALTIME, next, USEC_PER_SEC,
-                              on_phase_timer, m);
+        r = sd_event_add_time(h->event, &h->phase_timer, CLOCK_REALTIME, when, USEC_PER_SEC,
+                              on_phase_timer, h);
         if (r < 0)
                 log_warning_errno(r, "Cannot arm the recovery phase timer: %m");
 }
 
-/**
- * health_phase_changed() - after anything that may have moved the phase:
- * rules, properties, the timer for the next transition.
- */
-void health_phase_changed(Manager *m)
+/* After anything that may have moved the phase or the onset. */
+static void phase_may_have_changed(Health *h)
 {
-        if (recovery_phase(m->recovery) != m->config_rules_phase) {
-                log_info("Recovery phase: %s.",
-                         recovery_phase_to_string(recovery_phase(m->recovery)));
-                apply_phase_rules(m);
-        }
-        m->changed |= CHANGED_PHASE;
-        arm_phase_timer(m);
-        manager_flush_changes(m, true);
+        notify(h, HEALTH_CHANGED_PHASE);
+        arm_phase_timer(h);
 }
 
 static int on_phase_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        Manager *m = userdata;
+        Health *h = userdata;
+        int r;
 
-        (void) advice_engine_tick(m->advice, now_us(CLOCK_REALTIME));
-        health_phase_changed(m);
+        r = coach_tick(h->coach, health_now(h));
+        if (r < 0)
+                log_warning_errno(
+                        r, "Cannot apply the rules of the %s phase: %m",
+                        recovery_phase_to_string(recovery_phase(coach_recovery(h->coach))));
+        phase_may_have_changed(h);
+        return 0;
+}
+
+/* Write the state file, if there is one. Failures are logged (the state stays in memory). */
+static int health_save(Health *h)
+{
+        _cleanup_(freep) char *tmp = NULL;
+        char *const *alerts = health_active_alerts(h);
+        RecoveryState state;
+        FILE *f;
+        int fd, r;
+
+        if (!h->state_path)
+                return 0;
+        recovery_state_capture(&state, coach_recovery(h->coach), alerts && alerts[0]);
+        if (asprintf(&tmp, "%s.tmp", h->state_path) < 0)
+                return log_oom();
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return log_warning_errno(-errno, "Cannot save the recovery state to %s: %m", tmp);
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = -errno;
+                (void) close(fd);
+                return log_warning_errno(r, "Cannot save the recovery state to %s: %m", tmp);
+        }
+
+        r = recovery_state_write(&state, f);
+        if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+                r = -errno;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, h->state_path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return log_warning_errno(r, "Cannot save the recovery state to %s: %m",
+                                         h->state_path);
+        }
+        return 0;
+}
+
+static void warn_line(unsigned line, const char *why, void *userdata)
+{
+        const Health *h = userdata;
+
+        log_warning("%s:%u: %s; skipped.", h->state_path, line, why);
+}
+
+/* Read the state file back; it gives no advice, only the restored alert. A missing file is fine. */
+static void health_load(Health *h)
+{
+        Recovery *rec = coach_recovery(h->coach);
+        uint64_t now = health_now(h);
+        RecoveryState state;
+        FILE *f;
+        int r;
+
+        if (!h->state_path)
+                return;
+        f = fopen(h->state_path, "re");
+        if (!f) {
+                if (errno != ENOENT)
+                        log_warning_errno(-errno, "Cannot read the recovery state %s: %m",
+                                          h->state_path);
+                return;
+        }
+        r = recovery_state_parse(&state, f, now, warn_line, h);
+        (void) fclose(f);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read the recovery state %s: %m", h->state_path);
+                return;
+        }
+
+        r = recovery_state_apply(&state, rec, now);
+        if (r < 0)
+                log_notice("%s: the injury onset is more than a year ago or in the future; not "
+                           "restored.",
+                           h->state_path);
+        /* Before the alert: restoring the phase is no news to log. */
+        (void) coach_follow_phase(h->coach);
+        if (state.alert_symptoms) {
+                char *names[_SYMPTOM_MAX + 1] = {};
+                size_t n = 0;
+
+                for (Symptom s = 0; s < _SYMPTOM_MAX; s++)
+                        if (state.alert_symptoms & (1u << s))
+                                names[n++] = (char *) symptom_to_string(s);
+                if (coach_report_symptoms(h->coach, names, now) < 0)
+                        log_warning("%s: the red-flag alert could not be restored.", h->state_path);
+        }
+        log_info("Recovery state restored from %s: phase %s.", h->state_path,
+                 recovery_phase_to_string(recovery_phase(rec)));
+}
+
+static int state_path(const Config *config, char **ret)
+{
+        const char *dir = getenv("STATE_DIRECTORY");
+
+        *ret = NULL;
+        if (config->state_file && *config->state_file) {
+                *ret = strdup(config->state_file);
+                return *ret ? 0 : -ENOMEM;
+        }
+        /* Several directories (a list with ':') leave the choice open: none is taken. */
+        if (dir && !strchr(dir, ':') && asprintf(ret, "%s/recovery", dir) < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
         return 0;
 }
 
 /**
- * health_on_event() - a strain event reaches the advice engine at the
- * realtime of its sample.
- */
-void health_on_event(Manager *m, const StrainEvent *e)
-{
-        if (m->advice)
-                (void) advice_engine_event(m->advice, event_kind_to_string(e->kind),
-                                           manager_to_realtime_us(m, e->t_ns));
-}
-
-/**
- * health_setup() - load the catalogue (a broken one is a configuration
- * error, named by file and line) and start in phase none.
+ * health_new() - load the catalogue (a broken one is a configuration error,
+ * named by file and line), set up the Coach and restore the saved state,
+ * before the bus is up.
+ * @ret: the new Health.
+ * @event: the loop, for the phase timer.
+ * @config: the catalogue, the [Recovery] and [Advice] settings and the
+ *          pipeline's; read here only.
+ * @cb: callbacks, copied; they may be called before this returns (a
+ *      restored alert).
+ * @userdata: passed to the callbacks.
  *
  * Return: 0 or -errno (logged).
  */
-int health_setup(Manager *m)
+int health_new(Health **ret, sd_event *event, const Config *config, const HealthCallbacks *cb,
+               void *userdata)
 {
+        static const CoachCallbacks coach_callbacks = {
+                .strain_event = on_strain_event,
+                .advice = on_advice,
+                .alert = on_alert,
+                .phase_changed = on_phase_changed,
+                .event_time = on_event_time,
+        };
+        _cleanup_(health_freep) Health *h = NULL;
         _cleanup_(freep) char *error = NULL;
-        RecoveryParams rp;
-        AdviceParams ap;
+        CoachParams params;
         int r;
 
-        r = catalogue_load(&m->catalogue, m->config.catalogue_path, &error);
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return log_oom();
+        h->event = sd_event_ref(event);
+        if (cb)
+                h->cb = *cb;
+        h->userdata = userdata;
+
+        r = catalogue_load(&h->catalogue, config->catalogue_path, &error);
         if (r == -ENOENT)
                 return log_error_errno(r, "Advice catalogue %s: %m ([Advice] Catalogue=).",
-                                       m->config.catalogue_path);
+                                       config->catalogue_path);
         if (r < 0)
                 return log_error_errno(r, "%s", error ?: "Cannot load the advice catalogue.");
 
-        recovery_params_default(&rp);
-        rp.acute_hours = m->config.acute_hours;
-        rp.recovering_days = m->config.recovering_days;
+        coach_params_default(&params);
+        params.pipeline = config->pipeline;
+        params.catalogue = h->catalogue;
+        params.recovery.acute_hours = config->acute_hours;
+        params.recovery.recovering_days = config->recovering_days;
         {
-                time_t now = time(NULL);
+                time_t now = (time_t) (health_now(h) / USEC_PER_SEC);
                 struct tm tm;
 
                 if (localtime_r(&now, &tm))
-                        rp.utc_offset_s = tm.tm_gmtoff;
+                        params.recovery.utc_offset_s = tm.tm_gmtoff;
         }
-        r = recovery_new(&m->recovery, &rp);
+        params.advice.repeat_interval_usec = (uint64_t) (config->advice_repeat_s * USEC_PER_SEC);
+        r = coach_new(&h->coach, &params, &coach_callbacks, h);
         if (r < 0)
-                return log_error_errno(r, "Cannot set up the recovery state: %m");
+                return log_error_errno(r, "Cannot set up the recovery state and advice: %m");
 
-        advice_params_default(&ap);
-        ap.repeat_interval_usec = (uint64_t) (m->config.advice_repeat_s * USEC_PER_SEC);
-        r = advice_engine_new(&m->advice, m->catalogue, m->recovery, &ap);
+        r = state_path(config, &h->state_path);
         if (r < 0)
-                return log_error_errno(r, "Cannot set up the advice engine: %m");
-        advice_engine_set_handlers(m->advice, on_advice, on_alert, m);
-
-        if (m->config.state_file && *m->config.state_file)
-                m->state_path = strdup(m->config.state_file);
-        else if (getenv("STATE_DIRECTORY") && !strchr(getenv("STATE_DIRECTORY"), ':'))
-                if (asprintf(&m->state_path, "%s/recovery", getenv("STATE_DIRECTORY")) < 0)
-                        m->state_path = NULL;
-        if (!m->state_path)
+                return log_oom();
+        if (!h->state_path)
                 log_debug("No [Recovery] StateFile= and no $STATE_DIRECTORY: the recovery state "
                           "lives in memory only.");
-        (void) health_load(m);
-        m->config_rules_phase = PHASE_NONE;
-        if (recovery_phase(m->recovery) != PHASE_NONE)
-                apply_phase_rules(m);
-        arm_phase_timer(m);
+        health_load(h);
+        arm_phase_timer(h);
 
-        if (m->system_bus) {
-                struct group gr, *grp = NULL;
-                char buf[4096];
-
-                if (getgrnam_r(m->config.health_group, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
-                        m->health_gid = grp->gr_gid;
-                        m->health_gid_valid = true;
-                } else
-                        log_notice("Group '%s' ([Bus] HealthGroup=) does not exist: only root "
-                                   "may use org.postured.Recovery1.",
-                                   m->config.health_group);
-        }
+        *ret = TAKE_PTR(h);
         return 0;
 }
 
-/** health_free() - the engine first: it borrows the catalogue and the state. */
-void health_free(Manager *m)
+/**
+ * health_free() - stop the timer, free the Coach, then the catalogue it borrows.
+ * @h: may be NULL.
+ *
+ * Return: NULL.
+ */
+Health *health_free(Health *h)
 {
-        m->phase_timer = sd_event_source_unref(m->phase_timer);
-        m->advice = advice_engine_free(m->advice);
-        m->recovery = recovery_free(m->recovery);
-        m->catalogue = catalogue_free(m->catalogue);
-        free(m->state_path);
-        m->state_path = NULL;
+        if (!h)
+                return NULL;
+        sd_event_source_unref(h->phase_timer);
+        coach_free(h->coach);
+        catalogue_free(h->catalogue);
+        sd_event_unref(h->event);
+        free(h->state_path);
+        free(h);
+        return NULL;
+}
+
+/**
+ * health_coach() - the Coach: its pipeline is the sensor's.
+ * @h: the Health.
+ *
+ * Return: the Coach, owned by @h.
+ */
+Coach *health_coach(const Health *h)
+{
+        return h->coach;
+}
+
+/**
+ * health_recovery() - the recovery state, for the Recovery1 properties.
+ * @h: the Health.
+ *
+ * Return: the state, owned by @h.
+ */
+const Recovery *health_recovery(const Health *h)
+{
+        return coach_recovery(h->coach);
+}
+
+/**
+ * health_active_alerts() - the ids of the active alerts (ActiveAlerts).
+ * @h: the Health.
+ *
+ * Return: a NULL-terminated list, valid until the next report or acknowledgement.
+ */
+char *const *health_active_alerts(const Health *h)
+{
+        return advice_engine_active_alerts(coach_engine(h->coach));
+}
+
+/**
+ * health_report_injury() - ReportInjury(): the phase of the onset, its
+ * advice, the saved state.
+ * @h: the Health.
+ * @onset_usec: CLOCK_REALTIME µs, 0 for now.
+ *
+ * Return: 0, -EINVAL (onset in the future), -ERANGE (more than a year ago).
+ */
+int health_report_injury(Health *h, uint64_t onset_usec)
+{
+        uint64_t now = health_now(h);
+        int r;
+
+        r = coach_report_injury(h->coach, onset_usec == 0 ? now : onset_usec, now);
+        if (r < 0)
+                return r;
+        phase_may_have_changed(h);
+        (void) health_save(h);
+        return 0;
+}
+
+/**
+ * health_report_recovered() - ReportRecovered().
+ * @h: the Health.
+ *
+ * Return: 0 (also when already recovered), -ESRCH when no injury was reported.
+ */
+int health_report_recovered(Health *h)
+{
+        int r;
+
+        r = coach_report_recovered(h->coach, health_now(h));
+        if (r < 0)
+                return r;
+        phase_may_have_changed(h);
+        (void) health_save(h);
+        return 0;
+}
+
+/**
+ * health_report_pain() - ReportPain().
+ * @h: the Health.
+ * @level: 0..10.
+ * @context: what the wearer was doing.
+ *
+ * Return: 0, -EINVAL (level above 10, context too long).
+ */
+int health_report_pain(Health *h, unsigned level, const char *context)
+{
+        int r;
+
+        r = coach_report_pain(h->coach, level, context, health_now(h));
+        if (r < 0)
+                return r;
+        notify(h, HEALTH_CHANGED_PAIN);
+        (void) health_save(h);
+        return 0;
+}
+
+/**
+ * health_report_symptoms() - ReportSymptoms(): raises the red-flag alert.
+ * @h: the Health.
+ * @symptoms: NULL-terminated names, or NULL.
+ *
+ * Return: 0, -EINVAL for an unknown name (nothing recorded).
+ */
+int health_report_symptoms(Health *h, char *const *symptoms)
+{
+        int r;
+
+        r = coach_report_symptoms(h->coach, symptoms, health_now(h));
+        if (r < 0)
+                return r;
+        notify(h, HEALTH_CHANGED_ALERTS);
+        (void) health_save(h);
+        return 0;
+}
+
+/**
+ * health_acknowledge_alert() - AcknowledgeAlert().
+ * @h: the Health.
+ * @id: the alert's id.
+ *
+ * Return: 0, -ENOENT when no active alert has @id.
+ */
+int health_acknowledge_alert(Health *h, const char *id)
+{
+        int r;
+
+        r = advice_engine_acknowledge(coach_engine(h->coach), id);
+        if (r < 0)
+                return r;
+        log_info("Alert %s acknowledged.", id);
+        notify(h, HEALTH_CHANGED_ALERTS);
+        (void) health_save(h);
+        return 0;
+}
+
+/**
+ * health_snooze() - Snooze(): no advice for @seconds, alerts still go out.
+ * @h: the Health.
+ * @seconds: 0 ends a snooze.
+ *
+ * Return: 0, -EINVAL above ADVICE_SNOOZE_MAX_SEC.
+ */
+int health_snooze(Health *h, unsigned seconds)
+{
+        int r;
+
+        r = advice_engine_snooze(coach_engine(h->coach), seconds, health_now(h));
+        if (r < 0)
+                return r;
+        if (seconds > 0)
+                log_info("Advice snoozed for %u s (alerts still go out).", seconds);
+        else
+                log_info("Snooze cancelled.");
+        return 0;
 }

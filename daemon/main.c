@@ -198,8 +198,7 @@ static int load_config(Config *c)
 int main(int argc, char *argv[])
 {
         _cleanup_(manager_freep) Manager *m = NULL;
-        Config config;
-        sigset_t mask;
+        _cleanup_(config_done) Config config = {};
         int r;
 
         r = parse_argv(argc, argv);
@@ -207,23 +206,14 @@ int main(int argc, char *argv[])
                 return r < 0 ? EX_USAGE : EXIT_SUCCESS;
 
         r = load_config(&config);
-        if (r < 0) {
-                config_done(&config);
+        if (r < 0)
                 return EX_CONFIG;
-        }
 
         /* A recording's reader may close its pipe at any time: EPIPE, not death. */
         (void) signal(SIGPIPE, SIG_IGN);
 
-        /* sd-event takes the signals through a signalfd; block them first. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-
         r = manager_new(&m, &config, arg_system, arg_exit_on_eof);
         if (r < 0) {
-                config_done(&config);
                 log_error_errno(r, "Cannot set up: %m");
                 return EXIT_FAILURE;
         }

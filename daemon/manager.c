@@ -1,48 +1,82 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Manager owns the loop, the bus and the runtime objects, and wires
+ * them: the Sensor's frames go to the Recorder and the core pipeline, the
+ * pipeline's strain events to the bus and the wearer's recovery, and what
+ * changed to PropertiesChanged.
+ */
 #include <errno.h>
+#include <grp.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
 #include "log.h"
-#include "util/macro.h"
 #include "manager.h"
 #include "recorder.h"
+#include "sensor.h"
+#include "util/macro.h"
 #include "util/time-util.h"
 
 /* Angles that moved less than this are not a change worth a signal. */
 #define ANGLE_EPSILON_DEG 0.1
 #define STRAIN_EPSILON    0.005
 
-void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata)
+static void flush_changes(Manager *m, bool force);
+
+static void on_strain_event(const StrainEvent *e, void *userdata)
 {
         Manager *m = userdata;
 
         log_info("Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
                  severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
-        health_on_event(m, e);
 }
 
-void manager_set_sensor_state(Manager *m, SensorState s)
+static void on_advice(const AdviceItem *item, void *userdata)
 {
-        if (m->sensor_state == s)
-                return;
-        m->sensor_state = s;
-        m->changed |= CHANGED_SENSOR;
+        (void) bus_emit_advice(userdata, item);
+}
+
+static void on_alert(const AdviceItem *item, void *userdata)
+{
+        (void) bus_emit_alert(userdata, item);
+}
+
+static void on_health_changed(unsigned what, void *userdata)
+{
+        Manager *m = userdata;
+
+        if (what & HEALTH_CHANGED_PHASE)
+                m->changed |= CHANGED_PHASE;
+        if (what & HEALTH_CHANGED_PAIN)
+                m->changed |= CHANGED_PAIN;
+        if (what & HEALTH_CHANGED_ALERTS)
+                m->changed |= CHANGED_ALERTS;
+        flush_changes(m, true);
+}
+
+static uint64_t on_event_time(int64_t t_ns, void *userdata)
+{
+        return manager_to_realtime_us(userdata, t_ns);
+}
+
+/* The pipeline of the Coach, which the sensor feeds; NULL before a source was opened. */
+static Pipeline *manager_pipeline(const Manager *m)
+{
+        return m->health ? coach_pipeline(health_coach(m->health)) : NULL;
 }
 
 /* Compare the pipeline's latest sample with what was published. */
-void manager_update_published(Manager *m)
+static void update_published(Manager *m)
 {
-        const PostureSample *s = m->pipeline ? pipeline_last(m->pipeline) : NULL;
+        Pipeline *p = manager_pipeline(m);
+        const PostureSample *s = p ? pipeline_last(p) : NULL;
         double strain;
 
         if (!s)
@@ -65,7 +99,7 @@ void manager_update_published(Manager *m)
                 m->lateral = s->lateral_deg;
                 m->changed |= CHANGED_ANGLES;
         }
-        strain = detectors_strain_level(pipeline_detectors(m->pipeline));
+        strain = detectors_strain_level(pipeline_detectors(p));
         if (fabs(strain - m->strain) >= STRAIN_EPSILON) {
                 m->strain = strain;
                 m->changed |= CHANGED_STRAIN;
@@ -74,16 +108,16 @@ void manager_update_published(Manager *m)
 
 static int on_throttle(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        manager_flush_changes(userdata, true);
+        flush_changes(userdata, true);
         return 0;
 }
 
-/**
- * manager_flush_changes() - emit what changed. Angles and strain are sent at
- * most PropertyRateHz times a second (a timer catches up later); the rest at
- * once. @force sends the throttled ones too.
+/*
+ * Emit what changed. Angles and strain are sent at most PropertyRateHz times
+ * a second (a timer catches up later); the rest at once. @force sends the
+ * throttled ones too.
  */
-void manager_flush_changes(Manager *m, bool force)
+static void flush_changes(Manager *m, bool force)
 {
         const unsigned throttled = CHANGED_ANGLES | CHANGED_STRAIN;
         uint64_t interval = (uint64_t) (USEC_PER_SEC / m->config.property_rate_hz);
@@ -116,11 +150,107 @@ void manager_flush_changes(Manager *m, bool force)
         (void) bus_emit_properties(m, send);
 }
 
-void manager_notify_status(Manager *m)
+static void notify_status(Manager *m)
 {
-        (void) sd_notifyf(0, "STATUS=Sensor %s (%s), posture %s.", m->sensor_name ?: "none",
-                          sensor_state_to_string(m->sensor_state),
+        (void) sd_notifyf(0, "STATUS=Sensor %s (%s), posture %s.", sensor_name(m->sensor) ?: "none",
+                          sensor_state_to_string(sensor_state(m->sensor)),
                           posture_class_to_string(m->posture));
+}
+
+static void recorder_describe(void *userdata, double *ret_rate_hz, const char **ret_name)
+{
+        Manager *m = userdata;
+        const PosturedSourceInfo *info = sensor_info(m->sensor);
+
+        *ret_rate_hz = info ? info->rate_hz : 0;
+        *ret_name = sensor_name(m->sensor);
+}
+
+static const RecorderCallbacks recorder_callbacks = {
+        .describe = recorder_describe,
+};
+
+/*
+ * A new pipeline for each opened source: its clock and rate may differ from
+ * the last one's. The Coach gives it the rules of the wearer's recovery
+ * phase; the neutral carries over, episodes start afresh.
+ */
+static int on_sensor_opened(Sensor *sensor, void *userdata)
+{
+        const PosturedSourceInfo *info = sensor_info(sensor);
+        Manager *m = userdata;
+        const PipelineParams *params = &m->config.pipeline;
+        bool device_mount = !m->config.mount_matrix_set && info->has_mount_matrix;
+        MountMatrix mount;
+        int r;
+
+        if (device_mount)
+                memcpy(mount.m, info->mount_matrix, sizeof(mount.m));
+        r = coach_start(health_coach(m->health), info->rate_hz, device_mount ? &mount : NULL,
+                        m->kernel);
+        if (r == -EINVAL)
+                return log_error_errno(r,
+                                       "Filter order %u with cut-off %.3g Hz does not fit the "
+                                       "rate of %.3g Hz of %s ([Filter] CutoffHz= must be below "
+                                       "half the rate).",
+                                       params->filter_order, params->cutoff_hz, info->rate_hz,
+                                       sensor_name(sensor));
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the signal path for %s: %m",
+                                       sensor_name(sensor));
+        log_debug("Filtering %s with the %s kernel.", sensor_name(sensor),
+                  filter_kernel(pipeline_filter(manager_pipeline(m)))->name);
+        return 0;
+}
+
+static void on_sensor_frames(Sensor *sensor, const Frame *frames, size_t n, void *userdata)
+{
+        Manager *m = userdata;
+
+        recorder_feed(m->recorder, frames, n);
+        coach_feed(health_coach(m->health), frames, n);
+        update_published(m);
+        flush_changes(m, false);
+}
+
+static void on_sensor_state_changed(Sensor *sensor, void *userdata)
+{
+        Manager *m = userdata;
+
+        m->changed |= CHANGED_SENSOR;
+        /* "active" goes out with the posture its frames give. */
+        if (sensor_state(sensor) == SENSOR_ACTIVE)
+                return;
+        flush_changes(m, true);
+        notify_status(m);
+}
+
+static void on_sensor_finished(Sensor *sensor, int error, void *userdata)
+{
+        Manager *m = userdata;
+
+        if (m->exit_on_eof)
+                (void) sd_event_exit(m->event, error < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+static const SensorCallbacks sensor_callbacks = {
+        .opened = on_sensor_opened,
+        .frames = on_sensor_frames,
+        .state_changed = on_sensor_state_changed,
+        .finished = on_sensor_finished,
+};
+
+/**
+ * manager_to_realtime_us() - a sample time of the current source in
+ * CLOCK_REALTIME microseconds, through the Sensor's anchor.
+ * @m: the manager.
+ * @t_ns: the sample time.
+ *
+ * Return: microseconds since the epoch.
+ */
+uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns)
+{
+        return sensor_to_realtime_us(m->sensor, t_ns);
 }
 
 /**
@@ -136,18 +266,26 @@ int manager_new(Manager **ret, Config *config, bool system_bus, bool exit_on_eof
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
-        m->wake_fd = -EBADF;
         m->config = *config;
         *config = (Config){};
         m->system_bus = system_bus;
         m->exit_on_eof = exit_on_eof;
-        m->sensor_state = SENSOR_ABSENT;
         m->posture = POSTURE_UNKNOWN;
 
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
-        r = ring_new(&m->ring, m->config.ring_frames);
+        r = sensor_new(&m->sensor, m->event,
+                       &(SensorParams){
+                               .uri = m->config.source_uri,
+                               .plugin_dir = m->config.plugin_dir,
+                               .ring_frames = m->config.ring_frames,
+                               .stall_timeout_s = m->config.stall_timeout_s,
+                       },
+                       &sensor_callbacks, m);
+        if (r < 0)
+                return r;
+        r = recorder_new(&m->recorder, m->event, &recorder_callbacks, m);
         if (r < 0)
                 return r;
 
@@ -160,18 +298,32 @@ Manager *manager_free(Manager *m)
 {
         if (!m)
                 return NULL;
-        sensor_free(m);
-        record_free_all(m);
-        health_free(m);
+        sensor_free(m->sensor);
+        recorder_free(m->recorder);
+        health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
-        pipeline_free(m->pipeline);
-        ring_free(m->ring);
-        free(m->sensor_name);
         config_done(&m->config);
         free(m);
         return NULL;
+}
+
+/* On the system bus, Recovery1 is for root and the members of [Bus] HealthGroup=. */
+static void lookup_health_group(Manager *m)
+{
+        struct group gr, *grp = NULL;
+        char buf[4096];
+
+        if (!m->system_bus)
+                return;
+        if (getgrnam_r(m->config.health_group, &gr, buf, sizeof(buf), &grp) == 0 && grp) {
+                m->health_gid = grp->gr_gid;
+                m->health_gid_valid = true;
+        } else
+                log_notice("Group '%s' ([Bus] HealthGroup=) does not exist: only root may use "
+                           "org.postured.Recovery1.",
+                           m->config.health_group);
 }
 
 /**
@@ -182,12 +334,20 @@ Manager *manager_free(Manager *m)
  */
 int manager_start(Manager *m)
 {
+        static const HealthCallbacks health_callbacks = {
+                .strain_event = on_strain_event,
+                .advice = on_advice,
+                .alert = on_alert,
+                .changed = on_health_changed,
+                .event_time = on_event_time,
+        };
         int r;
 
-        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        /* Blocked here, before any plugin thread starts and inherits the mask. */
+        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, NULL, NULL);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch SIGTERM: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, NULL, NULL);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch SIGINT: %m");
         (void) sd_event_set_watchdog(m->event, true);
@@ -205,18 +365,19 @@ int manager_start(Manager *m)
                         return log_error_errno(r, "POSTURED_FILTER=%s: this CPU cannot run it.",
                                                want);
         }
-        r = health_setup(m);
+        r = health_new(&m->health, m->event, &m->config, &health_callbacks, m);
         if (r < 0)
                 return r;
+        lookup_health_group(m);
         r = bus_setup(m);
         if (r < 0)
                 return r;
-        r = sensor_setup(m);
+        r = sensor_start(m->sensor);
         if (r < 0)
                 return r;
 
         (void) sd_notify(0, "READY=1");
-        manager_notify_status(m);
+        notify_status(m);
         return 0;
 }
 
@@ -233,22 +394,28 @@ int manager_run(Manager *m)
 }
 
 /**
- * manager_calibrate() - take the last still window as neutral.
+ * manager_calibrate() - take the last still window as the wearer's neutral.
+ * @m: the manager.
  *
- * Return: 0, -ENODATA without data, -EBUSY when the wearer is not still.
+ * Return: 0 when calibrated; CALIBRATE_E_NO_DATA when no sensor data came
+ * yet, CALIBRATE_E_NOT_STILL when the wearer was not still over the last
+ * window; or -errno.
  */
 int manager_calibrate(Manager *m)
 {
         int r;
 
-        if (!m->pipeline || !pipeline_last(m->pipeline))
-                return -ENODATA;
-        r = pipeline_calibrate(m->pipeline);
+        r = coach_calibrate(health_coach(m->health));
+        /* The core still speaks errno here: these two are its documented outcomes. */
+        if (r == -ENODATA)
+                return CALIBRATE_E_NO_DATA;
+        if (r == -EBUSY)
+                return CALIBRATE_E_NOT_STILL;
         if (r < 0)
                 return r;
         log_info("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */
-        manager_update_published(m);
-        manager_flush_changes(m, true);
+        update_published(m);
+        flush_changes(m, true);
         return 0;
 }

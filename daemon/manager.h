@@ -1,31 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include <systemd/sd-bus.h>
-#include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 
-#include "core/advice.h"
-#include "core/catalogue.h"
 #include "core/config.h"
-#include "core/pipeline.h"
-#include "plugin.h"
-#include "core/ring.h"
-
-typedef enum SensorState {
-        SENSOR_ACTIVE,
-        SENSOR_ABSENT,
-        SENSOR_STALLED,
-        SENSOR_ERROR,
-        _SENSOR_STATE_MAX,
-} SensorState;
-
-const char *sensor_state_to_string(SensorState s);
+#include "health.h"
+#include "recorder.h"
+#include "sensor.h"
 
 /* Which properties changed since the last PropertiesChanged. */
 enum {
@@ -41,8 +27,10 @@ enum {
 };
 
 /**
- * struct Manager - owns everything: the loop, the bus, the source, the ring
- * and the core pipeline.
+ * struct Manager - owns the loop, the bus and the runtime objects (the
+ * Sensor, the Recorder, the Health whose Coach holds the core pipeline) and
+ * wires them: the sensor's frames go to the Coach and the recordings, what
+ * changed to the bus.
  */
 typedef struct Manager {
         sd_event *event;
@@ -51,66 +39,25 @@ typedef struct Manager {
         bool exit_on_eof;
         Config config;
 
-        /* Source: plugin, its handle, and the ring it fills. */
-        Plugin *plugin;
-        PosturedSourceHost host;
-        void *source;
-        PosturedSourceInfo info;
-        char *sensor_name;
-        Ring *ring;
-        int wake_fd;
-        sd_event_source *wake_source;
-        atomic_bool source_stopping;
-        atomic_bool source_finished;
-        atomic_int source_error;
-        bool source_finished_handled;
-        uint64_t overruns_reported;
+        Sensor *sensor;
+        Recorder *recorder;
 
-        /* Liveness: when frames last arrived (CLOCK_MONOTONIC µs), the stall
-         * check, reopening with back-off, and udev hot-plug events. */
-        uint64_t last_frame_us;
-        bool stall_logged;
-        sd_event_source *stall_timer;
-        sd_event_source *retry_timer;
-        uint64_t retry_delay_us;
-        sd_device_monitor *device_monitor;
-
-        /* Sample time to realtime: realtime_us = anchor_realtime_us + (t_ns - anchor_t_ns) / 1000.
-         */
-        bool anchored;
-        int64_t anchor_t_ns;
-        uint64_t anchor_realtime_us;
-
-        Pipeline *pipeline;
         const FilterKernel *kernel; /* chosen once: the CPU's best, or POSTURED_FILTER= */
-        Frame *batch;
-        size_t batch_size;
 
         /* Published state, as last sent on the bus. */
-        SensorState sensor_state;
         PostureClass posture;
         Activity activity;
         double flexion, lateral, strain;
         bool calibrated;
         unsigned changed;
 
-        /* The wearer's recovery (health.c). */
-        Catalogue *catalogue;
-        Recovery *recovery;
-        AdviceEngine *advice;
-        RecoveryPhase config_rules_phase;
-        sd_event_source *phase_timer;
-        char *state_path; /* recovery state file, or NULL: memory only */
+        /* The wearer's recovery, and the Coach whose pipeline the sensor feeds. */
+        Health *health;
         gid_t health_gid;
         bool health_gid_valid;
 
         uint64_t last_angles_emit_us;
         sd_event_source *throttle_timer;
-
-        /* StartRecording() (record.c): the running ones, and ids for the log. */
-        struct Recording *recordings;
-        unsigned n_recordings;
-        unsigned recordings_started;
 } Manager;
 
 /** manager_new() - Return: 0 or -errno. Takes over *config. */
@@ -128,46 +75,15 @@ int manager_start(Manager *m);
 /** manager_run() - run the loop until SIGTERM/SIGINT or, with exit_on_eof, the recording's end. */
 int manager_run(Manager *m);
 
-/* manager.c, for sensor.c */
-void manager_set_sensor_state(Manager *m, SensorState s);
-void manager_update_published(Manager *m);
-void manager_notify_status(Manager *m);
-void manager_on_strain_event(const StrainEvent *e, const PostureSample *s, void *userdata);
+/* Results of manager_calibrate() other than success and -errno. */
+enum {
+        _CALIBRATE_E_SUCCESS,
+        CALIBRATE_E_NO_DATA,   /* no sensor data yet */
+        CALIBRATE_E_NOT_STILL, /* the wearer was not still over the last window */
+};
 
-/* sensor.c */
-/**
- * sensor_setup() - watch the ring, the stall timer and udev, then open the
- * configured source. Return: 0 (also when no sensor is there yet: it is
- * retried), or -errno for what cannot work (a bad URI, a missing plugin, a
- * recording that cannot be read), logged.
- */
-int sensor_setup(Manager *m);
-/** sensor_close() - stop and close the source and its plugin, if any. */
-void sensor_close(Manager *m);
-/** sensor_free() - sensor_close() and drop the watches. */
-void sensor_free(Manager *m);
-
-/** manager_calibrate() - Return: 0, -ENODATA, -EBUSY; see estimator_calibrate(). */
+/** manager_calibrate() - take the wearer's current posture as neutral. */
 int manager_calibrate(Manager *m);
-
-/** manager_flush_changes() - emit PropertiesChanged for what changed (angles throttled). */
-void manager_flush_changes(Manager *m, bool force);
 
 /** manager_to_realtime_us() - map a sample time to CLOCK_REALTIME microseconds. */
 uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns);
-
-/* bus.c */
-int bus_setup(Manager *m);
-int bus_emit_properties(Manager *m, unsigned changed);
-int bus_emit_strain_event(Manager *m, const StrainEvent *e);
-int bus_emit_advice(Manager *m, const AdviceItem *item);
-int bus_emit_alert(Manager *m, const AdviceItem *item);
-
-/* health.c */
-int health_setup(Manager *m);
-void health_free(Manager *m);
-void health_on_event(Manager *m, const StrainEvent *e);
-void health_phase_changed(Manager *m);
-/* health-state.c */
-int health_save(Manager *m);
-int health_load(Manager *m);

@@ -3,14 +3,15 @@
  * StartRecording(): the frames of the source, as the ring delivers them,
  * written as CSV into one pipe per recording. The main loop must never wait
  * for a reader: the write end is non-blocking, what the pipe refuses waits in
- * a buffer of at most RECORD_PENDING_MAX bytes flushed on EPOLLOUT, and
+ * a buffer of at most RECORDER_PENDING_MAX bytes flushed on EPOLLOUT, and
  * frames that do not fit even there are dropped and counted, never lost
  * silently. A reader that closes its end ends the recording (EPIPE, or
- * EPOLLERR while idle); SIGPIPE is ignored process-wide for this.
+ * EPOLLERR while idle); SIGPIPE must be ignored process-wide for this.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +19,29 @@
 
 #include <systemd/sd-event.h>
 
-#include "log.h"
-#include "util/macro.h"
-#include "manager.h"
-#include "recorder.h"
 #include "core/recording.h"
+#include "log.h"
+#include "recorder.h"
+#include "util/macro.h"
 
 /* The pipe's own buffer: 1 MiB is the default pipe-max-size for unprivileged users. */
 #define RECORD_PIPE_SIZE (1024 * 1024)
-/* At 100 Hz about 40 minutes of samples the reader has not taken yet. */
-#define RECORD_PENDING_MAX (8 * 1024 * 1024)
 /* A sample line is below 200 bytes (see recording_write_frame()). */
 #define RECORD_LINE_MAX 256
 
+typedef struct Recording Recording;
+
+struct Recorder {
+        sd_event *event;
+        RecorderCallbacks callbacks;
+        void *userdata;
+        Recording *recordings;
+        unsigned n_recordings;
+        unsigned started; /* ids for the log */
+};
+
 struct Recording {
-        Manager *manager;
+        Recorder *recorder;
         Recording *next;
         unsigned id;
         char *requester;
@@ -60,12 +69,12 @@ struct Recording {
 
 static void recording_unlink(Recording *rec)
 {
-        Manager *m = rec->manager;
+        Recorder *r = rec->recorder;
 
-        for (Recording **p = &m->recordings; *p; p = &(*p)->next)
+        for (Recording **p = &r->recordings; *p; p = &(*p)->next)
                 if (*p == rec) {
                         *p = rec->next;
-                        m->n_recordings--;
+                        r->n_recordings--;
                         return;
                 }
 }
@@ -99,10 +108,10 @@ static void recording_end(Recording *rec, int error)
         recording_free(rec);
 }
 
-/* Return: 0, or -ENOBUFS when @n more bytes would pass RECORD_PENDING_MAX. */
+/* Return: 0, or -ENOBUFS when @n more bytes would pass RECORDER_PENDING_MAX. */
 static int pending_append(Recording *rec, const char *p, size_t n)
 {
-        if (rec->len + n > RECORD_PENDING_MAX)
+        if (rec->len + n > RECORDER_PENDING_MAX)
                 return -ENOBUFS;
         if (rec->start + rec->len + n > rec->alloc && rec->start > 0) {
                 memmove(rec->buf, rec->buf + rec->start, rec->len);
@@ -110,7 +119,7 @@ static int pending_append(Recording *rec, const char *p, size_t n)
         }
         if (rec->len + n > rec->alloc) {
                 size_t a = MIN(MAX(rec->alloc * 2, MAX(rec->len + n, (size_t) 65536)),
-                               (size_t) RECORD_PENDING_MAX);
+                               (size_t) RECORDER_PENDING_MAX);
                 char *b = realloc(rec->buf, a);
 
                 if (!b)
@@ -174,7 +183,7 @@ static int write_notes(Recording *rec, size_t reserve)
                               "# skipped: %" PRIu64 " frames (time not increasing, or not a "
                               "number)\n",
                               rec->skipped);
-        if (rec->len + (size_t) k + reserve > RECORD_PENDING_MAX ||
+        if (rec->len + (size_t) k + reserve > RECORDER_PENDING_MAX ||
             pending_append(rec, notes, (size_t) k) < 0)
                 return -ENOBUFS;
         if (rec->dropped > 0)
@@ -186,16 +195,20 @@ static int write_notes(Recording *rec, size_t reserve)
 
 static int recording_start_file(Recording *rec, int64_t t0_ns)
 {
-        Manager *m = rec->manager;
+        Recorder *rr = rec->recorder;
         _cleanup_(freep) char *text = NULL;
+        const char *name = NULL;
+        double rate_hz = 0;
         size_t size = 0;
         FILE *f;
         int r;
 
+        if (rr->callbacks.describe)
+                rr->callbacks.describe(rr->userdata, &rate_hz, &name);
         f = open_memstream(&text, &size);
         if (!f)
                 return -errno;
-        r = recording_write_header(f, m->info.rate_hz, m->sensor_name);
+        r = recording_write_header(f, rate_hz, name);
         if (fclose(f) != 0 && r >= 0)
                 r = -errno;
         if (r < 0)
@@ -294,82 +307,144 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-/**
- * record_start() - see record.h.
- */
-int record_start(Manager *m, const char *requester, int *ret_fd)
+/* A new recording, not yet started: the caller sets rec->fd and rec->io. */
+static Recording *recording_new(Recorder *r, const char *requester)
 {
         Recording *rec;
-        int fds[2], r;
-
-        if (m->n_recordings >= RECORD_MAX)
-                return -EUSERS;
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        /* Only our end is non-blocking: the reader gets a plain pipe. */
-        if (fcntl(fds[1], F_SETFL, O_NONBLOCK) < 0) {
-                r = -errno;
-                (void) close(fds[0]);
-                (void) close(fds[1]);
-                return r;
-        }
-        /* Best effort: beyond pipe-max-size the default (64 KiB) stays. */
-        (void) fcntl(fds[1], F_SETPIPE_SZ, RECORD_PIPE_SIZE);
 
         rec = calloc(1, sizeof(*rec));
+        if (!rec)
+                return NULL;
+        rec->recorder = r;
+        rec->fd = -EBADF;
+        rec->next = r->recordings;
+        r->recordings = rec;
+        r->n_recordings++;
+        rec->id = ++r->started;
+        return rec;
+}
+
+/**
+ * recorder_start() - start a recording of the frames to come.
+ * @r: the recorder.
+ * @requester: who asked (a bus name), for the log; may be NULL.
+ * @ret_fd: the read end of the pipe, O_CLOEXEC, owned by the caller.
+ *
+ * Return: 0 with *@ret_fd set; RECORDER_E_TOO_MANY when RECORDER_MAX
+ * recordings run already; or -errno.
+ */
+int recorder_start(Recorder *r, const char *requester, int *ret_fd)
+{
+        _cleanup_(closep) int read_fd = -EBADF;
+        Recording *rec;
+        int fds[2], k;
+
+        if (r->n_recordings >= RECORDER_MAX)
+                return RECORDER_E_TOO_MANY;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        read_fd = fds[0];
+        rec = recording_new(r, requester);
         if (!rec) {
-                (void) close(fds[0]);
                 (void) close(fds[1]);
                 return -ENOMEM;
         }
-        rec->manager = m;
         rec->fd = fds[1];
-        rec->next = m->recordings;
-        m->recordings = rec;
-        m->n_recordings++;
-        rec->id = ++m->recordings_started;
-        rec->requester = requester ? strdup(requester) : NULL;
-        rec->line = fmemopen(rec->line_buf, sizeof(rec->line_buf), "w");
-        r = rec->line ? 0 : -errno;
-        if (r >= 0)
-                r = sd_event_add_io(m->event, &rec->io, rec->fd, 0, on_io, rec);
-        if (r < 0) {
-                (void) close(fds[0]);
+        /* Only our end is non-blocking: the reader gets a plain pipe. */
+        if (fcntl(rec->fd, F_SETFL, O_NONBLOCK) < 0) {
+                k = -errno;
                 recording_free(rec);
-                return r;
+                return k;
+        }
+        /* Best effort: beyond pipe-max-size the default (64 KiB) stays. */
+        (void) fcntl(rec->fd, F_SETPIPE_SZ, RECORD_PIPE_SIZE);
+
+        rec->requester = requester ? strdup(requester) : NULL;
+        if (requester && !rec->requester) {
+                recording_free(rec);
+                return -ENOMEM;
+        }
+        rec->line = fmemopen(rec->line_buf, sizeof(rec->line_buf), "w");
+        k = rec->line ? 0 : -errno;
+        if (k >= 0)
+                k = sd_event_add_io(r->event, &rec->io, rec->fd, 0, on_io, rec);
+        if (k < 0) {
+                recording_free(rec);
+                return k;
         }
         log_info("Recording %u started for %s.", rec->id, requester ?: "?");
-        *ret_fd = fds[0];
+        *ret_fd = TAKE_FD(read_fd);
         return 0;
 }
 
 /**
- * record_frames() - see record.h.
+ * recorder_feed() - hand @n frames, as the ring delivered them, to every
+ * recording. Recordings whose reader has gone, or that fail, are ended and
+ * freed.
  */
-void record_frames(Manager *m, const Frame *frames, size_t n)
+void recorder_feed(Recorder *r, const Frame *frames, size_t n)
 {
         Recording *next;
-        int r;
+        int k;
 
         if (n == 0)
                 return;
-        for (Recording *rec = m->recordings; rec; rec = next) {
+        for (Recording *rec = r->recordings; rec; rec = next) {
                 next = rec->next;
-                r = recording_feed(rec, frames, n);
-                if (r < 0)
-                        recording_end(rec, r);
+                k = recording_feed(rec, frames, n);
+                if (k < 0)
+                        recording_end(rec, k);
         }
 }
 
-/**
- * record_free_all() - see record.h.
- */
-void record_free_all(Manager *m)
+/** recorder_count() - the number of recordings running. */
+unsigned recorder_count(const Recorder *r)
 {
-        while (m->recordings) {
-                Recording *rec = m->recordings;
+        return r ? r->n_recordings : 0;
+}
+
+/**
+ * recorder_new() - a Recorder whose pipes are watched on @event.
+ * @ret: the new Recorder.
+ * @event: the loop; a reference is taken.
+ * @callbacks: copied; any member may be NULL.
+ * @userdata: handed to the callbacks.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int recorder_new(Recorder **ret, sd_event *event, const RecorderCallbacks *callbacks,
+                 void *userdata)
+{
+        Recorder *r;
+
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->event = sd_event_ref(event);
+        if (callbacks)
+                r->callbacks = *callbacks;
+        r->userdata = userdata;
+        *ret = r;
+        return 0;
+}
+
+/**
+ * recorder_free() - end every recording, writing what is pending if the
+ * pipe takes it at once, and free @r.
+ *
+ * Return: NULL.
+ */
+Recorder *recorder_free(Recorder *r)
+{
+        if (!r)
+                return NULL;
+        while (r->recordings) {
+                Recording *rec = r->recordings;
 
                 (void) recording_flush(rec);
                 recording_end(rec, 0);
         }
+        sd_event_unref(r->event);
+        free(r);
+        return NULL;
 }

@@ -3,40 +3,57 @@
 
 #include <stddef.h>
 
+#include <systemd/sd-event.h>
+
 #include "abi/frame.h"
+#include "util/macro.h"
 
 /*
- * Recordings for StartRecording(): every frame the source delivers, raw and
- * in the sensor frame, written in the recording format of DESIGN.md into a
- * pipe whose read end the caller holds. Writes never block the main loop:
- * what the pipe cannot take waits in a bounded buffer; beyond that, frames
- * are dropped, counted and reported in a "# dropped: N frames" line.
+ * Recordings for StartRecording(): every frame fed, raw and in the sensor
+ * frame, written in the recording format of DESIGN.md into a pipe whose read
+ * end the caller holds. Writes never block the loop: what the pipe cannot
+ * take waits in a bounded buffer; beyond that, frames are dropped, counted
+ * and reported in a "# dropped: N frames" line.
  */
 
-typedef struct Manager Manager;
-typedef struct Recording Recording;
+typedef struct Recorder Recorder;
 
 /* How many recordings may run at once. */
-#define RECORD_MAX 8
+#define RECORDER_MAX 8
+
+/* What the bytes still waiting for a slow reader may grow to, per recording. */
+#define RECORDER_PENDING_MAX (8 * 1024 * 1024)
+
+/* Results of recorder_start() other than success and -errno. */
+enum {
+        _RECORDER_E_SUCCESS,
+        RECORDER_E_TOO_MANY, /* RECORDER_MAX recordings run already */
+};
 
 /**
- * record_start() - start a recording of the frames to come.
- * @m: the manager.
- * @requester: who asked (a bus name), for the log; may be NULL.
- * @ret_fd: the read end of the pipe, O_CLOEXEC, owned by the caller.
- *
- * Return: 0, -EUSERS when RECORD_MAX recordings run already, or -errno.
+ * struct RecorderCallbacks - what a Recorder asks of its owner.
+ * @describe: the source's sample rate and name, for the header of a
+ *            recording; asked when its first frame arrives. @ret_name may
+ *            be left NULL.
  */
-int record_start(Manager *m, const char *requester, int *ret_fd);
+typedef struct RecorderCallbacks {
+        void (*describe)(void *userdata, double *ret_rate_hz, const char **ret_name);
+} RecorderCallbacks;
 
-/**
- * record_frames() - hand @n frames, as the ring delivered them, to every
- * recording. Recordings whose reader has gone are ended and freed.
- */
-void record_frames(Manager *m, const Frame *frames, size_t n);
+/** recorder_new() - a Recorder on @event, with no recording yet. */
+int recorder_new(Recorder **ret, sd_event *event, const RecorderCallbacks *callbacks,
+                 void *userdata);
+/** recorder_free() - end every recording; accepts NULL, returns NULL. */
+Recorder *recorder_free(Recorder *r);
 
-/**
- * record_free_all() - end every recording, writing what is pending if the
- * pipe takes it at once.
- */
-void record_free_all(Manager *m);
+static inline void recorder_freep(Recorder **r)
+{
+        recorder_free(*r);
+}
+
+/** recorder_start() - a new recording; its pipe's read end in *@ret_fd. */
+int recorder_start(Recorder *r, const char *requester, int *ret_fd);
+/** recorder_feed() - hand @n frames, as the source delivered them, to every recording. */
+void recorder_feed(Recorder *r, const Frame *frames, size_t n);
+/** recorder_count() - how many recordings run. */
+unsigned recorder_count(const Recorder *r);

@@ -7,21 +7,69 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-device.h>
+#include <systemd/sd-event.h>
+
+#include "core/ring.h"
 #include "log.h"
+#include "plugin.h"
+#include "sensor.h"
 #include "util/macro.h"
-#include "manager.h"
-#include "recorder.h"
 #include "util/time-util.h"
 
 #define READ_BATCH_FRAMES 1024
 #define RETRY_FIRST_US    (1 * USEC_PER_SEC)
 #define RETRY_MAX_US      (10 * USEC_PER_SEC)
+
+struct Sensor {
+        sd_event *event;
+        SensorCallbacks callbacks;
+        void *userdata;
+        char *uri;
+        char *plugin_dir;
+        double stall_timeout_s;
+        SensorState state;
+
+        /* The plugin, its source, and the ring its thread fills. */
+        Plugin *plugin;
+        PosturedSourceHost host; /* plugins may keep a pointer to it until close() */
+        void *source;
+        PosturedSourceInfo info;
+        char *name;
+        Ring *ring;
+        Frame *batch;
+        size_t batch_size;
+        int wake_fd;
+        sd_event_source *wake_source;
+        atomic_bool stopping;
+        atomic_bool finished;
+        atomic_int error;
+        bool finished_handled;
+        uint64_t overruns_reported;
+
+        /* Liveness: when frames last arrived (CLOCK_MONOTONIC µs), the stall
+         * check, reopening with back-off, and udev hot-plug events. */
+        uint64_t last_frame_us;
+        bool stall_logged;
+        sd_event_source *stall_timer;
+        sd_event_source *retry_timer;
+        uint64_t retry_delay_us;
+        sd_device_monitor *device_monitor;
+
+        /* Sample time to realtime: anchor_realtime_us + (t_ns - anchor_t_ns) / 1000. */
+        bool anchored;
+        int64_t anchor_t_ns;
+        uint64_t anchor_realtime_us;
+};
 
 static const char *const sensor_state_table[_SENSOR_STATE_MAX] = {
         [SENSOR_ACTIVE] = "active",
@@ -36,54 +84,67 @@ const char *sensor_state_to_string(SensorState s)
         return s >= 0 && s < _SENSOR_STATE_MAX ? sensor_state_table[s] : "error";
 }
 
-static void wake_main_loop(Manager *m)
+static void notify_changed(Sensor *s)
+{
+        if (s->callbacks.state_changed)
+                s->callbacks.state_changed(s, s->userdata);
+}
+
+static void set_state(Sensor *s, SensorState state)
+{
+        if (s->state == state)
+                return;
+        s->state = state;
+        notify_changed(s);
+}
+
+static void wake_main_loop(Sensor *s)
 {
         uint64_t one = 1;
 
         /* EAGAIN means the counter is already non-zero: the loop wakes anyway. */
-        (void) !write(m->wake_fd, &one, sizeof(one));
+        (void) !write(s->wake_fd, &one, sizeof(one));
 }
 
 /* Plugin thread: the single producer of the ring. */
 static size_t host_push(void *userdata, const Frame *frames, size_t n, int wait)
 {
-        Manager *m = userdata;
+        Sensor *s = userdata;
         size_t done = 0;
 
         if (!wait) {
-                done = ring_write(m->ring, frames, n);
-                wake_main_loop(m);
+                done = ring_write(s->ring, frames, n);
+                wake_main_loop(s);
                 return done;
         }
-        while (done < n && !atomic_load(&m->source_stopping)) {
-                size_t space = ring_space(m->ring);
+        while (done < n && !atomic_load(&s->stopping)) {
+                size_t space = ring_space(s->ring);
 
                 if (space == 0) {
-                        wake_main_loop(m);
+                        wake_main_loop(s);
                         (void) nanosleep(&(struct timespec){ .tv_nsec = 2 * NSEC_PER_MSEC }, NULL);
                         continue;
                 }
-                done += ring_write(m->ring, frames + done, MIN(space, n - done));
+                done += ring_write(s->ring, frames + done, MIN(space, n - done));
         }
-        wake_main_loop(m);
+        wake_main_loop(s);
         return done;
 }
 
 /* Plugin thread. Logging here is thread-safe (one write() a line). */
 static void host_finished(void *userdata, int error, const char *message)
 {
-        Manager *m = userdata;
+        Sensor *s = userdata;
 
         if (error == -ENODEV)
-                log_notice("Sensor %s went away: %s.", m->sensor_name ?: "?",
-                           message ?: "device removed");
+                log_notice("Sensor %s went away: %s.", s->name ?: "?", message ?: "device removed");
         else if (error < 0)
-                log_error("Source %s failed: %s", m->sensor_name ?: "?", message ?: "");
+                log_error("Source %s failed: %s", s->name ?: "?", message ?: "");
         else
-                log_info("Source %s: %s.", m->sensor_name ?: "?", message ?: "finished");
-        atomic_store(&m->source_error, error);
-        atomic_store(&m->source_finished, true);
-        wake_main_loop(m);
+                log_info("Source %s: %s.", s->name ?: "?", message ?: "finished");
+        atomic_store(&s->error, error);
+        atomic_store(&s->finished, true);
+        wake_main_loop(s);
 }
 
 static void host_log(void *userdata, int priority, const char *message)
@@ -98,103 +159,105 @@ static const PosturedSourceHost host_ops_template = {
 };
 
 /**
- * manager_to_realtime_us() - sample time to CLOCK_REALTIME microseconds,
+ * sensor_to_realtime_us() - sample time to CLOCK_REALTIME microseconds,
  * through the anchor taken at the latest frames.
+ * @s: the sensor.
+ * @t_ns: a sample time of the current source.
+ *
+ * Return: the realtime, or now when no frame has arrived yet.
  */
-uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns)
+uint64_t sensor_to_realtime_us(const Sensor *s, int64_t t_ns)
 {
         int64_t us;
 
-        if (!m->anchored)
+        if (!s || !s->anchored)
                 return now_us(CLOCK_REALTIME);
-        us = (int64_t) m->anchor_realtime_us + (t_ns - m->anchor_t_ns) / 1000;
+        us = (int64_t) s->anchor_realtime_us + (t_ns - s->anchor_t_ns) / 1000;
         return us > 0 ? (uint64_t) us : 0;
 }
 
-static void anchor(Manager *m, int64_t t_ns)
+static void anchor(Sensor *s, int64_t t_ns)
 {
-        m->anchor_t_ns = t_ns;
-        if (m->info.clock == POSTURED_CLOCK_REALTIME)
-                m->anchor_realtime_us = (uint64_t) (t_ns / 1000);
-        else if (m->info.clock == POSTURED_CLOCK_MONOTONIC)
-                m->anchor_realtime_us = now_us(CLOCK_REALTIME) -
+        s->anchor_t_ns = t_ns;
+        if (s->info.clock == POSTURED_CLOCK_REALTIME)
+                s->anchor_realtime_us = (uint64_t) (t_ns / 1000);
+        else if (s->info.clock == POSTURED_CLOCK_MONOTONIC)
+                s->anchor_realtime_us = now_us(CLOCK_REALTIME) -
                                         (now_us(CLOCK_MONOTONIC) - (uint64_t) (t_ns / 1000));
         else
-                m->anchor_realtime_us = now_us(CLOCK_REALTIME);
-        m->anchored = true;
+                s->anchor_realtime_us = now_us(CLOCK_REALTIME);
+        s->anchored = true;
 }
 
-static bool source_is_live(const Manager *m)
+static bool source_is_live(const Sensor *s)
 {
-        return m->info.clock != POSTURED_CLOCK_RECORDING;
+        return s->info.clock != POSTURED_CLOCK_RECORDING;
 }
 
-/**
- * sensor_close() - stop the producer thread, close the source, unload the
- * plugin. The ring is drained into the void: nothing of a closed source
- * reaches the pipeline.
+/*
+ * Stop the producer thread, close the source, unload the plugin. The ring is
+ * drained into the void: nothing of a closed source reaches the owner.
  */
-void sensor_close(Manager *m)
+static void sensor_close(Sensor *s)
 {
-        if (m->source) {
-                const PosturedSourceV1 *ops = plugin_ops(m->plugin);
+        if (s->source) {
+                const PosturedSourceV1 *ops = plugin_ops(s->plugin);
 
-                atomic_store(&m->source_stopping, true);
-                ops->stop(m->source);
-                ops->close(m->source);
-                m->source = NULL;
+                atomic_store(&s->stopping, true);
+                ops->stop(s->source);
+                ops->close(s->source);
+                s->source = NULL;
         }
-        m->plugin = plugin_free(m->plugin);
-        while (m->batch && ring_read(m->ring, m->batch, m->batch_size) > 0)
+        s->plugin = plugin_free(s->plugin);
+        while (s->batch && ring_read(s->ring, s->batch, s->batch_size) > 0)
                 ;
-        atomic_store(&m->source_stopping, false);
-        atomic_store(&m->source_finished, false);
-        atomic_store(&m->source_error, 0);
-        m->source_finished_handled = false;
-        m->stall_logged = false;
-        m->anchored = false;
+        atomic_store(&s->stopping, false);
+        atomic_store(&s->finished, false);
+        atomic_store(&s->error, 0);
+        s->finished_handled = false;
+        s->stall_logged = false;
+        s->anchored = false;
 }
 
-static int sensor_open(Manager *m, bool startup);
+static int sensor_open(Sensor *s, bool startup);
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+static int on_retry(sd_event_source *es, uint64_t usec, void *userdata)
 {
-        Manager *m = userdata;
+        Sensor *s = userdata;
 
-        if (!m->source)
-                (void) sensor_open(m, false);
+        if (!s->source)
+                (void) sensor_open(s, false);
         return 0;
 }
 
 /* Try again later, each time waiting twice as long, up to RETRY_MAX_US. */
-static void schedule_retry(Manager *m)
+static void schedule_retry(Sensor *s)
 {
         uint64_t when;
         int r;
 
-        m->retry_delay_us =
-                m->retry_delay_us ? MIN(m->retry_delay_us * 2, RETRY_MAX_US) : RETRY_FIRST_US;
-        when = now_us(CLOCK_MONOTONIC) + m->retry_delay_us;
-        if (m->retry_timer) {
-                (void) sd_event_source_set_time(m->retry_timer, when);
-                (void) sd_event_source_set_enabled(m->retry_timer, SD_EVENT_ONESHOT);
+        s->retry_delay_us =
+                s->retry_delay_us ? MIN(s->retry_delay_us * 2, RETRY_MAX_US) : RETRY_FIRST_US;
+        when = now_us(CLOCK_MONOTONIC) + s->retry_delay_us;
+        if (s->retry_timer) {
+                (void) sd_event_source_set_time(s->retry_timer, when);
+                (void) sd_event_source_set_enabled(s->retry_timer, SD_EVENT_ONESHOT);
                 return;
         }
-        r = sd_event_add_time(m->event, &m->retry_timer, CLOCK_MONOTONIC, when, 0, on_retry, m);
+        r = sd_event_add_time(s->event, &s->retry_timer, CLOCK_MONOTONIC, when, 0, on_retry, s);
         if (r < 0)
                 log_warning_errno(r, "Cannot arm the sensor retry timer: %m");
 }
 
-/* No sensor to open: say so on the bus and look again later. */
-static void sensor_absent(Manager *m)
+/* No sensor to open: say so and look again later. */
+static void sensor_absent(Sensor *s)
 {
-        manager_set_sensor_state(m, SENSOR_ABSENT);
-        manager_flush_changes(m, true);
-        schedule_retry(m);
+        set_state(s, SENSOR_ABSENT);
+        schedule_retry(s);
 }
 
 /* Load the plugin for @uri and open it. Return: 0, or -errno with @error set. */
-static int open_uri(Manager *m, const char *uri, char *error, size_t error_size)
+static int open_uri(Sensor *s, const char *uri, char *error, size_t error_size)
 {
         _cleanup_(plugin_freep) Plugin *plugin = NULL;
         PosturedSourceInfo info = {};
@@ -212,15 +275,14 @@ static int open_uri(Manager *m, const char *uri, char *error, size_t error_size)
                                 uri);
                 return -EINVAL;
         }
-        r = plugin_load(&plugin, m->config.plugin_dir, scheme, error, error_size);
+        r = plugin_load(&plugin, s->plugin_dir, scheme, error, error_size);
         if (r < 0)
                 return r;
 
         ops = plugin_ops(plugin);
-        /* Plugins may keep the host pointer until close(): it lives in the Manager. */
-        m->host = host_ops_template;
-        m->host.userdata = m;
-        r = ops->open(&source, arg, &m->host, error, error_size);
+        s->host = host_ops_template;
+        s->host.userdata = s;
+        r = ops->open(&source, arg, &s->host, error, error_size);
         if (r < 0)
                 return r;
         r = ops->describe(source, &info);
@@ -231,47 +293,9 @@ static int open_uri(Manager *m, const char *uri, char *error, size_t error_size)
                 return r < 0 ? r : -EPROTO;
         }
 
-        m->info = info;
-        m->plugin = TAKE_PTR(plugin);
-        m->source = source;
-        return 0;
-}
-
-/*
- * A new pipeline for each opened source: its clock and rate may differ from
- * the last one's. The wearer's neutral carries over; episodes start afresh.
- */
-static int setup_pipeline(Manager *m)
-{
-        _cleanup_(pipeline_freep) Pipeline *p = NULL;
-        PipelineParams params = m->config.pipeline;
-        double neutral[3];
-        int r;
-
-        /* The rules of the wearer's recovery phase, not only the configured ones. */
-        if (m->recovery)
-                recovery_rule_params(m->recovery, &params.rules);
-        if (!m->config.mount_matrix_set && m->info.has_mount_matrix)
-                memcpy(params.estimator.mount.m, m->info.mount_matrix,
-                       sizeof(params.estimator.mount.m));
-
-        r = pipeline_new(&p, &params, m->info.rate_hz);
-        if (r == -EINVAL)
-                return log_error_errno(r,
-                                       "Filter order %u with cut-off %.3g Hz does not fit the "
-                                       "sensor's rate of %.3g Hz ([Filter] CutoffHz= must be "
-                                       "below half the rate).",
-                                       params.filter_order, params.cutoff_hz, m->info.rate_hz);
-        if (r < 0)
-                return log_error_errno(r, "Cannot set up the signal path: %m");
-        pipeline_set_event_handler(p, manager_on_strain_event, m);
-        if (m->kernel)
-                filter_set_kernel(pipeline_filter(p), m->kernel);
-        if (m->pipeline && estimator_get_neutral(pipeline_estimator(m->pipeline), neutral))
-                (void) estimator_set_neutral(pipeline_estimator(p), neutral);
-
-        pipeline_free(m->pipeline);
-        m->pipeline = TAKE_PTR(p);
+        s->info = info;
+        s->plugin = TAKE_PTR(plugin);
+        s->source = source;
         return 0;
 }
 
@@ -281,179 +305,171 @@ static int setup_pipeline(Manager *m)
  * scheduled), -errno at @startup for what retrying cannot fix (logged);
  * after startup every failure is retried, as the sensor worked before.
  */
-static int sensor_open(Manager *m, bool startup)
+static int sensor_open(Sensor *s, bool startup)
 {
-        const char *uri = m->config.source_uri;
         char error[512] = "";
+        char *name;
         int r;
 
-        if (strcmp(uri, "auto") == 0) {
+        if (strcmp(s->uri, "auto") == 0) {
                 /* Discovery walks the real-sensor plugins in order of preference. */
                 static const char *const candidates[] = { "iio:", "evdev:" };
 
-                for (size_t i = 0; i < ELEMENTSOF(candidates) && !m->source; i++) {
-                        r = open_uri(m, candidates[i], error, sizeof(error));
+                for (size_t i = 0; i < ELEMENTSOF(candidates) && !s->source; i++) {
+                        r = open_uri(s, candidates[i], error, sizeof(error));
                         if (r < 0)
                                 log_debug("auto: %s", error);
                 }
-                if (!m->source) {
-                        if (!m->retry_delay_us)
+                if (!s->source) {
+                        if (!s->retry_delay_us)
                                 log_notice("No sensor found (auto); SensorState=absent until "
                                            "one appears.");
-                        sensor_absent(m);
+                        sensor_absent(s);
                         return 0;
                 }
         } else {
-                r = open_uri(m, uri, error, sizeof(error));
+                r = open_uri(s, s->uri, error, sizeof(error));
                 /* A device not there (yet) is waited for; anything else is a mistake. */
                 if (r == -ENODEV) {
-                        if (!m->retry_delay_us)
+                        if (!s->retry_delay_us)
                                 log_notice("Sensor not present: %s; waiting for it.", error);
-                        sensor_absent(m);
+                        sensor_absent(s);
                         return 0;
                 }
                 if (r < 0 && !startup) {
-                        log_debug("Reopening %s: %s", uri, error);
-                        sensor_absent(m);
+                        log_debug("Reopening %s: %s", s->uri, error);
+                        sensor_absent(s);
                         return 0;
                 }
                 if (r < 0)
                         return log_error_errno(r, "Cannot open source: %s", error);
         }
 
-        free(m->sensor_name);
-        m->sensor_name = strdup(m->info.name ? m->info.name : uri);
-        if (!m->sensor_name) {
-                sensor_close(m);
+        name = strdup(s->info.name ?: s->uri);
+        if (!name) {
+                sensor_close(s);
                 return log_oom();
         }
-        r = setup_pipeline(m);
+        free(s->name);
+        s->name = name;
+        r = s->callbacks.opened ? s->callbacks.opened(s, s->userdata) : 0;
         if (r < 0) {
-                sensor_close(m);
+                sensor_close(s);
                 if (startup)
                         return r;
-                sensor_absent(m);
+                sensor_absent(s);
                 return 0;
         }
 
-        m->last_frame_us = now_us(CLOCK_MONOTONIC);
-        r = plugin_ops(m->plugin)->start(m->source);
+        s->last_frame_us = now_us(CLOCK_MONOTONIC);
+        r = plugin_ops(s->plugin)->start(s->source);
         if (r < 0) {
-                log_error_errno(r, "Cannot start source %s: %m", m->sensor_name);
-                sensor_close(m);
-                schedule_retry(m);
+                log_error_errno(r, "Cannot start source %s: %m", s->name);
+                sensor_close(s);
+                schedule_retry(s);
                 return 0;
         }
-        m->retry_delay_us = 0;
-        m->changed |= CHANGED_SENSOR;
-        log_info("Reading %s at %.4g Hz with the %s filter.", m->sensor_name, m->info.rate_hz,
-                 filter_kernel(pipeline_filter(m->pipeline))->name);
+        s->retry_delay_us = 0;
+        log_info("Reading %s at %.4g Hz.", s->name, s->info.rate_hz);
+        notify_changed(s);
         return 1;
 }
 
-static void source_ended(Manager *m)
+static void source_ended(Sensor *s)
 {
-        int error = atomic_load(&m->source_error);
-        bool live = source_is_live(m);
+        int error = atomic_load(&s->error);
 
-        manager_set_sensor_state(m, error < 0 && error != -ENODEV ? SENSOR_ERROR : SENSOR_ABSENT);
-        manager_flush_changes(m, true);
-        manager_notify_status(m);
-
-        if (!live) {
+        set_state(s, error < 0 && error != -ENODEV ? SENSOR_ERROR : SENSOR_ABSENT);
+        if (!source_is_live(s)) {
                 /* A recording is over: nothing to reopen. */
-                if (m->exit_on_eof)
-                        (void) sd_event_exit(m->event, error < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+                if (s->callbacks.finished)
+                        s->callbacks.finished(s, error, s->userdata);
                 return;
         }
-        sensor_close(m);
-        schedule_retry(m);
+        sensor_close(s);
+        schedule_retry(s);
 }
 
-static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static int on_wake(sd_event_source *es, int fd, uint32_t revents, void *userdata)
 {
-        Manager *m = userdata;
-        size_t budget = ring_capacity(m->ring), n;
+        Sensor *s = userdata;
+        size_t budget = ring_capacity(s->ring), n;
         uint64_t counter, overruns;
         bool finished;
 
         (void) !read(fd, &counter, sizeof(counter));
-        if (!m->source)
+        if (!s->source)
                 return 0;
 
         /* Read the flag before draining: every frame pushed before it was set gets processed. */
-        finished = atomic_load(&m->source_finished);
+        finished = atomic_load(&s->finished);
 
         /* At most one ring's worth per wakeup, so a fast producer cannot starve the
          * bus, the timers and the watchdog; the rest waits for the next round. */
-        while (budget > 0 && (n = ring_read(m->ring, m->batch, MIN(m->batch_size, budget))) > 0) {
-                record_frames(m, m->batch, n);
+        while (budget > 0 && (n = ring_read(s->ring, s->batch, MIN(s->batch_size, budget))) > 0) {
                 budget -= n;
                 /* Tie the latest frame to now: a recording's clock runs at the replay
                  * speed, and a monotonic one stops during suspend. */
-                anchor(m, m->batch[n - 1].t_ns);
-                pipeline_feed(m->pipeline, m->batch, n);
-                m->last_frame_us = now_us(CLOCK_MONOTONIC);
-                if (m->stall_logged) {
-                        log_info("Sensor %s sends data again.", m->sensor_name);
-                        m->stall_logged = false;
+                anchor(s, s->batch[n - 1].t_ns);
+                s->last_frame_us = now_us(CLOCK_MONOTONIC);
+                if (s->stall_logged) {
+                        log_info("Sensor %s sends data again.", s->name);
+                        s->stall_logged = false;
                 }
-                manager_set_sensor_state(m, SENSOR_ACTIVE);
+                set_state(s, SENSOR_ACTIVE);
+                if (s->callbacks.frames)
+                        s->callbacks.frames(s, s->batch, n, s->userdata);
         }
 
-        overruns = ring_overruns(m->ring);
-        if (overruns != m->overruns_reported) {
+        overruns = ring_overruns(s->ring);
+        if (overruns != s->overruns_reported) {
                 log_warning("Ring overrun: %llu frames lost (%llu in all); the main loop is "
-                            "not keeping up with the sensor.",
-                            (unsigned long long) (overruns - m->overruns_reported),
-                            (unsigned long long) overruns);
-                m->overruns_reported = overruns;
+                            "not keeping up with %s.",
+                            (unsigned long long) (overruns - s->overruns_reported),
+                            (unsigned long long) overruns, s->name);
+                s->overruns_reported = overruns;
         }
 
-        manager_update_published(m);
-        manager_flush_changes(m, false);
-        if (budget == 0 && ring_available(m->ring) > 0) {
-                wake_main_loop(m); /* more to do: come back after the others had their turn */
+        if (budget == 0 && ring_available(s->ring) > 0) {
+                wake_main_loop(s); /* more to do: come back after the others had their turn */
                 return 0;
         }
-        if (finished && !m->source_finished_handled) {
-                m->source_finished_handled = true;
-                source_ended(m);
+        if (finished && !s->finished_handled) {
+                s->finished_handled = true;
+                source_ended(s);
         }
         return 0;
 }
 
 /*
- * No frame from a live sensor for StallTimeoutSec=: "stalled", logged once;
+ * No frame from a live sensor for stall_timeout_s: "stalled", logged once;
  * the device is reopened with back-off, which also notices one that is gone.
  */
-static int on_stall_check(sd_event_source *s, uint64_t usec, void *userdata)
+static int on_stall_check(sd_event_source *es, uint64_t usec, void *userdata)
 {
-        Manager *m = userdata;
-        uint64_t limit = (uint64_t) (m->config.stall_timeout_s * USEC_PER_SEC);
+        Sensor *s = userdata;
+        uint64_t limit = (uint64_t) (s->stall_timeout_s * USEC_PER_SEC);
         uint64_t now = now_us(CLOCK_MONOTONIC);
 
-        (void) sd_event_source_set_time(s, now + limit / 2);
+        (void) sd_event_source_set_time(es, now + limit / 2);
 
-        if (!m->source || !source_is_live(m) || now - m->last_frame_us < limit)
+        if (!s->source || !source_is_live(s) || now - s->last_frame_us < limit)
                 return 0;
-        if (!m->stall_logged) {
-                log_warning("No data from %s for %.1f s: stalled; reopening it.", m->sensor_name,
-                            m->config.stall_timeout_s);
-                m->stall_logged = true;
+        if (!s->stall_logged) {
+                log_warning("No data from %s for %.1f s: stalled; reopening it.", s->name,
+                            s->stall_timeout_s);
+                s->stall_logged = true;
         }
-        manager_set_sensor_state(m, SENSOR_STALLED);
-        manager_flush_changes(m, true);
-        manager_notify_status(m);
-        sensor_close(m);
-        m->stall_logged = true;
-        schedule_retry(m);
+        set_state(s, SENSOR_STALLED);
+        sensor_close(s);
+        s->stall_logged = true;
+        schedule_retry(s);
         return 0;
 }
 
 static int on_device(sd_device_monitor *monitor, sd_device *device, void *userdata)
 {
-        Manager *m = userdata;
+        Sensor *s = userdata;
         sd_device_action_t action;
         const char *path = NULL;
 
@@ -461,75 +477,150 @@ static int on_device(sd_device_monitor *monitor, sd_device *device, void *userda
                 return 0;
         (void) sd_device_get_syspath(device, &path);
         log_debug("udev: %s appeared.", path ?: "a device");
-        if (!m->source) {
-                m->retry_delay_us = 0;
-                (void) sensor_open(m, false);
+        if (!s->source) {
+                s->retry_delay_us = 0;
+                (void) sensor_open(s, false);
         }
         return 0;
 }
 
 /* Hot-plug: udev's add events for iio and input devices. Not fatal without udev. */
-static void watch_devices(Manager *m)
+static void watch_devices(Sensor *s)
 {
         int r;
 
-        r = sd_device_monitor_new(&m->device_monitor);
+        r = sd_device_monitor_new(&s->device_monitor);
         if (r >= 0)
-                r = sd_device_monitor_filter_add_match_subsystem_devtype(m->device_monitor, "iio",
+                r = sd_device_monitor_filter_add_match_subsystem_devtype(s->device_monitor, "iio",
                                                                          NULL);
         if (r >= 0)
-                r = sd_device_monitor_filter_add_match_subsystem_devtype(m->device_monitor, "input",
+                r = sd_device_monitor_filter_add_match_subsystem_devtype(s->device_monitor, "input",
                                                                          NULL);
         if (r >= 0)
-                r = sd_device_monitor_attach_event(m->device_monitor, m->event);
+                r = sd_device_monitor_attach_event(s->device_monitor, s->event);
         if (r >= 0)
-                r = sd_device_monitor_start(m->device_monitor, on_device, m);
+                r = sd_device_monitor_start(s->device_monitor, on_device, s);
         if (r < 0) {
                 log_notice_errno(r, "Cannot watch udev for sensors (%m); polling instead.");
-                m->device_monitor = sd_device_monitor_unref(m->device_monitor);
+                s->device_monitor = sd_device_monitor_unref(s->device_monitor);
         }
 }
 
 /**
- * sensor_setup() - see manager.h.
+ * sensor_start() - watch the ring, the stall timer and udev, then open the
+ * configured source.
+ * @s: the sensor.
+ *
+ * Return: 0 (also when no sensor is there yet: it is retried, and
+ * SensorState is absent), or -errno for what cannot work (a bad URI, a
+ * missing plugin, a recording that cannot be read, an owner that refuses
+ * the source), logged.
  */
-int sensor_setup(Manager *m)
+int sensor_start(Sensor *s)
 {
-        uint64_t limit = (uint64_t) (m->config.stall_timeout_s * USEC_PER_SEC);
+        uint64_t limit = (uint64_t) (s->stall_timeout_s * USEC_PER_SEC);
         int r;
 
-        m->batch_size = READ_BATCH_FRAMES;
-        m->batch = calloc(m->batch_size, sizeof(Frame));
-        if (!m->batch)
-                return log_oom();
-        m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (m->wake_fd < 0)
+        s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (s->wake_fd < 0)
                 return log_error_errno(-errno, "Cannot create the ring's eventfd: %m");
-        r = sd_event_add_io(m->event, &m->wake_source, m->wake_fd, EPOLLIN, on_wake, m);
+        r = sd_event_add_io(s->event, &s->wake_source, s->wake_fd, EPOLLIN, on_wake, s);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch the ring's eventfd: %m");
-        r = sd_event_add_time(m->event, &m->stall_timer, CLOCK_MONOTONIC,
-                              now_us(CLOCK_MONOTONIC) + limit / 2, 0, on_stall_check, m);
+        r = sd_event_add_time(s->event, &s->stall_timer, CLOCK_MONOTONIC,
+                              now_us(CLOCK_MONOTONIC) + limit / 2, 0, on_stall_check, s);
         if (r < 0)
                 return log_error_errno(r, "Cannot arm the stall check: %m");
-        (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ON);
-        watch_devices(m);
+        (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ON);
+        watch_devices(s);
 
-        r = sensor_open(m, true);
+        r = sensor_open(s, true);
         return r < 0 ? r : 0;
 }
 
-/** sensor_free() - close the source and drop the watches. */
-void sensor_free(Manager *m)
+/** sensor_state() - active, absent, stalled or error. */
+SensorState sensor_state(const Sensor *s)
 {
-        sensor_close(m);
-        m->wake_source = sd_event_source_unref(m->wake_source);
-        m->stall_timer = sd_event_source_unref(m->stall_timer);
-        m->retry_timer = sd_event_source_unref(m->retry_timer);
-        m->device_monitor = sd_device_monitor_unref(m->device_monitor);
-        free(m->batch);
-        m->batch = NULL;
-        if (m->wake_fd >= 0)
-                (void) close(m->wake_fd);
-        m->wake_fd = -EBADF;
+        return s->state;
+}
+
+/** sensor_name() - the name of the last source opened (the device or file), or NULL. */
+const char *sensor_name(const Sensor *s)
+{
+        return s->name;
+}
+
+/** sensor_info() - the open source's rate, clock and mount matrix; NULL while none is open. */
+const PosturedSourceInfo *sensor_info(const Sensor *s)
+{
+        return s->source ? &s->info : NULL;
+}
+
+/**
+ * sensor_new() - a Sensor that sensor_start() opens.
+ * @ret: the new Sensor.
+ * @event: the loop; a reference is taken.
+ * @p: the source and its limits; the strings are copied.
+ * @callbacks: copied; any member may be NULL.
+ * @userdata: handed to the callbacks.
+ *
+ * Return: 0, -EINVAL for a ring of no frames, or -ENOMEM.
+ */
+int sensor_new(Sensor **ret, sd_event *event, const SensorParams *p,
+               const SensorCallbacks *callbacks, void *userdata)
+{
+        _cleanup_(sensor_freep) Sensor *s = NULL;
+        int r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->wake_fd = -EBADF;
+        s->event = sd_event_ref(event);
+        s->state = SENSOR_ABSENT;
+        if (callbacks)
+                s->callbacks = *callbacks;
+        s->userdata = userdata;
+        s->stall_timeout_s = p->stall_timeout_s;
+        s->uri = strdup(p->uri ?: "auto");
+        s->plugin_dir = strdup(p->plugin_dir ?: "");
+        if (!s->uri || !s->plugin_dir)
+                return -ENOMEM; /* cppcheck-suppress memleak ; freed by _cleanup_ */
+        r = ring_new(&s->ring, p->ring_frames);
+        if (r < 0)
+                return r;
+        s->batch_size = READ_BATCH_FRAMES;
+        s->batch = calloc(s->batch_size, sizeof(Frame));
+        if (!s->batch)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/**
+ * sensor_free() - close the source (its thread first), drop the watches.
+ * @s: the sensor, or NULL.
+ *
+ * Return: NULL.
+ */
+Sensor *sensor_free(Sensor *s)
+{
+        if (!s)
+                return NULL;
+        sensor_close(s);
+        sd_event_source_disable_unref(s->wake_source);
+        sd_event_source_disable_unref(s->stall_timer);
+        sd_event_source_disable_unref(s->retry_timer);
+        sd_device_monitor_unref(s->device_monitor);
+        if (s->wake_fd >= 0)
+                (void) close(s->wake_fd);
+        free(s->batch);
+        ring_free(s->ring);
+        free(s->name);
+        free(s->uri);
+        free(s->plugin_dir);
+        sd_event_unref(s->event);
+        free(s);
+        return NULL;
 }

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "core/advice-item.h"
 #include "core/catalogue.h"
 #include "core/recovery.h"
 
@@ -26,25 +27,6 @@
  * the Recovery: change it through the engine, not directly, so that the
  * phase-entered advice is given.
  */
-
-/** advice_category_to_string() - "posture", "break", ...; NULL out of range. */
-const char *advice_category_to_string(AdviceCategory c);
-
-/** trigger_is_known() - an event kind (known to detect.c or listed here) or a situation. */
-bool trigger_is_known(const char *trigger);
-
-/**
- * source_is_known() - @source starts with MedlinePlus, NINDS, Harvard Health
- * Publishing, ISO 11226 or EN 1005-4 (then the end, ',' or ':').
- */
-bool source_is_known(const char *source);
-
-/**
- * advice_item_allowed() - whether @it may be given in @phase: it lists
- * @phase, and it is not stretching while acute (checked here again, not
- * only when loading).
- */
-bool advice_item_allowed(const AdviceItem *it, RecoveryPhase phase);
 
 /** struct AdviceParams - see advice_params_default(). */
 typedef struct AdviceParams {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/advice.h"
+#include "core/advice-item.h"
 #include "core/catalogue.h"
 #include "util/macro.h"
 

@@ -4,8 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/detect/detect.h"
-#include "core/recovery.h"
+#include "core/advice-item.h"
 
 /*
  * The advice catalogue (conf/advice.conf, installed as
@@ -31,39 +30,6 @@
  * phase; Severity=critical is exactly the Trigger=red-flag items (the alerts);
  * every phase has exactly one red-flag item.
  */
-
-typedef enum AdviceCategory {
-        ADVICE_CATEGORY_POSTURE,
-        ADVICE_CATEGORY_BREAK,
-        ADVICE_CATEGORY_MOVEMENT,
-        ADVICE_CATEGORY_STRETCH,
-        ADVICE_CATEGORY_REST,
-        ADVICE_CATEGORY_PAIN,
-        ADVICE_CATEGORY_CARE,
-        _ADVICE_CATEGORY_MAX,
-} AdviceCategory;
-
-/* Situations, next to the event kinds, that can trigger advice. */
-#define TRIGGER_PHASE_ENTERED  "phase-entered"
-#define TRIGGER_PAIN_RISING    "pain-rising"
-#define TRIGGER_PAIN_WORSENING "pain-worsening"
-#define TRIGGER_RED_FLAG       "red-flag"
-
-/**
- * struct AdviceItem - one entry of the catalogue.
- * @phases: PHASE_BIT() of every phase the item applies to.
- * @line: line of its [id] header, for messages.
- */
-typedef struct AdviceItem {
-        char *id;
-        Severity severity;
-        AdviceCategory category;
-        unsigned phases;
-        char *trigger;
-        char *text;
-        char *source;
-        unsigned line;
-} AdviceItem;
 
 typedef struct Catalogue Catalogue;
 

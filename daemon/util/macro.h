@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _unused_       __attribute__((unused))
@@ -33,6 +34,21 @@ static inline void freep(void *p)
 {
         free(*(void **) p);
 }
+
+/* An fd variable holds a descriptor (>= 0) or a negative errno such as -EBADF. */
+static inline void closep(int *fd)
+{
+        if (*fd >= 0)
+                (void) close(*fd);
+}
+
+/* Hand an fd on, leaving -EBADF behind. */
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _fd_ = (fd); \
+                (fd) = -EBADF;   \
+                _fd_;            \
+        })
 
 /* A NULL-terminated array of malloc'ed strings, as sd_bus_message_read_strv() returns. */
 static inline void strv_freep(char ***p)

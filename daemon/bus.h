@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "core/advice.h"
+#include "core/detect/detect.h"
+
+/* The daemon's sd-bus side: the org.postured.Posture1 object of a Manager. */
+
+typedef struct Manager Manager;
+
+/** bus_setup() - connect, export the object, take the well-known name. */
+int bus_setup(Manager *m);
+int bus_emit_properties(Manager *m, unsigned changed);
+int bus_emit_strain_event(Manager *m, const StrainEvent *e);
+int bus_emit_advice(Manager *m, const AdviceItem *item);
+int bus_emit_alert(Manager *m, const AdviceItem *item);

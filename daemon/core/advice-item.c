@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "core/advice-item.h"
+#include "util/macro.h"
+
+static const char *const category_table[_ADVICE_CATEGORY_MAX] = {
+        [ADVICE_CATEGORY_POSTURE] = "posture",   [ADVICE_CATEGORY_BREAK] = "break",
+        [ADVICE_CATEGORY_MOVEMENT] = "movement", [ADVICE_CATEGORY_STRETCH] = "stretch",
+        [ADVICE_CATEGORY_REST] = "rest",         [ADVICE_CATEGORY_PAIN] = "pain",
+        [ADVICE_CATEGORY_CARE] = "care",
+};
+
+/* Event kinds of DESIGN.md, so the catalogue may describe kinds that the
+ * detectors of this build do not emit yet; detect.c's own are added. */
+static const char *const known_triggers[] = {
+        "sustained_flexion",   "extreme_flexion",    "unsupported_extension", "lateral_bend",
+        "sudden_movement",     "repetitive_bending", "static_posture",        "slouch",
+        TRIGGER_PHASE_ENTERED, TRIGGER_PAIN_RISING,  TRIGGER_PAIN_WORSENING,  TRIGGER_RED_FLAG,
+};
+
+static const char *const known_sources[] = {
+        "MedlinePlus", "NINDS", "Harvard Health Publishing", "ISO 11226", "EN 1005-4",
+};
+
+/**
+ * advice_category_to_string() - the catalogue and JSON spelling of @c.
+ * @c: a category.
+ *
+ * Return: "posture", "break", ..., or NULL out of range.
+ */
+const char *advice_category_to_string(AdviceCategory c)
+{
+        if ((unsigned) c >= _ADVICE_CATEGORY_MAX)
+                return NULL;
+        return category_table[c];
+}
+
+/**
+ * trigger_is_known() - whether @trigger can start advice.
+ * @trigger: an event kind or a situation.
+ *
+ * Return: true for the event kinds of DESIGN.md and detect.c, and the situations.
+ */
+bool trigger_is_known(const char *trigger)
+{
+        for (size_t i = 0; i < ELEMENTSOF(known_triggers); i++)
+                if (strcmp(trigger, known_triggers[i]) == 0)
+                        return true;
+        for (EventKind k = 0; k < _EVENT_KIND_MAX; k++)
+                if (event_kind_to_string(k) && strcmp(trigger, event_kind_to_string(k)) == 0)
+                        return true;
+        return false;
+}
+
+/**
+ * source_is_known() - whether @source cites a source the project uses.
+ * @source: e.g. "MedlinePlus, Taking care of your back at home".
+ *
+ * Return: true when it starts with a known name followed by the end, ',' or ':'.
+ */
+bool source_is_known(const char *source)
+{
+        for (size_t i = 0; i < ELEMENTSOF(known_sources); i++) {
+                size_t n = strlen(known_sources[i]);
+
+                if (strncmp(source, known_sources[i], n) == 0 &&
+                    (source[n] == '\0' || source[n] == ',' || source[n] == ':'))
+                        return true;
+        }
+        return false;
+}
+
+/**
+ * advice_item_allowed() - whether an item may be given in a phase.
+ * @it: an item.
+ * @phase: the current phase.
+ *
+ * Return: true when @it may be given now.
+ */
+bool advice_item_allowed(const AdviceItem *it, RecoveryPhase phase)
+{
+        if ((unsigned) phase >= _PHASE_MAX || !(it->phases & PHASE_BIT(phase)))
+                return false;
+        /* Never stretch an inflamed area, whatever the catalogue says. */
+        return !(phase == PHASE_ACUTE && it->category == ADVICE_CATEGORY_STRETCH);
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/recovery-state.h"
+#include "util/macro.h"
+
+/**
+ * recovery_state_capture() - what of @r is to be saved.
+ * @ret: filled in.
+ * @r: the recovery state.
+ * @alert_active: whether a red-flag alert waits for its acknowledgement;
+ *                it is saved with every symptom reported so far.
+ */
+void recovery_state_capture(RecoveryState *ret, const Recovery *r, bool alert_active)
+{
+        const char *context = NULL;
+        unsigned level;
+        uint64_t t;
+
+        *ret = (RecoveryState){
+                .onset_usec = recovery_onset(r),
+                .recovered = recovery_phase(r) == PHASE_RECOVERED,
+                .alert_symptoms = alert_active ? recovery_symptoms(r) : 0,
+        };
+        ret->n_pain = recovery_pain_history(r, ret->pain, ELEMENTSOF(ret->pain));
+        if (recovery_last_pain(r, &level, &t, &context) && context &&
+            strlen(context) <= PAIN_CONTEXT_MAX)
+                strcpy(ret->pain_context, context);
+}
+
+/**
+ * recovery_state_write() - write @s in the state file format.
+ * @s: the state.
+ * @f: where to; not flushed.
+ *
+ * A context holding a newline is not written: it would end the line.
+ *
+ * Return: 0, or -EIO when @f reports an error.
+ */
+int recovery_state_write(const RecoveryState *s, FILE *f)
+{
+        fprintf(f, "# postured recovery state; written by postured, do not edit\n");
+        if (s->onset_usec > 0)
+                fprintf(f, "onset=%" PRIu64 "\n", s->onset_usec);
+        if (s->recovered)
+                fprintf(f, "recovered=1\n");
+        for (size_t i = 0; i < s->n_pain; i++)
+                fprintf(f, "pain=%" PRIu64 " %u\n", s->pain[i].t_usec, s->pain[i].level);
+        if (s->n_pain > 0 && s->pain_context[0] && !strchr(s->pain_context, '\n'))
+                fprintf(f, "pain_context=%s\n", s->pain_context);
+        if (s->alert_symptoms) {
+                const char *sep = "";
+
+                fprintf(f, "alert=");
+                for (Symptom k = 0; k < _SYMPTOM_MAX; k++)
+                        if (s->alert_symptoms & (1u << k)) {
+                                fprintf(f, "%s%s", sep, symptom_to_string(k));
+                                sep = ",";
+                        }
+                fprintf(f, "\n");
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+/* "SYMPTOM[,SYMPTOM...]" to a mask. Return: the mask, or -EINVAL for an unknown name. */
+static int parse_symptoms(char *value)
+{
+        char *save = NULL;
+        int mask = 0;
+
+        for (char *s = strtok_r(value, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+                int k = symptom_from_string(s);
+
+                if (k < 0)
+                        return -EINVAL;
+                mask |= 1 << k;
+        }
+        return mask;
+}
+
+/* One "key=value" line, in place. Return: 0, or -EINVAL when it cannot be restored. */
+static int parse_line(RecoveryState *s, char *line, uint64_t now_usec)
+{
+        char *value = strchr(line, '=');
+        unsigned level;
+        uint64_t t;
+        int mask;
+
+        *value++ = '\0';
+        if (strcmp(line, "onset") == 0) {
+                if (sscanf(value, "%" SCNu64, &t) != 1)
+                        return -EINVAL;
+                s->onset_usec = t;
+        } else if (strcmp(line, "recovered") == 0)
+                s->recovered = strcmp(value, "1") == 0;
+        else if (strcmp(line, "pain") == 0) {
+                /* A report from the future or out of order is not one the daemon made. */
+                if (sscanf(value, "%" SCNu64 " %u", &t, &level) != 2 || level > PAIN_LEVEL_MAX ||
+                    t > now_usec || (s->n_pain > 0 && t < s->pain[s->n_pain - 1].t_usec))
+                        return -EINVAL;
+                if (s->n_pain == ELEMENTSOF(s->pain)) {
+                        memmove(s->pain, s->pain + 1, sizeof(s->pain) - sizeof(s->pain[0]));
+                        s->n_pain--;
+                }
+                s->pain[s->n_pain++] = (PainReport){ .t_usec = t, .level = level };
+        } else if (strcmp(line, "pain_context") == 0) {
+                if (strlen(value) > PAIN_CONTEXT_MAX)
+                        return -EINVAL;
+                strcpy(s->pain_context, value);
+        } else if (strcmp(line, "alert") == 0) {
+                mask = parse_symptoms(value);
+                if (mask < 0)
+                        return mask;
+                s->alert_symptoms = (unsigned) mask;
+        } else
+                return -EINVAL;
+        return 0;
+}
+
+/**
+ * recovery_state_parse() - read a state file.
+ * @ret: the state read; lines that cannot be restored leave it as it was.
+ * @f: the file, read to its end.
+ * @now_usec: the current time: a pain report after it is skipped.
+ * @warn: told about every line skipped, or NULL.
+ * @userdata: passed to @warn.
+ *
+ * A future-dated onset is kept here: recovery_state_apply() refuses it.
+ *
+ * Return: the number of lines skipped (0 for none), or -ENOMEM, or -EIO
+ * when @f cannot be read.
+ */
+int recovery_state_parse(RecoveryState *ret, FILE *f, uint64_t now_usec, RecoveryStateWarnFn warn,
+                         void *userdata)
+{
+        _cleanup_(freep) char *line = NULL;
+        size_t size = 0;
+        unsigned lineno = 0;
+        int skipped = 0;
+        ssize_t n;
+
+        *ret = (RecoveryState){};
+        errno = 0;
+        while ((n = getline(&line, &size, f)) > 0) {
+                char why[80];
+
+                lineno++;
+                if (line[n - 1] == '\n')
+                        line[n - 1] = '\0';
+                if (line[0] == '#' || line[0] == '\0')
+                        continue;
+                if (!strchr(line, '='))
+                        (void) snprintf(why, sizeof(why), "not key=value");
+                else if (parse_line(ret, line, now_usec) < 0)
+                        /* parse_line() cut the line at '=': what is left is the key. */
+                        (void) snprintf(why, sizeof(why), "'%.40s' cannot be restored", line);
+                else
+                        continue;
+                skipped++;
+                if (warn)
+                        warn(lineno, why, userdata);
+        }
+        if (errno == ENOMEM)
+                return -ENOMEM;
+        if (ferror(f))
+                return -EIO;
+        return skipped;
+}
+
+/**
+ * recovery_state_apply() - restore @s into a new @r, giving no advice (old
+ * news): the pain history, the onset, whether recovered. The alert is
+ * restored by the caller, through the advice engine that raises it.
+ * @s: the state read.
+ * @r: a recovery state without reports yet.
+ * @now_usec: the current time.
+ *
+ * Return: 0; -EINVAL when the onset lies after @now_usec, -ERANGE when it
+ * is more than a year before it (the injury is not restored then, the rest is).
+ */
+int recovery_state_apply(const RecoveryState *s, Recovery *r, uint64_t now_usec)
+{
+        int ret = 0;
+
+        for (size_t i = 0; i < s->n_pain; i++)
+                (void) recovery_report_pain(r, s->pain[i].level,
+                                            i + 1 == s->n_pain ? s->pain_context : NULL,
+                                            s->pain[i].t_usec);
+        if (s->onset_usec > 0) {
+                ret = recovery_report_injury(r, s->onset_usec, now_usec);
+                if (ret >= 0 && s->recovered)
+                        (void) recovery_report_recovered(r, now_usec);
+        }
+        return ret;
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Health with a fake clock: reports, advice, the phase timer, the state file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <systemd/sd-event.h>
+
+#include "core/config.h"
+#include "health.h"
+#include "util/macro.h"
+#include "util/time-util.h"
+
+#define HOUR (UINT64_C(3600) * USEC_PER_SEC)
+#define DAY  (24 * HOUR)
+
+static const char catalogue_text[] = "[red-flag]\n"
+                                     "Severity=critical\n"
+                                     "Category=care\n"
+                                     "Phases=all\n"
+                                     "Trigger=red-flag\n"
+                                     "Text=Contact a healthcare provider.\n"
+                                     "Source=NINDS, Low back pain fact sheet\n"
+                                     "[acute-keep-moving]\n"
+                                     "Severity=info\n"
+                                     "Category=movement\n"
+                                     "Phases=acute\n"
+                                     "Trigger=phase-entered\n"
+                                     "Text=Keep moving gently.\n"
+                                     "Source=NINDS, Low back pain fact sheet\n"
+                                     "[recovering-lower-intensity]\n"
+                                     "Severity=info\n"
+                                     "Category=movement\n"
+                                     "Phases=recovering\n"
+                                     "Trigger=phase-entered\n"
+                                     "Text=Lower the intensity.\n"
+                                     "Source=MedlinePlus, Taking care of your back at home\n";
+
+/* What the callbacks saw, and the fake clock: the real one, @behind earlier. */
+typedef struct Fixture {
+        char dir[64];
+        Config config;
+        sd_event *event;
+        uint64_t behind;
+        char advice[8][64];
+        unsigned n_advice;
+        char alert[64];
+        unsigned n_alerts;
+        unsigned changed;
+} Fixture;
+
+static uint64_t fake_now(void *userdata)
+{
+        Fixture *f = userdata;
+
+        return now_us(CLOCK_REALTIME) - f->behind;
+}
+
+static void on_advice(const AdviceItem *item, void *userdata)
+{
+        Fixture *f = userdata;
+
+        assert_true(f->n_advice < ELEMENTSOF(f->advice));
+        snprintf(f->advice[f->n_advice++], sizeof(f->advice[0]), "%s", item->id);
+}
+
+static void on_alert(const AdviceItem *item, void *userdata)
+{
+        Fixture *f = userdata;
+
+        snprintf(f->alert, sizeof(f->alert), "%s", item->id);
+        f->n_alerts++;
+}
+
+static void on_changed(unsigned what, void *userdata)
+{
+        Fixture *f = userdata;
+
+        f->changed |= what;
+}
+
+static const HealthCallbacks callbacks = {
+        .advice = on_advice,
+        .alert = on_alert,
+        .changed = on_changed,
+        .now = fake_now,
+};
+
+static int setup(void **state)
+{
+        Fixture *f = calloc(1, sizeof(*f));
+        char *path = NULL;
+        FILE *cat;
+
+        assert_non_null(f);
+        strcpy(f->dir, "/tmp/test-health-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        assert_true(asprintf(&path, "%s/advice.conf", f->dir) > 0);
+        cat = fopen(path, "we");
+        assert_non_null(cat);
+        fputs(catalogue_text, cat);
+        fclose(cat);
+        assert_int_equal(config_init(&f->config, "", path), 0);
+        free(path);
+        assert_true(asprintf(&f->config.state_file, "%s/recovery", f->dir) > 0);
+        assert_int_equal(sd_event_new(&f->event), 0);
+        /* Ten days behind the real clock: an onset that is "now" for Health
+         * would lie in the future for the real clock. */
+        f->behind = 10 * DAY;
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        Fixture *f = *state;
+        char *cmd = NULL;
+
+        sd_event_unref(f->event);
+        config_done(&f->config);
+        assert_true(asprintf(&cmd, "rm -rf '%s'", f->dir) > 0);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+        free(f);
+        return 0;
+}
+
+static Health *new_health(Fixture *f)
+{
+        Health *h = NULL;
+
+        assert_int_equal(health_new(&h, f->event, &f->config, &callbacks, f), 0);
+        assert_non_null(h);
+        return h;
+}
+
+static void test_injury_gives_acute_advice(void **state)
+{
+        Fixture *f = *state;
+        Health *h = new_health(f);
+
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_NONE);
+        assert_int_equal(health_report_injury(h, 0), 0);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_ACUTE);
+        /* "Now" is the fake clock's. */
+        assert_true(recovery_onset(health_recovery(h)) < now_us(CLOCK_REALTIME) - 9 * DAY);
+        assert_int_equal(f->n_advice, 1);
+        assert_string_equal(f->advice[0], "acute-keep-moving");
+        assert_true(f->changed & HEALTH_CHANGED_PHASE);
+
+        /* Recovered before any injury is refused; after one it is fine. */
+        assert_int_equal(health_report_recovered(h), 0);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_RECOVERED);
+        health_free(h);
+
+        h = new_health(f);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_RECOVERED);
+        health_free(h);
+        assert_int_equal(unlink(f->config.state_file), 0);
+        h = new_health(f);
+        assert_int_equal(health_report_recovered(h), -ESRCH);
+        health_free(h);
+}
+
+static void test_phase_timer(void **state)
+{
+        Fixture *f = *state;
+        uint64_t deadline = now_us(CLOCK_MONOTONIC) + 10 * USEC_PER_SEC;
+        Health *h = new_health(f);
+
+        /* The acute phase (48 h) ends a moment from now, on the fake clock. */
+        assert_int_equal(health_report_injury(h, fake_now(f) - 48 * HOUR + 200000), 0);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_ACUTE);
+        assert_int_equal(f->n_advice, 1);
+        f->changed = 0;
+
+        while (recovery_phase(health_recovery(h)) == PHASE_ACUTE &&
+               now_us(CLOCK_MONOTONIC) < deadline)
+                assert_true(sd_event_run(f->event, 10 * USEC_PER_SEC) >= 0);
+
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_RECOVERING);
+        assert_true(f->changed & HEALTH_CHANGED_PHASE);
+        assert_int_equal(f->n_advice, 2);
+        assert_string_equal(f->advice[1], "recovering-lower-intensity");
+        health_free(h);
+}
+
+static void test_state_survives(void **state)
+{
+        Fixture *f = *state;
+        char *symptoms[] = { "fever", NULL };
+        const char *context;
+        unsigned level;
+        uint64_t t;
+        Health *h = new_health(f);
+
+        assert_int_equal(health_report_injury(h, 0), 0);
+        assert_int_equal(health_report_pain(h, 5, "typing"), 0);
+        assert_true(f->changed & HEALTH_CHANGED_PAIN);
+        assert_int_equal(health_report_pain(h, 11, ""), -EINVAL);
+        assert_int_equal(health_report_symptoms(h, symptoms), 0);
+        assert_int_equal(f->n_alerts, 1);
+        assert_string_equal(f->alert, "red-flag");
+        assert_string_equal(health_active_alerts(h)[0], "red-flag");
+        health_free(h);
+
+        /* Restored without advice; the alert is raised again until acknowledged. */
+        f->n_advice = f->n_alerts = 0;
+        h = new_health(f);
+        assert_int_equal(f->n_advice, 0);
+        assert_int_equal(f->n_alerts, 1);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_ACUTE);
+        assert_true(recovery_last_pain(health_recovery(h), &level, &t, &context));
+        assert_int_equal(level, 5);
+        assert_string_equal(context, "typing");
+        assert_int_equal(health_acknowledge_alert(h, "nonsense"), -ENOENT);
+        assert_int_equal(health_acknowledge_alert(h, "red-flag"), 0);
+        assert_null(health_active_alerts(h)[0]);
+        health_free(h);
+
+        f->n_alerts = 0;
+        h = new_health(f);
+        assert_int_equal(f->n_alerts, 0);
+        assert_null(health_active_alerts(h)[0]);
+        health_free(h);
+}
+
+static void test_damaged_state(void **state)
+{
+        Fixture *f = *state;
+        FILE *s = fopen(f->config.state_file, "we");
+        Health *h;
+
+        assert_non_null(s);
+        fputs("garbage\nonset=99999999999999999999999\npain=1 2 3\n", s);
+        fclose(s);
+        h = new_health(f);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_NONE);
+        health_free(h);
+}
+
+static void test_snooze(void **state)
+{
+        Fixture *f = *state;
+        Health *h = new_health(f);
+
+        assert_int_equal(health_snooze(h, 4 * 3600 + 1), -EINVAL);
+        assert_int_equal(health_snooze(h, 60), 0);
+        assert_true(advice_engine_snoozed(coach_engine(health_coach(h)), fake_now(f)));
+        assert_int_equal(health_snooze(h, 0), 0);
+        assert_false(advice_engine_snoozed(coach_engine(health_coach(h)), fake_now(f)));
+        health_free(h);
+}
+
+static void test_missing_catalogue(void **state)
+{
+        Fixture *f = *state;
+        Health *h = NULL;
+
+        free(f->config.catalogue_path);
+        f->config.catalogue_path = strdup("/nonexistent/advice.conf");
+        assert_int_equal(health_new(&h, f->event, &f->config, &callbacks, f), -ENOENT);
+        assert_null(h);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_injury_gives_acute_advice, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_phase_timer, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_state_survives, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_snooze, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_missing_catalogue, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
