@@ -2,7 +2,9 @@
 #pragma once
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _unused_       __attribute__((unused))
@@ -32,6 +34,19 @@
 static inline void freep(void *p)
 {
         free(*(void **) p);
+}
+
+static inline void fclosep(FILE **f)
+{
+        if (*f)
+                (void) fclose(*f);
+}
+
+/* For an fd that is -1 when there is none. */
+static inline void closep(int *fd)
+{
+        if (*fd >= 0)
+                (void) close(*fd);
 }
 
 /* A NULL-terminated array of malloc'ed strings, as sd_bus_message_read_strv() returns. */
