@@ -3,18 +3,11 @@
 #include <errno.h>
 #include <float.h>
 #include <locale.h>
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "util/macro.h"
+#include "test-util.h"
 #include "util/parse-util.h"
 
 static locale_t c_locale;

@@ -2,19 +2,12 @@
 
 #include <errno.h>
 #include <locale.h>
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "util/macro.h"
+#include "test-util.h"
 #include "core/recording.h"
 
 /* A reader over @text, named "rec.csv"; a real (temporary) file, so that an
