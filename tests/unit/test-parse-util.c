@@ -222,33 +222,31 @@ static uint64_t xorshift(uint64_t *s)
         return *s;
 }
 
-/* The ways programs print numbers (literal formats, for -Wformat=2). */
+/* The ways programs print numbers. */
 static void print_double(char *s, size_t size, unsigned style, double v)
 {
-        switch (style) {
-        case 0:
-                (void) snprintf(s, size, "%.17g", v);
+        static const struct {
+                char conversion;
+                int precision;
+        } styles[] = {
+                { 'g', 17 }, { 'g', 15 }, { 'g', 9 },  { 'f', 6 },
+                { 'f', 5 },  { 'e', 3 },  { 'E', 12 }, { 'g', 20 },
+        };
+        int p = styles[style % ELEMENTSOF(styles)].precision;
+
+        /* Literal formats, for -Wformat=2. */
+        switch (styles[style % ELEMENTSOF(styles)].conversion) {
+        case 'f':
+                (void) snprintf(s, size, "%.*f", p, v);
                 break;
-        case 1:
-                (void) snprintf(s, size, "%.15g", v);
+        case 'e':
+                (void) snprintf(s, size, "%.*e", p, v);
                 break;
-        case 2:
-                (void) snprintf(s, size, "%.9g", v);
-                break;
-        case 3:
-                (void) snprintf(s, size, "%.6f", v);
-                break;
-        case 4:
-                (void) snprintf(s, size, "%.5f", v);
-                break;
-        case 5:
-                (void) snprintf(s, size, "%.3e", v);
-                break;
-        case 6:
-                (void) snprintf(s, size, "%.12E", v);
+        case 'E':
+                (void) snprintf(s, size, "%.*E", p, v);
                 break;
         default:
-                (void) snprintf(s, size, "%.20g", v);
+                (void) snprintf(s, size, "%.*g", p, v);
         }
 }
 
