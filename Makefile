@@ -155,6 +155,8 @@ format:
 
 lint:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	tools/check-layering --self-test
+	tools/check-layering
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D__GNUC__ --include=tools/cppcheck-defs.h -Idaemon -Iplugins daemon plugins client
 

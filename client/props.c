@@ -21,12 +21,6 @@ typedef union BasicValue {
         int h;
 } BasicValue;
 
-static void fclosep(FILE **f)
-{
-        if (*f)
-                (void) fclose(*f);
-}
-
 static bool type_is_basic(char t)
 {
         return t != 0 && strchr("ybnqiuxtdsogh", t);

@@ -342,14 +342,13 @@ static void print_summary(Pipeline *p, double rate_hz)
 /* Return: 1 with a frame, 0 at the end, or -(exit status) after saying what is wrong. */
 static int read_frame(RecordingReader *rr, const char *path, Frame *ret)
 {
-        const char *msg;
+        _cleanup_(freep) char *msg = NULL;
         int r;
 
-        r = recording_reader_next(rr, ret);
+        r = recording_reader_next(rr, ret, &msg);
         if (r >= 0)
                 return r;
 
-        msg = recording_reader_error(rr);
         if (msg)
                 fprintf(stderr, "%s\n", msg);
         else

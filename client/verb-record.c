@@ -20,7 +20,7 @@
 
 #include "bus-util.h"
 #include "posturectl.h"
-#include "core/recording.h"
+#include "util/parse-util.h"
 
 /* Far longer than any line the daemon writes: a longer one is not our format. */
 #define LINE_BUFFER_SIZE 65536
@@ -62,7 +62,7 @@ static int parse_record_duration(const char *s, double *ret)
                 unit = s[n - 1] == 'h' ? 3600 : s[n - 1] == 'm' ? 60 : 1;
                 n--;
         }
-        if (recording_parse_double(s, n, &v) < 0 || !(v > 0) || !isfinite(v * unit))
+        if (parse_double(s, n, &v) < 0 || !(v > 0) || !isfinite(v * unit))
                 return -EINVAL;
         *ret = v * unit;
         return 0;
@@ -77,7 +77,7 @@ static int handle_line(Recorder *rec, const char *line, size_t n)
 
         if (sample) {
                 comma = memchr(line, ',', n);
-                if (!comma || recording_parse_double(line, (size_t) (comma - line), &t) < 0)
+                if (!comma || parse_double(line, (size_t) (comma - line), &t) < 0)
                         return -EBADMSG;
         }
         if (line[0] == '#' && n > 11 && memcmp(line, "# dropped: ", 11) == 0)

@@ -8,6 +8,7 @@
 
 #include "core/advice-item.h"
 #include "core/catalogue.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 #define ID_MAX   64
@@ -449,37 +450,6 @@ int catalogue_parse_string(Catalogue **ret, const char *text, const char *name, 
         return 0;
 }
 
-static int read_text(const char *path, char **ret)
-{
-        _cleanup_(freep) char *buf = NULL;
-        size_t size = 0;
-        ssize_t n;
-        FILE *f;
-        int r = 0;
-
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        /* Everything up to the first NUL, which a text file does not have. */
-        errno = 0;
-        n = getdelim(&buf, &size, '\0', f);
-        if (n < 0 && !feof(f))
-                r = errno > 0 ? -errno : -EIO;
-        else if (n > 0 && buf[n - 1] == '\0')
-                r = -EBADMSG;
-        (void) fclose(f);
-        if (r < 0)
-                return r;
-        if (n < 0) {
-                free(buf);
-                buf = strdup("");
-                if (!buf)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /**
  * catalogue_load() - see catalogue.h.
  * @ret: the catalogue.
@@ -493,19 +463,9 @@ int catalogue_load(Catalogue **ret, const char *path, char **error)
         _cleanup_(freep) char *text = NULL;
         int r;
 
-        r = read_text(path, &text);
-        if (r == -ENOENT || r == -ENOMEM)
+        r = read_text_file(path, &text, error);
+        if (r < 0)
                 return r;
-        if (r == -EBADMSG) {
-                if (asprintf(error, "%s: contains a NUL byte, not a text file", path) < 0)
-                        return -ENOMEM;
-                return -EINVAL;
-        }
-        if (r < 0) {
-                if (asprintf(error, "%s: cannot read: %s", path, strerror(-r)) < 0)
-                        return -ENOMEM;
-                return r;
-        }
         return catalogue_parse_string(ret, text, path, error);
 }
 

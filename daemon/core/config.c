@@ -11,7 +11,9 @@
 #include <strings.h>
 
 #include "core/config.h"
+#include "util/fileio.h"
 #include "util/macro.h"
+#include "util/parse-util.h"
 
 typedef enum ValueType {
         VALUE_STRING,
@@ -174,19 +176,6 @@ typedef struct ParseState {
         int errno_value;
 } ParseState;
 
-static int parse_double(const char *s, double *ret)
-{
-        char *end;
-        double v;
-
-        errno = 0;
-        v = strtod(s, &end);
-        if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 static int parse_bool(const char *s, bool *ret)
 {
         static const char *const yes[] = { "1", "yes", "true", "on" };
@@ -260,7 +249,11 @@ static int apply_value(ParseState *st, const ConfigKey *k, const char *value)
         case VALUE_DOUBLE:
         case VALUE_UNSIGNED:
         case VALUE_SIZE:
-                r = parse_double(value, &d);
+                r = parse_double(value, strlen(value), &d);
+                if (r == -ENOMEM) {
+                        st->errno_value = r;
+                        return 0;
+                }
                 if (r < 0)
                         return set_error(st, "[%s] %s=%s: not a number", k->section, k->key, value);
                 if (k->type != VALUE_DOUBLE && d != floor(d))
@@ -344,11 +337,16 @@ static int check_consistency(const Config *c, char **msg)
 }
 
 /**
- * config_parse_string() - apply INI @text to @c; see config.h.
+ * config_parse_string() - apply INI text to a configuration.
+ * @c: the configuration; keys in @text replace its values.
+ * @text: the INI text.
+ * @name: the file name in messages.
+ * @ret_error: on -EINVAL, a malloc'd "NAME:LINE: [Section] Key=value: what is
+ *             wrong" for the caller to free.
  *
- * Return: 0, -EINVAL with *error set for bad input, -ENOMEM.
+ * Return: 0, -EINVAL for bad input, -ENOMEM.
  */
-int config_parse_string(Config *c, const char *text, const char *name, char **error)
+int config_parse_string(Config *c, const char *text, const char *name, char **ret_error)
 {
         ParseState st = { .config = c };
         int line, r;
@@ -358,9 +356,9 @@ int config_parse_string(Config *c, const char *text, const char *name, char **er
                 return -ENOMEM;
         if (line != 0 || st.error) {
                 if (line < 0)
-                        r = asprintf(error, "%s: cannot parse", name);
+                        r = asprintf(ret_error, "%s: cannot parse", name);
                 else
-                        r = asprintf(error, "%s:%d: %s", name, line,
+                        r = asprintf(ret_error, "%s:%d: %s", name, line,
                                      st.error ? st.error
                                               : "syntax error, expected Key=value or [Section]");
                 free(st.error);
@@ -370,86 +368,47 @@ int config_parse_string(Config *c, const char *text, const char *name, char **er
 }
 
 /**
- * config_check() - the rules between keys, once every file and drop-in has
- * been applied (a drop-in may fix what an earlier file alone would break).
+ * config_check() - check the rules between keys (e.g. FlexionMinDeg below
+ * FlexionMaxDeg).
+ * @c: the configuration.
+ * @ret_error: on -EINVAL, a malloc'd "configuration: ..." for the caller to
+ *             free.
  *
- * Return: 0, -EINVAL with *error set, -ENOMEM.
+ * Run it once every file and drop-in has been applied: a drop-in may fix
+ * what an earlier file alone would break.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
  */
-int config_check(const Config *c, char **error)
+int config_check(const Config *c, char **ret_error)
 {
         _cleanup_(freep) char *msg = NULL;
         int r;
 
         r = check_consistency(c, &msg);
-        if (r == -EINVAL && asprintf(error, "configuration: %s", msg) < 0)
+        if (r == -EINVAL && asprintf(ret_error, "configuration: %s", msg) < 0)
                 return -ENOMEM;
         return r;
 }
 
-static int read_file(const char *path, char **ret)
-{
-        _cleanup_(freep) char *buf = NULL;
-        size_t len = 0;
-        FILE *f;
-        int r = 0;
-
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        {
-                FILE *mem = open_memstream(&buf, &len);
-                char chunk[4096];
-                size_t n;
-
-                if (!mem) {
-                        r = -errno;
-                        (void) fclose(f);
-                        return r;
-                }
-                while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                        if (fwrite(chunk, 1, n, mem) != n) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                if (ferror(f))
-                        r = -EIO;
-                if (fclose(mem) != 0 && r == 0)
-                        r = -ENOMEM;
-        }
-        (void) fclose(f);
-        if (r < 0)
-                return r;
-        if (memchr(buf, '\0', len))
-                return -EBADMSG;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /**
- * config_load_file() - apply one file.
+ * config_load_file() - apply one configuration file.
+ * @c: the configuration; keys in the file replace its values.
+ * @path: the file.
+ * @ret_error: on failure but -ENOENT and -ENOMEM, a malloc'd message naming
+ *             the file (and the line) for the caller to free.
  *
- * Return: 0, -ENOENT when it does not exist, -EINVAL (with *error) for bad
- * content, other -errno (with *error).
+ * Return: 0, -ENOENT when the file does not exist, -EINVAL for bad content,
+ * -ENOMEM, other -errno when it cannot be read.
  */
-int config_load_file(Config *c, const char *path, char **error)
+int config_load_file(Config *c, const char *path, char **ret_error)
 {
         _cleanup_(freep) char *text = NULL;
         int r;
 
-        r = read_file(path, &text);
-        if (r == -ENOENT)
+        r = read_text_file(path, &text, ret_error);
+        if (r < 0)
                 return r;
-        if (r == -EBADMSG) {
-                if (asprintf(error, "%s: contains a NUL byte, not a text file", path) < 0)
-                        return -ENOMEM;
-                return -EINVAL;
-        }
-        if (r < 0) {
-                if (asprintf(error, "%s: cannot read: %s", path, strerror(-r)) < 0)
-                        return -ENOMEM;
-                return r;
-        }
-        return config_parse_string(c, text, path, error);
+        return config_parse_string(c, text, path, ret_error);
 }
 
 static int filter_conf(const struct dirent *de)
@@ -460,18 +419,24 @@ static int filter_conf(const struct dirent *de)
 }
 
 /**
- * config_load() - the main file (its absence is fine), then PATH.d/\*.conf
- * drop-ins in lexical order.
+ * config_load() - apply the main configuration file and its drop-ins.
+ * @c: the configuration.
+ * @path: the main file, whose absence is fine; then @path".d"/\*.conf in
+ *        lexical order: for "/etc/postured/postured.conf" that is
+ *        "/etc/postured/postured.conf.d/\*.conf".
+ * @ret_error: on failure but -ENOMEM, a malloc'd message naming the file
+ *             (and the line) for the caller to free.
  *
- * Return: 0 or the first error of config_load_file() (with *error set).
+ * Return: 0, or the first error of config_load_file() (but -ENOENT), or of
+ * listing the drop-ins.
  */
-int config_load(Config *c, const char *path, char **error)
+int config_load(Config *c, const char *path, char **ret_error)
 {
         _cleanup_(freep) char *dir = NULL;
         struct dirent **list = NULL;
         int n, r;
 
-        r = config_load_file(c, path, error);
+        r = config_load_file(c, path, ret_error);
         if (r < 0 && r != -ENOENT)
                 return r;
 
@@ -482,7 +447,7 @@ int config_load(Config *c, const char *path, char **error)
                 r = -errno;
                 if (r == -ENOENT || r == -ENOTDIR)
                         return 0;
-                if (asprintf(error, "%s: cannot list drop-ins: %s", dir, strerror(-r)) < 0)
+                if (asprintf(ret_error, "%s: cannot list drop-ins: %s", dir, strerror(-r)) < 0)
                         return -ENOMEM;
                 return r;
         }
@@ -495,7 +460,7 @@ int config_load(Config *c, const char *path, char **error)
                         if (asprintf(&p, "%s/%s", dir, list[i]->d_name) < 0)
                                 r = -ENOMEM;
                         else {
-                                r = config_load_file(c, p, error);
+                                r = config_load_file(c, p, ret_error);
                                 if (r == -ENOENT)
                                         r = 0;
                         }

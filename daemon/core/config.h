@@ -39,31 +39,14 @@ int config_init(Config *c, const char *plugin_dir, const char *catalogue_path);
 /** config_done() - free what @c owns. */
 void config_done(Config *c);
 
-/**
- * config_parse_string() - apply INI text to @c.
- * @name: file name used in error messages.
- * @error: on failure, a malloc'ed "NAME:LINE: [Section] Key=value: what is wrong".
- *
- * Return: 0, -EINVAL for bad input, -ENOMEM.
- */
-int config_parse_string(Config *c, const char *text, const char *name, char **error);
+/** config_parse_string() - apply INI text to @c. */
+int config_parse_string(Config *c, const char *text, const char *name, char **ret_error);
 
-/**
- * config_check() - the rules between keys (e.g. FlexionMinDeg below
- * FlexionMaxDeg), to run once after every file and drop-in is applied.
- * Return: 0, -EINVAL with *error "configuration: ...", -ENOMEM.
- */
-int config_check(const Config *c, char **error);
+/** config_check() - the rules between keys, once all files are applied. */
+int config_check(const Config *c, char **ret_error);
 
-/**
- * config_load_file() - apply one file. Return: 0, -ENOENT when it does not
- * exist, -EINVAL (with *error set) for bad content, other -errno.
- */
-int config_load_file(Config *c, const char *path, char **error);
+/** config_load_file() - apply one file to @c. */
+int config_load_file(Config *c, const char *path, char **ret_error);
 
-/**
- * config_load() - the main file @path (its absence is fine) and then
- * @path".d"/-style drop-ins: for "/etc/postured/postured.conf" that is
- * "/etc/postured/postured.conf.d/\*.conf", in lexical order.
- */
-int config_load(Config *c, const char *path, char **error);
+/** config_load() - apply the main file @path and its drop-ins to @c. */
+int config_load(Config *c, const char *path, char **ret_error);

@@ -38,6 +38,14 @@ static int write_result(FILE *f, int k)
         return 0;
 }
 
+/**
+ * recording_write_header() - write the metadata comments and the header line.
+ * @f: the stream.
+ * @rate_hz: the sample rate for "# rate_hz:", or 0 (or not finite) for none.
+ * @source: the source for "# source:" (newlines become spaces), or NULL.
+ *
+ * Return: 0 or -errno.
+ */
 int recording_write_header(FILE *f, double rate_hz, const char *source)
 {
         char buf[64];
@@ -66,6 +74,18 @@ int recording_write_header(FILE *f, double rate_hz, const char *source)
         return write_result(f, fputs(RECORDING_HEADER "\n", f));
 }
 
+/**
+ * recording_write_frame() - write one sample line.
+ * @f: the stream.
+ * @fr: the sample.
+ * @t0_ns: the time of the recording's start: the line's time is relative to
+ *         it, in seconds with microseconds.
+ *
+ * Accelerations have 5 decimals; the decimal separator is '.' whatever the
+ * locale.
+ *
+ * Return: 0, -EINVAL for a non-finite acceleration, -errno for a write error.
+ */
 int recording_write_frame(FILE *f, const Frame *fr, int64_t t0_ns)
 {
         char a[3][48];

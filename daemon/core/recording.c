@@ -60,8 +60,8 @@ struct RecordingReader {
         char *meta[RECORDING_MAX_META]; /* "key\0value" */
         size_t n_meta;
 
-        int error;
-        char error_msg[512];
+        int error;       /* sticky: every later call returns it again */
+        char *error_msg; /* "NAME:LINE: what is wrong", NULL for -ENOMEM */
 
         char name[];
 };
@@ -104,72 +104,35 @@ static const char *quote(char buf[static QUOTE_SIZE], const char *s, const char 
         return quote_n(buf, s, (size_t) (e - s));
 }
 
-int recording_parse_double(const char *s, size_t n, double *ret)
-{
-        const char *p = s, *end = s + n;
-        uint64_t m = 0;  /* significant digits... */
-        int64_t e10 = 0; /* ...times 10^e10 */
-        int sig = 0;     /* digits in m (at most 19 fit a uint64_t) */
-        bool neg = false, digits = false, dot = false;
-
-        assert(s || n == 0);
-        assert(ret);
-
-        if (p < end && (*p == '+' || *p == '-'))
-                neg = *p++ == '-';
-
-        for (; p < end; p++) {
-                if (*p == '.' && !dot) {
-                        dot = true;
-                        continue;
-                }
-                if (!is_digit(*p))
-                        break;
-                digits = true;
-                if (sig < 19 && (m > 0 || *p != '0')) {
-                        m = m * 10 + (unsigned) (*p - '0');
-                        sig++;
-                        e10 -= dot;
-                } else
-                        /* A leading zero of the fraction, or a digit beyond what we keep. */
-                        e10 += m == 0 ? -dot : !dot;
-        }
-        if (!digits)
-                return -EINVAL;
-
-        if (p < end && (*p == 'e' || *p == 'E')) {
-                const char *first;
-                int64_t x = 0;
-                bool eneg = false;
-
-                if (++p < end && (*p == '+' || *p == '-'))
-                        eneg = *p++ == '-';
-                for (first = p; p < end && is_digit(*p); p++)
-                        if (x < 1000000) /* far beyond any double; keeps e10 from overflowing */
-                                x = x * 10 + (*p - '0');
-                if (p == first)
-                        return -EINVAL;
-                e10 += eneg ? -x : x;
-        }
-        if (p != end)
-                return -EINVAL;
-
-        return decimal_value(m, e10, sig, neg, ret);
-}
-
+/* Fail with @error from now on, and "NAME:LINE: " and @fmt as the message
+ * (without the line when it is 0). */
 _printf_(3, 4) static int reader_fail(RecordingReader *r, int error, const char *fmt, ...)
 {
+        _cleanup_(freep) char *what = NULL;
         va_list ap;
         int k;
 
-        k = snprintf(r->error_msg, sizeof(r->error_msg), "%s:%u: ", r->name, r->line_no);
-        if (k >= 0 && (size_t) k < sizeof(r->error_msg)) {
-                va_start(ap, fmt);
-                (void) vsnprintf(r->error_msg + k, sizeof(r->error_msg) - (size_t) k, fmt, ap);
-                va_end(ap);
+        assert(error < 0 && error != -ENOMEM);
+
+        va_start(ap, fmt);
+        k = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        if (k >= 0 && r->line_no > 0)
+                k = asprintf(&r->error_msg, "%s:%u: %s", r->name, r->line_no, what);
+        else if (k >= 0)
+                k = asprintf(&r->error_msg, "%s: %s", r->name, what);
+        if (k < 0) {
+                r->error_msg = NULL;
+                error = -ENOMEM;
         }
         r->error = error;
         return error;
+}
+
+/* Fail for lack of memory from now on. */
+static int reader_oom(RecordingReader *r)
+{
+        return (r->error = -ENOMEM);
 }
 
 static int reader_set_meta(RecordingReader *r, const char *key, size_t nk, const char *value,
@@ -213,12 +176,11 @@ static int reader_comment(RecordingReader *r, const char *s, const char *end)
 
         k = reader_set_meta(r, key, (size_t) (s - key), value, (size_t) (end - value));
         if (k < 0)
-                return reader_fail(r, k, "out of memory");
+                return reader_oom(r);
 
         /* A bad rate is not fatal: the rate is advisory, 0 means "unknown". */
         if (!r->any_sample && s - key == 7 && memcmp(key, "rate_hz", 7) == 0 &&
-            recording_parse_double(value, (size_t) (end - value), &rate) >= 0 && rate > 0 &&
-            rate <= 1e6)
+            parse_double(value, (size_t) (end - value), &rate) >= 0 && rate > 0 && rate <= 1e6)
                 r->rate_hz = rate;
         return 0;
 }
@@ -268,7 +230,9 @@ static int reader_number(RecordingReader *r, unsigned i, const char *s, const ch
         if (s == e)
                 return reader_fail(r, -EBADMSG, "field %u (%s) is empty", i + 1, field_names[i]);
 
-        k = recording_parse_double(s, (size_t) (e - s), ret);
+        k = parse_double(s, (size_t) (e - s), ret);
+        if (k == -ENOMEM)
+                return reader_oom(r);
         if (k < 0 && k != -ERANGE) {
                 if (*w == '+' || *w == '-')
                         w++;
@@ -472,11 +436,9 @@ static int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, c
         }
 }
 
-int recording_reader_next(RecordingReader *r, Frame *out)
+/* recording_reader_next() but for the message. */
+static int reader_next(RecordingReader *r, Frame *out)
 {
-        assert(r);
-        assert(out);
-
         while (!r->error) {
                 const char *s = NULL, *end, *limit = NULL;
                 size_t n = 0;
@@ -499,18 +461,15 @@ int recording_reader_next(RecordingReader *r, Frame *out)
                 k = reader_getline(r, &s, &n, &limit);
                 if (k <= 0) {
                         if (k == -ENOMEM)
-                                return reader_fail(r, k, "out of memory");
+                                return reader_oom(r);
                         if (k < 0) {
                                 errno = -k;
                                 return reader_fail(r, k, "read error: %m");
                         }
                         if (r->header_seen)
                                 return 0;
-                        if (r->line_no == 0) {
-                                (void) snprintf(r->error_msg, sizeof(r->error_msg),
-                                                "%s: empty file, no header", r->name);
-                                return (r->error = -EBADMSG);
-                        }
+                        if (r->line_no == 0)
+                                return reader_fail(r, -EBADMSG, "empty file, no header");
                         return reader_fail(r, -EBADMSG,
                                            "missing header '" RECORDING_HEADER "' (end of file)");
                 }
@@ -537,6 +496,49 @@ int recording_reader_next(RecordingReader *r, Frame *out)
         return r->error;
 }
 
+/**
+ * recording_reader_next() - the next sample of the recording.
+ * @r: the reader.
+ * @out: the sample; t_ns is time_s in nanoseconds.
+ * @ret_error: on failure, unless NULL, a malloc'd message "NAME:LINE: what is
+ *             wrong" for the caller to free; NULL with -ENOMEM.
+ *
+ * After a failure every later call fails the same way.
+ *
+ * Return: 1 with *out filled, 0 at the end of the file, -EBADMSG for bad
+ * input (no header, a field that is not a finite number, a wrong number of
+ * fields, time not strictly increasing, an empty file), -ENOMEM, other
+ * -errno for a read error.
+ */
+int recording_reader_next(RecordingReader *r, Frame *out, char **ret_error)
+{
+        int k;
+
+        assert(r);
+        assert(out);
+
+        k = reader_next(r, out);
+        if (k >= 0 || !ret_error)
+                return k;
+        *ret_error = NULL;
+        if (r->error_msg) {
+                *ret_error = strdup(r->error_msg);
+                if (!*ret_error)
+                        return -ENOMEM;
+        }
+        return k;
+}
+
+/**
+ * recording_reader_new() - read a recording from a stream.
+ * @ret: the reader.
+ * @f: the stream; a regular file is read in blocks, anything else a line at
+ *     a time.
+ * @name: the name in messages ("NAME:LINE: ..."); NULL is "-".
+ * @own: whether recording_reader_free() closes @f.
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int recording_reader_new(RecordingReader **ret, FILE *f, const char *name, bool own)
 {
         RecordingReader *r;
@@ -557,6 +559,13 @@ int recording_reader_new(RecordingReader **ret, FILE *f, const char *name, bool 
         return 0;
 }
 
+/**
+ * recording_reader_open() - open a recording file for reading.
+ * @ret: the reader, which closes the file when freed.
+ * @path: the file, also its name in messages.
+ *
+ * Return: 0 or -errno of fopen().
+ */
 int recording_reader_open(RecordingReader **ret, const char *path)
 {
         FILE *f;
@@ -574,6 +583,12 @@ int recording_reader_open(RecordingReader **ret, const char *path)
         return k;
 }
 
+/**
+ * recording_reader_free() - free a reader, closing its stream if it owns it.
+ * @r: the reader, or NULL.
+ *
+ * Return: NULL.
+ */
 RecordingReader *recording_reader_free(RecordingReader *r)
 {
         if (!r)
@@ -584,28 +599,44 @@ RecordingReader *recording_reader_free(RecordingReader *r)
                 free(r->meta[i]);
         free(r->line);
         free(r->buf);
+        free(r->error_msg);
         free(r);
         return NULL;
 }
 
-const char *recording_reader_error(const RecordingReader *r)
-{
-        assert(r);
-        return r->error ? r->error_msg : NULL;
-}
-
+/**
+ * recording_reader_line() - where the reader is.
+ * @r: the reader.
+ *
+ * Return: the number (1-based) of the line last read, 0 before the first.
+ */
 unsigned recording_reader_line(const RecordingReader *r)
 {
         assert(r);
         return r->line_no;
 }
 
+/**
+ * recording_reader_rate() - the sample rate the recording states.
+ * @r: the reader.
+ *
+ * Return: the "# rate_hz:" metadata if it was seen before the first sample
+ * (and is a number in (0, 1e6]), else 0.
+ */
 double recording_reader_rate(const RecordingReader *r)
 {
         assert(r);
         return r->rate_hz;
 }
 
+/**
+ * recording_reader_meta() - a metadata value.
+ * @r: the reader.
+ * @key: the key of a "# key: value" comment.
+ *
+ * Return: the value of the last such comment read so far (owned by @r), or
+ * NULL.
+ */
 const char *recording_reader_meta(const RecordingReader *r, const char *key)
 {
         assert(r);

@@ -246,8 +246,14 @@ uint64_t ring_overruns(const Ring *r)
 }
 
 /**
- * ring_space() - producer side: frames that ring_write() accepts right now
- * without dropping any (the consumer may free more meanwhile).
+ * ring_space() - producer side: frames that ring_write() accepts right now.
+ * @r: the ring.
+ *
+ * A producer that must not lose frames (a recording) writes at most this
+ * many and waits for the consumer otherwise.
+ *
+ * Return: how many frames fit without dropping any (the consumer may free
+ * more meanwhile).
  */
 size_t ring_space(Ring *r)
 {

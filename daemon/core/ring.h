@@ -15,14 +15,7 @@
  */
 typedef struct Ring Ring;
 
-/**
- * ring_new() - allocate a ring.
- * @ret: where the new ring is stored.
- * @capacity: number of frames, rounded up to the next power of two (>= 2,
- *            <= 1<<24).
- *
- * Return: 0, -EINVAL for a capacity of 0 or above the limit, -ENOMEM.
- */
+/** ring_new() - allocate a ring. */
 int ring_new(Ring **ret, size_t capacity);
 
 /** ring_free() - free a ring; accepts NULL; returns NULL. */
@@ -36,29 +29,16 @@ static inline void ring_freep(Ring **r)
 /** ring_capacity() - the (power-of-two) capacity in frames. */
 size_t ring_capacity(const Ring *r);
 
-/**
- * ring_write() - producer side: append up to @n frames.
- *
- * Return: the number written; the rest (n - return) is added to the overrun
- * counter.
- */
+/** ring_write() - producer side: append up to @n frames. */
 size_t ring_write(Ring *r, const Frame *frames, size_t n);
 
-/**
- * ring_read() - consumer side: take up to @max frames, oldest first.
- *
- * Return: the number of frames copied to @out.
- */
+/** ring_read() - consumer side: take up to @max frames, oldest first. */
 size_t ring_read(Ring *r, Frame *out, size_t max);
 
 /** ring_available() - consumer side: frames waiting to be read. */
 size_t ring_available(const Ring *r);
 
-/**
- * ring_space() - producer side: frames that ring_write() would accept now.
- * A producer that must not lose frames (a recording) writes at most this
- * many and waits for the consumer otherwise.
- */
+/** ring_space() - producer side: frames that ring_write() would accept now. */
 size_t ring_space(Ring *r);
 
 /** ring_overruns() - total frames dropped because the ring was full. */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -33,6 +34,12 @@
 static inline void freep(void *p)
 {
         free(*(void **) p);
+}
+
+static inline void fclosep(FILE **f)
+{
+        if (*f)
+                (void) fclose(*f);
 }
 
 /* An fd variable holds a descriptor (>= 0) or a negative errno such as -EBADF. */

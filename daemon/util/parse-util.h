@@ -2,75 +2,78 @@
 #pragma once
 
 /*
- * The recording reader's number parsing, inline for its hot loop: plain
- * decimal numbers (sign, digits, fraction, exponent) to double without
- * strtod() or the locale, 8 digits at a time where the CPU allows, with the
- * same result as recording_parse_double(). Only recording.c includes it.
+ * The one locale-independent number parser: plain decimal numbers (sign,
+ * digits, fraction, exponent) to exactly the double that strtod_l() gives in
+ * the C locale. parse_double() reads any such number; the inline
+ * parse_plain() below is its fast path for hot loops (the recording reader),
+ * which reads the common numbers 8 digits at a time and leaves the others to
+ * parse_double().
  */
 
+#include <assert.h>
 #include <float.h>
-#include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-/* Digits that always fit the significand of recording_parse_double(). */
-#define FAST_DIGITS 19
 
-/* Powers of ten, exact in an x87 long double (5^27 < 2^64), up to 1e22 in a double. */
-static const long double exact[] = { 1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                     1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                     1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-                                     1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L };
-/* The same up to 1e22, exact in a double: no x87 load and conversion on the fast path. */
-static const double exact_d[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+/** parse_double() - the double of a plain decimal number, whatever the locale. */
+int parse_double(const char *s, size_t n, double *ret);
 
-/* The value of ±m · 10^e10, m having @sig digits (no leading zero). */
-static inline int decimal_value(uint64_t m, int64_t e10, int sig, bool neg, double *ret)
+/* One IEEE operation on exact operands is correctly rounded, as strtod_l()
+ * rounds; only where the compiler evaluates a double operation in double
+ * (not in x87 extended precision, rounded twice) is the result the same. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#define PARSE_FAST_EXACT 1
+#else
+#define PARSE_FAST_EXACT 0
+#endif
+
+/* Integers up to 2^53 are exact in a double. */
+#define PARSE_EXACT_INT (UINT64_C(1) << 53)
+
+/*
+ * The value of ±m · 10^e10 when it is provably the correctly rounded one
+ * (Clinger's fast path): m <= 2^53 and 10^|e10| exact in a double
+ * (|e10| <= 22), so one multiplication or division rounds once; or e10 > 22
+ * with m · 10^(e10 - 22) still an exact integer <= 2^53. A zero m is ±0 in
+ * any case. Return: true with *ret set, false for the general way.
+ */
+static inline bool parse_decimal_exact(uint64_t m, int64_t e10, bool neg, double *ret)
 {
+        static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
         double v;
 
-        /* m is in [10^(sig-1), 10^sig). */
-        if (m == 0 || sig + e10 < -330)
-                v = 0; /* as strtod(), underflow gives a zero */
-        else if (sig + e10 > 310)
-                return -ERANGE;
-        else if (m <= UINT64_C(1) << 53 && e10 >= -22 && e10 <= 22)
-                /* Both operands exact, so one correctly rounded operation (Clinger's fast path). */
-                v = e10 < 0 ? (double) m / exact_d[-e10] : (double) m * exact_d[e10];
-        else {
-                long double x = (long double) m;
-
-                /* A few extended-precision roundings, then one to double: within an ulp. */
-                for (; e10 > 27; e10 -= 27)
-                        x *= exact[27];
-                for (; e10 < -27; e10 += 27)
-                        x /= exact[27];
-                x = e10 < 0 ? x / exact[-e10] : x * exact[e10];
-                v = (double) x;
-        }
-        if (!isfinite(v))
-                return -ERANGE;
+        if (m == 0)
+                v = 0;
+        else if (!PARSE_FAST_EXACT || m > PARSE_EXACT_INT || e10 < -22)
+                return false;
+        else if (e10 <= 22)
+                v = e10 < 0 ? (double) m / pow10[-e10] : (double) m * pow10[e10];
+        else if (e10 - 22 < 16 && m <= PARSE_EXACT_INT / (uint64_t) pow10[e10 - 22])
+                /* 10^(e10 - 22) < 2^53 is an exact integer; so is the product. */
+                v = (double) (m * (uint64_t) pow10[e10 - 22]) * pow10[22];
+        else
+                return false;
 
         *ret = neg ? -v : v;
-        return 0;
+        return true;
 }
 
 /*
- * The common case of recording_parse_double() in one pass: [+-]digits[.digits]
- * with at least one and at most FAST_DIGITS digits, ended by @stop or at
- * @end. With so few digits every digit is kept (a leading zero adds nothing
- * to m) and e10 is minus the number of fraction digits, exactly as the
- * general parser finds them, and the value comes from the same
- * decimal_value(). Return: the end of the number (the @stop or @end), or
- * NULL for anything else, which the general parser then looks at.
+ * The common case of parse_double() in one pass: [+-]digits[.digits] with at
+ * least one and at most PARSE_PLAIN_DIGITS digits, ended by @stop or at @end,
+ * whose value parse_decimal_exact() knows. Return: the end of the number (the
+ * @stop or @end), or NULL for anything else, which parse_double() then reads.
  */
+#define PARSE_PLAIN_DIGITS 19
 static inline const char *parse_plain_bytes(const char *p, const char *end, char stop, double *ret)
 {
         const char *first, *dot = NULL;
         uint64_t m = 0;
-        int digits, sig = 0;
+        int digits;
         bool neg;
 
         neg = p < end && *p == '-';
@@ -86,12 +89,11 @@ static inline const char *parse_plain_bytes(const char *p, const char *end, char
                         continue;
                 }
                 m = m * 10 + d;
-                sig += m != 0;
         }
         digits = (int) (p - first) - (dot != NULL);
-        if (digits < 1 || digits > FAST_DIGITS || (p < end && *p != stop))
+        if (digits < 1 || digits > PARSE_PLAIN_DIGITS || (p < end && *p != stop))
                 return NULL;
-        if (decimal_value(m, dot ? -(int64_t) (p - dot - 1) : 0, sig, neg, ret) < 0)
+        if (!parse_decimal_exact(m, dot ? -(int64_t) (p - dot - 1) : 0, neg, ret))
                 return NULL;
         return p;
 }
@@ -135,30 +137,28 @@ static inline uint64_t swar_value(uint64_t t, unsigned n)
 }
 #endif
 
-/* The end of parse_plain(): @p must be at @stop or @end; the value of m
- * digits with nf after the dot is decimal_value(m, -nf, ...), which for
- * m < 10^14 < 2^53 and e10 in [-7, 0] is Clinger's fast path (m · 1e0 when
- * nf is 0; a zero m gives +0 either way). */
-static inline const char *plain_value(const char *p, const char *end, char stop, uint64_t m,
-                                      unsigned nf, bool neg, double *ret)
+/* The end of parse_plain(): @p must be at @stop or @end; m (< 10^14) digits
+ * with nf (< 8) after the dot are m / 10^nf, in Clinger's fast path. */
+static inline const char *parse_plain_value(const char *p, const char *end, char stop, uint64_t m,
+                                            unsigned nf, bool neg, double *ret)
 {
-        double v;
-
         assert(nf < 8);
         if (p < end && *p != stop)
                 return NULL;
-        v = (double) m / exact_d[nf]; /* m / 1 is m, as m · 1 */
-        *ret = neg ? -v : v;
+        if (!parse_decimal_exact(m, -(int64_t) nf, neg, ret))
+                return NULL;
         return p;
 }
 
 /*
- * parse_plain_bytes() with the digits read 8 at a time, where 8 bytes can be
- * read at @p and after the dot (@limit: the end of what may be read, at or
- * beyond @end; the bytes beyond @end do not count), and there are fewer than
- * 8 digits on either side of the dot. The same m and e10 (the digits without
- * the dot, minus the count after it), so the same decimal_value(); any other
- * case goes to parse_plain_bytes().
+ * parse_plain() - the number at @p, ended by @stop or at @end, when it is
+ * plain ([+-]digits[.digits]) and its value is known exactly without
+ * strtod_l(), as parse_double() would give it. The digits are read 8 at a
+ * time where 8 bytes can be read at @p and after the dot (@limit: the end of
+ * what may be read, at or beyond @end; the bytes beyond @end do not count)
+ * and there are fewer than 8 digits on either side of the dot; else as
+ * parse_plain_bytes(). Return: the end of the number (the @stop or @end), or
+ * NULL for anything else, which parse_double() then reads.
  */
 static inline const char *parse_plain(const char *p, const char *end, const char *limit, char stop,
                                       double *ret)
@@ -189,7 +189,7 @@ static inline const char *parse_plain(const char *p, const char *end, const char
                         nf = e - ni - 1;
                         m = swar_value((t2 & low) | ((t2 >> 8) & ~low), e - 1);
                         p += e;
-                        return plain_value(p, end, stop, m, nf, neg, ret);
+                        return parse_plain_value(p, end, stop, m, nf, neg, ret);
                 }
         }
         if (ni == 8 || p + ni > end)
@@ -206,7 +206,7 @@ static inline const char *parse_plain(const char *p, const char *end, const char
         }
         if (ni + nf == 0)
                 return NULL;
-        return plain_value(p, end, stop, m, nf, neg, ret);
+        return parse_plain_value(p, end, stop, m, nf, neg, ret);
 #else
         return parse_plain_bytes(p, end, stop, ret);
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "iio-private.h"
-#include "core/recording.h"
+#include "util/parse-util.h"
 
 /* An attribute of @chn (or of the device when NULL) without its trailing
  * blanks. Return: 0, -ENOENT when there is no such attribute, -errno. */
@@ -41,7 +41,7 @@ static int read_attr_double(const Iio *s, const struct iio_channel *chn, const c
         r = read_attr(s, chn, attr, buf, sizeof(buf));
         if (r < 0)
                 return r;
-        return recording_parse_double(buf, strlen(buf), ret);
+        return parse_double(buf, strlen(buf), ret);
 }
 
 /* The input accelerometer axes of @dev and its timestamp, if any. */

@@ -10,7 +10,7 @@
 #include "core/estimator/estimator.h"
 #include "iio-scan.h"
 #include "util/macro.h"
-#include "core/recording.h"
+#include "util/parse-util.h"
 
 #define RATE_MAX_HZ 100000.0
 
@@ -353,8 +353,7 @@ static int parse_options(IioUri *u, char *query, const char *arg, char *error, s
                 } else if (strcmp(opt, "rate") == 0) {
                         double v;
 
-                        if (recording_parse_double(value, strlen(value), &v) < 0 || v <= 0 ||
-                            v > RATE_MAX_HZ)
+                        if (parse_double(value, strlen(value), &v) < 0 || v <= 0 || v > RATE_MAX_HZ)
                                 return fail(error, error_size,
                                             "iio:%s: rate=%s is not a rate in Hz within 0..%g "
                                             "(e.g. rate=100)",

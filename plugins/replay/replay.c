@@ -105,11 +105,11 @@ static int probe(Replay *rp, char *error, size_t error_size)
         int r;
 
         while (rp->n_probe < REPLAY_PROBE) {
-                r = recording_reader_next(rp->reader, &rp->probe[rp->n_probe]);
+                _cleanup_(freep) char *msg = NULL;
+
+                r = recording_reader_next(rp->reader, &rp->probe[rp->n_probe], &msg);
                 if (r < 0) {
-                        set_error(error, error_size, "%s",
-                                  recording_reader_error(rp->reader)
-                                          ?: "cannot read the recording");
+                        set_error(error, error_size, "%s", msg ?: "cannot read the recording");
                         return r;
                 }
                 if (r == 0)
@@ -232,9 +232,10 @@ static void sleep_until(Replay *rp, int64_t t_ns)
         }
 }
 
-/* Next frame: the probed ones first, then the file; at its end, rewind when looping. */
+/* Next frame: the probed ones first, then the file; at its end, rewind when looping.
+ * On a bad recording *ret_error says what is wrong where. */
 static int next_frame(Replay *rp, size_t *probe_pos, int64_t *offset_ns, int64_t *last_ns,
-                      Frame *out)
+                      Frame *out, char **ret_error)
 {
         RecordingReader *reader = NULL;
         int r;
@@ -244,7 +245,7 @@ static int next_frame(Replay *rp, size_t *probe_pos, int64_t *offset_ns, int64_t
                         *out = rp->probe[(*probe_pos)++];
                         r = 1;
                 } else {
-                        r = recording_reader_next(rp->reader, out);
+                        r = recording_reader_next(rp->reader, out, ret_error);
                         if (r < 0)
                                 return r;
                 }
@@ -268,7 +269,7 @@ static int next_frame(Replay *rp, size_t *probe_pos, int64_t *offset_ns, int64_t
                 recording_reader_free(rp->reader);
                 rp->reader = reader;
                 for (size_t i = 0; i < rp->n_probe; i++) {
-                        r = recording_reader_next(rp->reader, out);
+                        r = recording_reader_next(rp->reader, out, ret_error);
                         if (r <= 0)
                                 return r < 0 ? r : -EBADMSG;
                 }
@@ -283,12 +284,13 @@ static void *replay_thread(void *userdata)
         Frame batch[REPLAY_BATCH];
         size_t probe_pos = 0, n = 0;
         int64_t offset_ns = 0, last_ns = 0, t0_rec = rp->probe[0].t_ns, t0_wall = now_ns();
+        _cleanup_(freep) char *msg = NULL;
         int r = 0;
 
         while (!atomic_load(&rp->stopping)) {
                 Frame f;
 
-                r = next_frame(rp, &probe_pos, &offset_ns, &last_ns, &f);
+                r = next_frame(rp, &probe_pos, &offset_ns, &last_ns, &f, &msg);
                 if (r <= 0)
                         break;
 
@@ -315,8 +317,6 @@ static void *replay_thread(void *userdata)
         if (atomic_load(&rp->stopping))
                 return NULL;
         if (r < 0) {
-                const char *msg = rp->reader ? recording_reader_error(rp->reader) : NULL;
-
                 host_log(rp, POSTURED_LOG_ERR, "%s", msg ?: strerror(-r));
                 rp->host.finished(rp->host.userdata, r, msg ?: strerror(-r));
         } else

@@ -7,29 +7,10 @@
  */
 #pragma once
 
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include <cmocka.h>
-
+#include "test-util.h"
 #include "core/detect/detect.h"
-#include "util/macro.h"
-
-/* cmocka's assert_float_equal() works in float; angles need double. */
-#define assert_near(a, b, tol)                                                          \
-        do {                                                                            \
-                double _a_ = (a), _b_ = (b), _t_ = (tol);                               \
-                if (!(fabs(_a_ - _b_) <= _t_))                                          \
-                        fail_msg("%s = %.12g, expected %.12g ± %g", #a, _a_, _b_, _t_); \
-        } while (0)
-
-#define RATE_HZ 50
-#define STEP_NS (NSEC_PER_SEC / RATE_HZ)
-#define STEP_S  (1.0 / RATE_HZ)
 
 typedef struct Pose {
         double flexion, lateral, rate;

@@ -3,26 +3,9 @@
  * The estimator's motion analysis (estimator-motion.c): the angular rate
  * behind sudden_movement, and walking.
  */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
+#include "test-util.h"
 #include "core/estimator/estimator.h"
-#include "util/macro.h"
 
-#define assert_near(a, b, tol)                                                          \
-        do {                                                                            \
-                double _a_ = (a), _b_ = (b), _t_ = (tol);                               \
-                if (!(fabs(_a_ - _b_) <= _t_))                                          \
-                        fail_msg("%s = %.12g, expected %.12g ± %g", #a, _a_, _b_, _t_); \
-        } while (0)
-
-#define G      STANDARD_GRAVITY
-#define DEG(x) ((x) *M_PI / 180)
 #define TWO_PI (2 * M_PI)
 
 typedef struct Wearer {
@@ -54,16 +37,6 @@ static void wearer_done(Wearer *w)
 static double now_s(const Wearer *w)
 {
         return (double) w->next / w->rate_hz;
-}
-
-/* DESIGN.md: bent forward by θ and leaning right by φ. */
-static void body_gravity(double theta_deg, double phi_deg, double g[3])
-{
-        double t = DEG(theta_deg), f = DEG(phi_deg);
-
-        g[0] = -G * sin(f) * cos(t);
-        g[1] = G * cos(f) * cos(t);
-        g[2] = -G * sin(t);
 }
 
 /* One sample: filtered gravity @g, raw @g + @extra. */

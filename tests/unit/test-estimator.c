@@ -1,41 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <locale.h>
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include <cmocka.h>
-
+#include "test-util.h"
 #include "core/estimator/estimator.h"
-#include "util/macro.h"
 
-/* cmocka's assert_float_equal() works in float; angles need double. */
-#define assert_near(a, b, tol)                                                          \
-        do {                                                                            \
-                double _a_ = (a), _b_ = (b), _t_ = (tol);                               \
-                if (!(fabs(_a_ - _b_) <= _t_))                                          \
-                        fail_msg("%s = %.12g, expected %.12g ± %g", #a, _a_, _b_, _t_); \
-        } while (0)
-
-#define RATE_HZ 50
-#define STEP_NS (NSEC_PER_SEC / RATE_HZ)
-#define WINDOW  150 /* 3 s at 50 Hz */
-#define G       STANDARD_GRAVITY
+#define WINDOW 150 /* 3 s at 50 Hz */
 
 /* Frames carry floats: angles computed through a Frame are good to ~1e-5°. */
 #define FRAME_TOL_DEG 1e-3
-
-/* DESIGN.md: bent forward by θ and leaning right by φ. */
-static void body_gravity(double theta_deg, double phi_deg, double g[3])
-{
-        double t = theta_deg * M_PI / 180, f = phi_deg * M_PI / 180;
-
-        g[0] = -G * sin(f) * cos(t);
-        g[1] = G * cos(f) * cos(t);
-        g[2] = -G * sin(t);
-}
 
 typedef struct Wearer {
         Estimator *e;

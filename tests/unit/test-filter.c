@@ -1,31 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
+#include "test-util.h"
 #include "core/filter/filter.h"
-#include "util/macro.h"
-
-/* cmocka 1.1 compares floats only; this compares doubles and says by how much
- * they differ. NaN fails. */
-static void assert_near_(double a, double b, double tol, const char *file, int line)
-{
-        if (fabs(a - b) <= tol)
-                return;
-        print_error("%.12g != %.12g (difference %.3g, tolerance %.3g)\n", a, b, fabs(a - b), tol);
-        _fail(file, line);
-}
-
-#define assert_near(a, b, tol) assert_near_((a), (b), (tol), __FILE__, __LINE__)
 
 typedef struct Design {
         unsigned order;

@@ -1,28 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "util/macro.h"
+#include "test-util.h"
 #include "core/pipeline.h"
 
-/* cmocka's assert_float_equal() works in float; times and angles need double. */
-#define assert_near(a, b, tol)                                                          \
-        do {                                                                            \
-                double _a_ = (a), _b_ = (b), _t_ = (tol);                               \
-                if (!(fabs(_a_ - _b_) <= _t_))                                          \
-                        fail_msg("%s = %.12g, expected %.12g ± %g", #a, _a_, _b_, _t_); \
-        } while (0)
-
-#define RATE_HZ 50
-#define STEP_NS (NSEC_PER_SEC / RATE_HZ)
-#define G       STANDARD_GRAVITY
 /* A non-zero start, as a monotonic clock would give. */
 #define T0_NS (7 * NSEC_PER_SEC)
 

@@ -283,7 +283,8 @@ int detectors_set_params(Detectors *d, const RuleParams *p)
  * detectors_reset() - forget all episodes and the last sample time.
  * @d: the detectors.
  *
- * The load index and the cool-downs are kept.
+ * For a gap in the stream or a recalibration. The load index and the
+ * cool-downs are kept: they describe the wearer, not the episodes.
  */
 void detectors_reset(Detectors *d)
 {

@@ -150,11 +150,7 @@ typedef enum Severity {
         _SEVERITY_MAX,
 } Severity;
 
-/**
- * event_kind_to_string() - "sustained_flexion", "extreme_flexion",
- * "unsupported_extension", "lateral_bend", "sudden_movement",
- * "repetitive_bending", "static_posture", "slouch"; NULL out of range.
- */
+/** event_kind_to_string() - the D-Bus and JSON spelling of @k, or NULL. */
 const char *event_kind_to_string(EventKind k);
 /** event_kind_severity() - the severity of events of kind @k (table above). */
 Severity event_kind_severity(EventKind k);
@@ -243,17 +239,10 @@ typedef struct RuleParams {
 /** rule_params_default() - the defaults of DESIGN.md, as listed above. */
 void rule_params_default(RuleParams *p);
 
-/**
- * rule_params_acute() - turn @p into the acute-phase variant: holding times
- * halved (holding_time_factor 0.5: MAHT, lateral_bend and
- * unsupported_extension), extreme limit 45°, slouch feedback off.
- */
+/** rule_params_acute() - turn @p into the acute-phase variant. */
 void rule_params_acute(RuleParams *p);
 
-/**
- * maht_s() - maximum acceptable holding time in seconds at @flexion_deg
- * (clamped to the band), before holding_time_factor is applied.
- */
+/** maht_s() - maximum acceptable holding time at @flexion_deg, in seconds. */
 double maht_s(const RuleParams *p, double flexion_deg);
 
 typedef struct Detectors Detectors;
@@ -270,12 +259,7 @@ static inline void detectors_freep(Detectors **d)
 /** detectors_set_params() - change the limits; running episodes are kept. */
 int detectors_set_params(Detectors *d, const RuleParams *p);
 
-/**
- * detectors_feed() - advance by one sample.
- * @out: room for @max events (max >= _EVENT_KIND_MAX suffices).
- *
- * Return: the number of events fired at this sample, in EventKind order.
- */
+/** detectors_feed() - advance by one sample; the events it fires. */
 size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max);
 
 /**
@@ -283,9 +267,5 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
  */
 double detectors_strain_level(const Detectors *d);
 
-/**
- * detectors_reset() - forget all episodes and the last sample time (e.g.
- * after a gap or a recalibration). The load index and the cool-downs are
- * kept: they describe the wearer, not the episodes.
- */
+/** detectors_reset() - forget all episodes and the last sample time. */
 void detectors_reset(Detectors *d);

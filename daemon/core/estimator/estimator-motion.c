@@ -42,10 +42,13 @@ static double norm3(const double v[3])
 }
 
 /**
- * motion_params_are_valid() - see estimator-private.h.
+ * motion_params_are_valid() - whether the walking and trunk parameters are usable.
  * @p: the estimator parameters.
  *
- * Return: true when the trunk and walking parameters are usable.
+ * Usable: finite and consistent (walk_min_step_hz < walk_max_step_hz, a
+ * window of at least two of the slowest steps, sensor_height_m > 0, ...).
+ *
+ * Return: true when they are.
  */
 bool motion_params_are_valid(const EstimatorParams *p)
 {
@@ -399,8 +402,12 @@ static void trunk_finish(Motion *m, const double b_in[3])
  * motion_trunk_next() - the trunk after a sample of the batch, in order.
  * @m: the state.
  * @job: what motion_feed() returned for the sample.
- * @rate_dps: the angular rate, degrees per second, or NaN.
- * @trunk: the direction, unit vector, or NaN.
+ * @rate_dps: the angular rate, degrees per second (>= 0), or NaN.
+ * @trunk: the direction, unit vector, body frame, or NaN.
+ *
+ * Called after motion_trunk_run(), once for each valid sample. Both values
+ * lie motion_lag_ns() behind the sample, and are NaN until the smoother has
+ * seen that much data.
  */
 void motion_trunk_next(Motion *m, int job, double *rate_dps, double trunk[3])
 {

@@ -10,10 +10,7 @@
 
 /* Private to the estimator's files, and to the pipeline. */
 
-/**
- * estimator_feed_many() - estimator_feed() for @n samples in order, into
- * @out[0..n-1], with the same results, in less time.
- */
+/** estimator_feed_many() - estimator_feed() for @n samples, in less time. */
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out);
 
@@ -45,11 +42,7 @@ typedef struct MotionResult {
         double dynamic[3];
 } MotionResult;
 
-/**
- * motion_new() - state for @rate_hz samples.
- *
- * Return: 0, -EINVAL for parameters the estimator would refuse too, -ENOMEM.
- */
+/** motion_new() - state for @rate_hz samples. */
 int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz);
 
 /** motion_free() - accepts NULL; returns NULL. */
@@ -69,27 +62,16 @@ static inline void motion_freep(Motion **m)
  * results are the same as sample by sample.
  */
 
-/** motion_reset() - forget the past, e.g. after a gap in the stream; the
- * trunk direction and rate follow with motion_trunk_reset(). */
+/** motion_reset() - forget the past, e.g. after a gap in the stream. */
 void motion_reset(Motion *m);
 
-/**
- * motion_feed() - one valid sample, body frame: @raw and the low-passed
- * @gravity.
- *
- * Return: the sample's trunk job for motion_trunk_next(), or -1.
- */
+/** motion_feed() - one valid sample, body frame. */
 int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionResult *ret);
 
 /** motion_trunk_run() - the trunk smoothing for the batch fed so far. */
 void motion_trunk_run(Motion *m);
 
-/**
- * motion_trunk_next() - after motion_trunk_run(), the next valid sample's
- * trunk: its angular rate in degrees per second (>= 0) and direction (unit
- * vector, body frame), NaN until the smoother has seen motion_lag_ns() of
- * data. Both lie motion_lag_ns() behind the sample.
- */
+/** motion_trunk_next() - the trunk after the next sample of the batch. */
 void motion_trunk_next(Motion *m, int job, double *rate_dps, double trunk[3]);
 
 /** motion_trunk_reset() - the trunk side of motion_reset(), in the second pass. */
@@ -98,11 +80,7 @@ void motion_trunk_reset(Motion *m);
 /** motion_lag_ns() - how far the trunk's rate and direction lie behind the sample. */
 int64_t motion_lag_ns(const Motion *m);
 
-/**
- * motion_params_are_valid() - the walking and trunk parameters of @p are
- * finite and consistent (walk_min_step_hz < walk_max_step_hz, a window of at
- * least two of the slowest steps, sensor_height_m > 0, ...).
- */
+/** motion_params_are_valid() - the walking and trunk parameters of @p are usable. */
 bool motion_params_are_valid(const EstimatorParams *p);
 
 /** motion_trunk_tau_s() - sqrt(sensor_height_m / g): the trunk smoother's time constant. */
@@ -213,9 +191,5 @@ static inline Pair pair_load(const double *p)
         return v;
 }
 
-/**
- * motion_walk_feed() - one block of the vertical acceleration @v (the raw
- * vector along gravity) and of the gravity direction @u into the walking
- * window; updates @m->walking once the window is full.
- */
+/** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);

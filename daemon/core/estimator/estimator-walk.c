@@ -310,6 +310,8 @@ static void walk_q_update(Motion *m, double v, bool add)
  * @v: the block mean of the vertical acceleration (the raw vector along
  *     gravity), m/s².
  * @u: the block's gravity direction, unit vector (or zero).
+ *
+ * Once the window is full, @m->walking says whether it looks like walking.
  */
 void motion_walk_feed(Motion *m, double v, const double u[3])
 {

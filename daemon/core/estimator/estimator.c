@@ -223,10 +223,11 @@ static void rotated_angles(const double g[3], const Rotation *rot, double *flexi
  * @flexion_deg: + forward, degrees.
  * @lateral_deg: + right, degrees.
  *
- * The smallest rotation taking unit(@neutral) to (0, 1, 0) (Rodrigues) is
- * applied to @g; for the DESIGN.md vectors (−g sin φ cos θ, g cos φ cos θ,
- * −g sin θ) this yields exactly θ and φ when @neutral is upright. Non-finite
- * or zero input yields NaN.
+ * A pure function. The smallest rotation taking unit(@neutral) to (0, 1, 0)
+ * (Rodrigues) is applied to @g, then flexion = atan2(-z, hypot(x, y)) and
+ * lateral = atan2(-x, y). For the DESIGN.md vectors (−g sin φ cos θ,
+ * g cos φ cos θ, −g sin θ) this yields exactly θ and φ when @neutral is
+ * upright. Non-finite or zero input yields NaN.
  */
 void estimator_angles(const double g[3], const double neutral[3], double *flexion_deg,
                       double *lateral_deg)
@@ -368,10 +369,11 @@ static double window_rms(const Estimator *e)
  * @e: the estimator.
  *
  * Still means a dynamic RMS below still_rms and gravity not turning by more
- * than a few degrees over the window (a slow lean is no neutral posture).
+ * than a few degrees (3°) over the window (a slow lean is no neutral posture).
  *
  * Return: 0, -ENODATA if no full window has been seen since creation or the
- * last gap, -EBUSY if the wearer was not still over the window.
+ * last gap (FRAME_AFTER_GAP), -EBUSY if the wearer was not still over the
+ * window.
  */
 int estimator_calibrate(Estimator *e)
 {
@@ -407,7 +409,9 @@ int estimator_calibrate(Estimator *e)
 }
 
 /**
- * estimator_set_neutral() - set neutral to the body-frame gravity vector @body.
+ * estimator_set_neutral() - set neutral to a body-frame gravity vector.
+ * @e: the estimator.
+ * @body: the vector, m/s².
  *
  * Return: 0, -EINVAL for a vector that is not finite or shorter than 1 m/s².
  */

@@ -157,10 +157,7 @@ typedef struct PostureSample {
 
 typedef struct Estimator Estimator;
 
-/**
- * estimator_new() - Return: 0, -EINVAL for bad params (window <= 0, walking
- * limits inconsistent), -ENOMEM.
- */
+/** estimator_new() - create an estimator. */
 int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz);
 Estimator *estimator_free(Estimator *e);
 
@@ -169,41 +166,18 @@ static inline void estimator_freep(Estimator **e)
         estimator_free(*e);
 }
 
-/**
- * estimator_feed() - one sample.
- * @raw: the unfiltered frame (sensor frame), for the dynamic part.
- * @filtered: the low-passed frame (sensor frame), for gravity.
- * @out: the resulting sample (always written).
- */
+/** estimator_feed() - one sample. */
 void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out);
 
-/**
- * estimator_calibrate() - take the mean gravity of the last still window as
- * neutral.
- *
- * Return: 0, -ENODATA if no full window has been seen (since creation or
- * the last FRAME_AFTER_GAP), -EBUSY if the wearer was not still over the
- * window (dynamic RMS too high, or gravity turned by more than 3°).
- */
+/** estimator_calibrate() - take the mean gravity of the last still window as neutral. */
 int estimator_calibrate(Estimator *e);
 
-/**
- * estimator_set_neutral() - set neutral to a body-frame gravity vector.
- *
- * Return: 0, -EINVAL for a vector that is not finite or has a magnitude
- * below 1 m/s².
- */
+/** estimator_set_neutral() - set neutral to a body-frame gravity vector. */
 int estimator_set_neutral(Estimator *e, const double body[3]);
 
 /** estimator_get_neutral() - Return: true and the vector when calibrated. */
 bool estimator_get_neutral(const Estimator *e, double body[3]);
 
-/**
- * estimator_angles() - pure helper: flexion and lateral bend, degrees, of a
- * body-frame gravity vector @g relative to the neutral @neutral (NULL =
- * upright, (0, 1, 0)). The rotation taking @neutral to upright is applied
- * to @g first, then flexion = atan2(-z, hypot(x, y)), lateral =
- * atan2(-x, y).
- */
+/** estimator_angles() - flexion and lateral bend of @g relative to @neutral. */
 void estimator_angles(const double g[3], const double neutral[3], double *flexion_deg,
                       double *lateral_deg);

@@ -30,21 +30,11 @@ enum {
         FILTER_KDATA_IMPORT = 1u << 1, /* filter_state() is newer than the data: import it */
 };
 
-/**
- * filter_kdata_acquire() - the kernel data, now owned by @k with a live state.
- * @f: the filter.
- * @k: the kernel asking.
- * @ret_todo: receives FILTER_KDATA_* bits of what @k has to do first.
- *
- * Return: FILTER_KDATA_SIZE bytes, 64-byte aligned, owned by @f.
- */
+/** filter_kdata_acquire() - the kernel data, now owned by @k with a live state. */
 void *filter_kdata_acquire(Filter *f, const FilterKernel *k, unsigned *ret_todo);
 
 /** filter_kdata() - the kernel data, for FilterKernel.sync. */
 void *filter_kdata(Filter *f);
 
-/**
- * filter_state_direct() - filter_state() as it is, without asking the owner of
- * the kernel data to sync: for kernels, which import from and sync into it.
- */
+/** filter_state_direct() - filter_state() without syncing, for kernels. */
 double *filter_state_direct(Filter *f);

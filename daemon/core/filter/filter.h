@@ -63,14 +63,7 @@ extern const FilterKernel filter_kernel_block_avx2;
 extern const FilterKernel filter_kernel_neon;
 #endif
 
-/**
- * filter_new() - design a Butterworth low-pass.
- * @order: 1..FILTER_MAX_ORDER.
- * @cutoff_hz: -3 dB frequency, > 0 and < rate_hz / 2.
- * @rate_hz: sample rate, > 0.
- *
- * Return: 0, -EINVAL for parameters out of range, -ENOMEM.
- */
+/** filter_new() - design a Butterworth low-pass. */
 int filter_new(Filter **ret, unsigned order, double cutoff_hz, double rate_hz);
 
 /** filter_free() - accepts NULL; returns NULL. */
@@ -87,10 +80,7 @@ void filter_set_kernel(Filter *f, const FilterKernel *k);
 /** filter_kernel() - the kernel in use. */
 const FilterKernel *filter_kernel(const Filter *f);
 
-/**
- * filter_reset() - set the state to the steady state for a constant input
- * @v (so the output starts at @v without a transient); NULL means zero.
- */
+/** filter_reset() - set the state to the steady state for a constant input. */
 void filter_reset(Filter *f, const double v[3]);
 
 /** filter_process() - run the current kernel; see FilterKernel.process. */
@@ -102,28 +92,14 @@ const Biquad *filter_sections(const Filter *f, size_t *n_ret);
 /** filter_response() - magnitude |H(e^jw)| of the designed cascade at @freq_hz. */
 double filter_response(const Filter *f, double freq_hz);
 
-/**
- * filter_state() - per-section direct-form-II-transposed state, two doubles
- * per axis and section, laid out state[section][axis][2]. For kernels.
- */
+/** filter_state() - the kernels' state. */
 double *filter_state(Filter *f);
 
-/**
- * filter_process_raw_s16() - filter raw interleaved int16 x, y, z samples.
- * @xyz: 3 * @n samples; frame i is xyz[3i], xyz[3i + 1], xyz[3i + 2].
- * @scale: multiplies every sample (as float) to give m/s².
- * @t: @n time stamps for the frames, or NULL for 0.
- *
- * Return: 0, or -EINVAL if @scale is not finite.
- */
+/** filter_process_raw_s16() - filter raw interleaved int16 x, y, z samples. */
 int filter_process_raw_s16(Filter *f, const int16_t *xyz, size_t n, float scale, const int64_t *t,
                            Frame *out);
 
-/**
- * filter_process_many() - run @n_filters filters over their own streams, @n frames each.
- *
- * The sensors of one device go through one call: stream j is in[j] -> out[j].
- */
+/** filter_process_many() - run several filters over their own streams. */
 void filter_process_many(Filter *const *filters, const Frame *const *in, Frame *const *out,
                          size_t n_filters, size_t n);
 
@@ -136,11 +112,5 @@ const FilterKernel *filter_kernel_by_name(const char *name);
 /** filter_kernel_supported() - whether this CPU can run @k. */
 bool filter_kernel_supported(const FilterKernel *k);
 
-/**
- * filter_kernel_select() - the kernel to use, chosen once at start.
- * @override: a kernel name (e.g. $POSTURED_FILTER), or NULL or "" for the best here.
- *
- * Return: 0, -EINVAL for a name that is no kernel, -EOPNOTSUPP for a kernel
- * this build or this CPU cannot run.
- */
+/** filter_kernel_select() - the kernel to use, chosen once at start. */
 int filter_kernel_select(const FilterKernel **ret, const char *override);
