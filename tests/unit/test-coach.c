@@ -103,7 +103,7 @@ static int setup(void **state)
                         f->frames = realloc(f->frames, size * sizeof(Frame));
                         assert_non_null(f->frames);
                 }
-                r = recording_reader_next(rr, &f->frames[f->n_frames]);
+                r = recording_reader_next(rr, &f->frames[f->n_frames], NULL);
                 assert_true(r >= 0);
                 if (r == 0)
                         break;

@@ -149,7 +149,7 @@ static size_t check_samples(const Text *t, size_t expect_max)
 
         assert_non_null(f);
         assert_int_equal(recording_reader_new(&rd, f, "pipe", true), 0);
-        while ((k = recording_reader_next(rd, &fr)) > 0) {
+        while ((k = recording_reader_next(rd, &fr, NULL)) > 0) {
                 /* Times are relative to the first frame recorded; values identify the frame. */
                 size_t i = (size_t) ((fr.t_ns + STEP_NS / 2) / STEP_NS);
                 Frame want = frame_at(0, i);

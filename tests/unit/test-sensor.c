@@ -100,7 +100,7 @@ static size_t samples_in(const char *path)
         int r;
 
         assert_int_equal(recording_reader_open(&rd, path), 0);
-        while ((r = recording_reader_next(rd, &fr)) > 0)
+        while ((r = recording_reader_next(rd, &fr, NULL)) > 0)
                 n++;
         assert_int_equal(r, 0);
         return n;
