@@ -20,7 +20,7 @@
 
 #include <libevdev/libevdev.h>
 
-#include "core/estimator/estimator.h"
+#include "core/mount-matrix.h"
 #include "abi/frame.h"
 #include "evdev-private.h"
 #include "util/macro.h"

@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iio-private.h"
+#include "core/mount-matrix.h"
 #include "core/recording.h"
+#include "iio-private.h"
 
 /* An attribute of @chn (or of the device when NULL) without its trailing
  * blanks. Return: 0, -ENOENT when there is no such attribute, -errno. */
@@ -133,6 +134,7 @@ static void read_calibration(Iio *s)
 static void read_mount_matrix(Iio *s)
 {
         static const char *const names[] = { "mount_matrix", "in_accel_mount_matrix" };
+        MountMatrix mm;
         char buf[256];
 
         /* Shared "in_accel_mount_matrix" shows up as a channel attribute; a
@@ -141,11 +143,12 @@ static void read_mount_matrix(Iio *s)
             read_attr(s, NULL, names[0], buf, sizeof(buf)) < 0 &&
             read_attr(s, NULL, names[1], buf, sizeof(buf)) < 0)
                 return;
-        if (iio_mount_matrix_parse(s->mount_matrix, buf) < 0) {
+        if (mount_matrix_parse(&mm, buf) < 0) {
                 iio_source_log(s, POSTURED_LOG_WARNING, "ignoring the unusable mount matrix '%s'",
                                buf);
                 return;
         }
+        memcpy(s->mount_matrix, mm.m, sizeof(mm.m));
         s->has_mount_matrix = 1;
 }
 

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/estimator/estimator.h"
 #include "iio-scan.h"
 #include "util/macro.h"
 #include "core/recording.h"
@@ -210,22 +209,6 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
         if (e->offset > scan_bytes || scan_bytes - e->offset < iio_scan_type_size(&e->type))
                 return -ERANGE;
         iio_scan_type_decode(&e->type, (const uint8_t *) scan + e->offset, rep, ret);
-        return 0;
-}
-
-/** iio_mount_matrix_parse() - see iio-scan.h. */
-int iio_mount_matrix_parse(double ret[3][3], const char *s)
-{
-        MountMatrix mm;
-        int r;
-
-        assert(ret);
-        if (!s)
-                return -EINVAL;
-        r = mount_matrix_parse(&mm, s);
-        if (r < 0)
-                return r;
-        memcpy(ret, mm.m, sizeof(mm.m));
         return 0;
 }
 

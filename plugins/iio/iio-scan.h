@@ -135,21 +135,6 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
                             unsigned rep, IioScanValue *ret);
 
 /**
- * iio_mount_matrix_parse() - the "mount_matrix" attribute, "x1, y1, z1; x2,
- * y2, z2; x3, y3, z3": rows map sensor axes to the body's.
- * @ret: the matrix, written only on success.
- * @s: the text; blanks around the numbers and a trailing newline are fine,
- *     numbers use '.' whatever the locale.
- *
- * mount_matrix_parse() of estimator.h, for a plain 3×3 array; a sysfs
- * attribute's trailing newline is fine.
- *
- * Return: 0, or -EINVAL when there are not 3 rows of 3 numbers or the
- * matrix is singular.
- */
-int iio_mount_matrix_parse(double ret[3][3], const char *s);
-
-/**
  * struct IioUri - the argument of an "iio:" source URI, see iio_uri_parse().
  * @context: the libiio context URI: "local:", "ip:HOST", "ip:HOST:PORT",
  *           "usb:…", "serial:…", "xml:…".
