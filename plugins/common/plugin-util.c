@@ -8,15 +8,19 @@
  * plugin_set_error() - format a message into open()'s error buffer.
  * @buf: the buffer the daemon handed to open().
  * @size: its size; a longer message is cut.
+ * @error: the -errno that open() returns.
  * @fmt: printf() format of the message, which names what failed and where.
+ *
+ * Return: @error, so that open() can return plugin_set_error(...).
  */
-void plugin_set_error(char *buf, size_t size, const char *fmt, ...)
+int plugin_set_error(char *buf, size_t size, int error, const char *fmt, ...)
 {
         va_list ap;
 
         va_start(ap, fmt);
         (void) vsnprintf(buf, size, fmt, ap);
         va_end(ap);
+        return error;
 }
 
 /**

@@ -9,8 +9,8 @@
 #include "abi/source.h"
 #include "util/macro.h"
 
-/** plugin_set_error() - format open()'s message into @buf of @size bytes. */
-void plugin_set_error(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+/** plugin_set_error() - format open()'s message into @buf of @size bytes; returns @error. */
+int plugin_set_error(char *buf, size_t size, int error, const char *fmt, ...) _printf_(4, 5);
 
 /** plugin_log() - a message through @host->log(), after "@prefix: " unless @prefix is NULL. */
 void plugin_log(const PosturedSourceHost *host, const char *prefix, int priority, const char *fmt,

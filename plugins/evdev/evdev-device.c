@@ -53,24 +53,21 @@ int evdev_parse_options(const Uri *uri, int *resolution, double *rate_hz, char *
                 r = uri_param_double(p, &v);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 || !(v > 0)) {
-                        plugin_set_error(error, error_size,
-                                         "evdev option '%s' needs a positive number "
-                                         "(resolution=UNITS_PER_G, rate=HZ)",
-                                         p->key);
-                        return -EINVAL;
-                }
+                if (r < 0 || !(v > 0))
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "evdev option '%s' needs a positive number "
+                                                "(resolution=UNITS_PER_G, rate=HZ)",
+                                                p->key);
                 if (strcmp(p->key, "resolution") == 0 && v == floor(v) && v <= INT32_MAX)
                         *resolution = (int) v;
                 else if (strcmp(p->key, "rate") == 0 && v <= 100000)
                         *rate_hz = v;
-                else {
-                        plugin_set_error(error, error_size,
-                                         "bad evdev option %s=%s (known: resolution=UNITS_PER_G, "
-                                         "an integer; rate=HZ, up to 100000)",
-                                         p->key, p->value);
-                        return -EINVAL;
-                }
+                else
+                        return plugin_set_error(
+                                error, error_size, -EINVAL,
+                                "bad evdev option %s=%s (known: resolution=UNITS_PER_G, "
+                                "an integer; rate=HZ, up to 100000)",
+                                p->key, p->value);
         }
         return 0;
 }
@@ -135,11 +132,9 @@ static int discover(libevdev_device_log_func_t log_fn, void *userdata, char **re
         DIR *d;
 
         d = opendir(INPUT_DIR);
-        if (!d) {
-                plugin_set_error(error, error_size, "evdev: cannot list %s: %s", INPUT_DIR,
-                                 strerror(errno));
-                return -ENODEV;
-        }
+        if (!d)
+                return plugin_set_error(error, error_size, -ENODEV, "evdev: cannot list %s: %s",
+                                        INPUT_DIR, strerror(errno));
         /* The lowest number above @last each round: few devices, no sorting needed. */
         for (;;) {
                 char path[sizeof(INPUT_DIR) + 32];
@@ -180,12 +175,11 @@ static int discover(libevdev_device_log_func_t log_fn, void *userdata, char **re
                 (void) close(fd);
         }
         (void) closedir(d);
-        plugin_set_error(error, error_size,
-                         "evdev: no accelerometer (INPUT_PROP_ACCELEROMETER with ABS_X/Y/Z) "
-                         "among %d %s/event* devices%s",
-                         seen, INPUT_DIR,
-                         denied > 0 ? " (some could not be opened: permission denied)" : "");
-        return -ENODEV;
+        return plugin_set_error(error, error_size, -ENODEV,
+                                "evdev: no accelerometer (INPUT_PROP_ACCELEROMETER with ABS_X/Y/Z) "
+                                "among %d %s/event* devices%s",
+                                seen, INPUT_DIR,
+                                denied > 0 ? " (some could not be opened: permission denied)" : "");
 }
 
 /**
@@ -214,26 +208,27 @@ int evdev_open_sensor(const char *spec, libevdev_device_log_func_t log_fn, void 
                 return r < 0 ? r : 1;
         }
 
-        path = strdup(spec);
-        if (!path)
-                return -ENOMEM;
-        r = device_open(path, log_fn, userdata, &fd, &dev);
+        r = device_open(spec, log_fn, userdata, &fd, &dev);
         if (r == -ENOTTY || r == -EINVAL)
-                plugin_set_error(error, error_size, "%s is not an input event device", path);
-        else if (r < 0)
-                plugin_set_error(error, error_size, "cannot open %s: %s", path, strerror(-r));
-        if (r < 0) {
-                free(path);
-                /* No node: not plugged in (yet), which the daemon waits for. */
-                return r == -ENOENT || r == -ENXIO ? -ENODEV : r;
-        }
+                return plugin_set_error(error, error_size, r, "%s is not an input event device",
+                                        spec);
+        /* No node: not plugged in (yet), which the daemon waits for. */
+        if (r < 0)
+                return plugin_set_error(error, error_size,
+                                        r == -ENOENT || r == -ENXIO ? -ENODEV : r,
+                                        "cannot open %s: %s", spec, strerror(-r));
         if (!has_xyz(dev)) {
-                plugin_set_error(error, error_size, "%s (%s) has no ABS_X/Y/Z axes", path,
-                                 libevdev_get_name(dev));
+                r = plugin_set_error(error, error_size, -ENODEV, "%s (%s) has no ABS_X/Y/Z axes",
+                                     spec, libevdev_get_name(dev));
                 libevdev_free(dev);
                 (void) close(fd);
-                free(path);
-                return -ENODEV;
+                return r;
+        }
+        path = strdup(spec);
+        if (!path) {
+                libevdev_free(dev);
+                (void) close(fd);
+                return -ENOMEM;
         }
         *ret_path = path;
         *ret_fd = fd;

@@ -188,11 +188,9 @@ static int probe(Evdev *e, bool need_scale, char *error, size_t error_size)
                         r = -errno;
                 else
                         r = read_frames(e, e->probe, PROBE_MAX, &e->n_probe);
-                if (r < 0) {
-                        plugin_set_error(error, error_size, "%s: cannot read events: %s", e->path,
-                                         strerror(-r));
-                        return r;
-                }
+                if (r < 0)
+                        return plugin_set_error(error, error_size, r, "%s: cannot read events: %s",
+                                                e->path, strerror(-r));
         }
 
         if (e->rate_hz <= 0)
@@ -207,13 +205,12 @@ static int probe(Evdev *e, bool need_scale, char *error, size_t error_size)
         if (!need_scale)
                 return 0;
         g = evdev_estimate_gravity(e->probe, e->n_probe);
-        if (g <= 0) {
-                plugin_set_error(error, error_size,
-                                 "%s reports no axis resolution and was not still long enough to "
-                                 "measure 1 g; give it as evdev:%s?resolution=UNITS_PER_G",
-                                 e->path, e->path);
-                return -EINVAL;
-        }
+        if (g <= 0)
+                return plugin_set_error(
+                        error, error_size, -EINVAL,
+                        "%s reports no axis resolution and was not still long enough to "
+                        "measure 1 g; give it as evdev:%s?resolution=UNITS_PER_G",
+                        e->path, e->path);
         for (int i = 0; i < 3; i++)
                 e->scale[i] = STANDARD_GRAVITY / g;
         plugin_log(&e->host, NULL, POSTURED_LOG_WARNING,
@@ -284,10 +281,8 @@ static int evdev_init(Evdev *e, const char *arg, char *error, size_t error_size)
         int r;
 
         r = uri_parse(&uri, "evdev", arg, 0, &uri_error);
-        if (r < 0) {
-                plugin_set_error(error, error_size, "%s", uri_error ?: strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return plugin_set_error(error, error_size, r, "%s", uri_error ?: strerror(-r));
         r = evdev_parse_options(&uri, &e->resolution, &e->rate_hz, error, error_size);
         if (r < 0)
                 return r;

@@ -92,11 +92,11 @@ static int pick_device(Iio *s, char *error, size_t error_size)
                 if (s->dev && find_channels(s->dev, s->chn))
                         return 0;
                 list_devices(s, devices, sizeof(devices));
-                iio_source_set_error(error, error_size, "%s '%s' in '%s' (devices: %s)",
-                                     s->dev ? "no accelerometer x, y, z channels in"
-                                            : "no IIO device with the id, label or name",
-                                     s->uri.device, s->uri.context, devices[0] ? devices : "none");
-                return -ENODEV;
+                return plugin_set_error(error, error_size, -ENODEV, "%s '%s' in '%s' (devices: %s)",
+                                        s->dev ? "no accelerometer x, y, z channels in"
+                                               : "no IIO device with the id, label or name",
+                                        s->uri.device, s->uri.context,
+                                        devices[0] ? devices : "none");
         }
 
         for (unsigned i = 0; i < iio_context_get_devices_count(s->ctx); i++) {
@@ -108,9 +108,9 @@ static int pick_device(Iio *s, char *error, size_t error_size)
                 }
         }
         list_devices(s, devices, sizeof(devices));
-        iio_source_set_error(error, error_size, "no IIO accelerometer in '%s' (devices: %s)",
-                             s->uri.context, devices[0] ? devices : "none");
-        return -ENODEV;
+        return plugin_set_error(error, error_size, -ENODEV,
+                                "no IIO accelerometer in '%s' (devices: %s)", s->uri.context,
+                                devices[0] ? devices : "none");
 }
 
 static void read_calibration(Iio *s)
@@ -233,11 +233,10 @@ static int setup_trigger(Iio *s, char *error, size_t error_size)
 
         if (s->uri.trigger) {
                 trig = find_trigger(s, s->uri.trigger);
-                if (!trig) {
-                        iio_source_set_error(error, error_size, "%s: no IIO trigger named '%s'",
-                                             s->name, s->uri.trigger);
-                        return -ENOENT;
-                }
+                if (!trig)
+                        return plugin_set_error(error, error_size, -ENOENT,
+                                                "%s: no IIO trigger named '%s'", s->name,
+                                                s->uri.trigger);
         } else {
                 /* No trigger support (-ENOENT…), or one already attached: leave it. */
                 r = iio_device_get_trigger(s->dev, &cur);
@@ -252,12 +251,10 @@ static int setup_trigger(Iio *s, char *error, size_t error_size)
                         return 0;
         }
         r = iio_device_set_trigger(s->dev, trig);
-        if (r < 0) {
-                iio_source_set_error(error, error_size, "%s: cannot attach trigger '%s': %s",
-                                     s->name, iio_device_get_name(trig) ?: iio_device_get_id(trig),
-                                     strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return plugin_set_error(
+                        error, error_size, r, "%s: cannot attach trigger '%s': %s", s->name,
+                        iio_device_get_name(trig) ?: iio_device_get_id(trig), strerror(-r));
         iio_source_log(s, POSTURED_LOG_INFO, "trigger %s attached",
                        iio_device_get_name(trig) ?: iio_device_get_id(trig));
         return 0;
@@ -361,12 +358,10 @@ static int setup_buffer(Iio *s)
 static int setup_polling(Iio *s, char *error, size_t error_size)
 {
         for (int i = 0; i < 3; i++)
-                if (!iio_channel_find_attr(s->chn[i], "raw")) {
-                        iio_source_set_error(error, error_size,
-                                             "%s: neither a usable buffer nor %s raw", s->name,
-                                             iio_channel_get_id(s->chn[i]));
-                        return -EOPNOTSUPP;
-                }
+                if (!iio_channel_find_attr(s->chn[i], "raw"))
+                        return plugin_set_error(error, error_size, -EOPNOTSUPP,
+                                                "%s: neither a usable buffer nor %s raw", s->name,
+                                                iio_channel_get_id(s->chn[i]));
         s->rate_hz = s->uri.rate_hz > 0 ? s->uri.rate_hz : IIO_DEFAULT_POLL_RATE_HZ;
         s->clock = POSTURED_CLOCK_MONOTONIC;
         s->device_time = false;

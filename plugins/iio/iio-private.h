@@ -6,15 +6,15 @@
  * thread). Not an interface of postured. */
 
 #include <iio.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/source.h"
+#include "common/plugin-util.h"
+#include "common/source-thread.h"
 #include "iio-scan.h"
 #include "util/macro.h"
-#include "abi/source.h"
 
 /* How often the thread hands frames to the daemon at most: a few times a
  * second, not once a sample. */
@@ -56,18 +56,13 @@ typedef struct Iio {
         /* Polling mode: the element types, when known, tell saturation. */
         bool poll_types_known;
 
-        pthread_t thread;
-        bool running;
-        atomic_bool stopping;
-        int stop_fd;
+        SourceThread thread;
         int64_t last_t_ns;
 } Iio;
 
-/** iio_source_set_error() - format a message into @buf of @size bytes. */
-void iio_source_set_error(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
-
-/** iio_source_log() - a message through host->log(), prefixed with the sensor name. */
-void iio_source_log(Iio *s, int priority, const char *fmt, ...) _printf_(3, 4);
+/* A message through host->log(), prefixed with the sensor's name. */
+#define iio_source_log(s, priority, ...) \
+        plugin_log(&(s)->host, (s)->name ?: "iio", priority, __VA_ARGS__)
 
 /**
  * iio_source_setup() - with @s->ctx open: pick the device (@s->uri.device or

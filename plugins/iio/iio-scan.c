@@ -2,14 +2,14 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/plugin-util.h"
 #include "iio-scan.h"
 #include "util/macro.h"
-#include "core/recording.h"
+#include "util/uri-util.h"
 
 #define RATE_MAX_HZ 100000.0
 
@@ -214,16 +214,6 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
 
 /* ---- The "iio:" source URI ---- */
 
-_printf_(3, 4) static int fail(char *buf, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        (void) vsnprintf(buf, size, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
-
 /* "ip:" HOST [":" PORT] [":" NAME], @s after "ip:". */
 static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size_t error_size)
 {
@@ -234,8 +224,8 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
                 const char *close = strchr(s, ']');
 
                 if (!close)
-                        return fail(error, error_size, "iio:%s: ']' missing after the IPv6 address",
-                                    arg);
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "iio:%s: ']' missing after the IPv6 address", arg);
                 rest = close + 1;
         } else
                 rest = s + strcspn(s, ":");
@@ -243,7 +233,8 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
         if (*rest == ':')
                 rest++;
         else if (*rest != '\0')
-                return fail(error, error_size, "iio:%s: ':' expected after the host", arg);
+                return plugin_set_error(error, error_size, -EINVAL,
+                                        "iio:%s: ':' expected after the host", arg);
 
         /* A field of digits right after the host is the port. */
         if (is_digit(*rest)) {
@@ -253,10 +244,11 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
                         long number = len <= 5 ? strtol(rest, NULL, 10) : 0;
 
                         if (number < 1 || number > 65535 || host_len == 0)
-                                return fail(error, error_size,
-                                            "iio:%s: port %.*s needs a host and must be within "
-                                            "1..65535",
-                                            arg, (int) len, rest);
+                                return plugin_set_error(
+                                        error, error_size, -EINVAL,
+                                        "iio:%s: port %.*s needs a host and must be within "
+                                        "1..65535",
+                                        arg, (int) len, rest);
                         port = rest;
                         port_len = len;
                         rest += len + (rest[len] == ':');
@@ -316,37 +308,37 @@ static int parse_target(IioUri *u, const char *t, const char *arg, char *error, 
         return 0;
 }
 
-static int parse_options(IioUri *u, char *query, const char *arg, char *error, size_t error_size)
+static int parse_options(IioUri *u, const Uri *uri, const char *arg, char *error, size_t error_size)
 {
-        char *save = NULL;
+        for (size_t i = 0; i < uri->n_params; i++) {
+                const UriParam *p = &uri->params[i];
 
-        for (char *opt = strtok_r(query, "&", &save); opt; opt = strtok_r(NULL, "&", &save)) {
-                char *eq = strchr(opt, '='), *value = eq ? eq + 1 : NULL;
-
-                if (eq)
-                        *eq = '\0';
-                if (!value || *value == '\0')
-                        return fail(error, error_size, "iio:%s: option '%s' has no value", arg,
-                                    opt);
-                if (strcmp(opt, "trigger") == 0) {
+                if (!p->value || p->value[0] == '\0')
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "iio:%s: option '%s' has no value", arg, p->key);
+                if (strcmp(p->key, "trigger") == 0) {
                         free(u->trigger);
-                        u->trigger = strdup(value);
+                        u->trigger = strdup(p->value);
                         if (!u->trigger)
                                 return -ENOMEM;
-                } else if (strcmp(opt, "rate") == 0) {
+                } else if (strcmp(p->key, "rate") == 0) {
                         double v;
+                        int r;
 
-                        if (recording_parse_double(value, strlen(value), &v) < 0 || v <= 0 ||
-                            v > RATE_MAX_HZ)
-                                return fail(error, error_size,
-                                            "iio:%s: rate=%s is not a rate in Hz within 0..%g "
-                                            "(e.g. rate=100)",
-                                            arg, value, RATE_MAX_HZ);
+                        r = uri_param_double(p, &v);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0 || v <= 0 || v > RATE_MAX_HZ)
+                                return plugin_set_error(error, error_size, -EINVAL,
+                                                        "iio:%s: rate=%s is not a rate in Hz "
+                                                        "within 0..%g (e.g. rate=100)",
+                                                        arg, p->value, RATE_MAX_HZ);
                         u->rate_hz = v;
                 } else
-                        return fail(error, error_size,
-                                    "iio:%s: unknown option '%s' (known: trigger=NAME, rate=HZ)",
-                                    arg, opt);
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "iio:%s: unknown option '%s' (known: "
+                                                "trigger=NAME, rate=HZ)",
+                                                arg, p->key);
         }
         return 0;
 }
@@ -354,27 +346,22 @@ static int parse_options(IioUri *u, char *query, const char *arg, char *error, s
 /** iio_uri_parse() - see iio-scan.h. */
 int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size)
 {
-        _cleanup_(freep) char *copy = NULL;
-        char *query;
+        _cleanup_(uri_done) Uri uri = {};
+        _cleanup_(freep) char *uri_error = NULL;
         int r;
 
         assert(ret);
         assert(arg);
         *ret = (IioUri){};
 
-        copy = strdup(arg);
-        if (!copy)
-                return -ENOMEM;
-        query = strchr(copy, '?');
-        if (query)
-                *query++ = '\0';
-
-        r = parse_target(ret, copy, arg, error, error_size);
+        /* The target is libiio's, where '%' is no escape ("ip:[fe80::1%eth0]"). */
+        r = uri_parse(&uri, "iio", arg, URI_PATH_RAW, &uri_error);
+        if (r < 0)
+                return plugin_set_error(error, error_size, r, "%s", uri_error ?: strerror(-r));
+        r = parse_target(ret, uri.path, arg, error, error_size);
         if (r < 0)
                 return r;
-        if (query)
-                return parse_options(ret, query, arg, error, error_size);
-        return 0;
+        return parse_options(ret, &uri, arg, error, error_size);
 }
 
 /** iio_uri_done() - see iio-scan.h. */

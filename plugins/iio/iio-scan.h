@@ -168,7 +168,8 @@ typedef struct IioUri {
  *    a NAME made only of digits must follow an explicit PORT;
  *  - "usb:[BUS.ADDR.INTF][:NAME]", "serial:PORT,BAUD,CONFIG[:NAME]",
  *    "xml:FILE[:NAME]" (the libiio context, then the device).
- * OPTIONS: trigger=NAME, rate=HZ (0 < HZ <= 100000, '.' as the decimal point).
+ * OPTIONS: trigger=NAME, rate=HZ (0 < HZ <= 100000, '.' as the decimal point),
+ * %XX-escaped as uri_parse() describes; the TARGET is taken as written.
  *
  * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
  */

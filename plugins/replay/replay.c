@@ -47,40 +47,33 @@ static int parse_options(Replay *rp, const Uri *uri, char *error, size_t error_s
                 double v;
                 int r;
 
-                if (!p->value) {
-                        plugin_set_error(error, error_size, "replay option '%s' has no value",
-                                         p->key);
-                        return -EINVAL;
-                }
+                if (!p->value)
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "replay option '%s' has no value", p->key);
                 r = uri_param_double(p, &v);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0) {
-                        plugin_set_error(error, error_size, "replay option %s=%s is not a number",
-                                         p->key, p->value);
-                        return -EINVAL;
-                }
+                if (r < 0)
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "replay option %s=%s is not a number", p->key,
+                                                p->value);
                 if (strcmp(p->key, "speed") == 0) {
-                        if (v < 0 || (v > 0 && v < 1e-3) || v > 1e6) {
-                                plugin_set_error(error, error_size,
-                                                 "replay speed=%s is out of range (0 = as fast as "
-                                                 "possible, 1 = real time, 0.001 to 1000000)",
-                                                 p->value);
-                                return -EINVAL;
-                        }
+                        if (v < 0 || (v > 0 && v < 1e-3) || v > 1e6)
+                                return plugin_set_error(
+                                        error, error_size, -EINVAL,
+                                        "replay speed=%s is out of range (0 = as fast as "
+                                        "possible, 1 = real time, 0.001 to 1000000)",
+                                        p->value);
                         rp->speed = v;
                 } else if (strcmp(p->key, "loop") == 0) {
-                        if (v != 0 && v != 1) {
-                                plugin_set_error(error, error_size, "replay loop=%s must be 0 or 1",
-                                                 p->value);
-                                return -EINVAL;
-                        }
+                        if (v != 0 && v != 1)
+                                return plugin_set_error(error, error_size, -EINVAL,
+                                                        "replay loop=%s must be 0 or 1", p->value);
                         rp->loop = v == 1;
-                } else {
-                        plugin_set_error(error, error_size,
-                                         "unknown replay option '%s' (known: speed, loop)", p->key);
-                        return -EINVAL;
-                }
+                } else
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "unknown replay option '%s' (known: speed, loop)",
+                                                p->key);
         }
         return 0;
 }
@@ -95,30 +88,25 @@ static int probe(Replay *rp, char *error, size_t error_size)
 
         while (rp->n_probe < REPLAY_PROBE) {
                 r = recording_reader_next(rp->reader, &rp->probe[rp->n_probe]);
-                if (r < 0) {
-                        plugin_set_error(error, error_size, "%s",
-                                         recording_reader_error(rp->reader)
-                                                 ?: "cannot read the recording");
-                        return r;
-                }
+                if (r < 0)
+                        return plugin_set_error(error, error_size, r, "%s",
+                                                recording_reader_error(rp->reader)
+                                                        ?: "cannot read the recording");
                 if (r == 0)
                         break;
                 rp->n_probe++;
         }
-        if (rp->n_probe == 0) {
-                plugin_set_error(error, error_size, "%s: no samples in the recording", rp->path);
-                return -ENODATA;
-        }
+        if (rp->n_probe == 0)
+                return plugin_set_error(error, error_size, -ENODATA,
+                                        "%s: no samples in the recording", rp->path);
 
         rp->rate_hz = recording_reader_rate(rp->reader);
         if (rp->rate_hz <= 0) {
-                if (rp->n_probe < 2) {
-                        plugin_set_error(
-                                error, error_size,
+                if (rp->n_probe < 2)
+                        return plugin_set_error(
+                                error, error_size, -ENODATA,
                                 "%s: one sample and no '# rate_hz:' line; cannot tell the rate",
                                 rp->path);
-                        return -ENODATA;
-                }
                 rp->rate_hz = (double) (rp->n_probe - 1) * NSEC_PER_SEC /
                               (double) (rp->probe[rp->n_probe - 1].t_ns - rp->probe[0].t_ns);
         }
@@ -148,25 +136,19 @@ static int replay_open(void **ret, const char *arg, const PosturedSourceHost *ho
                 return r; /* cppcheck-suppress memleak ; freed by _cleanup_ */
 
         r = uri_parse(&uri, "replay", arg, 0, &uri_error);
-        if (r < 0) {
-                plugin_set_error(error, error_size, "%s", uri_error ?: strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return plugin_set_error(error, error_size, r, "%s", uri_error ?: strerror(-r));
         r = parse_options(rp, &uri, error, error_size);
         if (r < 0)
                 return r;
         rp->path = TAKE_PTR(uri.path);
-        if (rp->path[0] == '\0') {
-                plugin_set_error(error, error_size,
-                                 "replay: needs a file, e.g. replay:/path/rec.csv");
-                return -EINVAL;
-        }
+        if (rp->path[0] == '\0')
+                return plugin_set_error(error, error_size, -EINVAL,
+                                        "replay: needs a file, e.g. replay:/path/rec.csv");
 
         r = recording_reader_open(&rp->reader, rp->path);
-        if (r < 0) {
-                plugin_set_error(error, error_size, "%s: %s", rp->path, strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return plugin_set_error(error, error_size, r, "%s: %s", rp->path, strerror(-r));
         r = probe(rp, error, error_size);
         if (r < 0)
                 return r;
