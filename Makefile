@@ -148,7 +148,8 @@ demo: deps
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-lint:
+lint: $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
+	tools/check-plugin-symbols $^
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D__GNUC__ --include=tools/cppcheck-defs.h -Idaemon -Iplugins daemon plugins client
