@@ -214,8 +214,9 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
 
 /* ---- The "iio:" source URI ---- */
 
-/* "ip:" HOST [":" PORT] [":" NAME], @s after "ip:". */
-static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size_t error_size)
+/* "ip:" HOST [":" PORT] [":" NAME], @s after "ip:"; *@ret_name: the NAME, maybe empty. */
+static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_name, char *error,
+                    size_t error_size)
 {
         const char *host = s, *rest, *port = "";
         size_t host_len, port_len = 0;
@@ -260,11 +261,7 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
                 u->context = NULL;
                 return -ENOMEM;
         }
-        if (*rest) {
-                u->device = strdup(rest);
-                if (!u->device)
-                        return -ENOMEM;
-        }
+        *ret_name = rest;
         return 0;
 }
 
@@ -272,10 +269,13 @@ static int parse_target(IioUri *u, const char *t, const char *arg, char *error, 
 {
         static const char *const backends[] = { "usb:", "serial:", "xml:" };
         const char *name = NULL;
+        int r;
 
-        if (strncmp(t, "ip:", 3) == 0)
-                return parse_ip(u, t + 3, arg, error, error_size);
-
+        if (strncmp(t, "ip:", 3) == 0) {
+                r = parse_ip(u, t + 3, arg, &name, error, error_size);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < ELEMENTSOF(backends) && !name; i++) {
                 size_t len = strlen(backends[i]), end;
 
