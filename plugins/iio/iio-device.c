@@ -291,7 +291,12 @@ static int setup_layout(Iio *s)
         return iio_scan_layout(s->elem, s->n_elem, &s->scan_bytes);
 }
 
-/** iio_source_create_buffer() - see iio-private.h. */
+/**
+ * iio_source_create_buffer() - enable the scan elements, size the kernel
+ * buffer and its watermark (locally), create the libiio buffer.
+ *
+ * Return: 0 or -errno.
+ */
 int iio_source_create_buffer(Iio *s)
 {
         ssize_t sample_size;
@@ -373,7 +378,12 @@ static int setup_polling(Iio *s, char *error, size_t error_size)
 }
 
 /**
- * iio_source_setup() - see iio-private.h.
+ * iio_source_setup() - with @s->ctx open: pick the device (@s->uri.device or
+ * the first accelerometer), read its calibration, mount matrix, rate and
+ * clock, attach a trigger, create the buffer or prepare polling.
+ *
+ * Return: 0, -ENODEV when there is no such device, other -errno, with
+ * @error set.
  */
 int iio_source_setup(Iio *s, char *error, size_t error_size)
 {

@@ -64,27 +64,11 @@ typedef struct Iio {
 #define iio_source_log(s, priority, ...) \
         plugin_log(&(s)->host, (s)->name ?: "iio", priority, __VA_ARGS__)
 
-/**
- * iio_source_setup() - with @s->ctx open: pick the device (@s->uri.device or
- * the first accelerometer), read its calibration, mount matrix, rate and
- * clock, attach a trigger, create the buffer or prepare polling.
- *
- * Return: 0, -ENODEV when there is no such device, other -errno, with
- * @error set.
- */
+/** iio_source_setup() - with @s->ctx open: pick, read and set up the device. */
 int iio_source_setup(Iio *s, char *error, size_t error_size);
 
-/**
- * iio_source_create_buffer() - enable the scan elements, size the kernel
- * buffer and its watermark (locally), create the libiio buffer.
- *
- * Return: 0 or -errno.
- */
+/** iio_source_create_buffer() - enable the scan elements, create the libiio buffer. */
 int iio_source_create_buffer(Iio *s);
 
-/**
- * iio_source_thread() - the producer thread: buffered refills or raw
- * polling until stop(); on a read error it calls host->finished() once
- * and returns.
- */
+/** iio_source_thread() - the producer thread: buffered refills or raw polling. */
 void *iio_source_thread(void *userdata);

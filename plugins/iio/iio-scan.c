@@ -36,14 +36,25 @@ static int parse_number(const char **p, unsigned max, unsigned *ret)
         return 0;
 }
 
-/** iio_scan_type_is_valid() - see iio-scan.h. */
+/**
+ * iio_scan_type_is_valid() - whether @t respects the ranges documented at
+ * struct IioScanType (a type built from another source, e.g. libiio's).
+ */
 bool iio_scan_type_is_valid(const IioScanType *t)
 {
         return t && t->storage >= 8 && t->storage <= 64 && t->storage % 8 == 0 && t->bits >= 1 &&
                t->bits <= t->storage && t->shift <= t->storage - t->bits && t->repeat >= 1;
 }
 
-/** iio_scan_type_parse() - see iio-scan.h. */
+/**
+ * iio_scan_type_parse() - parse a type string such as "le:s12/16>>4" or "be:u24/32X2>>0".
+ * @ret: the type, written only on success.
+ * @s: the text, exactly as the kernel prints it without the newline: no
+ *     blanks, no signs, decimal numbers, "X1" allowed but not required.
+ *
+ * Return: 0, or -EINVAL for anything else (unknown endianness or sign, a
+ * number out of its range, bits + shift beyond the storage, trailing text).
+ */
 int iio_scan_type_parse(IioScanType *ret, const char *s)
 {
         IioScanType t = { .repeat = 1 };
@@ -88,7 +99,12 @@ int iio_scan_type_parse(IioScanType *ret, const char *s)
         return 0;
 }
 
-/** iio_scan_type_format() - see iio-scan.h. */
+/**
+ * iio_scan_type_format() - the kernel's spelling of @t ("X" only when
+ * @t->repeat > 1) into @buf of @size bytes (IIO_SCAN_TYPE_STRLEN suffices).
+ *
+ * Return: 0, -EINVAL for an invalid type, -ENOBUFS when @buf is too small.
+ */
 int iio_scan_type_format(const IioScanType *t, char *buf, size_t size)
 {
         char rep[8] = "";
@@ -105,13 +121,20 @@ int iio_scan_type_format(const IioScanType *t, char *buf, size_t size)
         return 0;
 }
 
-/** iio_scan_type_size() - see iio-scan.h. */
+/** iio_scan_type_size() - bytes of the element in a scan: storage / 8 × repeat. */
 size_t iio_scan_type_size(const IioScanType *t)
 {
         return (size_t) t->storage / 8 * t->repeat;
 }
 
-/** iio_scan_type_decode() - see iio-scan.h. */
+/**
+ * iio_scan_type_decode() - decode value number @rep of an element.
+ * @t: a valid type.
+ * @element: the element's first byte; @t->storage / 8 × (@rep + 1) bytes
+ *           are read, unaligned access is fine.
+ * @rep: which repetition, below @t->repeat.
+ * @ret: the value.
+ */
 void iio_scan_type_decode(const IioScanType *t, const void *element, unsigned rep,
                           IioScanValue *ret)
 {
@@ -140,7 +163,10 @@ void iio_scan_type_decode(const IioScanType *t, const void *element, unsigned re
         }
 }
 
-/** iio_scan_value_to_double() - see iio-scan.h. */
+/**
+ * iio_scan_value_to_double() - the value as a number: @v->i for a signed
+ * type, @v->u for an unsigned one.
+ */
 double iio_scan_value_to_double(const IioScanType *t, const IioScanValue *v)
 {
         return t->is_signed ? (double) v->i : (double) v->u;
@@ -159,7 +185,20 @@ static bool goes_before(const IioScanElement *a, const IioScanElement *b)
         return a->index < b->index;
 }
 
-/** iio_scan_layout() - see iio-scan.h. */
+/**
+ * iio_scan_layout() - place the elements of one scan as the kernel does.
+ * @e: @n elements in any order; their @offset is set.
+ * @n: 1..64.
+ * @ret_scan_bytes: the size of one scan.
+ *
+ * Elements are taken by increasing @index, the timestamp last. Each starts
+ * at the next multiple of its size (storage / 8 × repeat) and the scan is
+ * padded to a multiple of the largest element size, so that every scan in
+ * the buffer is aligned the same way.
+ *
+ * Return: 0, -EINVAL for @n out of range, an invalid type, two elements
+ * with the same index or more than one timestamp.
+ */
 int iio_scan_layout(IioScanElement *e, size_t n, size_t *ret_scan_bytes)
 {
         size_t order[64], bytes = 0, largest = 0, timestamps = 0;
@@ -200,7 +239,13 @@ int iio_scan_layout(IioScanElement *e, size_t n, size_t *ret_scan_bytes)
         return 0;
 }
 
-/** iio_scan_element_decode() - see iio-scan.h. */
+/**
+ * iio_scan_element_decode() - decode repetition @rep of @e in the scan at
+ * @scan, checking that it lies within the @scan_bytes of the scan.
+ *
+ * Return: 0, -EINVAL for an invalid type or @rep, -ERANGE when the element
+ * does not fit in the scan.
+ */
 int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t scan_bytes,
                             unsigned rep, IioScanValue *ret)
 {
@@ -343,7 +388,26 @@ static int parse_options(IioUri *u, const Uri *uri, const char *arg, char *error
         return 0;
 }
 
-/** iio_uri_parse() - see iio-scan.h. */
+/**
+ * iio_uri_parse() - parse "[TARGET][?OPTION=VALUE[&...]]", the text after "iio:".
+ * @ret: the result, zeroed first; release with iio_uri_done() even on failure.
+ * @arg: the text.
+ * @error: a message naming what is wrong, on failure.
+ * @error_size: its size.
+ *
+ * TARGET is one of:
+ *  - "" or "local:": the local context, the first accelerometer;
+ *  - "local:NAME", or just "NAME" when it does not start with a backend
+ *    name ("iio:fake-accel", "iio:iio:device0");
+ *  - "ip:HOST[:PORT][:NAME]": iiod on HOST (an IPv6 address in brackets);
+ *    a NAME made only of digits must follow an explicit PORT;
+ *  - "usb:[BUS.ADDR.INTF][:NAME]", "serial:PORT,BAUD,CONFIG[:NAME]",
+ *    "xml:FILE[:NAME]" (the libiio context, then the device).
+ * OPTIONS: trigger=NAME, rate=HZ (0 < HZ <= 100000, '.' as the decimal point),
+ * %XX-escaped as uri_parse() describes; the TARGET is taken as written.
+ *
+ * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
+ */
 int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size)
 {
         _cleanup_(uri_done) Uri uri = {};
@@ -364,7 +428,10 @@ int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size)
         return parse_options(ret, &uri, arg, error, error_size);
 }
 
-/** iio_uri_done() - see iio-scan.h. */
+/**
+ * iio_uri_done() - free what a parsed URI owns.
+ * @u: parsed (also after a failure) or zeroed, or NULL; zeroed again.
+ */
 void iio_uri_done(IioUri *u)
 {
         if (!u)

@@ -272,7 +272,11 @@ static void run_polling(Iio *s)
         }
 }
 
-/** iio_source_thread() - see iio-private.h. */
+/**
+ * iio_source_thread() - the producer thread: buffered refills or raw
+ * polling until stop(); on a read error it calls host->finished() once
+ * and returns.
+ */
 void *iio_source_thread(void *userdata)
 {
         Iio *s = userdata;
