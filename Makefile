@@ -129,6 +129,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/paths.h
 
 # A unit test links the core, and the plugin sources it tests (TEST_OBJS_name).
 TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/common/plugin-util.o
+TEST_OBJS_test-source-thread := $(BUILD)/plugins/common/source-thread.o
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $$(TEST_OBJS_test-$$*) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(INIH_LIBS) $(SYSTEMD_LIBS) $(LIBM) -lpthread
