@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The IIO source's producer thread: buffered refills (decoded with
- * daemon/iio-scan.c) or raw polling, into the daemon's ring with
+ * iio-scan.c) or raw polling, into the daemon's ring with
  * host->push(wait=0): a live sensor does not wait for a slow reader.
  */
 #include <errno.h>

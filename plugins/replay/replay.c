@@ -4,7 +4,8 @@
  * from a sensor. URI: replay:PATH[?speed=N][&loop=1]. speed 1 is real time,
  * 0 as fast as the daemon consumes (no frame is ever dropped: the ring's
  * back-pressure holds the reader); loop=1 starts again at the end, with
- * times continuing to increase.
+ * times continuing to increase. A '?', '&' or '%' of the path is written
+ * %3F, %26, %25 (uri_parse()).
  */
 #include <errno.h>
 #include <stdbool.h>
