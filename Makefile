@@ -128,7 +128,8 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/paths.h
 	$(CC) $(ALL_CFLAGS) -Iplugins $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
 
 # A unit test links the core, and the plugin or runtime sources it tests (TEST_OBJS_name).
-TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o
+TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/common/plugin-util.o
+TEST_OBJS_test-source-thread := $(BUILD)/plugins/common/source-thread.o
 TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-recorder := $(BUILD)/daemon/recorder.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-sensor   := $(BUILD)/daemon/sensor.o $(BUILD)/daemon/plugin.o $(BUILD)/daemon/log.o
@@ -153,7 +154,8 @@ demo: deps
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-lint:
+lint: $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
+	tools/check-plugin-symbols $^
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 	tools/check-layering --self-test
 	tools/check-layering

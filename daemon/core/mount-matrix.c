@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/estimator/estimator-private.h"
-#include "core/estimator/estimator.h"
+#include "core/mount-matrix.h"
 
 /* The mount matrix: its IIO syntax and its use. */
 

@@ -3,8 +3,7 @@
  * evdev source, the device side: URI options, opening and discovering input
  * devices, the udev mount matrix, and what the first second of frames says
  * about the sample rate and the unit. No thread and no plugin state; the
- * plugin proper (evdev.c) repeats these prototypes, as the build allows
- * plugin sources only (plugins/NAME.c and plugins/NAME-*.c).
+ * plugin proper (evdev.c) uses them through evdev-private.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,8 +19,9 @@
 
 #include <libevdev/libevdev.h>
 
-#include "core/estimator/estimator.h"
 #include "abi/frame.h"
+#include "common/plugin-util.h"
+#include "core/mount-matrix.h"
 #include "evdev-private.h"
 #include "util/macro.h"
 
@@ -33,46 +33,41 @@
 #define STILL_SPREAD 0.05
 
 /**
- * evdev_parse_options() - parse "resolution=N&rate=HZ".
+ * evdev_parse_options() - the query of an "evdev:" URI: resolution=N, rate=HZ.
+ * @uri: the parsed URI.
  * @resolution: set to N, units per g, a positive integer.
  * @rate_hz: set to HZ, positive, up to 100000.
+ * @error: a message naming the option, on failure.
+ * @error_size: its size.
  *
- * Return: 0, or -EINVAL with a message in @error.
+ * Return: 0, -EINVAL, -ENOMEM.
  */
-int evdev_parse_options(const char *query, int *resolution, double *rate_hz, char *error,
+int evdev_parse_options(const Uri *uri, int *resolution, double *rate_hz, char *error,
                         size_t error_size)
 {
-        for (const char *p = query; *p != '\0';) {
-                size_t len = strcspn(p, "&");
-                char opt[64], *eq, *end = NULL;
+        for (size_t i = 0; i < uri->n_params; i++) {
+                const UriParam *p = &uri->params[i];
                 double v = NAN;
+                int r;
 
-                (void) snprintf(opt, sizeof(opt), "%.*s", (int) MIN(len, sizeof(opt) - 1), p);
-                p += len + (p[len] == '&');
-                eq = strchr(opt, '=');
-                if (eq) {
-                        *eq = '\0';
-                        errno = 0;
-                        v = strtod(eq + 1, &end);
-                }
-                if (!eq || errno != 0 || end == eq + 1 || *end != '\0' || !(v > 0)) {
-                        (void) snprintf(error, error_size,
-                                        "evdev option '%s' needs a positive number "
-                                        "(resolution=UNITS_PER_G, rate=HZ)",
-                                        opt);
-                        return -EINVAL;
-                }
-                if (strcmp(opt, "resolution") == 0 && v == floor(v) && v <= INT32_MAX)
+                r = uri_param_double(p, &v);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || !(v > 0))
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "evdev option '%s' needs a positive number "
+                                                "(resolution=UNITS_PER_G, rate=HZ)",
+                                                p->key);
+                if (strcmp(p->key, "resolution") == 0 && v == floor(v) && v <= INT32_MAX)
                         *resolution = (int) v;
-                else if (strcmp(opt, "rate") == 0 && v <= 100000)
+                else if (strcmp(p->key, "rate") == 0 && v <= 100000)
                         *rate_hz = v;
-                else {
-                        (void) snprintf(error, error_size,
-                                        "bad evdev option %s=%s (known: resolution=UNITS_PER_G, "
-                                        "an integer; rate=HZ, up to 100000)",
-                                        opt, eq + 1);
-                        return -EINVAL;
-                }
+                else
+                        return plugin_set_error(
+                                error, error_size, -EINVAL,
+                                "bad evdev option %s=%s (known: resolution=UNITS_PER_G, "
+                                "an integer; rate=HZ, up to 100000)",
+                                p->key, p->value);
         }
         return 0;
 }
@@ -137,11 +132,9 @@ static int discover(libevdev_device_log_func_t log_fn, void *userdata, char **re
         DIR *d;
 
         d = opendir(INPUT_DIR);
-        if (!d) {
-                (void) snprintf(error, error_size, "evdev: cannot list %s: %s", INPUT_DIR,
-                                strerror(errno));
-                return -ENODEV;
-        }
+        if (!d)
+                return plugin_set_error(error, error_size, -ENODEV, "evdev: cannot list %s: %s",
+                                        INPUT_DIR, strerror(errno));
         /* The lowest number above @last each round: few devices, no sorting needed. */
         for (;;) {
                 char path[sizeof(INPUT_DIR) + 32];
@@ -182,17 +175,17 @@ static int discover(libevdev_device_log_func_t log_fn, void *userdata, char **re
                 (void) close(fd);
         }
         (void) closedir(d);
-        (void) snprintf(error, error_size,
-                        "evdev: no accelerometer (INPUT_PROP_ACCELEROMETER with ABS_X/Y/Z) "
-                        "among %d %s/event* devices%s",
-                        seen, INPUT_DIR,
-                        denied > 0 ? " (some could not be opened: permission denied)" : "");
-        return -ENODEV;
+        return plugin_set_error(error, error_size, -ENODEV,
+                                "evdev: no accelerometer (INPUT_PROP_ACCELEROMETER with ABS_X/Y/Z) "
+                                "among %d %s/event* devices%s",
+                                seen, INPUT_DIR,
+                                denied > 0 ? " (some could not be opened: permission denied)" : "");
 }
 
 /**
- * evdev_open_sensor() - open the device the @len bytes at @spec name, or
- * discover one when @len is 0.
+ * evdev_open_sensor() - open the device @spec names, or discover one when
+ * @spec is empty.
+ * @spec: the device node, the decoded path of the URI.
  * @log_fn, @userdata: libevdev's error messages for this device.
  * @ret_path: the device's path, malloc()ed; @ret_fd, @ret_dev: the open
  *            device. All three become the caller's on success.
@@ -202,39 +195,40 @@ static int discover(libevdev_device_log_func_t log_fn, void *userdata, char **re
  * in @error when there is no such device (no node, no axes, none
  * discovered), other -errno (-ENOTTY: not an input device) with a message.
  */
-int evdev_open_sensor(const char *spec, size_t len, libevdev_device_log_func_t log_fn,
-                      void *userdata, char **ret_path, int *ret_fd, struct libevdev **ret_dev,
-                      char *error, size_t error_size)
+int evdev_open_sensor(const char *spec, libevdev_device_log_func_t log_fn, void *userdata,
+                      char **ret_path, int *ret_fd, struct libevdev **ret_dev, char *error,
+                      size_t error_size)
 {
         struct libevdev *dev;
         char *path;
         int fd, r;
 
-        if (len == 0) {
+        if (spec[0] == '\0') {
                 r = discover(log_fn, userdata, ret_path, ret_fd, ret_dev, error, error_size);
                 return r < 0 ? r : 1;
         }
 
-        path = strndup(spec, len);
-        if (!path)
-                return -ENOMEM;
-        r = device_open(path, log_fn, userdata, &fd, &dev);
+        r = device_open(spec, log_fn, userdata, &fd, &dev);
         if (r == -ENOTTY || r == -EINVAL)
-                (void) snprintf(error, error_size, "%s is not an input event device", path);
-        else if (r < 0)
-                (void) snprintf(error, error_size, "cannot open %s: %s", path, strerror(-r));
-        if (r < 0) {
-                free(path);
-                /* No node: not plugged in (yet), which the daemon waits for. */
-                return r == -ENOENT || r == -ENXIO ? -ENODEV : r;
-        }
+                return plugin_set_error(error, error_size, r, "%s is not an input event device",
+                                        spec);
+        /* No node: not plugged in (yet), which the daemon waits for. */
+        if (r < 0)
+                return plugin_set_error(error, error_size,
+                                        r == -ENOENT || r == -ENXIO ? -ENODEV : r,
+                                        "cannot open %s: %s", spec, strerror(-r));
         if (!has_xyz(dev)) {
-                (void) snprintf(error, error_size, "%s (%s) has no ABS_X/Y/Z axes", path,
-                                libevdev_get_name(dev));
+                r = plugin_set_error(error, error_size, -ENODEV, "%s (%s) has no ABS_X/Y/Z axes",
+                                     spec, libevdev_get_name(dev));
                 libevdev_free(dev);
                 (void) close(fd);
-                free(path);
-                return -ENODEV;
+                return r;
+        }
+        path = strdup(spec);
+        if (!path) {
+                libevdev_free(dev);
+                (void) close(fd);
+                return -ENOMEM;
         }
         *ret_path = path;
         *ret_fd = fd;

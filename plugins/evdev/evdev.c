@@ -38,22 +38,23 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libevdev/libevdev.h>
 
+#include "abi/source.h"
+#include "common/plugin-util.h"
+#include "common/source-thread.h"
 #include "evdev-private.h"
 #include "util/macro.h"
-#include "abi/source.h"
+#include "util/time-util.h"
+#include "util/uri-util.h"
 
 #define PROBE_MAX    64
 #define PROBE_NS     NSEC_PER_SEC
@@ -64,7 +65,7 @@
 typedef struct Evdev {
         PosturedSourceHost host;
         char *path, *name;
-        int fd, stop_fd;
+        int fd;
         struct libevdev *dev;
         clockid_t clock_id;
         double rate_hz;
@@ -78,30 +79,8 @@ typedef struct Evdev {
         bool syncing, after_gap;
         unsigned drops;
         int64_t last_t_ns;
-        pthread_t thread;
-        bool running;
-        atomic_bool stopping;
+        SourceThread thread;
 } Evdev;
-
-_printf_(3, 4) static void set_error(char *buf, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        (void) vsnprintf(buf, size, fmt, ap);
-        va_end(ap);
-}
-
-_printf_(3, 4) static void host_log(Evdev *e, int prio, const char *fmt, ...)
-{
-        char buf[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        e->host.log(e->host.userdata, prio, buf);
-}
 
 _printf_(7, 0) static void libevdev_log(const struct libevdev *dev,
                                         enum libevdev_log_priority priority, void *data,
@@ -113,16 +92,9 @@ _printf_(7, 0) static void libevdev_log(const struct libevdev *dev,
 
         (void) vsnprintf(buf, sizeof(buf), format, args);
         buf[strcspn(buf, "\n")] = '\0';
-        host_log(e, priority == LIBEVDEV_LOG_ERROR ? POSTURED_LOG_ERR : POSTURED_LOG_INFO,
-                 "%s: libevdev: %s", libevdev_get_name(dev) ?: "?", buf);
-}
-
-static int64_t now_ns(clockid_t id)
-{
-        struct timespec ts;
-
-        (void) clock_gettime(id, &ts);
-        return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+        plugin_log(&e->host, NULL,
+                   priority == LIBEVDEV_LOG_ERROR ? POSTURED_LOG_ERR : POSTURED_LOG_INFO,
+                   "%s: libevdev: %s", libevdev_get_name(dev) ?: "?", buf);
 }
 
 static void make_frame(Evdev *e, int64_t t_ns, Frame *f)
@@ -169,10 +141,11 @@ static int read_frames(Evdev *e, Frame *out, size_t max, size_t *n)
                          * not flood the journal. */
                         e->drops++;
                         if ((e->drops & (e->drops - 1)) == 0)
-                                host_log(e, POSTURED_LOG_WARNING,
-                                         "%s: the kernel dropped events (SYN_DROPPED, %u so far); "
-                                         "resynchronised",
-                                         e->path, e->drops);
+                                plugin_log(
+                                        &e->host, NULL, POSTURED_LOG_WARNING,
+                                        "%s: the kernel dropped events (SYN_DROPPED, %u so far); "
+                                        "resynchronised",
+                                        e->path, e->drops);
                         continue;
                 }
                 if (ev.type != EV_SYN || ev.code != SYN_REPORT)
@@ -215,38 +188,35 @@ static int probe(Evdev *e, bool need_scale, char *error, size_t error_size)
                         r = -errno;
                 else
                         r = read_frames(e, e->probe, PROBE_MAX, &e->n_probe);
-                if (r < 0) {
-                        set_error(error, error_size, "%s: cannot read events: %s", e->path,
-                                  strerror(-r));
-                        return r;
-                }
+                if (r < 0)
+                        return plugin_set_error(error, error_size, r, "%s: cannot read events: %s",
+                                                e->path, strerror(-r));
         }
 
         if (e->rate_hz <= 0)
                 e->rate_hz = evdev_estimate_rate(e->probe, e->n_probe);
         if (e->rate_hz <= 0) {
                 e->rate_hz = DEFAULT_RATE;
-                host_log(e, POSTURED_LOG_NOTICE,
-                         "%s: %zu frames in the first second; assuming %.0f Hz (set "
-                         "evdev:%s?rate=HZ)",
-                         e->path, e->n_probe, DEFAULT_RATE, e->path);
+                plugin_log(&e->host, NULL, POSTURED_LOG_NOTICE,
+                           "%s: %zu frames in the first second; assuming %.0f Hz (set "
+                           "evdev:%s?rate=HZ)",
+                           e->path, e->n_probe, DEFAULT_RATE, e->path);
         }
         if (!need_scale)
                 return 0;
         g = evdev_estimate_gravity(e->probe, e->n_probe);
-        if (g <= 0) {
-                set_error(error, error_size,
-                          "%s reports no axis resolution and was not still long enough to "
-                          "measure 1 g; give it as evdev:%s?resolution=UNITS_PER_G",
-                          e->path, e->path);
-                return -EINVAL;
-        }
+        if (g <= 0)
+                return plugin_set_error(
+                        error, error_size, -EINVAL,
+                        "%s reports no axis resolution and was not still long enough to "
+                        "measure 1 g; give it as evdev:%s?resolution=UNITS_PER_G",
+                        e->path, e->path);
         for (int i = 0; i < 3; i++)
                 e->scale[i] = STANDARD_GRAVITY / g;
-        host_log(e, POSTURED_LOG_WARNING,
-                 "%s reports no axis resolution; took the %.0f units measured while still as "
-                 "1 g (set evdev:%s?resolution=N to override)",
-                 e->path, g, e->path);
+        plugin_log(&e->host, NULL, POSTURED_LOG_WARNING,
+                   "%s reports no axis resolution; took the %.0f units measured while still as "
+                   "1 g (set evdev:%s?resolution=N to override)",
+                   e->path, g, e->path);
         return 0;
 }
 
@@ -264,10 +234,10 @@ static int set_up(Evdev *e, char *error, size_t error_size)
         r = libevdev_set_clock_id(e->dev, CLOCK_MONOTONIC);
         if (r < 0) {
                 e->clock_id = CLOCK_REALTIME;
-                host_log(e, POSTURED_LOG_NOTICE,
-                         "%s: cannot switch event times to CLOCK_MONOTONIC (%s); using "
-                         "CLOCK_REALTIME",
-                         e->path, strerror(-r));
+                plugin_log(&e->host, NULL, POSTURED_LOG_NOTICE,
+                           "%s: cannot switch event times to CLOCK_MONOTONIC (%s); using "
+                           "CLOCK_REALTIME",
+                           e->path, strerror(-r));
         }
 
         for (int i = 0; i < 3; i++) {
@@ -297,44 +267,39 @@ static int set_up(Evdev *e, char *error, size_t error_size)
 
         r = evdev_udev_mount_matrix(e->path, e->mount, bad, sizeof(bad));
         if (r < 0)
-                host_log(e, POSTURED_LOG_WARNING,
-                         "%s: ignoring udev ACCEL_MOUNT_MATRIX=%s: not a mount matrix", e->path,
-                         bad);
+                plugin_log(&e->host, NULL, POSTURED_LOG_WARNING,
+                           "%s: ignoring udev ACCEL_MOUNT_MATRIX=%s: not a mount matrix", e->path,
+                           bad);
         e->has_mount_matrix = r > 0;
         return 0;
 }
 
-static int evdev_init(Evdev *e, const char *arg, const PosturedSourceHost *host, char *error,
-                      size_t error_size)
+static int evdev_init(Evdev *e, const char *arg, char *error, size_t error_size)
 {
-        const char *q = strchr(arg, '?');
+        _cleanup_(uri_done) Uri uri = {};
+        _cleanup_(freep) char *uri_error = NULL;
         int r;
 
-        e->host = *host;
-        e->fd = e->stop_fd = -EBADF;
-        if (q) {
-                r = evdev_parse_options(q + 1, &e->resolution, &e->rate_hz, error, error_size);
-                if (r < 0)
-                        return r;
-        }
-        r = evdev_open_sensor(arg, q ? (size_t) (q - arg) : strlen(arg), libevdev_log, e, &e->path,
-                              &e->fd, &e->dev, error, error_size);
+        r = uri_parse(&uri, "evdev", arg, 0, &uri_error);
+        if (r < 0)
+                return plugin_set_error(error, error_size, r, "%s", uri_error ?: strerror(-r));
+        r = evdev_parse_options(&uri, &e->resolution, &e->rate_hz, error, error_size);
+        if (r < 0)
+                return r;
+        r = evdev_open_sensor(uri.path, libevdev_log, e, &e->path, &e->fd, &e->dev, error,
+                              error_size);
         if (r < 0)
                 return r;
         if (r == 0)
-                host_log(e, POSTURED_LOG_NOTICE,
-                         "%s does not say it is an accelerometer (INPUT_PROP_ACCELEROMETER); "
-                         "reading its ABS_X/Y/Z as one",
-                         e->path);
+                plugin_log(&e->host, NULL, POSTURED_LOG_NOTICE,
+                           "%s does not say it is an accelerometer (INPUT_PROP_ACCELEROMETER); "
+                           "reading its ABS_X/Y/Z as one",
+                           e->path);
         if (asprintf(&e->name, "%s (%s)", e->path, libevdev_get_name(e->dev)) < 0) {
                 e->name = NULL;
                 return -ENOMEM;
         }
-        r = set_up(e, error, error_size);
-        if (r < 0)
-                return r;
-        e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        return e->stop_fd < 0 ? -errno : 0;
+        return set_up(e, error, error_size);
 }
 
 static int evdev_open(void **ret, const char *arg, const PosturedSourceHost *host, char *error,
@@ -346,7 +311,11 @@ static int evdev_open(void **ret, const char *arg, const PosturedSourceHost *hos
         e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        r = evdev_init(e, arg, host, error, error_size);
+        e->host = *host;
+        e->fd = -EBADF;
+        r = source_thread_init(&e->thread);
+        if (r >= 0)
+                r = evdev_init(e, arg, error, error_size);
         if (r < 0) {
                 evdev_close(e);
                 return r;
@@ -381,30 +350,29 @@ static void *evdev_thread(void *userdata)
 
         /* The frames open() read to learn the rate come first. */
         memcpy(batch, e->probe, n * sizeof(Frame));
-        while (!atomic_load(&e->stopping)) {
-                struct pollfd p[2] = { { .fd = e->fd, .events = POLLIN },
-                                       { .fd = e->stop_fd, .events = POLLIN } };
+        while (!source_thread_stopping(&e->thread)) {
                 int64_t wait = last_push + BATCH_NS - now_ns(CLOCK_MONOTONIC);
+                int revents;
 
                 /* Sleep until the next hand-over, unless held frames are still due. */
-                if (poll(p, 2, wait > 0 && !behind ? (int) (wait / NSEC_PER_MSEC) + 1 : 0) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
+                revents = source_thread_wait(&e->thread, e->fd,
+                                             wait > 0 && !behind ? wait + NSEC_PER_MSEC : 0);
+                if (revents == -ECANCELED)
+                        break;
+                if (revents < 0) {
+                        r = revents;
                         break;
                 }
-                if (p[1].revents != 0)
-                        break;
-                if (p[0].revents != 0) {
+                if (revents != 0) {
                         size_t before = n;
 
                         r = read_frames(e, batch, BATCH_MAX, &n);
                         /* Unplugged: evdev reads fail with ENODEV and poll() says POLLHUP
                          * (an emulated device's pseudo-terminal fails with EIO). */
-                        if (r < 0 && (r == -ENODEV || (p[0].revents & POLLHUP)))
+                        if (r < 0 && (r == -ENODEV || (revents & POLLHUP)))
                                 r = -ENODEV;
                         else if (r == 0 && n == before && n < BATCH_MAX &&
-                                 (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+                                 (revents & (POLLHUP | POLLERR | POLLNVAL)))
                                 r = -ENODEV; /* nothing to read, yet woken: do not spin */
                         if (r < 0)
                                 break;
@@ -419,48 +387,31 @@ static void *evdev_thread(void *userdata)
                         last_push = now_ns(CLOCK_MONOTONIC);
                 }
         }
-        if (atomic_load(&e->stopping))
+        if (source_thread_stopping(&e->thread))
                 return NULL;
         if (n > 0)
                 (void) e->host.push(e->host.userdata, batch, n, 0);
         if (r == -ENODEV)
-                e->host.finished(e->host.userdata, -ENODEV, "device removed");
-        else {
-                char msg[256];
-
-                (void) snprintf(msg, sizeof(msg), "cannot read %s: %s", e->path, strerror(-r));
-                e->host.finished(e->host.userdata, r, msg);
-        }
+                source_thread_finish(&e->thread, &e->host, -ENODEV, "device removed");
+        else
+                source_thread_finish(&e->thread, &e->host, r, "cannot read %s: %s", e->path,
+                                     strerror(-r));
         return NULL;
 }
 
 static int evdev_start(void *source)
 {
         Evdev *e = source;
-        uint64_t v;
-        int r;
 
-        atomic_store(&e->stopping, false);
-        (void) !read(e->stop_fd, &v, sizeof(v)); /* left over from a previous stop() */
-        r = pthread_create(&e->thread, NULL, evdev_thread, e);
-        if (r != 0)
-                return -r;
-        e->running = true;
-        return 0;
+        return source_thread_start(&e->thread, evdev_thread, e);
 }
 
 static void evdev_stop(void *source)
 {
         Evdev *e = source;
-        uint64_t one = 1;
 
-        if (!e->running)
-                return;
-        atomic_store(&e->stopping, true);
-        (void) !write(e->stop_fd, &one, sizeof(one));
-        (void) pthread_join(e->thread, NULL);
-        e->running = false;
-        e->n_probe = 0; /* pushed already */
+        if (source_thread_stop(&e->thread, NULL, NULL))
+                e->n_probe = 0; /* pushed already */
 }
 
 static void evdev_close(void *source)
@@ -469,30 +420,13 @@ static void evdev_close(void *source)
 
         if (!e)
                 return;
-        evdev_stop(e);
+        source_thread_done(&e->thread);
         libevdev_free(e->dev);
         if (e->fd >= 0)
                 (void) close(e->fd);
         free(e->path);
-        if (e->stop_fd >= 0)
-                (void) close(e->stop_fd);
         free(e->name);
         free(e);
 }
 
-static const PosturedSourceV1 evdev_ops = {
-        .abi_major = POSTURED_SOURCE_ABI_MAJOR,
-        .abi_minor = POSTURED_SOURCE_ABI_MINOR,
-        .scheme = "evdev",
-        .open = evdev_open,
-        .describe = evdev_describe,
-        .start = evdev_start,
-        .stop = evdev_stop,
-        .close = evdev_close,
-};
-
-/** postured_source_v1() - the plugin's entry point (see source.h). */
-__attribute__((visibility("default"))) const PosturedSourceV1 *postured_source_v1(void)
-{
-        return &evdev_ops;
-}
+PLUGIN_DEFINE("evdev", evdev)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mount-matrix.h"
 #include "iio-private.h"
 #include "util/parse-util.h"
 
@@ -91,11 +92,11 @@ static int pick_device(Iio *s, char *error, size_t error_size)
                 if (s->dev && find_channels(s->dev, s->chn))
                         return 0;
                 list_devices(s, devices, sizeof(devices));
-                iio_source_set_error(error, error_size, "%s '%s' in '%s' (devices: %s)",
-                                     s->dev ? "no accelerometer x, y, z channels in"
-                                            : "no IIO device with the id, label or name",
-                                     s->uri.device, s->uri.context, devices[0] ? devices : "none");
-                return -ENODEV;
+                return plugin_set_error(error, error_size, -ENODEV, "%s '%s' in '%s' (devices: %s)",
+                                        s->dev ? "no accelerometer x, y, z channels in"
+                                               : "no IIO device with the id, label or name",
+                                        s->uri.device, s->uri.context,
+                                        devices[0] ? devices : "none");
         }
 
         for (unsigned i = 0; i < iio_context_get_devices_count(s->ctx); i++) {
@@ -107,9 +108,9 @@ static int pick_device(Iio *s, char *error, size_t error_size)
                 }
         }
         list_devices(s, devices, sizeof(devices));
-        iio_source_set_error(error, error_size, "no IIO accelerometer in '%s' (devices: %s)",
-                             s->uri.context, devices[0] ? devices : "none");
-        return -ENODEV;
+        return plugin_set_error(error, error_size, -ENODEV,
+                                "no IIO accelerometer in '%s' (devices: %s)", s->uri.context,
+                                devices[0] ? devices : "none");
 }
 
 static void read_calibration(Iio *s)
@@ -133,6 +134,7 @@ static void read_calibration(Iio *s)
 static void read_mount_matrix(Iio *s)
 {
         static const char *const names[] = { "mount_matrix", "in_accel_mount_matrix" };
+        MountMatrix mm;
         char buf[256];
 
         /* Shared "in_accel_mount_matrix" shows up as a channel attribute; a
@@ -141,11 +143,12 @@ static void read_mount_matrix(Iio *s)
             read_attr(s, NULL, names[0], buf, sizeof(buf)) < 0 &&
             read_attr(s, NULL, names[1], buf, sizeof(buf)) < 0)
                 return;
-        if (iio_mount_matrix_parse(s->mount_matrix, buf) < 0) {
+        if (mount_matrix_parse(&mm, buf) < 0) {
                 iio_source_log(s, POSTURED_LOG_WARNING, "ignoring the unusable mount matrix '%s'",
                                buf);
                 return;
         }
+        memcpy(s->mount_matrix, mm.m, sizeof(mm.m));
         s->has_mount_matrix = 1;
 }
 
@@ -230,11 +233,10 @@ static int setup_trigger(Iio *s, char *error, size_t error_size)
 
         if (s->uri.trigger) {
                 trig = find_trigger(s, s->uri.trigger);
-                if (!trig) {
-                        iio_source_set_error(error, error_size, "%s: no IIO trigger named '%s'",
-                                             s->name, s->uri.trigger);
-                        return -ENOENT;
-                }
+                if (!trig)
+                        return plugin_set_error(error, error_size, -ENOENT,
+                                                "%s: no IIO trigger named '%s'", s->name,
+                                                s->uri.trigger);
         } else {
                 /* No trigger support (-ENOENT…), or one already attached: leave it. */
                 r = iio_device_get_trigger(s->dev, &cur);
@@ -249,12 +251,10 @@ static int setup_trigger(Iio *s, char *error, size_t error_size)
                         return 0;
         }
         r = iio_device_set_trigger(s->dev, trig);
-        if (r < 0) {
-                iio_source_set_error(error, error_size, "%s: cannot attach trigger '%s': %s",
-                                     s->name, iio_device_get_name(trig) ?: iio_device_get_id(trig),
-                                     strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return plugin_set_error(
+                        error, error_size, r, "%s: cannot attach trigger '%s': %s", s->name,
+                        iio_device_get_name(trig) ?: iio_device_get_id(trig), strerror(-r));
         iio_source_log(s, POSTURED_LOG_INFO, "trigger %s attached",
                        iio_device_get_name(trig) ?: iio_device_get_id(trig));
         return 0;
@@ -291,7 +291,12 @@ static int setup_layout(Iio *s)
         return iio_scan_layout(s->elem, s->n_elem, &s->scan_bytes);
 }
 
-/** iio_source_create_buffer() - see iio-private.h. */
+/**
+ * iio_source_create_buffer() - enable the scan elements, size the kernel
+ * buffer and its watermark (locally), create the libiio buffer.
+ *
+ * Return: 0 or -errno.
+ */
 int iio_source_create_buffer(Iio *s)
 {
         ssize_t sample_size;
@@ -358,12 +363,10 @@ static int setup_buffer(Iio *s)
 static int setup_polling(Iio *s, char *error, size_t error_size)
 {
         for (int i = 0; i < 3; i++)
-                if (!iio_channel_find_attr(s->chn[i], "raw")) {
-                        iio_source_set_error(error, error_size,
-                                             "%s: neither a usable buffer nor %s raw", s->name,
-                                             iio_channel_get_id(s->chn[i]));
-                        return -EOPNOTSUPP;
-                }
+                if (!iio_channel_find_attr(s->chn[i], "raw"))
+                        return plugin_set_error(error, error_size, -EOPNOTSUPP,
+                                                "%s: neither a usable buffer nor %s raw", s->name,
+                                                iio_channel_get_id(s->chn[i]));
         s->rate_hz = s->uri.rate_hz > 0 ? s->uri.rate_hz : IIO_DEFAULT_POLL_RATE_HZ;
         s->clock = POSTURED_CLOCK_MONOTONIC;
         s->device_time = false;
@@ -375,7 +378,12 @@ static int setup_polling(Iio *s, char *error, size_t error_size)
 }
 
 /**
- * iio_source_setup() - see iio-private.h.
+ * iio_source_setup() - with @s->ctx open: pick the device (@s->uri.device or
+ * the first accelerometer), read its calibration, mount matrix, rate and
+ * clock, attach a trigger, create the buffer or prepare polling.
+ *
+ * Return: 0, -ENODEV when there is no such device, other -errno, with
+ * @error set.
  */
 int iio_source_setup(Iio *s, char *error, size_t error_size)
 {

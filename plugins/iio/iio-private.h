@@ -6,15 +6,15 @@
  * thread). Not an interface of postured. */
 
 #include <iio.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/source.h"
+#include "common/plugin-util.h"
+#include "common/source-thread.h"
 #include "iio-scan.h"
 #include "util/macro.h"
-#include "abi/source.h"
 
 /* How often the thread hands frames to the daemon at most: a few times a
  * second, not once a sample. */
@@ -56,40 +56,19 @@ typedef struct Iio {
         /* Polling mode: the element types, when known, tell saturation. */
         bool poll_types_known;
 
-        pthread_t thread;
-        bool running;
-        atomic_bool stopping;
-        int stop_fd;
+        SourceThread thread;
         int64_t last_t_ns;
 } Iio;
 
-/** iio_source_set_error() - format a message into @buf of @size bytes. */
-void iio_source_set_error(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+/* A message through host->log(), prefixed with the sensor's name. */
+#define iio_source_log(s, priority, ...) \
+        plugin_log(&(s)->host, (s)->name ?: "iio", priority, __VA_ARGS__)
 
-/** iio_source_log() - a message through host->log(), prefixed with the sensor name. */
-void iio_source_log(Iio *s, int priority, const char *fmt, ...) _printf_(3, 4);
-
-/**
- * iio_source_setup() - with @s->ctx open: pick the device (@s->uri.device or
- * the first accelerometer), read its calibration, mount matrix, rate and
- * clock, attach a trigger, create the buffer or prepare polling.
- *
- * Return: 0, -ENODEV when there is no such device, other -errno, with
- * @error set.
- */
+/** iio_source_setup() - with @s->ctx open: pick, read and set up the device. */
 int iio_source_setup(Iio *s, char *error, size_t error_size);
 
-/**
- * iio_source_create_buffer() - enable the scan elements, size the kernel
- * buffer and its watermark (locally), create the libiio buffer.
- *
- * Return: 0 or -errno.
- */
+/** iio_source_create_buffer() - enable the scan elements, create the libiio buffer. */
 int iio_source_create_buffer(Iio *s);
 
-/**
- * iio_source_thread() - the producer thread: buffered refills or raw
- * polling until stop(); on a read error it calls host->finished() once
- * and returns.
- */
+/** iio_source_thread() - the producer thread: buffered refills or raw polling. */
 void *iio_source_thread(void *userdata);

@@ -2,15 +2,14 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/estimator/estimator.h"
+#include "common/plugin-util.h"
 #include "iio-scan.h"
 #include "util/macro.h"
-#include "util/parse-util.h"
+#include "util/uri-util.h"
 
 #define RATE_MAX_HZ 100000.0
 
@@ -37,14 +36,25 @@ static int parse_number(const char **p, unsigned max, unsigned *ret)
         return 0;
 }
 
-/** iio_scan_type_is_valid() - see iio-scan.h. */
+/**
+ * iio_scan_type_is_valid() - whether @t respects the ranges documented at
+ * struct IioScanType (a type built from another source, e.g. libiio's).
+ */
 bool iio_scan_type_is_valid(const IioScanType *t)
 {
         return t && t->storage >= 8 && t->storage <= 64 && t->storage % 8 == 0 && t->bits >= 1 &&
                t->bits <= t->storage && t->shift <= t->storage - t->bits && t->repeat >= 1;
 }
 
-/** iio_scan_type_parse() - see iio-scan.h. */
+/**
+ * iio_scan_type_parse() - parse a type string such as "le:s12/16>>4" or "be:u24/32X2>>0".
+ * @ret: the type, written only on success.
+ * @s: the text, exactly as the kernel prints it without the newline: no
+ *     blanks, no signs, decimal numbers, "X1" allowed but not required.
+ *
+ * Return: 0, or -EINVAL for anything else (unknown endianness or sign, a
+ * number out of its range, bits + shift beyond the storage, trailing text).
+ */
 int iio_scan_type_parse(IioScanType *ret, const char *s)
 {
         IioScanType t = { .repeat = 1 };
@@ -89,7 +99,12 @@ int iio_scan_type_parse(IioScanType *ret, const char *s)
         return 0;
 }
 
-/** iio_scan_type_format() - see iio-scan.h. */
+/**
+ * iio_scan_type_format() - the kernel's spelling of @t ("X" only when
+ * @t->repeat > 1) into @buf of @size bytes (IIO_SCAN_TYPE_STRLEN suffices).
+ *
+ * Return: 0, -EINVAL for an invalid type, -ENOBUFS when @buf is too small.
+ */
 int iio_scan_type_format(const IioScanType *t, char *buf, size_t size)
 {
         char rep[8] = "";
@@ -106,13 +121,20 @@ int iio_scan_type_format(const IioScanType *t, char *buf, size_t size)
         return 0;
 }
 
-/** iio_scan_type_size() - see iio-scan.h. */
+/** iio_scan_type_size() - bytes of the element in a scan: storage / 8 × repeat. */
 size_t iio_scan_type_size(const IioScanType *t)
 {
         return (size_t) t->storage / 8 * t->repeat;
 }
 
-/** iio_scan_type_decode() - see iio-scan.h. */
+/**
+ * iio_scan_type_decode() - decode value number @rep of an element.
+ * @t: a valid type.
+ * @element: the element's first byte; @t->storage / 8 × (@rep + 1) bytes
+ *           are read, unaligned access is fine.
+ * @rep: which repetition, below @t->repeat.
+ * @ret: the value.
+ */
 void iio_scan_type_decode(const IioScanType *t, const void *element, unsigned rep,
                           IioScanValue *ret)
 {
@@ -141,7 +163,10 @@ void iio_scan_type_decode(const IioScanType *t, const void *element, unsigned re
         }
 }
 
-/** iio_scan_value_to_double() - see iio-scan.h. */
+/**
+ * iio_scan_value_to_double() - the value as a number: @v->i for a signed
+ * type, @v->u for an unsigned one.
+ */
 double iio_scan_value_to_double(const IioScanType *t, const IioScanValue *v)
 {
         return t->is_signed ? (double) v->i : (double) v->u;
@@ -160,7 +185,20 @@ static bool goes_before(const IioScanElement *a, const IioScanElement *b)
         return a->index < b->index;
 }
 
-/** iio_scan_layout() - see iio-scan.h. */
+/**
+ * iio_scan_layout() - place the elements of one scan as the kernel does.
+ * @e: @n elements in any order; their @offset is set.
+ * @n: 1..64.
+ * @ret_scan_bytes: the size of one scan.
+ *
+ * Elements are taken by increasing @index, the timestamp last. Each starts
+ * at the next multiple of its size (storage / 8 × repeat) and the scan is
+ * padded to a multiple of the largest element size, so that every scan in
+ * the buffer is aligned the same way.
+ *
+ * Return: 0, -EINVAL for @n out of range, an invalid type, two elements
+ * with the same index or more than one timestamp.
+ */
 int iio_scan_layout(IioScanElement *e, size_t n, size_t *ret_scan_bytes)
 {
         size_t order[64], bytes = 0, largest = 0, timestamps = 0;
@@ -201,7 +239,13 @@ int iio_scan_layout(IioScanElement *e, size_t n, size_t *ret_scan_bytes)
         return 0;
 }
 
-/** iio_scan_element_decode() - see iio-scan.h. */
+/**
+ * iio_scan_element_decode() - decode repetition @rep of @e in the scan at
+ * @scan, checking that it lies within the @scan_bytes of the scan.
+ *
+ * Return: 0, -EINVAL for an invalid type or @rep, -ERANGE when the element
+ * does not fit in the scan.
+ */
 int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t scan_bytes,
                             unsigned rep, IioScanValue *ret)
 {
@@ -213,36 +257,11 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
         return 0;
 }
 
-/** iio_mount_matrix_parse() - see iio-scan.h. */
-int iio_mount_matrix_parse(double ret[3][3], const char *s)
-{
-        MountMatrix mm;
-        int r;
-
-        assert(ret);
-        if (!s)
-                return -EINVAL;
-        r = mount_matrix_parse(&mm, s);
-        if (r < 0)
-                return r;
-        memcpy(ret, mm.m, sizeof(mm.m));
-        return 0;
-}
-
 /* ---- The "iio:" source URI ---- */
 
-_printf_(3, 4) static int fail(char *buf, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        (void) vsnprintf(buf, size, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
-
-/* "ip:" HOST [":" PORT] [":" NAME], @s after "ip:". */
-static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size_t error_size)
+/* "ip:" HOST [":" PORT] [":" NAME], @s after "ip:"; *@ret_name: the NAME, maybe empty. */
+static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_name, char *error,
+                    size_t error_size)
 {
         const char *host = s, *rest, *port = "";
         size_t host_len, port_len = 0;
@@ -251,8 +270,8 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
                 const char *close = strchr(s, ']');
 
                 if (!close)
-                        return fail(error, error_size, "iio:%s: ']' missing after the IPv6 address",
-                                    arg);
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "iio:%s: ']' missing after the IPv6 address", arg);
                 rest = close + 1;
         } else
                 rest = s + strcspn(s, ":");
@@ -260,7 +279,8 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
         if (*rest == ':')
                 rest++;
         else if (*rest != '\0')
-                return fail(error, error_size, "iio:%s: ':' expected after the host", arg);
+                return plugin_set_error(error, error_size, -EINVAL,
+                                        "iio:%s: ':' expected after the host", arg);
 
         /* A field of digits right after the host is the port. */
         if (is_digit(*rest)) {
@@ -270,10 +290,11 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
                         long number = len <= 5 ? strtol(rest, NULL, 10) : 0;
 
                         if (number < 1 || number > 65535 || host_len == 0)
-                                return fail(error, error_size,
-                                            "iio:%s: port %.*s needs a host and must be within "
-                                            "1..65535",
-                                            arg, (int) len, rest);
+                                return plugin_set_error(
+                                        error, error_size, -EINVAL,
+                                        "iio:%s: port %.*s needs a host and must be within "
+                                        "1..65535",
+                                        arg, (int) len, rest);
                         port = rest;
                         port_len = len;
                         rest += len + (rest[len] == ':');
@@ -285,11 +306,7 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, char *error, size
                 u->context = NULL;
                 return -ENOMEM;
         }
-        if (*rest) {
-                u->device = strdup(rest);
-                if (!u->device)
-                        return -ENOMEM;
-        }
+        *ret_name = rest;
         return 0;
 }
 
@@ -297,10 +314,13 @@ static int parse_target(IioUri *u, const char *t, const char *arg, char *error, 
 {
         static const char *const backends[] = { "usb:", "serial:", "xml:" };
         const char *name = NULL;
+        int r;
 
-        if (strncmp(t, "ip:", 3) == 0)
-                return parse_ip(u, t + 3, arg, error, error_size);
-
+        if (strncmp(t, "ip:", 3) == 0) {
+                r = parse_ip(u, t + 3, arg, &name, error, error_size);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < ELEMENTSOF(backends) && !name; i++) {
                 size_t len = strlen(backends[i]), end;
 
@@ -333,67 +353,85 @@ static int parse_target(IioUri *u, const char *t, const char *arg, char *error, 
         return 0;
 }
 
-static int parse_options(IioUri *u, char *query, const char *arg, char *error, size_t error_size)
+static int parse_options(IioUri *u, const Uri *uri, const char *arg, char *error, size_t error_size)
 {
-        char *save = NULL;
+        for (size_t i = 0; i < uri->n_params; i++) {
+                const UriParam *p = &uri->params[i];
 
-        for (char *opt = strtok_r(query, "&", &save); opt; opt = strtok_r(NULL, "&", &save)) {
-                char *eq = strchr(opt, '='), *value = eq ? eq + 1 : NULL;
-
-                if (eq)
-                        *eq = '\0';
-                if (!value || *value == '\0')
-                        return fail(error, error_size, "iio:%s: option '%s' has no value", arg,
-                                    opt);
-                if (strcmp(opt, "trigger") == 0) {
+                if (!p->value || p->value[0] == '\0')
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "iio:%s: option '%s' has no value", arg, p->key);
+                if (strcmp(p->key, "trigger") == 0) {
                         free(u->trigger);
-                        u->trigger = strdup(value);
+                        u->trigger = strdup(p->value);
                         if (!u->trigger)
                                 return -ENOMEM;
-                } else if (strcmp(opt, "rate") == 0) {
+                } else if (strcmp(p->key, "rate") == 0) {
                         double v;
+                        int r;
 
-                        if (parse_double(value, strlen(value), &v) < 0 || v <= 0 || v > RATE_MAX_HZ)
-                                return fail(error, error_size,
-                                            "iio:%s: rate=%s is not a rate in Hz within 0..%g "
-                                            "(e.g. rate=100)",
-                                            arg, value, RATE_MAX_HZ);
+                        r = uri_param_double(p, &v);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0 || v <= 0 || v > RATE_MAX_HZ)
+                                return plugin_set_error(error, error_size, -EINVAL,
+                                                        "iio:%s: rate=%s is not a rate in Hz "
+                                                        "within 0..%g (e.g. rate=100)",
+                                                        arg, p->value, RATE_MAX_HZ);
                         u->rate_hz = v;
                 } else
-                        return fail(error, error_size,
-                                    "iio:%s: unknown option '%s' (known: trigger=NAME, rate=HZ)",
-                                    arg, opt);
+                        return plugin_set_error(error, error_size, -EINVAL,
+                                                "iio:%s: unknown option '%s' (known: "
+                                                "trigger=NAME, rate=HZ)",
+                                                arg, p->key);
         }
         return 0;
 }
 
-/** iio_uri_parse() - see iio-scan.h. */
+/**
+ * iio_uri_parse() - parse "[TARGET][?OPTION=VALUE[&...]]", the text after "iio:".
+ * @ret: the result, zeroed first; release with iio_uri_done() even on failure.
+ * @arg: the text.
+ * @error: a message naming what is wrong, on failure.
+ * @error_size: its size.
+ *
+ * TARGET is one of:
+ *  - "" or "local:": the local context, the first accelerometer;
+ *  - "local:NAME", or just "NAME" when it does not start with a backend
+ *    name ("iio:fake-accel", "iio:iio:device0");
+ *  - "ip:HOST[:PORT][:NAME]": iiod on HOST (an IPv6 address in brackets);
+ *    a NAME made only of digits must follow an explicit PORT;
+ *  - "usb:[BUS.ADDR.INTF][:NAME]", "serial:PORT,BAUD,CONFIG[:NAME]",
+ *    "xml:FILE[:NAME]" (the libiio context, then the device).
+ * OPTIONS: trigger=NAME, rate=HZ (0 < HZ <= 100000, '.' as the decimal point),
+ * %XX-escaped as uri_parse() describes; the TARGET is taken as written.
+ *
+ * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
+ */
 int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size)
 {
-        _cleanup_(freep) char *copy = NULL;
-        char *query;
+        _cleanup_(uri_done) Uri uri = {};
+        _cleanup_(freep) char *uri_error = NULL;
         int r;
 
         assert(ret);
         assert(arg);
         *ret = (IioUri){};
 
-        copy = strdup(arg);
-        if (!copy)
-                return -ENOMEM;
-        query = strchr(copy, '?');
-        if (query)
-                *query++ = '\0';
-
-        r = parse_target(ret, copy, arg, error, error_size);
+        /* The target is libiio's, where '%' is no escape ("ip:[fe80::1%eth0]"). */
+        r = uri_parse(&uri, "iio", arg, URI_PATH_RAW, &uri_error);
+        if (r < 0)
+                return plugin_set_error(error, error_size, r, "%s", uri_error ?: strerror(-r));
+        r = parse_target(ret, uri.path, arg, error, error_size);
         if (r < 0)
                 return r;
-        if (query)
-                return parse_options(ret, query, arg, error, error_size);
-        return 0;
+        return parse_options(ret, &uri, arg, error, error_size);
 }
 
-/** iio_uri_done() - see iio-scan.h. */
+/**
+ * iio_uri_done() - free what a parsed URI owns.
+ * @u: parsed (also after a failure) or zeroed, or NULL; zeroed again.
+ */
 void iio_uri_done(IioUri *u)
 {
         if (!u)

@@ -63,91 +63,31 @@ typedef struct IioScanElement {
         size_t offset;
 } IioScanElement;
 
-/**
- * iio_scan_type_parse() - parse a type string such as "le:s12/16>>4" or "be:u24/32X2>>0".
- * @ret: the type, written only on success.
- * @s: the text, exactly as the kernel prints it without the newline: no
- *     blanks, no signs, decimal numbers, "X1" allowed but not required.
- *
- * Return: 0, or -EINVAL for anything else (unknown endianness or sign, a
- * number out of its range, bits + shift beyond the storage, trailing text).
- */
+/** iio_scan_type_parse() - parse a type string such as "le:s12/16>>4" or "be:u24/32X2>>0". */
 int iio_scan_type_parse(IioScanType *ret, const char *s);
 
-/**
- * iio_scan_type_is_valid() - whether @t respects the ranges documented at
- * struct IioScanType (a type built from another source, e.g. libiio's).
- */
+/** iio_scan_type_is_valid() - whether @t respects the ranges of struct IioScanType. */
 bool iio_scan_type_is_valid(const IioScanType *t);
 
-/**
- * iio_scan_type_format() - the kernel's spelling of @t ("X" only when
- * @t->repeat > 1) into @buf of @size bytes (IIO_SCAN_TYPE_STRLEN suffices).
- *
- * Return: 0, -EINVAL for an invalid type, -ENOBUFS when @buf is too small.
- */
+/** iio_scan_type_format() - the kernel's spelling of @t into @buf. */
 int iio_scan_type_format(const IioScanType *t, char *buf, size_t size);
 
 /** iio_scan_type_size() - bytes of the element in a scan: storage / 8 × repeat. */
 size_t iio_scan_type_size(const IioScanType *t);
 
-/**
- * iio_scan_type_decode() - decode value number @rep of an element.
- * @t: a valid type.
- * @element: the element's first byte; @t->storage / 8 × (@rep + 1) bytes
- *           are read, unaligned access is fine.
- * @rep: which repetition, below @t->repeat.
- * @ret: the value.
- */
+/** iio_scan_type_decode() - decode value number @rep of an element. */
 void iio_scan_type_decode(const IioScanType *t, const void *element, unsigned rep,
                           IioScanValue *ret);
 
-/**
- * iio_scan_value_to_double() - the value as a number: @v->i for a signed
- * type, @v->u for an unsigned one.
- */
+/** iio_scan_value_to_double() - the value as a number. */
 double iio_scan_value_to_double(const IioScanType *t, const IioScanValue *v);
 
-/**
- * iio_scan_layout() - place the elements of one scan as the kernel does.
- * @e: @n elements in any order; their @offset is set.
- * @n: 1..64.
- * @ret_scan_bytes: the size of one scan.
- *
- * Elements are taken by increasing @index, the timestamp last. Each starts
- * at the next multiple of its size (storage / 8 × repeat) and the scan is
- * padded to a multiple of the largest element size, so that every scan in
- * the buffer is aligned the same way.
- *
- * Return: 0, -EINVAL for @n out of range, an invalid type, two elements
- * with the same index or more than one timestamp.
- */
+/** iio_scan_layout() - place the elements of one scan as the kernel does. */
 int iio_scan_layout(IioScanElement *e, size_t n, size_t *ret_scan_bytes);
 
-/**
- * iio_scan_element_decode() - decode repetition @rep of @e in the scan at
- * @scan, checking that it lies within the @scan_bytes of the scan.
- *
- * Return: 0, -EINVAL for an invalid type or @rep, -ERANGE when the element
- * does not fit in the scan.
- */
+/** iio_scan_element_decode() - decode repetition @rep of @e, checked against the scan. */
 int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t scan_bytes,
                             unsigned rep, IioScanValue *ret);
-
-/**
- * iio_mount_matrix_parse() - the "mount_matrix" attribute, "x1, y1, z1; x2,
- * y2, z2; x3, y3, z3": rows map sensor axes to the body's.
- * @ret: the matrix, written only on success.
- * @s: the text; blanks around the numbers and a trailing newline are fine,
- *     numbers use '.' whatever the locale.
- *
- * mount_matrix_parse() of estimator.h, for a plain 3×3 array; a sysfs
- * attribute's trailing newline is fine.
- *
- * Return: 0, or -EINVAL when there are not 3 rows of 3 numbers or the
- * matrix is singular.
- */
-int iio_mount_matrix_parse(double ret[3][3], const char *s);
 
 /**
  * struct IioUri - the argument of an "iio:" source URI, see iio_uri_parse().
@@ -168,25 +108,7 @@ typedef struct IioUri {
         bool local;
 } IioUri;
 
-/**
- * iio_uri_parse() - parse "[TARGET][?OPTION=VALUE[&...]]", the text after "iio:".
- * @ret: the result, zeroed first; release with iio_uri_done() even on failure.
- * @arg: the text.
- * @error: a message naming what is wrong, on failure.
- * @error_size: its size.
- *
- * TARGET is one of:
- *  - "" or "local:": the local context, the first accelerometer;
- *  - "local:NAME", or just "NAME" when it does not start with a backend
- *    name ("iio:fake-accel", "iio:iio:device0");
- *  - "ip:HOST[:PORT][:NAME]": iiod on HOST (an IPv6 address in brackets);
- *    a NAME made only of digits must follow an explicit PORT;
- *  - "usb:[BUS.ADDR.INTF][:NAME]", "serial:PORT,BAUD,CONFIG[:NAME]",
- *    "xml:FILE[:NAME]" (the libiio context, then the device).
- * OPTIONS: trigger=NAME, rate=HZ (0 < HZ <= 100000, '.' as the decimal point).
- *
- * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
- */
+/** iio_uri_parse() - parse "[TARGET][?OPTION=VALUE[&...]]", the text after "iio:". */
 int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size);
 
 /** iio_uri_done() - free what @u owns and zero it. */

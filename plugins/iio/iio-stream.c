@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The IIO source's producer thread: buffered refills (decoded with
- * daemon/iio-scan.c) or raw polling, into the daemon's ring with
+ * iio-scan.c) or raw polling, into the daemon's ring with
  * host->push(wait=0): a live sensor does not wait for a slow reader.
  */
 #include <errno.h>
@@ -13,45 +13,9 @@
 #include <time.h>
 
 #include "iio-private.h"
+#include "util/time-util.h"
 
 #define BATCH 256
-
-static int64_t now_ns(void)
-{
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-/*
- * Wait up to @timeout_ns (< 0: forever) for @fd (< 0: none) to be readable
- * or to report an error. Return: 1 when it is, 0 on timeout, -ECANCELED
- * when stop() asks, -errno.
- */
-static int wait_fd(Iio *s, int fd, int64_t timeout_ns)
-{
-        struct pollfd p[2] = {
-                { .fd = s->stop_fd, .events = POLLIN },
-                { .fd = fd, .events = POLLIN },
-        };
-        int64_t deadline = now_ns() + timeout_ns;
-        int r;
-
-        for (;;) {
-                int64_t left = timeout_ns < 0 ? -1 : MAX(deadline - now_ns(), 0);
-
-                r = poll(p, fd >= 0 ? 2 : 1,
-                         left < 0 ? -1 : (int) ((left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
-                if (r >= 0 || errno != EINTR)
-                        break;
-        }
-        if (r < 0)
-                return -errno;
-        if (p[0].revents || atomic_load(&s->stopping))
-                return -ECANCELED;
-        return r > 0;
-}
 
 /* Errors that mean the device (or the connection to iiod) is gone. */
 static bool is_removal(int r)
@@ -76,19 +40,16 @@ static bool is_removal(int r)
 /* The end of the stream, reported once; the thread returns right after. */
 static void fail(Iio *s, int r, const char *what)
 {
-        char msg[256];
-
-        if (atomic_load(&s->stopping))
+        if (source_thread_stopping(&s->thread))
                 return;
         if (is_removal(r)) {
                 iio_source_log(s, POSTURED_LOG_WARNING, "%s: %s; the device is gone", what,
                                strerror(-r));
-                s->host.finished(s->host.userdata, -ENODEV, "device removed");
+                source_thread_finish(&s->thread, &s->host, -ENODEV, "device removed");
                 return;
         }
-        (void) snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
-        iio_source_log(s, POSTURED_LOG_ERR, "%s", msg);
-        s->host.finished(s->host.userdata, r, msg);
+        iio_source_log(s, POSTURED_LOG_ERR, "%s: %s", what, strerror(-r));
+        source_thread_finish(&s->thread, &s->host, r, "%s: %s", what, strerror(-r));
 }
 
 static void push(Iio *s, const Frame *f, size_t n)
@@ -178,11 +139,12 @@ static int drain(Iio *s)
                         return 0;
                 if (n < 0)
                         return (int) n;
-                r = consume(s, iio_buffer_start(s->buf), (size_t) n, now_ns());
+                r = consume(s, iio_buffer_start(s->buf), (size_t) n, now_ns(CLOCK_MONOTONIC));
                 if (r < 0)
                         return r;
                 /* A short read: nothing more is waiting. */
-                if ((size_t) n < s->refill_bytes || s->blocking || atomic_load(&s->stopping))
+                if ((size_t) n < s->refill_bytes || s->blocking ||
+                    source_thread_stopping(&s->thread))
                         return 0;
         }
 }
@@ -196,10 +158,11 @@ static void run_polled_buffer(Iio *s)
                 int64_t woke;
                 int r;
 
-                r = wait_fd(s, fd, (int64_t) IIO_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
+                r = source_thread_wait(&s->thread, fd,
+                                       (int64_t) IIO_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
                 if (r == -ECANCELED)
                         return;
-                woke = now_ns();
+                woke = now_ns(CLOCK_MONOTONIC);
                 /* Also on a timeout: a removed device shows up as a read error. */
                 r = r < 0 ? r : drain(s);
                 if (r < 0) {
@@ -208,7 +171,8 @@ static void run_polled_buffer(Iio *s)
                 }
 
                 /* Let samples gather (the kernel buffer holds four times as many). */
-                r = wait_fd(s, -1, MAX(woke + IIO_WAKE_NS - now_ns(), 0));
+                r = source_thread_wait(&s->thread, -1,
+                                       MAX(woke + IIO_WAKE_NS - now_ns(CLOCK_MONOTONIC), 0));
                 if (r == -ECANCELED)
                         return;
         }
@@ -217,7 +181,7 @@ static void run_polled_buffer(Iio *s)
 /* Network: refill blocks until the buffer is full; stop() cancels it. */
 static void run_blocking_buffer(Iio *s)
 {
-        while (!atomic_load(&s->stopping)) {
+        while (!source_thread_stopping(&s->thread)) {
                 int r = drain(s);
 
                 if (r < 0) {
@@ -261,8 +225,8 @@ static int read_raw(Iio *s, int axis, double *ret, bool *saturated)
  * that is gone, or a second of failures in a row, ends the stream. */
 static void run_polling(Iio *s)
 {
-        int64_t period = (int64_t) ((double) NSEC_PER_SEC / s->rate_hz), next = now_ns(),
-                batch_start = next;
+        int64_t period = (int64_t) ((double) NSEC_PER_SEC / s->rate_hz),
+                next = now_ns(CLOCK_MONOTONIC), batch_start = next;
         unsigned failures = 0, max_failures = (unsigned) MAX(s->rate_hz, 1.0);
         Frame batch[BATCH];
         size_t n = 0;
@@ -282,7 +246,7 @@ static void run_polling(Iio *s)
                         if (sat)
                                 f->flags |= FRAME_SATURATED;
                 }
-                now = now_ns();
+                now = now_ns(CLOCK_MONOTONIC);
                 if (r < 0 && (r == -ENOENT || r == -ENODEV || ++failures >= max_failures)) {
                         push(s, batch, n);
                         fail(s, r, "cannot read raw values");
@@ -302,13 +266,17 @@ static void run_polling(Iio *s)
                 next += period;
                 if (next < now - period) /* fell behind: do not catch up in a burst */
                         next = now;
-                r = wait_fd(s, -1, MAX(next - now_ns(), 0));
+                r = source_thread_wait(&s->thread, -1, MAX(next - now_ns(CLOCK_MONOTONIC), 0));
                 if (r == -ECANCELED)
                         return;
         }
 }
 
-/** iio_source_thread() - see iio-private.h. */
+/**
+ * iio_source_thread() - the producer thread: buffered refills or raw
+ * polling until stop(); on a read error it calls host->finished() once
+ * and returns.
+ */
 void *iio_source_thread(void *userdata)
 {
         Iio *s = userdata;

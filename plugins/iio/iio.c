@@ -18,40 +18,10 @@
  * Values are (raw + offset) × scale, in m/s².
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "iio-private.h"
-
-/** iio_source_set_error() - see iio-private.h. */
-void iio_source_set_error(char *buf, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        (void) vsnprintf(buf, size, fmt, ap);
-        va_end(ap);
-}
-
-/** iio_source_log() - see iio-private.h. */
-void iio_source_log(Iio *s, int priority, const char *fmt, ...)
-{
-        char buf[512];
-        int n;
-        va_list ap;
-
-        n = snprintf(buf, sizeof(buf), "%s: ", s->name ?: "iio");
-        if (n < 0 || (size_t) n >= sizeof(buf))
-                n = 0;
-        va_start(ap, fmt);
-        (void) vsnprintf(buf + n, sizeof(buf) - (size_t) n, fmt, ap);
-        va_end(ap);
-        s->host.log(s->host.userdata, priority, buf);
-}
 
 static void iio_close(void *source);
 
@@ -70,10 +40,9 @@ static int iio_open(void **ret, const char *arg, const PosturedSourceHost *host,
         if (!s)
                 return -ENOMEM;
         s->host = *host;
-        s->stop_fd = -EBADF;
-        s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (s->stop_fd < 0)
-                return -errno; /* cppcheck-suppress memleak ; freed by _cleanup_ */
+        r = source_thread_init(&s->thread);
+        if (r < 0)
+                return r; /* cppcheck-suppress memleak ; freed by _cleanup_ */
 
         r = iio_uri_parse(&s->uri, arg, error, error_size);
         if (r < 0)
@@ -91,8 +60,9 @@ static int iio_open(void **ret, const char *arg, const PosturedSourceHost *host,
         }
         if (!s->ctx) {
                 r = errno > 0 ? -errno : -EIO;
-                iio_source_set_error(error, error_size, "cannot open the IIO context '%s': %s",
-                                     s->uri.context, strerror(-r));
+                (void) plugin_set_error(error, error_size, r,
+                                        "cannot open the IIO context '%s': %s", s->uri.context,
+                                        strerror(-r));
                 /* No IIO on this machine, or iiod not (yet) reachable: the
                  * sensor is absent, and the daemon waits for it. */
                 if (s->uri.local || r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ENETUNREACH ||
@@ -125,10 +95,9 @@ static int iio_describe(void *source, PosturedSourceInfo *info)
 static int iio_start(void *source)
 {
         Iio *s = source;
-        uint64_t counter;
         int r;
 
-        if (s->running)
+        if (s->thread.running)
                 return -EBUSY;
         /* A buffer cancelled by stop() cannot be used again. */
         if (s->buffered && !s->buf) {
@@ -136,29 +105,25 @@ static int iio_start(void *source)
                 if (r < 0)
                         return r;
         }
-        (void) !read(s->stop_fd, &counter, sizeof(counter));
-        atomic_store(&s->stopping, false);
         s->stage_len = 0;
-        r = pthread_create(&s->thread, NULL, iio_source_thread, s);
-        if (r != 0)
-                return -r;
-        s->running = true;
-        return 0;
+        return source_thread_start(&s->thread, iio_source_thread, s);
+}
+
+/* Over the network the thread blocks in a refill, which only this ends. */
+static void cancel_refill(void *userdata)
+{
+        Iio *s = userdata;
+
+        if (s->buf && s->blocking)
+                iio_buffer_cancel(s->buf);
 }
 
 static void iio_stop(void *source)
 {
         Iio *s = source;
-        uint64_t one = 1;
 
-        if (!s->running)
+        if (!source_thread_stop(&s->thread, cancel_refill, s))
                 return;
-        atomic_store(&s->stopping, true);
-        (void) !write(s->stop_fd, &one, sizeof(one));
-        if (s->buf && s->blocking)
-                iio_buffer_cancel(s->buf);
-        (void) pthread_join(s->thread, NULL);
-        s->running = false;
         if (s->buf && s->blocking) {
                 iio_buffer_destroy(s->buf);
                 s->buf = NULL;
@@ -171,31 +136,15 @@ static void iio_close(void *source)
 
         if (!s)
                 return;
-        iio_stop(s);
+        source_thread_done(&s->thread);
         if (s->buf)
                 iio_buffer_destroy(s->buf);
         if (s->ctx)
                 iio_context_destroy(s->ctx);
-        if (s->stop_fd >= 0)
-                (void) close(s->stop_fd);
         iio_uri_done(&s->uri);
         free(s->stage);
         free(s->name);
         free(s);
 }
 
-static const PosturedSourceV1 iio_ops = {
-        .abi_major = POSTURED_SOURCE_ABI_MAJOR,
-        .abi_minor = POSTURED_SOURCE_ABI_MINOR,
-        .scheme = "iio",
-        .open = iio_open,
-        .describe = iio_describe,
-        .start = iio_start,
-        .stop = iio_stop,
-        .close = iio_close,
-};
-
-__attribute__((visibility("default"))) const PosturedSourceV1 *postured_source_v1(void)
-{
-        return &iio_ops;
-}
+PLUGIN_DEFINE("iio", iio)

@@ -395,42 +395,6 @@ static void test_element_decode(void **state)
         assert_int_equal(iio_scan_element_decode(&e[0], scan, bytes, 1, &v), -EINVAL);
 }
 
-static void test_mount_matrix(void **state)
-{
-        static const struct {
-                const char *text;
-                double m[3][3];
-        } ok[] = {
-                { "1, 0, 0; 0, 1, 0; 0, 0, 1", { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } } },
-                { "0, 1, 0; -1, 0, 0; 0, 0, 1\n", { { 0, 1, 0 }, { -1, 0, 0 }, { 0, 0, 1 } } },
-                { "0.5,-0.866,0;0.866,0.5,0;0,0,1",
-                  { { 0.5, -0.866, 0 }, { 0.866, 0.5, 0 }, { 0, 0, 1 } } },
-                { "  -1 ,0, 0 ; 0, -1, 0; 0, 0, 1  ", { { -1, 0, 0 }, { 0, -1, 0 }, { 0, 0, 1 } } },
-        };
-        /* clang-format off */
-        static const char *const bad[] = { /* 1, 0, 0 / 1, 0, 0 is singular */
-                "", "1, 0, 0; 0, 1, 0", "1, 0, 0; 0, 1, 0; 0, 0", "1, 0, 0; 0, 1, 0; 0, 0, 1; 1",
-                "1, 0, 0, 0; 1, 0; 0, 0, 1", "1; 0, 0, 0, 1, 0, 0, 0, 1",
-                "1, 0, 0; 0, 1, 0; 0, 0, x", "1,5, 0, 0; 0, 1, 0; 0, 0, 1",
-                "nan, 0, 0; 0, 1, 0; 0, 0, 1", "1, 0, 0; 1, 0, 0; 0, 0, 1",
-                "0, 0, 0; 0, 0, 0; 0, 0, 0", "1, , 0; 0, 1, 0; 0, 0, 1"
-        };
-        /* clang-format on */
-        double m[3][3];
-
-        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
-                assert_int_equal(iio_mount_matrix_parse(m, ok[i].text), 0);
-                assert_memory_equal(m, ok[i].m, sizeof(m));
-        }
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                m[0][0] = 42;
-                if (iio_mount_matrix_parse(m, bad[i]) != -EINVAL)
-                        fail_msg("'%s' parsed", bad[i]);
-                assert_true(m[0][0] == 42);
-        }
-        assert_int_equal(iio_mount_matrix_parse(m, NULL), -EINVAL);
-}
-
 /* ---- URI ---- */
 
 static void test_uri(void **state)
@@ -537,7 +501,6 @@ int main(void)
                 cmocka_unit_test(test_layout),
                 cmocka_unit_test(test_layout_invalid),
                 cmocka_unit_test(test_element_decode),
-                cmocka_unit_test(test_mount_matrix),
                 cmocka_unit_test(test_uri),
                 cmocka_unit_test(test_uri_invalid),
         };

@@ -14,12 +14,6 @@
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out);
 
-/** mount_matrix_apply() - body = M · sensor. */
-void mount_matrix_apply(const MountMatrix *mm, const float in[3], double out[3]);
-
-/** mount_matrix_is_valid() - finite and not (numerically) singular. */
-bool mount_matrix_is_valid(const MountMatrix *mm);
-
 /*
  * The estimator's view of motion: the dynamic part without single-sample
  * glitches, the trunk's direction and angular rate compensated for the

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "abi/frame.h"
+#include "core/mount-matrix.h"
 
 /*
  * Posture estimator: maps sensor-frame samples to the body frame of
@@ -80,26 +81,6 @@ typedef enum Activity {
 const char *posture_class_to_string(PostureClass p);
 /** activity_to_string() - "still", "moving", "walking". */
 const char *activity_to_string(Activity a);
-
-/**
- * struct MountMatrix - rows map sensor axes to body axes:
- * body[i] = sum_j m[i][j] * sensor[j], as the IIO mount_matrix attribute.
- */
-typedef struct MountMatrix {
-        double m[3][3];
-} MountMatrix;
-
-extern const MountMatrix mount_matrix_identity;
-
-/**
- * mount_matrix_parse() - parse the IIO syntax "x1,y1,z1;x2,y2,z2;x3,y3,z3"
- * (spaces allowed).
- *
- * Return: 0, or -EINVAL when there are not exactly 3 rows of 3 finite
- * numbers or the matrix is singular; -ENOMEM if the "C" locale used for
- * locale-independent number parsing cannot be created.
- */
-int mount_matrix_parse(MountMatrix *ret, const char *s);
 
 /** struct EstimatorParams - tunables; see estimator_params_default(). */
 typedef struct EstimatorParams {
