@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
 #include <errno.h>
-#include <locale.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/macro.h"
+#include "util/parse-util.h"
 #include "util/uri-util.h"
 
 static int unhex(char c)
@@ -223,35 +222,22 @@ void uri_done(Uri *u)
  * @p: the parameter.
  * @ret: the number, written on success only.
  *
- * The value is read in the "C" locale whatever LC_NUMERIC says ("0.5" is
- * one half in a German session too), and must be a number and nothing
+ * The value is a plain decimal number as parse_double() reads it, whatever
+ * LC_NUMERIC says ("0.5" is one half in a German session too), and nothing
  * else (no blanks around it).
  *
  * Return: 0, -EINVAL when there is no value or it is not a finite number,
- * -ENOMEM when the "C" locale object cannot be created.
+ * -ENOMEM.
  */
 int uri_param_double(const UriParam *p, double *ret)
 {
-        locale_t c_locale;
-        char *end;
-        double v;
-        int r = 0;
+        int r;
 
         assert(p);
         assert(ret);
 
-        if (!p->value || p->value[0] == '\0' || strchr(" \t\n", p->value[0]))
+        if (!p->value)
                 return -EINVAL;
-        c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
-        if (c_locale == (locale_t) 0)
-                return -ENOMEM;
-        errno = 0;
-        v = strtod_l(p->value, &end, c_locale);
-        if (errno != 0 || end == p->value || *end != '\0' || !isfinite(v))
-                r = -EINVAL;
-        freelocale(c_locale);
-        if (r < 0)
-                return r;
-        *ret = v;
-        return 0;
+        r = parse_double(p->value, strlen(p->value), ret);
+        return r == -ERANGE ? -EINVAL : r;
 }
