@@ -85,6 +85,8 @@ int help(void)
                "     --mount-matrix M   analyze: rows map sensor axes to body axes\n"
                "     --neutral X,Y,Z    analyze: neutral gravity in the body frame, m/s²\n"
                "     --config FILE      analyze: filter, posture and rule settings\n"
+               "     --catalogue FILE   analyze: the advice to give, instead of the\n"
+               "                        installed catalogue\n"
                "     --onset WHEN       injury: when it began: now (default),\n"
                "                        'YYYY-MM-DD HH:MM[:SS]' (local time), or a time\n"
                "                        ago: -90m, -3h, -2d\n"
