@@ -152,8 +152,10 @@ static int getopt_error(int c, char *const argv[])
         return usage_error("unknown option '-%c'", optopt);
 }
 
-/* Room for the options of the verb with the most. */
+/* Room for the options of the verb with the most, and for those of every
+ * verb: --help, --system, --session and the end of the table. */
 #define VERB_OPTIONS_MAX 8
+#define LONG_OPTIONS_MAX (VERB_OPTIONS_MAX + 4)
 
 enum {
         ARG_SYSTEM = 0x100,
@@ -162,8 +164,7 @@ enum {
 };
 
 /* The options of @syntax as getopt_long() wants them, into @ret. */
-static void build_long_options(const VerbSyntax *syntax,
-                               struct option ret[static VERB_OPTIONS_MAX + 4])
+static void build_long_options(const VerbSyntax *syntax, struct option ret[static LONG_OPTIONS_MAX])
 {
         size_t n = 0;
 
@@ -187,8 +188,10 @@ static int apply_option(const VerbOption *o, const char *arg, void *userdata)
                 *o->flag = true;
         else if (o->arg)
                 *o->arg = arg;
-        else
+        else {
+                assert(o->parse);
                 return o->parse(arg, userdata);
+        }
         return VERB_GO_ON;
 }
 
@@ -216,7 +219,7 @@ const VerbSyntax verb_syntax_plain = { .bus = true };
  */
 int verb_parse_argv(int argc, char *argv[], const VerbSyntax *syntax, void *userdata)
 {
-        struct option options[VERB_OPTIONS_MAX + 4];
+        struct option options[LONG_OPTIONS_MAX];
         unsigned n;
         int c, r;
 
