@@ -50,27 +50,31 @@ static int name_width(const PropSet *props, int width)
         return width;
 }
 
+/* One "Name: " of status, right-aligned to @width. */
+static void print_name(FILE *f, const char *name, int width)
+{
+        fprintf(f, "%*s: ", width, name);
+}
+
+static void print_status_line(const Property *p, int width)
+{
+        print_name(stdout, p->name, width);
+        print_status_value(p);
+        putchar('\n');
+}
+
 static void print_status_text(const PropSet *props, int width)
 {
         for (size_t i = 0; i < ELEMENTSOF(status_order); i++) {
                 const Property *p = prop_set_get(props, status_order[i]);
 
-                if (!p)
-                        continue;
-                printf("%*s: ", width, p->name);
-                print_status_value(p);
-                putchar('\n');
+                if (p)
+                        print_status_line(p, width);
         }
         /* Whatever the daemon added since this client was written. */
-        for (size_t i = 0; i < props->n; i++) {
-                const Property *p = &props->props[i];
-
-                if (is_known(p->name))
-                        continue;
-                printf("%*s: ", width, p->name);
-                print_status_value(p);
-                putchar('\n');
-        }
+        for (size_t i = 0; i < props->n; i++)
+                if (!is_known(props->props[i].name))
+                        print_status_line(&props->props[i], width);
 }
 
 /* One object: the members of Recovery1 (if readable) after those of Posture1. */
@@ -109,12 +113,6 @@ static int recovery_get_all(sd_bus *bus, sd_bus_message **ret)
                 return 0;
         bus_log_call_error("read the recovery state of postured", &error, r);
         return r;
-}
-
-/* One "Name: " of status, right-aligned like the posture lines. */
-static void print_name(FILE *f, const char *name, int width)
-{
-        fprintf(f, "%*s: ", width, name);
 }
 
 /*
