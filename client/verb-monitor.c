@@ -473,8 +473,8 @@ static int monitor_setup(Monitor *m)
  * @argv: the command line from "monitor" on
  *
  * Return: 0 when stopped, or when postured left with --exit-with-daemon; 1
- * when the bus fails or, with --exit-with-daemon, postured does not appear;
- * a usage error.
+ * when the bus or standard output fails or, with --exit-with-daemon,
+ * postured does not appear; a usage error.
  */
 int verb_monitor(int argc, char *argv[])
 {
