@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * posturectl: the command-line client of postured. This file holds main(),
- * the global options, the dispatch to the verbs and the help text.
+ * the global options, the dispatch to the verbs, the help text and the option
+ * loop every verb shares.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -27,12 +29,24 @@ static const Verb verbs[] = {
         { "snooze", verb_snooze },   { "record", verb_record },
 };
 
+/**
+ * default_catalogue_path() - the advice catalogue analyze uses without
+ * --catalogue.
+ *
+ * Return: the source tree's conf/advice.conf when posturectl runs from the
+ * build tree, else the installed one.
+ */
 const char *default_catalogue_path(void)
 {
         return exe_runs_from(POSTURED_BUILD_DIR) ? POSTURED_SOURCE_DIR "/conf/advice.conf"
                                                  : POSTURED_PKGDATADIR "/advice.conf";
 }
 
+/**
+ * help() - print the help text on stdout.
+ *
+ * Return: 0, so that option handlers can "return help();".
+ */
 int help(void)
 {
         printf("%1$s [OPTIONS...] COMMAND [ARGS...]\n"
@@ -71,6 +85,8 @@ int help(void)
                "     --mount-matrix M   analyze: rows map sensor axes to body axes\n"
                "     --neutral X,Y,Z    analyze: neutral gravity in the body frame, m/s²\n"
                "     --config FILE      analyze: filter, posture and rule settings\n"
+               "     --catalogue FILE   analyze: the advice to give, instead of the\n"
+               "                        installed catalogue\n"
                "     --onset WHEN       injury: when it began: now (default),\n"
                "                        'YYYY-MM-DD HH:MM[:SS]' (local time), or a time\n"
                "                        ago: -90m, -3h, -2d\n"
@@ -84,6 +100,14 @@ int help(void)
         return 0;
 }
 
+/**
+ * usage_error() - report a mistake on the command line.
+ * @format: printf format of the message, which names the verb or option
+ *
+ * Prints "posturectl: MESSAGE" and a hint to --help on stderr.
+ *
+ * Return: EX_USAGE.
+ */
 int usage_error(const char *format, ...)
 {
         va_list ap;
@@ -96,7 +120,23 @@ int usage_error(const char *format, ...)
         return EX_USAGE;
 }
 
-int getopt_error(int c, char *const argv[])
+/**
+ * finish_output() - flush standard output, where the verbs print a line or
+ * two: a full disk or closed pipe must not pass for success.
+ *
+ * Return: 0, or EX_IOERR after saying so on stderr.
+ */
+int finish_output(void)
+{
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "Failed to write to standard output: %m\n");
+                return EX_IOERR;
+        }
+        return 0;
+}
+
+/* @c: what getopt_long() returned ('?' or ':'; the optstring starts with ':'). */
+static int getopt_error(int c, char *const argv[])
 {
         /* GNU getopt has moved optind past the offending word for long options. */
         const char *word = optind > 0 ? argv[optind - 1] : "";
@@ -112,64 +152,136 @@ int getopt_error(int c, char *const argv[])
         return usage_error("unknown option '-%c'", optopt);
 }
 
-int check_no_arguments(int argc, char *const argv[])
-{
-        if (optind < argc)
-                return usage_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
-        return 0;
-}
+/* Room for the options of the verb with the most, and for those of every
+ * verb: --help, --system, --session and the end of the table. */
+#define VERB_OPTIONS_MAX 8
+#define LONG_OPTIONS_MAX (VERB_OPTIONS_MAX + 4)
 
 enum {
-        ARG_VERSION = 0x100,
-        ARG_SYSTEM,
+        ARG_SYSTEM = 0x100,
         ARG_SESSION,
+        ARG_VERB, /* ARG_VERB + i: the verb's option i */
 };
 
-/* Return: < 0 to go on with the verb at argv[optind], or an exit status. */
-static int parse_argv(int argc, char *argv[])
+/* The options of @syntax as getopt_long() wants them, into @ret. */
+static void build_long_options(const VerbSyntax *syntax, struct option ret[static LONG_OPTIONS_MAX])
 {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
-                {},
-        };
-        int c;
+        size_t n = 0;
 
+        ret[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+        if (syntax->bus) {
+                ret[n++] = (struct option){ "system", no_argument, NULL, ARG_SYSTEM };
+                ret[n++] = (struct option){ "session", no_argument, NULL, ARG_SESSION };
+        }
+        for (size_t i = 0; syntax->options && syntax->options[i].name; i++) {
+                assert(i < VERB_OPTIONS_MAX);
+                ret[n++] = (struct option){ syntax->options[i].name, syntax->options[i].has_arg,
+                                            NULL, ARG_VERB + (int) i };
+        }
+        ret[n] = (struct option){};
+}
+
+/* The option @o was given, with @arg (NULL without one). */
+static int apply_option(const VerbOption *o, const char *arg, void *userdata)
+{
+        if (o->flag)
+                *o->flag = true;
+        else if (o->arg)
+                *o->arg = arg;
+        else {
+                assert(o->parse);
+                return o->parse(arg, userdata);
+        }
+        return VERB_GO_ON;
+}
+
+const VerbSyntax verb_syntax_plain = { .bus = true };
+
+/**
+ * verb_parse_argv() - parse the options and count the operands of a verb.
+ * @argc: number of words in @argv
+ * @argv: the command line from the verb's name on (or the whole of it, for
+ *        main()); getopt_long() permutes the operands to its end
+ * @syntax: the options the verb takes and how many operands
+ * @userdata: passed to the @parse function of the verb's options
+ *
+ * Every verb takes --help (which prints the help and ends the verb with 0)
+ * and, with @syntax->bus, --system and --session. Operands may come before
+ * or after the options ("pain 4 --context lifting") unless
+ * @syntax->stop_at_operand. An unknown option, a missing argument and too
+ * few or too many operands are usage errors: "unknown option '--x'",
+ * "option '--x' requires an argument", "VERB: missing OPERANDS",
+ * "VERB: unexpected argument 'X'".
+ *
+ * Return: VERB_GO_ON to go on with the operands at argv[optind..argc-1], or
+ * the exit status of the process after --help, an option's @parse that said
+ * to stop, or a usage error.
+ */
+int verb_parse_argv(int argc, char *argv[], const VerbSyntax *syntax, void *userdata)
+{
+        struct option options[LONG_OPTIONS_MAX];
+        unsigned n;
+        int c, r;
+
+        build_long_options(syntax, options);
         opterr = 0;
-        /* '+': stop at the command, whose options its verb parses. */
-        while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, syntax->stop_at_operand ? "+:h" : ":h", options,
+                                NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         return help();
-                case ARG_VERSION:
-                        printf("posturectl %s\n", POSTURED_VERSION);
-                        return 0;
                 case ARG_SYSTEM:
                         arg_session = false;
                         break;
                 case ARG_SESSION:
                         arg_session = true;
                         break;
-                default:
+                case '?':
+                case ':':
                         return getopt_error(c, argv);
+                default:
+                        r = apply_option(&syntax->options[c - ARG_VERB], optarg, userdata);
+                        if (r >= 0)
+                                return r;
                 }
         }
 
-        if (optind >= argc)
-                return usage_error("missing command");
-        return -1;
+        n = (unsigned) (argc - optind);
+        if (n < syntax->operands.min)
+                return usage_error("%s: missing %s", argv[0], syntax->operands.what);
+        if (n > syntax->operands.max)
+                return usage_error("%s: unexpected argument '%s'", argv[0],
+                                   argv[optind + syntax->operands.max]);
+        return VERB_GO_ON;
+}
+
+static int show_version(const char *arg, void *userdata)
+{
+        printf("posturectl %s\n", POSTURED_VERSION);
+        return 0;
 }
 
 int main(int argc, char *argv[])
 {
+        static const VerbOption options[] = {
+                { "version", no_argument, .parse = show_version },
+                {},
+        };
+        static const VerbSyntax syntax = {
+                .options = options,
+                .bus = true,
+                .stop_at_operand = true,
+                .operands.max = OPERANDS_ANY,
+        };
         const char *name;
         int r;
 
-        r = parse_argv(argc, argv);
+        /* Stop at the command, whose options its verb parses. */
+        r = verb_parse_argv(argc, argv, &syntax, NULL);
         if (r >= 0)
                 return r;
+        if (optind >= argc)
+                return usage_error("missing command");
 
         name = argv[optind];
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {

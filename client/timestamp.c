@@ -122,6 +122,22 @@ static uint64_t unit_sec(char c, const char *units)
         return 0;
 }
 
+/**
+ * parse_onset() - parse the WHEN of `posturectl injury --onset WHEN`.
+ * @s: "now"; a local date and time "YYYY-MM-DD HH:MM[:SS]" (or with a 'T'
+ *     between date and time); or a time before @now, "-N" followed by one of
+ *     s, m, h, d (seconds, minutes, hours, days), as in "-90m".
+ * @now: CLOCK_REALTIME in µs, the reference for relative times.
+ * @ret: CLOCK_REALTIME µs of the onset; 0 for "now" (which ReportInjury()
+ *       takes as the daemon's now).
+ *
+ * Whether the time is plausible (not in the future, not too long ago) is the
+ * daemon's to say.
+ *
+ * Return: 0; -EINVAL for text in none of the forms; -EDOM for a date or
+ * time that does not exist (February 30, 24:00, a local time skipped by a
+ * DST change); -ERANGE for a time before 1970 or a number too large.
+ */
 int parse_onset(const char *s, uint64_t now, uint64_t *ret)
 {
         const char *p = s + 1;
@@ -150,6 +166,12 @@ int parse_onset(const char *s, uint64_t now, uint64_t *ret)
         return 0;
 }
 
+/**
+ * parse_duration_sec() - parse a duration "N" or "N" followed by s, m or h.
+ * @ret: the duration in seconds.
+ *
+ * Return: 0; -EINVAL for anything else; -ERANGE beyond UINT32_MAX seconds.
+ */
 int parse_duration_sec(const char *s, uint32_t *ret)
 {
         const char *p = s;
@@ -170,6 +192,10 @@ int parse_duration_sec(const char *s, uint32_t *ret)
         return 0;
 }
 
+/**
+ * format_timestamp() - local time of @usec (CLOCK_REALTIME µs) as
+ * "YYYY-MM-DD HH:MM:SS" into @buf.
+ */
 void format_timestamp(char buf[static TIMESTAMP_TEXT_MAX], uint64_t usec)
 {
         time_t sec = (time_t) (usec / USEC_PER_SEC);
@@ -178,4 +204,30 @@ void format_timestamp(char buf[static TIMESTAMP_TEXT_MAX], uint64_t usec)
         if (!localtime_r(&sec, &tm) ||
             strftime(buf, TIMESTAMP_TEXT_MAX, "%Y-%m-%d %H:%M:%S", &tm) == 0)
                 (void) snprintf(buf, TIMESTAMP_TEXT_MAX, "(invalid time)");
+}
+
+/**
+ * format_clock() - local wall time of @usec (CLOCK_REALTIME µs) as
+ * "HH:MM:SS" into @buf.
+ */
+void format_clock(char buf[static CLOCK_TEXT_MAX], uint64_t usec)
+{
+        time_t sec = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (!localtime_r(&sec, &tm) || strftime(buf, CLOCK_TEXT_MAX, "%H:%M:%S", &tm) == 0)
+                (void) snprintf(buf, CLOCK_TEXT_MAX, "??:??:??");
+}
+
+/**
+ * now_usec() - the wall clock.
+ *
+ * Return: CLOCK_REALTIME in µs.
+ */
+uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }

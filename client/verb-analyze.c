@@ -64,75 +64,65 @@ static int parse_vector(const char *s, double v[3])
         return *p == '\0' ? 0 : -EINVAL;
 }
 
-enum {
-        ARG_PHASE = 0x100,
-        ARG_MOUNT_MATRIX,
-        ARG_NEUTRAL,
-        ARG_CONFIG,
-        ARG_CATALOGUE,
-};
+static int parse_phase(const char *arg, void *userdata)
+{
+        AnalyzeArgs *a = userdata;
+        int p = recovery_phase_from_string(arg);
+
+        if (p < 0 || p == PHASE_RECOVERED)
+                return usage_error("--phase: '%s' is not one of none, acute, recovering", arg);
+        a->phase = p;
+        return VERB_GO_ON;
+}
+
+static int parse_mount_matrix(const char *arg, void *userdata)
+{
+        AnalyzeArgs *a = userdata;
+
+        if (mount_matrix_parse(&a->mount, arg) < 0)
+                return usage_error("--mount-matrix: '%s' is not an invertible matrix "
+                                   "\"x1,y1,z1;x2,y2,z2;x3,y3,z3\"",
+                                   arg);
+        a->have_mount = true;
+        return VERB_GO_ON;
+}
+
+static int parse_neutral(const char *arg, void *userdata)
+{
+        AnalyzeArgs *a = userdata;
+
+        /* estimator_set_neutral() refuses less than 1 m/s²; say so up front. */
+        if (parse_vector(arg, a->neutral) < 0 ||
+            hypot(hypot(a->neutral[0], a->neutral[1]), a->neutral[2]) < 1.0)
+                return usage_error("--neutral: '%s' is not a gravity vector X,Y,Z (m/s², body "
+                                   "frame, length >= 1)",
+                                   arg);
+        a->have_neutral = true;
+        return VERB_GO_ON;
+}
 
 /* Return: < 0 to go on, or an exit status. */
 static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
 {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "phase", required_argument, NULL, ARG_PHASE },
-                { "mount-matrix", required_argument, NULL, ARG_MOUNT_MATRIX },
-                { "neutral", required_argument, NULL, ARG_NEUTRAL },
-                { "config", required_argument, NULL, ARG_CONFIG },
-                { "catalogue", required_argument, NULL, ARG_CATALOGUE },
+        const VerbOption options[] = {
+                { "phase", required_argument, .parse = parse_phase },
+                { "mount-matrix", required_argument, .parse = parse_mount_matrix },
+                { "neutral", required_argument, .parse = parse_neutral },
+                { "config", required_argument, .arg = &a->config },
+                { "catalogue", required_argument, .arg = &a->catalogue },
                 {},
         };
-        int c;
+        const VerbSyntax syntax = {
+                .options = options,
+                .operands = { 1, 1, "the recording (FILE.csv, or - for stdin)" },
+        };
+        int r;
 
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-                switch (c) {
-                case 'h':
-                        return help();
-                case ARG_PHASE: {
-                        int p = recovery_phase_from_string(optarg);
-
-                        if (p < 0 || p == PHASE_RECOVERED)
-                                return usage_error("--phase: '%s' is not one of none, acute, "
-                                                   "recovering",
-                                                   optarg);
-                        a->phase = p;
-                        break;
-                }
-                case ARG_MOUNT_MATRIX:
-                        if (mount_matrix_parse(&a->mount, optarg) < 0)
-                                return usage_error("--mount-matrix: '%s' is not an invertible "
-                                                   "matrix \"x1,y1,z1;x2,y2,z2;x3,y3,z3\"",
-                                                   optarg);
-                        a->have_mount = true;
-                        break;
-                case ARG_NEUTRAL:
-                        /* estimator_set_neutral() refuses less than 1 m/s²; say so up front. */
-                        if (parse_vector(optarg, a->neutral) < 0 ||
-                            hypot(hypot(a->neutral[0], a->neutral[1]), a->neutral[2]) < 1.0)
-                                return usage_error("--neutral: '%s' is not a gravity vector "
-                                                   "X,Y,Z (m/s², body frame, length >= 1)",
-                                                   optarg);
-                        a->have_neutral = true;
-                        break;
-                case ARG_CONFIG:
-                        a->config = optarg;
-                        break;
-                case ARG_CATALOGUE:
-                        a->catalogue = optarg;
-                        break;
-                default:
-                        return getopt_error(c, argv);
-                }
-        }
-
-        if (optind >= argc)
-                return usage_error("analyze: missing the recording (FILE.csv, or - for stdin)");
-        if (optind + 1 < argc)
-                return usage_error("analyze: unexpected argument '%s'", argv[optind + 1]);
+        r = verb_parse_argv(argc, argv, &syntax, a);
+        if (r >= 0)
+                return r;
         a->path = argv[optind];
-        return -1;
+        return VERB_GO_ON;
 }
 
 /* Settings: defaults, then --config, then the command line on top. */

@@ -17,6 +17,8 @@
 #include "bus-util.h"
 #include "json.h"
 #include "posturectl.h"
+#include "props.h"
+#include "timestamp.h"
 
 /* How long --exit-with-daemon waits for a daemon that is not there at start. */
 #define APPEAR_TIMEOUT_USEC (10 * USEC_PER_SEC)
@@ -79,6 +81,36 @@ static void line_end(const Monitor *m)
                 fprintf(stderr, "Failed to write to standard output: %m\n");
                 (void) sd_event_exit(m->event, 1);
         }
+}
+
+/*
+ * The one-line human summary of @props: "posture upright  flexion +2.1°
+ * lateral -0.4°  still", plus the sensor state or calibration when they are
+ * not as expected. No newline.
+ */
+static void print_posture_line(FILE *f, const PropSet *props)
+{
+        const char *posture = prop_set_string(props, "Posture");
+        const char *activity = prop_set_string(props, "Activity");
+        const char *sensor = prop_set_string(props, "SensorState");
+        bool calibrated;
+        double v;
+
+        fprintf(f, "posture %s", posture ?: "?");
+        if (prop_set_double(props, "Flexion", &v))
+                fprintf(f, "  flexion %+.1f°", v);
+        else
+                fputs("  flexion ?", f);
+        if (prop_set_double(props, "LateralBend", &v))
+                fprintf(f, "  lateral %+.1f°", v);
+        else
+                fputs("  lateral ?", f);
+        fprintf(f, "  %s", activity ?: "?");
+        /* Say so only when something is off: the common line stays short. */
+        if (prop_set_bool(props, "Calibrated", &calibrated) && !calibrated)
+                fputs("  (not calibrated)", f);
+        if (sensor && strcmp(sensor, "active") != 0)
+                fprintf(f, "  sensor %s", sensor);
 }
 
 static void print_state(const Monitor *m)
@@ -434,48 +466,29 @@ static int monitor_setup(Monitor *m)
         return monitor_find_daemon(m);
 }
 
-enum {
-        ARG_SYSTEM = 0x100,
-        ARG_SESSION,
-        ARG_JSON,
-        ARG_EXIT_WITH_DAEMON,
-};
-
+/**
+ * verb_monitor() - `posturectl monitor [--json] [--exit-with-daemon]`:
+ * print the state of postured, then follow it until SIGINT or SIGTERM.
+ * @argc: number of words in @argv
+ * @argv: the command line from "monitor" on
+ *
+ * Return: 0 when stopped, or when postured left with --exit-with-daemon; 1
+ * when the bus or standard output fails or, with --exit-with-daemon,
+ * postured does not appear; a usage error.
+ */
 int verb_monitor(int argc, char *argv[])
 {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "exit-with-daemon", no_argument, NULL, ARG_EXIT_WITH_DAEMON },
+        _cleanup_(monitor_done) Monitor m = {};
+        const VerbOption options[] = {
+                { "json", no_argument, .flag = &m.json },
+                { "exit-with-daemon", no_argument, .flag = &m.exit_with_daemon },
                 {},
         };
-        _cleanup_(monitor_done) Monitor m = {};
-        int c, r;
+        const VerbSyntax syntax = { .options = options, .bus = true };
+        int r;
 
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-                switch (c) {
-                case 'h':
-                        return help();
-                case ARG_SYSTEM:
-                        arg_session = false;
-                        break;
-                case ARG_SESSION:
-                        arg_session = true;
-                        break;
-                case ARG_JSON:
-                        m.json = true;
-                        break;
-                case ARG_EXIT_WITH_DAEMON:
-                        m.exit_with_daemon = true;
-                        break;
-                default:
-                        return getopt_error(c, argv);
-                }
-        }
-        r = check_no_arguments(argc, argv);
-        if (r != 0)
+        r = verb_parse_argv(argc, argv, &syntax, NULL);
+        if (r >= 0)
                 return r;
 
         r = monitor_setup(&m);

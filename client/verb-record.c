@@ -154,20 +154,14 @@ static int on_data(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 /* StartRecording(). Return: the read end of the pipe, or -errno after saying why. */
 static int start_recording(void)
 {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int fd, r;
 
-        r = bus_connect(&bus);
+        r = bus_connect_and_call(&bus, POSTURED_INTERFACE, "StartRecording", "start a recording",
+                                 &reply, "");
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(bus, POSTURED_BUS_NAME, POSTURED_OBJECT_PATH, POSTURED_INTERFACE,
-                               "StartRecording", &error, &reply, "");
-        if (r < 0) {
-                bus_log_call_error("start a recording", &error, r);
-                return r;
-        }
         r = sd_bus_message_read(reply, "h", &fd);
         if (r < 0) {
                 fprintf(stderr, "Failed to parse the reply of postured: %s\n", strerror(-r));
@@ -182,46 +176,30 @@ static int start_recording(void)
         return fd;
 }
 
-enum {
-        ARG_SYSTEM = 0x100,
-        ARG_SESSION,
-        ARG_DURATION,
-};
-
+/**
+ * verb_record() - `posturectl record FILE [--duration S]`: copy the raw
+ * samples of postured to FILE ("-": standard output).
+ * @argc: number of words in @argv
+ * @argv: the command line from "record" on
+ *
+ * Return: 0 when stopped, at the end of --duration or when postured ends the
+ * recording after a sample; 1 when the recording cannot be started, created
+ * or read; a usage error; EX_IOERR when FILE cannot be written.
+ */
 int verb_record(int argc, char *argv[])
 {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "session", no_argument, NULL, ARG_SESSION },
-                { "duration", required_argument, NULL, ARG_DURATION },
-                {},
-        };
         _cleanup_(recorder_done) Recorder rec = { .fd = -EBADF };
         const char *duration = NULL;
-        int c, r, status;
+        const VerbOption options[] = {
+                { "duration", required_argument, .arg = &duration },
+                {},
+        };
+        const VerbSyntax syntax = { .options = options, .bus = true, .operands = { 1, 1, "FILE" } };
+        int r, status;
 
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-                switch (c) {
-                case 'h':
-                        return help();
-                case ARG_SYSTEM:
-                        arg_session = false;
-                        break;
-                case ARG_SESSION:
-                        arg_session = true;
-                        break;
-                case ARG_DURATION:
-                        duration = optarg;
-                        break;
-                default:
-                        return getopt_error(c, argv);
-                }
-        }
-        if (optind >= argc)
-                return usage_error("record: missing FILE");
-        if (argc - optind > 1)
-                return usage_error("record: unexpected argument '%s'", argv[optind + 1]);
+        r = verb_parse_argv(argc, argv, &syntax, NULL);
+        if (r >= 0)
+                return r;
         rec.path = argv[optind];
         if (duration && parse_record_duration(duration, &rec.duration) < 0)
                 return usage_error("invalid --duration '%s': expected seconds of sample time "
