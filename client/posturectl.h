@@ -6,12 +6,8 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "abi/bus-names.h"
 #include "util/macro.h"
-
-#define POSTURED_BUS_NAME           "org.postured.Posture1"
-#define POSTURED_OBJECT_PATH        "/org/postured/Posture1"
-#define POSTURED_INTERFACE          "org.postured.Posture1"
-#define POSTURED_RECOVERY_INTERFACE "org.postured.Recovery1"
 
 /* The parsed command line: --session (true) or --system (false, the default). */
 extern bool arg_session;

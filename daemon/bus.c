@@ -10,6 +10,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "abi/bus-names.h"
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
@@ -17,11 +18,6 @@
 #include "sensor.h"
 #include "util/macro.h"
 #include "util/time-util.h"
-
-#define BUS_NAME      "org.postured.Posture1"
-#define BUS_PATH      "/org/postured/Posture1"
-#define BUS_INTERFACE "org.postured.Posture1"
-#define BUS_RECOVERY  "org.postured.Recovery1"
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
@@ -64,10 +60,10 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot calibrate: %m");
         if (r == CALIBRATE_E_NO_DATA)
-                return sd_bus_error_set(error, "org.postured.Error.NoData",
+                return sd_bus_error_set(error, POSTURED_ERROR_NO_DATA,
                                         "No sensor data yet, cannot calibrate.");
         if (r == CALIBRATE_E_NOT_STILL)
-                return sd_bus_error_set(error, "org.postured.Error.NotStill",
+                return sd_bus_error_set(error, POSTURED_ERROR_NOT_STILL,
                                         "Not still, cannot calibrate: sit in your neutral posture "
                                         "and hold still for a few seconds, then try again.");
         return sd_bus_reply_method_return(msg, NULL);
@@ -253,7 +249,7 @@ static int method_report_recovered(sd_bus_message *msg, void *userdata, sd_bus_e
                 return r;
         r = health_report_recovered(m->health);
         if (r == -ESRCH)
-                return sd_bus_error_set(error, "org.postured.Error.NotInjured",
+                return sd_bus_error_set(error, POSTURED_ERROR_NOT_INJURED,
                                         "No injury was reported: nothing to recover from.");
         if (r < 0)
                 return recovery_error(error, r, "Cannot record the recovery.");
@@ -326,7 +322,7 @@ static int method_acknowledge_alert(sd_bus_message *msg, void *userdata, sd_bus_
                 return r;
         r = health_acknowledge_alert(m->health, id);
         if (r == -ENOENT)
-                return sd_bus_error_setf(error, "org.postured.Error.NoSuchAlert",
+                return sd_bus_error_setf(error, POSTURED_ERROR_NO_SUCH_ALERT,
                                          "No active alert '%s'.", id);
         if (r < 0)
                 return recovery_error(error, r, "Cannot acknowledge the alert.");
@@ -373,24 +369,27 @@ int bus_setup(Manager *m)
                 return log_error_errno(r, "Cannot connect to the %s bus: %m",
                                        m->system_bus ? "system" : "session");
 
-        r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, posture_vtable, m);
+        r = sd_bus_add_object_vtable(m->bus, NULL, POSTURED_OBJECT_PATH, POSTURED_INTERFACE,
+                                     posture_vtable, m);
         if (r < 0)
-                return log_error_errno(r, "Cannot export %s: %m", BUS_PATH);
-        r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_RECOVERY, recovery_vtable, m);
+                return log_error_errno(r, "Cannot export %s: %m", POSTURED_OBJECT_PATH);
+        r = sd_bus_add_object_vtable(m->bus, NULL, POSTURED_OBJECT_PATH,
+                                     POSTURED_RECOVERY_INTERFACE, recovery_vtable, m);
         if (r < 0)
-                return log_error_errno(r, "Cannot export %s on %s: %m", BUS_RECOVERY, BUS_PATH);
+                return log_error_errno(r, "Cannot export %s on %s: %m", POSTURED_RECOVERY_INTERFACE,
+                                       POSTURED_OBJECT_PATH);
 
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Cannot attach the bus to the event loop: %m");
         (void) sd_bus_set_exit_on_disconnect(m->bus, true);
 
-        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        r = sd_bus_request_name(m->bus, POSTURED_BUS_NAME, 0);
         if (r == -EEXIST)
                 return log_error_errno(r, "Another postured already owns %s on the %s bus.",
-                                       BUS_NAME, m->system_bus ? "system" : "session");
+                                       POSTURED_BUS_NAME, m->system_bus ? "system" : "session");
         if (r < 0)
-                return log_error_errno(r, "Cannot take the name %s: %m", BUS_NAME);
+                return log_error_errno(r, "Cannot take the name %s: %m", POSTURED_BUS_NAME);
         return 0;
 }
 
@@ -426,8 +425,8 @@ int bus_emit_properties(Manager *m, unsigned changed)
         }
         names[n] = NULL;
         if (n > 0) {
-                r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE,
-                                                        (char **) names);
+                r = sd_bus_emit_properties_changed_strv(m->bus, POSTURED_OBJECT_PATH,
+                                                        POSTURED_INTERFACE, (char **) names);
                 if (r < 0)
                         return r;
         }
@@ -444,7 +443,8 @@ int bus_emit_properties(Manager *m, unsigned changed)
         names[n] = NULL;
         if (n == 0)
                 return 0;
-        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_RECOVERY, (char **) names);
+        return sd_bus_emit_properties_changed_strv(m->bus, POSTURED_OBJECT_PATH,
+                                                   POSTURED_RECOVERY_INTERFACE, (char **) names);
 }
 
 /**
@@ -456,10 +456,10 @@ int bus_emit_strain_event(Manager *m, const StrainEvent *e)
 {
         if (!m->bus)
                 return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StrainEvent", "sstdd",
-                                  event_kind_to_string(e->kind), severity_to_string(e->severity),
-                                  manager_to_realtime_us(m, e->start_ns), e->duration_s,
-                                  e->peak_deg);
+        return sd_bus_emit_signal(
+                m->bus, POSTURED_OBJECT_PATH, POSTURED_INTERFACE, "StrainEvent", "sstdd",
+                event_kind_to_string(e->kind), severity_to_string(e->severity),
+                manager_to_realtime_us(m, e->start_ns), e->duration_s, e->peak_deg);
 }
 
 /** bus_emit_advice() - the Advice signal. Return: 0 or -errno. */
@@ -467,8 +467,8 @@ int bus_emit_advice(Manager *m, const AdviceItem *item)
 {
         if (!m->bus)
                 return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "Advice", "sss", item->id,
-                                  severity_to_string(item->severity), item->text);
+        return sd_bus_emit_signal(m->bus, POSTURED_OBJECT_PATH, POSTURED_INTERFACE, "Advice", "sss",
+                                  item->id, severity_to_string(item->severity), item->text);
 }
 
 /** bus_emit_alert() - the Alert signal of Recovery1. Return: 0 or -errno. */
@@ -476,6 +476,7 @@ int bus_emit_alert(Manager *m, const AdviceItem *item)
 {
         if (!m->bus)
                 return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_RECOVERY, "Alert", "sss", item->id,
-                                  severity_to_string(item->severity), item->text);
+        return sd_bus_emit_signal(m->bus, POSTURED_OBJECT_PATH, POSTURED_RECOVERY_INTERFACE,
+                                  "Alert", "sss", item->id, severity_to_string(item->severity),
+                                  item->text);
 }
