@@ -50,6 +50,7 @@ ALWAYS_INLINE void run(Filter *f, const Frame *in, const int16_t *xyz, float sca
                        const int64_t *t, Frame *out, size_t n, bool s16, size_t ns)
 {
         double(*st)[3][2] = (double(*)[3][2]) filter_state_direct(f);
+        const __m128 vscale = _mm_set1_ps(scale);
         const Biquad *q;
         __m256d s1[FILTER_MAX_SECTIONS], s2[FILTER_MAX_SECTIONS];
         Coef c[FILTER_MAX_SECTIONS];
@@ -76,7 +77,9 @@ ALWAYS_INLINE void run(Filter *f, const Frame *in, const int16_t *xyz, float sca
 
                 if (s16) {
                         raw = _mm_setzero_ps();
-                        x = x86_load_s16(xyz + 3 * i, scale);
+                        x = _mm_mul_ps(
+                                _mm_cvtepi32_ps(_mm_cvtepi16_epi32(x86_load_s16(xyz + 3 * i))),
+                                vscale);
                         t_ns = t ? t[i] : 0;
                 } else {
                         raw = x86_frame_load(&in[i]);
@@ -85,7 +88,7 @@ ALWAYS_INLINE void run(Filter *f, const Frame *in, const int16_t *xyz, float sca
                 }
                 y = _mm256_cvtpd_ps(cascade(_mm256_cvtps_pd(x), s1, s2, c, ns));
                 out[i].t_ns = t_ns;
-                x86_frame_store(&out[i], y, raw);
+                _mm_storeu_ps(&out[i].v[0], _mm_blend_ps(y, raw, 0x8));
         }
 
 #pragma GCC unroll 4

@@ -58,12 +58,17 @@ SVF_INLINE vf vf_xyz(vf v)
 
 SVF_INLINE void vf_frame_store(Frame *fr, vf y, vf raw)
 {
-        x86_frame_store(fr, y, raw);
+        const vf mask = x86_lanes_xyz();
+
+        _mm_storeu_ps(&fr->v[0], _mm_or_ps(_mm_and_ps(y, mask), _mm_andnot_ps(mask, raw)));
 }
 
 SVF_INLINE vf vf_load_s16(const int16_t *p, float scale)
 {
-        return x86_load_s16(p, scale);
+        __m128i v = x86_load_s16(p);
+
+        v = _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
+        return _mm_mul_ps(_mm_cvtepi32_ps(v), _mm_set1_ps(scale));
 }
 
 #include "core/filter/filter-svf-impl.h"

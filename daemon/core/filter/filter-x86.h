@@ -26,23 +26,12 @@ static inline __attribute__((always_inline)) __m128 x86_frame_load(const Frame *
         return _mm_loadu_ps(&fr->v[0]);
 }
 
-/* @y's x, y, z as the frame's v, and @raw's pad lane as its flags. */
-static inline __attribute__((always_inline)) void x86_frame_store(Frame *fr, __m128 y, __m128 raw)
-{
-        const __m128 mask = x86_lanes_xyz();
-
-        _mm_storeu_ps(&fr->v[0], _mm_or_ps(_mm_and_ps(y, mask), _mm_andnot_ps(mask, raw)));
-}
-
-/* Raw samples: three int16 (6 bytes, read as 4 + 2 so that the last frame
- * reads nothing beyond it), sign-extended, converted, scaled as float. */
-static inline __attribute__((always_inline)) __m128 x86_load_s16(const int16_t *p, float scale)
+/* Raw samples: three int16 in the low lanes (6 bytes, read as 4 + 2 so that
+ * the last frame reads nothing beyond it), for the kernel to sign-extend. */
+static inline __attribute__((always_inline)) __m128i x86_load_s16(const int16_t *p)
 {
         int32_t xy;
-        __m128i v;
 
         memcpy(&xy, p, sizeof(xy));
-        v = _mm_insert_epi16(_mm_cvtsi32_si128(xy), p[2], 2);
-        v = _mm_srai_epi32(_mm_unpacklo_epi16(v, v), 16);
-        return _mm_mul_ps(_mm_cvtepi32_ps(v), _mm_set1_ps(scale));
+        return _mm_insert_epi16(_mm_cvtsi32_si128(xy), p[2], 2);
 }
