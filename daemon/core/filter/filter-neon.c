@@ -18,35 +18,13 @@
 
 typedef float32x4_t vf;
 
-SVF_INLINE vf vf_load(const float *p)
-{
-        return vld1q_f32(p);
-}
-
-SVF_INLINE void vf_store(float *p, vf v)
-{
-        vst1q_f32(p, v);
-}
-
-SVF_INLINE vf vf_set1(float x)
-{
-        return vdupq_n_f32(x);
-}
-
-SVF_INLINE vf vf_add(vf a, vf b)
-{
-        return vaddq_f32(a, b);
-}
-
-SVF_INLINE vf vf_sub(vf a, vf b)
-{
-        return vsubq_f32(a, b);
-}
-
-SVF_INLINE vf vf_mul(vf a, vf b)
-{
-        return vmulq_f32(a, b);
-}
+/* The arithmetic: one IEEE operation per lane. */
+#define vf_load  vld1q_f32
+#define vf_store vst1q_f32
+#define vf_set1  vdupq_n_f32
+#define vf_add   vaddq_f32
+#define vf_sub   vsubq_f32
+#define vf_mul   vmulq_f32
 
 /* Lanes x, y, z: all bits; the pad lane: none. */
 SVF_INLINE uint32x4_t lanes_xyz(void)

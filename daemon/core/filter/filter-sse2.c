@@ -16,35 +16,13 @@
 
 typedef __m128 vf;
 
-SVF_INLINE vf vf_load(const float *p)
-{
-        return _mm_load_ps(p);
-}
-
-SVF_INLINE void vf_store(float *p, vf v)
-{
-        _mm_store_ps(p, v);
-}
-
-SVF_INLINE vf vf_set1(float x)
-{
-        return _mm_set1_ps(x);
-}
-
-SVF_INLINE vf vf_add(vf a, vf b)
-{
-        return _mm_add_ps(a, b);
-}
-
-SVF_INLINE vf vf_sub(vf a, vf b)
-{
-        return _mm_sub_ps(a, b);
-}
-
-SVF_INLINE vf vf_mul(vf a, vf b)
-{
-        return _mm_mul_ps(a, b);
-}
+/* The arithmetic: one IEEE operation per lane. */
+#define vf_load  _mm_load_ps
+#define vf_store _mm_store_ps
+#define vf_set1  _mm_set1_ps
+#define vf_add   _mm_add_ps
+#define vf_sub   _mm_sub_ps
+#define vf_mul   _mm_mul_ps
 
 SVF_INLINE vf vf_frame_load(const Frame *fr)
 {

@@ -2,7 +2,8 @@
 /*
  * The float kernel (filter-svf.h), written once over a vector of four floats
  * with lanes {x, y, z, pad}. Included by filter-sse2.c and filter-neon.c
- * after they define:
+ * after they define (the operations as inline functions, or as macros
+ * naming an intrinsic):
  *
  *   SVF_KERNEL     the FilterKernel object to define
  *   SVF_NAME       its name
