@@ -295,44 +295,52 @@ static int config_handler(void *userdata, const char *section, const char *name,
         return set_error(st, "[%s] unknown key %s=", section, name);
 }
 
+/* *msg = the formatted message; returns -EINVAL, or -ENOMEM. */
+_printf_(2, 3) static int inconsistent(char **msg, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(msg, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                *msg = NULL;
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
 static int check_consistency(const Config *c, char **msg)
 {
         const RuleParams *r = &c->pipeline.rules;
         const EstimatorParams *e = &c->pipeline.estimator;
 
         if (r->flexion_min_deg >= r->flexion_max_deg)
-                return asprintf(msg, "[Rules] FlexionMinDeg=%g must be below FlexionMaxDeg=%g",
-                                r->flexion_min_deg, r->flexion_max_deg) < 0
-                               ? -ENOMEM
-                               : -EINVAL;
+                return inconsistent(msg, "[Rules] FlexionMinDeg=%g must be below FlexionMaxDeg=%g",
+                                    r->flexion_min_deg, r->flexion_max_deg);
         if (r->maht_at_min_s -
                     r->maht_slope_s_per_deg * (r->flexion_max_deg - r->flexion_min_deg) <=
             0)
-                return asprintf(msg,
-                                "[Rules] HoldingTimeAtMinSec=%g and HoldingTimeSlopeSecPerDeg=%g "
-                                "give no holding time at FlexionMaxDeg=%g",
-                                r->maht_at_min_s, r->maht_slope_s_per_deg, r->flexion_max_deg) < 0
-                               ? -ENOMEM
-                               : -EINVAL;
+                return inconsistent(
+                        msg,
+                        "[Rules] HoldingTimeAtMinSec=%g and HoldingTimeSlopeSecPerDeg=%g "
+                        "give no holding time at FlexionMaxDeg=%g",
+                        r->maht_at_min_s, r->maht_slope_s_per_deg, r->flexion_max_deg);
         /* The slouch band lies below the flexion band. */
         if (r->slouch_deg >= r->flexion_min_deg)
-                return asprintf(msg, "[Rules] SlouchDeg=%g must be below FlexionMinDeg=%g",
-                                r->slouch_deg, r->flexion_min_deg) < 0
-                               ? -ENOMEM
-                               : -EINVAL;
+                return inconsistent(msg, "[Rules] SlouchDeg=%g must be below FlexionMinDeg=%g",
+                                    r->slouch_deg, r->flexion_min_deg);
         if (e->walk_min_step_hz >= e->walk_max_step_hz)
-                return asprintf(msg, "[Posture] WalkMinStepHz=%g must be below WalkMaxStepHz=%g",
-                                e->walk_min_step_hz, e->walk_max_step_hz) < 0
-                               ? -ENOMEM
-                               : -EINVAL;
+                return inconsistent(msg,
+                                    "[Posture] WalkMinStepHz=%g must be below WalkMaxStepHz=%g",
+                                    e->walk_min_step_hz, e->walk_max_step_hz);
         /* The autocorrelation needs two of the slowest steps in the window. */
         if (e->walk_window_s * e->walk_min_step_hz < 2)
-                return asprintf(msg,
-                                "[Posture] WalkWindowSec=%g must hold two steps at "
-                                "WalkMinStepHz=%g (at least %g s)",
-                                e->walk_window_s, e->walk_min_step_hz, 2 / e->walk_min_step_hz) < 0
-                               ? -ENOMEM
-                               : -EINVAL;
+                return inconsistent(msg,
+                                    "[Posture] WalkWindowSec=%g must hold two steps at "
+                                    "WalkMinStepHz=%g (at least %g s)",
+                                    e->walk_window_s, e->walk_min_step_hz, 2 / e->walk_min_step_hz);
         return 0;
 }
 

@@ -89,25 +89,27 @@ static void expect_error(Config *c, const char *text, const char *expected)
 
 static void test_bad_values(void **state)
 {
+        static const struct {
+                const char *text, *expected;
+        } cases[] = {
+                { "[Filter]\nCutoffHz=abc\n", "bad.conf:2: [Filter] CutoffHz=abc: not a number" },
+                { "[Filter]\n\nOrder=2.5\n", "bad.conf:3: [Filter] Order=2.5: not a whole number" },
+                { "[Filter]\nOrder=9\n", "bad.conf:2: [Filter] Order=9: out of range" },
+                { "[Filter]\nOrder=0\n", "bad.conf:2: [Filter] Order=0: out of range" },
+                { "[Filter]\nCutoffHz=nan\n", "bad.conf:2: [Filter] CutoffHz=nan: not a number" },
+                { "[Filter]\nCutoffHz=-1\n", "bad.conf:2: [Filter] CutoffHz=-1: out of range" },
+                { "[Posture]\nAutoCalibrate=maybe\n",
+                  "bad.conf:2: [Posture] AutoCalibrate=maybe: expected yes or no" },
+                { "[Source]\nMountMatrix=1,0,0;0,1,0\n", "bad.conf:2: [Source] MountMatrix=" },
+                { "[Source]\nMountMatrix=0,0,0;0,0,0;0,0,0\n", "invertible" },
+                { "[Source]\nURI=\n", "bad.conf:2: [Source] URI= must not be empty" },
+                { "[Bus]\nPropertyRateHz=1x\n",
+                  "bad.conf:2: [Bus] PropertyRateHz=1x: not a number" },
+        };
         Config *c = *state;
 
-        expect_error(c, "[Filter]\nCutoffHz=abc\n",
-                     "bad.conf:2: [Filter] CutoffHz=abc: not a number");
-        expect_error(c, "[Filter]\n\nOrder=2.5\n",
-                     "bad.conf:3: [Filter] Order=2.5: not a whole number");
-        expect_error(c, "[Filter]\nOrder=9\n", "bad.conf:2: [Filter] Order=9: out of range");
-        expect_error(c, "[Filter]\nOrder=0\n", "bad.conf:2: [Filter] Order=0: out of range");
-        expect_error(c, "[Filter]\nCutoffHz=nan\n",
-                     "bad.conf:2: [Filter] CutoffHz=nan: not a number");
-        expect_error(c, "[Filter]\nCutoffHz=-1\n",
-                     "bad.conf:2: [Filter] CutoffHz=-1: out of range");
-        expect_error(c, "[Posture]\nAutoCalibrate=maybe\n",
-                     "bad.conf:2: [Posture] AutoCalibrate=maybe: expected yes or no");
-        expect_error(c, "[Source]\nMountMatrix=1,0,0;0,1,0\n", "bad.conf:2: [Source] MountMatrix=");
-        expect_error(c, "[Source]\nMountMatrix=0,0,0;0,0,0;0,0,0\n", "invertible");
-        expect_error(c, "[Source]\nURI=\n", "bad.conf:2: [Source] URI= must not be empty");
-        expect_error(c, "[Bus]\nPropertyRateHz=1x\n",
-                     "bad.conf:2: [Bus] PropertyRateHz=1x: not a number");
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_error(c, cases[i].text, cases[i].expected);
 }
 
 static void test_unknown(void **state)
@@ -144,12 +146,20 @@ static void test_inconsistent(void **state)
                 fail_msg("error '%s'", err);
 }
 
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        assert_true(fputs(text, f) >= 0);
+        assert_int_equal(fclose(f), 0);
+}
+
 static void test_files_and_dropins(void **state)
 {
         Config *c = *state;
         _cleanup_(freep) char *err = NULL;
         char dir[] = "/tmp/postured-config-XXXXXX", path[256], dropdir[300], f1[400], f2[400];
-        FILE *f;
 
         assert_non_null(mkdtemp(dir));
         (void) snprintf(path, sizeof(path), "%s/postured.conf", dir);
@@ -161,28 +171,16 @@ static void test_files_and_dropins(void **state)
         assert_int_equal(config_load(c, path, &err), 0);
         assert_int_equal(config_load_file(c, path, &err), -ENOENT);
 
-        f = fopen(path, "w");
-        assert_non_null(f);
-        fputs("[Filter]\nCutoffHz=3\nOrder=6\n", f);
-        fclose(f);
+        write_file(path, "[Filter]\nCutoffHz=3\nOrder=6\n");
         assert_int_equal(mkdir(dropdir, 0755), 0);
-        f = fopen(f1, "w");
-        assert_non_null(f);
-        fputs("[Filter]\nCutoffHz=4\n", f);
-        fclose(f);
-        f = fopen(f2, "w");
-        assert_non_null(f);
-        fputs("[Filter]\nCutoffHz=5\n", f);
-        fclose(f);
+        write_file(f1, "[Filter]\nCutoffHz=4\n");
+        write_file(f2, "[Filter]\nCutoffHz=5\n");
 
         assert_int_equal(config_load(c, path, &err), 0);
         assert_float_equal(c->pipeline.cutoff_hz, 5.0, 1e-12); /* last drop-in wins */
         assert_int_equal(c->pipeline.filter_order, 6);         /* main file still applies */
 
-        f = fopen(f2, "w");
-        assert_non_null(f);
-        fputs("[Filter]\nCutoffHz=5\nOrder=zero\n", f);
-        fclose(f);
+        write_file(f2, "[Filter]\nCutoffHz=5\nOrder=zero\n");
         assert_int_equal(config_load(c, path, &err), -EINVAL);
         assert_non_null(err);
         if (!strstr(err, f2) || !strstr(err, ":3: [Filter] Order=zero"))

@@ -6,6 +6,17 @@
  */
 #include "detect-harness.h"
 
+/* Holding @pose: still @n events at @before_s; at @after_s one more, of @kind. */
+static void next_between(Run *r, Pose pose, double before_s, double after_s, size_t n,
+                         EventKind kind)
+{
+        pose_until(r, pose, before_s);
+        assert_int_equal(r->n, n);
+        pose_until(r, pose, after_s);
+        assert_int_equal(r->n, n + 1);
+        assert_int_equal(r->ev[n].kind, kind);
+}
+
 /* Holding time counts while still; movement shorter than the grace inside
  * the posture counts too, longer movement does not. */
 static void test_moving(void **state)
@@ -18,10 +29,7 @@ static void test_moving(void **state)
         /* Bending into the posture is movement: 3 s of it count. */
         run_init(&r, &p);
         pose_for(&r, POSE(40, 0, 0, ACTIVITY_MOVING), 3);
-        pose_until(&r, POSE(40), 149.9);
-        assert_int_equal(r.n, 0);
-        pose_until(&r, POSE(40), 150.1);
-        assert_int_equal(r.n, 1);
+        next_between(&r, POSE(40), 149.9, 150.1, 0, EVENT_SUSTAINED_FLEXION);
         assert_int_equal(r.ev[0].start_ns, 0);
         run_done(&r);
 
@@ -29,19 +37,13 @@ static void test_moving(void **state)
         run_init(&r, &p);
         pose_until(&r, POSE(40), 50);
         pose_for(&r, POSE(40, 0, 0, ACTIVITY_MOVING), 10);
-        pose_until(&r, POSE(40), 149.9);
-        assert_int_equal(r.n, 0);
-        pose_until(&r, POSE(40), 150.1);
-        assert_int_equal(r.n, 1);
+        next_between(&r, POSE(40), 149.9, 150.1, 0, EVENT_SUSTAINED_FLEXION);
         run_done(&r);
 
         run_init(&r, &p);
         pose_until(&r, POSE(40), 50);
         pose_for(&r, POSE(40, 0, 0, ACTIVITY_MOVING), 10.5);
-        pose_until(&r, POSE(40), 160.4);
-        assert_int_equal(r.n, 0);
-        pose_until(&r, POSE(40), 160.6);
-        assert_int_equal(r.n, 1);
+        next_between(&r, POSE(40), 160.4, 160.6, 0, EVENT_SUSTAINED_FLEXION);
         run_done(&r);
 
         /* Walking bent over (or rapid bending) never accumulates: the
@@ -63,10 +65,7 @@ static void test_moving(void **state)
         pose_until(&r, POSE(40), 100);
         pose_for(&r, POSE(40, 0, 0, ACTIVITY_MOVING), 5);
         pose_for(&r, POSE(10), 1);
-        pose_until(&r, POSE(40), 155.9);
-        assert_int_equal(r.n, 0);
-        pose_until(&r, POSE(40), 156.1);
-        assert_int_equal(r.n, 1);
+        next_between(&r, POSE(40), 155.9, 156.1, 0, EVENT_SUSTAINED_FLEXION);
         run_done(&r);
 
         /* The gauge holds while moving in a bend and drains while walking upright. */
@@ -234,10 +233,7 @@ static void test_static(void **state)
                 pose_for(&r, POSE(-12), 1.9);
                 pose_for(&r, POSE(0), 10);
                 pose_for(&r, POSE(0, 12), 1.9);
-                pose_until(&r, POSE(0), 1799.9);
-                assert_int_equal(r.n, 0);
-                pose_until(&r, POSE(0), 1800.1);
-                assert_int_equal(count_kind(&r, EVENT_STATIC_POSTURE), 1);
+                next_between(&r, POSE(0), 1799.9, 1800.1, 0, EVENT_STATIC_POSTURE);
                 e = last_of(&r, EVENT_STATIC_POSTURE);
                 assert_int_equal(e->severity, SEVERITY_INFO);
                 assert_near(e->peak_deg, 12, 0);
@@ -260,10 +256,7 @@ static void test_static(void **state)
         run_init(&r, &p);
         pose_until(&r, POSE(0, 0, 0, ACTIVITY_MOVING), 1000);
         pose_for(&r, POSE(0, 0, 0, ACTIVITY_WALKING), 10);
-        pose_until(&r, POSE(0), 2809.9);
-        assert_int_equal(r.n, 0);
-        pose_until(&r, POSE(0), 2810.1);
-        assert_int_equal(count_kind(&r, EVENT_STATIC_POSTURE), 1);
+        next_between(&r, POSE(0), 2809.9, 2810.1, 0, EVENT_STATIC_POSTURE);
         run_done(&r);
 
         /* The reminder repeats after the next episode, no sooner than 30 min. */
@@ -272,10 +265,7 @@ static void test_static(void **state)
         pose_until(&r, POSE(0), 600.1);
         assert_int_equal(r.n, 1);
         pose_for(&r, POSE(0, 0, 0, ACTIVITY_WALKING), 5);
-        pose_until(&r, POSE(0), 2399.9);
-        assert_int_equal(r.n, 1);
-        pose_until(&r, POSE(0), 2400.2);
-        assert_int_equal(r.n, 2);
+        next_between(&r, POSE(0), 2399.9, 2400.2, 1, EVENT_STATIC_POSTURE);
         run_done(&r);
 }
 

@@ -6,6 +6,22 @@
  */
 #include "detect-harness.h"
 
+/* @pose from 0 to @until_s, @dip (beyond the hysteresis) for 0.1 s, then
+ * @after for @seconds, less than the limit: the dip ended the episode, so
+ * nothing fires. */
+static void assert_dip_ends(const RuleParams *p, Pose pose, double until_s, Pose dip, Pose after,
+                            double seconds)
+{
+        Run r;
+
+        run_init(&r, p);
+        pose_until(&r, pose, until_s);
+        pose_for(&r, dip, 0.1);
+        pose_for(&r, after, seconds);
+        assert_int_equal(r.n, 0);
+        run_done(&r);
+}
+
 static void test_extension(void **state)
 {
         const StrainEvent *e;
@@ -32,14 +48,9 @@ static void test_extension(void **state)
         e = last_of(&r, EVENT_UNSUPPORTED_EXTENSION);
         assert_near(e->peak_deg, -30, 0);
         assert_int_equal(e->start_ns, 0);
+        run_done(&r);
 
-        run_done(&r);
-        run_init(&r, &p);
-        pose_until(&r, POSE(-30), 30);
-        pose_for(&r, POSE(-17), 0.1);
-        pose_for(&r, POSE(-25), 59.9);
-        assert_int_equal(r.n, 0);
-        run_done(&r);
+        assert_dip_ends(&p, POSE(-30), 30, POSE(-17), POSE(-25), 59.9);
 }
 
 static void test_lateral(void **state)
@@ -124,12 +135,7 @@ static void test_slouch(void **state)
         assert_int_equal(e->severity, SEVERITY_INFO);
         run_done(&r);
 
-        run_init(&r, &p);
-        pose_until(&r, POSE(18), 20);
-        pose_for(&r, POSE(12.9), 0.1);
-        pose_for(&r, POSE(18), 29.9);
-        assert_int_equal(r.n, 0);
-        run_done(&r);
+        assert_dip_ends(&p, POSE(18), 20, POSE(12.9), POSE(18), 29.9);
 
         /* Turning it off (the daemon does so in the recovering phase) ends
          * the episode; turning it on again starts afresh. */

@@ -246,6 +246,23 @@ static void test_mount_apply(void **state)
         wearer_done(&w);
 }
 
+/* Calibrated while worn tilted @theta° forward: a still sample there reads 0°. */
+static void assert_neutral_at(Wearer *w, double theta)
+{
+        feed_still(w, theta, 0, 1);
+        assert_true(w->last.calibrated);
+        assert_near(w->last.flexion_deg, 0, FRAME_TOL_DEG);
+}
+
+/* @n samples at @theta° forward, with @shake on top alternating in sign. */
+static void feed_shaking(Wearer *w, double theta, const double shake[3], size_t n)
+{
+        double g[3];
+
+        body_gravity(theta, 0, g);
+        feed_sensor(w, g, shake, true, n);
+}
+
 static void test_calibrate_tilted(void **state)
 {
         EstimatorParams p;
@@ -268,9 +285,7 @@ static void test_calibrate_tilted(void **state)
         for (size_t k = 0; k < 3; k++)
                 assert_near(n[k], expected[k], 1e-5);
 
-        feed_still(&w, 10, 0, 1);
-        assert_true(w.last.calibrated);
-        assert_near(w.last.flexion_deg, 0, FRAME_TOL_DEG);
+        assert_neutral_at(&w, 10);
         assert_near(w.last.lateral_deg, 0, FRAME_TOL_DEG);
         assert_int_equal(w.last.posture, POSTURE_UPRIGHT);
 
@@ -284,9 +299,7 @@ static void test_calibrate_tilted(void **state)
 
 static void test_calibrate_errors(void **state)
 {
-        static const double shake[3] = { 1, 0, 0 };
         EstimatorParams p;
-        double g[3];
         Wearer w;
 
         estimator_params_default(&p);
@@ -316,8 +329,7 @@ static void test_calibrate_errors(void **state)
 
         /* Shaking: -EBUSY, and not calibrated. */
         wearer_init(&w, &p);
-        body_gravity(0, 0, g);
-        feed_sensor(&w, g, shake, true, WINDOW);
+        feed_shaking(&w, 0, (const double[3]){ 1, 0, 0 }, WINDOW);
         assert_int_equal(w.last.activity, ACTIVITY_MOVING);
         assert_int_equal(estimator_calibrate(w.e), -EBUSY);
         assert_false(estimator_get_neutral(w.e, NULL));
@@ -331,16 +343,13 @@ static void test_calibrate_errors(void **state)
         assert_int_equal(estimator_calibrate(w.e), -EBUSY);
         feed_still(&w, 10, 0, WINDOW);
         assert_int_equal(estimator_calibrate(w.e), 0);
-        feed_still(&w, 10, 0, 1);
-        assert_near(w.last.flexion_deg, 0, FRAME_TOL_DEG);
+        assert_neutral_at(&w, 10);
         wearer_done(&w);
 }
 
 static void test_auto_calibrate(void **state)
 {
-        static const double shake[3] = { 0, 0, 1.5 };
         EstimatorParams p;
-        double g[3];
         Wearer w;
 
         estimator_params_default(&p);
@@ -348,8 +357,7 @@ static void test_auto_calibrate(void **state)
         wearer_init(&w, &p);
 
         /* Moving first: no calibration however long it lasts. */
-        body_gravity(10, 0, g);
-        feed_sensor(&w, g, shake, true, 4 * WINDOW);
+        feed_shaking(&w, 10, (const double[3]){ 0, 0, 1.5 }, 4 * WINDOW);
         assert_false(w.last.calibrated);
         assert_int_equal(w.last.posture, POSTURE_MOVING);
 
@@ -368,9 +376,7 @@ static void test_auto_calibrate(void **state)
         wearer_init(&w, &p);
         feed_still(&w, 10, 0, WINDOW - 1);
         assert_false(w.last.calibrated);
-        feed_still(&w, 10, 0, 1);
-        assert_true(w.last.calibrated);
-        assert_near(w.last.flexion_deg, 0, FRAME_TOL_DEG);
+        assert_neutral_at(&w, 10);
         /* And it does not move neutral afterwards. */
         feed_still(&w, 30, 0, 3 * WINDOW);
         assert_near(w.last.flexion_deg, 20, FRAME_TOL_DEG);

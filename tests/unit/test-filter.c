@@ -255,11 +255,18 @@ static void run_batched(Filter *f, const Frame *in, Frame *out, size_t n, uint64
         }
 }
 
+static Frame *new_frames(size_t n)
+{
+        Frame *frames = calloc(n, sizeof(Frame));
+
+        assert_non_null(frames);
+        return frames;
+}
+
 static Frame *make_signal(size_t n)
 {
-        Frame *in = calloc(n, sizeof(Frame));
+        Frame *in = new_frames(n);
 
-        assert_non_null(in);
         for (size_t i = 0; i < n; i++)
                 in[i] = (Frame){
                         .t_ns = (int64_t) i * 10 * NSEC_PER_MSEC,
@@ -270,23 +277,28 @@ static Frame *make_signal(size_t n)
         return in;
 }
 
-static void test_batches(void **state)
+static void run_in_place(Filter *f, const Frame *in, Frame *out, size_t n, uint64_t seed)
 {
-        const size_t n = 5000;
-        _cleanup_(freep) Frame *in = make_signal(n);
-        _cleanup_(freep) Frame *one = calloc(n, sizeof(Frame));
-        _cleanup_(freep) Frame *many = calloc(n, sizeof(Frame));
+        memcpy(out, in, n * sizeof(Frame));
+        filter_process(f, out, out, n);
+}
 
-        assert_non_null(one);
-        assert_non_null(many);
+/* For every design, @run on one filter gives the output and the state of one
+ * filter_process() call over the whole signal on another. */
+static void assert_as_one_call(size_t n, void (*run)(Filter *f, const Frame *in, Frame *out,
+                                                     size_t n, uint64_t seed))
+{
+        _cleanup_(freep) Frame *in = make_signal(n);
+        _cleanup_(freep) Frame *one = new_frames(n);
+        _cleanup_(freep) Frame *other = new_frames(n);
 
         for (size_t i = 0; i < ELEMENTSOF(designs); i++) {
                 _cleanup_(filter_freep) Filter *a = new_filter(&designs[i]);
                 _cleanup_(filter_freep) Filter *b = new_filter(&designs[i]);
 
                 filter_process(a, in, one, n);
-                run_batched(b, in, many, n, i + 1);
-                assert_memory_equal(one, many, n * sizeof(Frame));
+                run(b, in, other, n, i + 1);
+                assert_memory_equal(one, other, n * sizeof(Frame));
 
                 /* Time stamps and flags pass through; the signal changed. */
                 for (size_t j = 0; j < n; j++) {
@@ -301,25 +313,14 @@ static void test_batches(void **state)
         }
 }
 
+static void test_batches(void **state)
+{
+        assert_as_one_call(5000, run_batched);
+}
+
 static void test_in_place(void **state)
 {
-        const size_t n = 3000;
-        _cleanup_(freep) Frame *in = make_signal(n);
-        _cleanup_(freep) Frame *out = calloc(n, sizeof(Frame));
-        _cleanup_(freep) Frame *buf = calloc(n, sizeof(Frame));
-
-        assert_non_null(out);
-        assert_non_null(buf);
-
-        for (size_t i = 0; i < ELEMENTSOF(designs); i++) {
-                _cleanup_(filter_freep) Filter *a = new_filter(&designs[i]);
-                _cleanup_(filter_freep) Filter *b = new_filter(&designs[i]);
-
-                filter_process(a, in, out, n);
-                memcpy(buf, in, n * sizeof(Frame));
-                filter_process(b, buf, buf, n);
-                assert_memory_equal(out, buf, n * sizeof(Frame));
-        }
+        assert_as_one_call(3000, run_in_place);
 }
 
 static void test_reset(void **state)
@@ -327,11 +328,8 @@ static void test_reset(void **state)
         static const double level[3] = { 0.3, STANDARD_GRAVITY, -2.75 };
         const size_t n = 1000;
         _cleanup_(freep) Frame *in = make_signal(n);
-        _cleanup_(freep) Frame *fresh = calloc(n, sizeof(Frame));
-        _cleanup_(freep) Frame *again = calloc(n, sizeof(Frame));
-
-        assert_non_null(fresh);
-        assert_non_null(again);
+        _cleanup_(freep) Frame *fresh = new_frames(n);
+        _cleanup_(freep) Frame *again = new_frames(n);
 
         for (size_t i = 0; i < ELEMENTSOF(designs); i++) {
                 _cleanup_(filter_freep) Filter *f = new_filter(&designs[i]);
@@ -375,13 +373,10 @@ static void test_kernel_switch(void **state)
 {
         const size_t n = 2000;
         _cleanup_(freep) Frame *in = make_signal(n);
-        _cleanup_(freep) Frame *a_out = calloc(n, sizeof(Frame));
-        _cleanup_(freep) Frame *b_out = calloc(n, sizeof(Frame));
+        _cleanup_(freep) Frame *a_out = new_frames(n);
+        _cleanup_(freep) Frame *b_out = new_frames(n);
         _cleanup_(filter_freep) Filter *a = new_filter(&designs[0]);
         _cleanup_(filter_freep) Filter *b = new_filter(&designs[0]);
-
-        assert_non_null(a_out);
-        assert_non_null(b_out);
 
         /* Switching kernels mid-stream keeps the state. */
         filter_process(a, in, a_out, n);

@@ -102,6 +102,17 @@ static double fired_after_bend_s(const StrainEvent *e)
         return (double) (e->t_ns - bend_start_ns()) / (double) NSEC_PER_SEC;
 }
 
+/* The scene with a BEND_DEG bend, in one call through a new pipeline.
+ * Return: the number of frames in *ret_frames. */
+static size_t run_scene(Pipeline **ret, Recorder *rec, Frame **ret_frames)
+{
+        size_t n = make_scene(ret_frames, BEND_DEG, &mount_matrix_identity);
+
+        new_pipeline(ret, rec, NULL);
+        pipeline_feed(*ret, *ret_frames, n);
+        return n;
+}
+
 static void test_params_default(void **state)
 {
         PipelineParams p;
@@ -159,9 +170,7 @@ static void test_sustained(void **state)
         Recorder rec;
         size_t n;
 
-        n = make_scene(&f, BEND_DEG, &mount_matrix_identity);
-        new_pipeline(&pl, &rec, NULL);
-        pipeline_feed(pl, f, n);
+        n = run_scene(&pl, &rec, &f);
 
         assert_int_equal(rec.n, 1);
         assert_int_equal(rec.ev[0].kind, EVENT_SUSTAINED_FLEXION);
@@ -216,9 +225,7 @@ static void test_batch_independence(void **state)
         Recorder rec_whole;
         size_t n;
 
-        n = make_scene(&f, BEND_DEG, &mount_matrix_identity);
-        new_pipeline(&whole, &rec_whole, NULL);
-        pipeline_feed(whole, f, n);
+        n = run_scene(&whole, &rec_whole, &f);
         assert_int_equal(rec_whole.n, 1);
 
         for (uint32_t seed = 1; seed <= 4; seed++) {
@@ -250,9 +257,7 @@ static void test_drops(void **state)
         size_t n, mid;
         Frame bad;
 
-        n = make_scene(&f, BEND_DEG, &mount_matrix_identity);
-        new_pipeline(&ref, &rec_ref, NULL);
-        pipeline_feed(ref, f, n);
+        n = run_scene(&ref, &rec_ref, &f);
         assert_int_equal(rec_ref.n, 1);
 
         new_pipeline(&pl, &rec, NULL);

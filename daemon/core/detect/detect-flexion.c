@@ -68,10 +68,33 @@ bool sustained_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent
         return true;
 }
 
-/* Fire @kind once the episode has held for more than @limit_s. */
-static bool hold_fire(Detectors *d, HoldState *st, EventKind kind, double limit_s,
-                      const PostureSample *s, StrainEvent *ev)
+/* A NaN flexion makes both comparisons false: HOLD_OUT. */
+static HoldLevel hold_level(bool in, bool keep)
 {
+        return in ? HOLD_IN : keep ? HOLD_KEEP : HOLD_OUT;
+}
+
+/* Which flexion an episode keeps as its peak. */
+typedef enum Peak {
+        PEAK_HIGHEST,
+        PEAK_LOWEST,
+        PEAK_HIGHEST_IN_BAND, /* the highest of the samples at HOLD_IN */
+} Peak;
+
+/* One sample of a held bend at @level: the episode, its @peak, and @kind
+ * once the episode has held for more than @limit_s. */
+static bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak peak, EventKind kind,
+                      double limit_s, const PostureSample *s, double dt, StrainEvent *ev)
+{
+        double theta = s->flexion_deg;
+        bool opening = !st->active;
+
+        hold_step(d, st, level, s, dt);
+        if (st->active && (peak != PEAK_HIGHEST_IN_BAND || level == HOLD_IN))
+                st->peak = opening               ? theta
+                           : peak == PEAK_LOWEST ? MIN(st->peak, theta)
+                                                 : MAX(st->peak, theta);
+
         if (!st->active || st->fired || !(st->held_s > limit_s) ||
             !detectors_may_fire(d, kind, s->t_ns))
                 return false;
@@ -97,22 +120,12 @@ static bool hold_fire(Detectors *d, HoldState *st, EventKind kind, double limit_
 bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
-        HoldState *st = &d->extreme;
         double theta = s->flexion_deg;
-        bool opening = !st->active;
-        HoldLevel level;
 
-        if (theta > p->extreme_deg)
-                level = HOLD_IN;
-        else if (theta >= p->extreme_deg - p->hysteresis_deg)
-                level = HOLD_KEEP;
-        else
-                level = HOLD_OUT; /* and NaN */
-
-        hold_step(d, st, level, s, dt);
-        if (st->active)
-                st->peak = opening ? theta : MAX(st->peak, theta);
-        return hold_fire(d, st, EVENT_EXTREME_FLEXION, p->extreme_hold_s, s, ev);
+        return hold_feed(
+                d, &d->extreme,
+                hold_level(theta > p->extreme_deg, theta >= p->extreme_deg - p->hysteresis_deg),
+                PEAK_HIGHEST, EVENT_EXTREME_FLEXION, p->extreme_hold_s, s, dt, ev);
 }
 
 /**
@@ -131,23 +144,13 @@ bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *
 bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
-        HoldState *st = &d->extension;
         double theta = s->flexion_deg;
-        bool opening = !st->active;
-        HoldLevel level;
 
-        if (theta < p->extension_deg)
-                level = HOLD_IN;
-        else if (theta <= p->extension_deg + p->hysteresis_deg)
-                level = HOLD_KEEP;
-        else
-                level = HOLD_OUT;
-
-        hold_step(d, st, level, s, dt);
-        if (st->active)
-                st->peak = opening ? theta : MIN(st->peak, theta);
-        return hold_fire(d, st, EVENT_UNSUPPORTED_EXTENSION,
-                         p->extension_hold_s * p->holding_time_factor, s, ev);
+        return hold_feed(
+                d, &d->extension,
+                hold_level(theta < p->extension_deg, theta <= p->extension_deg + p->hysteresis_deg),
+                PEAK_LOWEST, EVENT_UNSUPPORTED_EXTENSION,
+                p->extension_hold_s * p->holding_time_factor, s, dt, ev);
 }
 
 /**
@@ -168,25 +171,15 @@ bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent
 bool slouch_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
-        HoldState *st = &d->slouch;
         double theta = s->flexion_deg;
-        bool opening = !st->active;
-        HoldLevel level;
 
         if (!p->slouch_enabled) {
-                *st = (HoldState){ 0 };
+                d->slouch = (HoldState){ 0 };
                 return false;
         }
 
-        if (theta >= p->slouch_deg && theta < p->flexion_min_deg)
-                level = HOLD_IN;
-        else if (theta >= p->slouch_deg - p->hysteresis_deg)
-                level = HOLD_KEEP;
-        else
-                level = HOLD_OUT;
-
-        hold_step(d, st, level, s, dt);
-        if (st->active && level == HOLD_IN)
-                st->peak = opening ? theta : MAX(st->peak, theta);
-        return hold_fire(d, st, EVENT_SLOUCH, p->slouch_hold_s, s, ev);
+        return hold_feed(d, &d->slouch,
+                         hold_level(theta >= p->slouch_deg && theta < p->flexion_min_deg,
+                                    theta >= p->slouch_deg - p->hysteresis_deg),
+                         PEAK_HIGHEST_IN_BAND, EVENT_SLOUCH, p->slouch_hold_s, s, dt, ev);
 }

@@ -19,9 +19,9 @@
 
 #include <immintrin.h>
 #include <stdbool.h>
-#include <string.h>
 
 #include "core/filter/filter-private.h"
+#include "core/filter/filter-x86.h"
 
 #define AVX2_FN       __attribute__((target("avx2,fma")))
 #define ALWAYS_INLINE static inline __attribute__((always_inline, target("avx2,fma")))
@@ -45,23 +45,11 @@ ALWAYS_INLINE __m256d cascade(__m256d x, __m256d *s1, __m256d *s2, const Coef *c
         return x;
 }
 
-/* See filter-sse2.c: 6 bytes, sign-extended, converted and scaled as float. */
-ALWAYS_INLINE __m128 load_s16(const int16_t *p, __m128 scale)
-{
-        int32_t xy;
-        __m128i v;
-
-        memcpy(&xy, p, sizeof(xy));
-        v = _mm_insert_epi16(_mm_cvtsi32_si128(xy), p[2], 2);
-        return _mm_mul_ps(_mm_cvtepi32_ps(_mm_cvtepi16_epi32(v)), scale);
-}
-
-/* Frames from @in, or with @s16 raw samples from @xyz; @ns and @s16 are constants. */
+/* Frames from @in, or with @s16 raw samples from @xyz; @s16 and @ns are constants. */
 ALWAYS_INLINE void run(Filter *f, const Frame *in, const int16_t *xyz, float scale,
-                       const int64_t *t, Frame *out, size_t n, size_t ns, bool s16)
+                       const int64_t *t, Frame *out, size_t n, bool s16, size_t ns)
 {
         double(*st)[3][2] = (double(*)[3][2]) filter_state_direct(f);
-        const __m128 mask = _mm_castsi128_ps(_mm_setr_epi32(-1, -1, -1, 0));
         const __m128 vscale = _mm_set1_ps(scale);
         const Biquad *q;
         __m256d s1[FILTER_MAX_SECTIONS], s2[FILTER_MAX_SECTIONS];
@@ -89,11 +77,13 @@ ALWAYS_INLINE void run(Filter *f, const Frame *in, const int16_t *xyz, float sca
 
                 if (s16) {
                         raw = _mm_setzero_ps();
-                        x = load_s16(xyz + 3 * i, vscale);
+                        x = _mm_mul_ps(
+                                _mm_cvtepi32_ps(_mm_cvtepi16_epi32(x86_load_s16(xyz + 3 * i))),
+                                vscale);
                         t_ns = t ? t[i] : 0;
                 } else {
-                        raw = _mm_loadu_ps(&in[i].v[0]);
-                        x = _mm_and_ps(raw, mask);
+                        raw = x86_frame_load(&in[i]);
+                        x = _mm_and_ps(raw, x86_lanes_xyz());
                         t_ns = in[i].t_ns;
                 }
                 y = _mm256_cvtpd_ps(cascade(_mm256_cvtps_pd(x), s1, s2, c, ns));
@@ -114,41 +104,24 @@ ALWAYS_INLINE void run(Filter *f, const Frame *in, const int16_t *xyz, float sca
         }
 }
 
-#define RUN_SECTIONS(s16)                                          \
-        do {                                                       \
-                size_t _n_sections;                                \
-                (void) filter_sections(f, &_n_sections);           \
-                switch (_n_sections) {                             \
-                case 1:                                            \
-                        run(f, in, xyz, scale, t, out, n, 1, s16); \
-                        break;                                     \
-                case 2:                                            \
-                        run(f, in, xyz, scale, t, out, n, 2, s16); \
-                        break;                                     \
-                case 3:                                            \
-                        run(f, in, xyz, scale, t, out, n, 3, s16); \
-                        break;                                     \
-                default:                                           \
-                        run(f, in, xyz, scale, t, out, n, 4, s16); \
-                        break;                                     \
-                }                                                  \
-        } while (0)
+/* The number of sections, for FILTER_RUN_SECTIONS(). */
+static size_t sections_of(const Filter *f)
+{
+        size_t n;
+
+        (void) filter_sections(f, &n);
+        return n;
+}
 
 AVX2_FN static void avx2_process(Filter *f, const Frame *in, Frame *out, size_t n)
 {
-        const int16_t *xyz = NULL;
-        const int64_t *t = NULL;
-        float scale = 0.0f;
-
-        RUN_SECTIONS(false);
+        FILTER_RUN_SECTIONS(sections_of(f), run, f, in, NULL, 0.0f, NULL, out, n, false);
 }
 
 AVX2_FN static void avx2_process_s16(Filter *f, const int16_t *xyz, float scale, const int64_t *t,
                                      Frame *out, size_t n)
 {
-        const Frame *in = NULL;
-
-        RUN_SECTIONS(true);
+        FILTER_RUN_SECTIONS(sections_of(f), run, f, NULL, xyz, scale, t, out, n, true);
 }
 
 const FilterKernel filter_kernel_avx2 = {

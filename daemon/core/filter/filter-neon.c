@@ -1,144 +1,65 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The sse2 kernel's float state-variable sections (filter-svf.h) on aarch64
- * NEON, lanes {x, y, z, pad}. Plain multiplies and adds, as in filter-svf.h:
- * fused ones would round differently from the sse2 kernel, for no gain in
- * accuracy that the tests would see.
+ * The sse2 kernel's float state-variable sections (filter-svf.h,
+ * filter-svf-impl.h) on aarch64 NEON, lanes {x, y, z, pad}: the same
+ * operations lane by lane, so the same bits.
  */
 #if defined(__aarch64__)
 
 #include <arm_neon.h>
-#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
 
-#include "core/filter/filter-private.h"
-#include "core/filter/filter-svf.h"
+#include "abi/frame.h"
 
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define SVF_KERNEL filter_kernel_neon
+#define SVF_NAME   "neon"
+#define SVF_INLINE static inline __attribute__((always_inline))
 
-ALWAYS_INLINE float32x4_t cascade(float32x4_t x, float32x4_t *i1, float32x4_t *i2,
-                                  const float32x4_t (*c)[_SVF_COEF_MAX], size_t ns)
+typedef float32x4_t vf;
+
+/* The arithmetic: one IEEE operation per lane. */
+#define vf_load  vld1q_f32
+#define vf_store vst1q_f32
+#define vf_set1  vdupq_n_f32
+#define vf_add   vaddq_f32
+#define vf_sub   vsubq_f32
+#define vf_mul   vmulq_f32
+
+/* Lanes x, y, z: all bits; the pad lane: none. */
+SVF_INLINE uint32x4_t lanes_xyz(void)
 {
-#pragma GCC unroll 4
-        for (size_t s = 0; s < ns; s++) {
-                float32x4_t e1 = c[s][SVF_E1], e2 = c[s][SVF_E2], c2 = c[s][SVF_C2];
-                float32x4_t n1 = vaddq_f32(vaddq_f32(i1[s], vmulq_f32(e1, i1[s])),
-                                           vsubq_f32(vmulq_f32(e2, x), vmulq_f32(e2, i2[s])));
-                float32x4_t n2 = vaddq_f32(vsubq_f32(i2[s], vmulq_f32(c2, i2[s])),
-                                           vaddq_f32(vmulq_f32(c2, x), vmulq_f32(e2, i1[s])));
-
-                x = vmulq_n_f32(vaddq_f32(i2[s], n2), 0.5f);
-                i1[s] = n1;
-                i2[s] = n2;
-        }
-        return x;
+        return (uint32x4_t){ UINT32_MAX, UINT32_MAX, UINT32_MAX, 0 };
 }
 
-/* Frames from @in, or with @s16 raw samples from @xyz; @ns and @s16 are constants. */
-ALWAYS_INLINE void run(SvfData *d, const Frame *in, const int16_t *xyz, float scale,
-                       const int64_t *t, Frame *out, size_t n, size_t ns, bool s16)
+/* v[0..2] and flags are 16 contiguous bytes; memcpy, as flags is no float. */
+SVF_INLINE vf vf_frame_load(const Frame *fr)
 {
-        float32x4_t i1[FILTER_MAX_SECTIONS], i2[FILTER_MAX_SECTIONS];
-        float32x4_t c[FILTER_MAX_SECTIONS][_SVF_COEF_MAX];
+        vf v;
 
-#pragma GCC unroll 4
-        for (size_t s = 0; s < ns; s++) {
-                i1[s] = vld1q_f32(d->state[s][0]);
-                i2[s] = vld1q_f32(d->state[s][1]);
-                for (size_t k = 0; k < _SVF_COEF_MAX; k++)
-                        c[s][k] = vld1q_f32(d->coef[s][k]);
-        }
-
-        for (size_t i = 0; i < n; i++) {
-                float32x4_t x, y;
-                uint32_t flags;
-                int64_t t_ns;
-
-                if (s16) {
-                        const int16_t *p = xyz + 3 * i;
-                        int32x4_t v = { p[0], p[1], p[2], 0 };
-
-                        x = vmulq_n_f32(vcvtq_f32_s32(v), scale);
-                        t_ns = t ? t[i] : 0;
-                        flags = 0;
-                } else {
-                        x = (float32x4_t){ in[i].v[0], in[i].v[1], in[i].v[2], 0.0f };
-                        t_ns = in[i].t_ns;
-                        flags = in[i].flags;
-                }
-                y = cascade(x, i1, i2, c, ns);
-                out[i] = (Frame){
-                        .t_ns = t_ns,
-                        .v = { vgetq_lane_f32(y, 0), vgetq_lane_f32(y, 1), vgetq_lane_f32(y, 2) },
-                        .flags = flags,
-                };
-        }
-
-#pragma GCC unroll 4
-        for (size_t s = 0; s < ns; s++) {
-                vst1q_f32(d->state[s][0], i1[s]);
-                vst1q_f32(d->state[s][1], i2[s]);
-        }
+        memcpy(&v, (const char *) fr + offsetof(Frame, v), sizeof(v));
+        return v;
 }
 
-static SvfData *neon_data(Filter *f)
+SVF_INLINE vf vf_xyz(vf v)
 {
-        unsigned todo;
-        SvfData *d = filter_kdata_acquire(f, &filter_kernel_neon, &todo);
-
-        if (todo & FILTER_KDATA_SETUP)
-                svf_setup(d, f);
-        if (todo & FILTER_KDATA_IMPORT)
-                svf_import(d, f);
-        return d;
+        return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), lanes_xyz()));
 }
 
-#define RUN_SECTIONS(s16)                                          \
-        do {                                                       \
-                switch (d->n_sections) {                           \
-                case 1:                                            \
-                        run(d, in, xyz, scale, t, out, n, 1, s16); \
-                        break;                                     \
-                case 2:                                            \
-                        run(d, in, xyz, scale, t, out, n, 2, s16); \
-                        break;                                     \
-                case 3:                                            \
-                        run(d, in, xyz, scale, t, out, n, 3, s16); \
-                        break;                                     \
-                default:                                           \
-                        run(d, in, xyz, scale, t, out, n, 4, s16); \
-                        break;                                     \
-                }                                                  \
-        } while (0)
-
-static void neon_process(Filter *f, const Frame *in, Frame *out, size_t n)
+SVF_INLINE void vf_frame_store(Frame *fr, vf y, vf raw)
 {
-        SvfData *d = neon_data(f);
-        const int16_t *xyz = NULL;
-        const int64_t *t = NULL;
-        float scale = 0.0f;
+        vf v = vbslq_f32(lanes_xyz(), y, raw);
 
-        RUN_SECTIONS(false);
+        memcpy((char *) fr + offsetof(Frame, v), &v, sizeof(v));
 }
 
-static void neon_process_s16(Filter *f, const int16_t *xyz, float scale, const int64_t *t,
-                             Frame *out, size_t n)
+SVF_INLINE vf vf_load_s16(const int16_t *p, float scale)
 {
-        SvfData *d = neon_data(f);
-        const Frame *in = NULL;
+        int32x4_t v = { p[0], p[1], p[2], 0 };
 
-        RUN_SECTIONS(true);
+        return vmulq_n_f32(vcvtq_f32_s32(v), scale);
 }
 
-static void neon_sync(Filter *f)
-{
-        svf_export(filter_kdata(f), f);
-}
-
-const FilterKernel filter_kernel_neon = {
-        .name = "neon",
-        .process = neon_process,
-        .process_s16 = neon_process_s16,
-        .sync = neon_sync,
-};
+#include "core/filter/filter-svf-impl.h"
 
 #endif

@@ -20,7 +20,14 @@
  * stays bit-identical however the stream is cut into calls.
  */
 
+#include <assert.h>
+#include <stddef.h>
+
 #include "core/filter/filter.h"
+
+/* The vector kernels read and write a frame's v[0..2] and flags as one 16 bytes. */
+static_assert(offsetof(Frame, flags) == offsetof(Frame, v) + 3 * sizeof(float),
+              "flags follows v[2]");
 
 /* Room for the largest kernel data (the block kernels' matrices), 64-byte aligned. */
 #define FILTER_KDATA_SIZE 4096
@@ -38,3 +45,25 @@ void *filter_kdata(Filter *f);
 
 /** filter_state_direct() - filter_state() without syncing, for kernels. */
 double *filter_state_direct(Filter *f);
+
+/*
+ * fn(..., ns) with the number of sections @n_sections as the constant @ns:
+ * a kernel's loop over the sections unrolls, and its state stays in registers.
+ */
+#define FILTER_RUN_SECTIONS(n_sections, fn, ...)              \
+        do {                                                  \
+                switch (n_sections) {                         \
+                case 1:                                       \
+                        fn(__VA_ARGS__, 1);                   \
+                        break;                                \
+                case 2:                                       \
+                        fn(__VA_ARGS__, 2);                   \
+                        break;                                \
+                case 3:                                       \
+                        fn(__VA_ARGS__, 3);                   \
+                        break;                                \
+                default:                                      \
+                        fn(__VA_ARGS__, FILTER_MAX_SECTIONS); \
+                        break;                                \
+                }                                             \
+        } while (0)

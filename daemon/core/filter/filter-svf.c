@@ -78,49 +78,43 @@ static bool svf_first_order(const SvfData *d, size_t s)
         return d->coef[s][SVF_E2][0] == 0.0f;
 }
 
-/**
- * svf_import() - set the state from filter_state_direct().
- * @d: the kernel data, set up.
- * @f: the filter.
- */
-void svf_import(SvfData *d, Filter *f)
+/* One axis' direct-form state @st into the integrators *@ret_i1, *@ret_i2. */
+static void svf_import_axis(const double O[2][2], bool first_order, double a1, const double st[2],
+                            float *ret_i1, float *ret_i2)
 {
-        const double(*st)[3][2] = (const double(*)[3][2]) filter_state_direct(f);
-        size_t n;
-        const Biquad *q = filter_sections(f, &n);
+        double y0 = st[0], y1 = st[1] - a1 * st[0];
+        double i1, i2;
 
-        assert(n == d->n_sections);
+        if (first_order) {
+                i1 = 0.0;
+                i2 = y0 / O[0][1];
+        } else {
+                double det = O[0][0] * O[1][1] - O[0][1] * O[1][0];
 
-        for (size_t s = 0; s < n; s++) {
-                double O[2][2];
-
-                svf_observer(d, s, O);
-                for (size_t a = 0; a < 3; a++) {
-                        double y0 = st[s][a][0], y1 = st[s][a][1] - q[s].a1 * st[s][a][0];
-                        double i1, i2;
-
-                        if (svf_first_order(d, s)) {
-                                i1 = 0.0;
-                                i2 = y0 / O[0][1];
-                        } else {
-                                double det = O[0][0] * O[1][1] - O[0][1] * O[1][0];
-
-                                i1 = (y0 * O[1][1] - y1 * O[0][1]) / det;
-                                i2 = (y1 * O[0][0] - y0 * O[1][0]) / det;
-                        }
-                        d->state[s][0][a] = (float) i1;
-                        d->state[s][1][a] = (float) i2;
-                }
-                d->state[s][0][3] = d->state[s][1][3] = 0.0f;
+                i1 = (y0 * O[1][1] - y1 * O[0][1]) / det;
+                i2 = (y1 * O[0][0] - y0 * O[1][0]) / det;
         }
+        *ret_i1 = (float) i1;
+        *ret_i2 = (float) i2;
 }
 
-/**
- * svf_export() - write the state into filter_state_direct().
- * @d: the kernel data.
- * @f: the filter.
+/* One axis' integrators @i1, @i2 into the direct-form state @st. */
+static void svf_export_axis(const double O[2][2], bool first_order, double a1, double i1, double i2,
+                            double st[2])
+{
+        double y0 = O[0][0] * i1 + O[0][1] * i2;
+        double y1 = O[1][0] * i1 + O[1][1] * i2;
+
+        st[0] = y0;
+        st[1] = first_order ? 0.0 : y1 + a1 * y0;
+}
+
+/*
+ * The walk over every section and axis that both conversions make: into
+ * @into (d->state) from filter_state_direct(), or with @into NULL from
+ * d->state into filter_state_direct().
  */
-void svf_export(const SvfData *d, Filter *f)
+static void svf_convert(const SvfData *d, Filter *f, float (*into)[2][4])
 {
         double(*st)[3][2] = (double(*)[3][2]) filter_state_direct(f);
         size_t n;
@@ -133,12 +127,34 @@ void svf_export(const SvfData *d, Filter *f)
 
                 svf_observer(d, s, O);
                 for (size_t a = 0; a < 3; a++) {
-                        double i1 = d->state[s][0][a], i2 = d->state[s][1][a];
-                        double y0 = O[0][0] * i1 + O[0][1] * i2;
-                        double y1 = O[1][0] * i1 + O[1][1] * i2;
-
-                        st[s][a][0] = y0;
-                        st[s][a][1] = svf_first_order(d, s) ? 0.0 : y1 + q[s].a1 * y0;
+                        if (into)
+                                svf_import_axis(O, svf_first_order(d, s), q[s].a1, st[s][a],
+                                                &into[s][0][a], &into[s][1][a]);
+                        else
+                                svf_export_axis(O, svf_first_order(d, s), q[s].a1,
+                                                d->state[s][0][a], d->state[s][1][a], st[s][a]);
                 }
+                if (into)
+                        into[s][0][3] = into[s][1][3] = 0.0f;
         }
+}
+
+/**
+ * svf_import() - set the state from filter_state_direct().
+ * @d: the kernel data, set up.
+ * @f: the filter.
+ */
+void svf_import(SvfData *d, Filter *f)
+{
+        svf_convert(d, f, d->state);
+}
+
+/**
+ * svf_export() - write the state into filter_state_direct().
+ * @d: the kernel data.
+ * @f: the filter.
+ */
+void svf_export(const SvfData *d, Filter *f)
+{
+        svf_convert(d, f, NULL);
 }
