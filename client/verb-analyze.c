@@ -330,20 +330,29 @@ static void print_summary(Pipeline *p, double rate_hz)
 }
 
 /* Return: 1 with a frame, 0 at the end, or -(exit status) after saying what is wrong. */
-static int read_frame(RecordingReader *rr, const char *path, Frame *ret)
+/*
+ * Fill @buf from *@n up to @max frames. Return: 1 when full, 0 at the end of
+ * the recording, or minus the exit status after saying what is wrong where.
+ */
+static int read_frames(RecordingReader *rr, const char *path, Frame *buf, size_t *n, size_t max)
 {
-        _cleanup_(freep) char *msg = NULL;
-        int r;
+        while (*n < max) {
+                _cleanup_(freep) char *msg = NULL;
+                int r;
 
-        r = recording_reader_next(rr, ret, &msg);
-        if (r >= 0)
-                return r;
-
-        if (msg)
-                fprintf(stderr, "%s\n", msg);
-        else
-                fprintf(stderr, "%s: %s\n", path, strerror(-r));
-        return r == -EBADMSG ? -EX_DATAERR : -EX_NOINPUT;
+                r = recording_reader_next(rr, &buf[*n], &msg);
+                if (r == 0)
+                        return 0;
+                if (r < 0) {
+                        if (msg)
+                                fprintf(stderr, "%s\n", msg);
+                        else
+                                fprintf(stderr, "%s: %s\n", path, strerror(-r));
+                        return r == -EBADMSG ? -EX_DATAERR : -EX_NOINPUT;
+                }
+                (*n)++;
+        }
+        return 1;
 }
 
 static int open_recording(const char *path, RecordingReader **ret)
@@ -407,14 +416,9 @@ int verb_analyze(int argc, char *argv[])
         }
 
         /* The rate shapes the filter, so it must be known before the first feed. */
-        while (n < RATE_PROBE_FRAMES) {
-                r = read_frame(rr, a.path, &buf[n]);
-                if (r < 0)
-                        return -r;
-                if (r == 0)
-                        break;
-                n++;
-        }
+        r = read_frames(rr, a.path, buf, &n, RATE_PROBE_FRAMES);
+        if (r < 0)
+                return -r;
         rate = recording_reader_rate(rr);
         if (rate <= 0)
                 rate = estimate_rate(buf, n);
@@ -458,24 +462,17 @@ int verb_analyze(int argc, char *argv[])
                 return 1;
         }
 
-        for (;;) {
-                if (n == BATCH_FRAMES) {
-                        coach_feed(coach, buf, n);
-                        n = 0;
-                        if (follow_phase(coach) < 0) {
-                                fprintf(stderr, "Cannot apply the rules of the %s phase\n",
-                                        recovery_phase_to_string(
-                                                recovery_phase(coach_recovery(coach))));
-                                return 1;
-                        }
+        while ((r = read_frames(rr, a.path, buf, &n, BATCH_FRAMES)) > 0) {
+                coach_feed(coach, buf, n);
+                n = 0;
+                if (follow_phase(coach) < 0) {
+                        fprintf(stderr, "Cannot apply the rules of the %s phase\n",
+                                recovery_phase_to_string(recovery_phase(coach_recovery(coach))));
+                        return 1;
                 }
-                r = read_frame(rr, a.path, &buf[n]);
-                if (r < 0)
-                        return -r;
-                if (r == 0)
-                        break;
-                n++;
         }
+        if (r < 0)
+                return -r;
         coach_feed(coach, buf, n);
         print_summary(p, rate);
 
