@@ -59,10 +59,10 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = manager_calibrate(m);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot calibrate: %m");
-        if (r == CALIBRATE_E_NO_DATA)
+        if (r == CALIBRATE_NO_DATA)
                 return sd_bus_error_set(error, POSTURED_ERROR_NO_DATA,
                                         "No sensor data yet, cannot calibrate.");
-        if (r == CALIBRATE_E_NOT_STILL)
+        if (r == CALIBRATE_NOT_STILL)
                 return sd_bus_error_set(error, POSTURED_ERROR_NOT_STILL,
                                         "Not still, cannot calibrate: sit in your neutral posture "
                                         "and hold still for a few seconds, then try again.");
@@ -248,7 +248,7 @@ static int method_report_recovered(sd_bus_message *msg, void *userdata, sd_bus_e
         if (r < 0)
                 return r;
         r = health_report_recovered(m->health);
-        if (r == -ESRCH)
+        if (r == RECOVERY_NOT_INJURED)
                 return sd_bus_error_set(error, POSTURED_ERROR_NOT_INJURED,
                                         "No injury was reported: nothing to recover from.");
         if (r < 0)

@@ -395,14 +395,15 @@ int health_report_injury(Health *h, uint64_t onset_usec)
  * health_report_recovered() - ReportRecovered().
  * @h: the Health.
  *
- * Return: 0 (also when already recovered), -ESRCH when no injury was reported.
+ * Return: 0 (also when already recovered), RECOVERY_NOT_INJURED when no
+ * injury was reported.
  */
 int health_report_recovered(Health *h)
 {
         int r;
 
         r = coach_report_recovered(h->coach, health_now(h));
-        if (r < 0)
+        if (r != 0)
                 return r;
         phase_may_have_changed(h);
         (void) health_save(h);

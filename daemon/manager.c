@@ -397,21 +397,16 @@ int manager_run(Manager *m)
  * manager_calibrate() - take the last still window as the wearer's neutral.
  * @m: the manager.
  *
- * Return: 0 when calibrated; CALIBRATE_E_NO_DATA when no sensor data came
- * yet, CALIBRATE_E_NOT_STILL when the wearer was not still over the last
- * window; or -errno.
+ * Return: CALIBRATE_DONE (0) when calibrated; CALIBRATE_NO_DATA when no
+ * sensor data came yet, CALIBRATE_NOT_STILL when the wearer was not still
+ * over the last window.
  */
 int manager_calibrate(Manager *m)
 {
         int r;
 
         r = coach_calibrate(health_coach(m->health));
-        /* The core still speaks errno here: these two are its documented outcomes. */
-        if (r == -ENODATA)
-                return CALIBRATE_E_NO_DATA;
-        if (r == -EBUSY)
-                return CALIBRATE_E_NOT_STILL;
-        if (r < 0)
+        if (r != CALIBRATE_DONE)
                 return r;
         log_info("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */

@@ -75,14 +75,7 @@ int manager_start(Manager *m);
 /** manager_run() - run the loop until SIGTERM/SIGINT or, with exit_on_eof, the recording's end. */
 int manager_run(Manager *m);
 
-/* Results of manager_calibrate() other than success and -errno. */
-enum {
-        _CALIBRATE_E_SUCCESS,
-        CALIBRATE_E_NO_DATA,   /* no sensor data yet */
-        CALIBRATE_E_NOT_STILL, /* the wearer was not still over the last window */
-};
-
-/** manager_calibrate() - take the wearer's current posture as neutral. */
+/** manager_calibrate() - take the wearer's current posture as neutral; a CalibrateResult. */
 int manager_calibrate(Manager *m);
 
 /** manager_to_realtime_us() - map a sample time to CLOCK_REALTIME microseconds. */

@@ -215,7 +215,7 @@ int advice_engine_report_injury(AdviceEngine *e, uint64_t onset_usec, uint64_t n
  * @e: the engine.
  * @now_usec: the current time.
  *
- * Return: 0 or -ESRCH.
+ * Return: 0 or RECOVERY_NOT_INJURED.
  */
 int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec)
 {
@@ -223,7 +223,7 @@ int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec)
 
         (void) advice_engine_tick(e, now_usec);
         r = recovery_report_recovered(e->recovery, now_usec);
-        if (r < 0)
+        if (r == RECOVERY_NOT_INJURED)
                 return r;
         if (r > 0)
                 (void) give(e, TRIGGER_PHASE_ENTERED, now_usec);

@@ -94,7 +94,8 @@ int advice_engine_report_injury(AdviceEngine *e, uint64_t onset_usec, uint64_t n
 /**
  * advice_engine_report_recovered() - ReportRecovered().
  *
- * Return: 0 (also when already recovered), -ESRCH when no injury was reported.
+ * Return: 0 (also when already recovered), RECOVERY_NOT_INJURED when no
+ * injury was reported.
  */
 int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec);
 

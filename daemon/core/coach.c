@@ -187,12 +187,12 @@ Pipeline *coach_pipeline(const Coach *c)
  * (pipeline_calibrate()).
  * @c: the Coach.
  *
- * Return: 0, -ENODATA without a sample yet, -EBUSY when the wearer is not still.
+ * Return: a CalibrateResult: CALIBRATE_NO_DATA also without a sample yet.
  */
 int coach_calibrate(Coach *c)
 {
         if (!c->pipeline || !pipeline_last(c->pipeline))
-                return -ENODATA;
+                return CALIBRATE_NO_DATA;
         return pipeline_calibrate(c->pipeline);
 }
 
@@ -259,7 +259,8 @@ int coach_report_injury(Coach *c, uint64_t onset_usec, uint64_t now_usec)
  * @c: the Coach.
  * @now_usec: the current time.
  *
- * Return: 0 (also when already recovered), -ESRCH when no injury was reported.
+ * Return: 0 (also when already recovered), RECOVERY_NOT_INJURED when no
+ * injury was reported.
  */
 int coach_report_recovered(Coach *c, uint64_t now_usec)
 {
@@ -272,7 +273,7 @@ int coach_report_recovered(Coach *c, uint64_t now_usec)
                 r = recovery_report_recovered(c->recovery, now_usec);
         }
         (void) follow_phase(c, true);
-        return r < 0 ? r : 0;
+        return r == RECOVERY_NOT_INJURED ? r : 0;
 }
 
 /**

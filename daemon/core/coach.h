@@ -74,7 +74,7 @@ void coach_feed(Coach *c, const Frame *frames, size_t n);
 /** coach_pipeline() - the current pipeline, or NULL before coach_start(). */
 Pipeline *coach_pipeline(const Coach *c);
 
-/** coach_calibrate() - Return: 0, -ENODATA (no data yet), -EBUSY (not still). */
+/** coach_calibrate() - the last still window becomes the neutral; a CalibrateResult. */
 int coach_calibrate(Coach *c);
 
 /** coach_tick() - let time pass; the phase may move. Return: 1 when it did, else 0 or -errno. */

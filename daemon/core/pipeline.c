@@ -268,7 +268,7 @@ int pipeline_calibrate(Pipeline *p)
         int r;
 
         r = estimator_calibrate(p->estimator);
-        if (r < 0)
+        if (r != CALIBRATE_DONE)
                 return r;
         detectors_reset(p->detectors);
         if (p->have_last && estimator_get_neutral(p->estimator, neutral)) {

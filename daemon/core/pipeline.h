@@ -83,7 +83,7 @@ Detectors *pipeline_detectors(Pipeline *p);
  * (estimator_calibrate()), restart the episodes measured against the old one,
  * and restate the latest sample's angles against the new neutral.
  *
- * Return: 0, -ENODATA, -EBUSY as estimator_calibrate().
+ * Return: a CalibrateResult, as estimator_calibrate().
  */
 int pipeline_calibrate(Pipeline *p);
 

@@ -269,12 +269,14 @@ int recovery_report_injury(Recovery *r, uint64_t onset_usec, uint64_t now_usec)
  * @r: the state.
  * @now_usec: the current time (unused: the onset and history are kept).
  *
- * Return: 1 when the phase changed, 0 when already recovered, -ESRCH in phase none.
+ * Return: 1 when the phase changed, 0 when already recovered,
+ * RECOVERY_NOT_INJURED in phase none: a refusal the caller answers, not an
+ * error.
  */
 int recovery_report_recovered(Recovery *r, uint64_t now_usec)
 {
         if (r->phase == PHASE_NONE)
-                return -ESRCH;
+                return RECOVERY_NOT_INJURED;
         if (r->phase == PHASE_RECOVERED)
                 return 0;
         r->phase = PHASE_RECOVERED;

@@ -34,6 +34,13 @@ typedef enum RecoveryPhase {
         _PHASE_MAX,
 } RecoveryPhase;
 
+/*
+ * A report the state refuses, answered by the caller (the daemon with
+ * org.postured.Error.NotInjured): a documented result, not an error, and
+ * distinct from every other value such a report returns (0 and 1).
+ */
+#define RECOVERY_NOT_INJURED 2
+
 #define PHASE_BIT(p) (1u << (p))
 #define PHASE_ALL    ((1u << _PHASE_MAX) - 1)
 
@@ -134,7 +141,7 @@ int recovery_report_injury(Recovery *r, uint64_t onset_usec, uint64_t now_usec);
  * recovery_report_recovered() - the wearer says the back has recovered.
  *
  * Return: 1 when the phase changed to recovered, 0 when it already was,
- * -ESRCH when no injury was reported (phase none).
+ * RECOVERY_NOT_INJURED when no injury was reported (phase none).
  */
 int recovery_report_recovered(Recovery *r, uint64_t now_usec);
 

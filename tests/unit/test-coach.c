@@ -143,7 +143,7 @@ static Coach *new_coach(const Fixture *f, Run *run, bool with_catalogue)
         p.catalogue = with_catalogue ? f->catalogue : NULL;
         assert_int_equal(coach_new(&c, &p, &callbacks, run), 0);
         assert_null(coach_pipeline(c));
-        assert_int_equal(coach_calibrate(c), -ENODATA);
+        assert_int_equal(coach_calibrate(c), CALIBRATE_NO_DATA);
         assert_int_equal(coach_start(c, f->rate_hz, NULL, NULL), 0);
         assert_non_null(coach_pipeline(c));
         assert_int_equal(filter_kernel_select(&k, getenv("POSTURED_FILTER")), 0);
@@ -283,7 +283,7 @@ static void test_restart_keeps_neutral(void **state)
         assert_true(estimator_get_neutral(pipeline_estimator(coach_pipeline(c)), before));
         assert_int_equal(coach_start(c, 100.0, NULL, NULL), 0);
         assert_null(pipeline_last(coach_pipeline(c)));
-        assert_int_equal(coach_calibrate(c), -ENODATA);
+        assert_int_equal(coach_calibrate(c), CALIBRATE_NO_DATA);
         assert_true(estimator_get_neutral(pipeline_estimator(coach_pipeline(c)), after));
         assert_memory_equal(before, after, sizeof(before));
         assert_int_equal(coach_start(c, 1.0, NULL, NULL), -EINVAL);

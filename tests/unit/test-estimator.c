@@ -306,9 +306,9 @@ static void test_calibrate_errors(void **state)
 
         /* Not a full window yet. */
         wearer_init(&w, &p);
-        assert_int_equal(estimator_calibrate(w.e), -ENODATA);
+        assert_int_equal(estimator_calibrate(w.e), CALIBRATE_NO_DATA);
         feed_still(&w, 0, 0, WINDOW - 1);
-        assert_int_equal(estimator_calibrate(w.e), -ENODATA);
+        assert_int_equal(estimator_calibrate(w.e), CALIBRATE_NO_DATA);
         feed_still(&w, 0, 0, 1);
         assert_int_equal(estimator_calibrate(w.e), 0);
         wearer_done(&w);
@@ -322,16 +322,16 @@ static void test_calibrate_errors(void **state)
                 estimator_feed(w.e, &f, &f, &w.last);
                 w.next++;
         }
-        assert_int_equal(estimator_calibrate(w.e), -ENODATA);
+        assert_int_equal(estimator_calibrate(w.e), CALIBRATE_NO_DATA);
         feed_still(&w, 0, 0, WINDOW - 1);
         assert_int_equal(estimator_calibrate(w.e), 0);
         wearer_done(&w);
 
-        /* Shaking: -EBUSY, and not calibrated. */
+        /* Shaking: not still, and not calibrated. */
         wearer_init(&w, &p);
         feed_shaking(&w, 0, (const double[3]){ 1, 0, 0 }, WINDOW);
         assert_int_equal(w.last.activity, ACTIVITY_MOVING);
-        assert_int_equal(estimator_calibrate(w.e), -EBUSY);
+        assert_int_equal(estimator_calibrate(w.e), CALIBRATE_NOT_STILL);
         assert_false(estimator_get_neutral(w.e, NULL));
         wearer_done(&w);
 
@@ -340,7 +340,7 @@ static void test_calibrate_errors(void **state)
         for (size_t i = 0; i < WINDOW; i++)
                 feed_still(&w, 10.0 * (double) i / WINDOW, 0, 1);
         assert_int_equal(w.last.activity, ACTIVITY_STILL);
-        assert_int_equal(estimator_calibrate(w.e), -EBUSY);
+        assert_int_equal(estimator_calibrate(w.e), CALIBRATE_NOT_STILL);
         feed_still(&w, 10, 0, WINDOW);
         assert_int_equal(estimator_calibrate(w.e), 0);
         assert_neutral_at(&w, 10);

@@ -164,7 +164,7 @@ static void test_injury_gives_acute_advice(void **state)
         health_free(h);
         assert_int_equal(unlink(f->config.state_file), 0);
         h = new_health(f);
-        assert_int_equal(health_report_recovered(h), -ESRCH);
+        assert_int_equal(health_report_recovered(h), RECOVERY_NOT_INJURED);
         health_free(h);
 }
 

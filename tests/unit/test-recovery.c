@@ -161,7 +161,7 @@ static void test_recovered(void **state)
 {
         _cleanup_(recovery_freep) Recovery *r = new_recovery(NULL);
 
-        assert_int_equal(recovery_report_recovered(r, T0), -ESRCH);
+        assert_int_equal(recovery_report_recovered(r, T0), RECOVERY_NOT_INJURED);
         assert_int_equal(recovery_phase(r), PHASE_NONE);
         assert_int_equal(recovery_report_injury(r, T0, T0), 0);
         assert_int_equal(recovery_report_pain(r, 5, "lifting", T0 + HOUR), 0);

@@ -371,9 +371,9 @@ static double window_rms(const Estimator *e)
  * Still means a dynamic RMS below still_rms and gravity not turning by more
  * than a few degrees (3°) over the window (a slow lean is no neutral posture).
  *
- * Return: 0, -ENODATA if no full window has been seen since creation or the
- * last gap (FRAME_AFTER_GAP), -EBUSY if the wearer was not still over the
- * window.
+ * Return: CALIBRATE_DONE (0); CALIBRATE_NO_DATA if no full window has been
+ * seen since creation or the last gap (FRAME_AFTER_GAP), CALIBRATE_NOT_STILL
+ * if the wearer was not still over the window. Never an error.
  */
 int estimator_calibrate(Estimator *e)
 {
@@ -382,15 +382,15 @@ int estimator_calibrate(Estimator *e)
         assert(e);
 
         if (e->count < e->size)
-                return -ENODATA;
+                return CALIBRATE_NO_DATA;
         if (!(window_rms(e) < e->params.still_rms))
-                return -EBUSY;
+                return CALIBRATE_NOT_STILL;
 
         for (size_t k = 0; k < 3; k++)
                 mean[k] = e->sum_g[k] / (double) e->count;
         m = norm3(mean);
         if (!(m >= MIN_GRAVITY))
-                return -EBUSY;
+                return CALIBRATE_NOT_STILL;
 
         cos_max = cos(CALIBRATE_MAX_DRIFT_DEG / DEG_PER_RAD);
         for (size_t i = 0; i < e->count; i++) {
@@ -399,7 +399,7 @@ int estimator_calibrate(Estimator *e)
 
                 if (!(gn > 0) ||
                     (g[0] * mean[0] + g[1] * mean[1] + g[2] * mean[2]) / (gn * m) < cos_max)
-                        return -EBUSY;
+                        return CALIBRATE_NOT_STILL;
         }
 
         memcpy(e->neutral, mean, sizeof(mean));

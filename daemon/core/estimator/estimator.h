@@ -150,6 +150,17 @@ static inline void estimator_freep(Estimator **e)
 /** estimator_feed() - one sample. */
 void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out);
 
+/*
+ * What a calibration did. Not errors: the caller answers each (the daemon
+ * with org.postured.Error.NoData or .NotStill), as dbus-broker separates
+ * API results from fatal negative errors.
+ */
+typedef enum CalibrateResult {
+        CALIBRATE_DONE = 0,
+        CALIBRATE_NO_DATA = 1,   /* no full window since the start or the last gap */
+        CALIBRATE_NOT_STILL = 2, /* the wearer was not still over the window */
+} CalibrateResult;
+
 /** estimator_calibrate() - take the mean gravity of the last still window as neutral. */
 int estimator_calibrate(Estimator *e);
 
