@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/error-util.h"
 #include "util/macro.h"
 #include "util/parse-util.h"
 #include "util/uri-util.h"
@@ -85,23 +86,6 @@ static size_t bad_escape(const char *s, size_t n)
         return MIN(i, n);
 }
 
-_printf_(2, 3) static int fail(char **ret_error, const char *fmt, ...)
-{
-        va_list ap;
-        int r;
-
-        if (!ret_error)
-                return -EINVAL;
-        va_start(ap, fmt);
-        r = vasprintf(ret_error, fmt, ap);
-        va_end(ap);
-        if (r < 0) {
-                *ret_error = NULL;
-                return -ENOMEM;
-        }
-        return -EINVAL;
-}
-
 /* Decode @n bytes at @s, the @what of @scheme:@arg, into @ret. */
 static int unescape_part(const char *s, size_t n, const char *scheme, const char *arg,
                          const char *what, char **ret, char **ret_error)
@@ -113,10 +97,11 @@ static int unescape_part(const char *s, size_t n, const char *scheme, const char
         if (r != -EINVAL)
                 return r;
         at = bad_escape(s, n);
-        return fail(ret_error,
-                    "%s:%s: bad escape '%.*s' in the %s (a '%%' takes two hex digits, not 00; "
-                    "write '%%' itself as %%25)",
-                    scheme, arg, (int) MIN(n - at, (size_t) 3), s + at, what);
+        return set_errorf(
+                ret_error, -EINVAL,
+                "%s:%s: bad escape '%.*s' in the %s (a '%%' takes two hex digits, not 00; "
+                "write '%%' itself as %%25)",
+                scheme, arg, (int) MIN(n - at, (size_t) 3), s + at, what);
 }
 
 static int add_param(Uri *u, const char *p, size_t len, const char *scheme, const char *arg,
@@ -128,8 +113,8 @@ static int add_param(Uri *u, const char *p, size_t len, const char *scheme, cons
         int r;
 
         if (key_len == 0)
-                return fail(ret_error, "%s:%s: a parameter without a name ('%.*s')", scheme, arg,
-                            (int) len, p);
+                return set_errorf(ret_error, -EINVAL, "%s:%s: a parameter without a name ('%.*s')",
+                                  scheme, arg, (int) len, p);
         params = reallocarray(u->params, u->n_params + 1, sizeof(*params));
         if (!params)
                 return -ENOMEM;

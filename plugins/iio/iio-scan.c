@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/plugin-util.h"
 #include "iio-scan.h"
+#include "util/error-util.h"
 #include "util/macro.h"
 #include "util/uri-util.h"
 
@@ -260,8 +260,8 @@ int iio_scan_element_decode(const IioScanElement *e, const void *scan, size_t sc
 /* ---- The "iio:" source URI ---- */
 
 /* "ip:" HOST [":" PORT] [":" NAME], @s after "ip:"; *@ret_name: the NAME, maybe empty. */
-static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_name, char *error,
-                    size_t error_size)
+static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_name,
+                    char **ret_error)
 {
         const char *host = s, *rest, *port = "";
         size_t host_len, port_len = 0;
@@ -270,8 +270,8 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_
                 const char *close = strchr(s, ']');
 
                 if (!close)
-                        return plugin_set_error(error, error_size, -EINVAL,
-                                                "iio:%s: ']' missing after the IPv6 address", arg);
+                        return set_errorf(ret_error, -EINVAL,
+                                          "iio:%s: ']' missing after the IPv6 address", arg);
                 rest = close + 1;
         } else
                 rest = s + strcspn(s, ":");
@@ -279,8 +279,7 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_
         if (*rest == ':')
                 rest++;
         else if (*rest != '\0')
-                return plugin_set_error(error, error_size, -EINVAL,
-                                        "iio:%s: ':' expected after the host", arg);
+                return set_errorf(ret_error, -EINVAL, "iio:%s: ':' expected after the host", arg);
 
         /* A field of digits right after the host is the port. */
         if (is_digit(*rest)) {
@@ -290,8 +289,8 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_
                         long number = len <= 5 ? strtol(rest, NULL, 10) : 0;
 
                         if (number < 1 || number > 65535 || host_len == 0)
-                                return plugin_set_error(
-                                        error, error_size, -EINVAL,
+                                return set_errorf(
+                                        ret_error, -EINVAL,
                                         "iio:%s: port %.*s needs a host and must be within "
                                         "1..65535",
                                         arg, (int) len, rest);
@@ -310,14 +309,14 @@ static int parse_ip(IioUri *u, const char *s, const char *arg, const char **ret_
         return 0;
 }
 
-static int parse_target(IioUri *u, const char *t, const char *arg, char *error, size_t error_size)
+static int parse_target(IioUri *u, const char *t, const char *arg, char **ret_error)
 {
         static const char *const backends[] = { "usb:", "serial:", "xml:" };
         const char *name = NULL;
         int r;
 
         if (strncmp(t, "ip:", 3) == 0) {
-                r = parse_ip(u, t + 3, arg, &name, error, error_size);
+                r = parse_ip(u, t + 3, arg, &name, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -353,14 +352,14 @@ static int parse_target(IioUri *u, const char *t, const char *arg, char *error, 
         return 0;
 }
 
-static int parse_options(IioUri *u, const Uri *uri, const char *arg, char *error, size_t error_size)
+static int parse_options(IioUri *u, const Uri *uri, const char *arg, char **ret_error)
 {
         for (size_t i = 0; i < uri->n_params; i++) {
                 const UriParam *p = &uri->params[i];
 
                 if (!p->value || p->value[0] == '\0')
-                        return plugin_set_error(error, error_size, -EINVAL,
-                                                "iio:%s: option '%s' has no value", arg, p->key);
+                        return set_errorf(ret_error, -EINVAL, "iio:%s: option '%s' has no value",
+                                          arg, p->key);
                 if (strcmp(p->key, "trigger") == 0) {
                         free(u->trigger);
                         u->trigger = strdup(p->value);
@@ -374,16 +373,16 @@ static int parse_options(IioUri *u, const Uri *uri, const char *arg, char *error
                         if (r == -ENOMEM)
                                 return r;
                         if (r < 0 || v <= 0 || v > RATE_MAX_HZ)
-                                return plugin_set_error(error, error_size, -EINVAL,
-                                                        "iio:%s: rate=%s is not a rate in Hz "
-                                                        "within 0..%g (e.g. rate=100)",
-                                                        arg, p->value, RATE_MAX_HZ);
+                                return set_errorf(ret_error, -EINVAL,
+                                                  "iio:%s: rate=%s is not a rate in Hz "
+                                                  "within 0..%g (e.g. rate=100)",
+                                                  arg, p->value, RATE_MAX_HZ);
                         u->rate_hz = v;
                 } else
-                        return plugin_set_error(error, error_size, -EINVAL,
-                                                "iio:%s: unknown option '%s' (known: "
-                                                "trigger=NAME, rate=HZ)",
-                                                arg, p->key);
+                        return set_errorf(ret_error, -EINVAL,
+                                          "iio:%s: unknown option '%s' (known: "
+                                          "trigger=NAME, rate=HZ)",
+                                          arg, p->key);
         }
         return 0;
 }
@@ -392,8 +391,7 @@ static int parse_options(IioUri *u, const Uri *uri, const char *arg, char *error
  * iio_uri_parse() - parse "[TARGET][?OPTION=VALUE[&...]]", the text after "iio:".
  * @ret: the result, zeroed first; release with iio_uri_done() even on failure.
  * @arg: the text.
- * @error: a message naming what is wrong, on failure.
- * @error_size: its size.
+ * @ret_error: on failure, a message naming what is wrong (see set_errorf()).
  *
  * TARGET is one of:
  *  - "" or "local:": the local context, the first accelerometer;
@@ -408,10 +406,9 @@ static int parse_options(IioUri *u, const Uri *uri, const char *arg, char *error
  *
  * Return: 0, -EINVAL for a malformed argument, -ENOMEM.
  */
-int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size)
+int iio_uri_parse(IioUri *ret, const char *arg, char **ret_error)
 {
         _cleanup_(uri_done) Uri uri = {};
-        _cleanup_(freep) char *uri_error = NULL;
         int r;
 
         assert(ret);
@@ -419,13 +416,13 @@ int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size)
         *ret = (IioUri){};
 
         /* The target is libiio's, where '%' is no escape ("ip:[fe80::1%eth0]"). */
-        r = uri_parse(&uri, "iio", arg, URI_PATH_RAW, &uri_error);
-        if (r < 0)
-                return plugin_set_error(error, error_size, r, "%s", uri_error ?: strerror(-r));
-        r = parse_target(ret, uri.path, arg, error, error_size);
+        r = uri_parse(&uri, "iio", arg, URI_PATH_RAW, ret_error);
         if (r < 0)
                 return r;
-        return parse_options(ret, &uri, arg, error, error_size);
+        r = parse_target(ret, uri.path, arg, ret_error);
+        if (r < 0)
+                return r;
+        return parse_options(ret, &uri, arg, ret_error);
 }
 
 /**

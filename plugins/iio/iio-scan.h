@@ -109,7 +109,7 @@ typedef struct IioUri {
 } IioUri;
 
 /** iio_uri_parse() - parse "[TARGET][?OPTION=VALUE[&...]]", the text after "iio:". */
-int iio_uri_parse(IioUri *ret, const char *arg, char *error, size_t error_size);
+int iio_uri_parse(IioUri *ret, const char *arg, char **ret_error);
 
 /** iio_uri_done() - free what @u owns and zero it. */
 void iio_uri_done(IioUri *u);

@@ -34,6 +34,7 @@ static int iio_open(void **ret, const char *arg, const PosturedSourceHost *host,
                     size_t error_size)
 {
         _cleanup_(iio_closep) Iio *s = NULL;
+        _cleanup_(freep) char *msg = NULL;
         int r;
 
         s = calloc(1, sizeof(*s));
@@ -44,9 +45,9 @@ static int iio_open(void **ret, const char *arg, const PosturedSourceHost *host,
         if (r < 0)
                 return r; /* cppcheck-suppress memleak ; freed by _cleanup_ */
 
-        r = iio_uri_parse(&s->uri, arg, error, error_size);
+        r = iio_uri_parse(&s->uri, arg, &msg);
         if (r < 0)
-                return r;
+                return msg ? plugin_set_error(error, error_size, r, "%s", msg) : r;
 
         if (s->uri.local)
                 s->ctx = iio_create_local_context();

@@ -436,12 +436,13 @@ static void test_uri(void **state)
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(freep) char *error = NULL;
                 IioUri u;
-                char error[256] = "";
-                int r = iio_uri_parse(&u, cases[i].arg, error, sizeof(error));
+                int r = iio_uri_parse(&u, cases[i].arg, &error);
 
                 if (r != 0)
                         fail_msg("'%s': %d %s", cases[i].arg, r, error);
+                assert_null(error);
                 assert_string_equal(u.context, cases[i].context);
                 if (cases[i].device)
                         assert_string_equal(u.device, cases[i].device);
@@ -479,11 +480,11 @@ static void test_uri_invalid(void **state)
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(freep) char *error = NULL;
                 IioUri u;
-                char error[256] = "";
-                int r = iio_uri_parse(&u, cases[i].arg, error, sizeof(error));
+                int r = iio_uri_parse(&u, cases[i].arg, &error);
 
-                if (r != -EINVAL || !strstr(error, cases[i].message))
+                if (r != -EINVAL || !error || !strstr(error, cases[i].message))
                         fail_msg("'%s': %d '%s', expected a message with '%s'", cases[i].arg, r,
                                  error, cases[i].message);
                 iio_uri_done(&u);

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "util/macro.h"
+
+/** set_errorf() - hand back a message through @ret_error and return @error. */
+_printf_(3, 4) int set_errorf(char **ret_error, int error, const char *fmt, ...);
