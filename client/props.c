@@ -252,6 +252,11 @@ static int prop_set_put(PropSet *s, Property *p)
         return 0;
 }
 
+/**
+ * prop_set_update() - read an a{sv} from @m and add or replace each entry.
+ *
+ * Return: 0, -ENOMEM, or the sd-bus error for a malformed message.
+ */
 int prop_set_update(PropSet *s, sd_bus_message *m)
 {
         int r;
@@ -289,6 +294,10 @@ int prop_set_update(PropSet *s, sd_bus_message *m)
         return sd_bus_message_exit_container(m);
 }
 
+/**
+ * prop_set_invalidate() - read an "as" from @m (the invalidated properties of
+ * PropertiesChanged) and drop those entries.
+ */
 int prop_set_invalidate(PropSet *s, sd_bus_message *m)
 {
         int r;
@@ -391,6 +400,11 @@ void property_print_text(FILE *f, const Property *p)
         }
 }
 
+/**
+ * prop_set_print_json_members() - every property as "Name":value, separated
+ * by commas, without braces, so callers can add members of their own.
+ * @first: as for json_key().
+ */
 void prop_set_print_json_members(FILE *f, const PropSet *s, bool *first)
 {
         for (size_t i = 0; i < s->n; i++) {

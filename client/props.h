@@ -42,17 +42,10 @@ typedef struct PropSet {
 /** prop_set_clear() - forget every property; @s stays usable. */
 void prop_set_clear(PropSet *s);
 
-/**
- * prop_set_update() - read an a{sv} from @m and add or replace each entry.
- *
- * Return: 0, -ENOMEM, or the sd-bus error for a malformed message.
- */
+/** prop_set_update() - read an a{sv} from @m and add or replace each entry. */
 int prop_set_update(PropSet *s, sd_bus_message *m);
 
-/**
- * prop_set_invalidate() - read an "as" from @m (the invalidated properties of
- * PropertiesChanged) and drop those entries.
- */
+/** prop_set_invalidate() - drop the properties that @m invalidates. */
 int prop_set_invalidate(PropSet *s, sd_bus_message *m);
 
 /** prop_set_get() - the property called @name, or NULL. */
@@ -73,9 +66,5 @@ void property_print_json(FILE *f, const Property *p);
 /** property_print_text() - the value of @p for people: no quotes, "yes"/"no". */
 void property_print_text(FILE *f, const Property *p);
 
-/**
- * prop_set_print_json_members() - every property as "Name":value, separated
- * by commas, without braces, so callers can add members of their own.
- * @first: as for json_key().
- */
+/** prop_set_print_json_members() - every property as "Name":value, without braces. */
 void prop_set_print_json_members(FILE *f, const PropSet *s, bool *first);

@@ -42,9 +42,11 @@ static bool stderr_is_journal(void)
 }
 
 /**
- * log_internal() - write one line to stderr; see log.h.
+ * log_internal() - format and write one message, one line to stderr. "%m"
+ * prints strerror(-error) when @error is non-zero.
  *
- * Return: a negative errno for @error (so callers can "return log_error_errno(r, ...)").
+ * Return: a negative errno for @error (so callers can "return log_error_errno(r, ...)"):
+ * @error when it is negative, else -abs(error); 0 when @error is 0.
  */
 int log_internal(int level, int error, const char *fmt, ...)
 {

@@ -15,12 +15,7 @@
 void log_set_max_level(int level);
 int log_get_max_level(void);
 
-/**
- * log_internal() - format and write one message. "%m" prints strerror(-error)
- * when @error is non-zero.
- *
- * Return: @error when it is negative, else -abs(error); 0 when @error is 0.
- */
+/** log_internal() - format and write one message. */
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
 #define log_full_errno(level, error, ...) log_internal(level, error, __VA_ARGS__)

@@ -36,7 +36,9 @@ static int scheme_valid(const char *s)
 }
 
 /**
- * source_uri_split() - see plugin.h.
+ * source_uri_split() - split "scheme:rest" into its scheme (copied into
+ * @scheme of size @size) and return a pointer to rest; "auto" gives scheme
+ * "auto" and rest "". Return NULL when the URI has no valid scheme.
  */
 const char *source_uri_split(const char *uri, char *scheme, size_t size)
 {
@@ -53,7 +55,11 @@ const char *source_uri_split(const char *uri, char *scheme, size_t size)
 }
 
 /**
- * plugin_load() - see plugin.h.
+ * plugin_load() - dlopen() DIR/SCHEME.so and check its ABI.
+ * @error: on failure, a message naming the file and what is wrong.
+ *
+ * Return: 0, -ENOENT when there is no such plugin, -EPROTO for an
+ * incompatible or broken plugin, -EINVAL for a bad scheme name.
  */
 int plugin_load(Plugin **ret, const char *dir, const char *scheme, char *error, size_t error_size)
 {

@@ -7,13 +7,7 @@
 
 typedef struct Plugin Plugin;
 
-/**
- * plugin_load() - dlopen() DIR/SCHEME.so and check its ABI.
- * @error: on failure, a message naming the file and what is wrong.
- *
- * Return: 0, -ENOENT when there is no such plugin, -EPROTO for an
- * incompatible or broken plugin, -EINVAL for a bad scheme name.
- */
+/** plugin_load() - dlopen() DIR/SCHEME.so and check its ABI. */
 int plugin_load(Plugin **ret, const char *dir, const char *scheme, char *error, size_t error_size);
 
 /** plugin_free() - dlclose(); accepts NULL; returns NULL. */
@@ -27,9 +21,5 @@ static inline void plugin_freep(Plugin **p)
 const PosturedSourceV1 *plugin_ops(const Plugin *p);
 const char *plugin_path(const Plugin *p);
 
-/**
- * source_uri_split() - split "scheme:rest" into its scheme (copied into
- * @scheme of size @size) and return a pointer to rest; "auto" gives scheme
- * "auto" and rest "". Return NULL when the URI has no valid scheme.
- */
+/** source_uri_split() - split "scheme:rest" into its scheme and rest. */
 const char *source_uri_split(const char *uri, char *scheme, size_t size);

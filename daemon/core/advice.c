@@ -37,11 +37,11 @@ void advice_params_default(AdviceParams *p)
 }
 
 /**
- * advice_engine_new() - see advice.h.
+ * advice_engine_new() - an engine for @c and @r.
  * @ret: the engine.
  * @c: the catalogue, borrowed.
  * @r: the recovery state, borrowed.
- * @p: parameters, or NULL.
+ * @p: parameters, or NULL for the defaults.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -99,7 +99,7 @@ void advice_engine_set_handlers(AdviceEngine *e, AdviceEmitFn advice, AdviceEmit
 }
 
 /**
- * advice_engine_snoozed() - see advice.h.
+ * advice_engine_snoozed() - whether non-critical advice is held back at @now_usec.
  * @e: the engine.
  * @now_usec: the current time.
  *
@@ -156,11 +156,16 @@ static int give(AdviceEngine *e, const char *trigger, uint64_t now_usec)
 }
 
 /**
- * advice_engine_tick() - see advice.h.
+ * advice_engine_tick() - let time pass (recovery_tick()); entering a new
+ * phase gives its phase-entered advice.
  * @e: the engine.
  * @now_usec: the current time.
  *
- * Return: 1 when the phase changed, else 0.
+ * Call it when recovery_next_transition() is due; the calls below tick first
+ * themselves.
+ *
+ * Return: 1 when the phase changed (update the detector rules:
+ * recovery_rule_params()), else 0.
  */
 int advice_engine_tick(AdviceEngine *e, uint64_t now_usec)
 {
@@ -171,12 +176,13 @@ int advice_engine_tick(AdviceEngine *e, uint64_t now_usec)
 }
 
 /**
- * advice_engine_event() - see advice.h.
+ * advice_engine_event() - a strain event fired.
  * @e: the engine.
- * @kind: the event kind string.
+ * @kind: the event kind string, event_kind_to_string() (the items with that
+ *        Trigger= for the current phase are given).
  * @now_usec: when it fired.
  *
- * Return: the number of items given.
+ * Return: the number of items given (0 with none, rate-limited or snoozed).
  */
 int advice_engine_event(AdviceEngine *e, const char *kind, uint64_t now_usec)
 {
@@ -191,12 +197,13 @@ int advice_engine_event(AdviceEngine *e, const char *kind, uint64_t now_usec)
 }
 
 /**
- * advice_engine_report_injury() - see advice.h.
+ * advice_engine_report_injury() - ReportInjury(onset_usec); gives the
+ * phase-entered advice of the resulting phase.
  * @e: the engine.
  * @onset_usec: the onset, 0 for now.
  * @now_usec: the current time.
  *
- * Return: 0, -EINVAL, -ERANGE.
+ * Return: 0, or recovery_report_injury()'s -EINVAL (future) / -ERANGE (over a year).
  */
 int advice_engine_report_injury(AdviceEngine *e, uint64_t onset_usec, uint64_t now_usec)
 {
@@ -211,11 +218,12 @@ int advice_engine_report_injury(AdviceEngine *e, uint64_t onset_usec, uint64_t n
 }
 
 /**
- * advice_engine_report_recovered() - see advice.h.
+ * advice_engine_report_recovered() - ReportRecovered().
  * @e: the engine.
  * @now_usec: the current time.
  *
- * Return: 0 or RECOVERY_NOT_INJURED.
+ * Return: 0 (also when already recovered), RECOVERY_NOT_INJURED when no
+ * injury was reported.
  */
 int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec)
 {
@@ -231,13 +239,14 @@ int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec)
 }
 
 /**
- * advice_engine_report_pain() - see advice.h.
+ * advice_engine_report_pain() - ReportPain(level, context): gives the
+ * pain-rising and pain-worsening advice when recovery_report_pain() says so.
  * @e: the engine.
  * @level: 0..10.
  * @context: free text, or NULL.
  * @now_usec: the current time.
  *
- * Return: 0 or -EINVAL.
+ * Return: 0, or -EINVAL (level above 10, context too long; state unchanged).
  */
 int advice_engine_report_pain(AdviceEngine *e, unsigned level, const char *context,
                               uint64_t now_usec)
@@ -258,12 +267,13 @@ int advice_engine_report_pain(AdviceEngine *e, unsigned level, const char *conte
 }
 
 /**
- * advice_engine_report_symptoms() - see advice.h.
+ * advice_engine_report_symptoms() - ReportSymptoms(symptoms): any known
+ * symptom raises the red-flag alert (as described at the top of advice.h).
  * @e: the engine.
  * @symptoms: NULL-terminated names, or NULL.
  * @now_usec: the current time.
  *
- * Return: 0 or -EINVAL.
+ * Return: 0, or -EINVAL for an unknown name (nothing recorded, no alert).
  */
 int advice_engine_report_symptoms(AdviceEngine *e, char *const *symptoms, uint64_t now_usec)
 {
@@ -278,11 +288,11 @@ int advice_engine_report_symptoms(AdviceEngine *e, char *const *symptoms, uint64
 }
 
 /**
- * advice_engine_acknowledge() - see advice.h.
+ * advice_engine_acknowledge() - AcknowledgeAlert(id).
  * @e: the engine.
  * @id: the alert's id.
  *
- * Return: 0 or -ENOENT.
+ * Return: 0, or -ENOENT when no active alert has @id.
  */
 int advice_engine_acknowledge(AdviceEngine *e, const char *id)
 {
@@ -293,12 +303,13 @@ int advice_engine_acknowledge(AdviceEngine *e, const char *id)
 }
 
 /**
- * advice_engine_snooze() - see advice.h.
+ * advice_engine_snooze() - Snooze(seconds): no non-critical advice until
+ * @now_usec + @seconds; 0 ends a snooze.
  * @e: the engine.
  * @seconds: 0..ADVICE_SNOOZE_MAX_SEC; 0 ends a snooze.
  * @now_usec: the current time.
  *
- * Return: 0 or -EINVAL.
+ * Return: 0, or -EINVAL above ADVICE_SNOOZE_MAX_SEC (4 h).
  */
 int advice_engine_snooze(AdviceEngine *e, unsigned seconds, uint64_t now_usec)
 {
@@ -309,10 +320,11 @@ int advice_engine_snooze(AdviceEngine *e, unsigned seconds, uint64_t now_usec)
 }
 
 /**
- * advice_engine_active_alerts() - see advice.h.
+ * advice_engine_active_alerts() - the ids of the active alerts (ActiveAlerts).
  * @e: the engine.
  *
- * Return: a NULL-terminated list of ids, empty when no alert is active.
+ * Return: a NULL-terminated list of ids (at most one), empty when no alert is
+ * active; valid until the next call that changes them.
  */
 char *const *advice_engine_active_alerts(const AdviceEngine *e)
 {

@@ -46,12 +46,7 @@ typedef void (*AdviceEmitFn)(const AdviceItem *item, uint64_t now_usec, void *us
 
 typedef struct AdviceEngine AdviceEngine;
 
-/**
- * advice_engine_new() - an engine for @c and @r.
- * @p: NULL for the defaults.
- *
- * Return: 0 or -ENOMEM.
- */
+/** advice_engine_new() - an engine for @c and @r. */
 int advice_engine_new(AdviceEngine **ret, const Catalogue *c, Recovery *r, const AdviceParams *p);
 AdviceEngine *advice_engine_free(AdviceEngine *e);
 
@@ -64,79 +59,33 @@ static inline void advice_engine_freep(AdviceEngine **e)
 void advice_engine_set_handlers(AdviceEngine *e, AdviceEmitFn advice, AdviceEmitFn alert,
                                 void *userdata);
 
-/**
- * advice_engine_tick() - let time pass (recovery_tick()); entering a new
- * phase gives its phase-entered advice. Call it when
- * recovery_next_transition() is due; the calls below tick first themselves.
- *
- * Return: 1 when the phase changed (update the detector rules:
- * recovery_rule_params()), else 0.
- */
+/** advice_engine_tick() - let time pass (recovery_tick()). */
 int advice_engine_tick(AdviceEngine *e, uint64_t now_usec);
 
-/**
- * advice_engine_event() - a strain event fired.
- * @kind: its kind string, event_kind_to_string() (the items with that
- *        Trigger= for the current phase are given).
- *
- * Return: the number of items given (0 with none, rate-limited or snoozed).
- */
+/** advice_engine_event() - a strain event fired. */
 int advice_engine_event(AdviceEngine *e, const char *kind, uint64_t now_usec);
 
-/**
- * advice_engine_report_injury() - ReportInjury(onset_usec); gives the
- * phase-entered advice of the resulting phase.
- *
- * Return: 0, or recovery_report_injury()'s -EINVAL (future) / -ERANGE (over a year).
- */
+/** advice_engine_report_injury() - ReportInjury(onset_usec). */
 int advice_engine_report_injury(AdviceEngine *e, uint64_t onset_usec, uint64_t now_usec);
 
-/**
- * advice_engine_report_recovered() - ReportRecovered().
- *
- * Return: 0 (also when already recovered), RECOVERY_NOT_INJURED when no
- * injury was reported.
- */
+/** advice_engine_report_recovered() - ReportRecovered(). */
 int advice_engine_report_recovered(AdviceEngine *e, uint64_t now_usec);
 
-/**
- * advice_engine_report_pain() - ReportPain(level, context): gives the
- * pain-rising and pain-worsening advice when recovery_report_pain() says so.
- *
- * Return: 0, or -EINVAL (level above 10, context too long; state unchanged).
- */
+/** advice_engine_report_pain() - ReportPain(level, context). */
 int advice_engine_report_pain(AdviceEngine *e, unsigned level, const char *context,
                               uint64_t now_usec);
 
-/**
- * advice_engine_report_symptoms() - ReportSymptoms(symptoms): any known
- * symptom raises the red-flag alert (see above).
- * @symptoms: NULL-terminated, or NULL.
- *
- * Return: 0, or -EINVAL for an unknown name (nothing recorded, no alert).
- */
+/** advice_engine_report_symptoms() - ReportSymptoms(symptoms). */
 int advice_engine_report_symptoms(AdviceEngine *e, char *const *symptoms, uint64_t now_usec);
 
-/**
- * advice_engine_acknowledge() - AcknowledgeAlert(id).
- *
- * Return: 0, or -ENOENT when no active alert has @id.
- */
+/** advice_engine_acknowledge() - AcknowledgeAlert(id). */
 int advice_engine_acknowledge(AdviceEngine *e, const char *id);
 
-/**
- * advice_engine_snooze() - Snooze(seconds): no non-critical advice until
- * @now_usec + @seconds; 0 ends a snooze.
- *
- * Return: 0, or -EINVAL above ADVICE_SNOOZE_MAX_SEC (4 h).
- */
+/** advice_engine_snooze() - Snooze(seconds). */
 int advice_engine_snooze(AdviceEngine *e, unsigned seconds, uint64_t now_usec);
 
 /** advice_engine_snoozed() - whether non-critical advice is held back at @now_usec. */
 bool advice_engine_snoozed(const AdviceEngine *e, uint64_t now_usec);
 
-/**
- * advice_engine_active_alerts() - the ids of the active alerts (ActiveAlerts),
- * NULL-terminated (at most one); valid until the next call that changes them.
- */
+/** advice_engine_active_alerts() - the ids of the active alerts (ActiveAlerts). */
 char *const *advice_engine_active_alerts(const AdviceEngine *e);

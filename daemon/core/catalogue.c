@@ -402,13 +402,13 @@ static void check_red_flags(ParseState *st)
 }
 
 /**
- * catalogue_parse_string() - see catalogue.h.
+ * catalogue_parse_string() - parse catalogue text.
  * @ret: the catalogue.
  * @text: its INI text.
  * @name: file name for messages.
- * @error: the message on -EINVAL.
+ * @error: on -EINVAL, a malloc'ed "NAME:LINE: what is wrong".
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * Return: 0, -EINVAL for bad content, -ENOMEM.
  */
 int catalogue_parse_string(Catalogue **ret, const char *text, const char *name, char **error)
 {
@@ -451,12 +451,13 @@ int catalogue_parse_string(Catalogue **ret, const char *text, const char *name, 
 }
 
 /**
- * catalogue_load() - see catalogue.h.
+ * catalogue_load() - read and parse a file.
  * @ret: the catalogue.
  * @path: the file.
  * @error: the message on errors other than -ENOENT and -ENOMEM.
  *
- * Return: 0, -ENOENT, -EINVAL, other -errno.
+ * Return: 0; -ENOENT when it does not exist; -EINVAL (with *error) for bad
+ * content; another -errno (with *error) when it cannot be read.
  */
 int catalogue_load(Catalogue **ret, const char *path, char **error)
 {

@@ -33,21 +33,10 @@
 
 typedef struct Catalogue Catalogue;
 
-/**
- * catalogue_parse_string() - parse catalogue text.
- * @name: file name for messages.
- * @error: on -EINVAL, a malloc'ed "NAME:LINE: what is wrong".
- *
- * Return: 0, -EINVAL for bad content, -ENOMEM.
- */
+/** catalogue_parse_string() - parse catalogue text. */
 int catalogue_parse_string(Catalogue **ret, const char *text, const char *name, char **error);
 
-/**
- * catalogue_load() - read and parse a file.
- *
- * Return: 0; -ENOENT when it does not exist; -EINVAL (with *error) for bad
- * content; another -errno (with *error) when it cannot be read.
- */
+/** catalogue_load() - read and parse a file. */
 int catalogue_load(Catalogue **ret, const char *path, char **error);
 
 Catalogue *catalogue_free(Catalogue *c);

@@ -190,9 +190,10 @@ static bool frame_acceptable(Pipeline *p, const Frame *f, int64_t prev_t_ns)
 }
 
 /**
- * pipeline_feed() - filter, estimate and detect over @n frames in order.
- * Frames whose time does not increase, or whose values are not finite, are
- * dropped and counted: they must never reach the detectors.
+ * pipeline_feed() - filter, estimate and detect over @n frames in sample order.
+ * Frames whose time does not increase, with non-finite or saturated values or
+ * an impossible magnitude, are dropped and counted (pipeline_dropped(),
+ * pipeline_drops()): they must never reach the detectors.
  */
 void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
 {
@@ -261,7 +262,13 @@ Detectors *pipeline_detectors(Pipeline *p)
         return p->detectors;
 }
 
-/** pipeline_calibrate() - see pipeline.h. */
+/**
+ * pipeline_calibrate() - take the last still window as the wearer's neutral
+ * (estimator_calibrate()), restart the episodes measured against the old one,
+ * and restate the latest sample's angles against the new neutral.
+ *
+ * Return: a CalibrateResult, as estimator_calibrate().
+ */
 int pipeline_calibrate(Pipeline *p)
 {
         double neutral[3];

@@ -59,12 +59,7 @@ typedef struct PipelineDrops {
         unsigned long long magnitude; /* outside [min_g, max_g] */
 } PipelineDrops;
 
-/**
- * pipeline_feed() - process @n frames in sample order. Frames whose time
- * does not increase, with non-finite or saturated values or an impossible
- * magnitude, are dropped and counted (pipeline_dropped(), pipeline_drops()):
- * they never reach the detectors.
- */
+/** pipeline_feed() - process @n frames in sample order. */
 void pipeline_feed(Pipeline *p, const Frame *frames, size_t n);
 
 /** pipeline_last() - the latest PostureSample, or NULL before the first frame. */
@@ -78,13 +73,7 @@ Estimator *pipeline_estimator(Pipeline *p);
 Filter *pipeline_filter(Pipeline *p);
 Detectors *pipeline_detectors(Pipeline *p);
 
-/**
- * pipeline_calibrate() - take the last still window as the wearer's neutral
- * (estimator_calibrate()), restart the episodes measured against the old one,
- * and restate the latest sample's angles against the new neutral.
- *
- * Return: a CalibrateResult, as estimator_calibrate().
- */
+/** pipeline_calibrate() - take the last still window as the wearer's neutral. */
 int pipeline_calibrate(Pipeline *p);
 
 /** pipeline_set_rules() - e.g. on a recovery-phase change. */

@@ -140,7 +140,8 @@ static bool params_valid(const RecoveryParams *p)
 }
 
 /**
- * recovery_new() - a wearer without a reported injury.
+ * recovery_new() - a wearer without a reported injury: phase none, no pain
+ * reported, no symptoms.
  * @ret: the new object.
  * @p: parameters, or NULL for recovery_params_default().
  *
@@ -210,7 +211,8 @@ static uint64_t recovering_end(const Recovery *r)
  * recovery_next_transition() - when the phase changes by time alone.
  * @r: the state.
  *
- * Return: the time in usec, or UINT64_MAX when no change is due.
+ * Return: the time in usec when recovery_tick() will next change the phase
+ * (for a CLOCK_REALTIME timer), or UINT64_MAX when no change is due.
  */
 uint64_t recovery_next_transition(const Recovery *r)
 {
@@ -226,7 +228,9 @@ uint64_t recovery_next_transition(const Recovery *r)
  * @r: the state.
  * @now_usec: the current time.
  *
- * Both ends are exact: at onset + AcuteHours the phase is recovering.
+ * Let time pass: acute ends AcuteHours after the onset, recovering
+ * RecoveringDays after that. Both ends are exact: at onset + AcuteHours the
+ * phase is recovering.
  *
  * Return: 1 when the phase changed, else 0.
  */
@@ -242,12 +246,17 @@ int recovery_tick(Recovery *r, uint64_t now_usec)
 }
 
 /**
- * recovery_report_injury() - see recovery.h.
+ * recovery_report_injury() - an injury began at @onset_usec (0: @now_usec).
  * @r: the state.
  * @onset_usec: when the injury happened, 0 for @now_usec.
  * @now_usec: the current time.
  *
- * Return: 0, -EINVAL (onset in the future), -ERANGE (more than a year ago).
+ * Enters acute, or a later phase when the onset is long enough ago. A
+ * second report is a new injury and starts over.
+ *
+ * Return: 0; -EINVAL when the onset is after @now_usec (in the future);
+ * -ERANGE when it is more than a year (RECOVERY_MAX_ONSET_AGE) before it.
+ * State unchanged on errors.
  */
 int recovery_report_injury(Recovery *r, uint64_t onset_usec, uint64_t now_usec)
 {
@@ -269,9 +278,9 @@ int recovery_report_injury(Recovery *r, uint64_t onset_usec, uint64_t now_usec)
  * @r: the state.
  * @now_usec: the current time (unused: the onset and history are kept).
  *
- * Return: 1 when the phase changed, 0 when already recovered,
- * RECOVERY_NOT_INJURED in phase none: a refusal the caller answers, not an
- * error.
+ * Return: 1 when the phase changed to recovered, 0 when it already was,
+ * RECOVERY_NOT_INJURED when no injury was reported (phase none): a refusal
+ * the caller answers, not an error.
  */
 int recovery_report_recovered(Recovery *r, uint64_t now_usec)
 {
@@ -359,13 +368,21 @@ static bool pain_worsening(const Recovery *r, int64_t today)
 }
 
 /**
- * recovery_report_pain() - see recovery.h.
+ * recovery_report_pain() - record a pain report.
  * @r: the state.
  * @level: 0..10.
- * @context: free text, or NULL.
+ * @context: what the wearer was doing, free text up to PAIN_CONTEXT_MAX
+ *           bytes; NULL is "".
  * @now_usec: when it was reported.
  *
- * Return: RECOVERY_PAIN_* mask, or -EINVAL.
+ * Pain rising: @level is above the previous report, which was made at most
+ * pain_rising_window_usec earlier, and a strain event fired after that
+ * report or at most strain_recent_usec before this one.
+ * Pain worsening: the daily maxima of worsening_days consecutive calendar
+ * days up to today increase strictly; reported at most once a day.
+ *
+ * Return: a mask of RECOVERY_PAIN_RISING and RECOVERY_PAIN_WORSENING (0:
+ * neither); -EINVAL for a level above 10 or a context too long, state unchanged.
  */
 int recovery_report_pain(Recovery *r, unsigned level, const char *context, uint64_t now_usec)
 {
@@ -398,11 +415,12 @@ int recovery_report_pain(Recovery *r, unsigned level, const char *context, uint6
 }
 
 /**
- * recovery_last_pain() - the latest pain report.
+ * recovery_last_pain() - the latest pain report (LastPain).
  * @r: the state.
  * @level: set to its level (0 without one); may be NULL.
  * @t_usec: set to its time (0 without one); may be NULL.
- * @context: set to its context ("" without one); may be NULL.
+ * @context: set to its context ("" without one); may be NULL; valid until the
+ *           next report.
  *
  * Return: whether pain was ever reported.
  */
@@ -441,12 +459,14 @@ size_t recovery_pain_history(const Recovery *r, PainReport *out, size_t max)
 }
 
 /**
- * recovery_report_symptoms() - see recovery.h.
+ * recovery_report_symptoms() - record red-flag symptoms.
  * @r: the state.
- * @symptoms: NULL-terminated names, or NULL.
+ * @symptoms: NULL-terminated list of symptom names (D-Bus "as"); NULL or
+ *            empty is fine and changes nothing.
  * @now_usec: when they were reported (unused for now).
  *
- * Return: the mask of this report's symptoms, or -EINVAL for an unknown name.
+ * Return: the mask (1 << Symptom) of the symptoms in this report, or
+ * -EINVAL when a name is unknown (nothing recorded then).
  */
 int recovery_report_symptoms(Recovery *r, char *const *symptoms, uint64_t now_usec)
 {
@@ -473,6 +493,9 @@ unsigned recovery_symptoms(const Recovery *r)
  * rule_params_for_phase() - the detector limits of @phase.
  * @phase: a phase.
  * @p: the configured limits, changed in place.
+ *
+ * Adapts the configured rules @p to @phase: the acute phase applies
+ * rule_params_acute(); the others keep @p.
  */
 void rule_params_for_phase(RecoveryPhase phase, RuleParams *p)
 {

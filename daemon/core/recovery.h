@@ -104,12 +104,7 @@ typedef struct PainReport {
 
 typedef struct Recovery Recovery;
 
-/**
- * recovery_new() - phase none, no pain reported, no symptoms.
- * @p: NULL for the defaults.
- *
- * Return: 0, -EINVAL for parameters out of range, -ENOMEM.
- */
+/** recovery_new() - phase none, no pain reported, no symptoms. */
 int recovery_new(Recovery **ret, const RecoveryParams *p);
 Recovery *recovery_free(Recovery *r);
 
@@ -126,87 +121,37 @@ RecoveryPhase recovery_phase(const Recovery *r);
 /** recovery_onset() - the reported onset in usec, 0 when no injury was reported (InjuryOnset). */
 uint64_t recovery_onset(const Recovery *r);
 
-/**
- * recovery_report_injury() - an injury began at @onset_usec (0: @now_usec).
- *
- * Enters acute, or a later phase when the onset is long enough ago. A
- * second report is a new injury and starts over.
- *
- * Return: 0; -EINVAL when the onset is after @now_usec; -ERANGE when it is
- * more than a year (RECOVERY_MAX_ONSET_AGE) before it. State unchanged on errors.
- */
+/** recovery_report_injury() - an injury began at @onset_usec (0: @now_usec). */
 int recovery_report_injury(Recovery *r, uint64_t onset_usec, uint64_t now_usec);
 
-/**
- * recovery_report_recovered() - the wearer says the back has recovered.
- *
- * Return: 1 when the phase changed to recovered, 0 when it already was,
- * RECOVERY_NOT_INJURED when no injury was reported (phase none).
- */
+/** recovery_report_recovered() - the wearer says the back has recovered. */
 int recovery_report_recovered(Recovery *r, uint64_t now_usec);
 
-/**
- * recovery_tick() - let time pass: acute ends AcuteHours after the onset,
- * recovering RecoveringDays after that.
- *
- * Return: 1 when the phase changed, else 0.
- */
+/** recovery_tick() - let time pass: advance the phase to @now_usec. */
 int recovery_tick(Recovery *r, uint64_t now_usec);
 
-/**
- * recovery_next_transition() - when recovery_tick() will next change the
- * phase (for a CLOCK_REALTIME timer), or UINT64_MAX when no change is due.
- */
+/** recovery_next_transition() - when recovery_tick() will next change the phase. */
 uint64_t recovery_next_transition(const Recovery *r);
 
 /** recovery_note_strain() - a strain event fired at @now_usec (for "pain rising"). */
 void recovery_note_strain(Recovery *r, uint64_t now_usec);
 
-/**
- * recovery_report_pain() - record a pain report.
- * @level: 0..10.
- * @context: what the wearer was doing, free text up to PAIN_CONTEXT_MAX
- *           bytes; NULL is "".
- *
- * Pain rising: @level is above the previous report, which was made at most
- * pain_rising_window_usec earlier, and a strain event fired after that
- * report or at most strain_recent_usec before this one.
- * Pain worsening: the daily maxima of worsening_days consecutive calendar
- * days up to today increase strictly; reported at most once a day.
- *
- * Return: a mask of RECOVERY_PAIN_RISING and RECOVERY_PAIN_WORSENING (0:
- * neither); -EINVAL for a level above 10 or a context too long, state unchanged.
- */
+/** recovery_report_pain() - record a pain report. */
 int recovery_report_pain(Recovery *r, unsigned level, const char *context, uint64_t now_usec);
 
-/**
- * recovery_last_pain() - the latest report (LastPain).
- * @context: may be NULL; valid until the next report.
- *
- * Return: false (and 0s, "") when no pain was reported.
- */
+/** recovery_last_pain() - the latest report (LastPain). */
 bool recovery_last_pain(const Recovery *r, unsigned *level, uint64_t *t_usec, const char **context);
 
 /** recovery_pain_history() - up to PAIN_HISTORY_SIZE reports, oldest first. */
 size_t recovery_pain_history(const Recovery *r, PainReport *out, size_t max);
 
-/**
- * recovery_report_symptoms() - record red-flag symptoms.
- * @symptoms: NULL-terminated list of symptom names (D-Bus "as"); NULL or
- *            empty is fine and changes nothing.
- *
- * Return: the mask (1 << Symptom) of the symptoms in this report, or
- * -EINVAL when a name is unknown (nothing recorded then).
- */
+/** recovery_report_symptoms() - record red-flag symptoms. */
 int recovery_report_symptoms(Recovery *r, char *const *symptoms, uint64_t now_usec);
 
 /** recovery_symptoms() - the mask of every symptom ever reported. */
 unsigned recovery_symptoms(const Recovery *r);
 
-/**
- * rule_params_for_phase() - adapt the configured rules @p to @phase: the
- * acute phase applies rule_params_acute(); the others keep @p.
- */
+/** rule_params_for_phase() - adapt the configured rules @p to @phase. */
 void rule_params_for_phase(RecoveryPhase phase, RuleParams *p);
 
 /** recovery_rule_params() - rule_params_for_phase() for the current phase of @r. */
