@@ -495,7 +495,8 @@ unsigned recovery_symptoms(const Recovery *r)
  * @p: the configured limits, changed in place.
  *
  * Adapts the configured rules @p to @phase: the acute phase applies
- * rule_params_acute(); the others keep @p.
+ * rule_params_acute(); recovering turns slouch feedback off; none and
+ * recovered keep @p.
  */
 void rule_params_for_phase(RecoveryPhase phase, RuleParams *p)
 {
