@@ -114,6 +114,17 @@ wait_for_name_gone() {
         bus_wait gone
 }
 
+# stop_daemon: SIGTERM, then wait until it has exited and left the bus (so
+# that the next daemon's name is not taken for it). Returns the daemon's
+# exit status, also kept in STOP_RC.
+stop_daemon() {
+        kill -TERM "$DAEMON_PID" 2>/dev/null
+        wait "$DAEMON_PID"
+        STOP_RC=$?
+        wait_for_name_gone
+        return $STOP_RC
+}
+
 # The end of the daemon's log, as comments.
 daemon_log_tail() {
         echo "# the end of $DAEMON_LOG:"
@@ -178,6 +189,18 @@ start_monitor() {
         MONITOR_PID=$!
         _pids+=("$MONITOR_PID")
         wait_for_file "$out.ready" "$MONITOR_PID" || { cat "$out.err" >&2; return 1; }
+}
+
+# sync_monitor FILE PID: until the monitor PID writing FILE has caught up
+# with the bus: it has every signal the daemon sent before this was called
+# (a marker signal sent now reaches it after them).
+_marks=0
+sync_monitor() {
+        _marks=$((_marks + 1))
+        gdbus emit --session --object-path /org/postured/Posture1 \
+                --signal org.postured.Test.Mark "'$_marks'" >/dev/null || return 1
+        poll_until -p "$2" "$WAIT_TIMEOUT" "the monitor to catch up" \
+                jq -e --arg n "$_marks" 'select(.signal == "Mark" and .mark == $n)' "$1" >/dev/null
 }
 
 # first_signal FILE MEMBER JQ: JQ of the first MEMBER signal a monitor caught.

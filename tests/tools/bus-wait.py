@@ -23,7 +23,11 @@ has exited, printing the end of its log (--log).
                             ARG: VALUE...}, arguments named as in
                             dbus/org.postured.Posture1.xml; with
                             --until-gone, exit 0 once the daemon has left the
-                            bus (after its last signal)
+                            bus (after its last signal); a signal Mark(s)
+                            of interface org.postured.Test on the same path,
+                            from anyone, is printed as {"signal": "Mark",
+                            "mark": S}: when the monitor has it, it has every
+                            signal the bus routed before it
 
 --ready FILE is written once the signals are subscribed (and, for a
 property, its first value read): start the command in the background, wait
@@ -311,6 +315,9 @@ def cmd_monitor(opts):
             _, old, new = params.unpack()
             if old and not new and opts.until_gone:
                 w.finish(0)
+            return
+        if iface == 'org.postured.Test' and member == 'Mark':
+            print(json.dumps({'signal': 'Mark', 'mark': params.unpack()[0]}), flush=True)
             return
         if members and member not in members:
             return
