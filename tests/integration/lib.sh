@@ -46,6 +46,11 @@ check() {
         if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
+# quietly COMMAND...: COMMAND without its standard output (for check).
+quietly() {
+        "$@" >/dev/null
+}
+
 # check_eq "what" expected actual
 check_eq() {
         if [ "$2" = "$3" ]; then
