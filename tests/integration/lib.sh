@@ -122,12 +122,33 @@ wait_for_name_gone() {
 # stop_daemon: SIGTERM, then wait until it has exited and left the bus (so
 # that the next daemon's name is not taken for it). Returns the daemon's
 # exit status, also kept in STOP_RC.
+# The milliseconds from SIGTERM to its exit are in STOP_MS, its log is added
+# to $TMP/all-daemons.log (for a sanitizer check at the end of a test).
 stop_daemon() {
+        local start
+        start=$(date +%s%N)
         kill -TERM "$DAEMON_PID" 2>/dev/null
         wait "$DAEMON_PID"
         STOP_RC=$?
+        STOP_MS=$((($(date +%s%N) - start) / 1000000))
+        cat "$DAEMON_LOG" >>"$TMP/all-daemons.log"
         wait_for_name_gone
         return $STOP_RC
+}
+
+# cpu_ticks PID: the clock ticks of CPU time (user + system) PID has used.
+cpu_ticks() {
+        awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# cpu_over SECONDS PID: the CPU ticks PID uses in the next SECONDS. A window
+# of wall time, for what must NOT happen (spinning while no data comes),
+# where there are no samples to count by.
+cpu_over() {
+        local t0
+        t0=$(cpu_ticks "$2")
+        sleep "$1"
+        echo $(($(cpu_ticks "$2") - t0))
 }
 
 # The end of the daemon's log, as comments.
