@@ -217,6 +217,15 @@ start_monitor() {
         wait_for_file "$out.ready" "$MONITOR_PID" || { cat "$out.err" >&2; return 1; }
 }
 
+# analyze_kinds: the kinds of the events in posturectl analyze's JSON Lines
+# on stdin, on one line; analyze_events: the events themselves, one a line.
+analyze_kinds() {
+        jq -r 'select(.type == "event") | .kind' | tr '\n' ' '
+}
+analyze_events() {
+        jq -c 'select(.type == "event")'
+}
+
 # sync_monitor FILE PID: until the monitor PID writing FILE has caught up
 # with the bus: it has every signal the daemon sent before this was called
 # (a marker signal sent now reaches it after them).

@@ -30,8 +30,7 @@ span=$(span_of "$TMP/rec.csv")
 check_eq "times strictly increase" 0 "$?"
 check "samples span at least 5 s and less than 6 s" \
         awk -v s="$span" 'BEGIN { split(s, a, " "); d = a[2] - a[1]; exit !(d >= 5 && d < 6) }'
-"$POSTURECTL" analyze --catalogue "$top/conf/advice.conf" "$TMP/rec.csv" >/dev/null \
-        2>"$TMP/analyze.err"
+"$POSTURECTL" analyze "$TMP/rec.csv" >/dev/null 2>"$TMP/analyze.err"
 check_eq "posturectl analyze reads the recording" 0 "$?"
 
 # The replay's first recorded frame may be any one: find its offset in the
@@ -99,7 +98,7 @@ check "the interrupted file holds samples" test "$(samples_in "$TMP/int.csv")" -
 check_eq "the interrupted file ends with a newline" "" "$(tail -c1 "$TMP/int.csv")"
 check "every line of the interrupted file is whole" \
         awk -F, '/^#/ || /^time_s,/ {next} NF != 4 || $4 == "" {exit 1}' "$TMP/int.csv"
-"$POSTURECTL" analyze --catalogue "$top/conf/advice.conf" "$TMP/int.csv" >/dev/null 2>&1
+"$POSTURECTL" analyze "$TMP/int.csv" >/dev/null 2>&1
 check_eq "posturectl analyze reads the interrupted file" 0 "$?"
 
 # --- Usage errors and a file that cannot be created.
