@@ -21,7 +21,10 @@ has exited, printing the end of its log (--log).
   monitor [MEMBER...]       print the daemon's signals (all, or those named)
                             as JSON objects, one a line: {"signal": MEMBER,
                             ARG: VALUE...}, arguments named as in
-                            dbus/org.postured.Posture1.xml; with
+                            dbus/org.postured.Posture1.xml, and the
+                            daemon's NameOwnerChanged ({"signal":
+                            "NameOwnerChanged", "name", "old_owner",
+                            "new_owner"}); with
                             --until-gone, exit 0 once the daemon has left the
                             bus (after its last signal); a signal Mark(s)
                             of interface org.postured.Test on the same path,
@@ -312,7 +315,9 @@ def cmd_monitor(opts):
 
     def signal(bus, sender, path, iface, member, params):
         if iface == 'org.freedesktop.DBus':
-            _, old, new = params.unpack()
+            name, old, new = params.unpack()
+            print(json.dumps({'signal': member, 'name': name, 'old_owner': old,
+                              'new_owner': new}), flush=True)
             if old and not new and opts.until_gone:
                 w.finish(0)
             return
