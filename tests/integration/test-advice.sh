@@ -96,7 +96,7 @@ check_match "missing --catalogue: names it" "missing.conf" "$(cat "$TMP/err")"
 
 sed 's/^Phases=none recovering recovered$/Phases=none acute recovering recovered/' \
         "$CATALOGUE" >"$TMP/stretch.conf"
-line=$(grep -n '^Phases=none acute recovering recovered$' "$TMP/stretch.conf" | cut -d: -f1)
+line=$(awk '/^Phases=none acute recovering recovered$/ { print NR; exit }' "$TMP/stretch.conf")
 "$POSTURECTL" analyze --phase acute --catalogue "$TMP/stretch.conf" "$REC" >"$TMP/out" 2>"$TMP/err"
 check_eq "a catalogue that stretches while acute: exit status 1" 1 "$?"
 check_match "... and says where: FILE:LINE" \

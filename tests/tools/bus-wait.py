@@ -236,27 +236,18 @@ def in_range(v, lo, hi):
 
 
 def cmd_prop(opts):
-    name, want = opts.args
-    wnum = number(want)
+    """prop NAME VALUE, or (not) NAME VALUE: until NAME is VALUE, or not."""
+    name, value = opts.args
+    vnum = number(value)
+    wanted = opts.command == 'prop'
 
     def test(w, v):
-        if v == want or (wnum is not None and number(v) == wnum):
+        equal = v == value or (vnum is not None and number(v) == vnum)
+        if equal == wanted and v != '':
             print(v)
             w.finish(0)
     w = PropWaiter(opts, name, test)
-    w.what = opts.what or '%s = %s' % (name, want)
-    return w.run()
-
-
-def cmd_not(opts):
-    name, unwanted = opts.args
-
-    def test(w, v):
-        if v not in ('', unwanted):
-            print(v)
-            w.finish(0)
-    w = PropWaiter(opts, name, test)
-    w.what = opts.what or '%s other than %s' % (name, unwanted)
+    w.what = opts.what or '%s %s %s' % (name, '=' if wanted else 'other than', value)
     return w.run()
 
 
@@ -363,7 +354,7 @@ def main():
     if opts.command in ('name', 'gone'):
         w = NameWaiter(opts, opts.command == 'name')
         return w.run()
-    return {'prop': cmd_prop, 'not': cmd_not, 'range': cmd_range, 'stays': cmd_stays,
+    return {'prop': cmd_prop, 'not': cmd_prop, 'range': cmd_range, 'stays': cmd_stays,
             'monitor': cmd_monitor}[opts.command](opts)
 
 
