@@ -141,14 +141,22 @@ cpu_ticks() {
         awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-# cpu_over SECONDS PID: the CPU ticks PID uses in the next SECONDS. A window
-# of wall time, for what must NOT happen (spinning while no data comes),
-# where there are no samples to count by.
-cpu_over() {
-        local t0
-        t0=$(cpu_ticks "$2")
-        sleep "$1"
-        echo $(($(cpu_ticks "$2") - t0))
+# check_cpu_under "what" SECONDS PID TICKS: PID uses fewer than TICKS clock
+# ticks of CPU in the next SECONDS. A window of wall time, for what must NOT
+# happen (spinning while no data comes), where there are no samples to
+# count by; fails when PID is not running all along.
+check_cpu_under() {
+        local t0 t1
+        t0=$(cpu_ticks "$3" 2>/dev/null)
+        sleep "$2"
+        t1=$(cpu_ticks "$3" 2>/dev/null)
+        if [ -z "$t0" ] || [ -z "$t1" ]; then
+                not_ok "$1 (process $3 is not running)"
+        elif [ $((t1 - t0)) -lt "$4" ]; then
+                ok "$1 ($((t1 - t0)) ticks in $2 s)"
+        else
+                not_ok "$1 ($((t1 - t0)) ticks in $2 s, expected fewer than $4)"
+        fi
 }
 
 # The end of the daemon's log, as comments.
@@ -157,25 +165,27 @@ daemon_log_tail() {
         tail -n 15 "$DAEMON_LOG" | sed 's/^/#   /'
 }
 
-# poll_until [-p PID] SECONDS "what" COMMAND...: for what sends no signal (a
-# file appearing, a process exiting): run COMMAND every 50 ms until it
+# poll_until [-p PID]... SECONDS "what" COMMAND...: for what sends no signal
+# (a file appearing, a process exiting): run COMMAND every 50 ms until it
 # succeeds. Fails after SECONDS saying what it waited for, and at once when
-# process PID (the daemon, unless another is named) has exited.
+# a process PID or the daemon (if it was running at the start) has exited.
 poll_until() {
-        local pid=$DAEMON_PID limit what end
-        if [ "$1" = -p ]; then
-                pid=$2
+        local pids=() limit what end pid
+        while [ "$1" = -p ]; do
+                pids+=("$2")
                 shift 2
-        fi
+        done
+        [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null && pids+=("$DAEMON_PID")
         limit=$1 what=$2
         shift 2
         end=$(($(date +%s%N) + limit * 1000000000))
         until "$@"; do
-                if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+                for pid in "${pids[@]}"; do
+                        kill -0 "$pid" 2>/dev/null && continue
                         echo "# process $pid exited while waiting for $what"
                         [ "$pid" = "$DAEMON_PID" ] && daemon_log_tail
                         return 2
-                fi >&2
+                done >&2
                 if [ "$(date +%s%N)" -ge "$end" ]; then
                         echo "# timed out after $limit s waiting for $what" >&2
                         return 1
