@@ -46,12 +46,31 @@ check() {
         if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
+# quietly COMMAND...: COMMAND without its standard output (for check).
+quietly() {
+        "$@" >/dev/null
+}
+
 # check_eq "what" expected actual
 check_eq() {
         if [ "$2" = "$3" ]; then
                 ok "$1"
         else
                 not_ok "$1 (expected '$2', got '$3')"
+        fi
+}
+
+# in_range VALUE LO HI: VALUE is a number within LO..HI.
+in_range() {
+        awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 >= lo && v + 0 <= hi) }'
+}
+
+# check_in_range "what" VALUE LO HI
+check_in_range() {
+        if in_range "$2" "$3" "$4"; then
+                ok "$1 ($2)"
+        else
+                not_ok "$1 (expected $3..$4, got '$2')"
         fi
 }
 
@@ -64,40 +83,180 @@ check_match() {
         fi
 }
 
-# The tests' configuration: the advice catalogue of the source tree.
-TESTCONF="$TMP/test.conf"
-printf '[Advice]\nCatalogue=%s/conf/advice.conf\n' "$top" >"$TESTCONF"
+# The binaries find the source tree's conf/ and the build's plugins
+# themselves (daemon/util/build-tree.c): the tests give a --config only where
+# they need one, and --plugin-dir only to point elsewhere.
+
+BUS_WAIT="$top/tests/tools/bus-wait.py"
+# Seconds a wait allows before it fails; the sanitizer build is slower.
+WAIT_TIMEOUT=${POSTURED_TEST_TIMEOUT:-30}
+DAEMON_PID=
+DAEMON_LOG="$TMP/daemon.log"
 
 # Start postured in the background on the session bus; sets DAEMON_PID.
-# A --config among the arguments replaces the tests' configuration.
 start_daemon() {
-        "$POSTURED" --session --plugin-dir "$PLUGINS" --config "$TESTCONF" "$@" \
-                >"$TMP/daemon.log" 2>&1 &
+        "$POSTURED" --session "$@" >"$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         _pids+=("$DAEMON_PID")
 }
 
-# Wait until the daemon owns its name (up to ~10 s).
+# bus_wait [OPTIONS] COMMAND ARGS...: tests/tools/bus-wait.py on the session
+# bus, driven by D-Bus signals; fails after WAIT_TIMEOUT seconds saying what
+# it waited for, and at once, with the end of the daemon's log, when the
+# daemon (DAEMON_PID) has exited.
+bus_wait() {
+        "$BUS_WAIT" --timeout "$WAIT_TIMEOUT" ${DAEMON_PID:+--pid "$DAEMON_PID"} \
+                --log "$DAEMON_LOG" "$@"
+}
+
+# Wait until the daemon owns its name.
 wait_for_name() {
-        for _ in $(seq 100); do
-                busctl --user status org.postured.Posture1 >/dev/null 2>&1 && return 0
-                sleep 0.1
+        bus_wait name
+}
+
+# Wait until the name is free again (a daemon that was stopped has left).
+wait_for_name_gone() {
+        bus_wait gone
+}
+
+# stop_daemon: SIGTERM, then wait until it has exited and left the bus (so
+# that the next daemon's name is not taken for it). Returns the daemon's
+# exit status, also kept in STOP_RC.
+# The milliseconds from SIGTERM to its exit are in STOP_MS, its log is added
+# to $TMP/all-daemons.log (for a sanitizer check at the end of a test).
+stop_daemon() {
+        local start
+        start=$(date +%s%N)
+        kill -TERM "$DAEMON_PID" 2>/dev/null
+        wait "$DAEMON_PID"
+        STOP_RC=$?
+        STOP_MS=$((($(date +%s%N) - start) / 1000000))
+        cat "$DAEMON_LOG" >>"$TMP/all-daemons.log"
+        wait_for_name_gone
+        return $STOP_RC
+}
+
+# cpu_ticks PID: the clock ticks of CPU time (user + system) PID has used.
+cpu_ticks() {
+        awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# check_cpu_under "what" SECONDS PID TICKS: PID uses fewer than TICKS clock
+# ticks of CPU in the next SECONDS. A window of wall time, for what must NOT
+# happen (spinning while no data comes), where there are no samples to
+# count by; fails when PID is not running all along.
+check_cpu_under() {
+        local t0 t1
+        t0=$(cpu_ticks "$3" 2>/dev/null)
+        sleep "$2"
+        t1=$(cpu_ticks "$3" 2>/dev/null)
+        if [ -z "$t0" ] || [ -z "$t1" ]; then
+                not_ok "$1 (process $3 is not running)"
+        elif [ $((t1 - t0)) -lt "$4" ]; then
+                ok "$1 ($((t1 - t0)) ticks in $2 s)"
+        else
+                not_ok "$1 ($((t1 - t0)) ticks in $2 s, expected fewer than $4)"
+        fi
+}
+
+# The end of the daemon's log, as comments.
+daemon_log_tail() {
+        echo "# the end of $DAEMON_LOG:"
+        tail -n 15 "$DAEMON_LOG" | sed 's/^/#   /'
+}
+
+# poll_until [-p PID]... SECONDS "what" COMMAND...: for what sends no signal
+# (a file appearing, a process exiting): run COMMAND every 50 ms until it
+# succeeds. Fails after SECONDS saying what it waited for, and at once when
+# a process PID or the daemon (if it was running at the start) has exited.
+poll_until() {
+        local pids=() limit what end pid
+        while [ "$1" = -p ]; do
+                pids+=("$2")
+                shift 2
         done
-        return 1
+        [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null && pids+=("$DAEMON_PID")
+        limit=$1 what=$2
+        shift 2
+        end=$(($(date +%s%N) + limit * 1000000000))
+        until "$@"; do
+                for pid in "${pids[@]}"; do
+                        kill -0 "$pid" 2>/dev/null && continue
+                        echo "# process $pid exited while waiting for $what"
+                        [ "$pid" = "$DAEMON_PID" ] && daemon_log_tail
+                        return 2
+                done >&2
+                if [ "$(date +%s%N)" -ge "$end" ]; then
+                        echo "# timed out after $limit s waiting for $what" >&2
+                        return 1
+                fi
+                sleep 0.05
+        done
 }
 
-prop() { # NAME -> value as busctl prints it, without the type
-        busctl --user get-property org.postured.Posture1 /org/postured/Posture1 \
-                org.postured.Posture1 "$1" | cut -d' ' -f2- | tr -d '"'
+# wait_for_file FILE PID [SECONDS]: until process PID has written FILE (it
+# exists, not empty).
+wait_for_file() {
+        poll_until -p "$2" "${3:-$WAIT_TIMEOUT}" "$1 to appear" test -s "$1"
 }
 
-# Wait until property $1 equals $2 (up to ~20 s).
+# prop NAME [INTERFACE] -> the property's value from busctl's JSON: strings
+# bare, anything else as JSON (true, 39.8, [4,1733000000000000], ["red-flag"]).
+prop() {
+        busctl --user --json=short get-property org.postured.Posture1 /org/postured/Posture1 \
+                "${2:-org.postured.Posture1}" "$1" |
+                jq -r '.data | if type == "string" then . else tojson end'
+}
+
+# wait_for_prop NAME VALUE [SECONDS]: until property NAME reads VALUE.
 wait_for_prop() {
-        for _ in $(seq 200); do
-                [ "$(prop "$1" 2>/dev/null)" = "$2" ] && return 0
-                sleep 0.1
-        done
-        return 1
+        bus_wait --timeout "${3:-$WAIT_TIMEOUT}" prop "$1" "$2" >/dev/null
+}
+
+# start_monitor FILE [MEMBER...]: the daemon's signals (those named, or all)
+# as JSON Lines in FILE, from the moment this returns; sets MONITOR_PID.
+# With --until-gone first, the monitor exits 0 once the daemon has left the
+# bus, after its last signal: `wait "$MONITOR_PID"` then has them all.
+start_monitor() {
+        local out=$1
+        shift
+        rm -f "$out.ready"
+        "$BUS_WAIT" --ready "$out.ready" monitor "$@" >"$out" 2>"$out.err" &
+        MONITOR_PID=$!
+        _pids+=("$MONITOR_PID")
+        wait_for_file "$out.ready" "$MONITOR_PID" || { cat "$out.err" >&2; return 1; }
+}
+
+# analyze_kinds: the kinds of the events in posturectl analyze's JSON Lines
+# on stdin, on one line; analyze_events: the events themselves, one a line.
+analyze_kinds() {
+        jq -r 'select(.type == "event") | .kind' | tr '\n' ' '
+}
+analyze_events() {
+        jq -c 'select(.type == "event")'
+}
+
+# sync_monitor FILE PID: until the monitor PID writing FILE has caught up
+# with the bus: it has every signal the daemon sent before this was called
+# (a marker signal sent now reaches it after them).
+_marks=0
+sync_monitor() {
+        _marks=$((_marks + 1))
+        gdbus emit --session --object-path /org/postured/Posture1 \
+                --signal org.postured.Test.Mark "'$_marks'" >/dev/null || return 1
+        poll_until -p "$2" "$WAIT_TIMEOUT" "the monitor to catch up" \
+                jq -e --arg n "$_marks" 'select(.signal == "Mark" and .mark == $n)' "$1" >/dev/null
+}
+
+# first_signal FILE MEMBER JQ: JQ of the first MEMBER signal a monitor caught.
+first_signal() {
+        jq -rs --arg m "$2" "[.[] | select(.signal == \$m)][0] | $3" "$1"
+}
+
+# signals FILE MEMBER [JQ]: the values (JQ, default the whole object) of the
+# MEMBER signals a monitor caught, one a line.
+signals() {
+        jq -r --arg m "$2" "select(.signal == \$m) | ${3:-.}" "$1"
 }
 
 # start_system_bus: a private bus of type system with the default policy of
@@ -135,15 +294,10 @@ XML
                 2>"$SYSDIR/dbus.log"
         _pids+=($(cat "$SYSDIR/pid"))
         export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$SYSDIR/socket"
-        "$POSTURED" --system --plugin-dir "$PLUGINS" --config "$TESTCONF" \
-                --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
+        "$POSTURED" --system --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
         DAEMON_PID=$!
         _pids+=($DAEMON_PID)
-        for _ in $(seq 100); do
-                busctl --system status org.postured.Posture1 >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        return 1
+        "$BUS_WAIT" --system --timeout "$WAIT_TIMEOUT" --pid "$DAEMON_PID" --log "$TMP/sys.log" name
 }
 
 stop_system_bus() {

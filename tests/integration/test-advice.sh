@@ -77,9 +77,17 @@ import json, sys
 print(next(round(e["t"]) for e in map(json.loads, open(sys.argv[1])) if e.get("kind") == "sustained_flexion"))' \
         "$TMP/acute.jsonl")
 check_match "acute: sustained_flexion at ~81 s" '^(79|8[0-3])$' "$t"
-a=$(grep '"type":"event"' "$TMP/none.jsonl")
-b=$("$POSTURECTL" analyze --phase none "$REC" 2>/dev/null | grep '"type":"event"')
+# A catalogue of the one item every catalogue needs (red-flag) gives no advice.
+awk '/^\[red-flag\]/ { f = 1; print; next } /^\[/ { f = 0 } f && !/^#/' "$CATALOGUE" >"$TMP/minimal.conf"
+"$POSTURECTL" analyze --phase none --catalogue "$TMP/minimal.conf" "$REC" >"$TMP/minimal.jsonl" 2>&1
+check_eq "a catalogue of the red flag alone: no advice" 0 \
+        "$(jq -r 'select(.type == "advice") | .id' "$TMP/minimal.jsonl" | wc -l)"
+a=$(analyze_events <"$TMP/none.jsonl")
+b=$(analyze_events <"$TMP/minimal.jsonl")
 check_eq "the catalogue does not change the events" "$a" "$b"
+c=$("$POSTURECTL" analyze --phase none "$REC" 2>/dev/null | jq -c 'select(.type == "advice")')
+check_eq "without --catalogue: the source tree's conf/advice.conf" \
+        "$(jq -c 'select(.type == "advice")' "$TMP/none.jsonl")" "$c"
 
 # --- Catalogue errors.
 "$POSTURECTL" analyze --catalogue "$TMP/missing.conf" "$REC" >/dev/null 2>"$TMP/err"
@@ -88,7 +96,7 @@ check_match "missing --catalogue: names it" "missing.conf" "$(cat "$TMP/err")"
 
 sed 's/^Phases=none recovering recovered$/Phases=none acute recovering recovered/' \
         "$CATALOGUE" >"$TMP/stretch.conf"
-line=$(grep -n '^Phases=none acute recovering recovered$' "$TMP/stretch.conf" | cut -d: -f1)
+line=$(awk '/^Phases=none acute recovering recovered$/ { print NR; exit }' "$TMP/stretch.conf")
 "$POSTURECTL" analyze --phase acute --catalogue "$TMP/stretch.conf" "$REC" >"$TMP/out" 2>"$TMP/err"
 check_eq "a catalogue that stretches while acute: exit status 1" 1 "$?"
 check_match "... and says where: FILE:LINE" \

@@ -70,20 +70,19 @@ check_match "acute phase: sustained_flexion at ~81 s (75 s after 20° at 6 s)" '
 # (calibrating the neutral cannot undo a turn about the vertical).
 python3 tests/tools/synth.py --rate 50 --seed 5 --mount-matrix "0,0,-1;0,1,0;1,0,0" \
         "$DATA/flexion-boundaries.spec" >"$TMP/rotated.csv"
-a=$("$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" | grep -o '"kind":"[a-z_]*"' | tr '\n' ' ')
-b=$("$POSTURECTL" analyze --mount-matrix "0,0,-1;0,1,0;1,0,0" "$TMP/rotated.csv" |
-        grep -o '"kind":"[a-z_]*"' | tr '\n' ' ')
+a=$("$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" | analyze_kinds)
+b=$("$POSTURECTL" analyze --mount-matrix "0,0,-1;0,1,0;1,0,0" "$TMP/rotated.csv" | analyze_kinds)
 check_eq "a sensor mounted rotated, with its mount matrix, gives the same events" "$a" "$b"
-c=$("$POSTURECTL" analyze "$TMP/rotated.csv" | grep -o '"kind":"[a-z_]*"' | tr '\n' ' ')
+c=$("$POSTURECTL" analyze "$TMP/rotated.csv" | analyze_kinds)
 if [ "$c" != "$a" ]; then ok "without the mount matrix the events differ"; else not_ok "mount matrix had no effect"; fi
 
 # --- Every filter kernel the CPU runs gives the same events; a bad name is a usage error.
 ref=$(POSTURED_FILTER=scalar "$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>/dev/null |
-        grep '"type":"event"')
+        analyze_events)
 for k in sse2 avx2; do
         if grep -qw "$( [ $k = avx2 ] && echo avx2 || echo sse2 )" /proc/cpuinfo; then
                 out=$(POSTURED_FILTER=$k "$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>/dev/null |
-                        grep '"type":"event"')
+                        analyze_events)
                 check_eq "POSTURED_FILTER=$k: the same events as scalar" "$ref" "$out"
         fi
 done

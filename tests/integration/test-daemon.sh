@@ -1,53 +1,42 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The daemon on a private session bus, replaying recordings as fast as
-# possible; real D-Bus clients (busctl, gdbus, dbus-monitor) talk to it.
+# possible; real D-Bus clients (busctl, gdbus, a Gio monitor) talk to it.
 . "$(dirname "$0")/lib.sh"
 
 rec="$DATA/flexion-boundaries.csv"
 
-# --- StrainEvent signals, caught by dbus-monitor started before the daemon.
-dbus-monitor --session "type='signal',interface='org.postured.Posture1',member='StrainEvent'" \
-        >"$TMP/signals.txt" 2>&1 &
-mon=$!
-_pids+=($mon)
-sleep 0.5
+# --- StrainEvent signals, caught by a monitor subscribed before the daemon
+# starts; it ends once the daemon has left the bus, after its last signal.
+start_monitor "$TMP/signals.json" --until-gone StrainEvent
+mon=$MONITOR_PID
 start_daemon --source "replay:$rec?speed=0" --exit-on-eof
 wait "$DAEMON_PID"
 rc=$?
-sleep 0.5
-kill "$mon"; wait "$mon" 2>/dev/null
 check_eq "daemon replaying to the end exits 0 with --exit-on-eof" 0 "$rc"
-sleep 0.5
-kinds=$(grep -A1 'member=StrainEvent' "$TMP/signals.txt" | sed -n 's/^ *string "\(.*\)"$/\1/p' | tr '\n' ' ')
+check "the monitor saw the daemon leave" wait "$mon"
+kinds=$(signals "$TMP/signals.json" StrainEvent .kind | tr '\n' ' ')
 check_eq "StrainEvent kinds in order" "sustained_flexion extreme_flexion " "$kinds"
-sev=$(grep -A2 'member=StrainEvent' "$TMP/signals.txt" | sed -n 's/^ *string "\(.*\)"$/\1/p' | tr '\n' ' ')
+sev=$(signals "$TMP/signals.json" StrainEvent '"\(.kind) \(.severity)"' | tr '\n' ' ')
 check_eq "StrainEvent severities" "sustained_flexion warning extreme_flexion critical " "$sev"
-dur=$(awk '/member=StrainEvent/{n=NR} n && NR==n+4 && /double/{print $2; exit}' "$TMP/signals.txt")
+dur=$(first_signal "$TMP/signals.json" StrainEvent .duration_s)
 check_match "sustained_flexion fired after the ISO 11226 holding time at 40° (150 s)" \
         '^1(4[89]|5[0-3])\.' "$dur"
-peak=$(awk '/member=StrainEvent/{n=NR} n && NR==n+5 && /double/{print $2; exit}' "$TMP/signals.txt")
+peak=$(first_signal "$TMP/signals.json" StrainEvent .peak_deg)
 check_match "sustained_flexion peak angle about 40°" '^(39|4[0-6])\.' "$peak"
 
 # --- Sample time, not wall time: a real-time-paced replay (here 50x, so it
 # takes 4 s) fires the same events with the same durations and peaks.
-events_of() { # dbus-monitor capture -> "kind severity duration peak" per event
-        awk '/member=StrainEvent/{n=NR; line=""} n && NR>n && NR<=n+5 {
-                if ($1=="string") { gsub(/"/,"",$2); line=line $2 " " }
-                if ($1=="double") line=line $2 " "
-                if (NR==n+5) print line }' "$1"
+events_of() { # monitor capture -> "kind severity duration peak" per event
+        signals "$1" StrainEvent '"\(.kind) \(.severity) \(.duration_s) \(.peak_deg)"'
 }
-dbus-monitor --session "type='signal',interface='org.postured.Posture1',member='StrainEvent'" \
-        >"$TMP/signals-paced.txt" 2>&1 &
-mon=$!
-_pids+=($mon)
-sleep 0.5
+start_monitor "$TMP/signals-paced.json" --until-gone StrainEvent
+mon=$MONITOR_PID
 start_daemon --source "replay:$rec?speed=50" --exit-on-eof
 wait "$DAEMON_PID"
-sleep 0.5
-kill "$mon"; wait "$mon" 2>/dev/null
+check "the monitor saw the paced daemon leave" wait "$mon"
 check_eq "paced replay fires the same events as the fastest one" \
-        "$(events_of "$TMP/signals.txt")" "$(events_of "$TMP/signals-paced.txt")"
+        "$(events_of "$TMP/signals.json")" "$(events_of "$TMP/signals-paced.json")"
 
 # --- Properties after a replay that has ended; the daemon keeps serving.
 start_daemon --source "replay:$rec?speed=0"
@@ -58,9 +47,9 @@ check_eq "Activity is still at the end" still "$(prop Activity)"
 check_eq "Calibrated (auto, first still window)" true "$(prop Calibrated)"
 check_eq "Sensor names the recording" "$rec" "$(prop Sensor)"
 check_eq "SampleRate from the recording's metadata" 50 "$(prop SampleRate)"
-check_match "Flexion near 0 when upright" '^-?[0-4](\.[0-9]+)?$' "$(prop Flexion)"
-check_match "LateralBend near 0 when upright" '^-?[0-4](\.[0-9]+)?$' "$(prop LateralBend)"
-check_match "StrainLevel is within 0..1" '^(0(\.[0-9]+)?|1)$' "$(prop StrainLevel)"
+check_in_range "Flexion near 0 when upright" "$(prop Flexion)" -4.999 4.999
+check_in_range "LateralBend near 0 when upright" "$(prop LateralBend)" -4.999 4.999
+check_in_range "StrainLevel is within 0..1" "$(prop StrainLevel)" 0 1
 check "Calibrate() succeeds while still" \
         busctl --user call org.postured.Posture1 /org/postured/Posture1 org.postured.Posture1 Calibrate
 out=$(gdbus call --session -d org.postured.Posture1 -o /org/postured/Posture1 \
@@ -79,6 +68,8 @@ check_match "FilterKernel names a kernel" '^(scalar|sse2|avx2|avx512|neon)$' "$(
 # --- posturectl status reads the same properties.
 st=$("$POSTURECTL" --session status 2>&1)
 check_match "posturectl status shows the posture" 'upright' "$st"
+st=$("$POSTURECTL" --session status --json 2>&1 | jq -r .Posture)
+check_eq "posturectl status --json gives the posture" upright "$st"
 
 # --- SIGTERM shuts down cleanly.
 kill -TERM "$DAEMON_PID"
@@ -88,7 +79,7 @@ check_eq "SIGTERM: exit status 0" 0 "$?"
 # --- Calibrate() refused while moving.
 POSTURED_FILTER=scalar start_daemon --source "replay:$DATA/moving.csv?speed=0"
 check "daemon with a moving wearer is up" wait_for_name
-wait_for_prop SensorState absent
+check "the moving replay ends" wait_for_prop SensorState absent
 err=$(gdbus call --session -d org.postured.Posture1 -o /org/postured/Posture1 \
         -m org.postured.Posture1.Calibrate 2>&1)
 check_match "Calibrate() while moving: org.postured.Error.NotStill" \
@@ -96,24 +87,30 @@ check_match "Calibrate() while moving: org.postured.Error.NotStill" \
 check_eq "POSTURED_FILTER=scalar picks the scalar kernel" scalar "$(prop FilterKernel)"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
 
-# --- sd_notify READY=1 and STATUS= through NOTIFY_SOCKET.
-python3 - "$TMP/notify.sock" >"$TMP/notify.txt" <<'PY' &
+# --- sd_notify READY=1 and STATUS= through NOTIFY_SOCKET: the listener
+# exits once it has READY=1 and a STATUS= naming the sensor (or after 30 s).
+python3 - "$TMP/notify.sock" "STATUS=Sensor $rec" >"$TMP/notify.txt" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1]); s.settimeout(10)
+s.bind(sys.argv[1]); s.settimeout(30)
+seen = set()
 try:
-    while True:
-        print(s.recv(4096).decode(), flush=True)
+    while not {"READY=1", "STATUS"} <= seen:
+        for line in s.recv(4096).decode().splitlines():
+            print(line, flush=True)
+            if line == "READY=1":
+                seen.add(line)
+            elif line.startswith(sys.argv[2]):
+                seen.add("STATUS")
 except socket.timeout:
-    pass
+    print("# timed out after 30 s waiting for READY=1 and " + sys.argv[2], file=sys.stderr)
 PY
 npid=$!
-for _ in $(seq 100); do [ -S "$TMP/notify.sock" ] && break; sleep 0.1; done
+poll_until -p "$npid" 10 "the notify socket" test -S "$TMP/notify.sock"
 NOTIFY_SOCKET="$TMP/notify.sock" start_daemon --source "replay:$rec?speed=0"
-wait_for_name
-sleep 0.5
+check "daemon with NOTIFY_SOCKET takes its name" wait_for_name
+wait "$npid"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
-kill "$npid" 2>/dev/null; wait "$npid" 2>/dev/null
 check "sd_notify READY=1 sent" grep -qx 'READY=1' "$TMP/notify.txt"
 check "sd_notify STATUS= names the sensor" grep -q "^STATUS=Sensor $rec" "$TMP/notify.txt"
 

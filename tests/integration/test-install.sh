@@ -29,12 +29,24 @@ check "the unit starts the installed daemon" grep -qx 'ExecStart=/usr/sbin/postu
 help=$("$dest/usr/sbin/postured" --help)
 check_match "compiled-in configuration path follows sysconfdir" "/etc/postured/postured.conf" "$help"
 check_match "compiled-in plugin directory follows PREFIX" "/usr/lib/postured/plugins" "$help"
+# Installed, it is no longer in its build directory: the installed paths
+# only, never the build tree's plugins or the source tree's conf/.
+check_match "installed: the default configuration is /etc's" "\(default /etc/postured/postured.conf;" "$help"
+check_match "installed: the default plugin directory is PREFIX's" "\(default /usr/lib/postured/plugins\)" "$help"
+check "installed: --help names neither the build nor the source tree" \
+        sh -c '! printf "%s" "$1" | grep -Fq -e "$2" -e "$3"' sh "$help" "$TMP/build" "$top"
+# Its analyze looks for the catalogue where it was installed (here absent:
+# DESTDIR), not in the source tree.
+err=$("$dest/usr/bin/posturectl" analyze "$DATA/moving.csv" 2>&1 >/dev/null)
+check "installed posturectl analyze fails without the installed catalogue" test -n "$err"
+check_match "  naming the installed catalogue" "/usr/share/postured/advice.conf" "$err"
 
 # The installed default configuration is valid: it parses and the daemon runs with it.
 start_daemon --config "$dest/etc/postured/postured.conf" --plugin-dir "$dest/usr/lib/postured/plugins" \
         --source "replay:$DATA/moving.csv?speed=0"
 check "installed daemon, config and plugin serve the bus" wait_for_name
-kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+stop_daemon
+check_eq "installed daemon: SIGTERM: exit status 0" 0 "$?"
 
 check "bus policy is well-formed XML" python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' \
         "$dest/usr/share/dbus-1/system.d/org.postured.Posture1.conf"

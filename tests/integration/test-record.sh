@@ -30,8 +30,7 @@ span=$(span_of "$TMP/rec.csv")
 check_eq "times strictly increase" 0 "$?"
 check "samples span at least 5 s and less than 6 s" \
         awk -v s="$span" 'BEGIN { split(s, a, " "); d = a[2] - a[1]; exit !(d >= 5 && d < 6) }'
-"$POSTURECTL" analyze --catalogue "$top/conf/advice.conf" "$TMP/rec.csv" >/dev/null \
-        2>"$TMP/analyze.err"
+"$POSTURECTL" analyze "$TMP/rec.csv" >/dev/null 2>"$TMP/analyze.err"
 check_eq "posturectl analyze reads the recording" 0 "$?"
 
 # The replay's first recorded frame may be any one: find its offset in the
@@ -75,27 +74,31 @@ for f in a b; do
                 "$(span_of "$TMP/$f.csv")"
 done
 
-wait_for_lines() { # FILE N: until FILE has more than N lines (up to ~5 s)
-        for _ in $(seq 100); do
-                [ -f "$1" ] && [ "$(wc -l <"$1")" -gt "$2" ] && return 0
-                sleep 0.05
-        done
-        return 1
+has_lines() { # FILE N: FILE has more than N lines
+        [ -f "$1" ] && [ "$(wc -l <"$1")" -gt "$2" ]
+}
+wait_for_lines() { # FILE N PID: until the recorder PID has written more than N lines to FILE
+        poll_until -p "$3" "$WAIT_TIMEOUT" "more than $2 lines in $1" has_lines "$1" "$2"
+}
+samples_in() { # RECORDING -> how many samples it holds
+        local first last n
+        read -r first last n < <(span_of "$1")
+        echo "${n:-0}"
 }
 
 # --- SIGINT: exit 0, and the file ends with a whole line.
 "$POSTURECTL" --session record "$TMP/int.csv" 2>/dev/null &
 p=$!
 _pids+=("$p")
-wait_for_lines "$TMP/int.csv" 20
+check "record writes the samples as they come" wait_for_lines "$TMP/int.csv" 20 "$p"
 kill -INT "$p"
 wait "$p"
 check_eq "record stopped by SIGINT exits 0" 0 "$?"
-check "the interrupted file holds samples" test "$(span_of "$TMP/int.csv" | cut -d' ' -f3)" -gt 10
+check "the interrupted file holds samples" test "$(samples_in "$TMP/int.csv")" -gt 10
 check_eq "the interrupted file ends with a newline" "" "$(tail -c1 "$TMP/int.csv")"
 check "every line of the interrupted file is whole" \
         awk -F, '/^#/ || /^time_s,/ {next} NF != 4 || $4 == "" {exit 1}' "$TMP/int.csv"
-"$POSTURECTL" analyze --catalogue "$top/conf/advice.conf" "$TMP/int.csv" >/dev/null 2>&1
+"$POSTURECTL" analyze "$TMP/int.csv" >/dev/null 2>&1
 check_eq "posturectl analyze reads the interrupted file" 0 "$?"
 
 # --- Usage errors and a file that cannot be created.
@@ -109,14 +112,9 @@ check_match "the message names the option" "duration" "$err"
 check_eq "record without FILE exits 64" 64 "$?"
 
 # --- A second daemon, replaying in a loop so that no recording runs dry.
-kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"
+# stop_daemon waits until the name is gone: not to be taken for the next daemon's.
+stop_daemon
 check_eq "daemon exits 0 on SIGTERM after the recordings" 0 "$?"
-# The bus may take a moment to see the name go: not to be taken for the next daemon's.
-for _ in $(seq 100); do
-        busctl --user status org.postured.Posture1 >/dev/null 2>&1 || break
-        sleep 0.05
-done
 start_daemon --source "replay:$src?speed=20&loop=1"
 check "a looping replay takes the name" wait_for_name
 
@@ -127,7 +125,11 @@ for i in 1 2 3 4 5 6 7 8; do
         many+=($!)
         _pids+=($!)
 done
-for i in 1 2 3 4 5 6 7 8; do wait_for_lines "$TMP/many$i.csv" 5; done
+started=0
+for i in 1 2 3 4 5 6 7 8; do
+        wait_for_lines "$TMP/many$i.csv" 5 "${many[$((i - 1))]}" && started=$((started + 1))
+done
+check_eq "eight recordings at once all record" 8 "$started"
 err=$(timeout 30 "$POSTURECTL" --session record "$TMP/ninth.csv" --duration 1 2>&1)
 check_eq "a ninth recording at once exits 1" 1 "$?"
 check_match "the daemon says why" "Too many recordings" "$err"
@@ -136,26 +138,24 @@ failed=0
 for p in "${many[@]}"; do wait "$p" || failed=$((failed + 1)); done
 check_eq "the eight exit 0 on SIGINT" 0 "$failed"
 [ "$failed" -eq 0 ] || { cat "$TMP"/many*.err; cat "$TMP/daemon.log"; }
-ok=0
-for _ in $(seq 50); do
-        timeout 30 "$POSTURECTL" --session record "$TMP/again.csv" --duration 1 2>/dev/null &&
-                { ok=1; break; }
-        sleep 0.1
-done
-check_eq "closed recordings free their places" 1 "$ok"
+# The daemon sees each close when it next writes: retried until a place is free.
+record_again() {
+        timeout 30 "$POSTURECTL" --session record "$TMP/again.csv" --duration 1 2>/dev/null
+}
+check "closed recordings free their places" poll_until 30 "a free place for a recording" record_again
 
 # --- The daemon going away ends the recording: exit 0 when it holds samples.
 "$POSTURECTL" --session record "$TMP/eof.csv" 2>"$TMP/eof.err" &
 p=$!
 _pids+=("$p")
-wait_for_lines "$TMP/eof.csv" 20
+check "the last recording writes samples" wait_for_lines "$TMP/eof.csv" 20 "$p"
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 check_eq "daemon with a recording running exits 0 on SIGTERM" 0 "$?"
 wait "$p"
 check_eq "record exits 0 when the daemon leaves" 0 "$?"
 check_match "and says so on stderr" "ended the recording" "$(cat "$TMP/eof.err")"
-check "that file holds samples" test "$(span_of "$TMP/eof.csv" | cut -d' ' -f3)" -gt 10
+check "that file holds samples" test "$(samples_in "$TMP/eof.csv")" -gt 10
 check_eq "that file ends with a newline" "" "$(tail -c1 "$TMP/eof.csv")"
 
 finish

@@ -81,21 +81,22 @@ check_match "LateralHoldSec=20: lateral_bend at ~26 s" '^2[5-8]$' "$t"
 # shown, the events are the same as without it.
 sed 's/^#\([A-Z][A-Za-z]*=\)/\1/' conf/postured.conf >"$TMP/defaults.conf"
 for name in lateral repetitive sudden; do
-        a=$("$POSTURECTL" analyze "$TMP/$name.csv" 2>/dev/null | grep '"type":"event"')
+        a=$("$POSTURECTL" analyze "$TMP/$name.csv" 2>/dev/null | analyze_events)
         b=$("$POSTURECTL" analyze --config "$TMP/defaults.conf" "$TMP/$name.csv" 2>/dev/null |
-                grep '"type":"event"')
+                analyze_events)
         check_eq "$name: conf/postured.conf spells out the defaults" "$a" "$b"
 done
 
 # Slouch feedback can be turned off.
 printf '[Rules]\nSlouchFeedback=no\n' >"$TMP/noslouch.conf"
-n=$("$POSTURECTL" analyze --config "$TMP/noslouch.conf" "$TMP/slouch.csv" 2>/dev/null | grep -c '"kind":"slouch"')
+n=$("$POSTURECTL" analyze --config "$TMP/noslouch.conf" "$TMP/slouch.csv" 2>/dev/null |
+        jq -r 'select(.type == "event" and .kind == "slouch") | .kind' | wc -l)
 check_eq "SlouchFeedback=no: no slouch event" 0 "$n"
 
 # The flexion-boundaries recording keeps its two events: the 40° hold lies
 # above the slouch band, nothing else is near a limit.
-kinds=$("$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>/dev/null | grep -o '"kind":"[a-z_]*"' | tr '\n' ' ')
+kinds=$("$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>/dev/null | analyze_kinds)
 check_eq "flexion-boundaries: only sustained_flexion and extreme_flexion" \
-        '"kind":"sustained_flexion" "kind":"extreme_flexion" ' "$kinds"
+        'sustained_flexion extreme_flexion ' "$kinds"
 
 finish
