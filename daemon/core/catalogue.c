@@ -8,6 +8,7 @@
 
 #include "core/advice-item.h"
 #include "core/catalogue.h"
+#include "util/error-util.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
@@ -96,11 +97,7 @@ _printf_(3, 4) static int set_error(ParseState *st, unsigned line, const char *f
         if (st->error || st->errno_value < 0)
                 return 0;
         va_start(ap, fmt);
-        if (vasprintf(&st->error, fmt, ap) < 0) {
-                st->error = NULL;
-                st->errno_value = -ENOMEM;
-        } else
-                st->errno_value = -EINVAL;
+        st->errno_value = set_errorv(&st->error, -EINVAL, fmt, ap);
         va_end(ap);
         st->error_line = line;
         return 0;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/config.h"
+#include "util/error-util.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/parse-util.h"
@@ -201,11 +202,7 @@ _printf_(2, 3) static int set_error(ParseState *st, const char *fmt, ...)
         if (st->error)
                 return 0;
         va_start(ap, fmt);
-        if (vasprintf(&st->error, fmt, ap) < 0) {
-                st->error = NULL;
-                st->errno_value = -ENOMEM;
-        } else
-                st->errno_value = -EINVAL;
+        st->errno_value = set_errorv(&st->error, -EINVAL, fmt, ap);
         va_end(ap);
         return 0;
 }
@@ -295,52 +292,37 @@ static int config_handler(void *userdata, const char *section, const char *name,
         return set_error(st, "[%s] unknown key %s=", section, name);
 }
 
-/* *msg = the formatted message; returns -EINVAL, or -ENOMEM. */
-_printf_(2, 3) static int inconsistent(char **msg, const char *fmt, ...)
-{
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(msg, fmt, ap);
-        va_end(ap);
-        if (r < 0) {
-                *msg = NULL;
-                return -ENOMEM;
-        }
-        return -EINVAL;
-}
-
 static int check_consistency(const Config *c, char **msg)
 {
         const RuleParams *r = &c->pipeline.rules;
         const EstimatorParams *e = &c->pipeline.estimator;
 
         if (r->flexion_min_deg >= r->flexion_max_deg)
-                return inconsistent(msg, "[Rules] FlexionMinDeg=%g must be below FlexionMaxDeg=%g",
-                                    r->flexion_min_deg, r->flexion_max_deg);
+                return set_errorf(msg, -EINVAL,
+                                  "[Rules] FlexionMinDeg=%g must be below FlexionMaxDeg=%g",
+                                  r->flexion_min_deg, r->flexion_max_deg);
         if (r->maht_at_min_s -
                     r->maht_slope_s_per_deg * (r->flexion_max_deg - r->flexion_min_deg) <=
             0)
-                return inconsistent(
-                        msg,
-                        "[Rules] HoldingTimeAtMinSec=%g and HoldingTimeSlopeSecPerDeg=%g "
-                        "give no holding time at FlexionMaxDeg=%g",
-                        r->maht_at_min_s, r->maht_slope_s_per_deg, r->flexion_max_deg);
+                return set_errorf(msg, -EINVAL,
+                                  "[Rules] HoldingTimeAtMinSec=%g and HoldingTimeSlopeSecPerDeg=%g "
+                                  "give no holding time at FlexionMaxDeg=%g",
+                                  r->maht_at_min_s, r->maht_slope_s_per_deg, r->flexion_max_deg);
         /* The slouch band lies below the flexion band. */
         if (r->slouch_deg >= r->flexion_min_deg)
-                return inconsistent(msg, "[Rules] SlouchDeg=%g must be below FlexionMinDeg=%g",
-                                    r->slouch_deg, r->flexion_min_deg);
+                return set_errorf(msg, -EINVAL,
+                                  "[Rules] SlouchDeg=%g must be below FlexionMinDeg=%g",
+                                  r->slouch_deg, r->flexion_min_deg);
         if (e->walk_min_step_hz >= e->walk_max_step_hz)
-                return inconsistent(msg,
-                                    "[Posture] WalkMinStepHz=%g must be below WalkMaxStepHz=%g",
-                                    e->walk_min_step_hz, e->walk_max_step_hz);
+                return set_errorf(msg, -EINVAL,
+                                  "[Posture] WalkMinStepHz=%g must be below WalkMaxStepHz=%g",
+                                  e->walk_min_step_hz, e->walk_max_step_hz);
         /* The autocorrelation needs two of the slowest steps in the window. */
         if (e->walk_window_s * e->walk_min_step_hz < 2)
-                return inconsistent(msg,
-                                    "[Posture] WalkWindowSec=%g must hold two steps at "
-                                    "WalkMinStepHz=%g (at least %g s)",
-                                    e->walk_window_s, e->walk_min_step_hz, 2 / e->walk_min_step_hz);
+                return set_errorf(msg, -EINVAL,
+                                  "[Posture] WalkWindowSec=%g must hold two steps at "
+                                  "WalkMinStepHz=%g (at least %g s)",
+                                  e->walk_window_s, e->walk_min_step_hz, 2 / e->walk_min_step_hz);
         return 0;
 }
 

@@ -27,12 +27,26 @@ int set_errorf(char **ret_error, int error, const char *fmt, ...)
         va_list ap;
         int r;
 
+        va_start(ap, fmt);
+        r = set_errorv(ret_error, error, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/**
+ * set_errorv() - set_errorf() for a function that takes its own format.
+ * @ret_error: where the message goes; NULL when the caller wants none.
+ * @error: the -errno to return.
+ * @fmt: printf() format of the message.
+ * @ap: its arguments.
+ *
+ * Return: @error, or -ENOMEM (and *@ret_error NULL).
+ */
+int set_errorv(char **ret_error, int error, const char *fmt, va_list ap)
+{
         if (!ret_error)
                 return error;
-        va_start(ap, fmt);
-        r = vasprintf(ret_error, fmt, ap);
-        va_end(ap);
-        if (r < 0) {
+        if (vasprintf(ret_error, fmt, ap) < 0) {
                 *ret_error = NULL;
                 return -ENOMEM;
         }
