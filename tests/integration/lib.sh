@@ -93,6 +93,13 @@ WAIT_TIMEOUT=${POSTURED_TEST_TIMEOUT:-30}
 DAEMON_PID=
 DAEMON_LOG="$TMP/daemon.log"
 
+# Run postured in the foreground until it exits (timeout bounds one that
+# would not); sets rc and err (its stderr).
+run_daemon() {
+        err=$(timeout 20 "$POSTURED" --session "$@" 2>&1 >/dev/null)
+        rc=$?
+}
+
 # Start postured in the background on the session bus; sets DAEMON_PID.
 start_daemon() {
         "$POSTURED" --session "$@" >"$DAEMON_LOG" 2>&1 &

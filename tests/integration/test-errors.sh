@@ -4,11 +4,6 @@
 # that names what and where, and a non-zero exit status; never a crash.
 . "$(dirname "$0")/lib.sh"
 
-run_daemon() { # args... -> sets rc, err (timeout bounds a daemon that would not exit)
-        err=$(timeout 20 "$POSTURED" --session "$@" 2>&1 >/dev/null)
-        rc=$?
-}
-
 printf '[Filter]\nOrder=4\nCutoffHz=fast\n' >"$TMP/bad.conf"
 run_daemon --config "$TMP/bad.conf" --source "replay:$DATA/moving.csv?speed=0"
 check_eq "bad config value: exit status 78 (EX_CONFIG)" 78 "$rc"

@@ -21,12 +21,6 @@ kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 check_eq "the daemon exits 0 on SIGTERM" 0 "$?"
 
-run_daemon() { # args... -> sets rc, err
-        err=$(timeout 20 "$POSTURED" --session --plugin-dir "$PLUGINS" --config "$TESTCONF" \
-                "$@" 2>&1 >/dev/null)
-        rc=$?
-}
-
 run_daemon --source "replay:$TMP/take%zz.csv?speed=0" --exit-on-eof
 check_eq "a bad escape: exit status 1" 1 "$rc"
 check_match "a bad escape: the message names the URI and the escape" \
