@@ -202,10 +202,13 @@ EOF
 chmod 755 "$NS/as-postured"
 
 # start_as_postured yes|no: the daemon as postured on the s12 device, with
-# the rules' modes or without; DAEMON_PID is the namespace's process.
+# the rules' modes or without; DAEMON_PID is the namespace's process, which
+# passes SIGTERM on to the daemon only (timeout --foreground: not to its
+# process group, which would signal the daemon twice), and ends it after
+# 120 s should it not end.
 start_as_postured() {
         GROUP=$s12_group MODE=$s12_mode RUN=$s12_run \
-                "$NS/in-ns" timeout 120 "$PY" "$FIX/iio-testbed.py" "$FIX/iio-accel-s12.umockdev" "$CTL" -- \
+                "$NS/in-ns" timeout --foreground 120 "$PY" "$FIX/iio-testbed.py" "$FIX/iio-accel-s12.umockdev" "$CTL" -- \
                 "$NS/as-postured" "$1" "$POSTURED" --system \
                 --source 'iio:local:fake-accel?trigger=hrtimer0&rate=50' >"$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
@@ -245,6 +248,12 @@ stop_as_postured() {
         sys_wait gone >/dev/null 2>&1 || true
 }
 
+# The testbed's directory, once its harness has ended.
+remove_testbed() {
+        [ -s "$CTL.root" ] && rm -rf "$(cat "$CTL.root")"
+        rm -f "$CTL.root"
+}
+
 start_as_postured yes
 check "with the rules' modes: the daemon as postured owns its name on the system bus" sys_wait name
 check "  SensorState becomes active" sys_wait prop SensorState active
@@ -263,6 +272,7 @@ check "  no permission error about the device in the log" \
 stop_as_postured
 check_eq "  SIGTERM: exit status 0" 0 "$STOP_RC"
 check_eq "  buffer disabled on exit (postured may write buffer/enable)" 0 "$(sysfs buffer/enable)"
+remove_testbed
 
 # Without them the source cannot be opened at start: exit status 1 (see
 # postured(8)), and the log says what was refused.
@@ -274,6 +284,7 @@ check_eq "without them: the daemon as postured cannot open the device: exit stat
 check_match "  the log says the device cannot be opened, and why" \
         "Cannot open source: iio:device0 \(fake-accel\): .*Permission denied" "$(cat "$DAEMON_LOG")"
 check_eq "  it wrote nothing: buffer not enabled" 0 "$(sysfs buffer/enable)"
+remove_testbed
 
 # Under SANITIZE=1: no report from ASan, LSan (leaks at exit) or UBSan.
 if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$TMP/all-daemons.log"; then
