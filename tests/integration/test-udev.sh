@@ -163,6 +163,12 @@ check_match "  GROUP postured, MODE 0640 (read only)" "GROUP $gid.*MODE 0640" "$
 check_match "  tagged for systemd" ":systemd:" "$(prop_of TAGS)"
 check_eq "  SYSTEMD_WANTS=postured.service" postured.service "$(prop_of SYSTEMD_WANTS)"
 
+# make install puts the rules where udev reads them (make -n: what it would run).
+inst=$(make --no-print-directory -n install PREFIX=/usr DESTDIR=/dest 2>/dev/null)
+check_match "make install PREFIX=/usr installs the rules into udev's rules.d" \
+        "install -Dm644 udev/60-postured.rules /dest$(pkg-config --variable=udevdir udev 2>/dev/null || echo /usr/lib/udev)/rules.d/60-postured.rules" \
+        "$inst"
+
 # --- 2. The daemon as the user postured, on a private system bus.
 system_bus_config
 in_ns dbus-daemon --config-file="$SYSDIR/system.conf" --fork --print-pid=3 3>"$SYSDIR/pid" \
