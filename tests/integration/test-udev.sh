@@ -173,7 +173,7 @@ check_match "make install PREFIX=/usr installs the rules into udev's rules.d" \
 system_bus_config
 in_ns dbus-daemon --config-file="$SYSDIR/system.conf" --fork --print-pid=3 3>"$SYSDIR/pid" \
         2>"$SYSDIR/dbus.log"
-_pids+=($(cat "$SYSDIR/pid"))
+_pids+=("$(cat "$SYSDIR/pid")")
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$SYSDIR/socket"
 
 CTL="$NS/control"
