@@ -23,6 +23,13 @@ DESTDIR     ?=
 
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
+
+# udev reads rules from its own directory only (never PREFIX/lib/udev when
+# PREFIX is /usr/local): the one udev.pc names (/lib/udev on Debian 12),
+# else libdir's (/usr/lib/udev/rules.d with PREFIX=/usr).
+PC_UDEVDIR  := $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null)
+udevrulesdir ?= $(if $(PC_UDEVDIR),$(PC_UDEVDIR)/rules.d,$(libdir)/udev/rules.d)
+
 SANITIZE    ?= 0
 
 ifeq ($(SANITIZE),1)
@@ -176,6 +183,7 @@ install: all
 	sed -e 's|@sbindir@|$(sbindir)|g' systemd/postured.service.in > $(BUILD)/postured.service
 	install -Dm644 $(BUILD)/postured.service $(DESTDIR)$(unitdir)/postured.service
 	install -Dm644 systemd/postured.sysusers $(DESTDIR)$(sysusersdir)/postured.conf
+	install -Dm644 udev/60-postured.rules $(DESTDIR)$(udevrulesdir)/60-postured.rules
 	install -Dm644 man/postured.8 $(DESTDIR)$(mandir)/man8/postured.8
 	install -Dm644 man/posturectl.1 $(DESTDIR)$(mandir)/man1/posturectl.1
 	install -Dm644 man/postured.conf.5 $(DESTDIR)$(mandir)/man5/postured.conf.5

@@ -271,6 +271,21 @@ signals() {
 # DBUS_SYSTEM_BUS_ADDRESS and starts postured on it (DAEMON_PID); the
 # directory is world-readable so that other users (setpriv) can connect.
 start_system_bus() {
+        system_bus_config
+        dbus-daemon --config-file="$SYSDIR/system.conf" --fork --print-pid=3 3>"$SYSDIR/pid" \
+                2>"$SYSDIR/dbus.log"
+        _pids+=($(cat "$SYSDIR/pid"))
+        export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$SYSDIR/socket"
+        "$POSTURED" --system --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
+        DAEMON_PID=$!
+        _pids+=($DAEMON_PID)
+        "$BUS_WAIT" --system --timeout "$WAIT_TIMEOUT" --pid "$DAEMON_PID" --log "$TMP/sys.log" name
+}
+
+# system_bus_config: the configuration of start_system_bus's bus in
+# $SYSDIR/system.conf (SYSDIR a new world-readable directory; the socket
+# $SYSDIR/socket), for a test that starts the bus itself.
+system_bus_config() {
         SYSDIR=$(mktemp -d)
         chmod 755 "$SYSDIR"
         cat >"$SYSDIR/system.conf" <<XML
@@ -297,14 +312,6 @@ start_system_bus() {
   <include>$top/dbus/org.postured.Posture1.conf</include>
 </busconfig>
 XML
-        dbus-daemon --config-file="$SYSDIR/system.conf" --fork --print-pid=3 3>"$SYSDIR/pid" \
-                2>"$SYSDIR/dbus.log"
-        _pids+=($(cat "$SYSDIR/pid"))
-        export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$SYSDIR/socket"
-        "$POSTURED" --system --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
-        DAEMON_PID=$!
-        _pids+=($DAEMON_PID)
-        "$BUS_WAIT" --system --timeout "$WAIT_TIMEOUT" --pid "$DAEMON_PID" --log "$TMP/sys.log" name
 }
 
 stop_system_bus() {
