@@ -437,13 +437,16 @@ int verb_analyze(int argc, char *argv[])
         {
                 const char *want = getenv("POSTURED_FILTER");
                 const FilterKernel *k;
+                char names[FILTER_KERNEL_NAMES_SIZE];
 
                 r = filter_kernel_select(&k, want);
+                if (r == -EINVAL) {
+                        fprintf(stderr, "POSTURED_FILTER=%s: no such filter kernel (%s)\n", want,
+                                filter_kernel_names(names, sizeof(names)));
+                        return EX_USAGE;
+                }
                 if (r < 0) {
-                        fprintf(stderr, "POSTURED_FILTER=%s: %s\n", want,
-                                r == -EINVAL ? "no such filter kernel (scalar, sse2, avx2, "
-                                               "avx512, block-avx2, neon)"
-                                             : "this CPU cannot run it");
+                        fprintf(stderr, "POSTURED_FILTER=%s: this CPU cannot run it\n", want);
                         return EX_USAGE;
                 }
                 filter_set_kernel(pipeline_filter(p), k);

@@ -354,13 +354,12 @@ int manager_start(Manager *m)
 
         {
                 const char *want = getenv("POSTURED_FILTER");
+                char names[FILTER_KERNEL_NAMES_SIZE];
 
                 r = filter_kernel_select(&m->kernel, want);
                 if (r == -EINVAL)
-                        return log_error_errno(r,
-                                               "POSTURED_FILTER=%s: no such filter kernel (scalar, "
-                                               "sse2, avx2, avx512, block-avx2, neon).",
-                                               want);
+                        return log_error_errno(r, "POSTURED_FILTER=%s: no such filter kernel (%s).",
+                                               want, filter_kernel_names(names, sizeof(names)));
                 if (r < 0)
                         return log_error_errno(r, "POSTURED_FILTER=%s: this CPU cannot run it.",
                                                want);

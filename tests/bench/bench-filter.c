@@ -322,7 +322,6 @@ int main(int argc, char *argv[])
                 snprintf(ratio, sizeof(ratio), "%.2fx scalar", scalar / t);
                 row(what, t, ratio,
                     strcmp((*k)->name, "sse2") == 0 || strcmp((*k)->name, "avx2") == 0 ? ">= 2.0x"
-                    : strstr((*k)->name, "avx512")                                     ? ">= 5x"
                                                                                        : "");
                 if (strcmp((*k)->name, "sse2") == 0)
                         sse2 = t;
@@ -332,20 +331,6 @@ int main(int argc, char *argv[])
         if (!isnan(sse2) && !isnan(avx2)) {
                 snprintf(ratio, sizeof(ratio), "%+.1f%% time vs sse2", (avx2 / sse2 - 1.0) * 100.0);
                 row("double state (avx2) vs float state (sse2)", avx2, ratio, "<= +10%");
-        }
-
-        /* The block kernel's batches, and whole-stream streaming. */
-        for (size_t b = 0; b < 3; b++) {
-                static const size_t batches[] = { 1, 256, 4096 };
-                const FilterKernel *k = filter_kernel_by_name("block-avx2");
-                char what[96];
-
-                if (!k || !filter_kernel_supported(k))
-                        break;
-                snprintf(what, sizeof(what), "block-avx2, in cache, batches of %zu", batches[b]);
-                t = bench_kernel(k, 4096, batches[b], false, in, out);
-                snprintf(ratio, sizeof(ratio), "%.2fx scalar", scalar / t);
-                row(what, t, ratio, "");
         }
 
         /* Streamed: n_frames distinct frames from memory into a 256-frame

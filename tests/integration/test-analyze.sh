@@ -89,5 +89,9 @@ done
 err=$(POSTURED_FILTER=bogus "$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>&1 >/dev/null)
 check_eq "POSTURED_FILTER=bogus: exit status 64" 64 "$?"
 check_match "POSTURED_FILTER=bogus: says so" "POSTURED_FILTER=bogus: no such filter kernel" "$err"
+err=$(POSTURED_FILTER=avx512 "$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>&1 >/dev/null)
+check_eq "POSTURED_FILTER=avx512 (removed): exit status 64" 64 "$?"
+check_match "POSTURED_FILTER=avx512: no such kernel, the valid names listed" \
+        "POSTURED_FILTER=avx512: no such filter kernel \(avx2, sse2, neon, scalar\)" "$err"
 
 finish

@@ -63,7 +63,7 @@ check "dbus/org.postured.Posture1.xml matches the live interface" \
         python3 tests/integration/compare-introspection.py dbus/org.postured.Posture1.xml "$TMP/live.xml"
 
 # --- The filter kernel chosen for this CPU is shown; POSTURED_FILTER overrides it.
-check_match "FilterKernel names a kernel" '^(scalar|sse2|avx2|avx512|neon)$' "$(prop FilterKernel)"
+check_match "FilterKernel names a kernel" '^(scalar|sse2|avx2|neon)$' "$(prop FilterKernel)"
 
 # --- posturectl status reads the same properties.
 st=$("$POSTURECTL" --session status 2>&1)
@@ -86,6 +86,12 @@ check_match "Calibrate() while moving: org.postured.Error.NotStill" \
         'org\.postured\.Error\.NotStill.*Not still' "$err"
 check_eq "POSTURED_FILTER=scalar picks the scalar kernel" scalar "$(prop FilterKernel)"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+
+# --- A kernel name that does not exist (avx512 was removed) stops the daemon.
+POSTURED_FILTER=avx512 run_daemon --source "replay:$DATA/moving.csv?speed=0"
+check_eq "POSTURED_FILTER=avx512 (removed): exit status 1" 1 "$rc"
+check_match "POSTURED_FILTER=avx512: no such kernel, the valid names listed" \
+        'POSTURED_FILTER=avx512: no such filter kernel \(avx2, sse2, neon, scalar\)' "$err"
 
 # --- sd_notify READY=1 and STATUS= through NOTIFY_SOCKET: the listener
 # exits once it has READY=1 and a STATUS= naming the sensor (or after 30 s).

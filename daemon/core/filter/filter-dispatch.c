@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/filter/filter.h"
@@ -15,7 +16,6 @@ typedef struct KernelInfo {
         const char *name;
         const FilterKernel *kernel; /* NULL: not built for this architecture */
         bool (*supported)(void);    /* NULL: always */
-        bool automatic;             /* a candidate for filter_kernel_select(NULL) */
 } KernelInfo;
 
 #if defined(__x86_64__)
@@ -23,13 +23,6 @@ static bool cpu_avx2_fma(void)
 {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-static bool cpu_avx512f(void)
-{
-        /* Also tells that the OS saves the zmm state (libgcc checks XCR0). */
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f");
 }
 #define X86(k) (&(k))
 #else
@@ -42,25 +35,17 @@ static bool cpu_avx512f(void)
 #define ARM64(k) NULL
 #endif
 
-/*
- * Best first. The avx512 block kernel is chosen by name only: it has not
- * been measured on AVX-512 hardware yet (tests/bench/RESULTS.md), while avx2
- * was, and is the faster one per frame at the pipeline's batches.
- */
+/* Best first: filter_kernel_select(NULL) takes the first this CPU runs. */
 static const KernelInfo kernel_info[] = {
 #if defined(__x86_64__)
-        { "avx2", X86(filter_kernel_avx2), cpu_avx2_fma, true },
-        { "sse2", X86(filter_kernel_sse2), NULL, true },
-        { "avx512", X86(filter_kernel_avx512), cpu_avx512f, false },
-        { "block-avx2", X86(filter_kernel_block_avx2), cpu_avx2_fma, false },
+        { "avx2", X86(filter_kernel_avx2), cpu_avx2_fma },
+        { "sse2", X86(filter_kernel_sse2), NULL },
 #else
-        { "avx2", NULL, NULL, false },
-        { "sse2", NULL, NULL, false },
-        { "avx512", NULL, NULL, false },
-        { "block-avx2", NULL, NULL, false },
+        { "avx2", NULL, NULL },
+        { "sse2", NULL, NULL },
 #endif
-        { "neon", ARM64(filter_kernel_neon), NULL, true },
-        { "scalar", &filter_kernel_scalar, NULL, true },
+        { "neon", ARM64(filter_kernel_neon), NULL },
+        { "scalar", &filter_kernel_scalar, NULL },
 };
 
 static const FilterKernel *const kernel_list[] = {
@@ -68,8 +53,6 @@ static const FilterKernel *const kernel_list[] = {
 #if defined(__x86_64__)
         &filter_kernel_sse2,
         &filter_kernel_avx2,
-        &filter_kernel_avx512,
-        &filter_kernel_block_avx2,
 #endif
 #if defined(__aarch64__)
         &filter_kernel_neon,
@@ -103,7 +86,7 @@ const FilterKernel *const *filter_kernel_list(void)
 
 /**
  * filter_kernel_by_name() - a built-in kernel by name.
- * @name: "scalar", "sse2", "avx2", "avx512", "block-avx2" or "neon".
+ * @name: "scalar", "sse2", "avx2" or "neon".
  *
  * Return: the kernel, or NULL if this build has none of that name.
  */
@@ -115,6 +98,36 @@ const FilterKernel *filter_kernel_by_name(const char *name)
 
         info = kernel_info_by_name(name);
         return info ? info->kernel : NULL;
+}
+
+/**
+ * filter_kernel_names() - the names filter_kernel_select() knows, for messages.
+ * @buf: receives them best first, ", " between them, every architecture's
+ *       whether built here or not ("avx2, sse2, neon, scalar"); cut short if
+ *       @size is too small (FILTER_KERNEL_NAMES_SIZE is not), after a whole name.
+ * @size: the size of @buf, at least 1.
+ *
+ * Return: @buf.
+ */
+char *filter_kernel_names(char *buf, size_t size)
+{
+        size_t len = 0;
+
+        assert(buf);
+        assert(size > 0);
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(kernel_info); i++) {
+                int r = snprintf(buf + len, size - len, "%s%s", i > 0 ? ", " : "",
+                                 kernel_info[i].name);
+
+                if (r < 0 || (size_t) r >= size - len) {
+                        buf[len] = '\0'; /* no name cut in half */
+                        break;
+                }
+                len += (size_t) r;
+        }
+        return buf;
 }
 
 /**
@@ -150,7 +163,7 @@ int filter_kernel_select(const FilterKernel **ret, const char *override)
 
         if (!override || override[0] == '\0') {
                 for (size_t i = 0; i < ELEMENTSOF(kernel_info); i++)
-                        if (kernel_info[i].automatic && kernel_info_supported(&kernel_info[i])) {
+                        if (kernel_info_supported(&kernel_info[i])) {
                                 *ret = kernel_info[i].kernel;
                                 return 0;
                         }

@@ -4,9 +4,9 @@
 /*
  * What a FilterKernel may use beyond filter.h. filter_state() holds the one
  * state every kernel understands (transposed direct form II, in double). A
- * kernel that computes in another form (float state-variable sections, blocks
- * of samples) keeps its coefficients and its live state in the filter's kernel
- * data instead, and converts only when the owner of the state changes:
+ * kernel that computes in another form (float state-variable sections) keeps
+ * its coefficients and its live state in the filter's kernel data instead,
+ * and converts only when the owner of the state changes:
  *
  *   todo = 0;
  *   d = filter_kdata_acquire(f, &my_kernel, &todo);
@@ -29,8 +29,8 @@
 static_assert(offsetof(Frame, flags) == offsetof(Frame, v) + 3 * sizeof(float),
               "flags follows v[2]");
 
-/* Room for the largest kernel data (the block kernels' matrices), 64-byte aligned. */
-#define FILTER_KDATA_SIZE 4096
+/* Room for the largest kernel data (SvfData), 64-byte aligned. */
+#define FILTER_KDATA_SIZE 512
 
 enum {
         FILTER_KDATA_SETUP = 1u << 0,  /* the data belonged to another kernel: set it up */

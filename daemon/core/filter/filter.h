@@ -53,10 +53,6 @@ extern const FilterKernel filter_kernel_scalar;
 extern const FilterKernel filter_kernel_sse2;
 /** filter_kernel_avx2 - double transposed-direct-form-II state with FMA, lanes {x, y, z, pad}. */
 extern const FilterKernel filter_kernel_avx2;
-/** filter_kernel_avx512 - double state-space blocks of 8 samples (AVX-512F). */
-extern const FilterKernel filter_kernel_avx512;
-/** filter_kernel_block_avx2 - the avx512 kernel's arithmetic, bit for bit, on AVX2 + FMA. */
-extern const FilterKernel filter_kernel_block_avx2;
 #endif
 #if defined(__aarch64__)
 /** filter_kernel_neon - the sse2 kernel's float state-variable sections on NEON. */
@@ -108,6 +104,12 @@ const FilterKernel *const *filter_kernel_list(void);
 
 /** filter_kernel_by_name() - a built-in kernel, or NULL. */
 const FilterKernel *filter_kernel_by_name(const char *name);
+
+/* Room for filter_kernel_names(). */
+#define FILTER_KERNEL_NAMES_SIZE 64
+
+/** filter_kernel_names() - the known kernel names, ", "-separated, into @buf. */
+char *filter_kernel_names(char *buf, size_t size);
 
 /** filter_kernel_supported() - whether this CPU can run @k. */
 bool filter_kernel_supported(const FilterKernel *k);
