@@ -14,7 +14,6 @@ mandir      ?= $(datadir)/man
 sysconfdir  ?= $(PREFIX)/etc
 plugindir   ?= $(libdir)/postured/plugins
 pkgdatadir  ?= $(datadir)/postured
-unitdir     ?= $(libdir)/systemd/system
 sysusersdir ?= $(libdir)/sysusers.d
 dbussystemdir ?= $(datadir)/dbus-1/system.d
 dbussystemservicedir ?= $(datadir)/dbus-1/system-services
@@ -24,13 +23,19 @@ DESTDIR     ?=
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 
-# udev reads rules from its own directory only (never PREFIX/lib/udev when
-# PREFIX is /usr/local): the one udev.pc names (/lib/udev on Debian 12),
-# else libdir's (/usr/lib/udev/rules.d with PREFIX=/usr).
-PC_UDEVDIR  := $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null)
-udevrulesdir ?= $(if $(PC_UDEVDIR),$(PC_UDEVDIR)/rules.d,$(libdir)/udev/rules.d)
-
 SANITIZE    ?= 0
+
+# Installed into /usr, the files systemd and udev read go where this
+# system's systemd and udev look (systemd.pc, udev.pc: /lib/systemd/system
+# and /lib/udev/rules.d on Debian 12); under any other prefix, below libdir.
+ifeq ($(PREFIX),/usr)
+PC_UNITDIR    := $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null)
+PC_CATALOGDIR := $(shell $(PKG_CONFIG) --variable=catalogdir systemd 2>/dev/null)
+PC_UDEVDIR    := $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null)
+endif
+unitdir      ?= $(or $(PC_UNITDIR),$(libdir)/systemd/system)
+catalogdir   ?= $(or $(PC_CATALOGDIR),$(libdir)/systemd/catalog)
+udevrulesdir ?= $(if $(PC_UDEVDIR),$(PC_UDEVDIR)/rules.d,$(libdir)/udev/rules.d)
 
 ifeq ($(SANITIZE),1)
 BUILD       ?= build/sanitize
@@ -169,7 +174,26 @@ lint: $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D__GNUC__ --include=tools/cppcheck-defs.h -Idaemon -Iplugins daemon plugins client
 
-install: all
+# What `make install` installs, and what `make deb` packages: no unit tests
+# (they need cmocka, which a system build has no use for).
+PROGRAMS    := $(BUILD)/postured $(BUILD)/posturectl $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
+programs: $(PROGRAMS)
+unit-tests: $(TESTS)
+
+# The unit tests alone, without the integration suite (its private buses,
+# emulated devices and daemons do not belong in a package build).
+check-unit: $(TESTS)
+	@fail=0; for t in $(TESTS); do $$t || fail=1; done; exit $$fail
+
+$(BUILD)/postured.service: systemd/postured.service.in FORCE | $(BUILD)/paths.h
+	@sed -e 's|@sbindir@|$(sbindir)|g' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+# Files of the other parts of the issue-13 work: installed when present.
+UDEV_RULES  := $(wildcard udev/*.rules)
+CATALOG     := $(wildcard systemd/postured.catalog)
+
+install: $(PROGRAMS) $(BUILD)/postured.service
 	install -Dm755 $(BUILD)/postured $(DESTDIR)$(sbindir)/postured
 	install -Dm755 $(BUILD)/posturectl $(DESTDIR)$(bindir)/posturectl
 	install -d $(DESTDIR)$(plugindir)
@@ -180,18 +204,54 @@ install: all
 	install -Dm644 dbus/org.postured.Posture1.xml $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
 	install -Dm644 dbus/org.postured.Posture1.conf $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
 	install -Dm644 dbus/org.postured.Posture1.service $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
-	sed -e 's|@sbindir@|$(sbindir)|g' systemd/postured.service.in > $(BUILD)/postured.service
 	install -Dm644 $(BUILD)/postured.service $(DESTDIR)$(unitdir)/postured.service
 	install -Dm644 systemd/postured.sysusers $(DESTDIR)$(sysusersdir)/postured.conf
-	install -Dm644 udev/60-postured.rules $(DESTDIR)$(udevrulesdir)/60-postured.rules
+ifneq ($(UDEV_RULES),)
+	install -d $(DESTDIR)$(udevrulesdir)
+	install -m644 $(UDEV_RULES) $(DESTDIR)$(udevrulesdir)/
+endif
+ifneq ($(CATALOG),)
+	install -Dm644 $(CATALOG) $(DESTDIR)$(catalogdir)/postured.catalog
+endif
 	install -Dm644 man/postured.8 $(DESTDIR)$(mandir)/man8/postured.8
 	install -Dm644 man/posturectl.1 $(DESTDIR)$(mandir)/man1/posturectl.1
 	install -Dm644 man/postured.conf.5 $(DESTDIR)$(mandir)/man5/postured.conf.5
+	@echo
+	@echo 'A source install is complete once these have run (as root):'
+	@echo '  systemd-sysusers $(sysusersdir)/postured.conf   # the postured user and group'
+	@echo '  systemctl daemon-reload                         # the unit'
+	@$(if $(UDEV_RULES),echo '  udevadm control --reload && udevadm trigger --subsystem-match=iio --subsystem-match=input   # the udev rules',:)
+	@$(if $(CATALOG),echo '  journalctl --update-catalog                     # the message catalog',:)
+	@echo 'then: systemctl enable --now postured'
+
+# Removes what install installs (every plugin this source tree can build),
+# and the directories install created once they are empty.
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/postured $(DESTDIR)$(bindir)/posturectl
+	rm -f $(patsubst %,$(DESTDIR)$(plugindir)/%.so,replay iio evdev)
+	rm -f $(DESTDIR)$(sysconfdir)/postured/postured.conf $(DESTDIR)$(pkgdatadir)/advice.conf
+	rm -f $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
+	rm -f $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
+	rm -f $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
+	rm -f $(DESTDIR)$(unitdir)/postured.service $(DESTDIR)$(sysusersdir)/postured.conf
+	rm -f $(patsubst udev/%,$(DESTDIR)$(udevrulesdir)/%,$(UDEV_RULES))
+	rm -f $(DESTDIR)$(catalogdir)/postured.catalog
+	rm -f $(DESTDIR)$(mandir)/man8/postured.8 $(DESTDIR)$(mandir)/man1/posturectl.1 \
+		$(DESTDIR)$(mandir)/man5/postured.conf.5
+	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/postured \
+		$(DESTDIR)$(pkgdatadir) $(DESTDIR)$(sysconfdir)/postured/postured.conf.d \
+		$(DESTDIR)$(sysconfdir)/postured 2>/dev/null || :
+
+# Debian packages (debian/), moved into build/deb/ with their .changes;
+# tools/check-deb installs, checks and purges them.
+deb:
+	@tools/install-deps --deb
+	tools/build-deb
 
 clean:
 	rm -rf build
 
-.PHONY: FORCE all deps check demo format lint install clean
+.PHONY: FORCE all deps check demo format lint programs unit-tests check-unit install uninstall deb clean
 
 .SECONDARY:
 

@@ -5,6 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 
 dest="$TMP/root"
+# The unit goes where systemd.pc says when PREFIX=/usr (Debian 12: /lib/systemd/system).
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
+unitdir=${unitdir:-/usr/lib/systemd/system}
+unitdir=${unitdir#/}
 if make --no-print-directory BUILD="$TMP/build" PREFIX=/usr sysconfdir=/etc DESTDIR="$dest" \
         install >"$TMP/install.log" 2>&1; then
         ok "make install PREFIX=/usr sysconfdir=/etc DESTDIR=… succeeds"
@@ -14,7 +18,7 @@ else
 fi
 
 for f in usr/sbin/postured usr/bin/posturectl usr/lib/postured/plugins/replay.so \
-        etc/postured/postured.conf usr/lib/systemd/system/postured.service \
+        etc/postured/postured.conf "$unitdir/postured.service" \
         usr/share/dbus-1/system.d/org.postured.Posture1.conf \
         usr/share/dbus-1/system-services/org.postured.Posture1.service \
         usr/share/dbus-1/interfaces/org.postured.Posture1.xml \
@@ -24,7 +28,7 @@ for f in usr/sbin/postured usr/bin/posturectl usr/lib/postured/plugins/replay.so
 done
 check "drop-in directory etc/postured/postured.conf.d exists" test -d "$dest/etc/postured/postured.conf.d"
 check "the unit starts the installed daemon" grep -qx 'ExecStart=/usr/sbin/postured --system' \
-        "$dest/usr/lib/systemd/system/postured.service"
+        "$dest/$unitdir/postured.service"
 
 help=$("$dest/usr/sbin/postured" --help)
 check_match "compiled-in configuration path follows sysconfdir" "/etc/postured/postured.conf" "$help"
@@ -57,7 +61,7 @@ security() {
                 { cat "$TMP/security.txt"; return 1; }
 }
 check "systemd-analyze security: unit hardened (exposure <= 2.0)" \
-        security "$dest/usr/lib/systemd/system/postured.service"
+        security "$dest/$unitdir/postured.service"
 check "sysusers file installed" test -s "$dest/usr/lib/sysusers.d/postured.conf"
 
 finish
