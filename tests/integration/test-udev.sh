@@ -166,7 +166,7 @@ check_eq "  SYSTEMD_WANTS=postured.service" postured.service "$(prop_of SYSTEMD_
 # make install puts the rules where udev reads them (make -n: what it would run).
 inst=$(make --no-print-directory -n install PREFIX=/usr DESTDIR=/dest 2>/dev/null)
 check_match "make install PREFIX=/usr installs the rules into udev's rules.d" \
-        "install -Dm644 udev/60-postured.rules /dest$(pkg-config --variable=udevdir udev 2>/dev/null || echo /usr/lib/udev)/rules.d/60-postured.rules" \
+        "install -m644 udev/60-postured.rules /dest$(pkg-config --variable=udevdir udev 2>/dev/null || echo /usr/lib/udev)/rules.d/" \
         "$inst"
 
 # --- 2. The daemon as the user postured, on a private system bus.
