@@ -319,6 +319,44 @@ int health_new(Health **ret, sd_event *event, const Config *config, const Health
 }
 
 /**
+ * health_reload() - the reloaded catalogue, rules and advice settings. The
+ * recovery state, the alert, the snooze and the phase timer stay; [Recovery]
+ * settings apply at the next start.
+ * @h: the Health.
+ * @config: the new configuration; read here only.
+ *
+ * Return: 0, or -errno (logged, naming the file and line of a broken
+ * catalogue) with the old catalogue and rules still in force.
+ */
+int health_reload(Health *h, const Config *config)
+{
+        _cleanup_(catalogue_freep) Catalogue *catalogue = NULL;
+        _cleanup_(freep) char *error = NULL;
+        AdviceParams advice;
+        int r;
+
+        r = catalogue_load(&catalogue, config->catalogue_path, &error);
+        if (r == -ENOENT)
+                return log_error_errno(r, "Advice catalogue %s: %m ([Advice] Catalogue=).",
+                                       config->catalogue_path);
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Cannot load the advice catalogue.");
+
+        advice_params_default(&advice);
+        advice.repeat_interval_usec = (uint64_t) (config->advice_repeat_s * USEC_PER_SEC);
+        r = coach_reconfigure(h->coach, &config->pipeline.rules, catalogue, &advice);
+        if (r == -EINVAL)
+                return log_error_errno(r, "The [Rules] of the configuration are not valid for "
+                                          "the current recovery phase.");
+        if (r < 0)
+                return log_error_errno(r, "Cannot apply the new rules and advice: %m");
+
+        catalogue_free(h->catalogue);
+        h->catalogue = TAKE_PTR(catalogue);
+        return 0;
+}
+
+/**
  * health_free() - stop the timer, free the Coach, then the catalogue it borrows.
  * @h: may be NULL.
  *
