@@ -59,7 +59,8 @@ static void on_advice(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
         Health *h = userdata;
 
-        log_info("Advice %s (%s): %s", item->id, severity_to_string(item->severity), item->text);
+        /* Health data: in the journal only at the debug level (DESIGN.md, "D-Bus API"). */
+        log_debug("Advice %s (%s): %s", item->id, severity_to_string(item->severity), item->text);
         if (h->cb.advice)
                 h->cb.advice(item, h->userdata);
 }
@@ -68,7 +69,7 @@ static void on_alert(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
         Health *h = userdata;
 
-        log_warning("Alert %s (%s) raised.", item->id, severity_to_string(item->severity));
+        log_debug("Alert %s (%s) raised.", item->id, severity_to_string(item->severity));
         if (h->cb.alert)
                 h->cb.alert(item, h->userdata);
         notify(h, HEALTH_CHANGED_ALERTS);
@@ -76,7 +77,7 @@ static void on_alert(const AdviceItem *item, uint64_t now_usec, void *userdata)
 
 static void on_phase_changed(RecoveryPhase phase, void *userdata)
 {
-        log_info("Recovery phase: %s.", recovery_phase_to_string(phase));
+        log_debug("Recovery phase: %s.", recovery_phase_to_string(phase));
 }
 
 static uint64_t on_event_time(int64_t t_ns, void *userdata)
@@ -223,8 +224,8 @@ static void health_load(Health *h)
                 if (coach_report_symptoms(h->coach, names, now) < 0)
                         log_warning("%s: the red-flag alert could not be restored.", h->state_path);
         }
-        log_info("Recovery state restored from %s: phase %s.", h->state_path,
-                 recovery_phase_to_string(recovery_phase(rec)));
+        log_info("Recovery state restored from %s.", h->state_path);
+        log_debug("Restored recovery phase: %s.", recovery_phase_to_string(recovery_phase(rec)));
 }
 
 static int state_path(const Config *config, char **ret)
@@ -501,7 +502,7 @@ int health_acknowledge_alert(Health *h, const char *id)
         r = advice_engine_acknowledge(coach_engine(h->coach), id);
         if (r < 0)
                 return r;
-        log_info("Alert %s acknowledged.", id);
+        log_debug("Alert %s acknowledged.", id);
         notify(h, HEALTH_CHANGED_ALERTS);
         (void) health_save(h);
         return 0;

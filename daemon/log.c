@@ -48,7 +48,7 @@ static bool stderr_is_journal(void)
         return st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
 }
 
-/* One entry in the native protocol; fails (and the caller writes to stderr) when journald is gone. */
+/* One entry in the native protocol; fails when journald is gone (then: stderr). */
 static int send_journal(int level, int error, const char *message_id, const char *const *fields,
                         const char *msg)
 {
@@ -92,8 +92,8 @@ static int log_dispatch(int level, int error, const char *message_id, const char
         /* Errors carry an id of their own, so that journalctl -x explains them too. */
         if (!message_id && level <= LOG_ERR)
                 message_id = MESSAGE_ID_ERROR;
-        if (atomic_load(&use_journal) && message_id && send_journal(level, error, message_id,
-                                                                    fields, msg) >= 0) {
+        if (atomic_load(&use_journal) && message_id &&
+            send_journal(level, error, message_id, fields, msg) >= 0) {
                 errno = -error;
                 return error;
         }

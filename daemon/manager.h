@@ -78,10 +78,10 @@ int manager_start(Manager *m);
 /** manager_set_config_loader() - how a reload reads the configuration. */
 void manager_set_config_loader(Manager *m, int (*load)(Config *c));
 
-/** manager_reload() - SIGHUP: apply a new configuration and catalogue. Return: 0 or -errno (logged). */
+/** manager_reload() - SIGHUP: a new configuration and catalogue. Return: 0 or -errno. */
 int manager_reload(Manager *m);
 
-/** manager_run() - run the loop (SIGHUP reloads) until SIGTERM/SIGINT or, with exit_on_eof, the recording's end. */
+/** manager_run() - the loop (SIGHUP reloads) until SIGTERM/SIGINT or, with exit_on_eof, EOF. */
 int manager_run(Manager *m);
 
 /** manager_calibrate() - take the wearer's current posture as neutral; a CalibrateResult. */
