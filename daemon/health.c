@@ -59,7 +59,8 @@ static void on_advice(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
         Health *h = userdata;
 
-        log_info("Advice %s (%s): %s", item->id, severity_to_string(item->severity), item->text);
+        /* Health data: in the journal only at the debug level (DESIGN.md, "D-Bus API"). */
+        log_debug("Advice %s (%s): %s", item->id, severity_to_string(item->severity), item->text);
         if (h->cb.advice)
                 h->cb.advice(item, h->userdata);
 }
@@ -68,7 +69,7 @@ static void on_alert(const AdviceItem *item, uint64_t now_usec, void *userdata)
 {
         Health *h = userdata;
 
-        log_warning("Alert %s (%s) raised.", item->id, severity_to_string(item->severity));
+        log_debug("Alert %s (%s) raised.", item->id, severity_to_string(item->severity));
         if (h->cb.alert)
                 h->cb.alert(item, h->userdata);
         notify(h, HEALTH_CHANGED_ALERTS);
@@ -76,7 +77,7 @@ static void on_alert(const AdviceItem *item, uint64_t now_usec, void *userdata)
 
 static void on_phase_changed(RecoveryPhase phase, void *userdata)
 {
-        log_info("Recovery phase: %s.", recovery_phase_to_string(phase));
+        log_debug("Recovery phase: %s.", recovery_phase_to_string(phase));
 }
 
 static uint64_t on_event_time(int64_t t_ns, void *userdata)
@@ -223,8 +224,8 @@ static void health_load(Health *h)
                 if (coach_report_symptoms(h->coach, names, now) < 0)
                         log_warning("%s: the red-flag alert could not be restored.", h->state_path);
         }
-        log_info("Recovery state restored from %s: phase %s.", h->state_path,
-                 recovery_phase_to_string(recovery_phase(rec)));
+        log_info("Recovery state restored from %s.", h->state_path);
+        log_debug("Restored recovery phase: %s.", recovery_phase_to_string(recovery_phase(rec)));
 }
 
 static int state_path(const Config *config, char **ret)
@@ -315,6 +316,44 @@ int health_new(Health **ret, sd_event *event, const Config *config, const Health
         arm_phase_timer(h);
 
         *ret = TAKE_PTR(h);
+        return 0;
+}
+
+/**
+ * health_reload() - the reloaded catalogue, rules and advice settings. The
+ * recovery state, the alert, the snooze and the phase timer stay; [Recovery]
+ * settings apply at the next start.
+ * @h: the Health.
+ * @config: the new configuration; read here only.
+ *
+ * Return: 0, or -errno (logged, naming the file and line of a broken
+ * catalogue) with the old catalogue and rules still in force.
+ */
+int health_reload(Health *h, const Config *config)
+{
+        _cleanup_(catalogue_freep) Catalogue *catalogue = NULL;
+        _cleanup_(freep) char *error = NULL;
+        AdviceParams advice;
+        int r;
+
+        r = catalogue_load(&catalogue, config->catalogue_path, &error);
+        if (r == -ENOENT)
+                return log_error_errno(r, "Advice catalogue %s: %m ([Advice] Catalogue=).",
+                                       config->catalogue_path);
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Cannot load the advice catalogue.");
+
+        advice_params_default(&advice);
+        advice.repeat_interval_usec = (uint64_t) (config->advice_repeat_s * USEC_PER_SEC);
+        r = coach_reconfigure(h->coach, &config->pipeline.rules, catalogue, &advice);
+        if (r == -EINVAL)
+                return log_error_errno(r, "The [Rules] of the configuration are not valid for "
+                                          "the current recovery phase.");
+        if (r < 0)
+                return log_error_errno(r, "Cannot apply the new rules and advice: %m");
+
+        catalogue_free(h->catalogue);
+        h->catalogue = TAKE_PTR(catalogue);
         return 0;
 }
 
@@ -463,7 +502,7 @@ int health_acknowledge_alert(Health *h, const char *id)
         r = advice_engine_acknowledge(coach_engine(h->coach), id);
         if (r < 0)
                 return r;
-        log_info("Alert %s acknowledged.", id);
+        log_debug("Alert %s acknowledged.", id);
         notify(h, HEALTH_CHANGED_ALERTS);
         (void) health_save(h);
         return 0;

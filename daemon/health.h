@@ -52,6 +52,9 @@ static inline void health_freep(Health **h)
         health_free(*h);
 }
 
+/** health_reload() - a new catalogue, rules and advice settings. Return: 0 or -errno (logged). */
+int health_reload(Health *h, const Config *config);
+
 /** health_coach() - the Coach, whose pipeline the sensor feeds. */
 Coach *health_coach(const Health *h);
 const Recovery *health_recovery(const Health *h);

@@ -217,6 +217,7 @@ int main(int argc, char *argv[])
                 log_error_errno(r, "Cannot set up: %m");
                 return EXIT_FAILURE;
         }
+        manager_set_config_loader(m, load_config);
         r = manager_start(m);
         if (r < 0)
                 return EXIT_FAILURE;

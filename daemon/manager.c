@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,9 +33,16 @@ static void flush_changes(Manager *m, bool force);
 static void on_strain_event(const StrainEvent *e, void *userdata)
 {
         Manager *m = userdata;
+        LogField f[4];
 
-        log_info("Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
-                 severity_to_string(e->severity), e->duration_s, e->peak_deg);
+        log_struct(LOG_INFO, MESSAGE_ID_STRAIN_EVENT,
+                   LOG_FIELDS(log_field(&f[0], "POSTURED_EVENT=%s", event_kind_to_string(e->kind)),
+                              log_field(&f[1], "POSTURED_SEVERITY=%s",
+                                        severity_to_string(e->severity)),
+                              log_field(&f[2], "POSTURED_PEAK_DEG=%.1f", e->peak_deg),
+                              log_field(&f[3], "POSTURED_DURATION_S=%.1f", e->duration_s)),
+                   "Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
+                   severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
 }
 
@@ -216,6 +224,15 @@ static void on_sensor_frames(Sensor *sensor, const Frame *frames, size_t n, void
 static void on_sensor_state_changed(Sensor *sensor, void *userdata)
 {
         Manager *m = userdata;
+        const char *state = sensor_state_to_string(sensor_state(sensor));
+        const char *name = sensor_name(sensor) ?: "none";
+        LogField f[2];
+
+        log_struct(sensor_state(sensor) == SENSOR_ACTIVE ? LOG_INFO : LOG_NOTICE,
+                   MESSAGE_ID_SENSOR_STATE,
+                   LOG_FIELDS(log_field(&f[0], "POSTURED_SENSOR=%s", name),
+                              log_field(&f[1], "POSTURED_SENSOR_STATE=%s", state)),
+                   "Sensor %s is %s.", name, state);
 
         m->changed |= CHANGED_SENSOR;
         /* "active" goes out with the posture its frames give. */
@@ -327,6 +344,122 @@ static void lookup_health_group(Manager *m)
 }
 
 /**
+ * manager_set_config_loader() - how SIGHUP reads the configuration again.
+ * @m: the manager.
+ * @load: fills a Config from the same files, drop-ins and options as at
+ *        start; logs what is wrong (file and line) and returns -errno.
+ */
+void manager_set_config_loader(Manager *m, int (*load)(Config *c))
+{
+        m->load_config = load;
+}
+
+static bool strings_differ(const char *a, const char *b)
+{
+        return !a != !b || (a && strcmp(a, b) != 0);
+}
+
+/* Name the settings of @new that only a restart applies, if they changed. */
+static void log_restart_keys(const Manager *m, const Config *new)
+{
+        const Config *old = &m->config;
+        const struct {
+                bool changed;
+                const char *what;
+        } keys[] = {
+                { strings_differ(old->source_uri, new->source_uri), "[Source] URI=" },
+                { strings_differ(old->plugin_dir, new->plugin_dir), "[Source] PluginDirectory=" },
+                { old->ring_frames != new->ring_frames, "[Source] RingFrames=" },
+                { old->stall_timeout_s != new->stall_timeout_s, "[Source] StallTimeoutSec=" },
+                { old->pipeline.filter_order != new->pipeline.filter_order ||
+                          old->pipeline.cutoff_hz != new->pipeline.cutoff_hz,
+                  "[Filter]" },
+                { old->mount_matrix_set != new->mount_matrix_set ||
+                          memcmp(&old->pipeline.estimator, &new->pipeline.estimator,
+                                 sizeof(old->pipeline.estimator)) != 0,
+                  "[Posture] or [Source] MountMatrix=" },
+                { strings_differ(old->health_group, new->health_group), "[Bus] HealthGroup=" },
+                { old->acute_hours != new->acute_hours ||
+                          old->recovering_days != new->recovering_days ||
+                          strings_differ(old->state_file, new->state_file),
+                  "[Recovery]" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (keys[i].changed)
+                        log_notice("Reload: the change of %s applies at the next start.",
+                                   keys[i].what);
+}
+
+static void swap_strings(char **a, char **b)
+{
+        char *t = *a;
+
+        *a = *b;
+        *b = t;
+}
+
+/**
+ * manager_reload() - SIGHUP: read the configuration and the advice catalogue
+ * again and apply what can change while running: the [Rules], the catalogue,
+ * [Advice] RepeatIntervalSec= and [Bus] PropertyRateHz=. The neutral, the
+ * recovery state, the alert, the snooze, the open recordings and the source
+ * stay; other changed settings are logged as applying at the next start. A
+ * broken configuration or catalogue is refused (logged with file and line)
+ * and the old one stays in force.
+ * @m: the manager.
+ *
+ * Return: 0 when the new configuration is in force, else -errno (logged).
+ */
+int manager_reload(Manager *m)
+{
+        _cleanup_(config_done) Config new = {};
+        int r;
+
+        (void) sd_notifyf(0,
+                          "RELOADING=1\n"
+                          "STATUS=Reloading the configuration.\n"
+                          "MONOTONIC_USEC=%" PRIu64,
+                          now_us(CLOCK_MONOTONIC));
+        log_info("Reloading the configuration and the advice catalogue.");
+
+        r = m->load_config ? m->load_config(&new) : -EOPNOTSUPP;
+        if (r >= 0)
+                r = health_reload(m->health, &new);
+        if (r < 0) {
+                log_struct_errno(LOG_ERR, r, MESSAGE_ID_RELOAD_FAILED, NULL,
+                                 "Reload refused; the configuration in force is kept.");
+                (void) sd_notify(0, "READY=1\n"
+                                    "STATUS=Reload refused; the configuration in force is kept.");
+                return r;
+        }
+
+        log_restart_keys(m, &new);
+        m->config.pipeline.rules = new.pipeline.rules;
+        m->config.property_rate_hz = new.property_rate_hz;
+        m->config.advice_repeat_s = new.advice_repeat_s;
+        swap_strings(&m->config.catalogue_path, &new.catalogue_path);
+
+        log_struct(LOG_INFO, MESSAGE_ID_RELOADED, NULL,
+                   "Reloaded: the new rules and advice catalogue are in force.");
+        (void) sd_notify(0, "READY=1");
+        notify_status(m);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        (void) manager_reload(userdata);
+        return 0;
+}
+
+static int on_sigusr(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        log_notice("Signal %s ignored.", si->ssi_signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+        return 0;
+}
+
+/**
  * manager_start() - bus first (so the name is there even without a
  * sensor), then the source; READY=1 once both are up.
  *
@@ -350,6 +483,16 @@ int manager_start(Manager *m)
         r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, NULL, NULL);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch SIGINT: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch SIGHUP: %m");
+        /* Their default action would end the daemon with a signal no one meant for it. */
+        r = sd_event_add_signal(m->event, NULL, SIGUSR1 | SD_EVENT_SIGNAL_PROCMASK, on_sigusr, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch SIGUSR1: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGUSR2 | SD_EVENT_SIGNAL_PROCMASK, on_sigusr, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch SIGUSR2: %m");
         (void) sd_event_set_watchdog(m->event, true);
 
         {

@@ -56,6 +56,9 @@ typedef struct Manager {
         gid_t health_gid;
         bool health_gid_valid;
 
+        /* SIGHUP reads the configuration again through this (main.c's). */
+        int (*load_config)(Config *c);
+
         uint64_t last_angles_emit_us;
         sd_event_source *throttle_timer;
 } Manager;
@@ -72,7 +75,13 @@ static inline void manager_freep(Manager **m)
 /** manager_start() - connect to the bus, open the source, start. Return: 0 or -errno (logged). */
 int manager_start(Manager *m);
 
-/** manager_run() - run the loop until SIGTERM/SIGINT or, with exit_on_eof, the recording's end. */
+/** manager_set_config_loader() - how a reload reads the configuration. */
+void manager_set_config_loader(Manager *m, int (*load)(Config *c));
+
+/** manager_reload() - SIGHUP: a new configuration and catalogue. Return: 0 or -errno. */
+int manager_reload(Manager *m);
+
+/** manager_run() - the loop (SIGHUP reloads) until SIGTERM/SIGINT or, with exit_on_eof, EOF. */
 int manager_run(Manager *m);
 
 /** manager_calibrate() - take the wearer's current posture as neutral; a CalibrateResult. */

@@ -98,6 +98,69 @@ void advice_engine_set_handlers(AdviceEngine *e, AdviceEmitFn advice, AdviceEmit
         e->userdata = userdata;
 }
 
+/* The item of @c that stands for @id across a reload: the same id, else any red-flag item. */
+static const AdviceItem *find_alert_item(const Catalogue *c, const char *id)
+{
+        const AdviceItem *it = catalogue_find(c, id);
+
+        for (size_t i = 0; !it && i < catalogue_size(c); i++)
+                if (strcmp(catalogue_item(c, i)->trigger, TRIGGER_RED_FLAG) == 0)
+                        it = catalogue_item(c, i);
+        return it;
+}
+
+/**
+ * advice_engine_set_catalogue() - a reloaded catalogue and parameters, keeping
+ * what the engine knows of the wearer.
+ * @e: the engine.
+ * @c: the new catalogue, borrowed; the old one may be freed once this returns.
+ * @p: the new parameters, or NULL to keep them.
+ *
+ * The snooze, the active alert and, for every item whose id is in both
+ * catalogues, when it was last given (its rate limit) carry over. An active
+ * alert whose id is gone stays active under the new catalogue's red-flag
+ * item.
+ *
+ * Return: 0, or -ENOMEM leaving @e unchanged.
+ */
+int advice_engine_set_catalogue(AdviceEngine *e, const Catalogue *c, const AdviceParams *p)
+{
+        size_t n = MAX(catalogue_size(c), (size_t) 1);
+        _cleanup_(freep) bool *given = NULL;
+        _cleanup_(freep) uint64_t *last_usec = NULL;
+
+        given = calloc(n, sizeof(*given));
+        last_usec = calloc(n, sizeof(*last_usec));
+        if (!given || !last_usec)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < catalogue_size(e->catalogue); i++) {
+                const AdviceItem *old = catalogue_item(e->catalogue, i);
+
+                if (!e->given[i])
+                        continue;
+                for (size_t j = 0; j < catalogue_size(c); j++)
+                        if (strcmp(catalogue_item(c, j)->id, old->id) == 0) {
+                                given[j] = true;
+                                last_usec[j] = e->last_usec[i];
+                        }
+        }
+        if (e->alerts[0]) {
+                const AdviceItem *it = find_alert_item(c, e->alerts[0]);
+
+                e->alerts[0] = it ? it->id : NULL;
+        }
+
+        free(e->given);
+        free(e->last_usec);
+        e->given = TAKE_PTR(given);
+        e->last_usec = TAKE_PTR(last_usec);
+        e->catalogue = c;
+        if (p)
+                e->params = *p;
+        return 0;
+}
+
 /**
  * advice_engine_snoozed() - whether non-critical advice is held back at @now_usec.
  * @e: the engine.

@@ -59,6 +59,9 @@ static inline void advice_engine_freep(AdviceEngine **e)
 void advice_engine_set_handlers(AdviceEngine *e, AdviceEmitFn advice, AdviceEmitFn alert,
                                 void *userdata);
 
+/** advice_engine_set_catalogue() - a reloaded catalogue; the engine's state carries over. */
+int advice_engine_set_catalogue(AdviceEngine *e, const Catalogue *c, const AdviceParams *p);
+
 /** advice_engine_tick() - let time pass (recovery_tick()). */
 int advice_engine_tick(AdviceEngine *e, uint64_t now_usec);
 

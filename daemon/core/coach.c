@@ -158,6 +158,55 @@ int coach_start(Coach *c, double rate_hz, const MountMatrix *mount, const Filter
 }
 
 /**
+ * coach_reconfigure() - reloaded settings: the configured rules, the
+ * catalogue and the advice parameters. The pipeline (its filter, estimator
+ * and neutral, the detectors' running episodes), the recovery state and the
+ * engine's snooze, alert and rate limits stay.
+ * @c: the Coach.
+ * @rules: the configured rules; the current phase adapts them.
+ * @catalogue: the new catalogue, borrowed (the old one may be freed once
+ *             this returns); NULL for none.
+ * @advice: the new advice parameters.
+ *
+ * Return: 0; -EINVAL when the rules, as the current phase adapts them, are
+ * not valid; -ENOMEM. On error nothing changed.
+ */
+int coach_reconfigure(Coach *c, const RuleParams *rules, const Catalogue *catalogue,
+                      const AdviceParams *advice)
+{
+        _cleanup_(advice_engine_freep) AdviceEngine *engine = NULL;
+        RuleParams adapted = *rules;
+        int r;
+
+        rule_params_for_phase(recovery_phase(c->recovery), &adapted);
+        if (!rule_params_are_valid(&adapted))
+                return -EINVAL;
+
+        if (catalogue && !c->engine) {
+                r = advice_engine_new(&engine, catalogue, c->recovery, advice);
+                if (r < 0)
+                        return r;
+                advice_engine_set_handlers(engine, on_advice, on_alert, c);
+        } else if (catalogue) {
+                r = advice_engine_set_catalogue(c->engine, catalogue, advice);
+                if (r < 0)
+                        return r;
+        }
+        if (c->pipeline)
+                /* Checked above: it cannot fail. */
+                (void) pipeline_set_rules(c->pipeline, &adapted);
+
+        if (!catalogue)
+                c->engine = advice_engine_free(c->engine);
+        else if (engine)
+                c->engine = TAKE_PTR(engine);
+        c->params.pipeline.rules = *rules;
+        c->params.catalogue = catalogue;
+        c->params.advice = *advice;
+        return 0;
+}
+
+/**
  * coach_feed() - process frames in sample order (pipeline_feed()); events,
  * advice and alerts reach the callbacks before this returns.
  * @c: the Coach.

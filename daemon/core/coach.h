@@ -68,6 +68,10 @@ static inline void coach_freep(Coach **c)
 /** coach_start() - a new pipeline for a source of @rate_hz. Return: 0, -EINVAL, -ENOMEM. */
 int coach_start(Coach *c, double rate_hz, const MountMatrix *mount, const FilterKernel *kernel);
 
+/** coach_reconfigure() - reloaded rules and advice; the state stays. Return: 0 or -errno. */
+int coach_reconfigure(Coach *c, const RuleParams *rules, const Catalogue *catalogue,
+                      const AdviceParams *advice);
+
 /** coach_feed() - @n frames into the pipeline, if there is one. */
 void coach_feed(Coach *c, const Frame *frames, size_t n);
 

@@ -405,6 +405,45 @@ static void test_rate_limit(void **state)
         fixture_free(f);
 }
 
+/* A reload: the engine takes a new catalogue; what it knows of the wearer stays. */
+static void test_set_catalogue(void **state)
+{
+        AdviceParams p = { .repeat_interval_usec = 0 };
+        Fixture *f = fixture_new(load_shipped(), NULL);
+        char *fever[] = { "fever", NULL };
+        Catalogue *c;
+
+        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0), 1);
+        assert_int_equal(advice_engine_report_symptoms(f->engine, fever, T0), 0);
+        assert_int_equal(f->seen.n_alerts, 1);
+
+        /* The same ids in a new catalogue: the old one is gone, the rate limit and alert stay. */
+        c = load_shipped();
+        assert_int_equal(advice_engine_set_catalogue(f->engine, c, NULL), 0);
+        catalogue_free(f->catalogue);
+        f->catalogue = c;
+        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0 + MINUTE), 0);
+        assert_string_equal(advice_engine_active_alerts(f->engine)[0], "red-flag");
+        assert_int_equal(advice_engine_report_symptoms(f->engine, fever, T0 + MINUTE), 0);
+        assert_int_equal(f->seen.n_alerts, 1);
+
+        /* Other ids and a new repeat interval; the snooze stays. */
+        assert_int_equal(advice_engine_snooze(f->engine, 3600, T0 + MINUTE), 0);
+        c = build_stretchy();
+        assert_int_equal(advice_engine_set_catalogue(f->engine, c, &p), 0);
+        catalogue_free(f->catalogue);
+        f->catalogue = c;
+        f->seen.repeat_usec = 0;
+        assert_true(advice_engine_snoozed(f->engine, T0 + 2 * MINUTE));
+        assert_string_equal(advice_engine_active_alerts(f->engine)[0], "red-flag");
+        assert_int_equal(advice_engine_event(f->engine, "slouch", T0 + 2 * MINUTE), 0);
+        assert_int_equal(advice_engine_snooze(f->engine, 0, T0 + 2 * MINUTE), 0);
+        for (unsigned i = 0; i < 2; i++)
+                assert_int_equal(advice_engine_event(f->engine, "slouch", T0 + 3 * MINUTE), 2);
+        assert_int_equal(advice_engine_acknowledge(f->engine, "red-flag"), 0);
+        fixture_free(f);
+}
+
 static void test_phases(void **state)
 {
         static const char *const acute_ids[] = { "acute-no-stretch", "acute-pause-activity",
@@ -483,7 +522,7 @@ int main(void)
                 cmocka_unit_test(test_item_allowed), cmocka_unit_test(test_acute_never_stretches),
                 cmocka_unit_test(test_red_flag),     cmocka_unit_test(test_snooze),
                 cmocka_unit_test(test_rate_limit),   cmocka_unit_test(test_phases),
-                cmocka_unit_test(test_pain),
+                cmocka_unit_test(test_pain),         cmocka_unit_test(test_set_catalogue),
         };
 
         return cmocka_run_group_tests_name("advice", tests, NULL, NULL);

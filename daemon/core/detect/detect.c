@@ -167,7 +167,14 @@ double maht_s(const RuleParams *p, double flexion_deg)
         return p->maht_at_min_s - p->maht_slope_s_per_deg * (theta - p->flexion_min_deg);
 }
 
-static bool rule_params_are_valid(const RuleParams *p)
+/**
+ * rule_params_are_valid() - whether detectors_new() and detectors_set_params()
+ * would take @p.
+ * @p: the limits.
+ *
+ * Return: true when they are consistent.
+ */
+bool rule_params_are_valid(const RuleParams *p)
 {
         const double v[] = {
                 p->flexion_min_deg,

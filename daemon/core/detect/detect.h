@@ -256,6 +256,9 @@ static inline void detectors_freep(Detectors **d)
         detectors_free(*d);
 }
 
+/** rule_params_are_valid() - whether detectors_new() would take @p. */
+bool rule_params_are_valid(const RuleParams *p);
+
 /** detectors_set_params() - change the limits; running episodes are kept. */
 int detectors_set_params(Detectors *d, const RuleParams *p);
 
