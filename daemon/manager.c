@@ -476,23 +476,25 @@ int manager_start(Manager *m)
         };
         int r;
 
-        /* Blocked here, before any plugin thread starts and inherits the mask. */
-        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, NULL, NULL);
-        if (r < 0)
-                return log_error_errno(r, "Cannot watch SIGTERM: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, NULL, NULL);
-        if (r < 0)
-                return log_error_errno(r, "Cannot watch SIGINT: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m);
-        if (r < 0)
-                return log_error_errno(r, "Cannot watch SIGHUP: %m");
-        /* Their default action would end the daemon with a signal no one meant for it. */
-        r = sd_event_add_signal(m->event, NULL, SIGUSR1 | SD_EVENT_SIGNAL_PROCMASK, on_sigusr, m);
-        if (r < 0)
-                return log_error_errno(r, "Cannot watch SIGUSR1: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGUSR2 | SD_EVENT_SIGNAL_PROCMASK, on_sigusr, m);
-        if (r < 0)
-                return log_error_errno(r, "Cannot watch SIGUSR2: %m");
+        /* Blocked here, before any plugin thread starts and inherits the mask. SIGTERM
+         * and SIGINT end the loop (no handler); SIGUSR1/2 are caught because their
+         * default action would end the daemon with a signal no one meant for it. */
+        static const struct {
+                int signo;
+                sd_event_signal_handler_t handler;
+        } signals[] = {
+                { SIGTERM, NULL },      { SIGINT, NULL },       { SIGHUP, on_sighup },
+                { SIGUSR1, on_sigusr }, { SIGUSR2, on_sigusr },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
+                /* Without a handler sd-event exits the loop with the userdata as the
+                 * exit code: NULL, 0. */
+                r = sd_event_add_signal(m->event, NULL, signals[i].signo | SD_EVENT_SIGNAL_PROCMASK,
+                                        signals[i].handler, signals[i].handler ? m : NULL);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot watch SIG%s: %m",
+                                               sigabbrev_np(signals[i].signo));
+        }
         (void) sd_event_set_watchdog(m->event, true);
 
         {
