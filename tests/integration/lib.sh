@@ -321,6 +321,17 @@ stop_system_bus() {
         rm -rf "$SYSDIR"
 }
 
+# check_no_sanitizer_report LOG: under SANITIZE=1, no report from ASan, LSan
+# (leaks at exit) or UBSan in the daemons' LOG (printed when there is one).
+check_no_sanitizer_report() {
+        if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$1"; then
+                sed 's/^/# daemon: /' "$1" >&2
+                not_ok "no sanitizer report in the daemons' logs"
+        else
+                ok "no sanitizer report in the daemons' logs"
+        fi
+}
+
 finish() {
         [ "$_failed" -eq 0 ]
         exit $?

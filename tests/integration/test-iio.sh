@@ -218,11 +218,5 @@ check "  naming the devices there are" poll_until 10 "the missing device in the 
 stop_daemon
 check_eq "  SIGTERM: exit status 0" 0 "$STOP_RC"
 
-# Under SANITIZE=1: no report from ASan, LSan (leaks at exit) or UBSan.
-if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$TMP/all-daemons.log"; then
-        sed 's/^/# daemon: /' "$TMP/all-daemons.log" >&2
-        not_ok "no sanitizer report in the daemons' logs"
-else
-        ok "no sanitizer report in the daemons' logs"
-fi
+check_no_sanitizer_report "$TMP/all-daemons.log"
 finish

@@ -292,11 +292,5 @@ check_match "  the log says the device cannot be opened, and why" \
 check_eq "  it wrote nothing: buffer not enabled" 0 "$(sysfs buffer/enable)"
 remove_testbed
 
-# Under SANITIZE=1: no report from ASan, LSan (leaks at exit) or UBSan.
-if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$TMP/all-daemons.log"; then
-        sed 's/^/# daemon: /' "$TMP/all-daemons.log" >&2
-        not_ok "no sanitizer report in the daemons' logs"
-else
-        ok "no sanitizer report in the daemons' logs"
-fi
+check_no_sanitizer_report "$TMP/all-daemons.log"
 finish
