@@ -14,6 +14,7 @@ mandir      ?= $(datadir)/man
 sysconfdir  ?= $(PREFIX)/etc
 plugindir   ?= $(libdir)/postured/plugins
 pkgdatadir  ?= $(datadir)/postured
+docdir      ?= $(datadir)/doc/postured
 sysusersdir ?= $(libdir)/sysusers.d
 dbussystemdir ?= $(datadir)/dbus-1/system.d
 dbussystemservicedir ?= $(datadir)/dbus-1/system-services
@@ -206,6 +207,7 @@ install: $(PROGRAMS) $(BUILD)/postured.service
 	install -Dm644 dbus/org.postured.Posture1.service $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
 	install -Dm644 $(BUILD)/postured.service $(DESTDIR)$(unitdir)/postured.service
 	install -Dm644 systemd/postured.sysusers $(DESTDIR)$(sysusersdir)/postured.conf
+	install -Dm644 systemd/iio-network.conf $(DESTDIR)$(docdir)/examples/iio-network.conf
 ifneq ($(UDEV_RULES),)
 	install -d $(DESTDIR)$(udevrulesdir)
 	install -m644 $(UDEV_RULES) $(DESTDIR)$(udevrulesdir)/
@@ -234,13 +236,14 @@ uninstall:
 	rm -f $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
 	rm -f $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
 	rm -f $(DESTDIR)$(unitdir)/postured.service $(DESTDIR)$(sysusersdir)/postured.conf
+	rm -f $(DESTDIR)$(docdir)/examples/iio-network.conf
 	rm -f $(patsubst udev/%,$(DESTDIR)$(udevrulesdir)/%,$(UDEV_RULES))
 	rm -f $(DESTDIR)$(catalogdir)/postured.catalog
 	rm -f $(DESTDIR)$(mandir)/man8/postured.8 $(DESTDIR)$(mandir)/man1/posturectl.1 \
 		$(DESTDIR)$(mandir)/man5/postured.conf.5
 	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/postured \
 		$(DESTDIR)$(pkgdatadir) $(DESTDIR)$(sysconfdir)/postured/postured.conf.d \
-		$(DESTDIR)$(sysconfdir)/postured 2>/dev/null || :
+		$(DESTDIR)$(sysconfdir)/postured $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null || :
 
 # Debian packages (debian/), moved into build/deb/ with their .changes;
 # tools/check-deb installs, checks and purges them.

@@ -24,6 +24,7 @@ check_eq "make uninstall leaves no installed file" "" "$left"
 check "make uninstall keeps the administrator's drop-in" test -s "$dest/etc/postured/postured.conf.d/local.conf"
 check "make uninstall removes the emptied plugin directory" test ! -e "$dest/usr/lib/postured"
 check "make uninstall removes the emptied data directory" test ! -e "$dest/usr/share/postured"
+check "make uninstall removes the emptied documentation directory" test ! -e "$dest/usr/share/doc/postured"
 check "make uninstall of an uninstalled tree succeeds" quietly make --no-print-directory "${vars[@]}" uninstall
 
 finish
