@@ -26,6 +26,13 @@
 #define FALLBACK_RATE_HZ 100.0
 /* Beyond this a "rate" is a broken recording, not an accelerometer. */
 #define MAX_RATE_HZ 100000.0
+/* An interval longer than this is a gap in the recording (a dropout, a
+ * pause), not its sample period: the rate estimate leaves it out. */
+#define MAX_PERIOD_NS ((int64_t) NSEC_PER_SEC)
+/* A sample more than this many periods after the previous one follows a gap:
+ * it carries FRAME_AFTER_GAP, which restarts what spans the gap (the still
+ * window, the motion and walk estimates). */
+#define GAP_PERIODS 10
 
 /* The advice engine's clock: sample time plus this, so that an onset before
  * the recording (--phase recovering) is still a positive time. */
@@ -266,13 +273,31 @@ static double estimate_rate(const Frame *frames, size_t n)
         size_t k = 0;
 
         for (size_t i = 1; i < n && k < ELEMENTSOF(d); i++)
-                d[k++] = frames[i].t_ns - frames[i - 1].t_ns;
+                if (frames[i].t_ns - frames[i - 1].t_ns <= MAX_PERIOD_NS)
+                        d[k++] = frames[i].t_ns - frames[i - 1].t_ns;
         if (k == 0)
                 return FALLBACK_RATE_HZ;
         qsort(d, k, sizeof(d[0]), cmp_int64);
         if (d[k / 2] <= 0)
                 return FALLBACK_RATE_HZ;
         return (double) NSEC_PER_SEC / (double) d[k / 2];
+}
+
+/**
+ * mark_gaps() - flag the frames that follow a gap in the recording.
+ * @frames: the frames, in time order.
+ * @n: their number.
+ * @prev_ns: the time of the frame before @frames (INT64_MIN before the
+ *           first), updated to the last of them.
+ * @max_ns: the longest interval that is not a gap.
+ */
+static void mark_gaps(Frame *frames, size_t n, int64_t *prev_ns, int64_t max_ns)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (*prev_ns != INT64_MIN && frames[i].t_ns - *prev_ns > max_ns)
+                        frames[i].flags |= FRAME_AFTER_GAP;
+                *prev_ns = frames[i].t_ns;
+        }
 }
 
 static void print_event(const StrainEvent *e, const PostureSample *s, void *userdata)
@@ -385,6 +410,7 @@ int verb_analyze(int argc, char *argv[])
         AnalyzeArgs a = {};
         CoachParams cp;
         Pipeline *p;
+        int64_t prev_ns = INT64_MIN, max_gap_ns;
         double rate;
         size_t n = 0;
         int r;
@@ -427,6 +453,22 @@ int verb_analyze(int argc, char *argv[])
                 return EX_DATAERR;
         }
 
+        /* A rate that the low-pass filter cannot work at (its cut-off must be
+         * below half the rate, [Filter] CutoffHz= 2 by default, so 4 Hz and
+         * less) is bad input, where the rate comes from. Lower rates down to
+         * that, and gaps of any length, are analysed. */
+        if (rate <= 2 * cp.pipeline.cutoff_hz) {
+                unsigned line = recording_reader_rate_line(rr) ?: recording_reader_line(rr);
+
+                fprintf(stderr,
+                        "%s:%u: a sample rate of %g Hz is too low for the filter cut-off of "
+                        "%g Hz (the rate must be above %g Hz)\n",
+                        strcmp(a.path, "-") == 0 ? "stdin" : a.path, line, rate,
+                        cp.pipeline.cutoff_hz, 2 * cp.pipeline.cutoff_hz);
+                return EX_DATAERR;
+        }
+        max_gap_ns = (int64_t) (GAP_PERIODS * (double) NSEC_PER_SEC / rate);
+
         r = coach_start(coach, rate, NULL, NULL);
         if (r < 0) {
                 fprintf(stderr, "Cannot set up the analysis at %.3f Hz: %s\n", rate,
@@ -466,6 +508,7 @@ int verb_analyze(int argc, char *argv[])
         }
 
         while ((r = read_frames(rr, a.path, buf, &n, BATCH_FRAMES)) > 0) {
+                mark_gaps(buf, n, &prev_ns, max_gap_ns);
                 coach_feed(coach, buf, n);
                 n = 0;
                 if (follow_phase(coach) < 0) {
@@ -476,6 +519,7 @@ int verb_analyze(int argc, char *argv[])
         }
         if (r < 0)
                 return -r;
+        mark_gaps(buf, n, &prev_ns, max_gap_ns);
         coach_feed(coach, buf, n);
         print_summary(p, rate);
 

@@ -152,6 +152,10 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
 
                 summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
 
+                /* No episode spans a gap: one held before it and one after
+                 * are two, each measured from its own start. */
+                if (raw[i].flags & FRAME_AFTER_GAP)
+                        detectors_reset(p->detectors);
                 k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
                 if (k > 0 || i + 1 == n) {
                         p->last = *s;

@@ -35,7 +35,8 @@ struct RecordingReader {
         FILE *f;
         bool own;
 
-        /* getline()'s buffer, for a stream that is not a regular file. */
+        /* The line buffer (RECORDING_MAX_LINE + 2), for a stream that is not a
+         * regular file. */
         char *line;
         size_t line_size;
         unsigned line_no;
@@ -57,6 +58,7 @@ struct RecordingReader {
         size_t prev_len;
 
         double rate_hz;
+        unsigned rate_line;             /* the line of "# rate_hz:", 0 without one */
         char *meta[RECORDING_MAX_META]; /* "key\0value" */
         size_t n_meta;
 
@@ -180,8 +182,10 @@ static int reader_comment(RecordingReader *r, const char *s, const char *end)
 
         /* A bad rate is not fatal: the rate is advisory, 0 means "unknown". */
         if (!r->any_sample && s - key == 7 && memcmp(key, "rate_hz", 7) == 0 &&
-            parse_double(value, (size_t) (end - value), &rate) >= 0 && rate > 0 && rate <= 1e6)
+            parse_double(value, (size_t) (end - value), &rate) >= 0 && rate > 0 && rate <= 1e6) {
                 r->rate_hz = rate;
+                r->rate_line = r->line_no;
+        }
         return 0;
 }
 
@@ -378,14 +382,33 @@ static int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, c
         }
 
         if (!r->blocks) {
-                ssize_t n;
+                size_t n = 0;
+                int c = EOF;
 
+                /* As getline(), but never more than a line may hold: a
+                 * stream without '\n' (/dev/zero) must not take all memory. */
+                if (!r->line) {
+                        r->line_size = RECORDING_MAX_LINE + 2;
+                        r->line = malloc(r->line_size);
+                        if (!r->line)
+                                return -ENOMEM;
+                }
                 errno = 0;
-                n = getline(&r->line, &r->line_size, r->f);
-                if (n < 0)
+                flockfile(r->f);
+                while (n <= RECORDING_MAX_LINE && (c = getc_unlocked(r->f)) != EOF) {
+                        r->line[n++] = (char) c;
+                        if (c == '\n')
+                                break;
+                }
+                funlockfile(r->f);
+                if (c != '\n' && n > RECORDING_MAX_LINE)
+                        return -E2BIG;
+                /* As getline(): the line read comes first, then the error. */
+                if (n == 0)
                         return ferror(r->f) ? (errno > 0 ? -errno : -EIO) : 0;
+                r->line[n] = 0;
                 *ret = r->line;
-                *ret_n = (size_t) n;
+                *ret_n = n;
                 *limit = r->line + n;
                 return 1;
         }
@@ -396,6 +419,8 @@ static int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, c
                 if (r->pos < r->len) {
                         const char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
 
+                        if ((size_t) ((nl ?: r->buf + r->len) - s) > RECORDING_MAX_LINE)
+                                return -E2BIG;
                         if (nl || r->eof) {
                                 /* As getline(): the last line may lack its '\n'. */
                                 *ret = s;
@@ -451,7 +476,7 @@ static int reader_next(RecordingReader *r, Frame *out)
                                    *nl = reader_plain_sample(r, b, r->buf + r->len,
                                                              r->buf + r->len + READ_PAD, '\n', out);
 
-                        if (nl) {
+                        if (nl && (size_t) (nl - b) <= RECORDING_MAX_LINE) {
                                 r->line_no++;
                                 r->pos = (size_t) (nl + 1 - r->buf);
                                 return 1;
@@ -462,6 +487,11 @@ static int reader_next(RecordingReader *r, Frame *out)
                 if (k <= 0) {
                         if (k == -ENOMEM)
                                 return reader_oom(r);
+                        if (k == -E2BIG) {
+                                r->line_no++;
+                                return reader_fail(r, -EBADMSG, "line longer than %d bytes",
+                                                   RECORDING_MAX_LINE);
+                        }
                         if (k < 0) {
                                 errno = -k;
                                 return reader_fail(r, k, "read error: %m");
@@ -646,4 +676,17 @@ const char *recording_reader_meta(const RecordingReader *r, const char *key)
                 if (strcmp(r->meta[i], key) == 0)
                         return r->meta[i] + strlen(key) + 1;
         return NULL;
+}
+
+/**
+ * recording_reader_rate_line() - where the recording states its rate.
+ * @r: the reader.
+ *
+ * Return: the line (1-based) of the "# rate_hz:" metadata that
+ * recording_reader_rate() returns, 0 when it returns 0.
+ */
+unsigned recording_reader_rate_line(const RecordingReader *r)
+{
+        assert(r);
+        return r->rate_line;
 }

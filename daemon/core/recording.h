@@ -15,6 +15,10 @@
 
 #include "abi/frame.h"
 
+/* The longest line a recording may have, in bytes without its '\n': a longer
+ * one (or a stream without newlines, such as /dev/zero) is bad input. */
+#define RECORDING_MAX_LINE 4096
+
 /* The header line of a recording. */
 #define RECORDING_HEADER "time_s,ax,ay,az"
 
@@ -42,6 +46,9 @@ unsigned recording_reader_line(const RecordingReader *r);
 
 /** recording_reader_rate() - the "# rate_hz:" metadata, or 0. */
 double recording_reader_rate(const RecordingReader *r);
+
+/** recording_reader_rate_line() - the line of the "# rate_hz:" metadata, or 0. */
+unsigned recording_reader_rate_line(const RecordingReader *r);
 
 /** recording_reader_meta() - the value of a "# key: value" comment, or NULL. */
 const char *recording_reader_meta(const RecordingReader *r, const char *key);

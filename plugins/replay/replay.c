@@ -27,6 +27,12 @@
 #define REPLAY_BATCH    512
 #define REPLAY_AHEAD_NS (200 * NSEC_PER_MSEC)
 #define REPLAY_PROBE    64
+/* An interval longer than this is a gap in the recording, not its sample
+ * period: the rate estimate leaves it out. */
+#define REPLAY_MAX_PERIOD_NS ((int64_t) NSEC_PER_SEC)
+/* A frame more than this many sample periods after the previous one follows
+ * a gap and carries FRAME_AFTER_GAP (what spans the gap restarts). */
+#define REPLAY_GAP_PERIODS 10
 
 typedef struct Replay {
         PosturedSourceHost host;
@@ -109,8 +115,24 @@ static int probe(Replay *rp, char *error, size_t error_size)
                                 error, error_size, -ENODATA,
                                 "%s: one sample and no '# rate_hz:' line; cannot tell the rate",
                                 rp->path);
-                rp->rate_hz = (double) (rp->n_probe - 1) * NSEC_PER_SEC /
-                              (double) (rp->probe[rp->n_probe - 1].t_ns - rp->probe[0].t_ns);
+                int64_t sum = 0;
+                size_t k = 0;
+
+                for (size_t i = 1; i < rp->n_probe; i++) {
+                        int64_t d = rp->probe[i].t_ns - rp->probe[i - 1].t_ns;
+
+                        if (d <= REPLAY_MAX_PERIOD_NS) {
+                                sum += d;
+                                k++;
+                        }
+                }
+                if (k == 0)
+                        return plugin_set_error(
+                                error, error_size, -ENODATA,
+                                "%s: samples more than 1 s apart and no '# rate_hz:' line; "
+                                "cannot tell the rate",
+                                rp->path);
+                rp->rate_hz = (double) k * NSEC_PER_SEC / (double) sum;
         }
         return 0;
 }
@@ -190,6 +212,10 @@ static int next_frame(Replay *rp, size_t *probe_pos, int64_t *offset_ns, int64_t
                 }
                 if (r > 0) {
                         out->t_ns += *offset_ns;
+                        if (*last_ns != INT64_MIN &&
+                            out->t_ns - *last_ns >
+                                    (int64_t) (REPLAY_GAP_PERIODS * NSEC_PER_SEC / rp->rate_hz))
+                                out->flags |= FRAME_AFTER_GAP;
                         *last_ns = out->t_ns;
                         return 1;
                 }
@@ -223,7 +249,7 @@ static void *replay_thread(void *userdata)
         Replay *rp = userdata;
         Frame batch[REPLAY_BATCH];
         size_t probe_pos = 0, n = 0;
-        int64_t offset_ns = 0, last_ns = 0, t0_rec = rp->probe[0].t_ns,
+        int64_t offset_ns = 0, last_ns = INT64_MIN, t0_rec = rp->probe[0].t_ns,
                 t0_wall = now_ns(CLOCK_MONOTONIC);
         _cleanup_(freep) char *msg = NULL;
         int r = 0;

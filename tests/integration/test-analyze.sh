@@ -94,4 +94,45 @@ check_eq "POSTURED_FILTER=avx512 (removed): exit status 64" 64 "$?"
 check_match "POSTURED_FILTER=avx512: no such kernel, the valid names listed" \
         "POSTURED_FILTER=avx512: no such filter kernel \(avx2, sse2, neon, scalar\)" "$err"
 
+# --- A line is bounded (RECORDING_MAX_LINE): a stream without newlines is
+# bad input at its first line, not a reason to grow without bound.
+err=$(timeout 10 "$POSTURECTL" analyze /dev/zero 2>&1 >/dev/null)
+check_eq "/dev/zero: exit status 65" 65 "$?"
+check_match "/dev/zero: FILE:LINE, line too long" "^/dev/zero:1: line longer than 4096 bytes" "$err"
+err=$(head -c 1048576 /dev/zero | timeout 10 "$POSTURECTL" analyze - 2>&1 >/dev/null)
+check_eq "1 MiB without a newline on stdin: exit status 65" 65 "$?"
+check_match "stdin: FILE:LINE, line too long" "^stdin:1: line longer than 4096 bytes" "$err"
+{ printf 'time_s,ax,ay,az\n0,0,0,9.81\n'; head -c 1048576 /dev/zero | tr '\0' 1; } >"$TMP/long.csv"
+err=$(timeout 10 "$POSTURECTL" analyze "$TMP/long.csv" 2>&1 >/dev/null)
+check_eq "a 1 MiB line in a file: exit status 65" 65 "$?"
+check_match "a 1 MiB line in a file: FILE:LINE" "^$TMP/long.csv:3: line longer than 4096 bytes" "$err"
+
+# --- Sparse recordings. A rate the filter cannot work at (at most twice the
+# cut-off of 2 Hz) is bad input where the rate is stated; 5 Hz is analysed.
+python3 tests/tools/synth.py --rate 4 --seed 2 "$DATA/flexion-boundaries.spec" >"$TMP/rate4.csv"
+err=$("$POSTURECTL" analyze "$TMP/rate4.csv" 2>&1 >/dev/null)
+check_eq "# rate_hz: 4: exit status 65" 65 "$?"
+check_match "# rate_hz: 4: FILE:LINE of the rate" \
+        "^$TMP/rate4.csv:3: a sample rate of 4 Hz is too low for the filter cut-off of 2 Hz" "$err"
+python3 tests/tools/synth.py --rate 5 --seed 2 "$DATA/flexion-boundaries.spec" >"$TMP/rate5.csv"
+out=$("$POSTURECTL" analyze "$TMP/rate5.csv" | analyze_kinds)
+check_eq "# rate_hz: 5: the events of the recording" "sustained_flexion extreme_flexion " "$out"
+
+# A gap of 100000 s: the rate is that of the samples, not of the gap, and the
+# gap resets what spans it (40° held 93 s before it and 67 s after is no
+# sustained_flexion; the extreme_flexion after it stays).
+printf 'time_s,ax,ay,az\n0,0,0,9.81\n0.02,0,0,9.81\n100000.02,0,0,9.81\n100000.04,0,0,9.81\n' \
+        >"$TMP/gap-short.csv"
+out=$("$POSTURECTL" analyze "$TMP/gap-short.csv" 2>&1)
+check_eq "four samples around a 100000 s gap: exit status 0" 0 "$?"
+check_match "four samples around a 100000 s gap: 50 Hz, 0.04 s" \
+        '"duration_s":0\.040,"frames":4,"rate_hz":50\.000' "$out"
+python3 tests/tools/synth.py --rate 50 --seed 2 "$DATA/flexion-boundaries.spec" |
+        awk -F, '/^[0-9]/ && $1 >= 100 { printf "%.2f,%s,%s,%s\n", $1 + 100000, $2, $3, $4; next }
+                 { print }' >"$TMP/gap.csv"
+out=$("$POSTURECTL" analyze "$TMP/gap.csv")
+check_eq "a 100000 s gap: exit status 0" 0 "$?"
+check_eq "a 100000 s gap: no episode spans it" "extreme_flexion " "$(echo "$out" | analyze_kinds)"
+check_match "a 100000 s gap: the gap is not counted" '"duration_s":19[0-9]\.[0-9]+,"frames":9950,"rate_hz":50\.000' "$out"
+
 finish

@@ -316,6 +316,87 @@ static void test_write_locale(void **state)
         assert_string_equal(line, "0.001500,1.50000,-2.25000,0.00000\n");
 }
 
+/* A header, a sample and then @n bytes of @c without a '\n', in *@buf. */
+static size_t long_line_text(char **buf, size_t n, char c)
+{
+        static const char head[] = "time_s,ax,ay,az\n0,0,0,9.8\n";
+        size_t len = strlen(head) + n;
+
+        *buf = malloc(len);
+        assert_non_null(*buf);
+        memcpy(*buf, head, strlen(head));
+        memset(*buf + strlen(head), c, n);
+        return len;
+}
+
+static void check_long_line(FILE *f, size_t max_read)
+{
+        _cleanup_(recording_reader_freep) RecordingReader *r = NULL;
+        _cleanup_(freep) char *msg = NULL;
+        char expected[64];
+        Frame fr;
+
+        assert_int_equal(recording_reader_new(&r, f, "rec.csv", false), 0);
+        assert_int_equal(recording_reader_next(r, &fr, NULL), 1);
+        assert_int_equal(recording_reader_next(r, &fr, &msg), -EBADMSG);
+        (void) snprintf(expected, sizeof(expected), "rec.csv:3: line longer than %d bytes",
+                        RECORDING_MAX_LINE);
+        assert_string_equal(msg, expected);
+        assert_int_equal(recording_reader_line(r), 3);
+        /* It stopped reading soon after the limit, not at the end of the line. */
+        assert_true(ftell(f) >= 0 && (size_t) ftell(f) <= max_read);
+}
+
+static void test_long_line(void **state)
+{
+        const size_t mib = 1024 * 1024;
+        _cleanup_(freep) char *text = NULL;
+        _cleanup_(fclosep) FILE *mem = NULL, *file = NULL;
+        size_t len;
+
+        /* A stream that is not a file (a pipe, stdin, /dev/zero): a line at a
+         * time, never more than the limit in memory. Zero bytes count too. */
+        len = long_line_text(&text, mib, 0);
+        mem = fmemopen(text, len, "r");
+        assert_non_null(mem);
+        check_long_line(mem, 64 + RECORDING_MAX_LINE + 1);
+
+        /* A regular file is read in blocks: no more than one block. */
+        assert_int_equal(fclose(TAKE_PTR(mem)), 0);
+        free(text);
+        len = long_line_text(&text, mib, '1');
+        file = tmpfile();
+        assert_non_null(file);
+        assert_int_equal(fwrite(text, 1, len, file), len);
+        rewind(file);
+        check_long_line(file, 512 * 1024);
+
+        /* A line of exactly the limit is fine, in both ways of reading. */
+        for (unsigned i = 0; i < 2; i++) {
+                _cleanup_(recording_reader_freep) RecordingReader *r = NULL;
+                _cleanup_(fclosep) FILE *f = NULL;
+                Frame fr;
+
+                free(text);
+                len = long_line_text(&text, RECORDING_MAX_LINE + 1, ' ');
+                text[len - RECORDING_MAX_LINE - 1] = '#';
+                text[len - 1] = '\n';
+                if (i == 0)
+                        f = fmemopen(text, len, "r");
+                else {
+                        f = tmpfile();
+                        assert_non_null(f);
+                        assert_int_equal(fwrite(text, 1, len, f), len);
+                        rewind(f);
+                }
+                assert_non_null(f);
+                assert_int_equal(recording_reader_new(&r, f, "rec.csv", false), 0);
+                assert_int_equal(recording_reader_next(r, &fr, NULL), 1);
+                assert_int_equal(recording_reader_next(r, &fr, NULL), 0);
+                assert_int_equal(recording_reader_line(r), 3);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -323,7 +404,7 @@ int main(void)
                 cmocka_unit_test(test_header_only),  cmocka_unit_test(test_rate),
                 cmocka_unit_test(test_meta_limit),   cmocka_unit_test(test_bad_input),
                 cmocka_unit_test(test_open),         cmocka_unit_test(test_round_trip),
-                cmocka_unit_test(test_write_locale),
+                cmocka_unit_test(test_write_locale), cmocka_unit_test(test_long_line),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
