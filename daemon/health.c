@@ -136,18 +136,47 @@ static int on_phase_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-/* Write the state file, if there is one. Failures are logged (the state stays in memory). */
-static int health_save(Health *h)
+/* fsync() the directory holding @path, so that a rename into it is stored. Return: 0 or -errno. */
+static int fsync_parent(const char *path)
+{
+        _cleanup_(freep) char *dir = strdup(path);
+        char *slash;
+        int fd, r = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        (void) close(fd);
+        return r;
+}
+
+/**
+ * health_write_state() - store @state in the state file, if there is one:
+ * temporary file, fsync, rename, fsync of the directory.
+ * @h: the Health.
+ * @state: what to store.
+ *
+ * Return: 0, or -errno (logged) when @state is not stored.
+ */
+static int health_write_state(Health *h, const RecoveryState *state)
 {
         _cleanup_(freep) char *tmp = NULL;
-        char *const *alerts = health_active_alerts(h);
-        RecoveryState state;
         FILE *f;
         int fd, r;
 
         if (!h->state_path)
                 return 0;
-        recovery_state_capture(&state, coach_recovery(h->coach), alerts && alerts[0]);
         if (asprintf(&tmp, "%s.tmp", h->state_path) < 0)
                 return log_oom();
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -160,7 +189,7 @@ static int health_save(Health *h)
                 return log_warning_errno(r, "Cannot save the recovery state to %s: %m", tmp);
         }
 
-        r = recovery_state_write(&state, f);
+        r = recovery_state_write(state, f);
         if (fflush(f) != 0 || fsync(fileno(f)) < 0)
                 r = -errno;
         if (fclose(f) != 0 && r == 0)
@@ -172,7 +201,28 @@ static int health_save(Health *h)
                 return log_warning_errno(r, "Cannot save the recovery state to %s: %m",
                                          h->state_path);
         }
+        r = fsync_parent(h->state_path);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot save the recovery state to %s: %m",
+                                         h->state_path);
         return 0;
+}
+
+/* The state to save now: what is in memory. */
+static void health_capture(const Health *h, RecoveryState *ret)
+{
+        char *const *alerts = health_active_alerts(h);
+
+        recovery_state_capture(ret, coach_recovery(h->coach), alerts && alerts[0]);
+}
+
+/* Write the state file, if there is one. Failures are logged (the state stays in memory). */
+static int health_save(Health *h)
+{
+        RecoveryState state;
+
+        health_capture(h, &state);
+        return health_write_state(h, &state);
 }
 
 static void warn_line(unsigned line, const char *why, void *userdata)
@@ -455,17 +505,37 @@ int health_report_recovered(Health *h)
  * @level: 0..10.
  * @context: what the wearer was doing.
  *
- * Return: 0, -EINVAL (level above 10, context too long).
+ * The report is stored first, then applied: one that cannot be stored
+ * changes nothing.
+ *
+ * Return: 0, -EINVAL (level above 10, context too long), or -errno when
+ * the state file cannot be written.
  */
 int health_report_pain(Health *h, unsigned level, const char *context)
 {
+        uint64_t now = health_now(h);
+        RecoveryState state;
         int r;
 
-        r = coach_report_pain(h->coach, level, context, health_now(h));
+        if (!context)
+                context = "";
+        if (level > PAIN_LEVEL_MAX || strlen(context) > PAIN_CONTEXT_MAX)
+                return -EINVAL;
+        health_capture(h, &state);
+        if (state.n_pain == ELEMENTSOF(state.pain)) {
+                memmove(state.pain, state.pain + 1, sizeof(state.pain) - sizeof(state.pain[0]));
+                state.n_pain--;
+        }
+        state.pain[state.n_pain++] = (PainReport){ .t_usec = now, .level = level };
+        strcpy(state.pain_context, context);
+        r = health_write_state(h, &state);
+        if (r < 0)
+                return r;
+
+        r = coach_report_pain(h->coach, level, context, now);
         if (r < 0)
                 return r;
         notify(h, HEALTH_CHANGED_PAIN);
-        (void) health_save(h);
         return 0;
 }
 
@@ -474,17 +544,38 @@ int health_report_pain(Health *h, unsigned level, const char *context)
  * @h: the Health.
  * @symptoms: NULL-terminated names, or NULL.
  *
- * Return: 0, -EINVAL for an unknown name (nothing recorded).
+ * The symptoms and the alert they raise are stored first, then applied:
+ * a report that cannot be stored changes nothing.
+ *
+ * Return: 0, -EINVAL for an unknown name (nothing recorded), or -errno
+ * when the state file cannot be written.
  */
 int health_report_symptoms(Health *h, char *const *symptoms)
 {
+        uint64_t now = health_now(h);
+        RecoveryState state;
+        unsigned mask = 0;
         int r;
 
-        r = coach_report_symptoms(h->coach, symptoms, health_now(h));
+        for (size_t i = 0; symptoms && symptoms[i]; i++) {
+                int k = symptom_from_string(symptoms[i]);
+
+                if (k < 0)
+                        return -EINVAL;
+                mask |= 1u << k;
+        }
+        health_capture(h, &state);
+        /* Any known symptom raises the alert, saved with every symptom so far. */
+        if (mask)
+                state.alert_symptoms = recovery_symptoms(coach_recovery(h->coach)) | mask;
+        r = health_write_state(h, &state);
+        if (r < 0)
+                return r;
+
+        r = coach_report_symptoms(h->coach, symptoms, now);
         if (r < 0)
                 return r;
         notify(h, HEALTH_CHANGED_ALERTS);
-        (void) health_save(h);
         return 0;
 }
 

@@ -231,6 +231,39 @@ static void test_state_survives(void **state)
         health_free(h);
 }
 
+/* A report that cannot be stored is refused and changes nothing (issue 10, item 4). */
+static void test_unsaved_report_refused(void **state)
+{
+        Fixture *f = *state;
+        char *symptoms[] = { "fever", NULL };
+        const char *context;
+        unsigned level;
+        uint64_t t;
+        char *blocker = NULL;
+        FILE *s;
+        Health *h;
+
+        /* The state file's directory is a regular file: every write fails, even as root. */
+        assert_true(asprintf(&blocker, "%s/not-a-directory", f->dir) > 0);
+        s = fopen(blocker, "we");
+        assert_non_null(s);
+        fclose(s);
+        free(f->config.state_file);
+        assert_true(asprintf(&f->config.state_file, "%s/recovery", blocker) > 0);
+        free(blocker);
+
+        h = new_health(f);
+        f->changed = 0;
+        assert_true(health_report_pain(h, 5, "typing") < 0);
+        assert_false(recovery_last_pain(health_recovery(h), &level, &t, &context));
+        assert_int_equal(health_report_symptoms(h, symptoms) < 0, 1);
+        assert_int_equal(f->n_alerts, 0);
+        assert_null(health_active_alerts(h)[0]);
+        assert_int_equal(recovery_symptoms(health_recovery(h)), 0);
+        assert_int_equal(f->changed, 0);
+        health_free(h);
+}
+
 static void test_damaged_state(void **state)
 {
         Fixture *f = *state;
@@ -275,6 +308,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_injury_gives_acute_advice, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_phase_timer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_state_survives, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unsaved_report_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snooze, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_catalogue, setup, teardown),
