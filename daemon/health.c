@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,8 @@ struct Health {
         Catalogue *catalogue;
         Coach *coach; /* borrows the catalogue */
         sd_event_source *phase_timer;
-        char *state_path; /* NULL: the state lives in memory only */
+        char *state_path;     /* NULL: the state lives in memory only */
+        RecoveryState future; /* read, dated after the clock: not applied, saved again */
 };
 
 static uint64_t health_now(const Health *h)
@@ -214,6 +216,7 @@ static void health_capture(const Health *h, RecoveryState *ret)
         char *const *alerts = health_active_alerts(h);
 
         recovery_state_capture(ret, coach_recovery(h->coach), alerts && alerts[0]);
+        recovery_state_merge(ret, &h->future);
 }
 
 /* Write the state file, if there is one. Failures are logged (the state stays in memory). */
@@ -238,6 +241,7 @@ static void health_load(Health *h)
         Recovery *rec = coach_recovery(h->coach);
         uint64_t now = health_now(h);
         RecoveryState state;
+        unsigned n_future;
         FILE *f;
         int r;
 
@@ -250,17 +254,27 @@ static void health_load(Health *h)
                                           h->state_path);
                 return;
         }
-        r = recovery_state_parse(&state, f, now, warn_line, h);
+        r = recovery_state_parse(&state, f, warn_line, h);
         (void) fclose(f);
         if (r < 0) {
                 log_warning_errno(r, "Cannot read the recovery state %s: %m", h->state_path);
                 return;
         }
+        n_future = recovery_state_split_future(&state, &h->future, now);
+        if (n_future > 0) {
+                uint64_t latest = h->future.onset_usec;
+
+                if (h->future.n_pain > 0 && h->future.pain[h->future.n_pain - 1].t_usec > latest)
+                        latest = h->future.pain[h->future.n_pain - 1].t_usec;
+                log_warning("%s: %u entries (injury onset, pain reports) are dated up to %" PRIu64
+                            " s after the current time: the clock may be behind. They are kept "
+                            "in the file, not applied.",
+                            h->state_path, n_future, (latest - now) / USEC_PER_SEC);
+        }
 
         r = recovery_state_apply(&state, rec, now);
         if (r < 0)
-                log_notice("%s: the injury onset is more than a year ago or in the future; not "
-                           "restored.",
+                log_notice("%s: the injury onset is more than a year ago; not restored.",
                            h->state_path);
         /* Before the alert: restoring the phase is no news to log. */
         (void) coach_follow_phase(h->coach);
@@ -513,6 +527,7 @@ int health_report_recovered(Health *h)
  */
 int health_report_pain(Health *h, unsigned level, const char *context)
 {
+        char *const *alerts;
         uint64_t now = health_now(h);
         RecoveryState state;
         int r;
@@ -521,13 +536,16 @@ int health_report_pain(Health *h, unsigned level, const char *context)
                 context = "";
         if (level > PAIN_LEVEL_MAX || strlen(context) > PAIN_CONTEXT_MAX)
                 return -EINVAL;
-        health_capture(h, &state);
+        /* The new report joins those in memory, then what was set aside joins in time order. */
+        alerts = health_active_alerts(h);
+        recovery_state_capture(&state, coach_recovery(h->coach), alerts && alerts[0]);
         if (state.n_pain == ELEMENTSOF(state.pain)) {
                 memmove(state.pain, state.pain + 1, sizeof(state.pain) - sizeof(state.pain[0]));
                 state.n_pain--;
         }
         state.pain[state.n_pain++] = (PainReport){ .t_usec = now, .level = level };
         strcpy(state.pain_context, context);
+        recovery_state_merge(&state, &h->future);
         r = health_write_state(h, &state);
         if (r < 0)
                 return r;

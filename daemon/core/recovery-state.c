@@ -82,7 +82,7 @@ static int parse_symptoms(char *value)
 }
 
 /* One "key=value" line, in place. Return: 0, or -EINVAL when it cannot be restored. */
-static int parse_line(RecoveryState *s, char *line, uint64_t now_usec)
+static int parse_line(RecoveryState *s, char *line)
 {
         char *value = strchr(line, '=');
         unsigned level;
@@ -97,9 +97,10 @@ static int parse_line(RecoveryState *s, char *line, uint64_t now_usec)
         } else if (strcmp(line, "recovered") == 0)
                 s->recovered = strcmp(value, "1") == 0;
         else if (strcmp(line, "pain") == 0) {
-                /* A report from the future or out of order is not one the daemon made. */
+                /* A report out of order is not one the daemon made. One from the
+                 * future is kept: the clock may be behind (recovery_state_split_future()). */
                 if (sscanf(value, "%" SCNu64 " %u", &t, &level) != 2 || level > PAIN_LEVEL_MAX ||
-                    t > now_usec || (s->n_pain > 0 && t < s->pain[s->n_pain - 1].t_usec))
+                    (s->n_pain > 0 && t < s->pain[s->n_pain - 1].t_usec))
                         return -EINVAL;
                 if (s->n_pain == ELEMENTSOF(s->pain)) {
                         memmove(s->pain, s->pain + 1, sizeof(s->pain) - sizeof(s->pain[0]));
@@ -124,17 +125,16 @@ static int parse_line(RecoveryState *s, char *line, uint64_t now_usec)
  * recovery_state_parse() - read a state file.
  * @ret: the state read; lines that cannot be restored leave it as it was.
  * @f: the file, read to its end.
- * @now_usec: the current time: a pain report after it is skipped.
  * @warn: told about every line skipped, or NULL.
  * @userdata: passed to @warn.
  *
- * A future-dated onset is kept here: recovery_state_apply() refuses it.
+ * Times are not checked against the clock: a future-dated onset or pain
+ * report is kept here, for recovery_state_split_future().
  *
  * Return: the number of lines skipped (0 for none), or -ENOMEM, or -EIO
  * when @f cannot be read.
  */
-int recovery_state_parse(RecoveryState *ret, FILE *f, uint64_t now_usec, RecoveryStateWarnFn warn,
-                         void *userdata)
+int recovery_state_parse(RecoveryState *ret, FILE *f, RecoveryStateWarnFn warn, void *userdata)
 {
         _cleanup_(freep) char *line = NULL;
         size_t size = 0;
@@ -154,7 +154,7 @@ int recovery_state_parse(RecoveryState *ret, FILE *f, uint64_t now_usec, Recover
                         continue;
                 if (!strchr(line, '='))
                         (void) snprintf(why, sizeof(why), "not key=value");
-                else if (parse_line(ret, line, now_usec) < 0)
+                else if (parse_line(ret, line) < 0)
                         /* parse_line() cut the line at '=': what is left is the key. */
                         (void) snprintf(why, sizeof(why), "'%.40s' cannot be restored", line);
                 else
@@ -195,4 +195,75 @@ int recovery_state_apply(const RecoveryState *s, Recovery *r, uint64_t now_usec)
                         (void) recovery_report_recovered(r, now_usec);
         }
         return ret;
+}
+
+/**
+ * recovery_state_split_future() - move what lies after @now_usec out of @s:
+ * with the clock behind the one that wrote the file, such entries cannot be
+ * applied, yet they are the wearer's and must not be lost.
+ * @s: the state read; keeps what is not after @now_usec.
+ * @ret_future: the future-dated onset (with whether recovered) and pain
+ *              reports (with the context, if the last report is one).
+ * @now_usec: the current time.
+ *
+ * Return: the number of entries moved (the onset counts one).
+ */
+unsigned recovery_state_split_future(RecoveryState *s, RecoveryState *ret_future, uint64_t now_usec)
+{
+        bool last_future = s->n_pain > 0 && s->pain[s->n_pain - 1].t_usec > now_usec;
+        unsigned moved = 0;
+        size_t keep = 0;
+
+        *ret_future = (RecoveryState){};
+        if (s->onset_usec > now_usec) {
+                ret_future->onset_usec = s->onset_usec;
+                ret_future->recovered = s->recovered;
+                s->onset_usec = 0;
+                s->recovered = false;
+                moved++;
+        }
+        for (size_t i = 0; i < s->n_pain; i++) {
+                if (s->pain[i].t_usec > now_usec) {
+                        ret_future->pain[ret_future->n_pain++] = s->pain[i];
+                        moved++;
+                } else
+                        s->pain[keep++] = s->pain[i];
+        }
+        if (last_future) {
+                /* The context belongs to the last report, which is a future one. */
+                strcpy(ret_future->pain_context, s->pain_context);
+                s->pain_context[0] = '\0';
+        }
+        s->n_pain = keep;
+        return moved;
+}
+
+/**
+ * recovery_state_merge() - add to @s what @carried holds: the onset when @s
+ * has none, the pain reports in time order (the newest PAIN_HISTORY_SIZE).
+ * @s: the state to save, changed in place.
+ * @carried: what recovery_state_split_future() kept aside.
+ */
+void recovery_state_merge(RecoveryState *s, const RecoveryState *carried)
+{
+        PainReport merged[2 * PAIN_HISTORY_SIZE];
+        size_t i = 0, j = 0, n = 0, skip;
+        bool last_carried = false;
+
+        if (s->onset_usec == 0 && carried->onset_usec > 0) {
+                s->onset_usec = carried->onset_usec;
+                s->recovered = carried->recovered;
+        }
+        if (carried->n_pain == 0)
+                return;
+        while (i < s->n_pain || j < carried->n_pain) {
+                last_carried = j < carried->n_pain &&
+                               (i == s->n_pain || carried->pain[j].t_usec < s->pain[i].t_usec);
+                merged[n++] = last_carried ? carried->pain[j++] : s->pain[i++];
+        }
+        skip = n > PAIN_HISTORY_SIZE ? n - PAIN_HISTORY_SIZE : 0;
+        memcpy(s->pain, merged + skip, (n - skip) * sizeof(merged[0]));
+        s->n_pain = n - skip;
+        if (last_carried)
+                strcpy(s->pain_context, carried->pain_context);
 }

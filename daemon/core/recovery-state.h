@@ -49,8 +49,14 @@ void recovery_state_capture(RecoveryState *ret, const Recovery *r, bool alert_ac
 int recovery_state_write(const RecoveryState *s, FILE *f);
 
 /** recovery_state_parse() - Return: the number of lines skipped, or -errno. */
-int recovery_state_parse(RecoveryState *ret, FILE *f, uint64_t now_usec, RecoveryStateWarnFn warn,
-                         void *userdata);
+int recovery_state_parse(RecoveryState *ret, FILE *f, RecoveryStateWarnFn warn, void *userdata);
+
+/** recovery_state_split_future() - Return: the number of future-dated entries moved. */
+unsigned recovery_state_split_future(RecoveryState *s, RecoveryState *ret_future,
+                                     uint64_t now_usec);
+
+/** recovery_state_merge() - add what was kept aside to a state to save. */
+void recovery_state_merge(RecoveryState *s, const RecoveryState *carried);
 
 /** recovery_state_apply() - Return: 0, or -EINVAL/-ERANGE when the onset was not restored. */
 int recovery_state_apply(const RecoveryState *s, Recovery *r, uint64_t now_usec);

@@ -264,6 +264,52 @@ static void test_unsaved_report_refused(void **state)
         health_free(h);
 }
 
+static char *read_state(const Fixture *f)
+{
+        FILE *s = fopen(f->config.state_file, "re");
+        char *text = calloc(1, 65536);
+
+        assert_non_null(s);
+        assert_non_null(text);
+        assert_true(fread(text, 1, 65535, s) > 0);
+        fclose(s);
+        return text;
+}
+
+/* A clock a day behind the file keeps what the file holds (issue 10, item 5). */
+static void test_clock_behind_keeps_state(void **state)
+{
+        Fixture *f = *state;
+        uint64_t ahead = fake_now(f) + DAY;
+        char onset[64], pain[64], *text;
+        FILE *s = fopen(f->config.state_file, "we");
+        Health *h;
+
+        assert_non_null(s);
+        snprintf(onset, sizeof(onset), "onset=%llu\n", (unsigned long long) ahead);
+        snprintf(pain, sizeof(pain), "pain=%llu 6\n", (unsigned long long) (ahead + HOUR));
+        fprintf(s, "%s%spain_context=lifting\n", onset, pain);
+        fclose(s);
+
+        h = new_health(f);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_NONE);
+        /* A save: the future-dated entries are written again, after the new report. */
+        assert_int_equal(health_report_pain(h, 2, "sitting"), 0);
+        health_free(h);
+        text = read_state(f);
+        assert_non_null(strstr(text, onset));
+        assert_non_null(strstr(text, pain));
+        assert_true(strstr(text, "pain=") < strstr(text, pain));
+        assert_non_null(strstr(text, "pain_context=lifting\n"));
+        free(text);
+
+        /* Once the clock has caught up, they are restored. */
+        f->behind -= 2 * DAY;
+        h = new_health(f);
+        assert_int_equal(recovery_onset(health_recovery(h)), ahead);
+        health_free(h);
+}
+
 static void test_damaged_state(void **state)
 {
         Fixture *f = *state;
@@ -309,6 +355,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_phase_timer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_state_survives, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unsaved_report_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_clock_behind_keeps_state, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snooze, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_catalogue, setup, teardown),
