@@ -310,6 +310,32 @@ static void test_clock_behind_keeps_state(void **state)
         health_free(h);
 }
 
+/* Restarts do not copy the last pain report (issue 10, item 6). */
+static void test_restarts_keep_one_report(void **state)
+{
+        Fixture *f = *state;
+        PainReport history[4];
+        char *text;
+        Health *h = new_health(f);
+
+        assert_int_equal(health_report_injury(h, 0), 0);
+        assert_int_equal(health_report_pain(h, 4, "walking"), 0);
+        health_free(h);
+
+        for (unsigned i = 0; i < 5; i++) {
+                h = new_health(f);
+                assert_int_equal(
+                        recovery_pain_history(health_recovery(h), history, ELEMENTSOF(history)), 1);
+                /* A change that saves the state again. */
+                assert_int_equal(health_report_recovered(h), 0);
+                health_free(h);
+        }
+        text = read_state(f);
+        assert_non_null(strstr(text, "pain="));
+        assert_null(strstr(strstr(text, "pain=") + 1, "pain="));
+        free(text);
+}
+
 static void test_damaged_state(void **state)
 {
         Fixture *f = *state;
@@ -356,6 +382,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_state_survives, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unsaved_report_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_clock_behind_keeps_state, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_restarts_keep_one_report, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snooze, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_catalogue, setup, teardown),
