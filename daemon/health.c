@@ -6,8 +6,10 @@
  * The state ([Recovery] StateFile=, default: recovery in systemd's
  * $STATE_DIRECTORY) is written after each change, atomically (temporary
  * file, fsync, rename), in the format of core/recovery-state.h, and read
- * back at start. A line that cannot be read is logged with file and line and
- * skipped: a damaged file never stops the daemon.
+ * back at start. A line that cannot be read is logged with file and line
+ * (the first DAMAGED_LINES_SHOWN, then a count) and skipped: a damaged file
+ * never stops the daemon. Entries dated after the clock are kept aside and
+ * saved again; a report that cannot be saved is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -228,11 +230,20 @@ static int health_save(Health *h)
         return health_write_state(h, &state);
 }
 
+/* Damaged lines logged one by one; the rest are counted (a damaged file may have millions). */
+#define DAMAGED_LINES_SHOWN 5
+
+typedef struct LoadWarnings {
+        const Health *h;
+        unsigned n;
+} LoadWarnings;
+
 static void warn_line(unsigned line, const char *why, void *userdata)
 {
-        const Health *h = userdata;
+        LoadWarnings *w = userdata;
 
-        log_warning("%s:%u: %s; skipped.", h->state_path, line, why);
+        if (w->n++ < DAMAGED_LINES_SHOWN)
+                log_warning("%s:%u: %s; skipped.", w->h->state_path, line, why);
 }
 
 /* Read the state file back; it gives no advice, only the restored alert. A missing file is fine. */
@@ -240,6 +251,7 @@ static void health_load(Health *h)
 {
         Recovery *rec = coach_recovery(h->coach);
         uint64_t now = health_now(h);
+        LoadWarnings warnings = { .h = h };
         RecoveryState state;
         unsigned n_future;
         FILE *f;
@@ -254,8 +266,11 @@ static void health_load(Health *h)
                                           h->state_path);
                 return;
         }
-        r = recovery_state_parse(&state, f, warn_line, h);
+        r = recovery_state_parse(&state, f, warn_line, &warnings);
         (void) fclose(f);
+        if (warnings.n > DAMAGED_LINES_SHOWN)
+                log_warning("%s: %u more damaged lines skipped.", h->state_path,
+                            warnings.n - DAMAGED_LINES_SHOWN);
         if (r < 0) {
                 log_warning_errno(r, "Cannot read the recovery state %s: %m", h->state_path);
                 return;

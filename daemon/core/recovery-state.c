@@ -91,7 +91,8 @@ static int parse_line(RecoveryState *s, char *line)
 
         *value++ = '\0';
         if (strcmp(line, "onset") == 0) {
-                if (sscanf(value, "%" SCNu64, &t) != 1)
+                /* UINT64_MAX: out of range (an overflow), not a time the daemon wrote. */
+                if (sscanf(value, "%" SCNu64, &t) != 1 || t == UINT64_MAX)
                         return -EINVAL;
                 s->onset_usec = t;
         } else if (strcmp(line, "recovered") == 0)
@@ -99,8 +100,8 @@ static int parse_line(RecoveryState *s, char *line)
         else if (strcmp(line, "pain") == 0) {
                 /* A report out of order is not one the daemon made. One from the
                  * future is kept: the clock may be behind (recovery_state_split_future()). */
-                if (sscanf(value, "%" SCNu64 " %u", &t, &level) != 2 || level > PAIN_LEVEL_MAX ||
-                    (s->n_pain > 0 && t < s->pain[s->n_pain - 1].t_usec))
+                if (sscanf(value, "%" SCNu64 " %u", &t, &level) != 2 || t == UINT64_MAX ||
+                    level > PAIN_LEVEL_MAX || (s->n_pain > 0 && t < s->pain[s->n_pain - 1].t_usec))
                         return -EINVAL;
                 if (s->n_pain == ELEMENTSOF(s->pain)) {
                         memmove(s->pain, s->pain + 1, sizeof(s->pain) - sizeof(s->pain[0]));
@@ -121,11 +122,75 @@ static int parse_line(RecoveryState *s, char *line)
         return 0;
 }
 
+/* The length of the valid UTF-8 sequence at @s (of @n bytes), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+        unsigned char lo = 0x80, hi = 0xbf;
+        size_t len;
+
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                len = 2;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+                len = 3;
+                if (s[0] == 0xe0)
+                        lo = 0xa0; /* overlong */
+                else if (s[0] == 0xed)
+                        hi = 0x9f; /* surrogates */
+        } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+                len = 4;
+                if (s[0] == 0xf0)
+                        lo = 0x90;
+                else if (s[0] == 0xf4)
+                        hi = 0x8f; /* above U+10FFFF */
+        } else
+                return 0;
+        if (n < len || s[1] < lo || s[1] > hi)
+                return 0;
+        for (size_t i = 2; i < len; i++)
+                if (s[i] < 0x80 || s[i] > 0xbf)
+                        return 0;
+        return len;
+}
+
+/**
+ * escape_text() - @in, fit to be logged: printable ASCII and valid UTF-8 as
+ * they are, any other byte (and the backslash) as \xNN.
+ * @out: the result, NUL-terminated, cut short to fit.
+ * @size: the size of @out, at least 1.
+ * @in: the text.
+ * @max_in: at most this many bytes of @in are escaped.
+ */
+static void escape_text(char *out, size_t size, const char *in, size_t max_in)
+{
+        const unsigned char *s = (const unsigned char *) in;
+        size_t n = strnlen(in, max_in), o = 0;
+
+        for (size_t i = 0; i < n;) {
+                size_t len = s[i] >= 0x80 ? utf8_sequence(s + i, n - i) : 1;
+
+                if (len > 1 || (len == 1 && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')) {
+                        if (o + len >= size)
+                                break;
+                        memcpy(out + o, s + i, len);
+                        o += len;
+                        i += len;
+                } else {
+                        if (o + 4 >= size)
+                                break;
+                        (void) snprintf(out + o, size - o, "\\x%02x", s[i]);
+                        o += 4;
+                        i++;
+                }
+        }
+        out[o] = '\0';
+}
+
 /**
  * recovery_state_parse() - read a state file.
  * @ret: the state read; lines that cannot be restored leave it as it was.
  * @f: the file, read to its end.
- * @warn: told about every line skipped, or NULL.
+ * @warn: told about every line skipped, or NULL; the key of a line is
+ *        quoted with bytes that are not printable UTF-8 escaped as \xNN.
  * @userdata: passed to @warn.
  *
  * Times are not checked against the clock: a future-dated onset or pain
@@ -145,7 +210,7 @@ int recovery_state_parse(RecoveryState *ret, FILE *f, RecoveryStateWarnFn warn, 
         *ret = (RecoveryState){};
         errno = 0;
         while ((n = getline(&line, &size, f)) > 0) {
-                char why[80];
+                char why[RECOVERY_STATE_WHY_MAX], key[4 * RECOVERY_STATE_KEY_SHOWN + 1];
 
                 lineno++;
                 if (line[n - 1] == '\n')
@@ -154,10 +219,11 @@ int recovery_state_parse(RecoveryState *ret, FILE *f, RecoveryStateWarnFn warn, 
                         continue;
                 if (!strchr(line, '='))
                         (void) snprintf(why, sizeof(why), "not key=value");
-                else if (parse_line(ret, line) < 0)
+                else if (parse_line(ret, line) < 0) {
                         /* parse_line() cut the line at '=': what is left is the key. */
-                        (void) snprintf(why, sizeof(why), "'%.40s' cannot be restored", line);
-                else
+                        escape_text(key, sizeof(key), line, RECOVERY_STATE_KEY_SHOWN);
+                        (void) snprintf(why, sizeof(why), "'%s' cannot be restored", key);
+                } else
                         continue;
                 skipped++;
                 if (warn)

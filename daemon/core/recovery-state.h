@@ -39,7 +39,11 @@ typedef struct RecoveryState {
         unsigned alert_symptoms;
 } RecoveryState;
 
-/** RecoveryStateWarnFn - a line of the file that was skipped, and why. */
+/* The bytes of a damaged line's key quoted in the reason it was skipped, and the reason's size. */
+#define RECOVERY_STATE_KEY_SHOWN 40
+#define RECOVERY_STATE_WHY_MAX   (4 * RECOVERY_STATE_KEY_SHOWN + 32)
+
+/** RecoveryStateWarnFn - a line of the file that was skipped, and why (escaped, printable). */
 typedef void (*RecoveryStateWarnFn)(unsigned line, const char *why, void *userdata);
 
 /** recovery_state_capture() - the state of @r, with the alert if @alert_active. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Health with a fake clock: reports, advice, the phase timer, the state file. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -350,6 +351,50 @@ static void test_damaged_state(void **state)
         health_free(h);
 }
 
+/* A damaged file gives a few warnings and a count, not one a line (issue 10, item 10). */
+static void test_damaged_lines_summarised(void **state)
+{
+        Fixture *f = *state;
+        FILE *s = fopen(f->config.state_file, "we");
+        char *log_path = NULL, *text, *p;
+        unsigned n_skipped = 0;
+        int saved_stderr, fd;
+        Health *h;
+
+        assert_non_null(s);
+        for (unsigned i = 0; i < 1000; i++)
+                fputs("garbage\n", s);
+        fclose(s);
+
+        /* What Health logs goes to stderr: catch it. */
+        assert_true(asprintf(&log_path, "%s/log", f->dir) > 0);
+        fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        fflush(stderr);
+        saved_stderr = dup(STDERR_FILENO);
+        assert_true(saved_stderr >= 0);
+        assert_true(dup2(fd, STDERR_FILENO) >= 0);
+        h = new_health(f);
+        fflush(stderr);
+        assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+        close(saved_stderr);
+        close(fd);
+        health_free(h);
+
+        s = fopen(log_path, "re");
+        assert_non_null(s);
+        text = calloc(1, 65536);
+        assert_non_null(text);
+        assert_true(fread(text, 1, 65535, s) > 0);
+        fclose(s);
+        for (p = text; (p = strstr(p, "skipped")); p++)
+                n_skipped++;
+        assert_int_equal(n_skipped, 6);
+        assert_non_null(strstr(text, "995 more damaged lines skipped."));
+        free(text);
+        free(log_path);
+}
+
 static void test_snooze(void **state)
 {
         Fixture *f = *state;
@@ -384,6 +429,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_clock_behind_keeps_state, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restarts_keep_one_report, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_damaged_lines_summarised, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snooze, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_catalogue, setup, teardown),
         };

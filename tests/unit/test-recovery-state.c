@@ -256,6 +256,25 @@ static void test_future_dated(void **state)
         recovery_free(r);
 }
 
+/* The key of a damaged line is quoted escaped: no raw invalid UTF-8 or control bytes in the log. */
+static void test_escaped_key(void **state)
+{
+        static const char text[] = "\xff\xfe\x01k\xc3\xa9y\\=1\n"
+                                   "\xed\xa0\x80\xe2\x82=2\n"
+                                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=3\n";
+        RecoveryState s;
+        Warnings w = {};
+
+        assert_int_equal(parse_text(text, &s, T0, &w), 3);
+        /* Valid UTF-8 (é) stays; invalid bytes, controls and the backslash are \xNN. */
+        assert_string_equal(w.why[0], "'\\xff\\xfe\\x01k\xc3\xa9y\\x5c' cannot be restored");
+        /* A surrogate and a cut sequence are not UTF-8. */
+        assert_string_equal(w.why[1], "'\\xed\\xa0\\x80\\xe2\\x82' cannot be restored");
+        /* At most RECOVERY_STATE_KEY_SHOWN bytes of the key. */
+        assert_string_equal(w.why[2],
+                            "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' cannot be restored");
+}
+
 static void test_history_overflow(void **state)
 {
         RecoveryState s;
@@ -280,7 +299,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_damaged_lines),    cmocka_unit_test(test_future_dated),
-                cmocka_unit_test(test_history_overflow),
+                cmocka_unit_test(test_history_overflow), cmocka_unit_test(test_escaped_key),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
