@@ -215,6 +215,14 @@ static int recovery_error(sd_bus_error *error, int r, const char *what)
         return sd_bus_error_set_errnof(error, r, "%s", what);
 }
 
+/* A report Health could not store, and therefore did not take. */
+static int not_saved_error(sd_bus_error *error, int r, const char *what)
+{
+        return sd_bus_error_setf(error, POSTURED_ERROR_NOT_SAVED,
+                                 "%s cannot be stored (%s); nothing was recorded.", what,
+                                 strerror(-r));
+}
+
 static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -276,7 +284,7 @@ static int method_report_pain(sd_bus_message *msg, void *userdata, sd_bus_error 
         if (r == -EINVAL)
                 return recovery_error(error, r, "Pain context is longer than 255 bytes.");
         if (r < 0)
-                return recovery_error(error, r, "Cannot record the pain report.");
+                return not_saved_error(error, r, "The pain report");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -304,7 +312,7 @@ static int method_report_symptoms(sd_bus_message *msg, void *userdata, sd_bus_er
                 return r;
         r = health_report_symptoms(m->health, symptoms);
         if (r < 0)
-                return recovery_error(error, r, "Cannot record the symptoms.");
+                return not_saved_error(error, r, "The symptoms");
         return sd_bus_reply_method_return(msg, NULL);
 }
 

@@ -6,11 +6,14 @@
  * The state ([Recovery] StateFile=, default: recovery in systemd's
  * $STATE_DIRECTORY) is written after each change, atomically (temporary
  * file, fsync, rename), in the format of core/recovery-state.h, and read
- * back at start. A line that cannot be read is logged with file and line and
- * skipped: a damaged file never stops the daemon.
+ * back at start. A line that cannot be read is logged with file and line
+ * (the first DAMAGED_LINES_SHOWN, then a count) and skipped: a damaged file
+ * never stops the daemon. Entries dated after the clock are kept aside and
+ * saved again; a report that cannot be saved is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +36,8 @@ struct Health {
         Catalogue *catalogue;
         Coach *coach; /* borrows the catalogue */
         sd_event_source *phase_timer;
-        char *state_path; /* NULL: the state lives in memory only */
+        char *state_path;     /* NULL: the state lives in memory only */
+        RecoveryState future; /* read, dated after the clock: not applied, saved again */
 };
 
 static uint64_t health_now(const Health *h)
@@ -136,18 +140,47 @@ static int on_phase_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-/* Write the state file, if there is one. Failures are logged (the state stays in memory). */
-static int health_save(Health *h)
+/* fsync() the directory holding @path, so that a rename into it is stored. Return: 0 or -errno. */
+static int fsync_parent(const char *path)
+{
+        _cleanup_(freep) char *dir = strdup(path);
+        char *slash;
+        int fd, r = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        (void) close(fd);
+        return r;
+}
+
+/**
+ * health_write_state() - store @state in the state file, if there is one:
+ * temporary file, fsync, rename, fsync of the directory.
+ * @h: the Health.
+ * @state: what to store.
+ *
+ * Return: 0, or -errno (logged) when @state is not stored.
+ */
+static int health_write_state(Health *h, const RecoveryState *state)
 {
         _cleanup_(freep) char *tmp = NULL;
-        char *const *alerts = health_active_alerts(h);
-        RecoveryState state;
         FILE *f;
         int fd, r;
 
         if (!h->state_path)
                 return 0;
-        recovery_state_capture(&state, coach_recovery(h->coach), alerts && alerts[0]);
         if (asprintf(&tmp, "%s.tmp", h->state_path) < 0)
                 return log_oom();
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -160,7 +193,7 @@ static int health_save(Health *h)
                 return log_warning_errno(r, "Cannot save the recovery state to %s: %m", tmp);
         }
 
-        r = recovery_state_write(&state, f);
+        r = recovery_state_write(state, f);
         if (fflush(f) != 0 || fsync(fileno(f)) < 0)
                 r = -errno;
         if (fclose(f) != 0 && r == 0)
@@ -172,14 +205,45 @@ static int health_save(Health *h)
                 return log_warning_errno(r, "Cannot save the recovery state to %s: %m",
                                          h->state_path);
         }
+        r = fsync_parent(h->state_path);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot save the recovery state to %s: %m",
+                                         h->state_path);
         return 0;
 }
 
+/* The state to save now: what is in memory. */
+static void health_capture(const Health *h, RecoveryState *ret)
+{
+        char *const *alerts = health_active_alerts(h);
+
+        recovery_state_capture(ret, coach_recovery(h->coach), alerts && alerts[0]);
+        recovery_state_merge(ret, &h->future);
+}
+
+/* Write the state file, if there is one. Failures are logged (the state stays in memory). */
+static int health_save(Health *h)
+{
+        RecoveryState state;
+
+        health_capture(h, &state);
+        return health_write_state(h, &state);
+}
+
+/* Damaged lines logged one by one; the rest are counted (a damaged file may have millions). */
+#define DAMAGED_LINES_SHOWN 5
+
+typedef struct LoadWarnings {
+        const Health *h;
+        unsigned n;
+} LoadWarnings;
+
 static void warn_line(unsigned line, const char *why, void *userdata)
 {
-        const Health *h = userdata;
+        LoadWarnings *w = userdata;
 
-        log_warning("%s:%u: %s; skipped.", h->state_path, line, why);
+        if (w->n++ < DAMAGED_LINES_SHOWN)
+                log_warning("%s:%u: %s; skipped.", w->h->state_path, line, why);
 }
 
 /* Read the state file back; it gives no advice, only the restored alert. A missing file is fine. */
@@ -187,7 +251,9 @@ static void health_load(Health *h)
 {
         Recovery *rec = coach_recovery(h->coach);
         uint64_t now = health_now(h);
+        LoadWarnings warnings = { .h = h };
         RecoveryState state;
+        unsigned n_future;
         FILE *f;
         int r;
 
@@ -200,17 +266,30 @@ static void health_load(Health *h)
                                           h->state_path);
                 return;
         }
-        r = recovery_state_parse(&state, f, now, warn_line, h);
+        r = recovery_state_parse(&state, f, warn_line, &warnings);
         (void) fclose(f);
+        if (warnings.n > DAMAGED_LINES_SHOWN)
+                log_warning("%s: %u more damaged lines skipped.", h->state_path,
+                            warnings.n - DAMAGED_LINES_SHOWN);
         if (r < 0) {
                 log_warning_errno(r, "Cannot read the recovery state %s: %m", h->state_path);
                 return;
         }
+        n_future = recovery_state_split_future(&state, &h->future, now);
+        if (n_future > 0) {
+                uint64_t latest = h->future.onset_usec;
+
+                if (h->future.n_pain > 0 && h->future.pain[h->future.n_pain - 1].t_usec > latest)
+                        latest = h->future.pain[h->future.n_pain - 1].t_usec;
+                log_warning("%s: %u entries (injury onset, pain reports) are dated up to %" PRIu64
+                            " s after the current time: the clock may be behind. They are kept "
+                            "in the file, not applied.",
+                            h->state_path, n_future, (latest - now) / USEC_PER_SEC);
+        }
 
         r = recovery_state_apply(&state, rec, now);
         if (r < 0)
-                log_notice("%s: the injury onset is more than a year ago or in the future; not "
-                           "restored.",
+                log_notice("%s: the injury onset is more than a year ago; not restored.",
                            h->state_path);
         /* Before the alert: restoring the phase is no news to log. */
         (void) coach_follow_phase(h->coach);
@@ -455,17 +534,41 @@ int health_report_recovered(Health *h)
  * @level: 0..10.
  * @context: what the wearer was doing.
  *
- * Return: 0, -EINVAL (level above 10, context too long).
+ * The report is stored first, then applied: one that cannot be stored
+ * changes nothing.
+ *
+ * Return: 0, -EINVAL (level above 10, context too long), or -errno when
+ * the state file cannot be written.
  */
 int health_report_pain(Health *h, unsigned level, const char *context)
 {
+        char *const *alerts;
+        uint64_t now = health_now(h);
+        RecoveryState state;
         int r;
 
-        r = coach_report_pain(h->coach, level, context, health_now(h));
+        if (!context)
+                context = "";
+        if (level > PAIN_LEVEL_MAX || strlen(context) > PAIN_CONTEXT_MAX)
+                return -EINVAL;
+        /* The new report joins those in memory, then what was set aside joins in time order. */
+        alerts = health_active_alerts(h);
+        recovery_state_capture(&state, coach_recovery(h->coach), alerts && alerts[0]);
+        if (state.n_pain == ELEMENTSOF(state.pain)) {
+                memmove(state.pain, state.pain + 1, sizeof(state.pain) - sizeof(state.pain[0]));
+                state.n_pain--;
+        }
+        state.pain[state.n_pain++] = (PainReport){ .t_usec = now, .level = level };
+        strcpy(state.pain_context, context);
+        recovery_state_merge(&state, &h->future);
+        r = health_write_state(h, &state);
+        if (r < 0)
+                return r;
+
+        r = coach_report_pain(h->coach, level, context, now);
         if (r < 0)
                 return r;
         notify(h, HEALTH_CHANGED_PAIN);
-        (void) health_save(h);
         return 0;
 }
 
@@ -474,17 +577,38 @@ int health_report_pain(Health *h, unsigned level, const char *context)
  * @h: the Health.
  * @symptoms: NULL-terminated names, or NULL.
  *
- * Return: 0, -EINVAL for an unknown name (nothing recorded).
+ * The symptoms and the alert they raise are stored first, then applied:
+ * a report that cannot be stored changes nothing.
+ *
+ * Return: 0, -EINVAL for an unknown name (nothing recorded), or -errno
+ * when the state file cannot be written.
  */
 int health_report_symptoms(Health *h, char *const *symptoms)
 {
+        uint64_t now = health_now(h);
+        RecoveryState state;
+        unsigned mask = 0;
         int r;
 
-        r = coach_report_symptoms(h->coach, symptoms, health_now(h));
+        for (size_t i = 0; symptoms && symptoms[i]; i++) {
+                int k = symptom_from_string(symptoms[i]);
+
+                if (k < 0)
+                        return -EINVAL;
+                mask |= 1u << k;
+        }
+        health_capture(h, &state);
+        /* Any known symptom raises the alert, saved with every symptom so far. */
+        if (mask)
+                state.alert_symptoms = recovery_symptoms(coach_recovery(h->coach)) | mask;
+        r = health_write_state(h, &state);
+        if (r < 0)
+                return r;
+
+        r = coach_report_symptoms(h->coach, symptoms, now);
         if (r < 0)
                 return r;
         notify(h, HEALTH_CHANGED_ALERTS);
-        (void) health_save(h);
         return 0;
 }
 

@@ -15,3 +15,4 @@
 #define POSTURED_ERROR_NOT_STILL     "org.postured.Error.NotStill"
 #define POSTURED_ERROR_NOT_INJURED   "org.postured.Error.NotInjured"
 #define POSTURED_ERROR_NO_SUCH_ALERT "org.postured.Error.NoSuchAlert"
+#define POSTURED_ERROR_NOT_SAVED     "org.postured.Error.NotSaved"

@@ -39,7 +39,11 @@ typedef struct RecoveryState {
         unsigned alert_symptoms;
 } RecoveryState;
 
-/** RecoveryStateWarnFn - a line of the file that was skipped, and why. */
+/* The bytes of a damaged line's key quoted in the reason it was skipped, and the reason's size. */
+#define RECOVERY_STATE_KEY_SHOWN 40
+#define RECOVERY_STATE_WHY_MAX   (4 * RECOVERY_STATE_KEY_SHOWN + 32)
+
+/** RecoveryStateWarnFn - a line of the file that was skipped, and why (escaped, printable). */
 typedef void (*RecoveryStateWarnFn)(unsigned line, const char *why, void *userdata);
 
 /** recovery_state_capture() - the state of @r, with the alert if @alert_active. */
@@ -49,8 +53,14 @@ void recovery_state_capture(RecoveryState *ret, const Recovery *r, bool alert_ac
 int recovery_state_write(const RecoveryState *s, FILE *f);
 
 /** recovery_state_parse() - Return: the number of lines skipped, or -errno. */
-int recovery_state_parse(RecoveryState *ret, FILE *f, uint64_t now_usec, RecoveryStateWarnFn warn,
-                         void *userdata);
+int recovery_state_parse(RecoveryState *ret, FILE *f, RecoveryStateWarnFn warn, void *userdata);
+
+/** recovery_state_split_future() - Return: the number of future-dated entries moved. */
+unsigned recovery_state_split_future(RecoveryState *s, RecoveryState *ret_future,
+                                     uint64_t now_usec);
+
+/** recovery_state_merge() - add what was kept aside to a state to save. */
+void recovery_state_merge(RecoveryState *s, const RecoveryState *carried);
 
 /** recovery_state_apply() - Return: 0, or -EINVAL/-ERANGE when the onset was not restored. */
 int recovery_state_apply(const RecoveryState *s, Recovery *r, uint64_t now_usec);

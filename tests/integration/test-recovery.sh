@@ -127,6 +127,20 @@ check_eq "  the acknowledged alert stays acknowledged" '[]' "$(rprop ActiveAlert
 check_match "  the bad line is named" "recovery:[0-9]+: not key=value" "$(cat "$TMP/daemon.log")"
 stop_daemon
 
+# --- A report that cannot be stored is refused and changes nothing.
+: >"$TMP/not-a-dir"
+printf '[Recovery]\nStateFile=%s\n' "$TMP/not-a-dir/recovery" >"$TMP/unsaved.conf"
+start_daemon --config "$TMP/unsaved.conf" --source "replay:$DATA/moving.csv?speed=0"
+check "daemon with an unwritable StateFile= up" wait_for_name
+pain_before=$(rprop LastPain)
+check_match "ReportPain that cannot be stored: NotSaved" 'org\.postured\.Error\.NotSaved' \
+        "$(rcall ReportPain 6 "lifting")"
+check_eq "  the pain report is not taken" "$pain_before" "$(rprop LastPain)"
+check_match "ReportSymptoms that cannot be stored: NotSaved" 'org\.postured\.Error\.NotSaved' \
+        "$(rcall ReportSymptoms "['fever']")"
+check_eq "  no alert is raised" '[]' "$(rprop ActiveAlerts)"
+stop_daemon
+
 # --- A system bus: our policy, and the daemon's own check for properties.
 check "system bus: postured serves it" start_system_bus
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@" 2>&1; }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Health with a fake clock: reports, advice, the phase timer, the state file. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,6 +232,111 @@ static void test_state_survives(void **state)
         health_free(h);
 }
 
+/* A report that cannot be stored is refused and changes nothing (issue 10, item 4). */
+static void test_unsaved_report_refused(void **state)
+{
+        Fixture *f = *state;
+        char *symptoms[] = { "fever", NULL };
+        const char *context;
+        unsigned level;
+        uint64_t t;
+        char *blocker = NULL;
+        FILE *s;
+        Health *h;
+
+        /* The state file's directory is a regular file: every write fails, even as root. */
+        assert_true(asprintf(&blocker, "%s/not-a-directory", f->dir) > 0);
+        s = fopen(blocker, "we");
+        assert_non_null(s);
+        fclose(s);
+        free(f->config.state_file);
+        assert_true(asprintf(&f->config.state_file, "%s/recovery", blocker) > 0);
+        free(blocker);
+
+        h = new_health(f);
+        f->changed = 0;
+        assert_true(health_report_pain(h, 5, "typing") < 0);
+        assert_false(recovery_last_pain(health_recovery(h), &level, &t, &context));
+        assert_int_equal(health_report_symptoms(h, symptoms) < 0, 1);
+        assert_int_equal(f->n_alerts, 0);
+        assert_null(health_active_alerts(h)[0]);
+        assert_int_equal(recovery_symptoms(health_recovery(h)), 0);
+        assert_int_equal(f->changed, 0);
+        health_free(h);
+}
+
+static char *read_state(const Fixture *f)
+{
+        FILE *s = fopen(f->config.state_file, "re");
+        char *text = calloc(1, 65536);
+
+        assert_non_null(s);
+        assert_non_null(text);
+        assert_true(fread(text, 1, 65535, s) > 0);
+        fclose(s);
+        return text;
+}
+
+/* A clock a day behind the file keeps what the file holds (issue 10, item 5). */
+static void test_clock_behind_keeps_state(void **state)
+{
+        Fixture *f = *state;
+        uint64_t ahead = fake_now(f) + DAY;
+        char onset[64], pain[64], *text;
+        FILE *s = fopen(f->config.state_file, "we");
+        Health *h;
+
+        assert_non_null(s);
+        snprintf(onset, sizeof(onset), "onset=%llu\n", (unsigned long long) ahead);
+        snprintf(pain, sizeof(pain), "pain=%llu 6\n", (unsigned long long) (ahead + HOUR));
+        fprintf(s, "%s%spain_context=lifting\n", onset, pain);
+        fclose(s);
+
+        h = new_health(f);
+        assert_int_equal(recovery_phase(health_recovery(h)), PHASE_NONE);
+        /* A save: the future-dated entries are written again, after the new report. */
+        assert_int_equal(health_report_pain(h, 2, "sitting"), 0);
+        health_free(h);
+        text = read_state(f);
+        assert_non_null(strstr(text, onset));
+        assert_non_null(strstr(text, pain));
+        assert_true(strstr(text, "pain=") < strstr(text, pain));
+        assert_non_null(strstr(text, "pain_context=lifting\n"));
+        free(text);
+
+        /* Once the clock has caught up, they are restored. */
+        f->behind -= 2 * DAY;
+        h = new_health(f);
+        assert_int_equal(recovery_onset(health_recovery(h)), ahead);
+        health_free(h);
+}
+
+/* Restarts do not copy the last pain report (issue 10, item 6). */
+static void test_restarts_keep_one_report(void **state)
+{
+        Fixture *f = *state;
+        PainReport history[4];
+        char *text;
+        Health *h = new_health(f);
+
+        assert_int_equal(health_report_injury(h, 0), 0);
+        assert_int_equal(health_report_pain(h, 4, "walking"), 0);
+        health_free(h);
+
+        for (unsigned i = 0; i < 5; i++) {
+                h = new_health(f);
+                assert_int_equal(
+                        recovery_pain_history(health_recovery(h), history, ELEMENTSOF(history)), 1);
+                /* A change that saves the state again. */
+                assert_int_equal(health_report_recovered(h), 0);
+                health_free(h);
+        }
+        text = read_state(f);
+        assert_non_null(strstr(text, "pain="));
+        assert_null(strstr(strstr(text, "pain=") + 1, "pain="));
+        free(text);
+}
+
 static void test_damaged_state(void **state)
 {
         Fixture *f = *state;
@@ -243,6 +349,50 @@ static void test_damaged_state(void **state)
         h = new_health(f);
         assert_int_equal(recovery_phase(health_recovery(h)), PHASE_NONE);
         health_free(h);
+}
+
+/* A damaged file gives a few warnings and a count, not one a line (issue 10, item 10). */
+static void test_damaged_lines_summarised(void **state)
+{
+        Fixture *f = *state;
+        FILE *s = fopen(f->config.state_file, "we");
+        char *log_path = NULL, *text, *p;
+        unsigned n_skipped = 0;
+        int saved_stderr, fd;
+        Health *h;
+
+        assert_non_null(s);
+        for (unsigned i = 0; i < 1000; i++)
+                fputs("garbage\n", s);
+        fclose(s);
+
+        /* What Health logs goes to stderr: catch it. */
+        assert_true(asprintf(&log_path, "%s/log", f->dir) > 0);
+        fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        fflush(stderr);
+        saved_stderr = dup(STDERR_FILENO);
+        assert_true(saved_stderr >= 0);
+        assert_true(dup2(fd, STDERR_FILENO) >= 0);
+        h = new_health(f);
+        fflush(stderr);
+        assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+        close(saved_stderr);
+        close(fd);
+        health_free(h);
+
+        s = fopen(log_path, "re");
+        assert_non_null(s);
+        text = calloc(1, 65536);
+        assert_non_null(text);
+        assert_true(fread(text, 1, 65535, s) > 0);
+        fclose(s);
+        for (p = text; (p = strstr(p, "skipped")); p++)
+                n_skipped++;
+        assert_int_equal(n_skipped, 6);
+        assert_non_null(strstr(text, "995 more damaged lines skipped."));
+        free(text);
+        free(log_path);
 }
 
 static void test_snooze(void **state)
@@ -275,7 +425,11 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_injury_gives_acute_advice, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_phase_timer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_state_survives, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unsaved_report_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_clock_behind_keeps_state, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_restarts_keep_one_report, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_damaged_state, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_damaged_lines_summarised, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snooze, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_catalogue, setup, teardown),
         };

@@ -40,7 +40,7 @@ static int parse_text(const char *text, RecoveryState *s, uint64_t now, Warnings
         int r;
 
         assert_non_null(f);
-        r = recovery_state_parse(s, f, now, collect, w);
+        r = recovery_state_parse(s, f, collect, w);
         fclose(f);
         return r;
 }
@@ -196,34 +196,83 @@ static void test_damaged_lines(void **state)
 static void test_future_dated(void **state)
 {
         char text[256];
-        RecoveryState s;
+        RecoveryState s, future, saved;
         Warnings w = {};
         Recovery *r = new_recovery();
         PainReport h[4];
 
         /* A wall clock set back since the file was written: both lie ahead of "now". */
-        snprintf(text, sizeof(text), "onset=%llu\npain=%llu 5\npain=%llu 7\n",
+        snprintf(text, sizeof(text), "onset=%llu\npain=%llu 5\npain=%llu 7\npain_context=lifting\n",
                  (unsigned long long) (T0 + HOUR), (unsigned long long) (T0 - HOUR),
                  (unsigned long long) (T0 + 2 * HOUR));
-        assert_int_equal(parse_text(text, &s, T0, &w), 1);
-        assert_int_equal(w.lines[0], 3);
-        assert_int_equal(s.n_pain, 1);
+        assert_int_equal(parse_text(text, &s, T0, &w), 0);
+        assert_int_equal(s.n_pain, 2);
         assert_int_equal(s.onset_usec, T0 + HOUR);
 
-        /* The onset is refused, the rest is restored. */
-        assert_int_equal(recovery_state_apply(&s, r, T0), -EINVAL);
+        /* The future-dated entries are set aside, not lost. */
+        assert_int_equal(recovery_state_split_future(&s, &future, T0), 2);
+        assert_int_equal(s.onset_usec, 0);
+        assert_int_equal(s.n_pain, 1);
+        assert_string_equal(s.pain_context, "");
+        assert_int_equal(future.onset_usec, T0 + HOUR);
+        assert_int_equal(future.n_pain, 1);
+        assert_int_equal(future.pain[0].level, 7);
+        assert_string_equal(future.pain_context, "lifting");
+
+        /* The rest is restored. */
+        assert_int_equal(recovery_state_apply(&s, r, T0), 0);
         assert_int_equal(recovery_phase(r), PHASE_NONE);
         assert_int_equal(recovery_onset(r), 0);
         assert_int_equal(recovery_pain_history(r, h, ELEMENTSOF(h)), 1);
         assert_int_equal(h[0].level, 5);
 
-        /* An onset more than a year ago is refused too. */
+        /* A new report, then a save: everything the file held is still there, in order. */
+        assert_true(recovery_report_pain(r, 3, "sitting", T0) >= 0);
+        recovery_state_capture(&saved, r, false);
+        recovery_state_merge(&saved, &future);
+        assert_int_equal(saved.onset_usec, T0 + HOUR);
+        assert_int_equal(saved.n_pain, 3);
+        assert_int_equal(saved.pain[0].level, 5);
+        assert_int_equal(saved.pain[1].level, 3);
+        assert_int_equal(saved.pain[2].level, 7);
+        assert_string_equal(saved.pain_context, "lifting");
+
+        /* An onset reported since wins over the one set aside. */
+        recovery_state_capture(&saved, r, false);
+        saved.onset_usec = T0 - DAY;
+        recovery_state_merge(&saved, &future);
+        assert_int_equal(saved.onset_usec, T0 - DAY);
+
+        /* Applied as such, a future onset is still refused; so is one more than a year ago. */
+        recovery_free(r);
+        r = new_recovery();
+        s = (RecoveryState){ .onset_usec = T0 + HOUR };
+        assert_int_equal(recovery_state_apply(&s, r, T0), -EINVAL);
         recovery_free(r);
         r = new_recovery();
         s = (RecoveryState){ .onset_usec = T0 - 400 * DAY, .recovered = true };
         assert_int_equal(recovery_state_apply(&s, r, T0), -ERANGE);
         assert_int_equal(recovery_phase(r), PHASE_NONE);
         recovery_free(r);
+}
+
+/* The key of a damaged line is quoted escaped: no raw invalid UTF-8 or control bytes in the log. */
+static void test_escaped_key(void **state)
+{
+        static const char text[] = "\xff\xfe\x01k\xc3\xa9y\\=1\n"
+                                   "\xed\xa0\x80\xe2\x82=2\n"
+                                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=3\n";
+        RecoveryState s;
+        Warnings w = {};
+
+        assert_int_equal(parse_text(text, &s, T0, &w), 3);
+        /* Valid UTF-8 (é) stays; invalid bytes, controls and the backslash are \xNN. */
+        assert_string_equal(w.why[0], "'\\xff\\xfe\\x01k\xc3\xa9y\\x5c' cannot be restored");
+        /* A surrogate and a cut sequence are not UTF-8. */
+        assert_string_equal(w.why[1], "'\\xed\\xa0\\x80\\xe2\\x82' cannot be restored");
+        /* At most RECOVERY_STATE_KEY_SHOWN bytes of the key. */
+        assert_string_equal(w.why[2],
+                            "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' cannot be restored");
 }
 
 static void test_history_overflow(void **state)
@@ -250,7 +299,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_damaged_lines),    cmocka_unit_test(test_future_dated),
-                cmocka_unit_test(test_history_overflow),
+                cmocka_unit_test(test_history_overflow), cmocka_unit_test(test_escaped_key),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
