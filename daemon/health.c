@@ -25,6 +25,7 @@
 #include "core/recovery-state.h"
 #include "health.h"
 #include "log.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 #include "util/time-util.h"
 
@@ -140,34 +141,14 @@ static int on_phase_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-/* fsync() the directory holding @path, so that a rename into it is stored. Return: 0 or -errno. */
-static int fsync_parent(const char *path)
+static int write_state(FILE *f, const void *userdata)
 {
-        _cleanup_(freep) char *dir = strdup(path);
-        char *slash;
-        int fd, r = 0;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (!slash)
-                strcpy(dir, ".");
-        else if (slash == dir)
-                slash[1] = '\0';
-        else
-                *slash = '\0';
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fsync(fd) < 0)
-                r = -errno;
-        (void) close(fd);
-        return r;
+        return recovery_state_write(userdata, f);
 }
 
 /**
- * health_write_state() - store @state in the state file, if there is one:
- * temporary file, fsync, rename, fsync of the directory.
+ * health_write_state() - store @state in the state file, if there is one
+ * (write_file_atomic()).
  * @h: the Health.
  * @state: what to store.
  *
@@ -175,37 +156,11 @@ static int fsync_parent(const char *path)
  */
 static int health_write_state(Health *h, const RecoveryState *state)
 {
-        _cleanup_(freep) char *tmp = NULL;
-        FILE *f;
-        int fd, r;
+        int r;
 
         if (!h->state_path)
                 return 0;
-        if (asprintf(&tmp, "%s.tmp", h->state_path) < 0)
-                return log_oom();
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return log_warning_errno(-errno, "Cannot save the recovery state to %s: %m", tmp);
-        f = fdopen(fd, "w");
-        if (!f) {
-                r = -errno;
-                (void) close(fd);
-                return log_warning_errno(r, "Cannot save the recovery state to %s: %m", tmp);
-        }
-
-        r = recovery_state_write(state, f);
-        if (fflush(f) != 0 || fsync(fileno(f)) < 0)
-                r = -errno;
-        if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, h->state_path) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlink(tmp);
-                return log_warning_errno(r, "Cannot save the recovery state to %s: %m",
-                                         h->state_path);
-        }
-        r = fsync_parent(h->state_path);
+        r = write_file_atomic(h->state_path, 0600, write_state, state);
         if (r < 0)
                 return log_warning_errno(r, "Cannot save the recovery state to %s: %m",
                                          h->state_path);

@@ -2,11 +2,13 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -100,4 +102,75 @@ int read_text_file(const char *path, char **ret, char **ret_error)
         if (asprintf(ret_error, "%s: cannot read: %s", path, strerror(-r)) < 0)
                 return -ENOMEM;
         return r;
+}
+
+/* fsync() the directory holding @path, so that a rename into it is stored. */
+static int fsync_parent(const char *path)
+{
+        _cleanup_(freep) char *dir = strdup(path);
+        _cleanup_(closep) int fd = -EBADF;
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+/**
+ * write_file_atomic() - replace @path by a file that @write fills: a
+ * temporary "@path.tmp", fflush and fsync, rename over @path, fsync of the
+ * directory. Either the old file or the whole new one is there after a
+ * crash; on failure the old one is untouched and the temporary removed.
+ * @path: the file.
+ * @mode: the new file's mode (before the umask).
+ * @write: writes the contents to its FILE; returns 0 or -errno.
+ * @userdata: handed to @write.
+ *
+ * Return: 0, or -errno (-ENOSPC for a full disk) when the new contents are
+ * not stored.
+ */
+int write_file_atomic(const char *path, mode_t mode, int (*write)(FILE *f, const void *userdata),
+                      const void *userdata)
+{
+        _cleanup_(freep) char *tmp = NULL;
+        FILE *f;
+        int fd, r;
+
+        assert(path);
+        assert(write);
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = -errno;
+                (void) close(fd);
+                (void) unlink(tmp);
+                return r;
+        }
+        r = write(f, userdata);
+        if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+                r = r < 0 ? r : -errno;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        return fsync_parent(path);
 }

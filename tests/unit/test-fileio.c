@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/fileio.h"
@@ -106,6 +107,45 @@ static void test_read_text_file(void **state)
         assert_int_equal(unlink(binary), 0);
 }
 
+static int write_text(FILE *f, const void *userdata)
+{
+        return fputs(userdata, f) < 0 ? -EIO : 0;
+}
+
+static int write_fails(FILE *f, const void *userdata)
+{
+        (void) fputs("half a file", f);
+        return -ENOSPC;
+}
+
+static void test_write_file_atomic(void **state)
+{
+        _cleanup_(freep) char *path = NULL, *tmp = NULL, *content = NULL;
+        struct stat st;
+
+        assert_true(asprintf(&path, "%s/state", dir) > 0);
+        assert_true(asprintf(&tmp, "%s.tmp", path) > 0);
+
+        assert_int_equal(write_file_atomic(path, 0600, write_text, "first\n"), 0);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        assert_int_equal(read_full_file(path, &content, NULL), 0);
+        assert_string_equal(content, "first\n");
+        free(content);
+        content = NULL;
+
+        /* A writer that fails leaves the old file whole and no temporary behind. */
+        assert_int_equal(write_file_atomic(path, 0600, write_fails, NULL), -ENOSPC);
+        assert_int_equal(read_full_file(path, &content, NULL), 0);
+        assert_string_equal(content, "first\n");
+        assert_int_equal(access(tmp, F_OK), -1);
+
+        /* A directory that is not there: an error, nothing created. */
+        assert_int_equal(write_file_atomic("/nonexistent/dir/state", 0600, write_text, "x"),
+                         -ENOENT);
+        assert_int_equal(unlink(path), 0);
+}
+
 static int setup(void **state)
 {
         return mkdtemp(dir) ? 0 : -1;
@@ -121,6 +161,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_read_full_file),
                 cmocka_unit_test(test_read_text_file),
+                cmocka_unit_test(test_write_file_atomic),
         };
 
         return cmocka_run_group_tests_name("fileio", tests, setup, teardown);
