@@ -61,8 +61,10 @@ IIO_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libiio 2>/dev/null)
 IIO_LIBS       := $(shell $(PKG_CONFIG) --libs libiio 2>/dev/null)
 EVDEV_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libevdev 2>/dev/null)
 EVDEV_LIBS     := $(shell $(PKG_CONFIG) --libs libevdev 2>/dev/null)
+SQLITE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
+SQLITE_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
 
-ALL_CFLAGS  := $(BASEFLAGS) $(SYSTEMD_CFLAGS) $(INIH_CFLAGS) $(CFLAGS)
+ALL_CFLAGS  := $(BASEFLAGS) $(SYSTEMD_CFLAGS) $(INIH_CFLAGS) $(SQLITE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(OPTFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
 LIBM        := -lm
 
@@ -116,7 +118,7 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM) -ldl -lpthread
+	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(SQLITE_LIBS) $(LIBM) -ldl -lpthread
 
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
@@ -145,12 +147,13 @@ TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/comm
 TEST_OBJS_test-source-thread := $(BUILD)/plugins/common/source-thread.o
 TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-recorder := $(BUILD)/daemon/recorder.o $(BUILD)/daemon/log.o
+TEST_OBJS_test-history  := $(BUILD)/daemon/history.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-sensor   := $(BUILD)/daemon/sensor.o $(BUILD)/daemon/plugin.o $(BUILD)/daemon/log.o
 # test-sensor replays through the build's replay plugin.
 $(BUILD)/tests/test-sensor: | $(BUILD)/plugins/replay.so
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $$(TEST_OBJS_test-$$*) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(INIH_LIBS) $(SYSTEMD_LIBS) $(LIBM) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(INIH_LIBS) $(SYSTEMD_LIBS) $(SQLITE_LIBS) $(LIBM) -lpthread
 
 deps:
 	@tools/install-deps

@@ -44,6 +44,7 @@ static void on_strain_event(const StrainEvent *e, void *userdata)
                    "Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
                    severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
+        history_add_event(m->history, manager_history_time_us(m, e->start_ns), e);
 }
 
 static void on_advice(const AdviceItem *item, void *userdata)
@@ -66,7 +67,18 @@ static void on_health_changed(unsigned what, void *userdata)
                 m->changed |= CHANGED_PAIN;
         if (what & HEALTH_CHANGED_ALERTS)
                 m->changed |= CHANGED_ALERTS;
+        manager_history_note_health(m, what);
         flush_changes(m, true);
+}
+
+static void on_sample(const PostureSample *prev, const PostureSample *s, double dt_s, double strain,
+                      void *userdata)
+{
+        Manager *m = userdata;
+
+        if (dt_s > 0)
+                history_add_sample(m->history, manager_history_time_us(m, prev->t_ns), prev, dt_s,
+                                   strain);
 }
 
 static uint64_t on_event_time(int64_t t_ns, void *userdata)
@@ -206,6 +218,9 @@ static int on_sensor_opened(Sensor *sensor, void *userdata)
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the signal path for %s: %m",
                                        sensor_name(sensor));
+        m->history_anchored = false;
+        if (m->history)
+                pipeline_set_sample_handler(manager_pipeline(m), on_sample, m);
         log_debug("Filtering %s with the %s kernel.", sensor_name(sensor),
                   filter_kernel(pipeline_filter(manager_pipeline(m)))->name);
         return 0;
@@ -246,6 +261,9 @@ static void on_sensor_finished(Sensor *sensor, int error, void *userdata)
 {
         Manager *m = userdata;
 
+        /* The end of a replay is in the history at once. */
+        if (m->history)
+                (void) history_sync(m->history);
         if (m->exit_on_eof)
                 (void) sd_event_exit(m->event, error < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
@@ -317,6 +335,8 @@ Manager *manager_free(Manager *m)
                 return NULL;
         sensor_free(m->sensor);
         recorder_free(m->recorder);
+        /* The current minute is written at a clean stop. */
+        history_free(m->history);
         health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
@@ -513,6 +533,9 @@ int manager_start(Manager *m)
         if (r < 0)
                 return r;
         lookup_health_group(m);
+        r = manager_history_open(m);
+        if (r < 0)
+                return r;
         r = bus_setup(m);
         if (r < 0)
                 return r;

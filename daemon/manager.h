@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "health.h"
+#include "history.h"
 #include "recorder.h"
 #include "sensor.h"
 
@@ -56,6 +57,13 @@ typedef struct Manager {
         gid_t health_gid;
         bool health_gid_valid;
 
+        /* Every minute and event, kept (NULL: no state directory, no history). A
+         * recording's samples are placed from its first one, whatever the replay speed. */
+        History *history;
+        bool history_anchored;
+        int64_t history_anchor_ns;
+        uint64_t history_anchor_us;
+
         /* SIGHUP reads the configuration again through this (main.c's). */
         int (*load_config)(Config *c);
 
@@ -89,3 +97,12 @@ int manager_calibrate(Manager *m);
 
 /** manager_to_realtime_us() - map a sample time to CLOCK_REALTIME microseconds. */
 uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns);
+
+/** manager_history_time_us() - a sample time where the history puts it. */
+uint64_t manager_history_time_us(Manager *m, int64_t t_ns);
+
+/** manager_history_open() - the history store, if there is a place for it. Return: 0 or -errno. */
+int manager_history_open(Manager *m);
+
+/** manager_history_note_health() - a pain report or phase change into the history. */
+void manager_history_note_health(Manager *m, unsigned what);

@@ -126,6 +126,10 @@ static const ConfigKey config_keys[] = {
         KEY("Recovery", "StateFile", VALUE_STRING, state_file, 0, 0),
         KEY("Advice", "Catalogue", VALUE_STRING, catalogue_path, 0, 0),
         KEY("Advice", "RepeatIntervalSec", VALUE_DOUBLE, advice_repeat_s, 0, 86400),
+        KEY("History", "File", VALUE_STRING, history_file, 0, 0),
+        KEY("History", "KeepDays", VALUE_UNSIGNED, history_keep_days, 1, 36500),
+        KEY("History", "MaxSizeMB", VALUE_UNSIGNED, history_max_mb, 1, 1048576),
+        KEY("Metrics", "TextfileDirectory", VALUE_STRING, metrics_dir, 0, 0),
 };
 
 /**
@@ -148,6 +152,8 @@ int config_init(Config *c, const char *plugin_dir, const char *catalogue_path)
         c->acute_hours = 48;
         c->recovering_days = 42;
         c->advice_repeat_s = 900;
+        c->history_keep_days = 365;
+        c->history_max_mb = 512;
         c->source_uri = strdup("auto");
         c->plugin_dir = strdup(plugin_dir);
         c->health_group = strdup("postured");
@@ -168,6 +174,10 @@ void config_done(Config *c)
         free(c->catalogue_path);
         free(c->state_file);
         c->state_file = NULL;
+        free(c->history_file);
+        c->history_file = NULL;
+        free(c->metrics_dir);
+        c->metrics_dir = NULL;
         c->source_uri = c->plugin_dir = c->health_group = c->catalogue_path = NULL;
 }
 

@@ -31,6 +31,12 @@ typedef struct Config {
         /* [Advice] */
         char *catalogue_path;   /* Catalogue=: the caller's default */
         double advice_repeat_s; /* RepeatIntervalSec=900 */
+        /* [History] */
+        char *history_file;         /* File=: default $STATE_DIRECTORY/history.db */
+        unsigned history_keep_days; /* KeepDays=365 */
+        unsigned history_max_mb;    /* MaxSizeMB=512 */
+        /* [Metrics] */
+        char *metrics_dir; /* TextfileDirectory=: off when empty */
 } Config;
 
 /** config_init() - fill @c with the defaults and these two paths. */

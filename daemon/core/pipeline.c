@@ -22,6 +22,8 @@ struct Pipeline {
         Estimator *estimator;
         Detectors *detectors;
         PipelineEventFn event_fn;
+        PipelineSampleFn sample_fn;
+        void *sample_userdata;
         void *event_userdata;
         PostureSample last;
         bool have_last;
@@ -108,29 +110,49 @@ void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata)
         p->event_userdata = userdata;
 }
 
-/* @s after @prev (NULL before the first sample). */
-static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSample *s)
+/**
+ * pipeline_set_sample_handler() - @fn is called for every sample, with the
+ * seconds the summary credits to the previous one (see PipelineSampleFn).
+ */
+void pipeline_set_sample_handler(Pipeline *p, PipelineSampleFn fn, void *userdata)
 {
-        PipelineSummary *sum = &p->summary;
-        int64_t dt_ns;
-        double dt;
+        p->sample_fn = fn;
+        p->sample_userdata = userdata;
+}
 
-        sum->frames++;
+/* The seconds credited to @prev, now that @s follows it: 0 across a gap. */
+static double summary_dt(Pipeline *p, const PostureSample *prev, const PostureSample *s)
+{
+        int64_t dt_ns;
+
         if (!prev)
-                return;
+                return 0;
         dt_ns = s->t_ns - prev->t_ns;
         if (dt_ns <= 0 || dt_ns > SUMMARY_MAX_DT_NS)
-                return;
-        /* The interval belongs to the state that held during it: the previous
-         * sample's. The same interval as last time is the same dt. */
+                return 0;
+        /* The same interval as last time is the same dt. */
         if (dt_ns != p->summary_dt_ns) {
                 p->summary_dt_ns = dt_ns;
                 p->summary_dt = (double) dt_ns / NSEC_PER_SEC;
         }
-        dt = p->summary_dt;
-        sum->duration_s += dt;
-        sum->posture_s[prev->posture] += dt;
-        sum->activity_s[prev->activity] += dt;
+        return p->summary_dt;
+}
+
+/* @s after @prev (NULL before the first sample). */
+static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSample *s)
+{
+        PipelineSummary *sum = &p->summary;
+        double dt = summary_dt(p, prev, s);
+
+        sum->frames++;
+        /* The interval belongs to the state that held during it: the previous sample's. */
+        if (dt > 0) {
+                sum->duration_s += dt;
+                sum->posture_s[prev->posture] += dt;
+                sum->activity_s[prev->activity] += dt;
+        }
+        if (p->sample_fn)
+                p->sample_fn(prev, s, dt, detectors_strain_level(p->detectors), p->sample_userdata);
 }
 
 static void process_chunk(Pipeline *p, const Frame *raw, size_t n)

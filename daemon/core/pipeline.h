@@ -38,6 +38,14 @@ typedef struct PipelineSummary {
 
 typedef void (*PipelineEventFn)(const StrainEvent *e, const PostureSample *s, void *userdata);
 
+/*
+ * Every sample, as the summary counts it: @dt_s seconds (0 for the first
+ * sample and after a gap) are credited to @prev's posture and activity, with
+ * @strain the StrainLevel that held during them.
+ */
+typedef void (*PipelineSampleFn)(const PostureSample *prev, const PostureSample *s, double dt_s,
+                                 double strain, void *userdata);
+
 typedef struct Pipeline Pipeline;
 
 /** pipeline_new() - Return: 0, -EINVAL for bad params or rate, -ENOMEM. */
@@ -50,6 +58,9 @@ static inline void pipeline_freep(Pipeline **p)
 }
 
 void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata);
+
+/** pipeline_set_sample_handler() - @fn sees every sample the summary counts (the history). */
+void pipeline_set_sample_handler(Pipeline *p, PipelineSampleFn fn, void *userdata);
 
 /** struct PipelineDrops - frames refused before the filter, by reason. */
 typedef struct PipelineDrops {

@@ -1,0 +1,1131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The history store in SQLite (history.h). The schema's version is in
+ * user_version and every version has its migration from the one before;
+ * the columns of the postures and activities follow the core's names
+ * (posture_upright, activity_walking, ...): a posture the core gains gets its
+ * column when the store opens, with zeros in the minutes before.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "history.h"
+#include "log.h"
+#include "util/macro.h"
+#include "util/time-util.h"
+
+/* A database busy for longer than this is retried at the next commit, not waited for. */
+#define BUSY_TIMEOUT_MS 200
+/* Minutes waiting in memory beyond this are written at once (a fast replay). */
+#define COMMIT_BATCH 1024
+/* With the database failing, no more than this waits (a week of minutes). */
+#define MAX_PENDING (7u * 24 * 60)
+/* Retention and the size bound run every this many commits. */
+#define MAINTAIN_EVERY 60
+
+#define SCHEMA_VERSION 1
+
+/* migrations[v] takes a database of version v to v + 1. */
+static const char *const migrations[SCHEMA_VERSION] = {
+        "CREATE TABLE minutes (minute INTEGER PRIMARY KEY, duration_s REAL NOT NULL,"
+        " not_worn_s REAL NOT NULL DEFAULT 0,"
+        " flexion_mean REAL NOT NULL DEFAULT 0, flexion_peak REAL NOT NULL DEFAULT 0,"
+        " lateral_mean REAL NOT NULL DEFAULT 0, lateral_peak REAL NOT NULL DEFAULT 0,"
+        " strain_mean REAL NOT NULL DEFAULT 0);"
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, start_us INTEGER NOT NULL,"
+        " kind TEXT NOT NULL, severity TEXT NOT NULL, duration_s REAL NOT NULL,"
+        " peak_deg REAL NOT NULL);"
+        "CREATE INDEX events_start ON events (start_us);"
+        "CREATE TABLE pain (id INTEGER PRIMARY KEY, t_us INTEGER NOT NULL,"
+        " level INTEGER NOT NULL, context TEXT NOT NULL);"
+        "CREATE TABLE phases (id INTEGER PRIMARY KEY, t_us INTEGER NOT NULL,"
+        " phase TEXT NOT NULL, onset_us INTEGER NOT NULL);",
+};
+
+typedef struct PendingNote {
+        uint64_t t_us;
+        unsigned level; /* pain */
+        uint64_t onset; /* phase */
+        char *text;     /* the pain's context, or the phase */
+        bool is_pain;
+} PendingNote;
+
+struct History {
+        HistoryParams p;
+        char *path;
+        sqlite3 *db;
+        sqlite3_stmt *upsert;
+        sd_event *event;
+        sd_event_source *timer;
+
+        MinuteAccumulator acc;
+        HistoryMinute *minutes;
+        size_t n_minutes, cap_minutes;
+        HistoryEvent *events;
+        size_t n_events, cap_events;
+        PendingNote *notes;
+        size_t n_notes, cap_notes;
+
+        bool failing; /* logged once until it works again */
+        bool dropped_logged;
+        unsigned commits;
+};
+
+static int sqlite_to_errno(int rc)
+{
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_CANTOPEN:
+        case SQLITE_AUTH:
+                return -EACCES;
+        default:
+                return -EIO;
+        }
+}
+
+static int exec(History *h, const char *sql)
+{
+        return sqlite_to_errno(sqlite3_exec(h->db, sql, NULL, NULL, NULL));
+}
+
+/* The first column of the first row of @sql as an integer. */
+static int query_int(History *h, const char *sql, int64_t *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW)
+                        *ret = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        return sqlite_to_errno(rc);
+}
+
+/* "posture_extreme_flexion" for ("posture", "extreme-flexion"). */
+static void column_name(char *buf, size_t size, const char *prefix, const char *name)
+{
+        snprintf(buf, size, "%s_%s", prefix, name);
+        for (char *c = buf; *c; c++)
+                if (*c == '-')
+                        *c = '_';
+}
+
+static const char *posture_name(size_t i)
+{
+        return posture_class_to_string((PostureClass) i) ?: "unknown";
+}
+
+static const char *activity_name(size_t i)
+{
+        return activity_to_string((Activity) i) ?: "unknown";
+}
+
+/* Add the column of each posture and activity the core knows and the table lacks. */
+static int add_name_columns(History *h)
+{
+        char col[96], sql[192];
+        sqlite3_stmt *st = NULL;
+        int64_t have;
+        int r;
+
+        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
+                if (k < _POSTURE_MAX)
+                        column_name(col, sizeof(col), "posture", posture_name(k));
+                else
+                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
+                have = 0;
+                if (sqlite3_prepare_v2(h->db,
+                                       "SELECT COUNT(*) FROM pragma_table_info('minutes') "
+                                       "WHERE name = ?",
+                                       -1, &st, NULL) != SQLITE_OK)
+                        return sqlite_to_errno(sqlite3_errcode(h->db));
+                sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC);
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        have = sqlite3_column_int64(st, 0);
+                sqlite3_finalize(st);
+                if (have)
+                        continue;
+                snprintf(sql, sizeof(sql),
+                         "ALTER TABLE minutes ADD COLUMN %s REAL NOT NULL DEFAULT 0", col);
+                r = exec(h, sql);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int migrate(History *h)
+{
+        char sql[64];
+        int64_t version = 0;
+        int r;
+
+        r = query_int(h, "PRAGMA user_version", &version);
+        if (r < 0)
+                return r;
+        if (version > SCHEMA_VERSION) {
+                log_error("%s: schema version %" PRId64 " is newer than this postured knows (%d); "
+                          "the history is not written.",
+                          h->path, version, SCHEMA_VERSION);
+                return -EPROTO;
+        }
+        r = exec(h, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        for (int64_t v = version; v < SCHEMA_VERSION && r >= 0; v++)
+                r = exec(h, migrations[v]);
+        if (r >= 0)
+                r = add_name_columns(h);
+        if (r >= 0) {
+                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+                r = exec(h, sql);
+        }
+        if (r >= 0)
+                r = exec(h, "COMMIT");
+        if (r < 0)
+                (void) exec(h, "ROLLBACK");
+        return r;
+}
+
+/* The upsert that adds a minute to one of the same number (a flush, a restart). */
+static int prepare_upsert(History *h)
+{
+        char *sql = NULL, *cols = NULL, *vals = NULL, *sets = NULL;
+        size_t ns = 0, nc = 0, nv = 0;
+        FILE *fs, *fc, *fv;
+        char col[96];
+        int rc;
+
+        fs = open_memstream(&sets, &ns);
+        fc = open_memstream(&cols, &nc);
+        fv = open_memstream(&vals, &nv);
+        if (!fs || !fc || !fv) {
+                if (fs)
+                        fclose(fs);
+                if (fc)
+                        fclose(fc);
+                if (fv)
+                        fclose(fv);
+                free(sets);
+                free(cols);
+                free(vals);
+                return -ENOMEM;
+        }
+        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
+                if (k < _POSTURE_MAX)
+                        column_name(col, sizeof(col), "posture", posture_name(k));
+                else
+                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
+                fprintf(fc, ", %s", col);
+                fputs(", ?", fv);
+                fprintf(fs, ", %s = %s + excluded.%s", col, col, col);
+        }
+        fclose(fs);
+        fclose(fc);
+        fclose(fv);
+#define WEIGHTED(c)                                                                          \
+        c " = CASE WHEN duration_s + excluded.duration_s > 0 THEN (" c " * duration_s + "    \
+          "excluded." c " * excluded.duration_s) / (duration_s + excluded.duration_s) ELSE " \
+          "0 END"
+        if (asprintf(
+                    &sql,
+                    "INSERT INTO minutes (minute, duration_s, not_worn_s, flexion_mean, "
+                    "flexion_peak, lateral_mean, lateral_peak, strain_mean%s) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?%s) ON CONFLICT (minute) DO UPDATE SET "
+                    "duration_s = duration_s + excluded.duration_s, "
+                    "not_worn_s = not_worn_s + excluded.not_worn_s, " WEIGHTED(
+                            "flexion_mean") ", " WEIGHTED("lateral_mean") ", " WEIGHTED("strain_"
+                                                                                        "mean") ", "
+                                                                                                "fl"
+                                                                                                "ex"
+                                                                                                "io"
+                                                                                                "n_"
+                                                                                                "pe"
+                                                                                                "ak"
+                                                                                                " ="
+                                                                                                " m"
+                                                                                                "ax"
+                                                                                                "(f"
+                                                                                                "le"
+                                                                                                "xi"
+                                                                                                "on"
+                                                                                                "_p"
+                                                                                                "ea"
+                                                                                                "k,"
+                                                                                                " e"
+                                                                                                "xc"
+                                                                                                "lu"
+                                                                                                "de"
+                                                                                                "d."
+                                                                                                "fl"
+                                                                                                "ex"
+                                                                                                "io"
+                                                                                                "n_"
+                                                                                                "pe"
+                                                                                                "ak"
+                                                                                                "),"
+                                                                                                " "
+                                                                                                "la"
+                                                                                                "te"
+                                                                                                "ra"
+                                                                                                "l_"
+                                                                                                "pe"
+                                                                                                "ak"
+                                                                                                " ="
+                                                                                                " m"
+                                                                                                "ax"
+                                                                                                "(l"
+                                                                                                "at"
+                                                                                                "er"
+                                                                                                "al"
+                                                                                                "_p"
+                                                                                                "ea"
+                                                                                                "k,"
+                                                                                                " e"
+                                                                                                "xc"
+                                                                                                "lu"
+                                                                                                "de"
+                                                                                                "d."
+                                                                                                "la"
+                                                                                                "te"
+                                                                                                "ra"
+                                                                                                "l_"
+                                                                                                "pe"
+                                                                                                "ak"
+                                                                                                ")%"
+                                                                                                "s",
+                    cols, vals, sets) < 0)
+                sql = NULL;
+#undef WEIGHTED
+        free(sets);
+        free(cols);
+        free(vals);
+        if (!sql)
+                return -ENOMEM;
+        rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->upsert, NULL);
+        free(sql);
+        return sqlite_to_errno(rc);
+}
+
+static void close_db(History *h)
+{
+        sqlite3_finalize(h->upsert);
+        h->upsert = NULL;
+        sqlite3_close_v2(h->db);
+        h->db = NULL;
+}
+
+/* A damaged file is -EBADMSG, whether SQLite says so at once or only when checking. */
+static int quick_check(History *h)
+{
+        sqlite3_stmt *st = NULL;
+        bool ok = false;
+        int rc;
+
+        rc = sqlite3_prepare_v2(h->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        const char *t = (const char *) sqlite3_column_text(st, 0);
+
+                        ok = t && strcmp(t, "ok") == 0;
+                        rc = SQLITE_OK;
+                }
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_OK)
+                return sqlite_to_errno(rc);
+        return ok ? 0 : -EBADMSG;
+}
+
+static int open_once(History *h)
+{
+        _cleanup_(closep) int fd = -EBADF;
+        char *mode = NULL;
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        /* Created here so that it is 0600 whatever the umask: it is health data. */
+        fd = open(h->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        r = sqlite_to_errno(
+                sqlite3_open_v2(h->path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL));
+        if (r < 0)
+                return r;
+        sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
+        (void) sqlite3_extended_result_codes(h->db, 0);
+
+        /* Before any table exists, so that deleted pages can be given back. */
+        r = exec(h, "PRAGMA auto_vacuum = INCREMENTAL");
+        if (r < 0)
+                return r;
+        if (sqlite3_prepare_v2(h->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
+                return sqlite_to_errno(sqlite3_errcode(h->db));
+        if (sqlite3_step(st) == SQLITE_ROW)
+                mode = strdupa((const char *) sqlite3_column_text(st, 0) ?: "");
+        r = sqlite_to_errno(sqlite3_errcode(h->db));
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        if (!mode || strcmp(mode, "wal") != 0)
+                return -EBUSY;
+        r = exec(h, "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON");
+        if (r < 0)
+                return r;
+        r = quick_check(h);
+        if (r < 0)
+                return r;
+        r = migrate(h);
+        if (r < 0)
+                return r;
+        return prepare_upsert(h);
+}
+
+/* history.db → history.db.corrupt-20261204T231500 (with its -wal and -shm). */
+static void move_aside(History *h)
+{
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", gmtime_r(&now, &tm));
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_(freep) char *from = NULL, *to = NULL;
+
+                if (asprintf(&from, "%s%s", h->path, suffixes[i]) < 0 ||
+                    asprintf(&to, "%s.corrupt-%s%s", h->path, stamp, suffixes[i]) < 0)
+                        return;
+                if (rename(from, to) < 0 && errno != ENOENT)
+                        log_warning_errno(-errno, "Cannot move %s aside: %m", from);
+                else if (i == 0)
+                        log_error("History database %s is damaged: moved aside to %s, "
+                                  "a new one is started.",
+                                  h->path, to);
+        }
+}
+
+static void log_failure(History *h, int r, const char *what)
+{
+        if (h->failing)
+                return;
+        h->failing = true;
+        if (r == -EBUSY)
+                log_warning("History database %s is busy (locked by another process); %s is "
+                            "retried every minute.",
+                            h->path, what);
+        else
+                log_warning_errno(r, "History database %s: cannot %s (%m); retried every minute.",
+                                  h->path, what);
+}
+
+static int open_db(History *h)
+{
+        int r;
+
+        if (h->db)
+                return 0;
+        r = open_once(h);
+        if (r == -EBADMSG) {
+                close_db(h);
+                move_aside(h);
+                r = open_once(h);
+        }
+        if (r < 0) {
+                close_db(h);
+                log_failure(h, r, "open it");
+                return r;
+        }
+        if (h->failing)
+                log_info("History database %s is open again.", h->path);
+        h->failing = false;
+        return 0;
+}
+
+static int bind_minute(sqlite3_stmt *st, const HistoryMinute *m)
+{
+        int i = 1;
+
+        sqlite3_bind_int64(st, i++, m->minute);
+        sqlite3_bind_double(st, i++, m->duration_s);
+        sqlite3_bind_double(st, i++, m->not_worn_s);
+        sqlite3_bind_double(st, i++, m->flexion_mean_deg);
+        sqlite3_bind_double(st, i++, m->flexion_peak_deg);
+        sqlite3_bind_double(st, i++, m->lateral_mean_deg);
+        sqlite3_bind_double(st, i++, m->lateral_peak_deg);
+        sqlite3_bind_double(st, i++, m->strain_mean);
+        for (size_t k = 0; k < _POSTURE_MAX; k++)
+                sqlite3_bind_double(st, i++, m->posture_s[k]);
+        for (size_t k = 0; k < _ACTIVITY_MAX; k++)
+                sqlite3_bind_double(st, i++, m->activity_s[k]);
+        return sqlite3_step(st);
+}
+
+static int write_pending(History *h)
+{
+        sqlite3_stmt *ev = NULL, *pain = NULL, *phase = NULL;
+        int rc = SQLITE_OK;
+
+        for (size_t i = 0; i < h->n_minutes && rc == SQLITE_OK; i++) {
+                rc = bind_minute(h->upsert, &h->minutes[i]);
+                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+                sqlite3_reset(h->upsert);
+        }
+        if (rc == SQLITE_OK && h->n_events > 0)
+                rc = sqlite3_prepare_v2(h->db,
+                                        "INSERT INTO events (start_us, kind, severity, "
+                                        "duration_s, peak_deg) VALUES (?, ?, ?, ?, ?)",
+                                        -1, &ev, NULL);
+        for (size_t i = 0; i < h->n_events && rc == SQLITE_OK; i++) {
+                const HistoryEvent *e = &h->events[i];
+
+                sqlite3_bind_int64(ev, 1, (int64_t) e->start_us);
+                sqlite3_bind_text(ev, 2, e->kind, -1, SQLITE_STATIC);
+                sqlite3_bind_text(ev, 3, e->severity, -1, SQLITE_STATIC);
+                sqlite3_bind_double(ev, 4, e->duration_s);
+                sqlite3_bind_double(ev, 5, e->peak_deg);
+                rc = sqlite3_step(ev);
+                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+                sqlite3_reset(ev);
+        }
+        if (rc == SQLITE_OK && h->n_notes > 0)
+                rc = sqlite3_prepare_v2(h->db,
+                                        "INSERT INTO pain (t_us, level, context) VALUES (?, ?, ?)",
+                                        -1, &pain, NULL);
+        if (rc == SQLITE_OK && h->n_notes > 0)
+                rc = sqlite3_prepare_v2(h->db,
+                                        "INSERT INTO phases (t_us, phase, onset_us) "
+                                        "VALUES (?, ?, ?)",
+                                        -1, &phase, NULL);
+        for (size_t i = 0; i < h->n_notes && rc == SQLITE_OK; i++) {
+                const PendingNote *n = &h->notes[i];
+                sqlite3_stmt *st = n->is_pain ? pain : phase;
+
+                sqlite3_bind_int64(st, 1, (int64_t) n->t_us);
+                if (n->is_pain) {
+                        sqlite3_bind_int(st, 2, (int) n->level);
+                        sqlite3_bind_text(st, 3, n->text, -1, SQLITE_STATIC);
+                } else {
+                        sqlite3_bind_text(st, 2, n->text, -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(st, 3, (int64_t) n->onset);
+                }
+                rc = sqlite3_step(st);
+                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+                sqlite3_reset(st);
+        }
+        sqlite3_finalize(ev);
+        sqlite3_finalize(pain);
+        sqlite3_finalize(phase);
+        return sqlite_to_errno(rc);
+}
+
+static void clear_pending(History *h)
+{
+        for (size_t i = 0; i < h->n_notes; i++)
+                free(h->notes[i].text);
+        h->n_minutes = h->n_events = h->n_notes = 0;
+}
+
+/* One transaction with everything pending. */
+static int commit(History *h)
+{
+        int r;
+
+        if (h->n_minutes == 0 && h->n_events == 0 && h->n_notes == 0)
+                return 0;
+        r = open_db(h);
+        if (r < 0)
+                return r;
+        r = exec(h, "BEGIN IMMEDIATE");
+        if (r >= 0)
+                r = write_pending(h);
+        if (r >= 0)
+                r = exec(h, "COMMIT");
+        if (r < 0) {
+                (void) exec(h, "ROLLBACK");
+                if (r == -EBADMSG) {
+                        /* Damaged while running: aside, and the next commit starts anew. */
+                        close_db(h);
+                        move_aside(h);
+                }
+                log_failure(h, r, "write the history");
+                return r;
+        }
+        if (h->failing)
+                log_info("History database %s is written again.", h->path);
+        h->failing = false;
+        clear_pending(h);
+        if (++h->commits % MAINTAIN_EVERY == 0)
+                (void) history_maintain(h, now_us(CLOCK_REALTIME));
+        return 0;
+}
+
+/* Grow @array (of @size-byte items) to hold one more; drop the older half when full. */
+static void *reserve(History *h, void **array, size_t *n, size_t *cap, size_t size)
+{
+        void *p;
+
+        if (*n >= MAX_PENDING) {
+                if (!h->dropped_logged)
+                        log_warning("History database %s has not been writable for a long "
+                                    "time: the oldest unwritten history is dropped.",
+                                    h->path);
+                h->dropped_logged = true;
+                memmove(*array, (char *) *array + size * (*n / 2), size * (*n - *n / 2));
+                *n -= *n / 2;
+        }
+        if (*n >= *cap) {
+                size_t c = *cap ? *cap * 2 : 64;
+
+                p = reallocarray(*array, c, size);
+                if (!p)
+                        return NULL;
+                *array = p;
+                *cap = c;
+        }
+        return (char *) *array + size * (*n)++;
+}
+
+static void push_minute(History *h, const HistoryMinute *m)
+{
+        HistoryMinute *slot =
+                reserve(h, (void **) &h->minutes, &h->n_minutes, &h->cap_minutes, sizeof(*slot));
+
+        if (slot)
+                *slot = *m;
+        /* A fast replay makes minutes faster than the timer writes them. */
+        if (h->n_minutes >= COMMIT_BATCH && !h->failing)
+                (void) commit(h);
+}
+
+/**
+ * history_add_sample() - count @dt_s seconds of @s's state at realtime @t_us.
+ * @h: the store; NULL does nothing.
+ * @t_us: µs since the epoch of @s.
+ * @s: the sample whose state held for @dt_s seconds.
+ * @dt_s: as the pipeline's summary counts them.
+ * @strain: the StrainLevel during them.
+ */
+void history_add_sample(History *h, uint64_t t_us, const PostureSample *s, double dt_s,
+                        double strain)
+{
+        HistoryMinute done;
+
+        if (h && minute_acc_add(&h->acc, t_us, s, dt_s, strain, &done) > 0)
+                push_minute(h, &done);
+}
+
+/**
+ * history_add_event() - a strain event, written with the next commit. The
+ * kind is the core's spelling (event_kind_to_string()).
+ * @h: the store; NULL does nothing.
+ * @start_us: when the episode began, µs since the epoch.
+ * @e: the event.
+ */
+void history_add_event(History *h, uint64_t start_us, const StrainEvent *e)
+{
+        HistoryEvent *slot;
+
+        if (!h)
+                return;
+        slot = reserve(h, (void **) &h->events, &h->n_events, &h->cap_events, sizeof(*slot));
+        if (!slot)
+                return;
+        *slot = (HistoryEvent){ .start_us = start_us,
+                                .duration_s = e->duration_s,
+                                .peak_deg = e->peak_deg };
+        snprintf(slot->kind, sizeof(slot->kind), "%s", event_kind_to_string(e->kind) ?: "unknown");
+        snprintf(slot->severity, sizeof(slot->severity), "%s",
+                 severity_to_string(e->severity) ?: "unknown");
+}
+
+static void add_note(History *h, const PendingNote *n)
+{
+        PendingNote *slot;
+        char *text;
+
+        if (!h)
+                return;
+        text = strdup(n->text ?: "");
+        if (!text)
+                return;
+        slot = reserve(h, (void **) &h->notes, &h->n_notes, &h->cap_notes, sizeof(*slot));
+        if (!slot) {
+                free(text);
+                return;
+        }
+        *slot = *n;
+        slot->text = text;
+}
+
+/** history_add_pain() - a pain report (0..10) and its context. */
+void history_add_pain(History *h, uint64_t t_us, unsigned level, const char *context)
+{
+        add_note(h,
+                 &(PendingNote){
+                         .t_us = t_us, .level = level, .text = (char *) context, .is_pain = true });
+}
+
+/** history_add_phase() - the recovery phase changed to @phase (onset @onset_us). */
+void history_add_phase(History *h, uint64_t t_us, const char *phase, uint64_t onset_us)
+{
+        add_note(h, &(PendingNote){ .t_us = t_us, .onset = onset_us, .text = (char *) phase });
+}
+
+/**
+ * history_sync() - the open minute so far (later seconds of it are added to
+ * it) and everything pending, in one transaction.
+ * @h: the store.
+ *
+ * Return: 0, or -errno when the database cannot be written now (logged once).
+ */
+int history_sync(History *h)
+{
+        HistoryMinute m;
+        HistoryMinute *slot;
+
+        if (minute_acc_flush(&h->acc, &m) > 0) {
+                slot = reserve(h, (void **) &h->minutes, &h->n_minutes, &h->cap_minutes,
+                               sizeof(*slot));
+                if (slot)
+                        *slot = m;
+        }
+        return commit(h);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        History *h = userdata;
+
+        (void) history_sync(h);
+        (void) sd_event_source_set_time(s, usec + h->p.commit_interval_us);
+        return 0;
+}
+
+/**
+ * history_new() - the store at @p->path, opened now if it can be (else at
+ * the next commit; that is logged, not fatal), retention applied.
+ * @ret: the new store.
+ * @event: the loop for the commit timer, or NULL (commits at sync and free only).
+ * @p: the parameters, copied.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int history_new(History **ret, sd_event *event, const HistoryParams *p)
+{
+        _cleanup_(history_freep) History *h = NULL;
+        int r;
+
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        h->p = *p;
+        if (h->p.commit_interval_us == 0)
+                h->p.commit_interval_us = 60 * USEC_PER_SEC;
+        h->path = strdup(p->path);
+        if (!h->path)
+                return -ENOMEM;
+        h->p.path = h->path;
+
+        if (open_db(h) >= 0)
+                (void) history_maintain(h, now_us(CLOCK_REALTIME));
+        if (event) {
+                h->event = sd_event_ref(event);
+                r = sd_event_add_time_relative(event, &h->timer, CLOCK_MONOTONIC,
+                                               h->p.commit_interval_us, USEC_PER_SEC, on_timer, h);
+                if (r < 0)
+                        return r;
+                (void) sd_event_source_set_enabled(h->timer, SD_EVENT_ON);
+        }
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
+/** history_free() - write the open minute and what is pending, then close. */
+History *history_free(History *h)
+{
+        if (!h)
+                return NULL;
+        (void) history_sync(h);
+        sd_event_source_disable_unref(h->timer);
+        sd_event_unref(h->event);
+        close_db(h);
+        clear_pending(h);
+        free(h->minutes);
+        free(h->events);
+        free(h->notes);
+        free(h->path);
+        free(h);
+        return NULL;
+}
+
+/** history_is_open() - whether the database is open now. */
+bool history_is_open(const History *h)
+{
+        return h && h->db;
+}
+
+static int delete_before(History *h, uint64_t before_us)
+{
+        sqlite3_stmt *st = NULL;
+        static const char *const sql[] = {
+                "DELETE FROM minutes WHERE minute < ?1 / 60000000",
+                "DELETE FROM events WHERE start_us < ?1",
+                "DELETE FROM pain WHERE t_us < ?1",
+                "DELETE FROM phases WHERE t_us < ?1",
+        };
+        int rc = SQLITE_OK;
+
+        for (size_t i = 0; i < ELEMENTSOF(sql) && rc == SQLITE_OK; i++) {
+                rc = sqlite3_prepare_v2(h->db, sql[i], -1, &st, NULL);
+                if (rc != SQLITE_OK)
+                        break;
+                sqlite3_bind_int64(st, 1, (int64_t) MIN(before_us, (uint64_t) INT64_MAX));
+                rc = sqlite3_step(st);
+                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+                sqlite3_finalize(st);
+        }
+        return sqlite_to_errno(rc);
+}
+
+static int used_bytes(History *h, uint64_t *ret)
+{
+        int64_t pages = 0, free_pages = 0, size = 0;
+        int r;
+
+        r = query_int(h, "PRAGMA page_count", &pages);
+        if (r >= 0)
+                r = query_int(h, "PRAGMA freelist_count", &free_pages);
+        if (r >= 0)
+                r = query_int(h, "PRAGMA page_size", &size);
+        *ret = (uint64_t) MAX(pages - free_pages, 0) * (uint64_t) size;
+        return r;
+}
+
+/**
+ * history_maintain() - delete what is older than KeepDays, then the oldest
+ * days while the database holds more than MaxSizeMB, and give the pages back.
+ * @h: the store.
+ * @now_us: the realtime now.
+ *
+ * Return: 0 or -errno.
+ */
+int history_maintain(History *h, uint64_t now_us)
+{
+        uint64_t keep = (uint64_t) h->p.keep_days * 86400 * USEC_PER_SEC, used = 0;
+        int64_t oldest = 0, newest = 0;
+        int r;
+
+        if (!h->db)
+                return -EIO;
+        r = exec(h, "BEGIN IMMEDIATE");
+        if (r >= 0 && now_us > keep)
+                r = delete_before(h, now_us - keep);
+        for (int i = 0; r >= 0 && h->p.max_bytes > 0 && i < 64; i++) {
+                r = used_bytes(h, &used);
+                if (r < 0 || used <= h->p.max_bytes)
+                        break;
+                r = query_int(h, "SELECT min(minute) FROM minutes", &oldest);
+                if (r >= 0)
+                        r = query_int(h, "SELECT max(minute) FROM minutes", &newest);
+                if (r < 0 || newest <= oldest)
+                        break;
+                /* A tenth of the span, at least a day, goes at a time. */
+                r = delete_before(h, (uint64_t) (oldest + MAX((newest - oldest) / 10, 1440) + 1) *
+                                             USEC_PER_MINUTE);
+                if (r >= 0)
+                        log_notice("History database %s is larger than [History] MaxSizeMB=%" PRIu64
+                                   ": the oldest days are deleted.",
+                                   h->path, h->p.max_bytes / (1024 * 1024));
+        }
+        if (r >= 0)
+                r = exec(h, "COMMIT");
+        if (r < 0) {
+                (void) exec(h, "ROLLBACK");
+                return r;
+        }
+        return exec(h, "PRAGMA incremental_vacuum");
+}
+
+/**
+ * history_forget() - delete the history before @before_us, everything with
+ * 0 (what waits in memory too), and checkpoint the log so that it is gone
+ * from the files as well (secure_delete overwrites the pages).
+ * @h: the store.
+ * @before_us: µs since the epoch, or 0.
+ *
+ * Return: 0 or -errno.
+ */
+int history_forget(History *h, uint64_t before_us)
+{
+        uint64_t before = before_us == 0 ? UINT64_MAX : before_us;
+        int r;
+
+        if (before_us == 0) {
+                h->acc = (MinuteAccumulator){};
+                clear_pending(h);
+        }
+        r = history_sync(h);
+        if (r < 0)
+                return r;
+        r = open_db(h);
+        if (r < 0)
+                return r;
+        r = exec(h, "BEGIN IMMEDIATE");
+        if (r >= 0)
+                r = delete_before(h, before);
+        if (r >= 0)
+                r = exec(h, "COMMIT");
+        if (r < 0) {
+                (void) exec(h, "ROLLBACK");
+                return r;
+        }
+        (void) exec(h, "PRAGMA incremental_vacuum");
+        (void) exec(h, "PRAGMA wal_checkpoint(TRUNCATE)");
+        return 0;
+}
+
+/* Queries see everything so far: the open minute and what is pending are written first. */
+static int ready_for_query(History *h)
+{
+        int r;
+
+        r = history_sync(h);
+        if (r < 0 && r != -EBUSY)
+                return r;
+        return open_db(h);
+}
+
+static int64_t minute_ceil(uint64_t us)
+{
+        return (int64_t) ((us / USEC_PER_MINUTE) + (us % USEC_PER_MINUTE ? 1 : 0));
+}
+
+/**
+ * history_query_buckets() - the minutes of [@since_us, @until_us) summed in
+ * buckets of @bucket_us counted from @since_us; empty buckets are left out.
+ * A minute belongs to the range when it starts in it.
+ * @h: the store.
+ * @since_us, @until_us: the range, µs since the epoch.
+ * @bucket_us: a whole number of minutes.
+ * @ret: the buckets, minute = the bucket's first minute; free() it.
+ * @ret_n: how many.
+ *
+ * Return: 0, -E2BIG for more than HISTORY_MAX_ROWS buckets, or -errno.
+ */
+int history_query_buckets(History *h, uint64_t since_us, uint64_t until_us, uint64_t bucket_us,
+                          HistoryMinute **ret, size_t *ret_n)
+{
+        _cleanup_(freep) HistoryMinute *out = NULL;
+        _cleanup_(freep) char *sql = NULL, *cols = NULL;
+        size_t ncols = 0, n = 0, cap = 0;
+        sqlite3_stmt *st = NULL;
+        char col[96];
+        FILE *f;
+        int rc, r;
+
+        assert(bucket_us >= USEC_PER_MINUTE);
+        r = ready_for_query(h);
+        if (r < 0)
+                return r;
+        f = open_memstream(&cols, &ncols);
+        if (!f)
+                return -ENOMEM;
+        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
+                if (k < _POSTURE_MAX)
+                        column_name(col, sizeof(col), "posture", posture_name(k));
+                else
+                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
+                fprintf(f, ", total(%s)", col);
+        }
+        fclose(f);
+        if (asprintf(&sql,
+                     "SELECT (minute * 60000000 - ?1) / ?3 AS b, total(duration_s), "
+                     "total(not_worn_s), total(flexion_mean * duration_s), max(flexion_peak), "
+                     "total(lateral_mean * duration_s), max(lateral_peak), "
+                     "total(strain_mean * duration_s)%s FROM minutes "
+                     "WHERE minute >= ?4 AND minute < ?5 GROUP BY b ORDER BY b LIMIT %u",
+                     cols, HISTORY_MAX_ROWS + 1) < 0)
+                return -ENOMEM;
+        rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_to_errno(rc);
+        sqlite3_bind_int64(st, 1, (int64_t) since_us);
+        sqlite3_bind_int64(st, 3, (int64_t) bucket_us);
+        sqlite3_bind_int64(st, 4, minute_ceil(since_us));
+        sqlite3_bind_int64(st, 5, minute_ceil(MIN(until_us, (uint64_t) INT64_MAX / 2)));
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                HistoryMinute *m;
+                int i = 1;
+
+                if (n >= HISTORY_MAX_ROWS) {
+                        sqlite3_finalize(st);
+                        return -E2BIG;
+                }
+                if (n >= cap) {
+                        cap = cap ? cap * 2 : 64;
+                        m = reallocarray(out, cap, sizeof(*out));
+                        if (!m) {
+                                sqlite3_finalize(st);
+                                return -ENOMEM;
+                        }
+                        out = m;
+                }
+                m = &out[n++];
+                *m = (HistoryMinute){};
+                m->minute =
+                        (int64_t) ((since_us + (uint64_t) sqlite3_column_int64(st, 0) * bucket_us) /
+                                   USEC_PER_MINUTE);
+                m->duration_s = sqlite3_column_double(st, i++);
+                m->not_worn_s = sqlite3_column_double(st, i++);
+                m->flexion_mean_deg = sqlite3_column_double(st, i++);
+                m->flexion_peak_deg = sqlite3_column_double(st, i++);
+                m->lateral_mean_deg = sqlite3_column_double(st, i++);
+                m->lateral_peak_deg = sqlite3_column_double(st, i++);
+                m->strain_mean = sqlite3_column_double(st, i++);
+                if (m->duration_s > 0) {
+                        m->flexion_mean_deg /= m->duration_s;
+                        m->lateral_mean_deg /= m->duration_s;
+                        m->strain_mean /= m->duration_s;
+                }
+                for (size_t k = 0; k < _POSTURE_MAX; k++)
+                        m->posture_s[k] = sqlite3_column_double(st, i++);
+                for (size_t k = 0; k < _ACTIVITY_MAX; k++)
+                        m->activity_s[k] = sqlite3_column_double(st, i++);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return sqlite_to_errno(rc);
+        *ret = TAKE_PTR(out);
+        *ret_n = n;
+        return 0;
+}
+
+/**
+ * history_query_events() - the strain events that began in [@since_us,
+ * @until_us), oldest first.
+ *
+ * Return: 0, -E2BIG for more than HISTORY_MAX_ROWS, or -errno.
+ */
+int history_query_events(History *h, uint64_t since_us, uint64_t until_us, HistoryEvent **ret,
+                         size_t *ret_n)
+{
+        _cleanup_(freep) HistoryEvent *out = NULL;
+        size_t n = 0, cap = 0;
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = ready_for_query(h);
+        if (r < 0)
+                return r;
+        rc = sqlite3_prepare_v2(h->db,
+                                "SELECT kind, severity, start_us, duration_s, peak_deg FROM events "
+                                "WHERE start_us >= ? AND start_us < ? ORDER BY start_us, id",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_to_errno(rc);
+        sqlite3_bind_int64(st, 1, (int64_t) MIN(since_us, (uint64_t) INT64_MAX));
+        sqlite3_bind_int64(st, 2, (int64_t) MIN(until_us, (uint64_t) INT64_MAX));
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                HistoryEvent *e;
+
+                if (n >= HISTORY_MAX_ROWS) {
+                        sqlite3_finalize(st);
+                        return -E2BIG;
+                }
+                if (n >= cap) {
+                        cap = cap ? cap * 2 : 64;
+                        e = reallocarray(out, cap, sizeof(*out));
+                        if (!e) {
+                                sqlite3_finalize(st);
+                                return -ENOMEM;
+                        }
+                        out = e;
+                }
+                e = &out[n++];
+                snprintf(e->kind, sizeof(e->kind), "%s",
+                         (const char *) sqlite3_column_text(st, 0) ?: "");
+                snprintf(e->severity, sizeof(e->severity), "%s",
+                         (const char *) sqlite3_column_text(st, 1) ?: "");
+                e->start_us = (uint64_t) sqlite3_column_int64(st, 2);
+                e->duration_s = sqlite3_column_double(st, 3);
+                e->peak_deg = sqlite3_column_double(st, 4);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return sqlite_to_errno(rc);
+        *ret = TAKE_PTR(out);
+        *ret_n = n;
+        return 0;
+}
+
+/**
+ * history_count_events() - how many events of each kind began in
+ * [@since_us, @until_us), by kind.
+ *
+ * Return: 0 or -errno.
+ */
+int history_count_events(History *h, uint64_t since_us, uint64_t until_us, HistoryEventCount **ret,
+                         size_t *ret_n)
+{
+        _cleanup_(freep) HistoryEventCount *out = NULL;
+        size_t n = 0;
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = ready_for_query(h);
+        if (r < 0)
+                return r;
+        rc = sqlite3_prepare_v2(h->db,
+                                "SELECT kind, COUNT(*) FROM events WHERE start_us >= ? AND "
+                                "start_us < ? GROUP BY kind ORDER BY kind LIMIT 256",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_to_errno(rc);
+        out = calloc(256, sizeof(*out));
+        if (!out) {
+                sqlite3_finalize(st);
+                return -ENOMEM;
+        }
+        sqlite3_bind_int64(st, 1, (int64_t) MIN(since_us, (uint64_t) INT64_MAX));
+        sqlite3_bind_int64(st, 2, (int64_t) MIN(until_us, (uint64_t) INT64_MAX));
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256) {
+                snprintf(out[n].kind, sizeof(out[n].kind), "%s",
+                         (const char *) sqlite3_column_text(st, 0) ?: "");
+                out[n++].count = (unsigned) sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                return sqlite_to_errno(rc);
+        *ret = TAKE_PTR(out);
+        *ret_n = n;
+        return 0;
+}
