@@ -138,7 +138,13 @@ static const sd_bus_vtable posture_vtable[] = {
  * policy says the same; this check also covers Get/GetAll, which a policy
  * cannot tell apart by interface. On a session bus, the bus is the user's own.
  */
-static int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error)
+/**
+ * check_health_access() - whether the caller of @msg may use Recovery1 (and the
+ * history); sets AccessDenied in @error when not.
+ *
+ * Return: 0 when allowed, else a negative value (with @error set when denied).
+ */
+int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error)
 {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         _cleanup_(freep) gid_t *groups = NULL;
@@ -386,6 +392,9 @@ int bus_setup(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Cannot export %s on %s: %m", POSTURED_RECOVERY_INTERFACE,
                                        POSTURED_OBJECT_PATH);
+        r = bus_history_setup(m);
+        if (r < 0)
+                return r;
 
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <systemd/sd-bus.h>
+
 #include "core/advice.h"
 #include "core/detect/detect.h"
 
@@ -14,3 +16,9 @@ int bus_emit_properties(Manager *m, unsigned changed);
 int bus_emit_strain_event(Manager *m, const StrainEvent *e);
 int bus_emit_advice(Manager *m, const AdviceItem *item);
 int bus_emit_alert(Manager *m, const AdviceItem *item);
+
+/** check_health_access() - root and [Bus] HealthGroup= only (Recovery1, the history). */
+int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error);
+
+/** bus_history_setup() - the history members of org.postured.Recovery1 (bus-history.c). */
+int bus_history_setup(Manager *m);
