@@ -26,7 +26,8 @@ static const Verb verbs[] = {
         { "status", verb_status },   { "monitor", verb_monitor },   { "calibrate", verb_calibrate },
         { "analyze", verb_analyze }, { "injury", verb_injury },     { "recovered", verb_recovered },
         { "pain", verb_pain },       { "symptoms", verb_symptoms }, { "ack", verb_ack },
-        { "snooze", verb_snooze },   { "record", verb_record },
+        { "snooze", verb_snooze },   { "record", verb_record },     { "history", verb_history },
+        { "summary", verb_summary }, { "export", verb_export },     { "forget", verb_forget },
 };
 
 /**
@@ -74,6 +75,12 @@ int help(void)
                "                        unexplained_weight_loss, fever\n"
                "  ack ID                Acknowledge an active alert, e.g. red-flag\n"
                "\n"
+               "History commands (root and the health group on the system bus):\n"
+               "  history               The history in buckets (default: today, by hour)\n"
+               "  summary               The history summed up (default: today)\n"
+               "  export                Every minute kept, as CSV or JSON Lines\n"
+               "  forget                Delete the history (asks first, see --yes)\n"
+               "\n"
                "Options:\n"
                "  -h --help             Show this help\n"
                "     --version          Show the version\n"
@@ -93,6 +100,16 @@ int help(void)
                "     --context TEXT     pain: what the wearer was doing\n"
                "     --duration S       record: stop after S seconds of sample time\n"
                "                        (2.5, 90, 30m, 2h)\n"
+               "     --since W          history, summary, export: from W: today,\n"
+               "                        yesterday, YYYY-MM-DD, 'YYYY-MM-DD HH:MM', -3h, -2d\n"
+               "     --until W          history, export: up to W (default: no end)\n"
+               "     --bucket B         history: 1h (default), 1d, or N followed by m, h, d\n"
+               "     --json             history, summary: print JSON\n"
+               "     --today --week     summary: since midnight, or the last seven days\n"
+               "     --format F         export: csv (the minutes) or json (minutes, events)\n"
+               "     --before W         forget: delete what is older than W\n"
+               "     --all              forget: delete all of it\n"
+               "     --yes              forget: do not ask\n"
                "\n"
                "postured gives general guidance, not diagnosis.\n"
                "See the %1$s(1) manual page for details.\n",

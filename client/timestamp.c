@@ -231,3 +231,59 @@ uint64_t now_usec(void)
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
+
+/**
+ * local_midnight() - the start of the local day that holds @usec, @days_back
+ * days before.
+ * @usec: CLOCK_REALTIME µs.
+ * @days_back: 0 for that day.
+ *
+ * Return: CLOCK_REALTIME µs of that local midnight.
+ */
+uint64_t local_midnight(uint64_t usec, unsigned days_back)
+{
+        time_t sec = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+        time_t t;
+
+        if (!localtime_r(&sec, &tm))
+                return usec;
+        tm.tm_mday -= (int) days_back;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        t = mktime(&tm);
+        return t < 0 ? 0 : (uint64_t) t * USEC_PER_SEC;
+}
+
+/**
+ * parse_when() - parse the W of `posturectl history --since W` and its kin.
+ * @s: what parse_onset() takes ("now", "YYYY-MM-DD HH:MM[:SS]", "-3h",
+ *     "-2d"), a local date "YYYY-MM-DD" (its midnight), "today" or
+ *     "yesterday" (their midnight).
+ * @now: CLOCK_REALTIME µs.
+ * @ret: CLOCK_REALTIME µs.
+ *
+ * Return: 0, or what parse_onset() returns for text it cannot take.
+ */
+int parse_when(const char *s, uint64_t now, uint64_t *ret)
+{
+        char buf[TIMESTAMP_TEXT_MAX];
+        int r;
+
+        if (strcmp(s, "today") == 0) {
+                *ret = local_midnight(now, 0);
+                return 0;
+        }
+        if (strcmp(s, "yesterday") == 0) {
+                *ret = local_midnight(now, 1);
+                return 0;
+        }
+        if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+                (void) snprintf(buf, sizeof(buf), "%s 00:00", s);
+                return parse_datetime(buf, ret);
+        }
+        r = parse_onset(s, now, ret);
+        if (r >= 0 && *ret == 0)
+                *ret = now;
+        return r;
+}

@@ -28,3 +28,9 @@ void format_clock(char buf[static CLOCK_TEXT_MAX], uint64_t usec);
 
 /* CLOCK_REALTIME in µs. */
 uint64_t now_usec(void);
+
+/* Parse a point in time for history, summary, export, forget, report. */
+int parse_when(const char *s, uint64_t now, uint64_t *ret);
+
+/* The local midnight of @usec's day, @days_back days before. */
+uint64_t local_midnight(uint64_t usec, unsigned days_back);
