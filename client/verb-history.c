@@ -159,6 +159,9 @@ int verb_history(int argc, char *argv[])
                 r = parse_bucket(bucket_s, &bucket);
         if (r != VERB_GO_ON)
                 return r;
+        /* Buckets of whole hours start at an hour (the daemon's hours table serves them). */
+        if (bucket % USEC_PER_HOUR == 0)
+                since -= since % USEC_PER_HOUR;
         r = bus_connect(&bus);
         if (r >= 0)
                 r = history_call_buckets(bus, since, until, bucket, &b, &n);

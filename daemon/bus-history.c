@@ -130,8 +130,8 @@ static int method_get_summary(sd_bus_message *msg, void *userdata, sd_bus_error 
                 return r;
         if (!m->history)
                 return history_error(m, error, -ENOENT);
-        /* Day buckets summed here: a year is 366 rows, however long the range. */
-        r = history_query_buckets(m->history, since, until, MAX_BUCKET_US, &b, &n);
+        /* One bucket as long as the range: its summary. */
+        r = history_query_buckets(m->history, since, until, UINT64_MAX, &b, &n);
         if (r >= 0)
                 r = history_count_events(m->history, since, until, &counts, &nc);
         if (r < 0)

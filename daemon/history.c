@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "history-internal.h"
 #include "history.h"
 #include "log.h"
 #include "util/macro.h"
@@ -32,7 +33,7 @@
 /* Retention and the size bound run every this many commits. */
 #define MAINTAIN_EVERY 60
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* migrations[v] takes a database of version v to v + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
@@ -49,6 +50,12 @@ static const char *const migrations[SCHEMA_VERSION] = {
         " level INTEGER NOT NULL, context TEXT NOT NULL);"
         "CREATE TABLE phases (id INTEGER PRIMARY KEY, t_us INTEGER NOT NULL,"
         " phase TEXT NOT NULL, onset_us INTEGER NOT NULL);",
+        /* 2: the minutes summed by the hour, so that a year answers at once. */
+        "CREATE TABLE hours (hour INTEGER PRIMARY KEY, duration_s REAL NOT NULL,"
+        " not_worn_s REAL NOT NULL DEFAULT 0,"
+        " flexion_mean REAL NOT NULL DEFAULT 0, flexion_peak REAL NOT NULL DEFAULT 0,"
+        " lateral_mean REAL NOT NULL DEFAULT 0, lateral_peak REAL NOT NULL DEFAULT 0,"
+        " strain_mean REAL NOT NULL DEFAULT 0);",
 };
 
 typedef struct PendingNote {
@@ -64,6 +71,7 @@ struct History {
         char *path;
         sqlite3 *db;
         sqlite3_stmt *upsert;
+        sqlite3_stmt *rebuild, *unbuild; /* the hours from the minutes */
         sd_event *event;
         sd_event_source *timer;
 
@@ -80,7 +88,8 @@ struct History {
         unsigned commits;
 };
 
-static int sqlite_to_errno(int rc)
+/** history_sqlite_errno() - a SQLite result code as -errno (0 for OK, ROW, DONE). */
+int history_sqlite_errno(int rc)
 {
         switch (rc & 0xff) {
         case SQLITE_OK:
@@ -109,7 +118,7 @@ static int sqlite_to_errno(int rc)
 
 static int exec(History *h, const char *sql)
 {
-        return sqlite_to_errno(sqlite3_exec(h->db, sql, NULL, NULL, NULL));
+        return history_sqlite_errno(sqlite3_exec(h->db, sql, NULL, NULL, NULL));
 }
 
 /* The first column of the first row of @sql as an integer. */
@@ -125,7 +134,7 @@ static int query_int(History *h, const char *sql, int64_t *ret)
                         *ret = sqlite3_column_int64(st, 0);
         }
         sqlite3_finalize(st);
-        return sqlite_to_errno(rc);
+        return history_sqlite_errno(rc);
 }
 
 /* "posture_extreme_flexion" for ("posture", "extreme-flexion"). */
@@ -147,8 +156,8 @@ static const char *activity_name(size_t i)
         return activity_to_string((Activity) i) ?: "unknown";
 }
 
-/* Add the column of each posture and activity the core knows and the table lacks. */
-static int add_name_columns(History *h)
+/* Add the column of each posture and activity the core knows and @table lacks. */
+static int add_name_columns(History *h, const char *table)
 {
         char col[96], sql[192];
         sqlite3_stmt *st = NULL;
@@ -162,23 +171,103 @@ static int add_name_columns(History *h)
                         column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
                 have = 0;
                 if (sqlite3_prepare_v2(h->db,
-                                       "SELECT COUNT(*) FROM pragma_table_info('minutes') "
-                                       "WHERE name = ?",
+                                       "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?",
                                        -1, &st, NULL) != SQLITE_OK)
-                        return sqlite_to_errno(sqlite3_errcode(h->db));
-                sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC);
+                        return history_sqlite_errno(sqlite3_errcode(h->db));
+                sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
                 if (sqlite3_step(st) == SQLITE_ROW)
                         have = sqlite3_column_int64(st, 0);
                 sqlite3_finalize(st);
                 if (have)
                         continue;
-                snprintf(sql, sizeof(sql),
-                         "ALTER TABLE minutes ADD COLUMN %s REAL NOT NULL DEFAULT 0", col);
+                snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s REAL NOT NULL DEFAULT 0",
+                         table, col);
                 r = exec(h, sql);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+/**
+ * history_name_columns() - ", posture_upright, ...", or with @total
+ * ", total(posture_upright), ...": the columns of the postures and
+ * activities, in the order of the core's enums.
+ *
+ * Return: a new string, or NULL without memory.
+ */
+char *history_name_columns(bool total)
+{
+        char *buf = NULL, col[96];
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
+                if (k < _POSTURE_MAX)
+                        column_name(col, sizeof(col), "posture", posture_name(k));
+                else
+                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
+                fprintf(f, total ? ", total(%s)" : ", %s", col);
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* The statements that sum the minutes of [?1, ?2) into their hours. */
+static int prepare_rebuild(History *h)
+{
+        _cleanup_(freep) char *cols = history_name_columns(false),
+                              *totals = history_name_columns(true);
+        _cleanup_(freep) char *sql = NULL;
+        int rc;
+
+        if (!cols || !totals)
+                return -ENOMEM;
+#define MEAN(c)                                         \
+        "CASE WHEN total(duration_s) > 0 THEN total(" c \
+        " * duration_s) / total(duration_s) ELSE 0 END"
+        if (asprintf(
+                    &sql,
+                    "INSERT INTO hours (hour, duration_s, not_worn_s, flexion_mean, flexion_peak, "
+                    "lateral_mean, lateral_peak, strain_mean%s) SELECT minute / 60, "
+                    "total(duration_s), total(not_worn_s), " MEAN(
+                            "flexion_mean") ", max(flexion_peak), " MEAN("lateral_mean") ", "
+                                                                                         "max("
+                                                                                         "lateral_"
+                                                                                         "peak),"
+                                                                                         " " MEAN("strain_mean") "%s FROM minutes WHERE minute >= ?1 * 60 AND "
+                                                                                                                 "minute < ?2 * 60 GROUP BY minute / 60",
+                    cols, totals) < 0)
+                return -ENOMEM;
+#undef MEAN
+        rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->rebuild, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v3(h->db, "DELETE FROM hours WHERE hour >= ?1 AND hour < ?2",
+                                        -1, SQLITE_PREPARE_PERSISTENT, &h->unbuild, NULL);
+        return history_sqlite_errno(rc);
+}
+
+/* Sum the hours [@lo, @hi) afresh from their minutes; inside a transaction. */
+static int rebuild_hours(History *h, int64_t lo, int64_t hi)
+{
+        sqlite3_stmt *st[] = { h->unbuild, h->rebuild };
+        int rc = SQLITE_OK;
+
+        for (size_t i = 0; i < ELEMENTSOF(st) && rc == SQLITE_OK; i++) {
+                sqlite3_bind_int64(st[i], 1, lo);
+                sqlite3_bind_int64(st[i], 2, hi);
+                rc = sqlite3_step(st[i]);
+                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+                sqlite3_reset(st[i]);
+        }
+        return history_sqlite_errno(rc);
 }
 
 static int migrate(History *h)
@@ -202,7 +291,14 @@ static int migrate(History *h)
         for (int64_t v = version; v < SCHEMA_VERSION && r >= 0; v++)
                 r = exec(h, migrations[v]);
         if (r >= 0)
-                r = add_name_columns(h);
+                r = add_name_columns(h, "minutes");
+        if (r >= 0)
+                r = add_name_columns(h, "hours");
+        if (r >= 0)
+                r = prepare_rebuild(h);
+        /* A store from before the hours: sum them from all its minutes. */
+        if (r >= 0 && version > 0 && version < 2)
+                r = rebuild_hours(h, 0, INT64_MAX / 120);
         if (r >= 0) {
                 snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
                 r = exec(h, sql);
@@ -331,13 +427,15 @@ static int prepare_upsert(History *h)
                 return -ENOMEM;
         rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->upsert, NULL);
         free(sql);
-        return sqlite_to_errno(rc);
+        return history_sqlite_errno(rc);
 }
 
 static void close_db(History *h)
 {
         sqlite3_finalize(h->upsert);
-        h->upsert = NULL;
+        sqlite3_finalize(h->rebuild);
+        sqlite3_finalize(h->unbuild);
+        h->upsert = h->rebuild = h->unbuild = NULL;
         sqlite3_close_v2(h->db);
         h->db = NULL;
 }
@@ -361,7 +459,7 @@ static int quick_check(History *h)
         }
         sqlite3_finalize(st);
         if (rc != SQLITE_OK)
-                return sqlite_to_errno(rc);
+                return history_sqlite_errno(rc);
         return ok ? 0 : -EBADMSG;
 }
 
@@ -376,7 +474,7 @@ static int open_once(History *h)
         fd = open(h->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
-        r = sqlite_to_errno(
+        r = history_sqlite_errno(
                 sqlite3_open_v2(h->path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL));
         if (r < 0)
                 return r;
@@ -388,10 +486,10 @@ static int open_once(History *h)
         if (r < 0)
                 return r;
         if (sqlite3_prepare_v2(h->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
-                return sqlite_to_errno(sqlite3_errcode(h->db));
+                return history_sqlite_errno(sqlite3_errcode(h->db));
         if (sqlite3_step(st) == SQLITE_ROW)
                 mode = strdupa((const char *) sqlite3_column_text(st, 0) ?: "");
-        r = sqlite_to_errno(sqlite3_errcode(h->db));
+        r = history_sqlite_errno(sqlite3_errcode(h->db));
         sqlite3_finalize(st);
         if (r < 0)
                 return r;
@@ -494,10 +592,20 @@ static int write_pending(History *h)
         sqlite3_stmt *ev = NULL, *pain = NULL, *phase = NULL;
         int rc = SQLITE_OK;
 
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+
         for (size_t i = 0; i < h->n_minutes && rc == SQLITE_OK; i++) {
                 rc = bind_minute(h->upsert, &h->minutes[i]);
                 rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
                 sqlite3_reset(h->upsert);
+                lo = MIN(lo, h->minutes[i].minute / MINUTES_PER_HOUR);
+                hi = MAX(hi, h->minutes[i].minute / MINUTES_PER_HOUR + 1);
+        }
+        if (rc == SQLITE_OK && h->n_minutes > 0) {
+                int r = rebuild_hours(h, lo, hi);
+
+                if (r < 0)
+                        return r;
         }
         if (rc == SQLITE_OK && h->n_events > 0)
                 rc = sqlite3_prepare_v2(h->db,
@@ -544,7 +652,7 @@ static int write_pending(History *h)
         sqlite3_finalize(ev);
         sqlite3_finalize(pain);
         sqlite3_finalize(phase);
-        return sqlite_to_errno(rc);
+        return history_sqlite_errno(rc);
 }
 
 static void clear_pending(History *h)
@@ -798,6 +906,7 @@ static int delete_before(History *h, uint64_t before_us)
         sqlite3_stmt *st = NULL;
         static const char *const sql[] = {
                 "DELETE FROM minutes WHERE minute < ?1 / 60000000",
+                "DELETE FROM hours WHERE hour < ?1 / 3600000000",
                 "DELETE FROM events WHERE start_us < ?1",
                 "DELETE FROM pain WHERE t_us < ?1",
                 "DELETE FROM phases WHERE t_us < ?1",
@@ -813,7 +922,12 @@ static int delete_before(History *h, uint64_t before_us)
                 rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
                 sqlite3_finalize(st);
         }
-        return sqlite_to_errno(rc);
+        if (rc != SQLITE_OK)
+                return history_sqlite_errno(rc);
+        /* The hour that holds @before_us keeps only the minutes after it. */
+        before_us = MIN(before_us, (uint64_t) INT64_MAX);
+        return rebuild_hours(h, (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)),
+                             (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)) + 1);
 }
 
 static int used_bytes(History *h, uint64_t *ret)
@@ -913,219 +1027,24 @@ int history_forget(History *h, uint64_t before_us)
         return 0;
 }
 
-/* Queries see everything so far: the open minute and what is pending are written first. */
-static int ready_for_query(History *h)
+/**
+ * history_ready_for_query() - write the open minute and what is pending
+ * (a busy database only delays that), and make sure the database is open.
+ * @h: the store.
+ * @ret: the database.
+ *
+ * Return: 0 or -errno.
+ */
+int history_ready_for_query(History *h, sqlite3 **ret)
 {
         int r;
 
         r = history_sync(h);
         if (r < 0 && r != -EBUSY)
                 return r;
-        return open_db(h);
-}
-
-static int64_t minute_ceil(uint64_t us)
-{
-        return (int64_t) ((us / USEC_PER_MINUTE) + (us % USEC_PER_MINUTE ? 1 : 0));
-}
-
-/**
- * history_query_buckets() - the minutes of [@since_us, @until_us) summed in
- * buckets of @bucket_us counted from @since_us; empty buckets are left out.
- * A minute belongs to the range when it starts in it.
- * @h: the store.
- * @since_us, @until_us: the range, µs since the epoch.
- * @bucket_us: a whole number of minutes.
- * @ret: the buckets, minute = the bucket's first minute; free() it.
- * @ret_n: how many.
- *
- * Return: 0, -E2BIG for more than HISTORY_MAX_ROWS buckets, or -errno.
- */
-int history_query_buckets(History *h, uint64_t since_us, uint64_t until_us, uint64_t bucket_us,
-                          HistoryMinute **ret, size_t *ret_n)
-{
-        _cleanup_(freep) HistoryMinute *out = NULL;
-        _cleanup_(freep) char *sql = NULL, *cols = NULL;
-        size_t ncols = 0, n = 0, cap = 0;
-        sqlite3_stmt *st = NULL;
-        char col[96];
-        FILE *f;
-        int rc, r;
-
-        assert(bucket_us >= USEC_PER_MINUTE);
-        r = ready_for_query(h);
+        r = open_db(h);
         if (r < 0)
                 return r;
-        f = open_memstream(&cols, &ncols);
-        if (!f)
-                return -ENOMEM;
-        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
-                if (k < _POSTURE_MAX)
-                        column_name(col, sizeof(col), "posture", posture_name(k));
-                else
-                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
-                fprintf(f, ", total(%s)", col);
-        }
-        fclose(f);
-        if (asprintf(&sql,
-                     "SELECT (minute * 60000000 - ?1) / ?3 AS b, total(duration_s), "
-                     "total(not_worn_s), total(flexion_mean * duration_s), max(flexion_peak), "
-                     "total(lateral_mean * duration_s), max(lateral_peak), "
-                     "total(strain_mean * duration_s)%s FROM minutes "
-                     "WHERE minute >= ?4 AND minute < ?5 GROUP BY b ORDER BY b LIMIT %u",
-                     cols, HISTORY_MAX_ROWS + 1) < 0)
-                return -ENOMEM;
-        rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return sqlite_to_errno(rc);
-        sqlite3_bind_int64(st, 1, (int64_t) since_us);
-        sqlite3_bind_int64(st, 3, (int64_t) bucket_us);
-        sqlite3_bind_int64(st, 4, minute_ceil(since_us));
-        sqlite3_bind_int64(st, 5, minute_ceil(MIN(until_us, (uint64_t) INT64_MAX / 2)));
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                HistoryMinute *m;
-                int i = 1;
-
-                if (n >= HISTORY_MAX_ROWS) {
-                        sqlite3_finalize(st);
-                        return -E2BIG;
-                }
-                if (n >= cap) {
-                        cap = cap ? cap * 2 : 64;
-                        m = reallocarray(out, cap, sizeof(*out));
-                        if (!m) {
-                                sqlite3_finalize(st);
-                                return -ENOMEM;
-                        }
-                        out = m;
-                }
-                m = &out[n++];
-                *m = (HistoryMinute){};
-                m->minute =
-                        (int64_t) ((since_us + (uint64_t) sqlite3_column_int64(st, 0) * bucket_us) /
-                                   USEC_PER_MINUTE);
-                m->duration_s = sqlite3_column_double(st, i++);
-                m->not_worn_s = sqlite3_column_double(st, i++);
-                m->flexion_mean_deg = sqlite3_column_double(st, i++);
-                m->flexion_peak_deg = sqlite3_column_double(st, i++);
-                m->lateral_mean_deg = sqlite3_column_double(st, i++);
-                m->lateral_peak_deg = sqlite3_column_double(st, i++);
-                m->strain_mean = sqlite3_column_double(st, i++);
-                if (m->duration_s > 0) {
-                        m->flexion_mean_deg /= m->duration_s;
-                        m->lateral_mean_deg /= m->duration_s;
-                        m->strain_mean /= m->duration_s;
-                }
-                for (size_t k = 0; k < _POSTURE_MAX; k++)
-                        m->posture_s[k] = sqlite3_column_double(st, i++);
-                for (size_t k = 0; k < _ACTIVITY_MAX; k++)
-                        m->activity_s[k] = sqlite3_column_double(st, i++);
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-                return sqlite_to_errno(rc);
-        *ret = TAKE_PTR(out);
-        *ret_n = n;
-        return 0;
-}
-
-/**
- * history_query_events() - the strain events that began in [@since_us,
- * @until_us), oldest first.
- *
- * Return: 0, -E2BIG for more than HISTORY_MAX_ROWS, or -errno.
- */
-int history_query_events(History *h, uint64_t since_us, uint64_t until_us, HistoryEvent **ret,
-                         size_t *ret_n)
-{
-        _cleanup_(freep) HistoryEvent *out = NULL;
-        size_t n = 0, cap = 0;
-        sqlite3_stmt *st = NULL;
-        int rc, r;
-
-        r = ready_for_query(h);
-        if (r < 0)
-                return r;
-        rc = sqlite3_prepare_v2(h->db,
-                                "SELECT kind, severity, start_us, duration_s, peak_deg FROM events "
-                                "WHERE start_us >= ? AND start_us < ? ORDER BY start_us, id",
-                                -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return sqlite_to_errno(rc);
-        sqlite3_bind_int64(st, 1, (int64_t) MIN(since_us, (uint64_t) INT64_MAX));
-        sqlite3_bind_int64(st, 2, (int64_t) MIN(until_us, (uint64_t) INT64_MAX));
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                HistoryEvent *e;
-
-                if (n >= HISTORY_MAX_ROWS) {
-                        sqlite3_finalize(st);
-                        return -E2BIG;
-                }
-                if (n >= cap) {
-                        cap = cap ? cap * 2 : 64;
-                        e = reallocarray(out, cap, sizeof(*out));
-                        if (!e) {
-                                sqlite3_finalize(st);
-                                return -ENOMEM;
-                        }
-                        out = e;
-                }
-                e = &out[n++];
-                snprintf(e->kind, sizeof(e->kind), "%s",
-                         (const char *) sqlite3_column_text(st, 0) ?: "");
-                snprintf(e->severity, sizeof(e->severity), "%s",
-                         (const char *) sqlite3_column_text(st, 1) ?: "");
-                e->start_us = (uint64_t) sqlite3_column_int64(st, 2);
-                e->duration_s = sqlite3_column_double(st, 3);
-                e->peak_deg = sqlite3_column_double(st, 4);
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-                return sqlite_to_errno(rc);
-        *ret = TAKE_PTR(out);
-        *ret_n = n;
-        return 0;
-}
-
-/**
- * history_count_events() - how many events of each kind began in
- * [@since_us, @until_us), by kind.
- *
- * Return: 0 or -errno.
- */
-int history_count_events(History *h, uint64_t since_us, uint64_t until_us, HistoryEventCount **ret,
-                         size_t *ret_n)
-{
-        _cleanup_(freep) HistoryEventCount *out = NULL;
-        size_t n = 0;
-        sqlite3_stmt *st = NULL;
-        int rc, r;
-
-        r = ready_for_query(h);
-        if (r < 0)
-                return r;
-        rc = sqlite3_prepare_v2(h->db,
-                                "SELECT kind, COUNT(*) FROM events WHERE start_us >= ? AND "
-                                "start_us < ? GROUP BY kind ORDER BY kind LIMIT 256",
-                                -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return sqlite_to_errno(rc);
-        out = calloc(256, sizeof(*out));
-        if (!out) {
-                sqlite3_finalize(st);
-                return -ENOMEM;
-        }
-        sqlite3_bind_int64(st, 1, (int64_t) MIN(since_us, (uint64_t) INT64_MAX));
-        sqlite3_bind_int64(st, 2, (int64_t) MIN(until_us, (uint64_t) INT64_MAX));
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256) {
-                snprintf(out[n].kind, sizeof(out[n].kind), "%s",
-                         (const char *) sqlite3_column_text(st, 0) ?: "");
-                out[n++].count = (unsigned) sqlite3_column_int64(st, 1);
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                return sqlite_to_errno(rc);
-        *ret = TAKE_PTR(out);
-        *ret_n = n;
+        *ret = h->db;
         return 0;
 }

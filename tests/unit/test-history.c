@@ -96,6 +96,27 @@ static void test_minutes_round_trip(void **state)
         assert_int_equal(history_query_buckets(h, start, start + DAY_US, DAY_US, &b, &n), 0);
         assert_int_equal(n, 1);
         assert_near(b[0].duration_s, 91 * 60, 1e-6);
+        free(TAKE_PTR(b));
+        /* From an hour's edge, the whole hours come from the hours table: the same sums. */
+        assert_int_equal(history_query_buckets(h, 0, UINT64_MAX, UINT64_MAX, &b, &n), 0);
+        assert_int_equal(n, 1);
+        assert_near(b[0].duration_s, 91 * 60, 1e-6);
+        assert_near(b[0].posture_s[POSTURE_FLEXED], 91 * 20, 1e-6);
+        assert_near(b[0].flexion_mean_deg, 10, 1e-6);
+        assert_near(b[0].flexion_peak_deg, 30, 1e-6);
+        free(TAKE_PTR(b));
+        assert_int_equal(history_query_buckets(h,
+                                               start / (3600 * USEC_PER_SEC) * 3600 * USEC_PER_SEC,
+                                               UINT64_MAX, 3600 * USEC_PER_SEC, &b, &n),
+                         0);
+        assert_true(n >= 2 && n <= 3);
+        assert_near(b[0].duration_s + b[1].duration_s + (n > 2 ? b[2].duration_s : 0), 91 * 60,
+                    1e-6);
+        /* Forget in the middle of an hour: that hour keeps only its later minutes. */
+        free(TAKE_PTR(b));
+        assert_int_equal(history_forget(h, start + 30 * USEC_PER_MINUTE), 0);
+        assert_int_equal(history_query_buckets(h, 0, UINT64_MAX, UINT64_MAX, &b, &n), 0);
+        assert_near(b[0].duration_s, 61 * 60, 1e-6);
 }
 
 static void test_events_pain_phase(void **state)
