@@ -32,404 +32,6 @@
 #define MAX_PENDING (7u * 24 * 60)
 /* Retention and the size bound run every this many commits. */
 #define MAINTAIN_EVERY 60
-
-#define SCHEMA_VERSION 2
-
-/* migrations[v] takes a database of version v to v + 1. */
-static const char *const migrations[SCHEMA_VERSION] = {
-        "CREATE TABLE minutes (minute INTEGER PRIMARY KEY, duration_s REAL NOT NULL,"
-        " not_worn_s REAL NOT NULL DEFAULT 0,"
-        " flexion_mean REAL NOT NULL DEFAULT 0, flexion_peak REAL NOT NULL DEFAULT 0,"
-        " lateral_mean REAL NOT NULL DEFAULT 0, lateral_peak REAL NOT NULL DEFAULT 0,"
-        " strain_mean REAL NOT NULL DEFAULT 0);"
-        "CREATE TABLE events (id INTEGER PRIMARY KEY, start_us INTEGER NOT NULL,"
-        " kind TEXT NOT NULL, severity TEXT NOT NULL, duration_s REAL NOT NULL,"
-        " peak_deg REAL NOT NULL);"
-        "CREATE INDEX events_start ON events (start_us);"
-        "CREATE TABLE pain (id INTEGER PRIMARY KEY, t_us INTEGER NOT NULL,"
-        " level INTEGER NOT NULL, context TEXT NOT NULL);"
-        "CREATE TABLE phases (id INTEGER PRIMARY KEY, t_us INTEGER NOT NULL,"
-        " phase TEXT NOT NULL, onset_us INTEGER NOT NULL);",
-        /* 2: the minutes summed by the hour, so that a year answers at once. */
-        "CREATE TABLE hours (hour INTEGER PRIMARY KEY, duration_s REAL NOT NULL,"
-        " not_worn_s REAL NOT NULL DEFAULT 0,"
-        " flexion_mean REAL NOT NULL DEFAULT 0, flexion_peak REAL NOT NULL DEFAULT 0,"
-        " lateral_mean REAL NOT NULL DEFAULT 0, lateral_peak REAL NOT NULL DEFAULT 0,"
-        " strain_mean REAL NOT NULL DEFAULT 0);",
-};
-
-typedef struct PendingNote {
-        uint64_t t_us;
-        unsigned level; /* pain */
-        uint64_t onset; /* phase */
-        char *text;     /* the pain's context, or the phase */
-        bool is_pain;
-} PendingNote;
-
-struct History {
-        HistoryParams p;
-        char *path;
-        sqlite3 *db;
-        sqlite3_stmt *upsert;
-        sqlite3_stmt *rebuild, *unbuild; /* the hours from the minutes */
-        sd_event *event;
-        sd_event_source *timer;
-
-        MinuteAccumulator acc;
-        HistoryMinute *minutes;
-        size_t n_minutes, cap_minutes;
-        HistoryEvent *events;
-        size_t n_events, cap_events;
-        PendingNote *notes;
-        size_t n_notes, cap_notes;
-
-        bool failing; /* logged once until it works again */
-        bool dropped_logged;
-        unsigned commits;
-};
-
-/** history_sqlite_errno() - a SQLite result code as -errno (0 for OK, ROW, DONE). */
-int history_sqlite_errno(int rc)
-{
-        switch (rc & 0xff) {
-        case SQLITE_OK:
-        case SQLITE_DONE:
-        case SQLITE_ROW:
-                return 0;
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-                return -EBUSY;
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-                return -EBADMSG;
-        case SQLITE_FULL:
-                return -ENOSPC;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        case SQLITE_READONLY:
-        case SQLITE_PERM:
-        case SQLITE_CANTOPEN:
-        case SQLITE_AUTH:
-                return -EACCES;
-        default:
-                return -EIO;
-        }
-}
-
-static int exec(History *h, const char *sql)
-{
-        return history_sqlite_errno(sqlite3_exec(h->db, sql, NULL, NULL, NULL));
-}
-
-/* The first column of the first row of @sql as an integer. */
-static int query_int(History *h, const char *sql, int64_t *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int rc;
-
-        rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-                rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW)
-                        *ret = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_finalize(st);
-        return history_sqlite_errno(rc);
-}
-
-/* "posture_extreme_flexion" for ("posture", "extreme-flexion"). */
-static void column_name(char *buf, size_t size, const char *prefix, const char *name)
-{
-        snprintf(buf, size, "%s_%s", prefix, name);
-        for (char *c = buf; *c; c++)
-                if (*c == '-')
-                        *c = '_';
-}
-
-static const char *posture_name(size_t i)
-{
-        return posture_class_to_string((PostureClass) i) ?: "unknown";
-}
-
-static const char *activity_name(size_t i)
-{
-        return activity_to_string((Activity) i) ?: "unknown";
-}
-
-/* Add the column of each posture and activity the core knows and @table lacks. */
-static int add_name_columns(History *h, const char *table)
-{
-        char col[96], sql[192];
-        sqlite3_stmt *st = NULL;
-        int64_t have;
-        int r;
-
-        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
-                if (k < _POSTURE_MAX)
-                        column_name(col, sizeof(col), "posture", posture_name(k));
-                else
-                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
-                have = 0;
-                if (sqlite3_prepare_v2(h->db,
-                                       "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?",
-                                       -1, &st, NULL) != SQLITE_OK)
-                        return history_sqlite_errno(sqlite3_errcode(h->db));
-                sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        have = sqlite3_column_int64(st, 0);
-                sqlite3_finalize(st);
-                if (have)
-                        continue;
-                snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s REAL NOT NULL DEFAULT 0",
-                         table, col);
-                r = exec(h, sql);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/**
- * history_name_columns() - ", posture_upright, ...", or with @total
- * ", total(posture_upright), ...": the columns of the postures and
- * activities, in the order of the core's enums.
- *
- * Return: a new string, or NULL without memory.
- */
-char *history_name_columns(bool total)
-{
-        char *buf = NULL, col[96];
-        size_t size = 0;
-        FILE *f;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return NULL;
-        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
-                if (k < _POSTURE_MAX)
-                        column_name(col, sizeof(col), "posture", posture_name(k));
-                else
-                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
-                fprintf(f, total ? ", total(%s)" : ", %s", col);
-        }
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
-}
-
-/* The statements that sum the minutes of [?1, ?2) into their hours. */
-static int prepare_rebuild(History *h)
-{
-        _cleanup_(freep) char *cols = history_name_columns(false),
-                              *totals = history_name_columns(true);
-        _cleanup_(freep) char *sql = NULL;
-        int rc;
-
-        if (!cols || !totals)
-                return -ENOMEM;
-#define MEAN(c)                                         \
-        "CASE WHEN total(duration_s) > 0 THEN total(" c \
-        " * duration_s) / total(duration_s) ELSE 0 END"
-        if (asprintf(
-                    &sql,
-                    "INSERT INTO hours (hour, duration_s, not_worn_s, flexion_mean, flexion_peak, "
-                    "lateral_mean, lateral_peak, strain_mean%s) SELECT minute / 60, "
-                    "total(duration_s), total(not_worn_s), " MEAN(
-                            "flexion_mean") ", max(flexion_peak), " MEAN("lateral_mean") ", "
-                                                                                         "max("
-                                                                                         "lateral_"
-                                                                                         "peak),"
-                                                                                         " " MEAN("strain_mean") "%s FROM minutes WHERE minute >= ?1 * 60 AND "
-                                                                                                                 "minute < ?2 * 60 GROUP BY minute / 60",
-                    cols, totals) < 0)
-                return -ENOMEM;
-#undef MEAN
-        rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->rebuild, NULL);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_prepare_v3(h->db, "DELETE FROM hours WHERE hour >= ?1 AND hour < ?2",
-                                        -1, SQLITE_PREPARE_PERSISTENT, &h->unbuild, NULL);
-        return history_sqlite_errno(rc);
-}
-
-/* Sum the hours [@lo, @hi) afresh from their minutes; inside a transaction. */
-static int rebuild_hours(History *h, int64_t lo, int64_t hi)
-{
-        sqlite3_stmt *st[] = { h->unbuild, h->rebuild };
-        int rc = SQLITE_OK;
-
-        for (size_t i = 0; i < ELEMENTSOF(st) && rc == SQLITE_OK; i++) {
-                sqlite3_bind_int64(st[i], 1, lo);
-                sqlite3_bind_int64(st[i], 2, hi);
-                rc = sqlite3_step(st[i]);
-                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-                sqlite3_reset(st[i]);
-        }
-        return history_sqlite_errno(rc);
-}
-
-static int migrate(History *h)
-{
-        char sql[64];
-        int64_t version = 0;
-        int r;
-
-        r = query_int(h, "PRAGMA user_version", &version);
-        if (r < 0)
-                return r;
-        if (version > SCHEMA_VERSION) {
-                log_error("%s: schema version %" PRId64 " is newer than this postured knows (%d); "
-                          "the history is not written.",
-                          h->path, version, SCHEMA_VERSION);
-                return -EPROTO;
-        }
-        r = exec(h, "BEGIN IMMEDIATE");
-        if (r < 0)
-                return r;
-        for (int64_t v = version; v < SCHEMA_VERSION && r >= 0; v++)
-                r = exec(h, migrations[v]);
-        if (r >= 0)
-                r = add_name_columns(h, "minutes");
-        if (r >= 0)
-                r = add_name_columns(h, "hours");
-        if (r >= 0)
-                r = prepare_rebuild(h);
-        /* A store from before the hours: sum them from all its minutes. */
-        if (r >= 0 && version > 0 && version < 2)
-                r = rebuild_hours(h, 0, INT64_MAX / 120);
-        if (r >= 0) {
-                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-                r = exec(h, sql);
-        }
-        if (r >= 0)
-                r = exec(h, "COMMIT");
-        if (r < 0)
-                (void) exec(h, "ROLLBACK");
-        return r;
-}
-
-/* The upsert that adds a minute to one of the same number (a flush, a restart). */
-static int prepare_upsert(History *h)
-{
-        char *sql = NULL, *cols = NULL, *vals = NULL, *sets = NULL;
-        size_t ns = 0, nc = 0, nv = 0;
-        FILE *fs, *fc, *fv;
-        char col[96];
-        int rc;
-
-        fs = open_memstream(&sets, &ns);
-        fc = open_memstream(&cols, &nc);
-        fv = open_memstream(&vals, &nv);
-        if (!fs || !fc || !fv) {
-                if (fs)
-                        fclose(fs);
-                if (fc)
-                        fclose(fc);
-                if (fv)
-                        fclose(fv);
-                free(sets);
-                free(cols);
-                free(vals);
-                return -ENOMEM;
-        }
-        for (size_t k = 0; k < _POSTURE_MAX + _ACTIVITY_MAX; k++) {
-                if (k < _POSTURE_MAX)
-                        column_name(col, sizeof(col), "posture", posture_name(k));
-                else
-                        column_name(col, sizeof(col), "activity", activity_name(k - _POSTURE_MAX));
-                fprintf(fc, ", %s", col);
-                fputs(", ?", fv);
-                fprintf(fs, ", %s = %s + excluded.%s", col, col, col);
-        }
-        fclose(fs);
-        fclose(fc);
-        fclose(fv);
-#define WEIGHTED(c)                                                                          \
-        c " = CASE WHEN duration_s + excluded.duration_s > 0 THEN (" c " * duration_s + "    \
-          "excluded." c " * excluded.duration_s) / (duration_s + excluded.duration_s) ELSE " \
-          "0 END"
-        if (asprintf(
-                    &sql,
-                    "INSERT INTO minutes (minute, duration_s, not_worn_s, flexion_mean, "
-                    "flexion_peak, lateral_mean, lateral_peak, strain_mean%s) VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?%s) ON CONFLICT (minute) DO UPDATE SET "
-                    "duration_s = duration_s + excluded.duration_s, "
-                    "not_worn_s = not_worn_s + excluded.not_worn_s, " WEIGHTED(
-                            "flexion_mean") ", " WEIGHTED("lateral_mean") ", " WEIGHTED("strain_"
-                                                                                        "mean") ", "
-                                                                                                "fl"
-                                                                                                "ex"
-                                                                                                "io"
-                                                                                                "n_"
-                                                                                                "pe"
-                                                                                                "ak"
-                                                                                                " ="
-                                                                                                " m"
-                                                                                                "ax"
-                                                                                                "(f"
-                                                                                                "le"
-                                                                                                "xi"
-                                                                                                "on"
-                                                                                                "_p"
-                                                                                                "ea"
-                                                                                                "k,"
-                                                                                                " e"
-                                                                                                "xc"
-                                                                                                "lu"
-                                                                                                "de"
-                                                                                                "d."
-                                                                                                "fl"
-                                                                                                "ex"
-                                                                                                "io"
-                                                                                                "n_"
-                                                                                                "pe"
-                                                                                                "ak"
-                                                                                                "),"
-                                                                                                " "
-                                                                                                "la"
-                                                                                                "te"
-                                                                                                "ra"
-                                                                                                "l_"
-                                                                                                "pe"
-                                                                                                "ak"
-                                                                                                " ="
-                                                                                                " m"
-                                                                                                "ax"
-                                                                                                "(l"
-                                                                                                "at"
-                                                                                                "er"
-                                                                                                "al"
-                                                                                                "_p"
-                                                                                                "ea"
-                                                                                                "k,"
-                                                                                                " e"
-                                                                                                "xc"
-                                                                                                "lu"
-                                                                                                "de"
-                                                                                                "d."
-                                                                                                "la"
-                                                                                                "te"
-                                                                                                "ra"
-                                                                                                "l_"
-                                                                                                "pe"
-                                                                                                "ak"
-                                                                                                ")%"
-                                                                                                "s",
-                    cols, vals, sets) < 0)
-                sql = NULL;
-#undef WEIGHTED
-        free(sets);
-        free(cols);
-        free(vals);
-        if (!sql)
-                return -ENOMEM;
-        rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &h->upsert, NULL);
-        free(sql);
-        return history_sqlite_errno(rc);
-}
-
 static void close_db(History *h)
 {
         sqlite3_finalize(h->upsert);
@@ -482,7 +84,7 @@ static int open_once(History *h)
         (void) sqlite3_extended_result_codes(h->db, 0);
 
         /* Before any table exists, so that deleted pages can be given back. */
-        r = exec(h, "PRAGMA auto_vacuum = INCREMENTAL");
+        r = history_exec(h, "PRAGMA auto_vacuum = INCREMENTAL");
         if (r < 0)
                 return r;
         if (sqlite3_prepare_v2(h->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
@@ -495,16 +97,16 @@ static int open_once(History *h)
                 return r;
         if (!mode || strcmp(mode, "wal") != 0)
                 return -EBUSY;
-        r = exec(h, "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON");
+        r = history_exec(h, "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON");
         if (r < 0)
                 return r;
         r = quick_check(h);
         if (r < 0)
                 return r;
-        r = migrate(h);
+        r = history_migrate(h);
         if (r < 0)
                 return r;
-        return prepare_upsert(h);
+        return history_prepare_upsert(h);
 }
 
 /* history.db → history.db.corrupt-20261204T231500 (with its -wal and -shm). */
@@ -602,7 +204,7 @@ static int write_pending(History *h)
                 hi = MAX(hi, h->minutes[i].minute / MINUTES_PER_HOUR + 1);
         }
         if (rc == SQLITE_OK && h->n_minutes > 0) {
-                int r = rebuild_hours(h, lo, hi);
+                int r = history_rebuild_hours(h, lo, hi);
 
                 if (r < 0)
                         return r;
@@ -672,13 +274,13 @@ static int commit(History *h)
         r = open_db(h);
         if (r < 0)
                 return r;
-        r = exec(h, "BEGIN IMMEDIATE");
+        r = history_exec(h, "BEGIN IMMEDIATE");
         if (r >= 0)
                 r = write_pending(h);
         if (r >= 0)
-                r = exec(h, "COMMIT");
+                r = history_exec(h, "COMMIT");
         if (r < 0) {
-                (void) exec(h, "ROLLBACK");
+                (void) history_exec(h, "ROLLBACK");
                 if (r == -EBADMSG) {
                         /* Damaged while running: aside, and the next commit starts anew. */
                         close_db(h);
@@ -926,8 +528,9 @@ static int delete_before(History *h, uint64_t before_us)
                 return history_sqlite_errno(rc);
         /* The hour that holds @before_us keeps only the minutes after it. */
         before_us = MIN(before_us, (uint64_t) INT64_MAX);
-        return rebuild_hours(h, (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)),
-                             (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)) + 1);
+        return history_rebuild_hours(
+                h, (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)),
+                (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)) + 1);
 }
 
 static int used_bytes(History *h, uint64_t *ret)
@@ -935,11 +538,11 @@ static int used_bytes(History *h, uint64_t *ret)
         int64_t pages = 0, free_pages = 0, size = 0;
         int r;
 
-        r = query_int(h, "PRAGMA page_count", &pages);
+        r = history_query_int(h, "PRAGMA page_count", &pages);
         if (r >= 0)
-                r = query_int(h, "PRAGMA freelist_count", &free_pages);
+                r = history_query_int(h, "PRAGMA freelist_count", &free_pages);
         if (r >= 0)
-                r = query_int(h, "PRAGMA page_size", &size);
+                r = history_query_int(h, "PRAGMA page_size", &size);
         *ret = (uint64_t) MAX(pages - free_pages, 0) * (uint64_t) size;
         return r;
 }
@@ -960,16 +563,16 @@ int history_maintain(History *h, uint64_t now_us)
 
         if (!h->db)
                 return -EIO;
-        r = exec(h, "BEGIN IMMEDIATE");
+        r = history_exec(h, "BEGIN IMMEDIATE");
         if (r >= 0 && now_us > keep)
                 r = delete_before(h, now_us - keep);
         for (int i = 0; r >= 0 && h->p.max_bytes > 0 && i < 64; i++) {
                 r = used_bytes(h, &used);
                 if (r < 0 || used <= h->p.max_bytes)
                         break;
-                r = query_int(h, "SELECT min(minute) FROM minutes", &oldest);
+                r = history_query_int(h, "SELECT min(minute) FROM minutes", &oldest);
                 if (r >= 0)
-                        r = query_int(h, "SELECT max(minute) FROM minutes", &newest);
+                        r = history_query_int(h, "SELECT max(minute) FROM minutes", &newest);
                 if (r < 0 || newest <= oldest)
                         break;
                 /* A tenth of the span, at least a day, goes at a time. */
@@ -981,12 +584,12 @@ int history_maintain(History *h, uint64_t now_us)
                                    h->path, h->p.max_bytes / (1024 * 1024));
         }
         if (r >= 0)
-                r = exec(h, "COMMIT");
+                r = history_exec(h, "COMMIT");
         if (r < 0) {
-                (void) exec(h, "ROLLBACK");
+                (void) history_exec(h, "ROLLBACK");
                 return r;
         }
-        return exec(h, "PRAGMA incremental_vacuum");
+        return history_exec(h, "PRAGMA incremental_vacuum");
 }
 
 /**
@@ -1013,17 +616,17 @@ int history_forget(History *h, uint64_t before_us)
         r = open_db(h);
         if (r < 0)
                 return r;
-        r = exec(h, "BEGIN IMMEDIATE");
+        r = history_exec(h, "BEGIN IMMEDIATE");
         if (r >= 0)
                 r = delete_before(h, before);
         if (r >= 0)
-                r = exec(h, "COMMIT");
+                r = history_exec(h, "COMMIT");
         if (r < 0) {
-                (void) exec(h, "ROLLBACK");
+                (void) history_exec(h, "ROLLBACK");
                 return r;
         }
-        (void) exec(h, "PRAGMA incremental_vacuum");
-        (void) exec(h, "PRAGMA wal_checkpoint(TRUNCATE)");
+        (void) history_exec(h, "PRAGMA incremental_vacuum");
+        (void) history_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)");
         return 0;
 }
 
