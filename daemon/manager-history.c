@@ -13,7 +13,8 @@
 #include "util/macro.h"
 #include "util/time-util.h"
 
-/* POSTURED_HISTORY_COMMIT_SEC= shortens the minute between commits, for tests. */
+/* POSTURED_HISTORY_COMMIT_SEC= shortens the minute between commits (and
+ * metrics writes), for tests. */
 static uint64_t commit_interval_us(void)
 {
         const char *e = getenv("POSTURED_HISTORY_COMMIT_SEC");
@@ -115,4 +116,52 @@ void manager_history_note_health(Manager *m, unsigned what)
                 history_add_phase(m->history, now_us(CLOCK_REALTIME),
                                   recovery_phase_to_string(recovery_phase(rec)),
                                   recovery_onset(rec));
+}
+
+static double metrics_strain_level(void *userdata)
+{
+        Manager *m = userdata;
+
+        return m->strain;
+}
+
+static const char *metrics_sensor_state(void *userdata)
+{
+        Manager *m = userdata;
+
+        return sensor_state_to_string(sensor_state(m->sensor));
+}
+
+static unsigned long long metrics_dropped(void *userdata)
+{
+        Manager *m = userdata;
+        Pipeline *p = m->health ? coach_pipeline(health_coach(m->health)) : NULL;
+
+        return m->dropped_before + (p ? pipeline_dropped(p) : 0);
+}
+
+/**
+ * manager_metrics_open() - with [Metrics] TextfileDirectory=, write
+ * postured.prom there every minute (and at a stop).
+ * @m: the manager.
+ *
+ * Return: 0 or -errno (logged).
+ */
+int manager_metrics_open(Manager *m)
+{
+        static const MetricsCallbacks cb = {
+                .strain_level = metrics_strain_level,
+                .sensor_state = metrics_sensor_state,
+                .dropped = metrics_dropped,
+        };
+        int r;
+
+        if (!m->config.metrics_dir || !*m->config.metrics_dir)
+                return 0;
+        r = metrics_new(&m->metrics, m->event, m->config.metrics_dir, commit_interval_us(), &cb, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the metrics in %s: %m",
+                                       m->config.metrics_dir);
+        (void) metrics_write(m->metrics);
+        return 0;
 }

@@ -45,6 +45,7 @@ static void on_strain_event(const StrainEvent *e, void *userdata)
                    severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
         history_add_event(m->history, manager_history_time_us(m, e->start_ns), e);
+        metrics_add_event(m->metrics, e);
 }
 
 static void on_advice(const AdviceItem *item, void *userdata)
@@ -76,9 +77,11 @@ static void on_sample(const PostureSample *prev, const PostureSample *s, double 
 {
         Manager *m = userdata;
 
-        if (dt_s > 0)
+        if (dt_s > 0 && m->history)
                 history_add_sample(m->history, manager_history_time_us(m, prev->t_ns), prev, dt_s,
                                    strain);
+        if (dt_s > 0)
+                metrics_add_sample(m->metrics, prev, dt_s);
 }
 
 static uint64_t on_event_time(int64_t t_ns, void *userdata)
@@ -206,6 +209,8 @@ static int on_sensor_opened(Sensor *sensor, void *userdata)
 
         if (device_mount)
                 memcpy(mount.m, info->mount_matrix, sizeof(mount.m));
+        if (manager_pipeline(m))
+                m->dropped_before += pipeline_dropped(manager_pipeline(m));
         r = coach_start(health_coach(m->health), info->rate_hz, device_mount ? &mount : NULL,
                         m->kernel);
         if (r == -EINVAL)
@@ -219,7 +224,7 @@ static int on_sensor_opened(Sensor *sensor, void *userdata)
                 return log_error_errno(r, "Cannot set up the signal path for %s: %m",
                                        sensor_name(sensor));
         m->history_anchored = false;
-        if (m->history)
+        if (m->history || m->metrics)
                 pipeline_set_sample_handler(manager_pipeline(m), on_sample, m);
         log_debug("Filtering %s with the %s kernel.", sensor_name(sensor),
                   filter_kernel(pipeline_filter(manager_pipeline(m)))->name);
@@ -337,6 +342,7 @@ Manager *manager_free(Manager *m)
         recorder_free(m->recorder);
         /* The current minute is written at a clean stop. */
         history_free(m->history);
+        metrics_free(m->metrics);
         health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
@@ -534,6 +540,9 @@ int manager_start(Manager *m)
                 return r;
         lookup_health_group(m);
         r = manager_history_open(m);
+        if (r < 0)
+                return r;
+        r = manager_metrics_open(m);
         if (r < 0)
                 return r;
         r = bus_setup(m);

@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "health.h"
 #include "history.h"
+#include "metrics.h"
 #include "recorder.h"
 #include "sensor.h"
 
@@ -64,6 +65,10 @@ typedef struct Manager {
         int64_t history_anchor_ns;
         uint64_t history_anchor_us;
 
+        /* [Metrics] TextfileDirectory=, or NULL; samples dropped by earlier pipelines. */
+        Metrics *metrics;
+        unsigned long long dropped_before;
+
         /* SIGHUP reads the configuration again through this (main.c's). */
         int (*load_config)(Config *c);
 
@@ -103,6 +108,9 @@ uint64_t manager_history_time_us(Manager *m, int64_t t_ns);
 
 /** manager_history_open() - the history store, if there is a place for it. Return: 0 or -errno. */
 int manager_history_open(Manager *m);
+
+/** manager_metrics_open() - the fleet metrics, when configured. Return: 0 or -errno. */
+int manager_metrics_open(Manager *m);
 
 /** manager_history_note_health() - a pain report or phase change into the history. */
 void manager_history_note_health(Manager *m, unsigned what);
