@@ -63,6 +63,8 @@ EVDEV_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libevdev 2>/dev/null)
 EVDEV_LIBS     := $(shell $(PKG_CONFIG) --libs libevdev 2>/dev/null)
 SQLITE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
+CAIRO_CFLAGS   := $(shell $(PKG_CONFIG) --cflags cairo 2>/dev/null)
+CAIRO_LIBS     := $(shell $(PKG_CONFIG) --libs cairo 2>/dev/null)
 
 ALL_CFLAGS  := $(BASEFLAGS) $(SYSTEMD_CFLAGS) $(INIH_CFLAGS) $(SQLITE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(OPTFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
@@ -113,6 +115,11 @@ $(BUILD)/%.o: %.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# posturectl report draws with cairo.
+$(BUILD)/client/%.o: client/%.c | $(BUILD)/paths.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -MMD -MP -c $< -o $@
+
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -121,7 +128,7 @@ $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(SQLITE_LIBS) $(LIBM) -ldl -lpthread
 
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(CAIRO_LIBS) $(LIBM)
 
 # Each plugin is plugins/NAME/*.c plus what every plugin shares, plugins/common/.
 plugin_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard plugins/$(1)/*.c plugins/common/*.c))

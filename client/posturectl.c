@@ -28,6 +28,7 @@ static const Verb verbs[] = {
         { "pain", verb_pain },       { "symptoms", verb_symptoms }, { "ack", verb_ack },
         { "snooze", verb_snooze },   { "record", verb_record },     { "history", verb_history },
         { "summary", verb_summary }, { "export", verb_export },     { "forget", verb_forget },
+        { "report", verb_report },
 };
 
 /**
@@ -80,6 +81,8 @@ int help(void)
                "  summary               The history summed up (default: today)\n"
                "  export                Every minute kept, as CSV or JSON Lines\n"
                "  forget                Delete the history (asks first, see --yes)\n"
+               "  report -o FILE        Draw a day (--day), a week (--week) or a recording\n"
+               "                        (--from FILE.csv) as PNG, SVG or PDF\n"
                "\n"
                "Options:\n"
                "  -h --help             Show this help\n"
@@ -110,6 +113,9 @@ int help(void)
                "     --before W         forget: delete what is older than W\n"
                "     --all              forget: delete all of it\n"
                "     --yes              forget: do not ask\n"
+               "     --day D --week D   report: the day D, or the week from D (YYYY-MM-DD)\n"
+               "     --from FILE.csv    report: a recording, offline\n"
+               "  -o --output FILE      report: the picture, .png, .svg or .pdf\n"
                "\n"
                "postured gives general guidance, not diagnosis.\n"
                "See the %1$s(1) manual page for details.\n",

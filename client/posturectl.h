@@ -33,6 +33,7 @@ int verb_history(int argc, char *argv[]);
 int verb_summary(int argc, char *argv[]);
 int verb_export(int argc, char *argv[]);
 int verb_forget(int argc, char *argv[]);
+int verb_report(int argc, char *argv[]);
 
 /* What verb_parse_argv() and a VerbOption's @parse return to let the verb go on. */
 #define VERB_GO_ON (-1)
