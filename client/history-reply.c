@@ -58,17 +58,17 @@ static int read_named(sd_bus_message *m, const char *contents, NamedValue *v, si
  */
 int history_read_dict(sd_bus_message *m, HistoryBucket *b)
 {
-        static const struct {
+        const struct {
                 const char *key;
-                size_t offset;
+                double *value;
         } doubles[] = {
-                { "duration_s", offsetof(HistoryBucket, duration_s) },
-                { "not_worn_s", offsetof(HistoryBucket, not_worn_s) },
-                { "flexion_mean_deg", offsetof(HistoryBucket, flexion_mean_deg) },
-                { "flexion_peak_deg", offsetof(HistoryBucket, flexion_peak_deg) },
-                { "lateral_mean_deg", offsetof(HistoryBucket, lateral_mean_deg) },
-                { "lateral_peak_deg", offsetof(HistoryBucket, lateral_peak_deg) },
-                { "strain_mean", offsetof(HistoryBucket, strain_mean) },
+                { "duration_s", &b->duration_s },
+                { "not_worn_s", &b->not_worn_s },
+                { "flexion_mean_deg", &b->flexion_mean_deg },
+                { "flexion_peak_deg", &b->flexion_peak_deg },
+                { "lateral_mean_deg", &b->lateral_mean_deg },
+                { "lateral_peak_deg", &b->lateral_peak_deg },
+                { "strain_mean", &b->strain_mean },
         };
         const char *key;
         int r;
@@ -84,8 +84,7 @@ int history_read_dict(sd_bus_message *m, HistoryBucket *b)
                         return r;
                 for (size_t i = 0; i < ELEMENTSOF(doubles) && !done; i++)
                         if (strcmp(key, doubles[i].key) == 0) {
-                                r = sd_bus_message_read(
-                                        m, "v", "d", (double *) ((char *) b + doubles[i].offset));
+                                r = sd_bus_message_read(m, "v", "d", doubles[i].value);
                                 done = true;
                         }
                 if (!done && strcmp(key, "posture_s") == 0)

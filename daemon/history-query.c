@@ -243,15 +243,17 @@ int history_count_events(History *h, uint64_t since_us, uint64_t until_us, Histo
         r = history_ready_for_query(h, &db);
         if (r < 0)
                 return r;
-        out = calloc(256, sizeof(*out));
-        if (!out)
-                return -ENOMEM;
         rc = sqlite3_prepare_v2(db,
                                 "SELECT kind, COUNT(*) FROM events WHERE start_us >= ? AND "
                                 "start_us < ? GROUP BY kind ORDER BY kind LIMIT 256",
                                 -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return history_sqlite_errno(rc);
+        out = calloc(256, sizeof(*out));
+        if (!out) {
+                sqlite3_finalize(st);
+                return -ENOMEM;
+        }
         sqlite3_bind_int64(st, 1, (int64_t) MIN(since_us, (uint64_t) INT64_MAX));
         sqlite3_bind_int64(st, 2, (int64_t) MIN(until_us, (uint64_t) INT64_MAX));
         while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 256) {

@@ -452,17 +452,17 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 int history_new(History **ret, sd_event *event, const HistoryParams *p)
 {
         _cleanup_(history_freep) History *h = NULL;
+        size_t len = strlen(p->path);
         int r;
 
-        h = calloc(1, sizeof(*h));
+        /* The path lives right after the struct. */
+        h = calloc(1, sizeof(*h) + len + 1);
         if (!h)
                 return -ENOMEM;
         h->p = *p;
         if (h->p.commit_interval_us == 0)
                 h->p.commit_interval_us = 60 * USEC_PER_SEC;
-        h->path = strdup(p->path);
-        if (!h->path)
-                return -ENOMEM;
+        h->path = memcpy((char *) (h + 1), p->path, len + 1);
         h->p.path = h->path;
 
         if (open_db(h) >= 0)
@@ -492,7 +492,6 @@ History *history_free(History *h)
         free(h->minutes);
         free(h->events);
         free(h->notes);
-        free(h->path);
         free(h);
         return NULL;
 }
