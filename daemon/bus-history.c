@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 
 #include "abi/bus-names.h"
+#include "bus-history.h"
 #include "bus.h"
 #include "history.h"
 #include "log.h"
@@ -111,7 +112,8 @@ static int append_minute(sd_bus_message *reply, const HistoryMinute *b)
         return r;
 }
 
-static int method_get_summary(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/** bus_history_get_summary() - Recovery1.GetSummary (see dbus/org.postured.Posture1.xml). */
+int bus_history_get_summary(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(freep) HistoryMinute *b = NULL;
@@ -175,7 +177,8 @@ static int method_get_summary(sd_bus_message *msg, void *userdata, sd_bus_error 
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/** bus_history_get_history() - Recovery1.GetHistory (see dbus/org.postured.Posture1.xml). */
+int bus_history_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(freep) HistoryMinute *b = NULL;
@@ -228,7 +231,8 @@ static int method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error 
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_get_events(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/** bus_history_get_events() - Recovery1.GetEvents (see dbus/org.postured.Posture1.xml). */
+int bus_history_get_events(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(freep) HistoryEvent *ev = NULL;
@@ -262,7 +266,8 @@ static int method_get_events(sd_bus_message *msg, void *userdata, sd_bus_error *
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_forget(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/** bus_history_forget() - Recovery1.Forget (see dbus/org.postured.Posture1.xml). */
+int bus_history_forget(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         uint64_t before;
@@ -284,40 +289,4 @@ static int method_forget(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                                          strerror(-r));
         log_info("History forgotten %s.", before == 0 ? "entirely" : "up to a given time");
         return sd_bus_reply_method_return(msg, NULL);
-}
-
-static const sd_bus_vtable history_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD_WITH_NAMES(
-                "GetSummary", "tt", SD_BUS_PARAM(since_usec) SD_BUS_PARAM(until_usec), "a{sv}",
-                SD_BUS_PARAM(summary), method_get_summary, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES(
-                "GetHistory", "ttt",
-                SD_BUS_PARAM(since_usec) SD_BUS_PARAM(until_usec) SD_BUS_PARAM(bucket_usec),
-                "a(ta{sv})", SD_BUS_PARAM(buckets), method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES(
-                "GetEvents", "tt", SD_BUS_PARAM(since_usec) SD_BUS_PARAM(until_usec), "a(sstdd)",
-                SD_BUS_PARAM(events), method_get_events, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("Forget", "t", SD_BUS_PARAM(before_usec), "", SD_BUS_PARAM(),
-                                 method_forget, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_VTABLE_END,
-};
-
-/**
- * bus_history_setup() - export the history's members on the Recovery1
- * interface of the object (a second vtable of the same interface).
- * @m: the manager, whose bus is connected.
- *
- * Return: 0 or -errno (logged).
- */
-int bus_history_setup(Manager *m)
-{
-        int r;
-
-        r = sd_bus_add_object_vtable(m->bus, NULL, POSTURED_OBJECT_PATH,
-                                     POSTURED_RECOVERY_INTERFACE, history_vtable, m);
-        if (r < 0)
-                return log_error_errno(r, "Cannot export the history on %s: %m",
-                                       POSTURED_RECOVERY_INTERFACE);
-        return 0;
 }

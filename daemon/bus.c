@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 
 #include "abi/bus-names.h"
+#include "bus-history.h"
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
@@ -364,6 +365,7 @@ static const sd_bus_vtable recovery_vtable[] = {
                                  method_report_symptoms, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "s", SD_BUS_PARAM(id), "", SD_BUS_PARAM(),
                                  method_acknowledge_alert, SD_BUS_VTABLE_UNPRIVILEGED),
+        BUS_HISTORY_METHODS,
         SD_BUS_SIGNAL_WITH_NAMES("Alert", "sss",
                                  SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(text), 0),
         SD_BUS_VTABLE_END,
@@ -392,9 +394,6 @@ int bus_setup(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Cannot export %s on %s: %m", POSTURED_RECOVERY_INTERFACE,
                                        POSTURED_OBJECT_PATH);
-        r = bus_history_setup(m);
-        if (r < 0)
-                return r;
 
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)

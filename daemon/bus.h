@@ -19,6 +19,3 @@ int bus_emit_alert(Manager *m, const AdviceItem *item);
 
 /** check_health_access() - root and [Bus] HealthGroup= only (Recovery1, the history). */
 int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error);
-
-/** bus_history_setup() - the history members of org.postured.Recovery1 (bus-history.c). */
-int bus_history_setup(Manager *m);
