@@ -114,7 +114,14 @@ check "damaged database: the daemon starts" serve
 check_match "  says so" 'is damaged: moved aside to .*history\.db\.corrupt-' "$(cat "$DAEMON_LOG")"
 check "  the damaged file is kept aside" test -n "$(ls "$STATE_DIRECTORY"/history.db.corrupt-* 2>/dev/null)"
 check_eq "  a new, empty history" 0 "$(ctl summary --since -2d --json | jq -r '.duration_s | round')"
+
+# --- Pain reports and phase changes have tables of their own.
+check_eq "ReportInjury" "()" "$(rcall ReportInjury 0)"
+check_eq "ReportPain" "()" "$(rcall ReportPain 3 "lifting a box")"
 stop_daemon
+sql() { python3 -c 'import sqlite3,sys; print("|".join(str(v) for v in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()))' "$DB" "$1"; }
+check_eq "  the pain report is kept" "3|lifting a box" "$(sql 'SELECT level, context FROM pain')"
+check_eq "  the phase change is kept" "acute" "$(sql 'SELECT phase FROM phases ORDER BY t_us DESC LIMIT 1')"
 
 # --- A year of minutes: day buckets answer in well under a second.
 python3 - "$DB" <<'PY'
