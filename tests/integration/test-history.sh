@@ -153,6 +153,8 @@ check_match "  a year of minutes is more than a reply holds" 'InvalidArgs.*more 
 check_eq "  the schema is at version 2" 2 "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$DB")"
 stop_daemon
 
+check_no_sanitizer_report "$TMP/all-daemons.log"
+
 # --- A system bus: nobody outside the health group reaches the history.
 if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
         echo "# SKIP history as nobody: needs root and setpriv (not counted)"
