@@ -58,3 +58,6 @@ int report_draw_week(const ReportWeek *w, const char *path);
 
 /** report_format_ok() - whether @path ends in .png, .svg or .pdf. */
 int report_format_ok(const char *path);
+
+/** report_draw_done() - free cairo's and fontconfig's caches, at the end. */
+void report_draw_done(void);

@@ -329,8 +329,11 @@ int verb_report(int argc, char *argv[])
                 return usage_error("report: '%s': the file must end in .png, .svg or .pdf", out);
         if (!!day_s + !!week_s + !!from > 1)
                 return usage_error("report: --day, --week and --from exclude each other");
-        if (from)
-                return report_recording(from, out);
+        if (from) {
+                r = report_recording(from, out);
+                report_draw_done();
+                return r;
+        }
         r = parse_when(day_s ?: week_s ?: "today", now_usec(), &when);
         if (r < 0)
                 return usage_error("report: invalid date '%s': expected YYYY-MM-DD, today or "
@@ -340,5 +343,7 @@ int verb_report(int argc, char *argv[])
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        return week_s ? report_week(bus, when, out) : report_day(bus, when, out);
+        r = week_s ? report_week(bus, when, out) : report_day(bus, when, out);
+        report_draw_done();
+        return r;
 }

@@ -338,11 +338,12 @@ Manager *manager_free(Manager *m)
 {
         if (!m)
                 return NULL;
+        /* The last metrics while the sensor still says its state. */
+        metrics_free(m->metrics);
         sensor_free(m->sensor);
         recorder_free(m->recorder);
         /* The current minute is written at a clean stop. */
         history_free(m->history);
-        metrics_free(m->metrics);
         health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_flush_close_unref(m->bus);
