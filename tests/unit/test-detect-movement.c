@@ -89,22 +89,34 @@ static void test_sudden(void **state)
         for (int acute = 0; acute <= 1; acute++) {
                 params(&p, acute);
 
-                /* Over 120°/s while bent over 20°: fires after 0.1 s. */
+                /* An abrupt start to over 120°/s while bent over 20°, held for
+                 * 0.1 s: fires when the movement is over (rate below 60°/s). */
                 run_init(&r, &p);
                 pose_until(&r, POSE(10, 0, 30), 5);
-                pose_for(&r, POSE(21, 0, 121), 0.08);
+                pose_for(&r, POSE(21, 0, 121), 0.14);
+                pose_for(&r, POSE(25, 0, 61), 0.5);
                 assert_int_equal(r.n, 0);
-                pose_for(&r, POSE(21, 0, 121), 0.06);
+                pose_for(&r, POSE(25, 0, 30), STEP_S);
                 assert_int_equal(count_kind(&r, EVENT_SUDDEN_MOVEMENT), 1);
                 e = last_of(&r, EVENT_SUDDEN_MOVEMENT);
                 assert_near(sec(e->start_ns), 5 + STEP_S, 1e-9);
-                assert_near(e->peak_deg, 21, 0);
+                assert_near(sec(e->t_ns), 5.64 + STEP_S, 1e-9);
+                assert_near(e->peak_deg, 25, 0);
                 assert_int_equal(e->severity, SEVERITY_WARNING);
+                run_done(&r);
+
+                /* Above the limit for less than 0.1 s: not due. */
+                run_init(&r, &p);
+                pose_until(&r, POSE(10, 0, 30), 5);
+                pose_for(&r, POSE(21, 0, 121), 0.08);
+                pose_for(&r, POSE(21, 0, 30), 1);
+                assert_int_equal(r.n, 0);
                 run_done(&r);
 
                 /* Sideways too. */
                 run_init(&r, &p);
                 pose_for(&r, POSE(0, -21, 200), 1);
+                pose_for(&r, POSE(0, -21, 0), 1);
                 assert_int_equal(count_kind(&r, EVENT_SUDDEN_MOVEMENT), 1);
                 run_done(&r);
 
@@ -113,6 +125,9 @@ static void test_sudden(void **state)
                 assert_never(&p, POSE(19, 19, 500), EVENT_SUDDEN_MOVEMENT, 60);
                 /* Fast but upright (walking, fidgeting): never. */
                 assert_never(&p, POSE(5, 5, 300, ACTIVITY_WALKING), EVENT_SUDDEN_MOVEMENT, 60);
+                /* Turning over in bed: the trunk lies, never. */
+                assert_never(&p, POSE(-80, 90, 300, ACTIVITY_MOVING, true), EVENT_SUDDEN_MOVEMENT,
+                             60);
         }
 
         /* A rate that flickers above the limit for a sample or two (the
@@ -132,13 +147,51 @@ static void test_sudden(void **state)
         pose_for(&r, POSE(30, 0, 130), 0.06);
         pose_for(&r, POSE(30, 0, 70), 0.5);
         pose_for(&r, POSE(30, 0, 130), 0.06);
+        pose_for(&r, POSE(30, 0, 20), 0.1);
         assert_int_equal(r.n, 0);
-        pose_for(&r, POSE(30, 0, 130), 0.06);
+        pose_for(&r, POSE(30, 0, 130), 0.12);
+        pose_for(&r, POSE(30, 0, 20), 0.1);
         assert_int_equal(r.n, 1);
         run_done(&r);
 }
 
-/* Bends to @deg every @period_s (each lasting @bend_s), from 0° between. */
+/* The rate climbing linearly from @from to @to over @seconds, bent 40°,
+ * held at @to for 0.3 s, then the movement ends (upright, or lying when
+ * @ends_lying, or in an impact that hides the rate when @impact). */
+static size_t sudden_ramp(double from, double to, double seconds, bool ends_lying, bool impact)
+{
+        RuleParams p;
+        size_t n;
+        Run r;
+
+        params(&p, false);
+        run_init(&r, &p);
+        pose_until(&r, POSE(0, 0, from), 2);
+        for (double t0 = now_s(&r); now_s(&r) < t0 + seconds;)
+                pose_for(&r, POSE(40, 0, from + (to - from) * (now_s(&r) - t0) / seconds), STEP_S);
+        pose_for(&r, POSE(40, 0, to), 0.3);
+        if (impact)
+                pose_for(&r, POSE(-70, 0, NAN), 0.2);
+        pose_for(&r, ends_lying ? POSE(-80, 0, 0, ACTIVITY_STILL, true) : POSE(0, 0, 0), 2);
+        n = count_kind(&r, EVENT_SUDDEN_MOVEMENT);
+        run_done(&r);
+        return n;
+}
+
+static void test_sudden_paced(void **state)
+{
+        /* From 30 to 180°/s: half the limit (60) to the limit (120) is 0.4
+         * of the climb. Within 0.2 s: abrupt, it fires; longer: paced. */
+        assert_int_equal(sudden_ramp(30, 180, 0.45, false, false), 1); /* 0.18 s */
+        assert_int_equal(sudden_ramp(30, 180, 0.55, false, false), 0); /* 0.22 s */
+        assert_int_equal(sudden_ramp(0, 300, 0.05, false, false), 1);
+        /* Sitting or lying down at a normal pace: 1 s to 150°/s. */
+        assert_int_equal(sudden_ramp(0, 150, 1, false, false), 0);
+        /* Abrupt, but it ends lying (flopping onto a bed) or in an impact. */
+        assert_int_equal(sudden_ramp(0, 300, 0.05, true, false), 0);
+        assert_int_equal(sudden_ramp(0, 300, 0.05, false, true), 0);
+}
+
 static void bends(Run *r, double deg, double period_s, double bend_s, double seconds)
 {
         double end = now_s(r) + seconds;
@@ -299,6 +352,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_moving),     cmocka_unit_test(test_sudden),
+                cmocka_unit_test(test_sudden_paced),
                 cmocka_unit_test(test_repetitive), cmocka_unit_test(test_static),
                 cmocka_unit_test(test_glitches),
         };

@@ -29,6 +29,7 @@ static void test_strings(void **state)
                 { EVENT_REPETITIVE_BENDING, "repetitive_bending", SEVERITY_WARNING },
                 { EVENT_STATIC_POSTURE, "static_posture", SEVERITY_INFO },
                 { EVENT_SLOUCH, "slouch", SEVERITY_INFO },
+                { EVENT_PROLONGED_REST, "prolonged_rest", SEVERITY_INFO },
         };
 
         assert_int_equal(ELEMENTSOF(kinds), _EVENT_KIND_MAX);

@@ -465,7 +465,19 @@ static void test_posture_classes(void **state)
                 { 20.01, 15, POSTURE_FLEXED },
                 { 15.01, 10.01, POSTURE_LATERAL },
                 { 30, 70, POSTURE_LYING },
-                { 65, 70, POSTURE_LYING },
+                /* Lying: the trunk more than 60° from upright and not mainly
+                 * bent forward. On a side, half-way to the back, or on the
+                 * back with the ill-defined lateral angle of a trunk near
+                 * horizontal; a deep bend with a little sideways lean (its
+                 * lateral angle large for the same reason) stays a bend. */
+                { 0, 60.01, POSTURE_LYING },
+                { 0, 90, POSTURE_LYING },
+                { -45, 90, POSTURE_LYING },
+                { -88, 178, POSTURE_LYING },
+                { 44, 90, POSTURE_LYING },
+                { 65, 70, POSTURE_EXTREME_FLEXION },
+                { 85, 120, POSTURE_EXTREME_FLEXION },
+                { 50, 90, POSTURE_FLEXED },
                 { -30, 15, POSTURE_RECLINED },
         };
         EstimatorParams p;

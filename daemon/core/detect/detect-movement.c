@@ -13,53 +13,93 @@
 /**
  * sudden_feed() - a fast movement while bent.
  * @d: the detectors.
- * @s: the sample: rate_dps, motion_flexion_deg, motion_lateral_deg and
- *     motion_t_ns, the estimator's motion path (see estimator.h).
+ * @s: the sample: rate_dps, motion_flexion_deg, motion_lateral_deg,
+ *     motion_lying and motion_t_ns, the estimator's motion path (see
+ *     estimator.h).
  * @dt: its step.
  * @ev: the event, when one fires.
  *
- * The episode opens when the rate exceeds sudden_rate_dps and ends when it
- * falls below half of it (or is not finite). It fires at the first sample
- * of the episode at which the rate has exceeded sudden_rate_dps without a
- * break for sudden_min_s (the opening sample adds no time) while the
- * motion path's flexion or |lateral| exceeds sudden_angle_deg. The episode
- * starts at the motion_t_ns of its opening sample, the instant the motion
- * path describes; the event fires some 0.9 s later, when the motion path
- * has seen enough of the movement. The peak is the largest of flexion and
- * |lateral| in the episode so far.
+ * The episode (one movement) runs while the rate exceeds half of
+ * sudden_rate_dps. It becomes due once the rate has exceeded
+ * sudden_rate_dps without a break for sudden_min_s (the first sample above
+ * adds no time) while the motion path's flexion or |lateral| exceeds
+ * sudden_angle_deg, unless the rate took longer than sudden_rise_s to
+ * climb from half of sudden_rate_dps past it (both instants interpolated
+ * linearly between samples, on the motion path's time): such a movement is
+ * paced. A due episode fires when the movement is over, at the first
+ * sample whose rate is back below half the limit, unless the trunk then
+ * lies (motion_lying: the movement was lying down) or the rate is not
+ * known (NaN: the movement ended in an impact, such as dropping onto a bed
+ * or into a chair), or the kind is in its cool-down. The event starts at
+ * the motion_t_ns of the first sample above the limit, the instant the
+ * motion path describes. The peak is the largest of flexion and |lateral|
+ * from then on.
  *
  * Return: true when sudden_movement fired.
  */
+/* When the rate passed @level between the previous sample and @s
+ * (linearly interpolated; @s's own time without a usable previous one). */
+static double crossing_ns(const SuddenState *st, const PostureSample *s, double level)
+{
+        double r0 = st->prev_rate, r1 = s->rate_dps, f;
+
+        if (!st->have_prev || !(r0 < level) || !(r1 > r0) || s->motion_t_ns <= st->prev_t_ns)
+                return (double) s->motion_t_ns;
+        f = (level - r0) / (r1 - r0);
+        return (double) st->prev_t_ns + f * (double) (s->motion_t_ns - st->prev_t_ns);
+}
+
 bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
         SuddenState *st = &d->sudden;
         double rate = s->rate_dps, theta = s->motion_flexion_deg, a = fabs(s->motion_lateral_deg);
         double angle = fmax(theta, a); /* fmax() ignores one NaN */
+        double half = p->sudden_rate_dps / 2;
         bool above = rate > p->sudden_rate_dps;
+        bool fire;
 
+        if (s->motion_lying || !(rate > half)) { /* and NaN */
+                /* The movement is over: where did it end? Not lying, nor
+                 * in an impact that hides the rate (dropping onto a bed). */
+                fire = st->due && isfinite(rate) && !s->motion_lying &&
+                       detectors_may_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns);
+                if (fire)
+                        detectors_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns, st->start_ns, st->peak,
+                                       ev);
+                *st = (SuddenState){ .have_prev = isfinite(rate) && !s->motion_lying,
+                                     .prev_rate = rate,
+                                     .prev_t_ns = s->motion_t_ns };
+                return fire;
+        }
         if (!st->active) {
-                if (!above)
-                        return false;
-                *st = (SuddenState){ .active = true, .start_ns = s->motion_t_ns, .peak = angle };
-        } else if (!(rate >= p->sudden_rate_dps / 2)) {
-                *st = (SuddenState){ 0 };
-                return false;
-        } else if (above)
-                st->above_s += dt;
-        else
+                st->active = true;
+                st->half_ns = crossing_ns(st, s, half);
+        }
+
+        if (!above)
                 st->above_s = 0;
+        else if (!st->opened) {
+                double rise_s = (crossing_ns(st, s, p->sudden_rate_dps) - st->half_ns) /
+                                (double) NSEC_PER_SEC;
 
-        st->peak = fmax(st->peak, angle);
+                st->opened = true;
+                st->paced = rise_s > p->sudden_rise_s;
+                st->start_ns = s->motion_t_ns;
+                st->peak = angle;
+                st->above_s = 0;
+        } else
+                st->above_s += dt;
+        if (st->opened)
+                st->peak = fmax(st->peak, angle);
+        st->have_prev = true;
+        st->prev_rate = rate;
+        st->prev_t_ns = s->motion_t_ns;
 
-        if (st->fired || !above || st->above_s < p->sudden_min_s ||
-            !(theta > p->sudden_angle_deg || a > p->sudden_angle_deg) ||
-            !detectors_may_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns))
-                return false;
-
-        st->fired = true;
-        detectors_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns, st->start_ns, st->peak, ev);
-        return true;
+        if (above && !st->paced && st->above_s >= p->sudden_min_s &&
+            (theta > p->sudden_angle_deg || a > p->sudden_angle_deg))
+                st->due = true;
+        return false;
 }
 
 /* Start time of the @n-th most recent bend (1 = the newest), counting the

@@ -10,7 +10,8 @@
  * Shared by the detector files: detect.c (the dispatcher, parameters and
  * the episode helpers), detect-flexion.c (sustained_flexion,
  * extreme_flexion, unsupported_extension, slouch), detect-lateral.c,
- * detect-movement.c (sudden_movement, repetitive_bending), detect-static.c
+ * detect-movement.c (sudden_movement, repetitive_bending), detect-static.c,
+ * detect-rest.c (prolonged_rest)
  * and detect-strain.c (the load index).
  */
 
@@ -48,8 +49,14 @@ typedef struct LateralState {
 } LateralState;
 
 typedef struct SuddenState {
-        bool active;
-        bool fired;
+        bool active; /* the rate is above half the limit */
+        bool paced;     /* it took longer than sudden_rise_s to pass the limit */
+        bool opened;    /* it has passed the limit: start_ns and peak are set */
+        bool due;       /* it will fire when it ends, unless it ends lying */
+        double half_ns; /* when the rate passed half the limit (interpolated) */
+        bool have_prev; /* the previous sample's rate and motion time */
+        double prev_rate;
+        int64_t prev_t_ns;
         int64_t start_ns;
         double above_s; /* current continuous time above the limit */
         double peak;
@@ -72,6 +79,13 @@ typedef struct RepetitiveState {
         int64_t start_ns;
         double peak;
 } RepetitiveState;
+
+typedef struct RestState {
+        bool active;
+        bool fired;
+        int64_t start_ns;
+        double held_s;
+} RestState;
 
 typedef struct StaticState {
         bool active;
@@ -100,6 +114,10 @@ struct Detectors {
         SuddenState sudden;
         RepetitiveState repetitive;
         StaticState statics;
+        RestState rest;
+
+        bool have_local_clock;
+        int64_t local_offset_ns; /* detectors_set_local_clock() */
 
         double strain;
 };
@@ -120,6 +138,9 @@ bool lateral_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *
 bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
 bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
 bool static_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+
+/* detect-rest.c */
+bool rest_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
 
 /* detect-strain.c */
 void strain_feed(Detectors *d, const PostureSample *s, double dt);

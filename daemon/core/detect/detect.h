@@ -60,6 +60,8 @@
  * |                       |          | for 5 minutes                                    |
  * | static_posture        | info     | 30 min without a posture change > 10° or a walk  |
  * | slouch                | info     | 15° <= flexion < 20° for more than 30 s          |
+ * | prolonged_rest         | info     | lying still for 2 h in the day (acute and        |
+ * |                       |          | recovering phases only)                          |
  *
  * - sustained_flexion: its release hysteresis is in time, not degrees: only
  *   a continuous stay below flexion_min_deg of at least dip_tolerance_s
@@ -69,15 +71,30 @@
  *   separately and continuously (a return within lateral_high_deg −
  *   hysteresis_deg restarts it). Peak: the signed lateral bend of largest
  *   magnitude.
- * - unsupported_extension: peak is the most negative flexion.
+ * - unsupported_extension: peak is the most negative flexion. With
+ *   backrest_support (the default) the limit is −backrest_deg (−35°) when
+ *   that lies further back than extension_deg: a wearer still at −20..−35°
+ *   is taken to lean on a chair's backrest, which supports the trunk.
+ *   Without it, the strict rule at extension_deg.
  * - sudden_movement: uses the estimator's motion path (rate_dps,
  *   motion_flexion_deg, motion_lateral_deg, motion_t_ns; estimator.h),
  *   which is corrected for the kinematic acceleration of the sensor and
  *   ignores single-sample glitches, but lies some 0.9 s behind the sample.
- *   The episode opens when the rate exceeds sudden_rate_dps and ends when
- *   it falls below half of it; it fires once the rate has stayed above
- *   sudden_rate_dps for sudden_min_s (0.1 s) while the motion path's
- *   flexion or |lateral| exceeds sudden_angle_deg. Start: the motion_t_ns
+ *   An episode (one movement) runs while the rate exceeds half of
+ *   sudden_rate_dps (a NaN rate, which the estimator reports while the
+ *   sensor's own acceleration dominates, as when running, ends it). It is
+ *   due once the rate has stayed above sudden_rate_dps for sudden_min_s
+ *   (0.1 s) while the motion path's flexion or |lateral| exceeds
+ *   sudden_angle_deg, provided the rate climbed from half the limit past
+ *   the limit within sudden_rise_s (0.2 s): a sudden movement starts
+ *   abruptly, while sitting down, standing up or lying down at a normal
+ *   pace speeds the trunk up gradually (the motion path's smoothing alone
+ *   makes an abrupt start take 0.15 s). A due episode fires when the
+ *   movement is over, i.e. when the rate is back below half the limit,
+ *   unless the trunk then lies (lying down is no jerk) or the rate is NaN
+ *   (the movement ended in an impact: dropping onto a bed or a chair), or
+ *   the kind is in its cool-down. Nothing counts while the motion path's
+ *   trunk lies (motion_lying: turning over in bed). Start: the motion_t_ns
  *   at which the rate first exceeded the limit. Peak: the largest of
  *   flexion and |lateral| in the episode so far. Not affected by activity.
  * - repetitive_bending: a bend starts when flexion rises above
@@ -106,9 +123,24 @@
  *   slouch_enabled: off in the acute phase (rule_params_acute()), and the
  *   daemon also turns it off in the recovering phase.
  *
+ * - prolonged_rest (bed rest is not recommended for a back injury; short,
+ *   gentle, pain-free movement is): time lying still (s->lying and still)
+ *   within the day window accumulates; any other sample (up, or moving)
+ *   ends the episode; fires once the episode reaches prolonged_rest_s.
+ *   The day window is judged on local time (detectors_set_local_clock());
+ *   night-time lying adds nothing and does not end the episode. Only while
+ *   prolonged_rest_enabled. Peak: NaN (no angle matters).
+ *
+ * Lying. While the trunk lies (PostureSample.lying, see estimator.h),
+ * whatever the activity, the trunk rules see no angle: sustained_flexion,
+ * extreme_flexion, unsupported_extension, lateral_bend, slouch,
+ * repetitive_bending and static_posture treat the sample as released (a
+ * non-finite angle), so an episode opened on the way down ends and the time
+ * of the movement into lying is not counted; the load index decays.
+ *
  * Phases: rule_params_acute() halves holding_time_factor (the MAHT and the
  * time limits of lateral_bend and unsupported_extension), lowers the
- * extreme limit to 45° and turns slouch feedback off.
+ * extreme limit to 45°, turns slouch feedback off and prolonged_rest on.
  *
  * StrainLevel (detectors_strain_level()): a cumulative load index L in
  * 0..1 that a widget shows as a gauge. At each sample, with step dt:
@@ -140,6 +172,7 @@ typedef enum EventKind {
         EVENT_REPETITIVE_BENDING,
         EVENT_STATIC_POSTURE,
         EVENT_SLOUCH,
+        EVENT_PROLONGED_REST,
         _EVENT_KIND_MAX,
 } EventKind;
 
@@ -226,6 +259,22 @@ typedef struct RuleParams {
         bool slouch_enabled;  /* true (false in the acute and recovering phases) */
         double slouch_deg;    /* 15 */
         double slouch_hold_s; /* 30 */
+        /* unsupported_extension: while backrest_support, a backward lean down to
+         * backrest_deg (a positive angle: 35 means −35°) is taken as leaning on
+         * a backrest and does not count; off, the strict rule at extension_deg. */
+        bool backrest_support; /* true */
+        double backrest_deg;   /* 35 */
+        /* sudden_movement: the rate must climb from half the limit past the
+         * limit within sudden_rise_s (an abrupt start, not a paced movement). */
+        double sudden_rise_s; /* 0.2 */
+        /* prolonged_rest: lying still for prolonged_rest_s within the day
+         * window [rest_day_start_h, rest_day_end_h) of local time (a window
+         * of length zero is the whole day). Only while prolonged_rest_enabled:
+         * the acute and recovering phases. */
+        bool prolonged_rest_enabled; /* false (true in the acute and recovering phases) */
+        double prolonged_rest_s;     /* 7200 */
+        double rest_day_start_h;     /* 7 */
+        double rest_day_end_h;       /* 22 */
         /* Movement shorter than this inside a held posture still counts as holding it. */
         double moving_grace_s; /* 10 */
         /* Per kind, indexed by EventKind: 300 s, 1800 s for static_posture. */
@@ -269,6 +318,13 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
  * detectors_strain_level() - the cumulative load index, 0..1 (see above).
  */
 double detectors_strain_level(const Detectors *d);
+
+/**
+ * detectors_set_local_clock() - how sample time maps to local time, for the
+ * day window of prolonged_rest: local time of day = (t_ns + offset_ns)
+ * modulo 24 h. Until it is called, every instant counts as day.
+ */
+void detectors_set_local_clock(Detectors *d, int64_t offset_ns);
 
 /** detectors_reset() - forget all episodes and the last sample time. */
 void detectors_reset(Detectors *d);
