@@ -77,6 +77,16 @@ import json, sys
 print(next(round(e["t"]) for e in map(json.loads, sys.stdin) if e.get("kind") == "lateral_bend"))')
 check_match "LateralHoldSec=20: lateral_bend at ~26 s" '^2[5-8]$' "$t"
 
+# BackrestSupport=no keeps the strict rule: sitting reclined 22° back
+# against a backrest (backrest.spec) fires 60 s after passing -20°.
+printf '[Rules]\nBackrestSupport=no\n' >"$TMP/strict.conf"
+t=$("$POSTURECTL" analyze --config "$TMP/strict.conf" "$TMP/backrest.csv" 2>/dev/null |
+        python3 -c '
+import json, sys
+print(next(round(e["t"]) for e in map(json.loads, sys.stdin)
+           if e.get("kind") in ("unsupported_extension", "unsupported-extension")))')
+check_match "BackrestSupport=no: unsupported_extension at ~67 s" '^6[5-9]$' "$t"
+
 # conf/postured.conf shows every rule's default: with all its keys set as
 # shown, the events are the same as without it.
 sed 's/^#\([A-Z][A-Za-z]*=\)/\1/' conf/postured.conf >"$TMP/defaults.conf"
