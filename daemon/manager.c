@@ -213,7 +213,7 @@ static int on_sensor_opened(Sensor *sensor, void *userdata)
 }
 
 /* Tell the detectors how sample time maps to local time of day, for the
- * day window of prolonged_rest: the realtime anchor of the sensor plus the
+ * day window of prolonged-rest: the realtime anchor of the sensor plus the
  * current offset of the time zone, so a change of either is followed. */
 static void update_local_clock(Manager *m, const Frame *f)
 {
@@ -229,8 +229,8 @@ static void update_local_clock(Manager *m, const Frame *f)
         if (!localtime_r(&secs, &tm))
                 return;
         detectors_set_local_clock(pipeline_detectors(p),
-                                  (int64_t) (rt_us * 1000) +
-                                          (int64_t) tm.tm_gmtoff * NSEC_PER_SEC - f->t_ns);
+                                  (int64_t) (rt_us * 1000) + (int64_t) tm.tm_gmtoff * NSEC_PER_SEC -
+                                          f->t_ns);
 }
 
 static void on_sensor_frames(Sensor *sensor, const Frame *frames, size_t n, void *userdata)

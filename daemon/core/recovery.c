@@ -496,7 +496,7 @@ unsigned recovery_symptoms(const Recovery *r)
  *
  * Adapts the configured rules @p to @phase: the acute phase applies
  * rule_params_acute(); recovering turns slouch feedback off and
- * prolonged_rest on; none and recovered keep @p (prolonged_rest off).
+ * prolonged-rest on; none and recovered keep @p (prolonged-rest off).
  */
 void rule_params_for_phase(RecoveryPhase phase, RuleParams *p)
 {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Lying suspends the trunk rules; prolonged_rest. */
+/* Lying suspends the trunk rules; prolonged-rest. */
 #include "detect-harness.h"
 
 #define LYING(flexion, lateral, activity) POSE(flexion, lateral, 0, activity, true)
-#define HOUR_S 3600.0
+#define HOUR_S                            3600.0
 
 /* Lying on a side or on the back, still or turning over, never fires a
  * trunk rule, however long. */
@@ -14,9 +14,9 @@ static void test_lying_suspends(void **state)
                 EVENT_LATERAL_BEND,      EVENT_SLOUCH,          EVENT_STATIC_POSTURE,
         };
         static const Pose poses[] = {
-                LYING(0, 90, ACTIVITY_STILL),     LYING(0, -88, ACTIVITY_STILL),
-                LYING(-85, 178, ACTIVITY_STILL),  LYING(-88, 0, ACTIVITY_MOVING),
-                LYING(40, 100, ACTIVITY_MOVING),  LYING(17, 95, ACTIVITY_STILL),
+                LYING(0, 90, ACTIVITY_STILL),    LYING(0, -88, ACTIVITY_STILL),
+                LYING(-85, 178, ACTIVITY_STILL), LYING(-88, 0, ACTIVITY_MOVING),
+                LYING(40, 100, ACTIVITY_MOVING), LYING(17, 95, ACTIVITY_STILL),
         };
         RuleParams p;
         Run r;
@@ -52,7 +52,7 @@ static void test_lying_transition(void **state)
         run_done(&r);
 
         /* The same movement ending up sitting with the lateral bend: its
-         * 8 s count (the rule as before), lateral_bend fires at once. */
+         * 8 s count (the rule as before), lateral-bend fires at once. */
         run_init(&r, &p);
         pose_until(&r, POSE(0, 0), 5);
         pose_for(&r, POSE(-5, 35, 0, ACTIVITY_MOVING), 8);

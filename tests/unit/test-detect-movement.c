@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Movement: sudden_movement, repetitive_bending, static_posture, and how
+ * Movement: sudden-movement, repetitive-bending, static-posture, and how
  * activity (moving, walking) gates the holding time. Each rule at its
  * limits, with and without the acute phase.
  */
@@ -351,10 +351,9 @@ static void test_glitches(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_moving),     cmocka_unit_test(test_sudden),
-                cmocka_unit_test(test_sudden_paced),
-                cmocka_unit_test(test_repetitive), cmocka_unit_test(test_static),
-                cmocka_unit_test(test_glitches),
+                cmocka_unit_test(test_moving),       cmocka_unit_test(test_sudden),
+                cmocka_unit_test(test_sudden_paced), cmocka_unit_test(test_repetitive),
+                cmocka_unit_test(test_static),       cmocka_unit_test(test_glitches),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

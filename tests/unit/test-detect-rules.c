@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The held-posture rules beyond flexion: unsupported_extension,
- * lateral_bend, slouch; the StrainLevel load index and the cool-downs. Each
+ * The held-posture rules beyond flexion: unsupported-extension,
+ * lateral-bend, slouch; the StrainLevel load index and the cool-downs. Each
  * at its limits, with and without the acute phase.
  */
 #include "detect-harness.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The estimator's motion analysis (estimator-motion.c): the angular rate
- * behind sudden_movement, and walking.
+ * behind sudden-movement, and walking.
  */
 #include "test-util.h"
 #include "core/estimator/estimator.h"

@@ -24,7 +24,7 @@
  * dip_tolerance_s ends the episode and clears the dose; shorter dips keep
  * both.
  *
- * Return: true when sustained_flexion fired.
+ * Return: true when sustained-flexion fired.
  */
 bool sustained_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
@@ -115,7 +115,7 @@ static bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak peak, E
  * extreme_hold_s spent above it, closes when flexion < extreme_deg −
  * hysteresis_deg.
  *
- * Return: true when extreme_flexion fired.
+ * Return: true when extreme-flexion fired.
  */
 bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
@@ -141,7 +141,7 @@ bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *
  * when backrest_support and that lies further back. The peak is the most
  * negative flexion.
  *
- * Return: true when unsupported_extension fired.
+ * Return: true when unsupported-extension fired.
  */
 bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
@@ -152,10 +152,10 @@ bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent
         if (p->backrest_support)
                 limit = MIN(limit, -p->backrest_deg);
 
-        return hold_feed(
-                d, &d->extension, hold_level(theta < limit, theta <= limit + p->hysteresis_deg),
-                PEAK_LOWEST, EVENT_UNSUPPORTED_EXTENSION,
-                p->extension_hold_s * p->holding_time_factor, s, dt, ev);
+        return hold_feed(d, &d->extension,
+                         hold_level(theta < limit, theta <= limit + p->hysteresis_deg), PEAK_LOWEST,
+                         EVENT_UNSUPPORTED_EXTENSION, p->extension_hold_s * p->holding_time_factor,
+                         s, dt, ev);
 }
 
 /**

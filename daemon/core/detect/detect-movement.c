@@ -7,7 +7,7 @@
 
 /* Movement: sudden jerks while bent, and bending again and again. */
 
-/* repetitive_bending counts bends per minute. */
+/* repetitive-bending counts bends per minute. */
 #define MINUTE_NS (60 * NSEC_PER_SEC)
 
 /**
@@ -35,7 +35,7 @@
  * motion path describes. The peak is the largest of flexion and |lateral|
  * from then on.
  *
- * Return: true when sudden_movement fired.
+ * Return: true when sudden-movement fired.
  */
 /* When the rate passed @level between the previous sample and @s
  * (linearly interpolated; @s's own time without a usable previous one). */
@@ -190,7 +190,7 @@ static void bend_track(const RuleParams *p, RepetitiveState *st, const PostureSa
  * the last minute; it starts at the earliest of them and fires once it has
  * run for repetitive_duration_s, counted bends alone meeting the rate.
  *
- * Return: true when repetitive_bending fired.
+ * Return: true when repetitive-bending fired.
  */
 bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {

@@ -8,10 +8,10 @@
 
 /*
  * Shared by the detector files: detect.c (the dispatcher, parameters and
- * the episode helpers), detect-flexion.c (sustained_flexion,
- * extreme_flexion, unsupported_extension, slouch), detect-lateral.c,
- * detect-movement.c (sudden_movement, repetitive_bending), detect-static.c,
- * detect-rest.c (prolonged_rest)
+ * the episode helpers), detect-flexion.c (sustained-flexion,
+ * extreme-flexion, unsupported-extension, slouch), detect-lateral.c,
+ * detect-movement.c (sudden-movement, repetitive-bending), detect-static.c,
+ * detect-rest.c (prolonged-rest)
  * and detect-strain.c (the load index).
  */
 
@@ -49,7 +49,7 @@ typedef struct LateralState {
 } LateralState;
 
 typedef struct SuddenState {
-        bool active; /* the rate is above half the limit */
+        bool active;    /* the rate is above half the limit */
         bool paced;     /* it took longer than sudden_rise_s to pass the limit */
         bool opened;    /* it has passed the limit: start_ns and peak are set */
         bool due;       /* it will fire when it ends, unless it ends lying */

@@ -39,7 +39,7 @@ static bool in_day(const Detectors *d, int64_t t_ns)
  * window adds nothing and keeps it; any other sample ends it. Fires once
  * when the time reaches prolonged_rest_s. The peak is NaN.
  *
- * Return: true when prolonged_rest fired.
+ * Return: true when prolonged-rest fired.
  */
 bool rest_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {

@@ -13,15 +13,15 @@
 #define MAX_STEP_S 1.0
 
 static const char *const event_kind_table[_EVENT_KIND_MAX] = {
-        [EVENT_SUSTAINED_FLEXION] = "sustained_flexion",
-        [EVENT_EXTREME_FLEXION] = "extreme_flexion",
-        [EVENT_UNSUPPORTED_EXTENSION] = "unsupported_extension",
-        [EVENT_LATERAL_BEND] = "lateral_bend",
-        [EVENT_SUDDEN_MOVEMENT] = "sudden_movement",
-        [EVENT_REPETITIVE_BENDING] = "repetitive_bending",
-        [EVENT_STATIC_POSTURE] = "static_posture",
+        [EVENT_SUSTAINED_FLEXION] = "sustained-flexion",
+        [EVENT_EXTREME_FLEXION] = "extreme-flexion",
+        [EVENT_UNSUPPORTED_EXTENSION] = "unsupported-extension",
+        [EVENT_LATERAL_BEND] = "lateral-bend",
+        [EVENT_SUDDEN_MOVEMENT] = "sudden-movement",
+        [EVENT_REPETITIVE_BENDING] = "repetitive-bending",
+        [EVENT_STATIC_POSTURE] = "static-posture",
         [EVENT_SLOUCH] = "slouch",
-        [EVENT_PROLONGED_REST] = "prolonged_rest",
+        [EVENT_PROLONGED_REST] = "prolonged-rest",
 };
 
 /* Posture training and break reminders inform; strain that ISO 11226 or the
@@ -48,15 +48,39 @@ static const char *const severity_table[_SEVERITY_MAX] = {
  * event_kind_to_string() - the D-Bus and JSON spelling of @k.
  * @k: an event kind.
  *
- * Return: "sustained_flexion", "extreme_flexion", "unsupported_extension",
- * "lateral_bend", "sudden_movement", "repetitive_bending", "static_posture",
- * "slouch", "prolonged_rest", or NULL when out of range.
+ * Return: "sustained-flexion", "extreme-flexion", "unsupported-extension",
+ * "lateral-bend", "sudden-movement", "repetitive-bending", "static-posture",
+ * "slouch", "prolonged-rest", or NULL when out of range.
  */
 const char *event_kind_to_string(EventKind k)
 {
         if ((unsigned) k >= _EVENT_KIND_MAX)
                 return NULL;
         return event_kind_table[k];
+}
+
+/**
+ * event_kind_from_string() - the kind a user typed.
+ * @s: a kind in kebab-case ("lateral-bend") or, as an alias, in the
+ *     snake_case of earlier versions ("lateral_bend").
+ *
+ * Return: the kind, or -EINVAL when @s names none.
+ */
+int event_kind_from_string(const char *s)
+{
+        assert(s);
+
+        for (size_t k = 0; k < _EVENT_KIND_MAX; k++) {
+                const char *name = event_kind_table[k];
+                size_t i = 0;
+
+                for (; name[i] && s[i]; i++)
+                        if (s[i] != name[i] && !(s[i] == '_' && name[i] == '-'))
+                                break;
+                if (!name[i] && !s[i])
+                        return (int) k;
+        }
+        return -EINVAL;
 }
 
 /**
@@ -143,9 +167,9 @@ void rule_params_default(RuleParams *p)
  * @p: parameters to change.
  *
  * Holding times are halved (holding_time_factor 0.5, which scales the MAHT
- * and the time limits of lateral_bend and unsupported_extension), the
+ * and the time limits of lateral-bend and unsupported-extension), the
  * extreme limit becomes 45°, slouch feedback is turned off and
- * prolonged_rest on; everything else is kept.
+ * prolonged-rest on; everything else is kept.
  */
 void rule_params_acute(RuleParams *p)
 {
@@ -187,39 +211,17 @@ double maht_s(const RuleParams *p, double flexion_deg)
 bool rule_params_are_valid(const RuleParams *p)
 {
         const double v[] = {
-                p->flexion_min_deg,
-                p->flexion_max_deg,
-                p->maht_at_min_s,
-                p->maht_slope_s_per_deg,
-                p->dip_tolerance_s,
-                p->holding_time_factor,
-                p->extreme_deg,
-                p->extreme_hold_s,
-                p->hysteresis_deg,
-                p->extension_hold_s,
-                p->lateral_deg,
-                p->lateral_hold_s,
-                p->lateral_high_deg,
-                p->lateral_high_hold_s,
-                p->sudden_rate_dps,
-                p->sudden_angle_deg,
-                p->sudden_min_s,
-                p->repetitive_deg,
-                p->repetitive_duration_s,
-                p->repetitive_min_bend_s,
-                p->static_s,
-                p->static_change_deg,
-                p->static_change_min_s,
-                p->slouch_deg,
-                p->slouch_hold_s,
-                p->backrest_deg,
-                p->sudden_rise_s,
-                p->prolonged_rest_s,
-                p->rest_day_start_h,
-                p->rest_day_end_h,
-                p->moving_grace_s,
-                p->strain_half_life_s,
-                p->strain_walking_half_life_s,
+                p->flexion_min_deg,       p->flexion_max_deg,       p->maht_at_min_s,
+                p->maht_slope_s_per_deg,  p->dip_tolerance_s,       p->holding_time_factor,
+                p->extreme_deg,           p->extreme_hold_s,        p->hysteresis_deg,
+                p->extension_hold_s,      p->lateral_deg,           p->lateral_hold_s,
+                p->lateral_high_deg,      p->lateral_high_hold_s,   p->sudden_rate_dps,
+                p->sudden_angle_deg,      p->sudden_min_s,          p->repetitive_deg,
+                p->repetitive_duration_s, p->repetitive_min_bend_s, p->static_s,
+                p->static_change_deg,     p->static_change_min_s,   p->slouch_deg,
+                p->slouch_hold_s,         p->backrest_deg,          p->sudden_rise_s,
+                p->prolonged_rest_s,      p->rest_day_start_h,      p->rest_day_end_h,
+                p->moving_grace_s,        p->strain_half_life_s,    p->strain_walking_half_life_s,
                 p->strain_extreme_factor,
         };
 
@@ -308,7 +310,7 @@ int detectors_set_params(Detectors *d, const RuleParams *p)
  * @offset_ns: local time (as nanoseconds since a local midnight, modulo
  *             24 h) minus sample time.
  *
- * For the day window of prolonged_rest; the caller (the daemon) updates it
+ * For the day window of prolonged-rest; the caller (the daemon) updates it
  * as the sensor's clock anchor or the time zone changes. Before the first
  * call every instant counts as day.
  */

@@ -45,7 +45,7 @@
  * (turning over in bed), for the rules; motion_lying is the same for the
  * motion path's angles.
  *
- * Trunk rate (PostureSample.rate_dps, for sudden_movement). A sensor worn
+ * Trunk rate (PostureSample.rate_dps, for sudden-movement). A sensor worn
  * r = sensor_height_m (0.45 m) above the hip turns with the trunk and so
  * also feels the tangential acceleration r·θ'' along its forward (or
  * sideways) axis. For small angles the forward axis reads −g·θ + r·θ'', in
