@@ -99,6 +99,7 @@ static const ConfigKey config_keys[] = {
         KEY("Rules", "BackrestSupport", VALUE_BOOL, pipeline.rules.backrest_support, 0, 0),
         KEY("Rules", "BackrestDeg", VALUE_DOUBLE, pipeline.rules.backrest_deg, 0, 90),
         KEY("Rules", "SuddenRiseSec", VALUE_DOUBLE, pipeline.rules.sudden_rise_s, 0, 10),
+        KEY("Rules", "SuddenSettleSec", VALUE_DOUBLE, pipeline.rules.sudden_settle_s, 0, 10),
         KEY("Rules", "ProlongedRestSec", VALUE_DOUBLE, pipeline.rules.prolonged_rest_s, 60, 86400),
         KEY("Rules", "RestDayStartHour", VALUE_DOUBLE, pipeline.rules.rest_day_start_h, 0, 24),
         KEY("Rules", "RestDayEndHour", VALUE_DOUBLE, pipeline.rules.rest_day_end_h, 0, 24),

@@ -19,21 +19,21 @@
  * @dt: its step.
  * @ev: the event, when one fires.
  *
- * The episode (one movement) runs while the rate exceeds half of
- * sudden_rate_dps. It becomes due once the rate has exceeded
- * sudden_rate_dps without a break for sudden_min_s (the first sample above
- * adds no time) while the motion path's flexion or |lateral| exceeds
- * sudden_angle_deg, unless the rate took longer than sudden_rise_s to
- * climb from half of sudden_rate_dps past it (both instants interpolated
- * linearly between samples, on the motion path's time): such a movement is
- * paced. A due episode fires when the movement is over, at the first
- * sample whose rate is back below half the limit, unless the trunk then
- * lies (motion_lying: the movement was lying down) or the rate is not
- * known (NaN: the movement ended in an impact, such as dropping onto a bed
- * or into a chair), or the kind is in its cool-down. The event starts at
- * the motion_t_ns of the first sample above the limit, the instant the
- * motion path describes. The peak is the largest of flexion and |lateral|
- * from then on.
+ * A movement lasts while the rate exceeds half of sudden_rate_dps. It is
+ * due once the rate has exceeded sudden_rate_dps without a break for
+ * sudden_min_s (the first sample above adds no time) while the motion
+ * path's flexion or |lateral| exceeds sudden_angle_deg, unless the rate
+ * took longer than sudden_rise_s to climb from half of sudden_rate_dps past
+ * it (both instants interpolated linearly between samples, on the motion
+ * path's time): such a movement is paced. When a due movement is over, it
+ * fires sudden_settle_s later (motion time), unless the trunk lay at any
+ * time in it or lies by then, by the motion path or the gravity estimate
+ * (getting into or out of bed, turning over),
+ * or the rate is unknown (NaN) at its end or by then (an impact, such as
+ * dropping onto a bed or into a chair), or the kind is in its cool-down
+ * then. The event starts at the motion_t_ns of the first sample above the
+ * limit, the instant the motion path describes. The peak is the largest
+ * of flexion and |lateral| from then on to the end of the movement.
  *
  * Return: true when sudden-movement fired.
  */
@@ -49,57 +49,85 @@ static double crossing_ns(const SuddenState *st, const PostureSample *s, double 
         return (double) st->prev_t_ns + f * (double) (s->motion_t_ns - st->prev_t_ns);
 }
 
+/* The movement in @st->move as of sample @s (its rate above half the limit). */
+static void move_step(const RuleParams *p, SuddenState *st, const PostureSample *s, double dt)
+{
+        SuddenMove *m = &st->move;
+        double theta = s->motion_flexion_deg, a = fabs(s->motion_lateral_deg);
+        double angle = fmax(theta, a); /* fmax() ignores one NaN */
+        bool above = s->rate_dps > p->sudden_rate_dps;
+
+        if (!m->active) {
+                m->active = true;
+                m->half_ns = crossing_ns(st, s, p->sudden_rate_dps / 2);
+        }
+        if (s->motion_lying)
+                m->lay = true;
+
+        if (!above)
+                m->above_s = 0;
+        else if (!m->opened) {
+                double rise_s = (crossing_ns(st, s, p->sudden_rate_dps) - m->half_ns) /
+                                (double) NSEC_PER_SEC;
+
+                m->opened = true;
+                m->paced = rise_s > p->sudden_rise_s;
+                m->start_ns = s->motion_t_ns;
+                m->peak = angle;
+                m->above_s = 0;
+        } else
+                m->above_s += dt;
+        if (m->opened)
+                m->peak = fmax(m->peak, angle);
+
+        if (above && !m->paced && m->above_s >= p->sudden_min_s &&
+            (theta > p->sudden_angle_deg || a > p->sudden_angle_deg))
+                m->due = true;
+}
+
 bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
         SuddenState *st = &d->sudden;
-        double rate = s->rate_dps, theta = s->motion_flexion_deg, a = fabs(s->motion_lateral_deg);
-        double angle = fmax(theta, a); /* fmax() ignores one NaN */
-        double half = p->sudden_rate_dps / 2;
-        bool above = rate > p->sudden_rate_dps;
-        bool fire;
+        double rate = s->rate_dps;
 
-        if (s->motion_lying || !(rate > half)) { /* and NaN */
-                /* The movement is over: where did it end? Not lying, nor
-                 * in an impact that hides the rate (dropping onto a bed). */
-                fire = st->due && isfinite(rate) && !s->motion_lying &&
-                       detectors_may_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns);
-                if (fire)
-                        detectors_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns, st->start_ns, st->peak,
-                                       ev);
-                *st = (SuddenState){ .have_prev = isfinite(rate) && !s->motion_lying,
-                                     .prev_rate = rate,
-                                     .prev_t_ns = s->motion_t_ns };
-                return fire;
+        if (rate > p->sudden_rate_dps / 2)
+                move_step(p, st, s, dt);
+        else {
+                /* The movement is over (or the rate is unknown). A due one
+                 * waits to see where the trunk comes to rest, unless it lay
+                 * on the way (into or out of bed) or ended in an impact. */
+                const SuddenMove *m = &st->move;
+
+                if (m->due && !m->lay && !s->motion_lying && isfinite(rate) && !st->pending) {
+                        st->pending = true;
+                        st->pending_until_ns =
+                                s->motion_t_ns + (int64_t) (p->sudden_settle_s * NSEC_PER_SEC);
+                        st->pending_start_ns = m->start_ns;
+                        st->pending_peak = m->peak;
+                }
+                st->move = (SuddenMove){ 0 };
         }
-        if (!st->active) {
-                st->active = true;
-                st->half_ns = crossing_ns(st, s, half);
-        }
-
-        if (!above)
-                st->above_s = 0;
-        else if (!st->opened) {
-                double rise_s = (crossing_ns(st, s, p->sudden_rate_dps) - st->half_ns) /
-                                (double) NSEC_PER_SEC;
-
-                st->opened = true;
-                st->paced = rise_s > p->sudden_rise_s;
-                st->start_ns = s->motion_t_ns;
-                st->peak = angle;
-                st->above_s = 0;
-        } else
-                st->above_s += dt;
-        if (st->opened)
-                st->peak = fmax(st->peak, angle);
-        st->have_prev = true;
+        st->have_prev = isfinite(rate);
         st->prev_rate = rate;
         st->prev_t_ns = s->motion_t_ns;
 
-        if (above && !st->paced && st->above_s >= p->sudden_min_s &&
-            (theta > p->sudden_angle_deg || a > p->sudden_angle_deg))
-                st->due = true;
-        return false;
+        if (!st->pending)
+                return false;
+        /* The gravity estimate (lying) is about the sample itself, the
+         * motion path some 0.9 s earlier: either may show the trunk lie. */
+        if (s->lying || s->motion_lying || !isfinite(rate)) {
+                st->pending = false;
+                return false;
+        }
+        if (s->motion_t_ns < st->pending_until_ns)
+                return false;
+        st->pending = false;
+        if (!detectors_may_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns))
+                return false;
+        detectors_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns, st->pending_start_ns, st->pending_peak,
+                       ev);
+        return true;
 }
 
 /* Start time of the @n-th most recent bend (1 = the newest), counting the

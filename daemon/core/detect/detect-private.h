@@ -48,18 +48,30 @@ typedef struct LateralState {
         HoldState high; /* beyond lateral_high_deg, within the episode */
 } LateralState;
 
-typedef struct SuddenState {
-        bool active;    /* the rate is above half the limit */
+/* One movement of sudden-movement: the rate above half the limit. */
+typedef struct SuddenMove {
+        bool active;
         bool paced;     /* it took longer than sudden_rise_s to pass the limit */
         bool opened;    /* it has passed the limit: start_ns and peak are set */
-        bool due;       /* it will fire when it ends, unless it ends lying */
+        bool due;       /* it will fire once over, unless the trunk comes to lie */
+        bool lay;       /* the trunk lay during it: into or out of bed */
         double half_ns; /* when the rate passed half the limit (interpolated) */
-        bool have_prev; /* the previous sample's rate and motion time */
-        double prev_rate;
-        int64_t prev_t_ns;
         int64_t start_ns;
         double above_s; /* current continuous time above the limit */
         double peak;
+} SuddenMove;
+
+typedef struct SuddenState {
+        SuddenMove move;
+        bool have_prev; /* the previous sample's rate and motion time */
+        double prev_rate;
+        int64_t prev_t_ns;
+        /* A due movement that is over, waiting sudden_settle_s (motion
+         * time) to see whether the trunk comes to lie. */
+        bool pending;
+        int64_t pending_until_ns;
+        int64_t pending_start_ns;
+        double pending_peak;
 } SuddenState;
 
 typedef struct RepetitiveState {

@@ -92,14 +92,15 @@
  *   the limit within sudden_rise_s (0.2 s): a sudden movement starts
  *   abruptly, while sitting down, standing up or lying down at a normal
  *   pace speeds the trunk up gradually (the motion path's smoothing alone
- *   makes an abrupt start take 0.15 s). A due episode fires when the
- *   movement is over, i.e. when the rate is back below half the limit,
- *   unless the trunk then lies (lying down is no jerk) or the rate is NaN
- *   (the movement ended in an impact: dropping onto a bed or a chair), or
- *   the kind is in its cool-down. Nothing counts while the motion path's
- *   trunk lies (motion_lying: turning over in bed). Start: the motion_t_ns
- *   at which the rate first exceeded the limit. Peak: the largest of
- *   flexion and |lateral| in the episode so far. Not affected by activity.
+ *   makes an abrupt start take 0.15 s). A due episode fires
+ *   sudden_settle_s (1 s) after the movement is over, i.e. after the rate
+ *   is back below half the limit, unless the motion path's trunk lay in it
+ *   or lies by then (getting into or out of bed, turning over: no jerk) or
+ *   the rate is NaN at its end or by then (it ended in an impact: dropping
+ *   onto a bed or a chair), or the kind is in its cool-down. Start: the
+ *   motion_t_ns at which the rate first exceeded the limit. Peak: the
+ *   largest of flexion and |lateral| in the movement. Not affected by
+ *   activity.
  * - repetitive-bending: a bend starts when flexion rises above
  *   repetitive_deg after having been below repetitive_deg − hysteresis_deg
  *   and counts once flexion has stayed above repetitive_deg for
@@ -272,6 +273,9 @@ typedef struct RuleParams {
         /* sudden-movement: the rate must climb from half the limit past the
          * limit within sudden_rise_s (an abrupt start, not a paced movement). */
         double sudden_rise_s; /* 0.2 */
+        /* sudden_movement: how long after a movement to wait for the trunk
+         * to come to lie (lying down) before firing. */
+        double sudden_settle_s; /* 1 */
         /* prolonged-rest: lying still for prolonged_rest_s within the day
          * window [rest_day_start_h, rest_day_end_h) of local time (a window
          * of length zero is the whole day). Only while prolonged_rest_enabled:
