@@ -36,6 +36,20 @@ static void on_strain_event(const StrainEvent *e, void *userdata)
         Manager *m = userdata;
         LogField f[4];
 
+        /* prolonged-rest has no peak angle. */
+        if (!isfinite(e->peak_deg)) {
+                log_struct(LOG_INFO, MESSAGE_ID_STRAIN_EVENT,
+                           LOG_FIELDS(log_field(&f[0], "POSTURED_EVENT=%s",
+                                                event_kind_to_string(e->kind)),
+                                      log_field(&f[1], "POSTURED_SEVERITY=%s",
+                                                severity_to_string(e->severity)),
+                                      log_field(&f[2], "POSTURED_DURATION_S=%.1f", e->duration_s)),
+                           "Strain event %s (%s): held %.1f s.", event_kind_to_string(e->kind),
+                           severity_to_string(e->severity), e->duration_s);
+                (void) bus_emit_strain_event(m, e);
+                return;
+        }
+
         log_struct(LOG_INFO, MESSAGE_ID_STRAIN_EVENT,
                    LOG_FIELDS(log_field(&f[0], "POSTURED_EVENT=%s", event_kind_to_string(e->kind)),
                               log_field(&f[1], "POSTURED_SEVERITY=%s",
