@@ -230,7 +230,7 @@ check_log "a missing device node: named in the log" 'cannot open /dev/input/even
 stop_daemon
 check_eq "SIGTERM: exit status 0" 0 "$?"
 start_emulated --source 'evdev:/dev/input/event4?resolution=abc'
-wait "$DAEMON_PID"
+wait_daemon
 check_eq "a bad option: the daemon fails" 1 "$?"
 check_log "a bad option: named in the error" "evdev option 'resolution' needs a positive number"
 feeder_stop
