@@ -23,6 +23,9 @@ _exit_hooks=()
 # Sanitizer reports (make check SANITIZE=1) of every process a test starts,
 # however it starts it (daemons as root or as another user, posturectl), go
 # to files here instead of their stderr; cleanup fails the test on any.
+# (Not under umockdev's LD_PRELOAD, where opening the file at start crashes
+# the sanitizer: there log_path=stderr sends them to stderr, the daemon's
+# log, which is checked when the daemon's exit is seen.)
 SANITIZER_DIR=$(mktemp -d /tmp/postured-sanitizer.XXXXXX)
 chmod 1777 "$SANITIZER_DIR"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SANITIZER_DIR/asan"
@@ -39,13 +42,25 @@ track_daemon() {
         _daemon_logs[$1]=${2:-}
 }
 
+# _daemon_exited PID: a tracked daemon has exited: no sanitizer report in
+# its log (reports that went there rather than to SANITIZER_DIR).
+_daemon_exited() {
+        local log=${_daemon_logs[$1]:-}
+        _daemon_checked[$1]=1
+        [ -n "$log" ] && [ -f "$log" ] || return 0
+        if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$log"; then
+                sed 's/^/# daemon: /' "$log" >&2
+                not_ok "postured (pid $1): sanitizer report in its log"
+        fi
+}
+
 # wait_daemon [PID]: wait until the daemon (DAEMON_PID) exits; its status
 # is in rc (and returned), for the test to check.
 wait_daemon() {
         local pid=${1:-$DAEMON_PID}
         wait "$pid"
         rc=$?
-        _daemon_checked[$pid]=1
+        _daemon_exited "$pid"
         return $rc
 }
 
@@ -71,7 +86,7 @@ _final_checks() {
                 [ -n "$pid" ] && [ -z "${_daemon_checked[$pid]:-}" ] || continue
                 _end_daemon "$pid"
                 st=$?
-                _daemon_checked[$pid]=1
+                _daemon_exited "$pid"
                 if [ "$st" -ne 0 ]; then
                         bad=1
                         not_ok "postured (pid $pid) exited with status $st, unchecked by the test"
@@ -215,7 +230,7 @@ stop_daemon() {
         wait "$DAEMON_PID"
         STOP_RC=$?
         STOP_MS=$((($(date +%s%N) - start) / 1000000))
-        _daemon_checked[$DAEMON_PID]=1
+        _daemon_exited "$DAEMON_PID"
         cat "$DAEMON_LOG" >>"$TMP/all-daemons.log"
         if [ "$STOP_RC" -ne 0 ]; then
                 not_ok "postured (pid $DAEMON_PID) exited with status $STOP_RC on SIGTERM"

@@ -69,7 +69,8 @@ feeder_stop() {
 # that is fine.
 start_emulated() {
         LD_PRELOAD=libumockdev-preload.so.0 UMOCKDEV_DIR="$ROOT" \
-                ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+                ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:log_path=stderr" \
+                UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=stderr" \
                 start_daemon "$@" 3>&-
 }
 
