@@ -319,6 +319,7 @@ Manager *manager_free(Manager *m)
         recorder_free(m->recorder);
         health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
+        sd_bus_track_unref(m->recovery_subscribers);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);
