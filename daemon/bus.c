@@ -288,7 +288,7 @@ static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r == -ERANGE)
                 return recovery_error(error, r, "Injury onset is more than a year ago.");
         if (r < 0)
-                return recovery_error(error, r, "Cannot record the injury.");
+                return not_saved_error(error, r, "The injury report");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -305,7 +305,7 @@ static int method_report_recovered(sd_bus_message *msg, void *userdata, sd_bus_e
                 return sd_bus_error_set(error, POSTURED_ERROR_NOT_INJURED,
                                         "No injury was reported: nothing to recover from.");
         if (r < 0)
-                return recovery_error(error, r, "Cannot record the recovery.");
+                return not_saved_error(error, r, "The recovery");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -378,7 +378,7 @@ static int method_acknowledge_alert(sd_bus_message *msg, void *userdata, sd_bus_
                 return sd_bus_error_setf(error, POSTURED_ERROR_NO_SUCH_ALERT,
                                          "No active alert '%s'.", id);
         if (r < 0)
-                return recovery_error(error, r, "Cannot acknowledge the alert.");
+                return not_saved_error(error, r, "The acknowledgement");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
