@@ -276,3 +276,28 @@ bench:
 .PHONY: bench
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzzing (tests/fuzz/): libFuzzer harnesses built with clang, ASan and
+# UBSan in build/fuzz/ (a make of its own: other compiler, other flags).
+# `make fuzz FUZZ_SECONDS=N` runs each for N seconds from its seed corpus
+# (tests/fuzz/corpus/NAME/); what it finds is in build/fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZERS      := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz-util.h $(CORE_LIB) \
+		$(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/common/plugin-util.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iplugins -Itests/fuzz -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+		$(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/common/plugin-util.o $(CORE_LIB) \
+		$(INIH_LIBS) $(LIBM)
+
+fuzzers: $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZERS))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		OPTFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)' fuzzers
+	@tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZERS)
+
+.PHONY: fuzz fuzzers
