@@ -19,6 +19,7 @@ sysusersdir ?= $(libdir)/sysusers.d
 dbussystemdir ?= $(datadir)/dbus-1/system.d
 dbussystemservicedir ?= $(datadir)/dbus-1/system-services
 dbusinterfacedir ?= $(datadir)/dbus-1/interfaces
+polkitactiondir ?= $(datadir)/polkit-1/actions
 DESTDIR     ?=
 
 CC          ?= cc
@@ -205,6 +206,7 @@ install: $(PROGRAMS) $(BUILD)/postured.service
 	install -Dm644 dbus/org.postured.Posture1.xml $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
 	install -Dm644 dbus/org.postured.Posture1.conf $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
 	install -Dm644 dbus/org.postured.Posture1.service $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
+	install -Dm644 polkit/org.postured.policy $(DESTDIR)$(polkitactiondir)/org.postured.policy
 	install -Dm644 $(BUILD)/postured.service $(DESTDIR)$(unitdir)/postured.service
 	install -Dm644 systemd/postured.sysusers $(DESTDIR)$(sysusersdir)/postured.conf
 	install -Dm644 systemd/iio-network.conf $(DESTDIR)$(docdir)/examples/iio-network.conf
@@ -235,6 +237,7 @@ uninstall:
 	rm -f $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
 	rm -f $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
 	rm -f $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
+	rm -f $(DESTDIR)$(polkitactiondir)/org.postured.policy
 	rm -f $(DESTDIR)$(unitdir)/postured.service $(DESTDIR)$(sysusersdir)/postured.conf
 	rm -f $(DESTDIR)$(docdir)/examples/iio-network.conf
 	rm -f $(patsubst udev/%,$(DESTDIR)$(udevrulesdir)/%,$(UDEV_RULES))

@@ -9,6 +9,7 @@
 #include <systemd/sd-bus.h>
 
 #include "abi/bus-names.h"
+#include "bus-polkit.h"
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
@@ -49,7 +50,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         return -ENOENT;
 }
 
-static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* The work of Calibrate(), once allowed (bus-polkit.c). */
+static int do_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         int r;
@@ -67,7 +69,7 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int do_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         uint32_t seconds;
@@ -86,7 +88,7 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int do_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         _cleanup_(closep) int fd = -EBADF;
@@ -100,6 +102,27 @@ static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_er
                                          "Too many recordings at once (at most %d).", RECORDER_MAX);
         /* The reply holds a duplicate; a reply that cannot go out ends the recording (EPIPE). */
         return sd_bus_reply_method_return(msg, "h", fd);
+}
+
+/*
+ * Calibrating, snoozing and recording steer the wearer's daemon: on the
+ * system bus each is a polkit action (root always; polkit/org.postured.policy
+ * allows the active local session). A new such method wraps its work the
+ * same way.
+ */
+static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_CALIBRATE, do_calibrate, error);
+}
+
+static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_SNOOZE, do_snooze, error);
+}
+
+static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_RECORD, do_start_recording, error);
 }
 
 static const sd_bus_vtable posture_vtable[] = {
