@@ -38,8 +38,15 @@ static void polkit_query_free(void *userdata)
         free(q);
 }
 
-/* The uid the bus reports for the caller's connection (GetConnectionCredentials). */
-static int caller_uid(sd_bus_message *msg, uid_t *ret)
+/**
+ * bus_caller_uid() - the user the bus reports for the caller of @msg
+ * (GetConnectionCredentials' UnixUserID).
+ * @msg: a method call.
+ * @ret: the uid.
+ *
+ * Return: 0, or -errno (-ENODATA when the bus does not say).
+ */
+int bus_caller_uid(sd_bus_message *msg, uid_t *ret)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *key;
@@ -155,7 +162,7 @@ int bus_polkit_run(Manager *m, sd_bus_message *msg, const char *action,
 
         if (!m->system_bus)
                 return run(msg, m, error);
-        r = caller_uid(msg, &uid);
+        r = bus_caller_uid(msg, &uid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r,
                                                "Cannot establish the caller's identity: %m");

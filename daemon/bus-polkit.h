@@ -16,5 +16,7 @@ typedef struct Manager Manager;
  * and for root, else when polkit's CheckAuthorization (asked asynchronously)
  * allows it. Return: what a method handler returns.
  */
+int bus_caller_uid(sd_bus_message *msg, uid_t *ret);
+
 int bus_polkit_run(Manager *m, sd_bus_message *msg, const char *action,
                    sd_bus_message_handler_t run, sd_bus_error *error);

@@ -92,14 +92,26 @@ static int do_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error 
 {
         Manager *m = userdata;
         _cleanup_(closep) int fd = -EBADF;
+        uid_t uid = (uid_t) -1;
         int r;
 
-        r = recorder_start(m->recorder, sd_bus_message_get_sender(msg), &fd);
+        /* On the system bus no user but root holds more than its share of the places. */
+        if (m->system_bus) {
+                r = bus_caller_uid(msg, &uid);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(
+                                error, r, "Cannot establish the caller's identity: %m");
+        }
+        r = recorder_start_for(m->recorder, sd_bus_message_get_sender(msg), uid, &fd);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot start a recording: %m");
         if (r == RECORDER_E_TOO_MANY)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "Too many recordings at once (at most %d).", RECORDER_MAX);
+        if (r == RECORDER_E_USER_LIMIT)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many recordings at once for one user (at most %d).",
+                                         RECORDER_MAX_PER_USER);
         /* The reply holds a duplicate; a reply that cannot go out ends the recording (EPIPE). */
         return sd_bus_reply_method_return(msg, "h", fd);
 }

@@ -637,8 +637,8 @@ int health_snooze(Health *h, unsigned seconds)
         if (r < 0)
                 return r;
         if (seconds > 0)
-                log_info("Advice snoozed for %u s (alerts still go out).", seconds);
+                log_info_ratelimited("Advice snoozed for %u s (alerts still go out).", seconds);
         else
-                log_info("Snooze cancelled.");
+                log_info_ratelimited("Snooze cancelled.");
         return 0;
 }

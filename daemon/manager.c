@@ -553,7 +553,7 @@ int manager_calibrate(Manager *m)
         r = coach_calibrate(health_coach(m->health));
         if (r != CALIBRATE_DONE)
                 return r;
-        log_info("Calibrated: the current posture is the new neutral.");
+        log_info_ratelimited("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */
         update_published(m);
         flush_changes(m, true);

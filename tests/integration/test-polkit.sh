@@ -84,6 +84,14 @@ done
 check_eq "shipped policy: root may snooze" "()" "$(call env Snooze 0)"
 check_match "shipped policy: root may calibrate (or is told why not)" '^\(\)$|NotStill|NoData' \
         "$(call env Calibrate)"
+
+# --- A caller repeating itself does not flood the log: at most 10 lines a
+# minute from one place, then a count of those left out.
+for i in $(seq 30); do
+        busctl --system call org.postured.Posture1 $OBJ org.postured.Posture1 Snooze u 0
+done
+n=$(grep -c 'Snooze cancelled' "$TMP/sys.log")
+check_in_range "30 Snooze calls: 10 log lines or fewer" "$n" 1 10
 stop_polkitd
 
 # --- A policy that allows anyone: polkit lets the same user through.
