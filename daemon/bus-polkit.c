@@ -202,5 +202,5 @@ int bus_polkit_run(Manager *m, sd_bus_message *msg, const char *action,
         (void) sd_bus_slot_set_destroy_callback(slot, polkit_query_free);
         (void) sd_bus_slot_set_floating(slot, 1);
         sd_bus_slot_unref(slot); /* the bus holds it now */
-        return 1; /* the reply goes out from on_polkit_reply() */
+        return 1;                /* the reply goes out from on_polkit_reply() */
 }
