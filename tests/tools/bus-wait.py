@@ -30,7 +30,12 @@ has exited, printing the end of its log (--log).
                             of interface org.postured.Test on the same path,
                             from anyone, is printed as {"signal": "Mark",
                             "mark": S}: when the monitor has it, it has every
-                            signal the bus routed before it
+                            signal the bus routed before it; with
+                            --subscribe, it first calls
+                            Recovery1.Subscribe() (which a system bus needs
+                            for Recovery1's signals) and prints
+                            {"signal": "Subscribed", "result": "ok" or the
+                            error}
 
 --ready FILE is written once the signals are subscribed (and, for a
 property, its first value read): start the command in the background, wait
