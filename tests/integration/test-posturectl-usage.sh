@@ -36,7 +36,7 @@ check_match "  and prints the version" "^posturectl [0-9]" "$out"
 usage "an unknown long option" "unknown option '--bogus'" status --bogus
 usage "an unknown short option" "unknown option '-x'" injury -x
 usage "a missing option argument" "option '--context' requires an argument" pain 4 --context
-usage "an option of another verb" "unknown option '--json'" calibrate --json
+usage "an option of another verb" "option '--json' does not apply to 'calibrate' .only to: status, show, monitor." calibrate --json
 usage "analyze takes no bus option" "unknown option '--session'" analyze --session x.csv
 usage "a missing operand" "pain: missing pain LEVEL" pain --context lifting
 usage "a missing operand of symptoms" "symptoms: missing symptom NAME" symptoms
