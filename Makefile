@@ -19,6 +19,9 @@ sysusersdir ?= $(libdir)/sysusers.d
 dbussystemdir ?= $(datadir)/dbus-1/system.d
 dbussystemservicedir ?= $(datadir)/dbus-1/system-services
 dbusinterfacedir ?= $(datadir)/dbus-1/interfaces
+bashcompletiondir ?= $(datadir)/bash-completion/completions
+zshcompletiondir ?= $(datadir)/zsh/vendor-completions
+fishcompletiondir ?= $(datadir)/fish/vendor_completions.d
 DESTDIR     ?=
 
 CC          ?= cc
@@ -218,6 +221,14 @@ endif
 	install -Dm644 man/postured.8 $(DESTDIR)$(mandir)/man8/postured.8
 	install -Dm644 man/posturectl.1 $(DESTDIR)$(mandir)/man1/posturectl.1
 	install -Dm644 man/postured.conf.5 $(DESTDIR)$(mandir)/man5/postured.conf.5
+	install -Dm644 completions/posturectl.bash $(DESTDIR)$(bashcompletiondir)/posturectl
+	install -Dm644 completions/_posturectl $(DESTDIR)$(zshcompletiondir)/_posturectl
+	install -Dm644 completions/posturectl.fish $(DESTDIR)$(fishcompletiondir)/posturectl.fish
+	install -Dm644 contrib/waybar/config.jsonc $(DESTDIR)$(docdir)/examples/waybar/config.jsonc
+	install -Dm644 contrib/waybar/style.css $(DESTDIR)$(docdir)/examples/waybar/style.css
+	install -Dm644 contrib/i3blocks/postured $(DESTDIR)$(docdir)/examples/i3blocks/postured
+	install -Dm644 contrib/i3/config $(DESTDIR)$(docdir)/examples/i3/config
+	install -Dm755 contrib/indicator/postured-indicator.py $(DESTDIR)$(docdir)/examples/postured-indicator.py
 	@echo
 	@echo 'A source install is complete once these have run (as root):'
 	@echo '  systemd-sysusers $(sysusersdir)/postured.conf   # the postured user and group'
@@ -237,13 +248,20 @@ uninstall:
 	rm -f $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
 	rm -f $(DESTDIR)$(unitdir)/postured.service $(DESTDIR)$(sysusersdir)/postured.conf
 	rm -f $(DESTDIR)$(docdir)/examples/iio-network.conf
+	rm -f $(DESTDIR)$(bashcompletiondir)/posturectl $(DESTDIR)$(zshcompletiondir)/_posturectl \
+		$(DESTDIR)$(fishcompletiondir)/posturectl.fish
+	rm -f $(DESTDIR)$(docdir)/examples/waybar/config.jsonc $(DESTDIR)$(docdir)/examples/waybar/style.css \
+		$(DESTDIR)$(docdir)/examples/i3blocks/postured $(DESTDIR)$(docdir)/examples/i3/config \
+		$(DESTDIR)$(docdir)/examples/postured-indicator.py
 	rm -f $(patsubst udev/%,$(DESTDIR)$(udevrulesdir)/%,$(UDEV_RULES))
 	rm -f $(DESTDIR)$(catalogdir)/postured.catalog
 	rm -f $(DESTDIR)$(mandir)/man8/postured.8 $(DESTDIR)$(mandir)/man1/posturectl.1 \
 		$(DESTDIR)$(mandir)/man5/postured.conf.5
 	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/postured \
 		$(DESTDIR)$(pkgdatadir) $(DESTDIR)$(sysconfdir)/postured/postured.conf.d \
-		$(DESTDIR)$(sysconfdir)/postured $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null || :
+		$(DESTDIR)$(sysconfdir)/postured $(DESTDIR)$(docdir)/examples/waybar \
+		$(DESTDIR)$(docdir)/examples/i3blocks $(DESTDIR)$(docdir)/examples/i3 \
+		$(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null || :
 
 # Debian packages (debian/), moved into build/deb/ with their .changes;
 # tools/check-deb installs, checks and purges them.
