@@ -90,11 +90,12 @@ TESTS       := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 CORE_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS))
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
 CLIENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLIENT_SRCS))
+NOTIFY_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/notify/*.c))
 CORE_LIB    := $(BUILD)/libpostured-core.a
 
 VERSION     := 0.1
 
-all: $(BUILD)/postured $(BUILD)/posturectl $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS)) $(TESTS)
+all: $(BUILD)/postured $(BUILD)/posturectl $(BUILD)/postured-notify $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS)) $(TESTS)
 
 # Installation paths compiled in; rewritten only when they change, so that
 # `make install PREFIX=/usr` rebuilds what depends on them and nothing else.
@@ -122,6 +123,9 @@ $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM) -ldl -lpthread
 
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
+
+$(BUILD)/postured-notify: $(NOTIFY_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
 
 # Each plugin is plugins/NAME/*.c plus what every plugin shares, plugins/common/.
@@ -180,7 +184,7 @@ lint: $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
 
 # What `make install` installs, and what `make deb` packages: no unit tests
 # (they need cmocka, which a system build has no use for).
-PROGRAMS    := $(BUILD)/postured $(BUILD)/posturectl $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
+PROGRAMS    := $(BUILD)/postured $(BUILD)/posturectl $(BUILD)/postured-notify $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
 programs: $(PROGRAMS)
 unit-tests: $(TESTS)
 
