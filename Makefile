@@ -19,6 +19,8 @@ sysusersdir ?= $(libdir)/sysusers.d
 dbussystemdir ?= $(datadir)/dbus-1/system.d
 dbussystemservicedir ?= $(datadir)/dbus-1/system-services
 dbusinterfacedir ?= $(datadir)/dbus-1/interfaces
+userunitdir ?= $(libdir)/systemd/user
+autostartdir ?= $(sysconfdir)/xdg/autostart
 bashcompletiondir ?= $(datadir)/bash-completion/completions
 zshcompletiondir ?= $(datadir)/zsh/vendor-completions
 fishcompletiondir ?= $(datadir)/fish/vendor_completions.d
@@ -197,13 +199,24 @@ $(BUILD)/postured.service: systemd/postured.service.in FORCE | $(BUILD)/paths.h
 	@sed -e 's|@sbindir@|$(sbindir)|g' $< >$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
+# The user unit and the XDG autostart file of postured-notify.
+$(BUILD)/postured-notify.service $(BUILD)/postured-notify.desktop: $(BUILD)/%: systemd/%.in FORCE | $(BUILD)/paths.h
+	@sed -e 's|@bindir@|$(bindir)|g' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
 # Files of the other parts of the issue-13 work: installed when present.
 UDEV_RULES  := $(wildcard udev/*.rules)
 CATALOG     := $(wildcard systemd/postured.catalog)
 
-install: $(PROGRAMS) $(BUILD)/postured.service
+install: $(PROGRAMS) $(BUILD)/postured.service $(BUILD)/postured-notify.service $(BUILD)/postured-notify.desktop
 	install -Dm755 $(BUILD)/postured $(DESTDIR)$(sbindir)/postured
 	install -Dm755 $(BUILD)/posturectl $(DESTDIR)$(bindir)/posturectl
+	install -Dm755 $(BUILD)/postured-notify $(DESTDIR)$(bindir)/postured-notify
+	install -Dm644 $(BUILD)/postured-notify.service $(DESTDIR)$(userunitdir)/postured-notify.service
+	install -d $(DESTDIR)$(userunitdir)/graphical-session.target.wants
+	ln -sf ../postured-notify.service $(DESTDIR)$(userunitdir)/graphical-session.target.wants/postured-notify.service
+	install -Dm644 $(BUILD)/postured-notify.desktop $(DESTDIR)$(autostartdir)/postured-notify.desktop
+	install -Dm644 man/postured-notify.1 $(DESTDIR)$(mandir)/man1/postured-notify.1
 	install -d $(DESTDIR)$(plugindir)
 	install -m755 $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS)) $(DESTDIR)$(plugindir)/
 	install -Dm644 conf/postured.conf $(DESTDIR)$(sysconfdir)/postured/postured.conf
@@ -244,7 +257,10 @@ endif
 # Removes what install installs (every plugin this source tree can build),
 # and the directories install created once they are empty.
 uninstall:
-	rm -f $(DESTDIR)$(sbindir)/postured $(DESTDIR)$(bindir)/posturectl
+	rm -f $(DESTDIR)$(sbindir)/postured $(DESTDIR)$(bindir)/posturectl $(DESTDIR)$(bindir)/postured-notify
+	rm -f $(DESTDIR)$(userunitdir)/postured-notify.service $(DESTDIR)$(autostartdir)/postured-notify.desktop \
+		$(DESTDIR)$(userunitdir)/graphical-session.target.wants/postured-notify.service \
+		$(DESTDIR)$(mandir)/man1/postured-notify.1
 	rm -f $(patsubst %,$(DESTDIR)$(plugindir)/%.so,replay iio evdev)
 	rm -f $(DESTDIR)$(sysconfdir)/postured/postured.conf $(DESTDIR)$(pkgdatadir)/advice.conf
 	rm -f $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
@@ -263,7 +279,9 @@ uninstall:
 		$(DESTDIR)$(mandir)/man5/postured.conf.5
 	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/postured \
 		$(DESTDIR)$(pkgdatadir) $(DESTDIR)$(sysconfdir)/postured/postured.conf.d \
-		$(DESTDIR)$(sysconfdir)/postured $(DESTDIR)$(docdir)/examples/waybar \
+		$(DESTDIR)$(sysconfdir)/postured $(DESTDIR)$(userunitdir)/graphical-session.target.wants \
+		$(DESTDIR)$(userunitdir) $(DESTDIR)$(autostartdir) $(DESTDIR)$(sysconfdir)/xdg \
+		$(DESTDIR)$(docdir)/examples/waybar \
 		$(DESTDIR)$(docdir)/examples/i3blocks $(DESTDIR)$(docdir)/examples/i3 \
 		$(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null || :
 

@@ -145,7 +145,7 @@ void kind_key(const char *s, char buf[static KIND_KEY_MAX])
 {
         size_t i;
 
-        for (i = 0; s[i] && i < KIND_KEY_MAX - 1; i++)
+        for (i = 0; i < KIND_KEY_MAX - 1 && s[i]; i++)
                 buf[i] = s[i] == '_' ? '-' : s[i];
         buf[i] = 0;
 }

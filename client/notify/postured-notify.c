@@ -29,6 +29,9 @@
 #define SNOOZE_SEC                1800
 #define EVENT_ADVICE_WINDOW_USEC  (10 * USEC_PER_SEC)
 #define DEFAULT_MIN_INTERVAL_USEC (5 * 60 * USEC_PER_SEC)
+/* The agent's name on the session bus, and what setup() returns when taken. */
+#define AGENT_BUS_NAME  "org.postured.Notify"
+#define ALREADY_RUNNING 1
 
 typedef struct State {
         Agent agent;
@@ -539,6 +542,17 @@ static int setup(State *st)
                                 strerror(-r));
                         return r;
                 }
+                /* One agent a session: the user unit and the autostart file may both start one. */
+                r = sd_bus_request_name(a->user_bus, AGENT_BUS_NAME, 0);
+                if (r == -EEXIST) {
+                        fprintf(stderr, "postured-notify already runs in this session.\n");
+                        return ALREADY_RUNNING;
+                }
+                if (r < 0) {
+                        fprintf(stderr, "Failed to take the name %s: %s\n", AGENT_BUS_NAME,
+                                strerror(-r));
+                        return r;
+                }
         }
         r = add_matches(st);
         if (r < 0) {
@@ -567,6 +581,9 @@ static int setup(State *st)
         } else
                 fprintf(stderr, "postured is not on the %s bus yet; waiting for it.\n",
                         a->session ? "session" : "system");
+        /* For the journal, and for tests to know the agent is subscribed. */
+        fprintf(stderr, "Following postured on the %s bus%s.\n", a->session ? "session" : "system",
+                a->dry_run ? ", printing what would be shown" : "");
         if (a->dry_run)
                 printf("ready\n");
         fflush(stdout);
@@ -602,6 +619,8 @@ int main(int argc, char *argv[])
                 return EX_CONFIG;
 
         r = setup(&st);
+        if (r == ALREADY_RUNNING)
+                return 0;
         if (r < 0)
                 return 1;
         r = sd_event_loop(st.agent.event);
