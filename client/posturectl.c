@@ -399,6 +399,11 @@ int main(int argc, char *argv[])
         while (cmd < argc && argv[cmd][0] == '-' && argv[cmd][1] != 0 &&
                strcmp(argv[cmd], "--") != 0)
                 cmd += MIN(option_words(argv + cmd), argc - cmd);
+        /* "--" ends the options: the command follows it. */
+        if (cmd + 1 < argc && strcmp(argv[cmd], "--") == 0) {
+                memmove(argv + cmd, argv + cmd + 1, sizeof(char *) * (size_t) (argc - cmd - 1));
+                argv[--argc] = NULL;
+        }
         if (cmd >= argc || strcmp(argv[cmd], "--") == 0) {
                 /* No command: main()'s own options, and what is wrong. */
                 r = verb_parse_argv(argc, argv, &syntax, NULL);

@@ -46,6 +46,8 @@ check_match "  saying how to start the system service" "systemctl|D-Bus running"
 ctl --session -p Posture show
 check_eq "-p NAME before the command takes its argument along: exit status 1 (no bus)" 1 "$rc"
 check_match "  on the session bus" "session bus" "$out"
+ctl --session -- calibrate
+check_eq "-- before the command: the command follows (exit status 1, no bus)" 1 "$rc"
 usage "analyze takes no bus option" "unknown option '--session'" analyze --session x.csv
 usage "a missing operand" "pain: missing pain LEVEL" pain --context lifting
 usage "a missing operand of symptoms" "symptoms: missing symptom NAME" symptoms
