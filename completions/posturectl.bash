@@ -27,9 +27,9 @@ _posturectl_symptoms='loss-of-bladder-control loss-of-bowel-control leg-weakness
         loss_of_bladder_control loss_of_bowel_control leg_weakness arm_weakness
         radiating_pain_leg radiating_pain_arm unexplained_weight_loss'
 _posturectl_event_kinds='sustained-flexion extreme-flexion unsupported-extension
-        lateral-bend sudden-movement repetitive-bending static-posture slouch
+        lateral-bend sudden-movement repetitive-bending static-posture slouch prolonged-rest
         sustained_flexion extreme_flexion unsupported_extension lateral_bend
-        sudden_movement repetitive_bending static_posture'
+        sudden_movement repetitive_bending static_posture prolonged_rest'
 _posturectl_formats='text json waybar i3bar i3blocks'
 _posturectl_phases='none acute recovering'
 _posturectl_alerts='red-flag'

@@ -15,8 +15,8 @@ set -l symptoms loss-of-bladder-control loss-of-bowel-control leg-weakness arm-w
     loss_of_bladder_control loss_of_bowel_control leg_weakness arm_weakness \
     radiating_pain_leg radiating_pain_arm unexplained_weight_loss
 set -l event_kinds sustained-flexion extreme-flexion unsupported-extension lateral-bend \
-    sudden-movement repetitive-bending static-posture slouch sustained_flexion extreme_flexion \
-    unsupported_extension lateral_bend sudden_movement repetitive_bending static_posture
+    sudden-movement repetitive-bending static-posture slouch prolonged-rest sustained_flexion extreme_flexion \
+    unsupported_extension lateral_bend sudden_movement repetitive_bending static_posture prolonged_rest
 set -l formats text json waybar i3bar i3blocks
 set -l phases none acute recovering
 
