@@ -142,8 +142,7 @@ static void flush_changes(Manager *m, bool force)
                         send |= m->changed & throttled;
                         m->last_angles_emit_us = now;
                         if (m->throttle_timer)
-                                (void) sd_event_source_set_enabled(m->throttle_timer,
-                                                                   SD_EVENT_OFF);
+                                (void) sd_event_source_set_enabled(m->throttle_timer, SD_EVENT_OFF);
                 } else if (!m->throttle_timer) {
                         r = sd_event_add_time(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
                                               m->last_angles_emit_us + interval, 1, on_throttle, m);

@@ -389,9 +389,8 @@ static int start_polled(Sensor *s)
                 s->poll_interval_us = MAX(interval_ns / 1000, 1);
                 /* Accuracy: an eighth of the interval, so that sd-event may align it. */
                 r = sd_event_add_time_relative(s->event, &s->poll_timer, CLOCK_MONOTONIC,
-                                               s->poll_interval_us,
-                                               MAX(s->poll_interval_us / 8, 1), on_poll_timer,
-                                               s);
+                                               s->poll_interval_us, MAX(s->poll_interval_us / 8, 1),
+                                               on_poll_timer, s);
                 if (r < 0)
                         goto fail;
                 (void) sd_event_source_set_enabled(s->poll_timer, SD_EVENT_ON);
@@ -576,9 +575,9 @@ static int on_stall_check(sd_event_source *es, uint64_t usec, void *userdata)
         uint64_t now = now_us(CLOCK_MONOTONIC);
 
         if (!s->source || !source_is_live(s) || now - s->last_frame_us < limit) {
-                (void) sd_event_source_set_time(
-                        es, s->source && now - s->last_frame_us < limit ? s->last_frame_us + limit
-                                                                       : now + limit);
+                (void) sd_event_source_set_time(es, s->source && now - s->last_frame_us < limit
+                                                            ? s->last_frame_us + limit
+                                                            : now + limit);
                 return 0;
         }
         (void) sd_event_source_set_time(es, now + limit);
