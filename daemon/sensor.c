@@ -357,8 +357,10 @@ static int on_poll_io(sd_event_source *es, int fd, uint32_t revents, void *userd
 static int on_poll_timer(sd_event_source *es, uint64_t usec, void *userdata)
 {
         Sensor *s = userdata;
+        uint64_t next = usec + s->poll_interval_us, now = now_us(CLOCK_MONOTONIC);
 
-        (void) sd_event_source_set_time(es, usec + s->poll_interval_us);
+        /* After a stop of the loop (suspend, a slow step): no burst of catching up. */
+        (void) sd_event_source_set_time(es, next > now ? next : now + s->poll_interval_us);
         dispatch_polled(s, 0);
         return 0;
 }
