@@ -163,10 +163,15 @@ static void flush_changes(Manager *m, bool force)
         int r;
 
         if (m->changed & throttled) {
-                /* A new posture goes out with the angles that explain it. */
-                if (force || (send & CHANGED_POSTURE) || now >= m->last_angles_emit_us + interval) {
+                /* A new posture goes out with the angles that explain it. Batches
+                 * come once a second (issue 14): one up to an eighth of the interval
+                 * early sends them too, and no timer needs a wakeup of its own. */
+                if (force || (send & CHANGED_POSTURE) ||
+                    now + interval / 8 >= m->last_angles_emit_us + interval) {
                         send |= m->changed & throttled;
                         m->last_angles_emit_us = now;
+                        if (m->throttle_timer)
+                                (void) sd_event_source_set_enabled(m->throttle_timer, SD_EVENT_OFF);
                 } else if (!m->throttle_timer) {
                         r = sd_event_add_time(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
                                               m->last_angles_emit_us + interval, 1, on_throttle, m);
