@@ -266,7 +266,9 @@ static void test_rate_glitch(void **state)
 typedef struct Walk {
         double step_hz;
         double amplitude; /* vertical, m/s² */
-        double sway_deg;  /* forward sway of the trunk at half the step rate */
+        double sway_deg;  /* forward sway of the filtered gravity */
+        double sway_hz;   /* its frequency; 0 for half the step rate */
+        double third;     /* third harmonic of the bounce, relative to it */
 } Walk;
 
 /* Walk for @seconds; count the samples classed walking after @settle_s. */
@@ -280,9 +282,12 @@ static size_t walk(Wearer *w, Walk k, double seconds, double settle_s, size_t *n
                 /* The phase runs on across calls: one walk in pieces. */
                 double t = now_s(w), g[3], e[3];
 
-                body_gravity(k.sway_deg * sin(M_PI * k.step_hz * t), 0, g);
+                double sway_hz = k.sway_hz > 0 ? k.sway_hz : k.step_hz / 2;
+
+                body_gravity(k.sway_deg * sin(TWO_PI * sway_hz * t), 0, g);
                 e[0] = 0.3 * sin(M_PI * k.step_hz * t);
-                e[1] = k.amplitude * sin(TWO_PI * k.step_hz * t);
+                e[1] = k.amplitude *
+                       (sin(TWO_PI * k.step_hz * t) + k.third * sin(3 * TWO_PI * k.step_hz * t));
                 e[2] = 0.4 * k.amplitude * sin(TWO_PI * k.step_hz * t + 0.5);
                 feed(w, g, e, 0);
                 if (t - t0 >= settle_s) {
@@ -306,7 +311,8 @@ static void assert_walking(double rate_hz, Walk k)
         assert_int_equal(w.last.activity, ACTIVITY_MOVING);
         got = walk(&w, k, 10, 1.5, &n);
         assert_int_equal(got, n);
-        assert_int_equal(w.last.posture, POSTURE_MOVING);
+        /* Walking upright reads upright. */
+        assert_int_equal(w.last.posture, POSTURE_UPRIGHT);
         /* Back to still within a few seconds of stopping. */
         still(&w, 0, 4.5);
         assert_int_equal(w.last.activity, ACTIVITY_STILL);
@@ -330,10 +336,21 @@ static void test_walking(void **state)
         assert_walking(200, (Walk){ 1.8, 1.5, 2 });
         assert_walking(100, (Walk){ 2.0, 1.0, 4 });
 
-        /* Step frequencies: 1.4..2.5 Hz. */
+        /* Step frequencies: 1.4..2.5 Hz, at 20 to 200 Hz. */
         assert_walking(50, (Walk){ 1.5, 1.5, 0 });
         assert_walking(50, (Walk){ 2.4, 1.5, 0 });
+        assert_walking(50, (Walk){ 1.45, 1.5, 0 });
+        assert_walking(20, (Walk){ 1.6, 1.5, 0 });
+        assert_walking(20, (Walk){ 2.4, 1.5, 0 });
+        assert_walking(200, (Walk){ 1.5, 1.5, 0 });
+        assert_walking(200, (Walk){ 2.4, 1.5, 0 });
         assert_not_walking(50, (Walk){ 1.3, 1.5, 0 });
+
+        /* A strong third harmonic of the heel strike: the autocorrelation's
+         * first peak, at a third of the step, is low (r ≈ 0.17); the step's
+         * own peak is the one that counts. */
+        assert_walking(200, (Walk){ 1.6, 1.2, 0, 0, 0.9 });
+        assert_walking(100, (Walk){ 2.0, 1.2, 0, 0, 0.9 });
         assert_not_walking(50, (Walk){ 2.7, 1.5, 0 });
         assert_not_walking(50, (Walk){ 0.5, 3, 0 });
 
@@ -341,9 +358,13 @@ static void test_walking(void **state)
         assert_walking(50, (Walk){ 1.8, 0.75, 0 });
         assert_not_walking(50, (Walk){ 1.8, 0.65, 0 });
 
-        /* A trunk swinging by ±20° is bending, not walking. */
+        /* The filtered gravity swaying by ±20° at the step rate or half of
+         * it (the filter passes steps) is still walking; a trunk bending
+         * by ±25° every 3 s or so is bending, not walking. */
         assert_walking(50, (Walk){ 1.8, 1.5, 12 });
-        assert_not_walking(50, (Walk){ 1.8, 1.5, 20 });
+        assert_walking(50, (Walk){ 1.8, 1.5, 20 });
+        assert_walking(200, (Walk){ 1.6, 1.5, 20, 1.6 });
+        assert_not_walking(50, (Walk){ 1.8, 1.5, 25, 0.3 });
 
         /* Too slow a sensor cannot tell, and never claims walking. */
         assert_not_walking(4, (Walk){ 1.8, 1.5, 0 });

@@ -13,8 +13,9 @@
 #define BEND_DEG  40.0
 /* MAHT(40°) = 240 − 4.5·20 s. */
 #define MAHT_40_S 150.0
-/* The 4th-order 2 Hz low-pass delays the bend by a few samples. */
-#define FILTER_LAG_S 0.5
+/* The 4th-order 2 Hz low-pass and the 1 s average of the angles' gravity
+ * delay the bend by about a second. */
+#define FILTER_LAG_S 1.0
 
 typedef struct Recorder {
         StrainEvent ev[8];
@@ -198,12 +199,15 @@ static void test_sustained(void **state)
 
         /* The first sample opens the record; every later step is counted. */
         assert_near(sum->duration_s, (double) (n - 1) / RATE_HZ, 1e-6);
-        assert_near(sum->posture_s[POSTURE_UPRIGHT], UPRIGHT_S, 0.1);
-        /* The instant bend is a jolt: until it leaves the 3 s still window the
-         * wearer counts as moving, and only then as flexed. */
-        assert_true(sum->posture_s[POSTURE_MOVING] > 0);
-        assert_true(sum->posture_s[POSTURE_MOVING] <= 3.5);
-        assert_near(sum->posture_s[POSTURE_FLEXED] + sum->posture_s[POSTURE_MOVING], BEND_S, 2);
+        /* The angles' 1 s average shows the instant bend half a second
+         * late (the slouched band on the way lasts a sample or two). */
+        assert_near(sum->posture_s[POSTURE_UPRIGHT], UPRIGHT_S + 0.5, 0.2);
+        /* The bend is a jolt: until it leaves the 3 s still window the
+         * wearer is moving, but the posture is the bend all along. */
+        assert_true(sum->activity_s[ACTIVITY_MOVING] > 0);
+        assert_true(sum->activity_s[ACTIVITY_MOVING] <= 3.5);
+        assert_near(sum->posture_s[POSTURE_MOVING], 0, 0);
+        assert_near(sum->posture_s[POSTURE_FLEXED], BEND_S - 0.6, 0.3);
         for (size_t i = 0; i < _POSTURE_MAX; i++)
                 total_s += sum->posture_s[i];
         assert_near(total_s, sum->duration_s, 1e-6);

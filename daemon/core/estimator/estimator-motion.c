@@ -432,7 +432,10 @@ static inline double block_mean(const Motion *m, double sum)
  * motion_feed() - one valid sample.
  * @m: the state.
  * @raw: the unfiltered acceleration, body frame, m/s².
- * @gravity: the low-passed acceleration, body frame, m/s².
+ * @gravity: the low-passed acceleration, body frame, m/s²: raw minus it is
+ *     the dynamic part.
+ * @up: the smoothed gravity the angles see, body frame, m/s²: the vertical
+ *     and the trunk's sway, for walking.
  * @ret: the result; see struct MotionResult.
  *
  * The trunk and walking paths advance once per block; in between, @ret
@@ -440,9 +443,10 @@ static inline double block_mean(const Motion *m, double sum)
  *
  * Return: the trunk job of the sample, for motion_trunk_next(), or -1.
  */
-int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionResult *ret)
+int motion_feed(Motion *m, const double raw[3], const double gravity[3], const double up[3],
+                MotionResult *ret)
 {
-        double d[3], med[3], gn = norm3(gravity);
+        double d[3], med[3], gn = norm3(up);
         int job = -1;
 
         assert(m);
@@ -459,9 +463,9 @@ int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionR
         for (size_t k = 0; k < 3; k++) {
                 m->block_raw[k] += med[k];
                 if (gn >= MIN_NORM)
-                        m->block_u[k] += gravity[k] / gn;
+                        m->block_u[k] += up[k] / gn;
         }
-        m->block_v += gn >= MIN_NORM ? dot3(med, gravity) / gn : norm3(med);
+        m->block_v += gn >= MIN_NORM ? dot3(med, up) / gn : norm3(med);
 
         if (++m->in_block >= m->block) {
                 double x[3], u[3], un;

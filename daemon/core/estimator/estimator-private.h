@@ -59,8 +59,9 @@ static inline void motion_freep(Motion **m)
 /** motion_reset() - forget the past, e.g. after a gap in the stream. */
 void motion_reset(Motion *m);
 
-/** motion_feed() - one valid sample, body frame. */
-int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionResult *ret);
+/** motion_feed() - one valid sample, body frame: raw, filtered and smoothed gravity. */
+int motion_feed(Motion *m, const double raw[3], const double gravity[3], const double up[3],
+                MotionResult *ret);
 
 /** motion_trunk_run() - the trunk smoothing for the batch fed so far. */
 void motion_trunk_run(Motion *m);
