@@ -556,7 +556,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 
         if (note->valid) {
                 smooth_push(e, filt, out->gravity);
-                note->job = motion_feed(e->motion, out->raw, filt, out->gravity, &m);
+                note->job = motion_feed(e->motion, raw->t_ns, out->raw, filt, out->gravity, &m);
                 window_push(e, filt,
                             m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
                                     m.dynamic[2] * m.dynamic[2]);
