@@ -87,7 +87,7 @@ static void test_params_default(void **state)
         assert_false(p.auto_calibrate);
         assert_near(p.sensor_height_m, 0.45, 0);
         assert_near(p.walk_window_s, 4, 0);
-        assert_near(p.walk_min_step_hz, 1.4, 0);
+        assert_near(p.walk_min_step_hz, 1.0, 0);
         assert_near(p.posture_smooth_s, 1.0, 0);
         assert_near(p.posture_max_rms, 4.0, 0);
         assert_near(p.walk_max_step_hz, 2.5, 0);

@@ -464,8 +464,16 @@ static void walk_blocks_until(Motion *m, int64_t t_ns)
                         double un = norm3(m->block_u);
 
                         m->walk_last_v = m->block_v / (double) m->walk_in_block;
-                        for (size_t k = 0; k < 3; k++)
-                                m->walk_last_u[k] = un > 0 ? m->block_u[k] / un : 0;
+                        /* The sway is the trunk's: the forward half of the
+                         * trunk smoother (see walk_sway_direction()). */
+                        if (m->have_fwd && norm3(m->fwd_state) > 0) {
+                                double fn = norm3(m->fwd_state);
+
+                                for (size_t k = 0; k < 3; k++)
+                                        m->walk_last_u[k] = m->fwd_state[k] / fn;
+                        } else
+                                for (size_t k = 0; k < 3; k++)
+                                        m->walk_last_u[k] = un > 0 ? m->block_u[k] / un : 0;
                         m->walk_in_block = 0;
                         m->block_v = 0;
                         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;

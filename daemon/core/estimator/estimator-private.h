@@ -150,6 +150,12 @@ struct Motion {
          * Bluetooth sensor delivers them) still make an even time axis: a
          * block is the mean of the samples in its period, or, when none
          * came, the block before it again. */
+        /* The sway is judged on the trunk's direction, the forward half of
+         * the trunk smoother (an EMA of time constant τ): it shows a real
+         * turn of the trunk at least in full (the kinematic acceleration
+         * adds to it), and damps the steps' linear accelerations by
+         * √(1 + ω²τ²), 2.6 times at 1.8 Hz. So rapid repeated bending at a
+         * step rate is not walking, whose smoothed gravity no longer sways. */
         int64_t walk_period_ns, walk_next_ns;
         bool walk_have_t;
         size_t walk_in_block;

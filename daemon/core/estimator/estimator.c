@@ -152,7 +152,7 @@ void estimator_params_default(EstimatorParams *p)
                 .auto_calibrate = false,
                 .sensor_height_m = 0.45,
                 .walk_window_s = 4.0,
-                .walk_min_step_hz = 1.4,
+                .walk_min_step_hz = 1.0,
                 .walk_max_step_hz = 2.5,
                 .walk_min_rms = 0.5,
                 .walk_min_corr = 0.5,
