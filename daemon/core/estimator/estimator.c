@@ -285,7 +285,8 @@ static bool params_are_valid(const EstimatorParams *p)
 int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
 {
         _cleanup_(estimator_freep) Estimator *e = NULL;
-        size_t size;
+        _cleanup_(freep) double(*smooth)[3] = NULL;
+        size_t size, smooth_size;
         double n;
         int r;
 
@@ -299,22 +300,23 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         if (!(n <= MAX_WINDOW_SAMPLES))
                 return -EINVAL;
         size = (size_t) MAX(n, 1.0);
+        n = round(p->posture_smooth_s * rate_hz);
+        if (!(n <= MAX_WINDOW_SAMPLES))
+                return -EINVAL;
+        smooth_size = (size_t) MAX(n, 1.0);
 
+        smooth = calloc(smooth_size, sizeof(smooth[0]));
+        if (!smooth)
+                return -ENOMEM;
         e = calloc(1, offsetof(Estimator, window) + size * sizeof(WindowEntry));
         if (!e)
-                return -ENOMEM;
+                return -ENOMEM; /* cppcheck-suppress memleak ; freed by _cleanup_ */
 
         e->params = *p;
         e->rate_hz = rate_hz;
         e->size = size;
-
-        n = round(p->posture_smooth_s * rate_hz);
-        if (!(n <= MAX_WINDOW_SAMPLES))
-                return -EINVAL;
-        e->smooth_size = (size_t) MAX(n, 1.0);
-        e->smooth = calloc(e->smooth_size, sizeof(e->smooth[0]));
-        if (!e->smooth)
-                return -ENOMEM;
+        e->smooth_size = smooth_size;
+        e->smooth = TAKE_PTR(smooth);
 
         r = motion_new(&e->motion, p, rate_hz);
         if (r < 0)
