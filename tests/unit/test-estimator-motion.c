@@ -386,6 +386,50 @@ static void test_walking(void **state)
         assert_not_walking(4, (Walk){ 1.8, 1.5, 0 });
 }
 
+/* Steps at 1.8 Hz, for @seconds, with a tone at 1.5 times the step rate of
+ * @other times the step's amplitude: at the step's lag the tone is in
+ * opposite phase, so the autocorrelation there is (1 − @other²) / (1 +
+ * @other²). Return: the number of samples classed walking. */
+static size_t uneven_walk(Wearer *w, double other, double seconds)
+{
+        double t0 = now_s(w), g[3];
+        size_t walking = 0;
+
+        body_gravity(0, 0, g);
+        while (now_s(w) < t0 + seconds) {
+                double t = now_s(w), e[3];
+
+                e[0] = 0;
+                e[1] = 1.5 * (sin(TWO_PI * 1.8 * t) + other * sin(1.5 * TWO_PI * 1.8 * t));
+                e[2] = 0.6 * sin(TWO_PI * 1.8 * t + 0.5);
+                feed(w, g, e, 0);
+                walking += w->last.activity == ACTIVITY_WALKING;
+        }
+        return walking;
+}
+
+/* A walk whose rhythm weakens (the step's autocorrelation falls to 0.42,
+ * under walk_min_corr but above 0.7 times it) goes on; the same steps from
+ * a standstill are not a walk, and a rhythm weaker still (0.30) ends it. */
+static void test_walking_keeps(void **state)
+{
+        Wearer w;
+
+        wearer_init(&w, 50);
+        still(&w, 0, 5);
+        uneven_walk(&w, 0, 8);
+        assert_int_equal(w.last.activity, ACTIVITY_WALKING);
+        assert_int_equal(uneven_walk(&w, 0.64, 30), 30 * 50);
+        uneven_walk(&w, 0.73, 10);
+        assert_int_not_equal(w.last.activity, ACTIVITY_WALKING);
+        wearer_done(&w);
+
+        wearer_init(&w, 50);
+        still(&w, 0, 5);
+        assert_int_equal(uneven_walk(&w, 0.64, 30), 0);
+        wearer_done(&w);
+}
+
 static void test_walking_noise_and_gap(void **state)
 {
         uint32_t x = 12345;
@@ -450,11 +494,9 @@ static void test_params(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_rate),
-                cmocka_unit_test(test_kinematics),
-                cmocka_unit_test(test_rate_glitch),
-                cmocka_unit_test(test_walking),
-                cmocka_unit_test(test_walking_noise_and_gap),
+                cmocka_unit_test(test_rate),          cmocka_unit_test(test_kinematics),
+                cmocka_unit_test(test_rate_glitch),   cmocka_unit_test(test_walking),
+                cmocka_unit_test(test_walking_keeps), cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_params),
         };
 

@@ -155,6 +155,10 @@ static size_t walk_autocorr(Motion *m, double var, size_t from, size_t to)
         return k;
 }
 
+/* A walk goes on while the step's peak is at least this share of
+ * walk_min_corr: a turn or a few uneven steps do not end it. */
+#define WALK_KEEP_CORR 0.7
+
 /* A peak at half the highest one's lag at least this high, relative to it,
  * is the step of that stride. */
 #define WALK_STEP_OF_STRIDE 0.7
@@ -166,7 +170,8 @@ static size_t walk_autocorr(Motion *m, double var, size_t from, size_t to)
  * (r ≈ 0.3 at 0.48 s, where the step has r ≈ 0.8 at 0.6 s). The peak must
  * be high enough and, refined by a parabola through its neighbours, within
  * the step frequencies. The autocorrelation is computed as far as the
- * search looks, a few lags ahead. */
+ * search looks, a few lags ahead. Once walking, a lower peak will do
+ * (WALK_KEEP_CORR). */
 static bool walk_periodic(Motion *m, double var)
 {
         size_t last = m->max_lag + 2, have = 0, best = 0, first = 0;
@@ -207,8 +212,8 @@ static bool walk_periodic(Motion *m, double var)
         den = m->r[best - 1] - 2 * m->r[best] + m->r[best + 1];
         delta = den < 0 ? 0.5 * (m->r[best - 1] - m->r[best + 1]) / den : 0;
         freq = m->block_rate_hz / ((double) best + delta);
-        return m->r[best] >= m->walk_min_corr && freq >= m->walk_min_step_hz &&
-               freq <= m->walk_max_step_hz;
+        return m->r[best] >= (m->walking ? WALK_KEEP_CORR : 1.0) * m->walk_min_corr &&
+               freq >= m->walk_min_step_hz && freq <= m->walk_max_step_hz;
 }
 
 /* Steps all through the window: each quarter of it moves on its own, by at

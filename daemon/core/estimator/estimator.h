@@ -25,7 +25,8 @@
  *   a step period of 1/walk_max_step_hz..1/walk_min_step_hz (0.4..1 s, i.e.
  *   1..2.5 steps a second: brisk walking down to slow walking and stairs,
  *   which real recordings show at 1.1..1.4 a second) with a height of at
- *   least walk_min_corr (0.5); its standard deviation is at least
+ *   least walk_min_corr (0.5; a walk goes on down to 0.7 times that, so
+ *   that a turn or a few uneven steps do not end it); its standard deviation is at least
  *   walk_min_rms (0.5 m/s²) over the window and at least half that in each
  *   quarter of it (a light step or two does not break a walk), so that a
  *   walk is recognised only once it has lasted about 3 to 4 s; and the
