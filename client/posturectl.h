@@ -34,6 +34,7 @@ int verb_summary(int argc, char *argv[]);
 int verb_export(int argc, char *argv[]);
 int verb_forget(int argc, char *argv[]);
 int verb_report(int argc, char *argv[]);
+int verb_show(int argc, char *argv[]);
 
 /* What verb_parse_argv() and a VerbOption's @parse return to let the verb go on. */
 #define VERB_GO_ON (-1)
@@ -50,6 +51,7 @@ typedef struct VerbOption {
         const char **arg; /* set to the argument */
         /* called with the argument (NULL without one): VERB_GO_ON, or an exit status */
         int (*parse)(const char *arg, void *userdata);
+        char short_name; /* 'p' for -p, or 0 */
 } VerbOption;
 
 /* How many operands a verb takes, and what "VERB: missing WHAT" calls them. */

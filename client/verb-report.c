@@ -141,7 +141,7 @@ static int collect_recording(const char *path, Collected *c, double *ret_duratio
                 return EX_DATAERR;
         }
         c->t0_ns = frames[0].t_ns;
-        pipeline_set_sample_handler(p, on_sample, c);
+        pipeline_set_summary_handler(p, on_sample, c);
         pipeline_set_event_handler(p, on_event, c);
         pipeline_feed(p, frames, n);
         if (minute_acc_flush(&c->acc, &last) > 0)

@@ -61,6 +61,14 @@ static void on_strain_event(const StrainEvent *e, void *userdata)
         (void) bus_emit_strain_event(m, e);
         history_add_event(m->history, manager_history_time_us(m, e->start_ns), e);
         metrics_add_event(m->metrics, e);
+        /* Static strings of the core: they outlive the event. */
+        m->last_event_kind = event_kind_to_string(e->kind);
+        m->last_event_severity = severity_to_string(e->severity);
+        m->last_event_start_us = manager_to_realtime_us(m, e->start_ns);
+        m->last_event_duration_s = e->duration_s;
+        m->last_event_peak_deg = e->peak_deg;
+        m->changed |= CHANGED_LAST_EVENT;
+        flush_changes(m, false);
 }
 
 static void on_advice(const AdviceItem *item, void *userdata)
@@ -119,6 +127,12 @@ static void update_published(Manager *m)
 
         if (!s)
                 return;
+        /* Still since the last change of posture, or since a walk ended. */
+        if (s->posture != m->posture ||
+            (s->activity != m->activity && m->activity == ACTIVITY_WALKING)) {
+                m->still_since_us = manager_to_realtime_us(m, s->t_ns);
+                m->changed |= CHANGED_STILL;
+        }
         if (s->posture != m->posture) {
                 m->posture = s->posture;
                 m->changed |= CHANGED_POSTURE;
@@ -164,10 +178,15 @@ static void flush_changes(Manager *m, bool force)
         int r;
 
         if (m->changed & throttled) {
-                /* A new posture goes out with the angles that explain it. */
-                if (force || (send & CHANGED_POSTURE) || now >= m->last_angles_emit_us + interval) {
+                /* A new posture goes out with the angles that explain it. Batches
+                 * come once a second (issue 14): one up to an eighth of the interval
+                 * early sends them too, and no timer needs a wakeup of its own. */
+                if (force || (send & CHANGED_POSTURE) ||
+                    now + interval / 8 >= m->last_angles_emit_us + interval) {
                         send |= m->changed & throttled;
                         m->last_angles_emit_us = now;
+                        if (m->throttle_timer)
+                                (void) sd_event_source_set_enabled(m->throttle_timer, SD_EVENT_OFF);
                 } else if (!m->throttle_timer) {
                         r = sd_event_add_time(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
                                               m->last_angles_emit_us + interval, 1, on_throttle, m);
@@ -240,7 +259,7 @@ static int on_sensor_opened(Sensor *sensor, void *userdata)
                                        sensor_name(sensor));
         m->history_anchored = false;
         if (m->history || m->metrics)
-                pipeline_set_sample_handler(manager_pipeline(m), on_sample, m);
+                pipeline_set_summary_handler(manager_pipeline(m), on_sample, m);
         log_debug("Filtering %s with the %s kernel.", sensor_name(sensor),
                   filter_kernel(pipeline_filter(manager_pipeline(m)))->name);
         return 0;
@@ -384,6 +403,8 @@ Manager *manager_free(Manager *m)
         history_free(m->history);
         health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
+        sd_bus_track_unref(m->recovery_subscribers);
+        sd_event_source_unref(m->snooze_timer);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);
@@ -623,9 +644,47 @@ int manager_calibrate(Manager *m)
         r = coach_calibrate(health_coach(m->health));
         if (r != CALIBRATE_DONE)
                 return r;
-        log_info("Calibrated: the current posture is the new neutral.");
+        log_info_ratelimited("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */
         update_published(m);
         flush_changes(m, true);
         return 0;
+}
+
+static int on_snooze_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
+        m->changed |= CHANGED_SNOOZE;
+        flush_changes(m, false);
+        return 0;
+}
+
+/**
+ * manager_snoozed() - Snooze() was called: send SnoozedUntil now, and again
+ * (as 0) when the snooze ends.
+ * @m: the Manager.
+ */
+void manager_snoozed(Manager *m)
+{
+        uint64_t until = health_snoozed_until(m->health);
+        int r;
+
+        m->changed |= CHANGED_SNOOZE;
+        flush_changes(m, false);
+        if (until == 0) {
+                if (m->snooze_timer)
+                        (void) sd_event_source_set_enabled(m->snooze_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (m->snooze_timer) {
+                (void) sd_event_source_set_time(m->snooze_timer, until + 1000);
+                (void) sd_event_source_set_enabled(m->snooze_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        /* A little late rather than early: the snooze has ended when it fires. */
+        r = sd_event_add_time(m->event, &m->snooze_timer, CLOCK_REALTIME, until + 1000, 1000,
+                              on_snooze_end, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot arm the timer for the end of the snooze: %m");
 }

@@ -22,9 +22,13 @@ struct Pipeline {
         Estimator *estimator;
         Detectors *detectors;
         PipelineEventFn event_fn;
+        PipelineSummaryFn summary_fn;
+        void *summary_userdata;
+        void *event_userdata;
         PipelineSampleFn sample_fn;
         void *sample_userdata;
-        void *event_userdata;
+        int64_t sample_every_ns, sample_next_ns;
+        bool sample_started;
         PostureSample last;
         bool have_last;
         PipelineSummary summary;
@@ -111,13 +115,38 @@ void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata)
 }
 
 /**
- * pipeline_set_sample_handler() - @fn is called for every sample, with the
- * seconds the summary credits to the previous one (see PipelineSampleFn).
+ * pipeline_set_summary_handler() - @fn is called for every sample, with the
+ * seconds the summary credits to the previous one (see PipelineSummaryFn).
  */
-void pipeline_set_sample_handler(Pipeline *p, PipelineSampleFn fn, void *userdata)
+void pipeline_set_summary_handler(Pipeline *p, PipelineSummaryFn fn, void *userdata)
 {
-        p->sample_fn = fn;
+        p->summary_fn = fn;
+        p->summary_userdata = userdata;
+}
+
+/**
+ * pipeline_set_sample_handler() - @fn is called with the first sample after
+ * this call, and then with the first sample at or after each @every_ns (> 0)
+ * of sample time since the last one it got; @fn NULL for none.
+ */
+void pipeline_set_sample_handler(Pipeline *p, int64_t every_ns, PipelineSampleFn fn, void *userdata)
+{
+        p->sample_fn = every_ns > 0 ? fn : NULL;
         p->sample_userdata = userdata;
+        p->sample_every_ns = every_ns;
+        p->sample_started = false;
+}
+
+static void sample_report(Pipeline *p, const PostureSample *s)
+{
+        if (p->sample_started && s->t_ns < p->sample_next_ns)
+                return;
+        /* Times on the grid of the first sample, unless a gap skipped it. */
+        if (!p->sample_started || s->t_ns - p->sample_next_ns >= p->sample_every_ns)
+                p->sample_next_ns = s->t_ns;
+        p->sample_next_ns += p->sample_every_ns;
+        p->sample_started = true;
+        p->sample_fn(s, p->sample_userdata);
 }
 
 /* The seconds credited to @prev, now that @s follows it: 0 across a gap. */
@@ -150,9 +179,11 @@ static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSam
                 sum->duration_s += dt;
                 sum->posture_s[prev->posture] += dt;
                 sum->activity_s[prev->activity] += dt;
+                sum->posture_by_activity_s[prev->activity][prev->posture] += dt;
         }
-        if (p->sample_fn)
-                p->sample_fn(prev, s, dt, detectors_strain_level(p->detectors), p->sample_userdata);
+        if (p->summary_fn)
+                p->summary_fn(prev, s, dt, detectors_strain_level(p->detectors),
+                              p->summary_userdata);
 }
 
 static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
@@ -188,6 +219,8 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
                         if (p->event_fn)
                                 p->event_fn(&events[j], s, p->event_userdata);
                 }
+                if (p->sample_fn)
+                        sample_report(p, s);
         }
 }
 

@@ -32,19 +32,23 @@ typedef struct PipelineSummary {
         double duration_s;
         double posture_s[_POSTURE_MAX];
         double activity_s[_ACTIVITY_MAX];
+        /* The same seconds by activity and posture: posture and activity
+         * are separate (a bend while walking is walking and flexed). */
+        double posture_by_activity_s[_ACTIVITY_MAX][_POSTURE_MAX];
         unsigned events[_EVENT_KIND_MAX];
         unsigned long long frames;
 } PipelineSummary;
 
 typedef void (*PipelineEventFn)(const StrainEvent *e, const PostureSample *s, void *userdata);
+typedef void (*PipelineSampleFn)(const PostureSample *s, void *userdata);
 
 /*
  * Every sample, as the summary counts it: @dt_s seconds (0 for the first
  * sample and after a gap) are credited to @prev's posture and activity, with
  * @strain the StrainLevel that held during them.
  */
-typedef void (*PipelineSampleFn)(const PostureSample *prev, const PostureSample *s, double dt_s,
-                                 double strain, void *userdata);
+typedef void (*PipelineSummaryFn)(const PostureSample *prev, const PostureSample *s, double dt_s,
+                                  double strain, void *userdata);
 
 typedef struct Pipeline Pipeline;
 
@@ -59,8 +63,13 @@ static inline void pipeline_freep(Pipeline **p)
 
 void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata);
 
-/** pipeline_set_sample_handler() - @fn sees every sample the summary counts (the history). */
-void pipeline_set_sample_handler(Pipeline *p, PipelineSampleFn fn, void *userdata);
+/** pipeline_set_summary_handler() - @fn sees every sample the summary counts (the history). */
+void pipeline_set_summary_handler(Pipeline *p, PipelineSummaryFn fn, void *userdata);
+
+/** pipeline_set_sample_handler() - @fn gets the first sample, then one every @every_ns of sample
+ * time. */
+void pipeline_set_sample_handler(Pipeline *p, int64_t every_ns, PipelineSampleFn fn,
+                                 void *userdata);
 
 /** struct PipelineDrops - frames refused before the filter, by reason. */
 typedef struct PipelineDrops {

@@ -119,7 +119,7 @@ static void test_pipeline_hook_agrees_with_summary(void **state)
 
         pipeline_params_default(&params);
         assert_int_equal(pipeline_new(&p, &params, RATE_HZ), 0);
-        pipeline_set_sample_handler(p, on_sample, &c);
+        pipeline_set_summary_handler(p, on_sample, &c);
         /* 150 s upright, bent after 90 s; a 5 s gap in the middle. */
         for (int sec = 0; sec < 150; sec++) {
                 body_gravity(sec < 90 ? 0 : 45, 0, g);
