@@ -6,17 +6,22 @@
 # and fish completions beside this file).
 
 _posturectl_commands='status show monitor calibrate snooze record analyze
-        injury recovered pain symptoms ack'
+        injury recovered pain symptoms ack history summary export forget report'
 _posturectl_global_options='-h --help --version --system --session'
 # Options per command; those that take an argument end with '='.
 declare -A _posturectl_options=(
         [status]='--json -p= --property= --value'
         [show]='--json -p= --property= --value'
         [monitor]='--json --format= --exit-with-daemon'
-        [analyze]='--phase= --mount-matrix= --neutral= --config= --catalogue='
+        [analyze]='--phase= --mount-matrix= --neutral= --config= --catalogue= --samples='
         [injury]='--onset='
         [pain]='--context='
         [record]='--duration='
+        [history]='--since= --until= --bucket= --json'
+        [summary]='--today --week --since= --json'
+        [export]='--format= --since= --until='
+        [forget]='--before= --all --yes'
+        [report]='--day= --week= --from= -o= --output='
 )
 _posturectl_properties='Posture Flexion LateralBend Activity StrainLevel Calibrated
         CalibratedAt StillSince SnoozedUntil LastEvent SensorState Sensor SampleRate

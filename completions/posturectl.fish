@@ -5,7 +5,7 @@
 # The lists first: a new command or option is added here (and in the bash
 # and zsh completions beside this file).
 
-set -l commands status show monitor calibrate snooze record analyze injury recovered pain symptoms ack
+set -l commands status show monitor calibrate snooze record analyze injury recovered pain symptoms ack history summary export forget report
 set -l properties Posture Flexion LateralBend Activity StrainLevel Calibrated CalibratedAt \
     StillSince SnoozedUntil LastEvent SensorState Sensor SampleRate FilterKernel Version \
     Phase InjuryOnset LastPain ActiveAlerts
@@ -33,6 +33,11 @@ complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a recover
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a pain -d 'Report pain from 0 to 10'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a symptoms -d 'Report red-flag symptoms'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a ack -d 'Acknowledge an active alert'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a history -d 'The history in buckets'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a summary -d 'The history summed up'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a export -d 'Every minute kept, as CSV or JSON'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a forget -d 'Delete the history'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands" -a report -d 'Draw a day, a week or a recording'
 
 # Options of every command, and those of one (before or after the command).
 complete -c posturectl -s h -l help -d 'Show the help'
@@ -52,6 +57,17 @@ complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from injury" -l onset -x -a 'now -30m -2h -1d' -d 'When it began'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from pain" -l context -x -d 'What the wearer was doing'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from record" -l duration -x -a '30 60 5m 30m 1h' -d 'Stop after this long'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from history summary export" -l since -x -a 'today yesterday -1d -7d' -d 'From this time'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from history export" -l until -x -a 'now today' -d 'Up to this time'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from history" -l bucket -x -a '1h 1d 15m' -d 'Bucket length'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from summary" -l today -d 'Since midnight'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from summary report" -l week -d 'A week'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from forget" -l before -x -a '-30d -365d' -d 'Delete what is older'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from forget" -l all -d 'Delete all of the history'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from forget" -l yes -d 'Do not ask'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from report" -l day -x -a 'today yesterday' -d 'The day to draw'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from report" -l from -r -F -d 'A recording to draw'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from report" -s o -l output -r -F -d 'The picture'
 # $event_kinds: for the event filters of the history commands, when they come.
 
 # Operands.

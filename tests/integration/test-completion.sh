@@ -13,7 +13,7 @@ bash_complete() { # WORDS... (the last one is being completed) -> the matches, s
                 COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _posturectl
                 printf "%s\n" "${COMPREPLY[@]}" | grep -v "^$" | sort | tr "\n" " "' bash "$@"
 }
-check_eq "bash: commands" "show snooze status symptoms " "$(bash_complete posturectl s)"
+check_eq "bash: commands" "show snooze status summary symptoms " "$(bash_complete posturectl s)"
 check_eq "bash: a command after a global option" "status " "$(bash_complete posturectl --session sta)"
 check_match "bash: status's options" "--json --property --session --system --value" \
         "$(bash_complete posturectl status --)"

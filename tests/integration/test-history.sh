@@ -99,7 +99,8 @@ poll_until 30 "ten minutes of history" sh -c \
         "[ \"\$('$POSTURECTL' --session summary --since -2d --json | jq -r '.duration_s | round')\" -ge 600 ]"
 before=$(ctl summary --since -2d --json | jq -r '.duration_s | floor')
 kill -KILL "$DAEMON_PID"
-wait "$DAEMON_PID" 2>/dev/null
+wait_daemon 2>/dev/null
+check_eq "  killed (status 137)" 137 "$rc"
 wait_for_name_gone
 after=$(python3 -c 'import sqlite3,sys; print(int(sqlite3.connect(sys.argv[1]).execute("SELECT total(duration_s) FROM minutes").fetchone()[0]))' "$DB")
 check "SIGKILL: nothing written is lost ($before s before, $after s after)" test "$after" -ge "$before"
