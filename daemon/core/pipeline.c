@@ -23,6 +23,8 @@ struct Pipeline {
         Detectors *detectors;
         PipelineEventFn event_fn;
         void *event_userdata;
+        PipelineCalibrationFn calibration_fn;
+        void *calibration_userdata;
         PostureSample last;
         bool have_last;
         PipelineSummary summary;
@@ -108,6 +110,13 @@ void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata)
         p->event_userdata = userdata;
 }
 
+/** pipeline_set_calibration_handler() - @fn is called whenever the estimator's neutral changes. */
+void pipeline_set_calibration_handler(Pipeline *p, PipelineCalibrationFn fn, void *userdata)
+{
+        p->calibration_fn = fn;
+        p->calibration_userdata = userdata;
+}
+
 /* @s after @prev (NULL before the first sample). */
 static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSample *s)
 {
@@ -152,11 +161,20 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
 
                 summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
 
-                /* No episode spans a gap: one held before it and one after
-                 * are two, each measured from its own start. */
-                if (raw[i].flags & FRAME_AFTER_GAP)
+                /* No episode spans a gap, a new neutral or a time not worn:
+                 * one held before it and one after are two, each measured
+                 * from its own start. While not worn no rule runs. */
+                if ((raw[i].flags & FRAME_AFTER_GAP) || s->neutral_changed)
                         detectors_reset(p->detectors);
-                k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
+                if (s->neutral_changed && p->calibration_fn)
+                        p->calibration_fn(s, p->calibration_userdata);
+                if (s->worn)
+                        k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
+                else {
+                        if (i > 0 ? p->samples[i - 1].worn : !p->have_last || p->last.worn)
+                                detectors_reset(p->detectors);
+                        k = 0;
+                }
                 if (k > 0 || i + 1 == n) {
                         p->last = *s;
                         p->have_last = true;

@@ -38,6 +38,9 @@ typedef struct PipelineSummary {
 
 typedef void (*PipelineEventFn)(const StrainEvent *e, const PostureSample *s, void *userdata);
 
+/* The neutral was set, revised or reset (sample @s; estimator_get_calibration() says how). */
+typedef void (*PipelineCalibrationFn)(const PostureSample *s, void *userdata);
+
 typedef struct Pipeline Pipeline;
 
 /** pipeline_new() - Return: 0, -EINVAL for bad params or rate, -ENOMEM. */
@@ -50,6 +53,7 @@ static inline void pipeline_freep(Pipeline **p)
 }
 
 void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata);
+void pipeline_set_calibration_handler(Pipeline *p, PipelineCalibrationFn fn, void *userdata);
 
 /** struct PipelineDrops - frames refused before the filter, by reason. */
 typedef struct PipelineDrops {
@@ -75,6 +79,9 @@ Detectors *pipeline_detectors(Pipeline *p);
 
 /** pipeline_calibrate() - take the last still window as the wearer's neutral. */
 int pipeline_calibrate(Pipeline *p);
+
+/** pipeline_reset_calibration() - forget the neutral: automatic again. */
+void pipeline_reset_calibration(Pipeline *p);
 
 /** pipeline_set_rules() - e.g. on a recovery-phase change. */
 int pipeline_set_rules(Pipeline *p, const RuleParams *r);

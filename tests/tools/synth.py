@@ -16,7 +16,10 @@ import random
 import sys
 
 G = 9.80665
-ACTIVITIES = ("still", "fidget", "walk", "fast")
+ACTIVITIES = ("still", "fidget", "walk", "fast", "desk")
+# A worn sensor is never quite still: breathing tilts the chest (BREATH_DEG at
+# BREATH_HZ) and the body adds broadband micro-motion (TREMOR, m/s² per axis).
+BREATH_DEG, BREATH_HZ, TREMOR = 0.5, 0.25, 0.05
 DEMO_SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
                          "work-session.spec")
 
@@ -38,7 +41,12 @@ SPEC
   A hold jumps to its angles at once: put a ramp before it to get there.
   Append @ACTIVITY to any segment (default still):
 
-    @still    only sensor noise
+    @still    a wearer holding still: breathing (the chest tilts by
+              +-0.5 deg at 0.25 Hz) and body micro-motion besides the
+              sensor noise, as on any worn sensor
+    @desk     not worn: the sensor lies on a desk or a charger, only
+              sensor noise (hold:90@desk lies face-down, hold:-90@desk
+              face-up)
     @fidget   a seated person: slow random sway (about +-2 deg), small
               extra noise from the arms
     @walk     walking: steps at 1.7-2 Hz (vertical, forward and sideways
@@ -145,6 +153,8 @@ class Segment:
             phi += e * 1.5 * math.sin(math.pi * self.step_hz * tau)
         elif self.activity == "fast":
             theta += self._envelope(tau, 0.5) * 40 * (1 - math.cos(2 * math.pi * 1.1 * tau)) / 2
+        if self.activity != "desk":
+            theta += BREATH_DEG * math.sin(2 * math.pi * BREATH_HZ * (self.t0 + tau))
         return theta, phi
 
     def extra(self, tau):
@@ -155,8 +165,10 @@ class Segment:
             return (e * 0.5 * math.sin(w * tau / 2), e * 1.6 * math.sin(w * tau),
                     e * 0.8 * math.sin(w * tau + 0.5)), 0.15
         if self.activity == "fidget":
-            return (0.0, 0.0, 0.0), 0.05
-        return (0.0, 0.0, 0.0), 0.0
+            return (0.0, 0.0, 0.0), math.hypot(0.05, TREMOR)
+        if self.activity == "desk":
+            return (0.0, 0.0, 0.0), 0.0
+        return (0.0, 0.0, 0.0), TREMOR
 
 
 def parse_token(tok):

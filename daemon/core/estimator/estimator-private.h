@@ -14,6 +14,15 @@
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out);
 
+/* Worn or not (estimator-worn.c; see estimator.h). */
+typedef struct Worn Worn;
+
+int worn_new(Worn **ret, const EstimatorParams *p, double rate_hz);
+Worn *worn_free(Worn *w);
+void worn_reset(Worn *w);
+bool worn_feed(Worn *w, const double raw[3]);
+bool worn_get(const Worn *w);
+
 /*
  * The estimator's view of motion: the dynamic part without single-sample
  * glitches, the trunk's direction and angular rate compensated for the
