@@ -308,6 +308,22 @@ int pipeline_calibrate(Pipeline *p)
         return 0;
 }
 
+/**
+ * pipeline_reset_calibration() - forget the neutral (estimator_reset_neutral()):
+ * the next worn, still, upright window is taken; episodes start afresh and
+ * the latest sample's angles are restated against the mount's upright.
+ */
+void pipeline_reset_calibration(Pipeline *p)
+{
+        estimator_reset_neutral(p->estimator);
+        detectors_reset(p->detectors);
+        if (p->have_last) {
+                estimator_angles(p->last.gravity, NULL, &p->last.flexion_deg,
+                                 &p->last.lateral_deg);
+                p->last.calibrated = false;
+        }
+}
+
 /** pipeline_set_rules() - new limits, e.g. on a recovery-phase change. */
 int pipeline_set_rules(Pipeline *p, const RuleParams *r)
 {
