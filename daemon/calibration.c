@@ -113,8 +113,7 @@ static void save(Manager *m)
         memcpy(s.neutral, m->neutral, sizeof(s.neutral));
         r = write_file_atomic(m->neutral_path, 0644, write_state, &s);
         if (r < 0)
-                log_warning_errno(r, "Cannot save the neutral posture to %s: %m",
-                                  m->neutral_path);
+                log_warning_errno(r, "Cannot save the neutral posture to %s: %m", m->neutral_path);
 }
 
 /** calibration_update() - see calibration.h. */

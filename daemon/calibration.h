@@ -16,7 +16,8 @@ typedef struct Manager Manager;
 /** calibration_setup() - where the neutral is kept. Return: 0 or -ENOMEM. */
 int calibration_setup(Manager *m);
 
-/** calibration_restore() - a new pipeline for @sensor with @mount takes the saved neutral, if it is theirs. */
+/** calibration_restore() - a new pipeline for @sensor with @mount takes the saved neutral, if it is
+ * theirs. */
 void calibration_restore(Manager *m, const char *sensor, const MountMatrix *mount);
 
 /** calibration_update() - note a new, revised or forgotten neutral: CalibratedAt, the file. */

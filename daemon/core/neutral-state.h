@@ -26,8 +26,8 @@ typedef struct NeutralState {
         char *sensor;
         MountMatrix mount;
         double neutral[3];
-        NeutralHow how;               /* not NEUTRAL_NONE */
-        uint64_t calibrated_at_usec;  /* CLOCK_REALTIME */
+        NeutralHow how;              /* not NEUTRAL_NONE */
+        uint64_t calibrated_at_usec; /* CLOCK_REALTIME */
 } NeutralState;
 
 void neutral_state_done(NeutralState *s);

@@ -161,10 +161,12 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
 
                 summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
 
-                /* No episode spans a gap, a new neutral or a time not worn:
-                 * one held before it and one after are two, each measured
-                 * from its own start. While not worn no rule runs. */
-                if ((raw[i].flags & FRAME_AFTER_GAP) || s->neutral_changed)
+                /* No episode spans a gap, a revised neutral or a time not
+                 * worn: one held before it and one after are two, each
+                 * measured from its own start. While not worn no rule runs. */
+                if ((raw[i].flags & FRAME_AFTER_GAP) ||
+                    (s->neutral_changed &&
+                     estimator_get_calibration(p->estimator, NULL) == NEUTRAL_REVISED))
                         detectors_reset(p->detectors);
                 if (s->neutral_changed && p->calibration_fn)
                         p->calibration_fn(s, p->calibration_userdata);
@@ -318,8 +320,7 @@ void pipeline_reset_calibration(Pipeline *p)
         estimator_reset_neutral(p->estimator);
         detectors_reset(p->detectors);
         if (p->have_last) {
-                estimator_angles(p->last.gravity, NULL, &p->last.flexion_deg,
-                                 &p->last.lateral_deg);
+                estimator_angles(p->last.gravity, NULL, &p->last.flexion_deg, &p->last.lateral_deg);
                 p->last.calibrated = false;
         }
 }

@@ -18,8 +18,8 @@ import sys
 G = 9.80665
 ACTIVITIES = ("still", "fidget", "walk", "fast", "desk")
 # A worn sensor is never quite still: breathing tilts the chest (BREATH_DEG at
-# BREATH_HZ) and the body adds broadband micro-motion (TREMOR, m/s² per axis).
-BREATH_DEG, BREATH_HZ, TREMOR = 0.5, 0.25, 0.05
+# BREATH_HZ, 12 breaths a minute).
+BREATH_DEG, BREATH_HZ = 0.5, 0.2
 DEMO_SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
                          "work-session.spec")
 
@@ -42,8 +42,8 @@ SPEC
   Append @ACTIVITY to any segment (default still):
 
     @still    a wearer holding still: breathing (the chest tilts by
-              +-0.5 deg at 0.25 Hz) and body micro-motion besides the
-              sensor noise, as on any worn sensor
+              +-0.5 deg at 0.2 Hz) besides the sensor noise, as on any
+              worn sensor
     @desk     not worn: the sensor lies on a desk or a charger, only
               sensor noise (hold:90@desk lies face-down, hold:-90@desk
               face-up)
@@ -154,7 +154,8 @@ class Segment:
         elif self.activity == "fast":
             theta += self._envelope(tau, 0.5) * 40 * (1 - math.cos(2 * math.pi * 1.1 * tau)) / 2
         if self.activity != "desk":
-            theta += BREATH_DEG * math.sin(2 * math.pi * BREATH_HZ * (self.t0 + tau))
+            # cos: no angular rate at t = 0, where the differences are one-sided
+            theta += BREATH_DEG * math.cos(2 * math.pi * BREATH_HZ * (self.t0 + tau))
         return theta, phi
 
     def extra(self, tau):
@@ -165,10 +166,8 @@ class Segment:
             return (e * 0.5 * math.sin(w * tau / 2), e * 1.6 * math.sin(w * tau),
                     e * 0.8 * math.sin(w * tau + 0.5)), 0.15
         if self.activity == "fidget":
-            return (0.0, 0.0, 0.0), math.hypot(0.05, TREMOR)
-        if self.activity == "desk":
-            return (0.0, 0.0, 0.0), 0.0
-        return (0.0, 0.0, 0.0), TREMOR
+            return (0.0, 0.0, 0.0), 0.05
+        return (0.0, 0.0, 0.0), 0.0
 
 
 def parse_token(tok):

@@ -64,7 +64,7 @@ static void test_strings(void **state)
 {
         static const char *const expected[_POSTURE_MAX] = {
                 "unknown", "upright",  "slouched", "flexed", "extreme-flexion",
-                "lateral", "reclined", "lying",    "moving",          "not-worn",
+                "lateral", "reclined", "lying",    "moving", "not-worn",
         };
 
         for (PostureClass p = 0; p < _POSTURE_MAX; p++)

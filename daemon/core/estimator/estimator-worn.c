@@ -51,12 +51,13 @@ typedef struct WornBlock {
 } WornBlock;
 
 struct Worn {
-        size_t block;      /* samples a block */
-        size_t n_blocks;   /* ring size: blocks in not_worn_s (at least WORN_ON_BLOCKS) */
+        size_t block;    /* samples a block */
+        size_t n_blocks; /* ring size: blocks in not_worn_s (at least WORN_ON_BLOCKS) */
         size_t head, count;
-        bool enabled;      /* not_worn_s > 0 */
+        bool enabled; /* not_worn_s > 0 */
         bool worn;
-        bool judged; /* the first WORN_ON_BLOCKS were judged */
+        bool judged;  /* the first WORN_ON_BLOCKS were judged */
+        size_t quiet; /* blocks since the last WORN_ON_BLOCKS with motion */
         size_t in_block;
         double sum[3], sum2[3];
         double cos_max_tilt;
@@ -98,7 +99,7 @@ Worn *worn_free(Worn *w)
 /** worn_reset() - forget the blocks (a gap); what was decided stays. */
 void worn_reset(Worn *w)
 {
-        w->head = w->count = w->in_block = 0;
+        w->head = w->count = w->in_block = w->quiet = 0;
         memset(w->sum, 0, sizeof(w->sum));
         memset(w->sum2, 0, sizeof(w->sum2));
 }
@@ -159,13 +160,15 @@ static void block_done(Worn *w)
         if (!w->enabled || w->count < WORN_ON_BLOCKS)
                 return;
         /* Worn again at once: motion over the last few blocks. Not worn after
-         * a whole not_worn_s without any. Upside down is never worn. */
+         * a whole not_worn_s without any, in its parts or as a whole. Upside
+         * down is never worn. */
         moved = motion_in(w, WORN_ON_BLOCKS, mean);
+        w->quiet = moved ? 0 : w->quiet + 1;
         if (upside_down(w, mean))
                 w->worn = false;
         else if (!w->worn || !w->judged)
                 w->worn = moved;
-        else if (w->count == w->n_blocks && !moved)
+        else if (w->quiet >= w->n_blocks)
                 w->worn = motion_in(w, w->n_blocks, mean);
         w->judged = true;
 }

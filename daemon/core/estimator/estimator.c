@@ -22,8 +22,8 @@
 
 /* Walking: seconds of it whose mean gravity may revise the neutral, and
  * how far (degrees) it must lie from the neutral to do so. */
-#define REVISE_WALK_S   20.0
-#define REVISE_MIN_DEG  10.0
+#define REVISE_WALK_S  20.0
+#define REVISE_MIN_DEG 10.0
 
 /* Refuse windows that would need absurd amounts of memory. */
 #define MAX_WINDOW_SAMPLES 1000000.0
@@ -70,7 +70,7 @@ struct Estimator {
         int64_t neutral_t_ns; /* sample time it was set at */
         int64_t last_t_ns;    /* of the last sample */
         bool neutral_changed; /* since the last sample went out */
-        Rotation rotation; /* for neutral, or ROTATION_NONE before calibration */
+        Rotation rotation;    /* for neutral, or ROTATION_NONE before calibration */
 
         /* The motion path's trunk direction changes once per block: its
          * angles are kept for the samples in between, with the generation
@@ -311,8 +311,8 @@ static bool params_are_valid(const EstimatorParams *p)
 
         return isfinite(p->still_window_s) && p->still_window_s > 0 && p->still_rms > 0 &&
                isfinite(p->upright_max_deg) && p->upright_max_deg > 0 &&
-               p->upright_max_deg <= 180 &&
-               mount_matrix_is_valid(&p->mount) && motion_params_are_valid(p);
+               p->upright_max_deg <= 180 && mount_matrix_is_valid(&p->mount) &&
+               motion_params_are_valid(p);
 }
 
 /**
@@ -519,7 +519,8 @@ int estimator_set_neutral_how(Estimator *e, const double body[3], NeutralHow how
         return 0;
 }
 
-/** estimator_reset_neutral() - no neutral: angles against the mount's upright until one is taken. */
+/** estimator_reset_neutral() - no neutral: angles against the mount's upright until one is taken.
+ */
 void estimator_reset_neutral(Estimator *e)
 {
         assert(e);
@@ -530,7 +531,8 @@ void estimator_reset_neutral(Estimator *e)
         neutral_changed(e);
 }
 
-/** estimator_get_calibration() - Return: where the neutral came from; @ret_t_ns (may be NULL) when. */
+/** estimator_get_calibration() - Return: where the neutral came from; @ret_t_ns (may be NULL) when.
+ */
 NeutralHow estimator_get_calibration(const Estimator *e, int64_t *ret_t_ns)
 {
         assert(e);
@@ -620,10 +622,10 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
         if (!(norm3(mean) >= MIN_GRAVITY))
                 return;
         cos_min = cos(REVISE_MIN_DEG / DEG_PER_RAD);
-        if (e->calibrated && (mean[0] * e->neutral[0] + mean[1] * e->neutral[1] +
-                              mean[2] * e->neutral[2]) /
-                                             (norm3(mean) * norm3(e->neutral)) >=
-                                     cos_min)
+        if (e->calibrated &&
+            (mean[0] * e->neutral[0] + mean[1] * e->neutral[1] + mean[2] * e->neutral[2]) /
+                            (norm3(mean) * norm3(e->neutral)) >=
+                    cos_min)
                 return;
         (void) estimator_set_neutral_how(e, mean, e->calibrated ? NEUTRAL_REVISED : NEUTRAL_AUTO,
                                          s->t_ns);
@@ -680,8 +682,8 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         else
                 out->flexion_deg = out->lateral_deg = NAN;
 
-        out->posture = classify(&e->params, out->worn, out->activity, out->flexion_deg,
-                                out->lateral_deg);
+        out->posture =
+                classify(&e->params, out->worn, out->activity, out->flexion_deg, out->lateral_deg);
 }
 
 /* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */

@@ -210,8 +210,8 @@ void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, Postu
  */
 typedef enum CalibrateResult {
         CALIBRATE_DONE = 0,
-        CALIBRATE_NO_DATA = 1,   /* no full window since the start or the last gap */
-        CALIBRATE_NOT_STILL = 2, /* the wearer was not still over the window */
+        CALIBRATE_NO_DATA = 1,     /* no full window since the start or the last gap */
+        CALIBRATE_NOT_STILL = 2,   /* the wearer was not still over the window */
         CALIBRATE_NOT_UPRIGHT = 3, /* more than upright_max_deg from the mount's upright */
 } CalibrateResult;
 
