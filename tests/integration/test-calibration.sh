@@ -28,6 +28,27 @@ check_eq "analyze: nothing fires on the desk" "" \
 check_in_range "analyze: the summary counts seconds not worn" \
         "$(jq -r 'select(.type == "summary") | .not_worn_s' <<<"$out")" 6 12
 
+out=$("$POSTURECTL" analyze --neutral 0,9.8,0 "$TMP/desk-start.csv" | head -n 1)
+check_eq "analyze --neutral: a given calibration line at t 0" \
+        '{"type":"calibration","t":0.000,"neutral":[0.0000,9.8000,0.0000],"how":"given"}' "$out"
+
+# --- An automatic session: face-down on a desk, put on, sitting, a walk,
+# sitting again, put face-up on the desk: lying under 5 % of the time,
+# nothing fires on the desk at the start, the desk's time counted as not
+# worn (at the end from 30 s after it was put down: until then it could be
+# a wearer lying down).
+python3 "$SYNTH" --rate 50 --seed 8 "hold:90:0:20@desk ramp:90,0:5,0:3 hold:5:0:300@fidget
+        hold:0:0:60@walk hold:8:0:200@fidget ramp:8,0:-90,0:2 hold:-90:0:60@desk" \
+        >"$TMP/session.csv"
+out=$("$POSTURECTL" analyze "$TMP/session.csv")
+sum=$(jq -c 'select(.type == "summary")' <<<"$out")
+check_in_range "auto session: lying under 5 % of the time" \
+        "$(jq -r '.posture_s.lying / .duration_s * 100' <<<"$sum")" 0 4.999
+check_in_range "auto session: not worn 20 s at the start and 30 s at the end, about" \
+        "$(jq -r .not_worn_s <<<"$sum")" 45 60
+check_eq "auto session: nothing fires on the desk at the start" "" \
+        "$(jq -r 'select(.type == "event" and .t < 23) | .kind' <<<"$out")"
+
 cp "$TMP/desk-start.csv" "$rec"
 start_daemon --source "replay:$rec?speed=0"
 check "daemon is up" wait_for_name
@@ -38,12 +59,19 @@ check_in_range "CalibratedAt is a realtime time in µs" "$at" 1000000000000000 9
 check "the neutral is saved in the state directory" grep -q '^how=auto$' "$saved"
 check "the saved neutral names the sensor" grep -qF "sensor=$rec" "$saved"
 
+check_match "posturectl status shows CalibratedAt" 'CalibratedAt: [0-9]{4}-' \
+        "$("$POSTURECTL" --session status)"
+
 # --- ResetCalibration(): automatic again, the saved neutral gone.
-check "ResetCalibration() succeeds" busctl --user call org.postured.Posture1 \
-        /org/postured/Posture1 org.postured.Posture1 ResetCalibration
+out=$("$POSTURECTL" --session calibrate --reset)
+check_match "posturectl calibrate --reset calls ResetCalibration()" 'Calibration reset' "$out"
 check_eq "CalibratedAt is 0 after ResetCalibration()" 0 "$(prop CalibratedAt)"
 check_eq "Calibrated is false after ResetCalibration()" false "$(prop Calibrated)"
 check "ResetCalibration() removes the saved neutral" test ! -e "$saved"
+check_match "posturectl status: CalibratedAt never" 'CalibratedAt: never' \
+        "$("$POSTURECTL" --session status)"
+check "ResetCalibration() over the bus succeeds" busctl --user call org.postured.Posture1 \
+        /org/postured/Posture1 org.postured.Posture1 ResetCalibration
 
 # --- Calibrate() on the upright end: given, saved.
 check "Calibrate() while upright and still succeeds" busctl --user call org.postured.Posture1 \
