@@ -47,6 +47,19 @@ void calibration_restore(Manager *m, const char *sensor, const MountMatrix *moun
         NeutralState s = {};
         int r;
 
+        /* The Coach carries the neutral over to the new pipeline: right for
+         * the same sensor opened again, wrong for another one or mount. */
+        if (p && m->neutral_sensor) {
+                NeutralState before = { .sensor = m->neutral_sensor, .mount = m->mount };
+
+                if (!neutral_state_matches(&before, sensor, mount)) {
+                        estimator_reset_neutral(pipeline_estimator(p));
+                        memset(m->neutral, 0, sizeof(m->neutral));
+                        m->neutral_how = NEUTRAL_NONE;
+                        m->calibrated_at = 0;
+                        m->changed |= CHANGED_CALIBRATED;
+                }
+        }
         m->mount = *mount;
         free(m->neutral_sensor);
         m->neutral_sensor = sensor ? strdup(sensor) : NULL;
