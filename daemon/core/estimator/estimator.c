@@ -605,7 +605,10 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
 {
         double mean[3], cos_min;
 
-        if (!e->calibrated && s->activity == ACTIVITY_STILL && e->count == e->size)
+        /* Far from upright (a sensor on a desk, a deep bend), no window need
+         * be looked at sample by sample. */
+        if (!e->calibrated && s->activity == ACTIVITY_STILL && e->count == e->size &&
+            near_upright(e, e->sum_g))
                 (void) calibrate_how(e, NEUTRAL_AUTO);
 
         if (s->activity != ACTIVITY_WALKING || e->how == NEUTRAL_GIVEN)
