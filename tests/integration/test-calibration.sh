@@ -49,6 +49,12 @@ check_in_range "auto session: not worn 20 s at the start and 30 s at the end, ab
 check_eq "auto session: nothing fires on the desk at the start" "" \
         "$(jq -r 'select(.type == "event" and .t < 23) | .kind' <<<"$out")"
 
+# --- Taken off and carried upside down in a bag: jostled, yet not-worn.
+out=$(python3 "$SYNTH" --rate 50 --seed 9 "hold:0:0:10@fidget ramp:0,0:160,20:2
+        hold:160:20:60@bag" | "$POSTURECTL" analyze -)
+check_in_range "a sensor upside down in a bag is not-worn" \
+        "$(jq -r 'select(.type == "summary") | .not_worn_s' <<<"$out")" 56 62
+
 cp "$TMP/desk-start.csv" "$rec"
 start_daemon --source "replay:$rec?speed=0"
 check "daemon is up" wait_for_name

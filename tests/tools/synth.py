@@ -16,7 +16,7 @@ import random
 import sys
 
 G = 9.80665
-ACTIVITIES = ("still", "fidget", "walk", "fast", "desk")
+ACTIVITIES = ("still", "fidget", "walk", "fast", "desk", "bag")
 # A worn sensor is never quite still: breathing tilts the chest (BREATH_DEG at
 # BREATH_HZ, 12 breaths a minute).
 BREATH_DEG, BREATH_HZ = 0.5, 0.2
@@ -47,6 +47,9 @@ SPEC
     @desk     not worn: the sensor lies on a desk or a charger, only
               sensor noise (hold:90@desk lies face-down, hold:-90@desk
               face-up)
+    @bag      not worn, carried in a bag: jostled (random sway of about
+              +-8 deg at 0.3-1.5 Hz, extra noise), no breathing; a bag may
+              hold the sensor any way up (hold:160:20@bag is upside down)
     @fidget   a seated person: slow random sway (about +-2 deg), small
               extra noise from the arms
     @walk     walking: steps at 1.7-2 Hz (vertical, forward and sideways
@@ -122,7 +125,11 @@ class Segment:
         self.t0 = t0
         self.b = full(self.to, prev)
         self.a = self.b if self.kind == "hold" else full(self.frm or (prev[0], None), prev)
-        if self.activity == "fidget":
+        if self.activity == "bag":
+            self.sway = [(rng.uniform(0.3, 1.5), rng.uniform(2, 4), rng.uniform(0, 2 * math.pi),
+                          rng.uniform(0.3, 1.5), rng.uniform(2, 4), rng.uniform(0, 2 * math.pi))
+                         for _ in range(3)]
+        elif self.activity == "fidget":
             self.sway = [(rng.uniform(0.03, 0.4), rng.uniform(0.3, 0.8), rng.uniform(0, 2 * math.pi),
                           rng.uniform(0.03, 0.4), rng.uniform(0.2, 0.6), rng.uniform(0, 2 * math.pi))
                          for _ in range(3)]
@@ -142,7 +149,7 @@ class Segment:
         w = (1 - math.cos(math.pi * s)) / 2
         theta = self.a[0] + (self.b[0] - self.a[0]) * w
         phi = self.a[1] + (self.b[1] - self.a[1]) * w
-        if self.activity == "fidget":
+        if self.activity in ("fidget", "bag"):
             e = self._envelope(tau, 1.0)
             for ft, at, pt, fp, ap, pp in self.sway:
                 theta += e * at * math.sin(2 * math.pi * ft * tau + pt)
@@ -153,7 +160,7 @@ class Segment:
             phi += e * 1.5 * math.sin(math.pi * self.step_hz * tau)
         elif self.activity == "fast":
             theta += self._envelope(tau, 0.5) * 40 * (1 - math.cos(2 * math.pi * 1.1 * tau)) / 2
-        if self.activity != "desk":
+        if self.activity not in ("desk", "bag"):
             # cos: no angular rate at t = 0, where the differences are one-sided
             theta += BREATH_DEG * math.cos(2 * math.pi * BREATH_HZ * (self.t0 + tau))
         return theta, phi
@@ -167,6 +174,8 @@ class Segment:
                     e * 0.8 * math.sin(w * tau + 0.5)), 0.15
         if self.activity == "fidget":
             return (0.0, 0.0, 0.0), 0.05
+        if self.activity == "bag":
+            return (0.0, 0.0, 0.0), 0.3
         return (0.0, 0.0, 0.0), 0.0
 
 
