@@ -231,6 +231,39 @@ static void test_calibrate_upright_and_reset(void **state)
         body_done(&b);
 }
 
+/* Taken off and put on again: an automatic neutral is taken afresh, a
+ * given one stays. */
+static void test_put_on_again(void **state)
+{
+        EstimatorParams p;
+        double n[3];
+        Body b;
+
+        params(&p);
+        p.auto_calibrate = true;
+        for (int given = 0; given <= 1; given++) {
+                body_init(&b, &p);
+                b.breath_deg = 0.5;
+                b.theta = 5;
+                run(&b, 5);
+                assert_int_equal(estimator_get_calibration(b.e, NULL), NEUTRAL_AUTO);
+                if (given)
+                        assert_int_equal(estimator_calibrate(b.e), CALIBRATE_DONE);
+                b.breath_deg = 0; /* on the desk, upright on its edge */
+                run(&b, 40);
+                assert_false(b.last.worn);
+                assert_true(b.last.calibrated);
+                b.breath_deg = 0.5; /* on again, sitting differently */
+                b.theta = 20;
+                run(&b, 8);
+                assert_true(estimator_get_neutral(b.e, n));
+                assert_near(atan2(-n[2], n[1]) * 180 / M_PI, given ? 5 : 20, 1);
+                assert_int_equal(estimator_get_calibration(b.e, NULL),
+                                 given ? NEUTRAL_GIVEN : NEUTRAL_AUTO);
+                body_done(&b);
+        }
+}
+
 /* Walking is upright: an automatic neutral 15° off is revised after 20 s of
  * walking; a given one is not. */
 static void test_revised_by_walking(void **state)
@@ -274,6 +307,7 @@ int main(void)
                 cmocka_unit_test(test_upside_down),
                 cmocka_unit_test(test_auto_neutral_upright),
                 cmocka_unit_test(test_calibrate_upright_and_reset),
+                cmocka_unit_test(test_put_on_again),
                 cmocka_unit_test(test_revised_by_walking),
         };
 

@@ -70,6 +70,7 @@ struct Estimator {
         int64_t neutral_t_ns; /* sample time it was set at */
         int64_t last_t_ns;    /* of the last sample */
         bool neutral_changed; /* since the last sample went out */
+        bool was_worn;        /* the last sample's judgement */
         Rotation rotation;    /* for neutral, or ROTATION_NONE before calibration */
 
         /* The motion path's trunk direction changes once per block: its
@@ -349,6 +350,7 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->params = *p;
         e->rate_hz = rate_hz;
         e->size = size;
+        e->was_worn = true;
 
         r = motion_new(&e->motion, p, rate_hz);
         if (r < 0)
@@ -666,6 +668,10 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
                 (void) worn_feed(e->worn, out->raw);
         }
         out->worn = worn_get(e->worn);
+        /* Put on again: an automatic neutral belonged to the last wearing. */
+        if (out->worn && !e->was_worn && e->calibrated && e->how != NEUTRAL_GIVEN)
+                estimator_reset_neutral(e);
+        e->was_worn = out->worn;
 
         /* Before the window is full, judge on what has been seen so far. */
         rms = window_rms(e);

@@ -34,7 +34,9 @@
  * (20 s) of walking, the mean gravity of that walking is compared with an
  * automatic neutral, and one more than 10° away (the neutral zone's
  * lateral limit) is revised to it; without a neutral yet it becomes one,
- * however the sensor is mounted. A given neutral (Calibrate, --neutral) is
+ * however the sensor is mounted. A sensor put on again after a time not worn
+ * sits differently: an automatic neutral is forgotten then, and taken
+ * afresh. A given neutral (Calibrate, --neutral) is
  * never revised. estimator_calibrate() refuses a window that is not still
  * or not within upright_max_deg of upright.
  *
