@@ -57,6 +57,7 @@ void calibration_restore(Manager *m, const char *sensor, const MountMatrix *moun
                         memset(m->neutral, 0, sizeof(m->neutral));
                         m->neutral_how = NEUTRAL_NONE;
                         m->calibrated_at = 0;
+                        m->calibrated = false;
                         m->changed |= CHANGED_CALIBRATED;
                 }
         }
@@ -100,6 +101,7 @@ void calibration_restore(Manager *m, const char *sensor, const MountMatrix *moun
                 memcpy(m->neutral, s.neutral, sizeof(m->neutral));
                 m->neutral_how = s.how;
                 m->calibrated_at = s.calibrated_at_usec;
+                m->calibrated = true;
                 m->changed |= CHANGED_CALIBRATED;
                 log_info("Restored the neutral posture of %s from %s.", sensor, m->neutral_path);
         }
@@ -148,6 +150,7 @@ void calibration_update(Manager *m)
         memcpy(m->neutral, neutral, sizeof(neutral));
         m->neutral_how = how;
         m->calibrated_at = how == NEUTRAL_NONE ? 0 : manager_to_realtime_us(m, t_ns);
+        m->calibrated = how != NEUTRAL_NONE;
         m->changed |= CHANGED_CALIBRATED;
         if (how != NEUTRAL_NONE)
                 log_info("Neutral posture %s: (%.2f, %.2f, %.2f) m/s².",
@@ -166,6 +169,7 @@ void calibration_reset(Manager *m)
         memset(m->neutral, 0, sizeof(m->neutral));
         m->neutral_how = NEUTRAL_NONE;
         m->calibrated_at = 0;
+        m->calibrated = false;
         m->changed |= CHANGED_CALIBRATED;
         log_info("Calibration reset: the neutral posture is taken automatically again.");
         save(m);
