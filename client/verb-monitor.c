@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -226,7 +227,9 @@ static int on_strain_event(sd_bus_message *msg, void *userdata, sd_bus_error *re
                         format_clock(clock, start);
                         printf(" started %s,", clock);
                 }
-                printf(" held %.1f s, peak %.1f°", duration, peak);
+                printf(" held %.1f s", duration);
+                if (isfinite(peak)) /* prolonged-rest has none */
+                        printf(", peak %.1f°", peak);
         }
         line_end(m);
         return 0;

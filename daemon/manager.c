@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -35,6 +36,20 @@ static void on_strain_event(const StrainEvent *e, void *userdata)
 {
         Manager *m = userdata;
         LogField f[4];
+
+        /* prolonged-rest has no peak angle. */
+        if (!isfinite(e->peak_deg)) {
+                log_struct(LOG_INFO, MESSAGE_ID_STRAIN_EVENT,
+                           LOG_FIELDS(log_field(&f[0], "POSTURED_EVENT=%s",
+                                                event_kind_to_string(e->kind)),
+                                      log_field(&f[1], "POSTURED_SEVERITY=%s",
+                                                severity_to_string(e->severity)),
+                                      log_field(&f[2], "POSTURED_DURATION_S=%.1f", e->duration_s)),
+                           "Strain event %s (%s): held %.1f s.", event_kind_to_string(e->kind),
+                           severity_to_string(e->severity), e->duration_s);
+                (void) bus_emit_strain_event(m, e);
+                return;
+        }
 
         log_struct(LOG_INFO, MESSAGE_ID_STRAIN_EVENT,
                    LOG_FIELDS(log_field(&f[0], "POSTURED_EVENT=%s", event_kind_to_string(e->kind)),
@@ -215,10 +230,33 @@ static int on_sensor_opened(Sensor *sensor, void *userdata)
         return 0;
 }
 
+/* Tell the detectors how sample time maps to local time of day, for the
+ * day window of prolonged-rest: the realtime anchor of the sensor plus the
+ * current offset of the time zone, so a change of either is followed. */
+static void update_local_clock(Manager *m, const Frame *f)
+{
+        Pipeline *p = manager_pipeline(m);
+        uint64_t rt_us;
+        time_t secs;
+        struct tm tm;
+
+        if (!p)
+                return;
+        rt_us = sensor_to_realtime_us(m->sensor, f->t_ns);
+        secs = (time_t) (rt_us / USEC_PER_SEC);
+        if (!localtime_r(&secs, &tm))
+                return;
+        detectors_set_local_clock(pipeline_detectors(p),
+                                  (int64_t) (rt_us * 1000) + (int64_t) tm.tm_gmtoff * NSEC_PER_SEC -
+                                          f->t_ns);
+}
+
 static void on_sensor_frames(Sensor *sensor, const Frame *frames, size_t n, void *userdata)
 {
         Manager *m = userdata;
 
+        if (n > 0)
+                update_local_clock(m, &frames[n - 1]);
         recorder_feed(m->recorder, frames, n);
         coach_feed(health_coach(m->health), frames, n);
         update_published(m);

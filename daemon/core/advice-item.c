@@ -11,12 +11,12 @@ static const char *const category_table[_ADVICE_CATEGORY_MAX] = {
         [ADVICE_CATEGORY_CARE] = "care",
 };
 
-/* Event kinds of DESIGN.md, so the catalogue may describe kinds that the
- * detectors of this build do not emit yet; detect.c's own are added. */
+/* The situations; the event kinds are detect.c's (event_kind_from_string()). */
 static const char *const known_triggers[] = {
-        "sustained_flexion",   "extreme_flexion",    "unsupported_extension", "lateral_bend",
-        "sudden_movement",     "repetitive_bending", "static_posture",        "slouch",
-        TRIGGER_PHASE_ENTERED, TRIGGER_PAIN_RISING,  TRIGGER_PAIN_WORSENING,  TRIGGER_RED_FLAG,
+        TRIGGER_PHASE_ENTERED,
+        TRIGGER_PAIN_RISING,
+        TRIGGER_PAIN_WORSENING,
+        TRIGGER_RED_FLAG,
 };
 
 static const char *const known_sources[] = {
@@ -40,17 +40,29 @@ const char *advice_category_to_string(AdviceCategory c)
  * trigger_is_known() - whether @trigger can start advice.
  * @trigger: an event kind or a situation.
  *
- * Return: true for the event kinds of DESIGN.md and detect.c, and the situations.
+ * Return: true for the event kinds (kebab-case, or their old snake_case
+ * aliases) and the situations.
  */
 bool trigger_is_known(const char *trigger)
 {
         for (size_t i = 0; i < ELEMENTSOF(known_triggers); i++)
                 if (strcmp(trigger, known_triggers[i]) == 0)
                         return true;
-        for (EventKind k = 0; k < _EVENT_KIND_MAX; k++)
-                if (event_kind_to_string(k) && strcmp(trigger, event_kind_to_string(k)) == 0)
-                        return true;
-        return false;
+        return event_kind_from_string(trigger) >= 0;
+}
+
+/**
+ * trigger_canonical() - the spelling advice is matched on.
+ * @trigger: a known trigger.
+ *
+ * Return: the kebab-case name of an event kind also for its old snake_case
+ * alias ("lateral_bend" gives "lateral-bend"), else @trigger itself.
+ */
+const char *trigger_canonical(const char *trigger)
+{
+        int k = event_kind_from_string(trigger);
+
+        return k >= 0 ? event_kind_to_string((EventKind) k) : trigger;
 }
 
 /**

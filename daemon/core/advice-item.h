@@ -51,6 +51,8 @@ const char *advice_category_to_string(AdviceCategory c);
 
 /** trigger_is_known() - an event kind (known to detect.c or listed here) or a situation. */
 bool trigger_is_known(const char *trigger);
+/** trigger_canonical() - a kind's kebab-case name for its old alias too; else @trigger. */
+const char *trigger_canonical(const char *trigger);
 
 /** source_is_known() - @source cites MedlinePlus, NINDS, Harvard Health, ISO 11226, EN 1005-4. */
 bool source_is_known(const char *source);

@@ -299,8 +299,9 @@ static int apply_key(ParseState *st, unsigned k, const char *value)
                 st->phases_line = st->line;
                 break;
         case KEY_TRIGGER:
+                /* Old snake_case kinds are kept as aliases. */
                 if (trigger_is_known(value))
-                        v = set_string(&it->trigger, value);
+                        v = set_string(&it->trigger, trigger_canonical(value));
                 break;
         case KEY_TEXT:
                 v = set_string(&it->text, value);

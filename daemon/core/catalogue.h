@@ -17,7 +17,7 @@
  *   Category=movement            posture, break, movement, stretch, rest, pain, care
  *   Phases=acute                 none, acute, recovering, recovered (spaces or
  *                                commas between them), or all
- *   Trigger=phase-entered        an event kind (sustained_flexion, ...) or a
+ *   Trigger=phase-entered        an event kind (sustained-flexion, ...) or a
  *                                situation: phase-entered, pain-rising,
  *                                pain-worsening, red-flag
  *   Text=Short, gentle walks...  indented lines continue Text= and Source=

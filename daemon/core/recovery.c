@@ -495,16 +495,19 @@ unsigned recovery_symptoms(const Recovery *r)
  * @p: the configured limits, changed in place.
  *
  * Adapts the configured rules @p to @phase: the acute phase applies
- * rule_params_acute(); recovering turns slouch feedback off; none and
- * recovered keep @p.
+ * rule_params_acute(); recovering turns slouch feedback off and
+ * prolonged-rest on; none and recovered keep @p (prolonged-rest off).
  */
 void rule_params_for_phase(RecoveryPhase phase, RuleParams *p)
 {
         if (phase == PHASE_ACUTE)
                 rule_params_acute(p);
-        /* Posture training is not for a mending back: no slouch nudges while recovering. */
-        if (phase == PHASE_RECOVERING)
+        /* Posture training is not for a mending back: no slouch nudges while
+         * recovering; a mending back is better moved than rested in bed. */
+        if (phase == PHASE_RECOVERING) {
                 p->slouch_enabled = false;
+                p->prolonged_rest_enabled = true;
+        }
 }
 
 /**

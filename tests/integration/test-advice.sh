@@ -74,9 +74,9 @@ PY
 # The acute phase still tightens the detectors; advice does not change the events.
 t=$(python3 -c '
 import json, sys
-print(next(round(e["t"]) for e in map(json.loads, open(sys.argv[1])) if e.get("kind") == "sustained_flexion"))' \
+print(next(round(e["t"]) for e in map(json.loads, open(sys.argv[1])) if e.get("kind") == "sustained-flexion"))' \
         "$TMP/acute.jsonl")
-check_match "acute: sustained_flexion at ~81 s" '^(79|8[0-3])$' "$t"
+check_match "acute: sustained-flexion at ~81 s" '^(79|8[0-3])$' "$t"
 # A catalogue of the one item every catalogue needs (red-flag) gives no advice.
 awk '/^\[red-flag\]/ { f = 1; print; next } /^\[/ { f = 0 } f && !/^#/' "$CATALOGUE" >"$TMP/minimal.conf"
 "$POSTURECTL" analyze --phase none --catalogue "$TMP/minimal.conf" "$REC" >"$TMP/minimal.jsonl" 2>&1

@@ -52,7 +52,7 @@ import json, sys
 got = [json.loads(l) for l in open(sys.argv[1])]
 s = got[-1]
 assert s["type"] == "summary", s
-assert s["events"]["sustained_flexion"] == 1 and s["events"]["extreme_flexion"] == 1, s
+assert s["events"]["sustained-flexion"] == 1 and s["events"]["extreme-flexion"] == 1, s
 assert 190 < s["duration_s"] < 205, s
 assert s["posture_s"]["flexed"] > 140, s
 assert all(g["type"] != "summary" for g in got[:-1])
@@ -62,8 +62,8 @@ PY
 out=$("$POSTURECTL" analyze --phase acute "$DATA/flexion-boundaries.csv")
 t=$(echo "$out" | python3 -c '
 import json, sys
-print(next(round(e["t"]) for e in map(json.loads, sys.stdin) if e.get("kind") == "sustained_flexion"))')
-check_match "acute phase: sustained_flexion at ~81 s (75 s after 20° at 6 s)" '^(79|8[0-3])$' "$t"
+print(next(round(e["t"]) for e in map(json.loads, sys.stdin) if e.get("kind") == "sustained-flexion"))')
+check_match "acute phase: sustained-flexion at ~81 s (75 s after 20° at 6 s)" '^(79|8[0-3])$' "$t"
 
 # --- A sensor worn turned a quarter about the vertical axis: with its mount
 # matrix the events are the same; without it a forward bend looks sideways
@@ -116,11 +116,11 @@ check_match "# rate_hz: 4: FILE:LINE of the rate" \
         "^$TMP/rate4.csv:3: a sample rate of 4 Hz is too low for the filter cut-off of 2 Hz" "$err"
 python3 tests/tools/synth.py --rate 5 --seed 2 "$DATA/flexion-boundaries.spec" >"$TMP/rate5.csv"
 out=$("$POSTURECTL" analyze "$TMP/rate5.csv" | analyze_kinds)
-check_eq "# rate_hz: 5: the events of the recording" "sustained_flexion extreme_flexion " "$out"
+check_eq "# rate_hz: 5: the events of the recording" "sustained-flexion extreme-flexion " "$out"
 
 # A gap of 100000 s: the rate is that of the samples, not of the gap, and the
 # gap resets what spans it (40° held 93 s before it and 67 s after is no
-# sustained_flexion; the extreme_flexion after it stays).
+# sustained-flexion; the extreme-flexion after it stays).
 printf 'time_s,ax,ay,az\n0,0,0,9.81\n0.02,0,0,9.81\n100000.02,0,0,9.81\n100000.04,0,0,9.81\n' \
         >"$TMP/gap-short.csv"
 out=$("$POSTURECTL" analyze "$TMP/gap-short.csv" 2>&1)
@@ -132,7 +132,7 @@ python3 tests/tools/synth.py --rate 50 --seed 2 "$DATA/flexion-boundaries.spec" 
                  { print }' >"$TMP/gap.csv"
 out=$("$POSTURECTL" analyze "$TMP/gap.csv")
 check_eq "a 100000 s gap: exit status 0" 0 "$?"
-check_eq "a 100000 s gap: no episode spans it" "extreme_flexion " "$(echo "$out" | analyze_kinds)"
+check_eq "a 100000 s gap: no episode spans it" "extreme-flexion " "$(echo "$out" | analyze_kinds)"
 check_match "a 100000 s gap: the gap is not counted" '"duration_s":19[0-9]\.[0-9]+,"frames":9950,"rate_hz":50\.000' "$out"
 
 finish

@@ -16,14 +16,14 @@ rc=$?
 check_eq "daemon replaying to the end exits 0 with --exit-on-eof" 0 "$rc"
 check "the monitor saw the daemon leave" wait "$mon"
 kinds=$(signals "$TMP/signals.json" StrainEvent .kind | tr '\n' ' ')
-check_eq "StrainEvent kinds in order" "sustained_flexion extreme_flexion " "$kinds"
+check_eq "StrainEvent kinds in order" "sustained-flexion extreme-flexion " "$kinds"
 sev=$(signals "$TMP/signals.json" StrainEvent '"\(.kind) \(.severity)"' | tr '\n' ' ')
-check_eq "StrainEvent severities" "sustained_flexion warning extreme_flexion critical " "$sev"
+check_eq "StrainEvent severities" "sustained-flexion warning extreme-flexion critical " "$sev"
 dur=$(first_signal "$TMP/signals.json" StrainEvent .duration_s)
-check_match "sustained_flexion fired after the ISO 11226 holding time at 40° (150 s)" \
+check_match "sustained-flexion fired after the ISO 11226 holding time at 40° (150 s)" \
         '^1(4[89]|5[0-3])\.' "$dur"
 peak=$(first_signal "$TMP/signals.json" StrainEvent .peak_deg)
-check_match "sustained_flexion peak angle about 40°" '^(39|4[0-6])\.' "$peak"
+check_match "sustained-flexion peak angle about 40°" '^(39|4[0-6])\.' "$peak"
 
 # --- Sample time, not wall time: a real-time-paced replay (here 50x, so it
 # takes 4 s) fires the same events with the same durations and peaks.

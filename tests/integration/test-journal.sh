@@ -54,14 +54,14 @@ entry() { # JQ filter -> the first matching entry
 }
 strain=$(entry '.MESSAGE_ID == "2b204412c71d4853a559146bac71e6e5"')
 check "a strain event reached the journal" test -n "$strain"
-check_eq "  its POSTURED_EVENT" sustained_flexion "$(jq -r .POSTURED_EVENT <<<"$strain")"
+check_eq "  its POSTURED_EVENT" sustained-flexion "$(jq -r .POSTURED_EVENT <<<"$strain")"
 check_eq "  its POSTURED_SEVERITY" warning "$(jq -r .POSTURED_SEVERITY <<<"$strain")"
 check_match "  its POSTURED_PEAK_DEG" '^[0-9]+\.[0-9]$' "$(jq -r .POSTURED_PEAK_DEG <<<"$strain")"
 check_match "  its POSTURED_DURATION_S" '^[0-9]+\.[0-9]$' "$(jq -r .POSTURED_DURATION_S <<<"$strain")"
 check_eq "  its PRIORITY" 6 "$(jq -r .PRIORITY <<<"$strain")"
-check_match "  its MESSAGE" '^Strain event sustained_flexion \(warning\)' "$(jq -r .MESSAGE <<<"$strain")"
+check_match "  its MESSAGE" '^Strain event sustained-flexion \(warning\)' "$(jq -r .MESSAGE <<<"$strain")"
 check_eq "  its SYSLOG_IDENTIFIER" postured "$(jq -r .SYSLOG_IDENTIFIER <<<"$strain")"
-check_eq "the strain events in the journal" "sustained_flexion extreme_flexion " \
+check_eq "the strain events in the journal" "sustained-flexion extreme-flexion " \
         "$(jq -r 'select(.POSTURED_EVENT) | .POSTURED_EVENT' "$TMP/journal.json" | tr '\n' ' ')"
 
 states=$(jq -r 'select(.MESSAGE_ID == "4310c9278dd84f36a0782f7bd76c7cbc") |

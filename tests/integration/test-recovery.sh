@@ -76,7 +76,7 @@ check_eq "ActiveAlerts is empty" '[]' "$(rprop ActiveAlerts)"
 
 # Acute rules: 40° held fires after half the holding time (75 s, not 150 s).
 dur=$(first_signal "$TMP/signals.json" StrainEvent .duration_s)
-check_match "acute phase: sustained_flexion after ~75 s" '^7[3-8]\.' "$dur"
+check_match "acute phase: sustained-flexion after ~75 s" '^7[3-8]\.' "$dur"
 # While snoozed, no non-critical advice went out.
 check_eq "snoozed: no Advice signal after the snooze" "$advice_before" \
         "$(signals "$TMP/signals.json" Advice .id | wc -l)"

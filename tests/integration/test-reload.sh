@@ -60,7 +60,7 @@ start_monitor "$TMP/signals.json" StrainEvent 3>&-
 part 24 64 >&3
 check "the bend and the 30° hold are read" quietly bus_wait --settle 1 range Flexion 18 22
 sync_monitor "$TMP/signals.json" "$MONITOR_PID"
-check_eq "ExtremeFlexionDeg=85: no extreme_flexion" "" \
+check_eq "ExtremeFlexionDeg=85: no extreme-flexion" "" \
         "$(signals "$TMP/signals.json" StrainEvent .kind | grep extreme)"
 
 # --- Reload with ExtremeFlexionDeg=60.
@@ -71,8 +71,8 @@ check "RELOADING=1, then READY=1" poll_until 10 "RELOADING=1 and READY=1" \
 check "MONOTONIC_USEC= with RELOADING=1" grep -q '^MONOTONIC_USEC=[0-9][0-9]*$' "$TMP/notify.log"
 check "the reload is logged" poll_until 10 "the reload in the log" grep -q "Reloaded" "$DAEMON_LOG"
 part 64 104 >&3
-check "after the reload: extreme_flexion" poll_until "$WAIT_TIMEOUT" "an extreme_flexion event" \
-        grep -q '"extreme_flexion"' "$TMP/signals.json"
+check "after the reload: extreme-flexion" poll_until "$WAIT_TIMEOUT" "an extreme-flexion event" \
+        grep -q '"extreme-flexion"' "$TMP/signals.json"
 check "the neutral is kept: 0° reads about -10°" quietly bus_wait --settle 1 range Flexion -12 -8
 check_eq "still Calibrated" true "$(prop Calibrated)"
 check_eq "still running" 0 "$(kill -0 "$DAEMON_PID" 2>/dev/null; echo $?)"
@@ -92,8 +92,8 @@ check_eq "the daemon still serves" active "$(prop SensorState)"
 n=$(signals "$TMP/signals.json" StrainEvent .kind | grep -c extreme)
 part 104 200 >&3
 check "the old rules (ExtremeFlexionDeg=60) stay in force" \
-        poll_until "$WAIT_TIMEOUT" "another extreme_flexion event" \
-        sh -c "[ \$(grep -c '\"extreme_flexion\"' '$TMP/signals.json') -gt $n ]"
+        poll_until "$WAIT_TIMEOUT" "another extreme-flexion event" \
+        sh -c "[ \$(grep -c '\"extreme-flexion\"' '$TMP/signals.json') -gt $n ]"
 check "still calibrated after the refusal" quietly bus_wait --settle 1 range Flexion -12 -8
 
 # The source thread reads the FIFO: end it (EOF) before stopping the daemon.

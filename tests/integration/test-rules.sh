@@ -74,8 +74,18 @@ printf '[Rules]\nLateralHoldSec=20\n' >"$TMP/lateral.conf"
 t=$("$POSTURECTL" analyze --config "$TMP/lateral.conf" "$TMP/lateral.csv" 2>/dev/null |
         python3 -c '
 import json, sys
-print(next(round(e["t"]) for e in map(json.loads, sys.stdin) if e.get("kind") == "lateral_bend"))')
-check_match "LateralHoldSec=20: lateral_bend at ~26 s" '^2[5-8]$' "$t"
+print(next(round(e["t"]) for e in map(json.loads, sys.stdin) if e.get("kind") == "lateral-bend"))')
+check_match "LateralHoldSec=20: lateral-bend at ~26 s" '^2[5-8]$' "$t"
+
+# BackrestSupport=no keeps the strict rule: sitting reclined 22° back
+# against a backrest (backrest.spec) fires 60 s after passing -20°.
+printf '[Rules]\nBackrestSupport=no\n' >"$TMP/strict.conf"
+t=$("$POSTURECTL" analyze --config "$TMP/strict.conf" "$TMP/backrest.csv" 2>/dev/null |
+        python3 -c '
+import json, sys
+print(next(round(e["t"]) for e in map(json.loads, sys.stdin)
+           if e.get("kind") in ("unsupported-extension",)))')
+check_match "BackrestSupport=no: unsupported-extension at ~67 s" '^6[5-9]$' "$t"
 
 # conf/postured.conf shows every rule's default: with all its keys set as
 # shown, the events are the same as without it.
@@ -96,7 +106,7 @@ check_eq "SlouchFeedback=no: no slouch event" 0 "$n"
 # The flexion-boundaries recording keeps its two events: the 40° hold lies
 # above the slouch band, nothing else is near a limit.
 kinds=$("$POSTURECTL" analyze "$DATA/flexion-boundaries.csv" 2>/dev/null | analyze_kinds)
-check_eq "flexion-boundaries: only sustained_flexion and extreme_flexion" \
-        'sustained_flexion extreme_flexion ' "$kinds"
+check_eq "flexion-boundaries: only sustained-flexion and extreme-flexion" \
+        'sustained-flexion extreme-flexion ' "$kinds"
 
 finish

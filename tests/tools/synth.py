@@ -16,7 +16,7 @@ import random
 import sys
 
 G = 9.80665
-ACTIVITIES = ("still", "fidget", "walk", "fast", "desk", "bag")
+ACTIVITIES = ("still", "fidget", "walk", "fast", "jog", "transfer", "desk", "bag")
 # A worn sensor is never quite still: breathing tilts the chest (BREATH_DEG at
 # BREATH_HZ, 12 breaths a minute).
 BREATH_DEG, BREATH_HZ = 0.5, 0.2
@@ -56,6 +56,18 @@ SPEC
               bounce of the trunk, small sway)
     @fast     rapid repeated bends: 0..+40 deg above the segment's angle
               at 1.1 Hz (about 140 deg/s)
+    @jog      jogging: strides at 2.6-3 Hz, the chest bouncing by about 1 g
+              up and down (impacts), 0.4 g forward and sideways, small sway
+    @transfer the whole body shifting, as in sitting down, lying down or
+              turning over in bed: random accelerations of about 1 m/s²
+              at 1-2.5 Hz on every axis (the wearer is "moving")
+
+  Postures: lying on the back is THETA -90 (hold:-88,0:DUR), on the right
+  side PHI 90 (hold:0,90:DUR); get there with a ramp (e.g.
+  "ramp:-88,0:2@transfer"). Sitting reclined against a backrest is a
+  negative THETA held with @fidget (hold:-28:600@fidget); sitting down at a
+  normal pace is a lean forward and back over a second each way
+  (ramp:80,0:1@transfer ramp:0,0:1@transfer).
 
   The accelerations follow DESIGN.md: (-g sin(PHI) cos(THETA),
   g cos(PHI) cos(THETA), -g sin(THETA)) in the body frame, plus the
@@ -135,6 +147,11 @@ class Segment:
                          for _ in range(3)]
         elif self.activity == "walk":
             self.step_hz = rng.uniform(1.7, 2.0)
+        elif self.activity == "jog":
+            self.step_hz = rng.uniform(2.6, 3.0)
+        elif self.activity == "transfer":
+            self.shift = [[(rng.uniform(1.0, 2.5), rng.uniform(0.4, 0.8), rng.uniform(0, 2 * math.pi))
+                           for _ in range(2)] for _ in range(3)]
         return self.b
 
     def _envelope(self, tau, fade):
@@ -158,6 +175,10 @@ class Segment:
             e = self._envelope(tau, 1.0)
             theta += e * 1.5 * math.sin(2 * math.pi * self.step_hz * tau + 1.0)
             phi += e * 1.5 * math.sin(math.pi * self.step_hz * tau)
+        elif self.activity == "jog":
+            e = self._envelope(tau, 0.5)
+            theta += e * 3 * math.sin(2 * math.pi * self.step_hz * tau + 1.0)
+            phi += e * 2 * math.sin(math.pi * self.step_hz * tau)
         elif self.activity == "fast":
             theta += self._envelope(tau, 0.5) * 40 * (1 - math.cos(2 * math.pi * 1.1 * tau)) / 2
         if self.activity not in ("desk", "bag"):
@@ -172,6 +193,17 @@ class Segment:
             e, w = self._envelope(tau, 1.0), 2 * math.pi * self.step_hz
             return (e * 0.5 * math.sin(w * tau / 2), e * 1.6 * math.sin(w * tau),
                     e * 0.8 * math.sin(w * tau + 0.5)), 0.15
+        if self.activity == "jog":
+            # A stride: an impact of about 2.5 g (a short, tall pulse) and
+            # a flight phase at about -0.5 g; zero on average.
+            e, ph = self._envelope(tau, 0.5), (self.step_hz * tau) % 1.0
+            v = G * (3.0 * math.exp(-((ph - 0.3) / 0.1) ** 2) - 0.3 * math.sqrt(math.pi))
+            w = 2 * math.pi * self.step_hz
+            return (e * 4.0 * math.sin(w * tau / 2), e * v, e * 4.0 * math.sin(w * tau + 0.5)), 0.5
+        if self.activity == "transfer":
+            e = self._envelope(tau, 0.2)
+            return tuple(e * sum(a * math.sin(2 * math.pi * f * tau + p) for f, a, p in axis)
+                         for axis in self.shift), 0.1
         if self.activity == "fidget":
             return (0.0, 0.0, 0.0), 0.05
         if self.activity == "bag":

@@ -15,6 +15,7 @@
 typedef struct Pose {
         double flexion, lateral, rate;
         Activity activity;
+        bool lying; /* PostureSample.lying and .motion_lying */
 } Pose;
 
 #define POSE(...) ((Pose){ __VA_ARGS__ })
@@ -77,6 +78,8 @@ _unused_ static void pose_until(Run *r, Pose pose, double until_s)
                 .activity = pose.activity,
                 .motion_flexion_deg = pose.flexion,
                 .motion_lateral_deg = pose.lateral,
+                .lying = pose.lying,
+                .motion_lying = pose.lying,
         };
 
         feed_until(r, s, true, until_s);

@@ -21,8 +21,8 @@
 #define MAX_SEEN 4096
 
 static const char *const event_kinds[] = {
-        "sustained_flexion", "extreme_flexion",    "unsupported_extension", "lateral_bend",
-        "sudden_movement",   "repetitive_bending", "static_posture",        "slouch",
+        "sustained-flexion", "extreme-flexion",    "unsupported-extension", "lateral-bend",
+        "sudden-movement",   "repetitive-bending", "static-posture",        "slouch",
 };
 
 /* What the engine gave, and checks of its promises at the moment it gives. */
@@ -369,9 +369,9 @@ static void test_snooze(void **state)
 
         /* 0 ends it. */
         assert_int_equal(advice_engine_snooze(f->engine, 600, T0 + 5 * HOUR), 0);
-        assert_int_equal(advice_engine_event(f->engine, "lateral_bend", T0 + 5 * HOUR), 0);
+        assert_int_equal(advice_engine_event(f->engine, "lateral-bend", T0 + 5 * HOUR), 0);
         assert_int_equal(advice_engine_snooze(f->engine, 0, T0 + 5 * HOUR), 0);
-        assert_int_equal(advice_engine_event(f->engine, "lateral_bend", T0 + 5 * HOUR), 1);
+        assert_int_equal(advice_engine_event(f->engine, "lateral-bend", T0 + 5 * HOUR), 1);
         fixture_free(f);
 }
 
@@ -381,13 +381,13 @@ static void test_rate_limit(void **state)
         Fixture *f = fixture_new(load_shipped(), NULL);
         Fixture *g = fixture_new(load_shipped(), &p);
 
-        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0), 1);
+        assert_int_equal(advice_engine_event(f->engine, "sustained-flexion", T0), 1);
         assert_string_equal(f->seen.items[0]->id, "sustained-flexion");
-        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0 + 15 * MINUTE - 1),
+        assert_int_equal(advice_engine_event(f->engine, "sustained-flexion", T0 + 15 * MINUTE - 1),
                          0);
         /* Another id is not held back by it. */
-        assert_int_equal(advice_engine_event(f->engine, "extreme_flexion", T0 + MINUTE), 1);
-        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0 + 15 * MINUTE), 1);
+        assert_int_equal(advice_engine_event(f->engine, "extreme-flexion", T0 + MINUTE), 1);
+        assert_int_equal(advice_engine_event(f->engine, "sustained-flexion", T0 + 15 * MINUTE), 1);
         assert_int_equal(f->seen.n_advice, 3);
 
         assert_int_equal(advice_engine_event(g->engine, "slouch", T0), 1);
@@ -413,7 +413,7 @@ static void test_set_catalogue(void **state)
         char *fever[] = { "fever", NULL };
         Catalogue *c;
 
-        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0), 1);
+        assert_int_equal(advice_engine_event(f->engine, "sustained-flexion", T0), 1);
         assert_int_equal(advice_engine_report_symptoms(f->engine, fever, T0), 0);
         assert_int_equal(f->seen.n_alerts, 1);
 
@@ -422,7 +422,7 @@ static void test_set_catalogue(void **state)
         assert_int_equal(advice_engine_set_catalogue(f->engine, c, NULL), 0);
         catalogue_free(f->catalogue);
         f->catalogue = c;
-        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0 + MINUTE), 0);
+        assert_int_equal(advice_engine_event(f->engine, "sustained-flexion", T0 + MINUTE), 0);
         assert_string_equal(advice_engine_active_alerts(f->engine)[0], "red-flag");
         assert_int_equal(advice_engine_report_symptoms(f->engine, fever, T0 + MINUTE), 0);
         assert_int_equal(f->seen.n_alerts, 1);
@@ -467,7 +467,7 @@ static void test_phases(void **state)
                 assert_true(seen_id(&f->seen, acute_ids[i]));
         assert_int_equal(f->seen.n_advice, ELEMENTSOF(acute_ids));
         seen_reset(&f->seen);
-        assert_int_equal(advice_engine_event(f->engine, "sustained_flexion", T0 + HOUR), 1);
+        assert_int_equal(advice_engine_event(f->engine, "sustained-flexion", T0 + HOUR), 1);
         assert_string_equal(f->seen.items[0]->id, "acute-sustained-flexion");
 
         /* Just under 48 h: still acute. At 48 h: recovering, with its advice. */
@@ -479,7 +479,7 @@ static void test_phases(void **state)
         assert_true(seen_id(&f->seen, "recovering-pain-guide"));
         assert_true(seen_id(&f->seen, "recovering-gentle-stretch"));
         seen_reset(&f->seen);
-        assert_int_equal(advice_engine_event(f->engine, "repetitive_bending", T0 + 49 * HOUR), 1);
+        assert_int_equal(advice_engine_event(f->engine, "repetitive-bending", T0 + 49 * HOUR), 1);
         assert_string_equal(f->seen.items[0]->id, "recovering-repetitive-bending");
 
         seen_reset(&f->seen);
@@ -500,7 +500,7 @@ static void test_pain(void **state)
         assert_false(recovery_last_pain(f->recovery, NULL, NULL, NULL));
 
         assert_int_equal(advice_engine_report_pain(f->engine, 2, "sitting", noon), 0);
-        assert_int_equal(advice_engine_event(f->engine, "extreme_flexion", noon + 5 * MINUTE), 1);
+        assert_int_equal(advice_engine_event(f->engine, "extreme-flexion", noon + 5 * MINUTE), 1);
         seen_reset(&f->seen);
         assert_int_equal(advice_engine_report_pain(f->engine, 5, "lifting", noon + 10 * MINUTE), 0);
         assert_int_equal(f->seen.n_advice, 1);

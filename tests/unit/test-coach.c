@@ -174,9 +174,9 @@ static void assert_lines(const Run *run, const char *const *expected, size_t n)
 static void test_phase_none(void **state)
 {
         static const char *const expected[] = {
-                "event 156.320 sustained_flexion",
+                "event 156.320 sustained-flexion",
                 "advice 156.320 sustained-flexion",
-                "event 184.780 extreme_flexion",
+                "event 184.780 extreme-flexion",
                 "advice 184.780 extreme-flexion",
         };
         Fixture *f = *state;
@@ -197,8 +197,8 @@ static void test_phase_acute(void **state)
         static const char *const expected[] = {
                 "advice 0.000 acute-no-stretch",         "advice 0.000 acute-pause-activity",
                 "advice 0.000 acute-ice-heat",           "advice 0.000 acute-pain-relief",
-                "advice 0.000 acute-keep-moving",        "event 81.320 sustained_flexion",
-                "advice 81.320 acute-sustained-flexion", "event 184.420 extreme_flexion",
+                "advice 0.000 acute-keep-moving",        "event 81.320 sustained-flexion",
+                "advice 81.320 acute-sustained-flexion", "event 184.420 extreme-flexion",
                 "advice 184.420 acute-extreme-flexion",
         };
         Fixture *f = *state;
@@ -238,7 +238,7 @@ static void test_phase_moves_during_recording(void **state)
         for (unsigned i = 0; i < run.n; i++) {
                 double t;
 
-                if (sscanf(run.lines[i], "event %lf sustained_flexion", &t) != 1)
+                if (sscanf(run.lines[i], "event %lf sustained-flexion", &t) != 1)
                         continue;
                 assert_true(t > 81.36 && t < 156.4);
                 assert_true(i + 1 < run.n);
@@ -254,8 +254,8 @@ static void test_phase_moves_during_recording(void **state)
 static void test_no_catalogue(void **state)
 {
         static const char *const expected[] = {
-                "event 81.320 sustained_flexion",
-                "event 184.420 extreme_flexion",
+                "event 81.320 sustained-flexion",
+                "event 184.420 extreme-flexion",
         };
         Fixture *f = *state;
         Run run = {};

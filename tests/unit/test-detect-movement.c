@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Movement: sudden_movement, repetitive_bending, static_posture, and how
+ * Movement: sudden-movement, repetitive-bending, static-posture, and how
  * activity (moving, walking) gates the holding time. Each rule at its
  * limits, with and without the acute phase.
  */
@@ -89,22 +89,36 @@ static void test_sudden(void **state)
         for (int acute = 0; acute <= 1; acute++) {
                 params(&p, acute);
 
-                /* Over 120°/s while bent over 20°: fires after 0.1 s. */
+                /* An abrupt start to over 120°/s while bent over 20°, held for
+                 * 0.1 s: fires 1 s after the movement is over (rate below
+                 * 60°/s from 5.64 s), the trunk not having come to lie. */
                 run_init(&r, &p);
                 pose_until(&r, POSE(10, 0, 30), 5);
-                pose_for(&r, POSE(21, 0, 121), 0.08);
+                pose_for(&r, POSE(21, 0, 121), 0.14);
+                pose_for(&r, POSE(25, 0, 61), 0.5);
+                pose_for(&r, POSE(25, 0, 30), 0.99);
                 assert_int_equal(r.n, 0);
-                pose_for(&r, POSE(21, 0, 121), 0.06);
+                pose_for(&r, POSE(25, 0, 30), 0.02);
                 assert_int_equal(count_kind(&r, EVENT_SUDDEN_MOVEMENT), 1);
                 e = last_of(&r, EVENT_SUDDEN_MOVEMENT);
                 assert_near(sec(e->start_ns), 5 + STEP_S, 1e-9);
-                assert_near(e->peak_deg, 21, 0);
+                assert_near(sec(e->t_ns), 6.64 + STEP_S, 1e-9);
+                assert_near(e->peak_deg, 25, 0);
                 assert_int_equal(e->severity, SEVERITY_WARNING);
+                run_done(&r);
+
+                /* Above the limit for less than 0.1 s: not due. */
+                run_init(&r, &p);
+                pose_until(&r, POSE(10, 0, 30), 5);
+                pose_for(&r, POSE(21, 0, 121), 0.08);
+                pose_for(&r, POSE(21, 0, 30), 1);
+                assert_int_equal(r.n, 0);
                 run_done(&r);
 
                 /* Sideways too. */
                 run_init(&r, &p);
                 pose_for(&r, POSE(0, -21, 200), 1);
+                pose_for(&r, POSE(0, -21, 0), 1.1);
                 assert_int_equal(count_kind(&r, EVENT_SUDDEN_MOVEMENT), 1);
                 run_done(&r);
 
@@ -113,6 +127,9 @@ static void test_sudden(void **state)
                 assert_never(&p, POSE(19, 19, 500), EVENT_SUDDEN_MOVEMENT, 60);
                 /* Fast but upright (walking, fidgeting): never. */
                 assert_never(&p, POSE(5, 5, 300, ACTIVITY_WALKING), EVENT_SUDDEN_MOVEMENT, 60);
+                /* Turning over in bed: the trunk lies, never. */
+                assert_never(&p, POSE(-80, 90, 300, ACTIVITY_MOVING, true), EVENT_SUDDEN_MOVEMENT,
+                             60);
         }
 
         /* A rate that flickers above the limit for a sample or two (the
@@ -132,13 +149,80 @@ static void test_sudden(void **state)
         pose_for(&r, POSE(30, 0, 130), 0.06);
         pose_for(&r, POSE(30, 0, 70), 0.5);
         pose_for(&r, POSE(30, 0, 130), 0.06);
+        pose_for(&r, POSE(30, 0, 20), 2);
         assert_int_equal(r.n, 0);
-        pose_for(&r, POSE(30, 0, 130), 0.06);
+        pose_for(&r, POSE(30, 0, 130), 0.12);
+        pose_for(&r, POSE(30, 0, 20), 2);
+        assert_int_equal(r.n, 1);
+        run_done(&r);
+
+        /* Due, but the trunk comes to lie within the second after the
+         * movement (lying down, by the gravity estimate that runs ahead
+         * of the motion path), or the rate is lost (an impact): none. */
+        run_init(&r, &p);
+        pose_for(&r, POSE(40, 0, 200), 0.3);
+        pose_for(&r, POSE(-40, 0, 20), 0.5);
+        feed_until(&r,
+                   (PostureSample){ .flexion_deg = -80, .motion_flexion_deg = -45, .lying = true },
+                   true, now_s(&r) + 2);
+        pose_for(&r, POSE(0, 0, 0), 2);
+        assert_int_equal(r.n, 0);
+        pose_for(&r, POSE(40, 0, 200), 0.3);
+        pose_for(&r, POSE(-20, 0, 20), 0.5);
+        pose_for(&r, POSE(-20, 0, NAN), 0.1);
+        pose_for(&r, POSE(-20, 0, 0), 2);
+        assert_int_equal(r.n, 0);
+        /* A movement out of bed (the trunk lay at its start): none. */
+        pose_for(&r, POSE(-80, 0, 200, ACTIVITY_MOVING, true), 0.2);
+        pose_for(&r, POSE(40, 0, 200), 0.3);
+        pose_for(&r, POSE(40, 0, 0), 2);
+        assert_int_equal(r.n, 0);
+        /* SuddenSettleSec=0: at the end of the movement itself. */
+        p.sudden_settle_s = 0;
+        assert_int_equal(detectors_set_params(r.d, &p), 0);
+        pose_for(&r, POSE(40, 0, 200), 0.3);
+        pose_for(&r, POSE(40, 0, 0), STEP_S);
         assert_int_equal(r.n, 1);
         run_done(&r);
 }
 
-/* Bends to @deg every @period_s (each lasting @bend_s), from 0° between. */
+/* The rate climbing linearly from @from to @to over @seconds, bent 40°,
+ * held at @to for 0.3 s, then the movement ends (upright, or lying when
+ * @ends_lying, or in an impact that hides the rate when @impact). */
+static size_t sudden_ramp(double from, double to, double seconds, bool ends_lying, bool impact)
+{
+        RuleParams p;
+        size_t n;
+        Run r;
+
+        params(&p, false);
+        run_init(&r, &p);
+        pose_until(&r, POSE(0, 0, from), 2);
+        for (double t0 = now_s(&r); now_s(&r) < t0 + seconds;)
+                pose_for(&r, POSE(40, 0, from + (to - from) * (now_s(&r) - t0) / seconds), STEP_S);
+        pose_for(&r, POSE(40, 0, to), 0.3);
+        if (impact)
+                pose_for(&r, POSE(-70, 0, NAN), 0.2);
+        pose_for(&r, ends_lying ? POSE(-80, 0, 0, ACTIVITY_STILL, true) : POSE(0, 0, 0), 2);
+        n = count_kind(&r, EVENT_SUDDEN_MOVEMENT);
+        run_done(&r);
+        return n;
+}
+
+static void test_sudden_paced(void **state)
+{
+        /* From 30 to 180°/s: half the limit (60) to the limit (120) is 0.4
+         * of the climb. Within 0.2 s: abrupt, it fires; longer: paced. */
+        assert_int_equal(sudden_ramp(30, 180, 0.45, false, false), 1); /* 0.18 s */
+        assert_int_equal(sudden_ramp(30, 180, 0.55, false, false), 0); /* 0.22 s */
+        assert_int_equal(sudden_ramp(0, 300, 0.05, false, false), 1);
+        /* Sitting or lying down at a normal pace: 1 s to 150°/s. */
+        assert_int_equal(sudden_ramp(0, 150, 1, false, false), 0);
+        /* Abrupt, but it ends lying (flopping onto a bed) or in an impact. */
+        assert_int_equal(sudden_ramp(0, 300, 0.05, true, false), 0);
+        assert_int_equal(sudden_ramp(0, 300, 0.05, false, true), 0);
+}
+
 static void bends(Run *r, double deg, double period_s, double bend_s, double seconds)
 {
         double end = now_s(r) + seconds;
@@ -298,9 +382,9 @@ static void test_glitches(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_moving),     cmocka_unit_test(test_sudden),
-                cmocka_unit_test(test_repetitive), cmocka_unit_test(test_static),
-                cmocka_unit_test(test_glitches),
+                cmocka_unit_test(test_moving),       cmocka_unit_test(test_sudden),
+                cmocka_unit_test(test_sudden_paced), cmocka_unit_test(test_repetitive),
+                cmocka_unit_test(test_static),       cmocka_unit_test(test_glitches),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The held-posture rules beyond flexion: unsupported_extension,
- * lateral_bend, slouch; the StrainLevel load index and the cool-downs. Each
+ * The held-posture rules beyond flexion: unsupported-extension,
+ * lateral-bend, slouch; the StrainLevel load index and the cool-downs. Each
  * at its limits, with and without the acute phase.
  */
 #include "detect-harness.h"
@@ -28,16 +28,32 @@ static void test_extension(void **state)
         RuleParams p;
         Run r;
 
+        /* The strict rule, without the backrest allowance. */
         for (int acute = 0; acute <= 1; acute++) {
                 params(&p, acute);
+                p.backrest_support = false;
                 assert_fires_after(&p, POSE(-21), EVENT_UNSUPPORTED_EXTENSION, acute ? 30 : 60);
                 assert_never(&p, POSE(-19), EVENT_UNSUPPORTED_EXTENSION, 600);
                 assert_never(&p, POSE(-20), EVENT_UNSUPPORTED_EXTENSION, 600);
         }
 
+        /* By default a still lean down to −35° is leaning on a backrest. */
+        for (int acute = 0; acute <= 1; acute++) {
+                params(&p, acute);
+                assert_never(&p, POSE(-21), EVENT_UNSUPPORTED_EXTENSION, 600);
+                assert_never(&p, POSE(-35), EVENT_UNSUPPORTED_EXTENSION, 600);
+                assert_fires_after(&p, POSE(-35.5), EVENT_UNSUPPORTED_EXTENSION, acute ? 30 : 60);
+        }
+        /* A limit further back than the backrest's stays. */
+        params(&p, false);
+        p.extension_deg = -40;
+        assert_never(&p, POSE(-39), EVENT_UNSUPPORTED_EXTENSION, 600);
+        assert_fires_after(&p, POSE(-41), EVENT_UNSUPPORTED_EXTENSION, 60);
+
         /* Within the hysteresis (up to −18°) the episode goes on without
          * time; beyond it the next lean starts afresh. Peak: the deepest. */
         params(&p, false);
+        p.backrest_support = false;
         run_init(&r, &p);
         pose_until(&r, POSE(-30), 30);
         pose_for(&r, POSE(-19), 100);

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
 #include "detect-harness.h"
 
 /* Samples at @flexion, and nothing else, for every sample time up to and
@@ -21,14 +23,15 @@ static void test_strings(void **state)
                 const char *name;
                 Severity severity;
         } kinds[] = {
-                { EVENT_SUSTAINED_FLEXION, "sustained_flexion", SEVERITY_WARNING },
-                { EVENT_EXTREME_FLEXION, "extreme_flexion", SEVERITY_CRITICAL },
-                { EVENT_UNSUPPORTED_EXTENSION, "unsupported_extension", SEVERITY_WARNING },
-                { EVENT_LATERAL_BEND, "lateral_bend", SEVERITY_WARNING },
-                { EVENT_SUDDEN_MOVEMENT, "sudden_movement", SEVERITY_WARNING },
-                { EVENT_REPETITIVE_BENDING, "repetitive_bending", SEVERITY_WARNING },
-                { EVENT_STATIC_POSTURE, "static_posture", SEVERITY_INFO },
+                { EVENT_SUSTAINED_FLEXION, "sustained-flexion", SEVERITY_WARNING },
+                { EVENT_EXTREME_FLEXION, "extreme-flexion", SEVERITY_CRITICAL },
+                { EVENT_UNSUPPORTED_EXTENSION, "unsupported-extension", SEVERITY_WARNING },
+                { EVENT_LATERAL_BEND, "lateral-bend", SEVERITY_WARNING },
+                { EVENT_SUDDEN_MOVEMENT, "sudden-movement", SEVERITY_WARNING },
+                { EVENT_REPETITIVE_BENDING, "repetitive-bending", SEVERITY_WARNING },
+                { EVENT_STATIC_POSTURE, "static-posture", SEVERITY_INFO },
                 { EVENT_SLOUCH, "slouch", SEVERITY_INFO },
+                { EVENT_PROLONGED_REST, "prolonged-rest", SEVERITY_INFO },
         };
 
         assert_int_equal(ELEMENTSOF(kinds), _EVENT_KIND_MAX);
@@ -36,6 +39,15 @@ static void test_strings(void **state)
                 assert_string_equal(event_kind_to_string(kinds[i].kind), kinds[i].name);
                 assert_int_equal(event_kind_severity(kinds[i].kind), kinds[i].severity);
         }
+        /* Typed kinds: kebab-case, and the old snake_case as an alias. */
+        assert_int_equal(event_kind_from_string("lateral-bend"), EVENT_LATERAL_BEND);
+        assert_int_equal(event_kind_from_string("lateral_bend"), EVENT_LATERAL_BEND);
+        assert_int_equal(event_kind_from_string("prolonged_rest"), EVENT_PROLONGED_REST);
+        assert_int_equal(event_kind_from_string("slouch"), EVENT_SLOUCH);
+        assert_int_equal(event_kind_from_string("lateral"), -EINVAL);
+        assert_int_equal(event_kind_from_string("lateral-bend-x"), -EINVAL);
+        assert_int_equal(event_kind_from_string("lateral bend"), -EINVAL);
+        assert_int_equal(event_kind_from_string(""), -EINVAL);
         assert_null(event_kind_to_string(_EVENT_KIND_MAX));
         assert_int_equal(event_kind_severity(_EVENT_KIND_MAX), SEVERITY_INFO);
         assert_string_equal(severity_to_string(SEVERITY_INFO), "info");

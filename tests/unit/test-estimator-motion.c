@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The estimator's motion analysis (estimator-motion.c): the angular rate
- * behind sudden_movement, and walking.
+ * behind sudden-movement, and walking.
  */
 #include "test-util.h"
 #include "core/estimator/estimator.h"
@@ -225,6 +225,57 @@ static void test_kinematics(void **state)
         wearer_done(&w);
 }
 
+/* The smoothed specific force of a turning trunk stays near g; when the
+ * sensor's own acceleration takes it more than 25 % away (running, an
+ * impact), the rate is not known. Boundary: a steady extra 0.2 g along the
+ * trunk (1.2 g in all) keeps the rate; 0.3 g (1.3 g) or -0.3 g (0.7 g)
+ * makes it NaN, and it comes back once the force is near g again. */
+static void test_rate_force(void **state)
+{
+        static const double extra_g[] = { 0.2, -0.2, 0.3, -0.3 };
+        double g[3] = { 0, G, 0 };
+
+        for (size_t i = 0; i < ELEMENTSOF(extra_g); i++) {
+                double e[3] = { 0, extra_g[i] * G, 0 };
+                bool known = fabs(extra_g[i]) < 0.25;
+                Wearer w;
+
+                wearer_init(&w, 50);
+                still(&w, 0, 3);
+                assert_near(w.last.rate_dps, 0, 1e-3);
+                for (double end = now_s(&w) + 3; now_s(&w) < end;)
+                        feed(&w, g, e, 0);
+                assert_true(known ? isfinite(w.last.rate_dps) : isnan(w.last.rate_dps));
+                still(&w, 0, 3);
+                assert_near(w.last.rate_dps, 0, 1e-3);
+                wearer_done(&w);
+        }
+}
+
+/* Jogging-level bounce (impacts of 2.5 g, flight at -0.5 g, 2.8 strides a
+ * second) at 200 Hz: whatever the motion path makes of it, no rate above
+ * 120°/s is reported. */
+static void test_rate_jogging(void **state)
+{
+        double g[3] = { 0, G, 0 }, max_rate = 0;
+        Wearer w;
+
+        wearer_init(&w, 200);
+        still(&w, 0, 3);
+        while (now_s(&w) < 23) {
+                double ph = fmod(2.8 * now_s(&w), 1.0);
+                double v = G * (3.0 * exp(-pow((ph - 0.3) / 0.1, 2)) - 0.3 * sqrt(M_PI));
+                double e[3] = { 4 * sin(M_PI * 2.8 * now_s(&w)), v,
+                                4 * sin(TWO_PI * 2.8 * now_s(&w) + 0.5) };
+
+                feed(&w, g, e, 0);
+                if (isfinite(w.last.rate_dps))
+                        max_rate = MAX(max_rate, w.last.rate_dps);
+        }
+        assert_true(max_rate < 120);
+        wearer_done(&w);
+}
+
 static void test_rate_glitch(void **state)
 {
         static const double spikes[][3] = {
@@ -416,6 +467,8 @@ int main(void)
                 cmocka_unit_test(test_rate),
                 cmocka_unit_test(test_kinematics),
                 cmocka_unit_test(test_rate_glitch),
+                cmocka_unit_test(test_rate_force),
+                cmocka_unit_test(test_rate_jogging),
                 cmocka_unit_test(test_walking),
                 cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_params),

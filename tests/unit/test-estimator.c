@@ -473,7 +473,19 @@ static void test_posture_classes(void **state)
                 { 20.01, 15, POSTURE_FLEXED },
                 { 15.01, 10.01, POSTURE_LATERAL },
                 { 30, 70, POSTURE_LYING },
-                { 65, 70, POSTURE_LYING },
+                /* Lying: the trunk more than 60° from upright and not mainly
+                 * bent forward. On a side, half-way to the back, or on the
+                 * back with the ill-defined lateral angle of a trunk near
+                 * horizontal; a deep bend with a little sideways lean (its
+                 * lateral angle large for the same reason) stays a bend. */
+                { 0, 60.01, POSTURE_LYING },
+                { 0, 90, POSTURE_LYING },
+                { -45, 90, POSTURE_LYING },
+                { -88, 178, POSTURE_LYING },
+                { 44, 90, POSTURE_LYING },
+                { 65, 70, POSTURE_EXTREME_FLEXION },
+                { 85, 120, POSTURE_EXTREME_FLEXION },
+                { 50, 90, POSTURE_FLEXED },
                 { -30, 15, POSTURE_RECLINED },
         };
         EstimatorParams p;
@@ -491,6 +503,40 @@ static void test_posture_classes(void **state)
                                  posture_class_to_string(cases[i].expected));
                 wearer_done(&w);
         }
+}
+
+/* PostureSample.lying follows the angles whatever the activity: turning
+ * over in bed is "moving", and still lying for the rules; a deep bend while
+ * moving is not. */
+static void test_lying_while_moving(void **state)
+{
+        static const double shake[3] = { 2, 2, 2 };
+        static const struct {
+                double theta, phi;
+                bool lying;
+        } cases[] = {
+                { -88, 0, true }, { 0, 90, true },   { -45, 90, true },
+                { 0, 55, false }, { 85, 20, false }, { -55, 0, false },
+        };
+        EstimatorParams p;
+
+        estimator_params_default(&p);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                double g[3];
+                Wearer w;
+
+                wearer_init(&w, &p);
+                feed_still(&w, 0, 0, 4 * RATE_HZ);
+                body_gravity(cases[i].theta, cases[i].phi, g);
+                feed_sensor(&w, g, shake, true, 2 * RATE_HZ);
+                assert_int_equal(w.last.activity, ACTIVITY_MOVING);
+                if (w.last.lying != cases[i].lying)
+                        fail_msg("θ=%g φ=%g: lying %d", cases[i].theta, cases[i].phi, w.last.lying);
+                assert_true(estimator_angles_are_lying(&p, cases[i].theta, cases[i].phi) ==
+                            cases[i].lying);
+                wearer_done(&w);
+        }
+        assert_false(estimator_angles_are_lying(&p, NAN, 90));
 }
 
 static void test_unknown(void **state)
@@ -611,13 +657,21 @@ static void test_new_bad(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_strings),          cmocka_unit_test(test_params_default),
-                cmocka_unit_test(test_angles_grid),      cmocka_unit_test(test_angles_relative),
-                cmocka_unit_test(test_mount_parse),      cmocka_unit_test(test_mount_parse_locale),
-                cmocka_unit_test(test_mount_apply),      cmocka_unit_test(test_calibrate_tilted),
-                cmocka_unit_test(test_calibrate_errors), cmocka_unit_test(test_auto_calibrate),
-                cmocka_unit_test(test_activity),         cmocka_unit_test(test_posture_classes),
-                cmocka_unit_test(test_unknown),          cmocka_unit_test(test_set_neutral),
+                cmocka_unit_test(test_strings),
+                cmocka_unit_test(test_params_default),
+                cmocka_unit_test(test_angles_grid),
+                cmocka_unit_test(test_angles_relative),
+                cmocka_unit_test(test_mount_parse),
+                cmocka_unit_test(test_mount_parse_locale),
+                cmocka_unit_test(test_mount_apply),
+                cmocka_unit_test(test_calibrate_tilted),
+                cmocka_unit_test(test_calibrate_errors),
+                cmocka_unit_test(test_auto_calibrate),
+                cmocka_unit_test(test_activity),
+                cmocka_unit_test(test_posture_classes),
+                cmocka_unit_test(test_lying_while_moving),
+                cmocka_unit_test(test_unknown),
+                cmocka_unit_test(test_set_neutral),
                 cmocka_unit_test(test_new_bad),
         };
 

@@ -24,7 +24,7 @@
  * dip_tolerance_s ends the episode and clears the dose; shorter dips keep
  * both.
  *
- * Return: true when sustained_flexion fired.
+ * Return: true when sustained-flexion fired.
  */
 bool sustained_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
@@ -115,7 +115,7 @@ static bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak peak, E
  * extreme_hold_s spent above it, closes when flexion < extreme_deg −
  * hysteresis_deg.
  *
- * Return: true when extreme_flexion fired.
+ * Return: true when extreme-flexion fired.
  */
 bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
@@ -135,22 +135,27 @@ bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *
  * @dt: its step.
  * @ev: the event, when one fires.
  *
- * Opens when flexion < extension_deg, fires once after more than
+ * Opens when flexion < the limit, fires once after more than
  * extension_hold_s · holding_time_factor below it, closes when flexion >
- * extension_deg + hysteresis_deg. The peak is the most negative flexion.
+ * the limit + hysteresis_deg. The limit is extension_deg, or −backrest_deg
+ * when backrest_support and that lies further back. The peak is the most
+ * negative flexion.
  *
- * Return: true when unsupported_extension fired.
+ * Return: true when unsupported-extension fired.
  */
 bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
-        double theta = s->flexion_deg;
+        double theta = s->flexion_deg, limit = p->extension_deg;
 
-        return hold_feed(
-                d, &d->extension,
-                hold_level(theta < p->extension_deg, theta <= p->extension_deg + p->hysteresis_deg),
-                PEAK_LOWEST, EVENT_UNSUPPORTED_EXTENSION,
-                p->extension_hold_s * p->holding_time_factor, s, dt, ev);
+        /* Leaning on a backrest supports the trunk. */
+        if (p->backrest_support)
+                limit = MIN(limit, -p->backrest_deg);
+
+        return hold_feed(d, &d->extension,
+                         hold_level(theta < limit, theta <= limit + p->hysteresis_deg), PEAK_LOWEST,
+                         EVENT_UNSUPPORTED_EXTENSION, p->extension_hold_s * p->holding_time_factor,
+                         s, dt, ev);
 }
 
 /**

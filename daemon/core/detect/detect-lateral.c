@@ -24,12 +24,12 @@ static HoldLevel level_of(double a, double limit, double hysteresis)
  * The episode opens when |lateral| > lateral_deg and closes when |lateral|
  * < lateral_deg − hysteresis_deg. Within it, time beyond lateral_high_deg is
  * counted in a second, inner episode that a return below lateral_high_deg −
- * hysteresis_deg ends. lateral_bend fires once per (outer) episode, when
+ * hysteresis_deg ends. lateral-bend fires once per (outer) episode, when
  * the outer time exceeds lateral_hold_s or the inner time exceeds
  * lateral_high_hold_s, both scaled by holding_time_factor. The peak is the
  * signed lateral bend of largest magnitude (+ right).
  *
- * Return: true when lateral_bend fired.
+ * Return: true when lateral-bend fired.
  */
 bool lateral_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {

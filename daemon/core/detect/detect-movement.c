@@ -7,58 +7,126 @@
 
 /* Movement: sudden jerks while bent, and bending again and again. */
 
-/* repetitive_bending counts bends per minute. */
+/* repetitive-bending counts bends per minute. */
 #define MINUTE_NS (60 * NSEC_PER_SEC)
 
 /**
  * sudden_feed() - a fast movement while bent.
  * @d: the detectors.
- * @s: the sample: rate_dps, motion_flexion_deg, motion_lateral_deg and
- *     motion_t_ns, the estimator's motion path (see estimator.h).
+ * @s: the sample: rate_dps, motion_flexion_deg, motion_lateral_deg,
+ *     motion_lying and motion_t_ns, the estimator's motion path (see
+ *     estimator.h).
  * @dt: its step.
  * @ev: the event, when one fires.
  *
- * The episode opens when the rate exceeds sudden_rate_dps and ends when it
- * falls below half of it (or is not finite). It fires at the first sample
- * of the episode at which the rate has exceeded sudden_rate_dps without a
- * break for sudden_min_s (the opening sample adds no time) while the
- * motion path's flexion or |lateral| exceeds sudden_angle_deg. The episode
- * starts at the motion_t_ns of its opening sample, the instant the motion
- * path describes; the event fires some 0.9 s later, when the motion path
- * has seen enough of the movement. The peak is the largest of flexion and
- * |lateral| in the episode so far.
+ * A movement lasts while the rate exceeds half of sudden_rate_dps. It is
+ * due once the rate has exceeded sudden_rate_dps without a break for
+ * sudden_min_s (the first sample above adds no time) while the motion
+ * path's flexion or |lateral| exceeds sudden_angle_deg, unless the rate
+ * took longer than sudden_rise_s to climb from half of sudden_rate_dps past
+ * it (both instants interpolated linearly between samples, on the motion
+ * path's time): such a movement is paced. When a due movement is over, it
+ * fires sudden_settle_s later (motion time), unless the trunk lay at any
+ * time in it or lies by then, by the motion path or the gravity estimate
+ * (getting into or out of bed, turning over),
+ * or the rate is unknown (NaN) at its end or by then (an impact, such as
+ * dropping onto a bed or into a chair), or the kind is in its cool-down
+ * then. The event starts at the motion_t_ns of the first sample above the
+ * limit, the instant the motion path describes. The peak is the largest
+ * of flexion and |lateral| from then on to the end of the movement.
  *
- * Return: true when sudden_movement fired.
+ * Return: true when sudden-movement fired.
  */
+/* When the rate passed @level between the previous sample and @s
+ * (linearly interpolated; @s's own time without a usable previous one). */
+static double crossing_ns(const SuddenState *st, const PostureSample *s, double level)
+{
+        double r0 = st->prev_rate, r1 = s->rate_dps, f;
+
+        if (!st->have_prev || !(r0 < level) || !(r1 > r0) || s->motion_t_ns <= st->prev_t_ns)
+                return (double) s->motion_t_ns;
+        f = (level - r0) / (r1 - r0);
+        return (double) st->prev_t_ns + f * (double) (s->motion_t_ns - st->prev_t_ns);
+}
+
+/* The movement in @st->move as of sample @s (its rate above half the limit). */
+static void move_step(const RuleParams *p, SuddenState *st, const PostureSample *s, double dt)
+{
+        SuddenMove *m = &st->move;
+        double theta = s->motion_flexion_deg, a = fabs(s->motion_lateral_deg);
+        double angle = fmax(theta, a); /* fmax() ignores one NaN */
+        bool above = s->rate_dps > p->sudden_rate_dps;
+
+        if (!m->active) {
+                m->active = true;
+                m->half_ns = crossing_ns(st, s, p->sudden_rate_dps / 2);
+        }
+        if (s->motion_lying)
+                m->lay = true;
+
+        if (!above)
+                m->above_s = 0;
+        else if (!m->opened) {
+                double rise_s = (crossing_ns(st, s, p->sudden_rate_dps) - m->half_ns) /
+                                (double) NSEC_PER_SEC;
+
+                m->opened = true;
+                m->paced = rise_s > p->sudden_rise_s;
+                m->start_ns = s->motion_t_ns;
+                m->peak = angle;
+                m->above_s = 0;
+        } else
+                m->above_s += dt;
+        if (m->opened)
+                m->peak = fmax(m->peak, angle);
+
+        if (above && !m->paced && m->above_s >= p->sudden_min_s &&
+            (theta > p->sudden_angle_deg || a > p->sudden_angle_deg))
+                m->due = true;
+}
+
 bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
         SuddenState *st = &d->sudden;
-        double rate = s->rate_dps, theta = s->motion_flexion_deg, a = fabs(s->motion_lateral_deg);
-        double angle = fmax(theta, a); /* fmax() ignores one NaN */
-        bool above = rate > p->sudden_rate_dps;
+        double rate = s->rate_dps;
 
-        if (!st->active) {
-                if (!above)
-                        return false;
-                *st = (SuddenState){ .active = true, .start_ns = s->motion_t_ns, .peak = angle };
-        } else if (!(rate >= p->sudden_rate_dps / 2)) {
-                *st = (SuddenState){ 0 };
+        if (rate > p->sudden_rate_dps / 2)
+                move_step(p, st, s, dt);
+        else {
+                /* The movement is over (or the rate is unknown). A due one
+                 * waits to see where the trunk comes to rest, unless it lay
+                 * on the way (into or out of bed) or ended in an impact. */
+                const SuddenMove *m = &st->move;
+
+                if (m->due && !m->lay && !s->motion_lying && isfinite(rate) && !st->pending) {
+                        st->pending = true;
+                        st->pending_until_ns =
+                                s->motion_t_ns + (int64_t) (p->sudden_settle_s * NSEC_PER_SEC);
+                        st->pending_start_ns = m->start_ns;
+                        st->pending_peak = m->peak;
+                }
+                st->move = (SuddenMove){ 0 };
+        }
+        st->have_prev = isfinite(rate);
+        st->prev_rate = rate;
+        st->prev_t_ns = s->motion_t_ns;
+
+        if (!st->pending)
                 return false;
-        } else if (above)
-                st->above_s += dt;
-        else
-                st->above_s = 0;
-
-        st->peak = fmax(st->peak, angle);
-
-        if (st->fired || !above || st->above_s < p->sudden_min_s ||
-            !(theta > p->sudden_angle_deg || a > p->sudden_angle_deg) ||
-            !detectors_may_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns))
+        /* The gravity estimate (lying) is about the sample itself, the
+         * motion path some 0.9 s earlier: either may show the trunk lie. */
+        if (s->lying || s->motion_lying || !isfinite(rate)) {
+                st->pending = false;
                 return false;
-
-        st->fired = true;
-        detectors_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns, st->start_ns, st->peak, ev);
+        }
+        if (s->motion_t_ns < st->pending_until_ns)
+                return false;
+        st->pending = false;
+        if (!detectors_may_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns))
+                return false;
+        detectors_fire(d, EVENT_SUDDEN_MOVEMENT, s->t_ns, st->pending_start_ns, st->pending_peak,
+                       ev);
         return true;
 }
 
@@ -150,7 +218,7 @@ static void bend_track(const RuleParams *p, RepetitiveState *st, const PostureSa
  * the last minute; it starts at the earliest of them and fires once it has
  * run for repetitive_duration_s, counted bends alone meeting the rate.
  *
- * Return: true when repetitive_bending fired.
+ * Return: true when repetitive-bending fired.
  */
 bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {

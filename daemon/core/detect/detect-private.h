@@ -8,9 +8,10 @@
 
 /*
  * Shared by the detector files: detect.c (the dispatcher, parameters and
- * the episode helpers), detect-flexion.c (sustained_flexion,
- * extreme_flexion, unsupported_extension, slouch), detect-lateral.c,
- * detect-movement.c (sudden_movement, repetitive_bending), detect-static.c
+ * the episode helpers), detect-flexion.c (sustained-flexion,
+ * extreme-flexion, unsupported-extension, slouch), detect-lateral.c,
+ * detect-movement.c (sudden-movement, repetitive-bending), detect-static.c,
+ * detect-rest.c (prolonged-rest)
  * and detect-strain.c (the load index).
  */
 
@@ -47,12 +48,30 @@ typedef struct LateralState {
         HoldState high; /* beyond lateral_high_deg, within the episode */
 } LateralState;
 
-typedef struct SuddenState {
+/* One movement of sudden-movement: the rate above half the limit. */
+typedef struct SuddenMove {
         bool active;
-        bool fired;
+        bool paced;     /* it took longer than sudden_rise_s to pass the limit */
+        bool opened;    /* it has passed the limit: start_ns and peak are set */
+        bool due;       /* it will fire once over, unless the trunk comes to lie */
+        bool lay;       /* the trunk lay during it: into or out of bed */
+        double half_ns; /* when the rate passed half the limit (interpolated) */
         int64_t start_ns;
         double above_s; /* current continuous time above the limit */
         double peak;
+} SuddenMove;
+
+typedef struct SuddenState {
+        SuddenMove move;
+        bool have_prev; /* the previous sample's rate and motion time */
+        double prev_rate;
+        int64_t prev_t_ns;
+        /* A due movement that is over, waiting sudden_settle_s (motion
+         * time) to see whether the trunk comes to lie. */
+        bool pending;
+        int64_t pending_until_ns;
+        int64_t pending_start_ns;
+        double pending_peak;
 } SuddenState;
 
 typedef struct RepetitiveState {
@@ -72,6 +91,13 @@ typedef struct RepetitiveState {
         int64_t start_ns;
         double peak;
 } RepetitiveState;
+
+typedef struct RestState {
+        bool active;
+        bool fired;
+        int64_t start_ns;
+        double held_s;
+} RestState;
 
 typedef struct StaticState {
         bool active;
@@ -100,6 +126,10 @@ struct Detectors {
         SuddenState sudden;
         RepetitiveState repetitive;
         StaticState statics;
+        RestState rest;
+
+        bool have_local_clock;
+        int64_t local_offset_ns; /* detectors_set_local_clock() */
 
         double strain;
 };
@@ -120,6 +150,9 @@ bool lateral_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *
 bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
 bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
 bool static_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+
+/* detect-rest.c */
+bool rest_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
 
 /* detect-strain.c */
 void strain_feed(Detectors *d, const PostureSample *s, double dt);

@@ -17,11 +17,11 @@
  * static_change_deg continuously for static_change_min_s is a posture
  * change: a new episode starts from the posture reached. A walking sample
  * or non-finite angles end the episode; the next other sample starts one.
- * static_posture fires once the episode has lasted static_s (counted in
+ * static-posture fires once the episode has lasted static_s (counted in
  * steps, so a pause in the stream does not count). The peak is the deepest
  * flexion in the episode.
  *
- * Return: true when static_posture fired.
+ * Return: true when static-posture fired.
  */
 bool static_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
 {

@@ -13,14 +13,15 @@
 #define MAX_STEP_S 1.0
 
 static const char *const event_kind_table[_EVENT_KIND_MAX] = {
-        [EVENT_SUSTAINED_FLEXION] = "sustained_flexion",
-        [EVENT_EXTREME_FLEXION] = "extreme_flexion",
-        [EVENT_UNSUPPORTED_EXTENSION] = "unsupported_extension",
-        [EVENT_LATERAL_BEND] = "lateral_bend",
-        [EVENT_SUDDEN_MOVEMENT] = "sudden_movement",
-        [EVENT_REPETITIVE_BENDING] = "repetitive_bending",
-        [EVENT_STATIC_POSTURE] = "static_posture",
+        [EVENT_SUSTAINED_FLEXION] = "sustained-flexion",
+        [EVENT_EXTREME_FLEXION] = "extreme-flexion",
+        [EVENT_UNSUPPORTED_EXTENSION] = "unsupported-extension",
+        [EVENT_LATERAL_BEND] = "lateral-bend",
+        [EVENT_SUDDEN_MOVEMENT] = "sudden-movement",
+        [EVENT_REPETITIVE_BENDING] = "repetitive-bending",
+        [EVENT_STATIC_POSTURE] = "static-posture",
         [EVENT_SLOUCH] = "slouch",
+        [EVENT_PROLONGED_REST] = "prolonged-rest",
 };
 
 /* Posture training and break reminders inform; strain that ISO 11226 or the
@@ -34,6 +35,7 @@ static const Severity event_severity_table[_EVENT_KIND_MAX] = {
         [EVENT_REPETITIVE_BENDING] = SEVERITY_WARNING,
         [EVENT_STATIC_POSTURE] = SEVERITY_INFO,
         [EVENT_SLOUCH] = SEVERITY_INFO,
+        [EVENT_PROLONGED_REST] = SEVERITY_INFO,
 };
 
 static const char *const severity_table[_SEVERITY_MAX] = {
@@ -46,15 +48,39 @@ static const char *const severity_table[_SEVERITY_MAX] = {
  * event_kind_to_string() - the D-Bus and JSON spelling of @k.
  * @k: an event kind.
  *
- * Return: "sustained_flexion", "extreme_flexion", "unsupported_extension",
- * "lateral_bend", "sudden_movement", "repetitive_bending", "static_posture",
- * "slouch", or NULL when out of range.
+ * Return: "sustained-flexion", "extreme-flexion", "unsupported-extension",
+ * "lateral-bend", "sudden-movement", "repetitive-bending", "static-posture",
+ * "slouch", "prolonged-rest", or NULL when out of range.
  */
 const char *event_kind_to_string(EventKind k)
 {
         if ((unsigned) k >= _EVENT_KIND_MAX)
                 return NULL;
         return event_kind_table[k];
+}
+
+/**
+ * event_kind_from_string() - the kind a user typed.
+ * @s: a kind in kebab-case ("lateral-bend") or, as an alias, in the
+ *     snake_case of earlier versions ("lateral_bend").
+ *
+ * Return: the kind, or -EINVAL when @s names none.
+ */
+int event_kind_from_string(const char *s)
+{
+        assert(s);
+
+        for (size_t k = 0; k < _EVENT_KIND_MAX; k++) {
+                const char *name = event_kind_table[k];
+                size_t i = 0;
+
+                for (; name[i] && s[i]; i++)
+                        if (s[i] != name[i] && !(s[i] == '_' && name[i] == '-'))
+                                break;
+                if (!name[i] && !s[i])
+                        return (int) k;
+        }
+        return -EINVAL;
 }
 
 /**
@@ -120,6 +146,14 @@ void rule_params_default(RuleParams *p)
                 .slouch_enabled = true,
                 .slouch_deg = 15.0,
                 .slouch_hold_s = 30.0,
+                .backrest_support = true,
+                .backrest_deg = 35.0,
+                .sudden_rise_s = 0.2,
+                .sudden_settle_s = 1.0,
+                .prolonged_rest_enabled = false,
+                .prolonged_rest_s = 7200.0,
+                .rest_day_start_h = 7.0,
+                .rest_day_end_h = 22.0,
                 .moving_grace_s = 10.0,
                 .strain_half_life_s = 300.0,
                 .strain_walking_half_life_s = 100.0,
@@ -134,9 +168,9 @@ void rule_params_default(RuleParams *p)
  * @p: parameters to change.
  *
  * Holding times are halved (holding_time_factor 0.5, which scales the MAHT
- * and the time limits of lateral_bend and unsupported_extension), the
- * extreme limit becomes 45° and slouch feedback is turned off; everything
- * else is kept.
+ * and the time limits of lateral-bend and unsupported-extension), the
+ * extreme limit becomes 45°, slouch feedback is turned off and
+ * prolonged-rest on; everything else is kept.
  */
 void rule_params_acute(RuleParams *p)
 {
@@ -145,6 +179,7 @@ void rule_params_acute(RuleParams *p)
         p->holding_time_factor = 0.5;
         p->extreme_deg = 45.0;
         p->slouch_enabled = false;
+        p->prolonged_rest_enabled = true;
 }
 
 /**
@@ -202,6 +237,12 @@ bool rule_params_are_valid(const RuleParams *p)
                 p->static_change_min_s,
                 p->slouch_deg,
                 p->slouch_hold_s,
+                p->backrest_deg,
+                p->sudden_rise_s,
+                p->sudden_settle_s,
+                p->prolonged_rest_s,
+                p->rest_day_start_h,
+                p->rest_day_end_h,
                 p->moving_grace_s,
                 p->strain_half_life_s,
                 p->strain_walking_half_life_s,
@@ -221,7 +262,8 @@ bool rule_params_are_valid(const RuleParams *p)
                p->slouch_deg < p->flexion_min_deg && p->sudden_rate_dps > 0 &&
                p->repetitive_per_min >= 1 && p->repetitive_per_min <= REPETITIVE_MAX_PER_MIN &&
                p->strain_half_life_s > 0 && p->strain_walking_half_life_s > 0 &&
-               p->strain_extreme_factor >= 1;
+               p->strain_extreme_factor >= 1 && p->rest_day_start_h <= 24 &&
+               p->rest_day_end_h <= 24;
 }
 
 /**
@@ -233,8 +275,8 @@ bool rule_params_are_valid(const RuleParams *p)
  * where a positive one is meant, flexion_min_deg >= flexion_max_deg,
  * holding_time_factor <= 0, a MAHT that is not positive over the whole band,
  * extension_deg >= 0, slouch_deg >= flexion_min_deg, repetitive_per_min out
- * of 1..REPETITIVE_MAX_PER_MIN, half-lives <= 0, strain_extreme_factor < 1),
- * -ENOMEM.
+ * of 1..REPETITIVE_MAX_PER_MIN, half-lives <= 0, strain_extreme_factor < 1,
+ * day window hours beyond 24), -ENOMEM.
  */
 int detectors_new(Detectors **ret, const RuleParams *p)
 {
@@ -287,6 +329,24 @@ int detectors_set_params(Detectors *d, const RuleParams *p)
 }
 
 /**
+ * detectors_set_local_clock() - how sample time maps to local time.
+ * @d: the detectors.
+ * @offset_ns: local time (as nanoseconds since a local midnight, modulo
+ *             24 h) minus sample time.
+ *
+ * For the day window of prolonged-rest; the caller (the daemon) updates it
+ * as the sensor's clock anchor or the time zone changes. Before the first
+ * call every instant counts as day.
+ */
+void detectors_set_local_clock(Detectors *d, int64_t offset_ns)
+{
+        assert(d);
+
+        d->have_local_clock = true;
+        d->local_offset_ns = offset_ns;
+}
+
+/**
  * detectors_reset() - forget all episodes and the last sample time.
  * @d: the detectors.
  *
@@ -306,6 +366,7 @@ void detectors_reset(Detectors *d)
         d->sudden = (SuddenState){ 0 };
         d->repetitive = (RepetitiveState){ 0 };
         d->statics = (StaticState){ 0 };
+        d->rest = (RestState){ 0 };
 }
 
 /**
@@ -396,7 +457,8 @@ void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const Posture
  * detectors_feed() - advance by one sample.
  * @d: the detectors.
  * @s: the sample: its time, angles, rate and activity. A non-finite angle
- *     counts as released (and as neutral for the load index).
+ *     counts as released (and as neutral for the load index); so do the
+ *     angles of a lying sample.
  * @out: room for @max events (max >= _EVENT_KIND_MAX suffices).
  * @max: capacity of @out; events beyond it are lost.
  *
@@ -418,7 +480,9 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
                 [EVENT_REPETITIVE_BENDING] = repetitive_feed,
                 [EVENT_STATIC_POSTURE] = static_feed,
                 [EVENT_SLOUCH] = slouch_feed,
+                [EVENT_PROLONGED_REST] = rest_feed,
         };
+        PostureSample trunk;
         StrainEvent ev;
         double dt = 0;
         size_t n = 0;
@@ -437,6 +501,13 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
                 d->moving_s = 0;
         else
                 d->moving_s += dt;
+
+        /* Lying suspends the trunk rules: they see no angle (detect.h, "Lying"). */
+        if (s->lying) {
+                trunk = *s;
+                trunk.flexion_deg = trunk.lateral_deg = NAN;
+                s = &trunk;
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(rules); i++)
                 if (rules[i](d, s, dt, &ev) && n < max)

@@ -31,6 +31,13 @@
 /* Below this magnitude (m/s²) a vector carries no usable direction. */
 #define MIN_NORM 1.0
 
+/* The smoothed vector of a turning trunk is gravity plus what is left of
+ * the centripetal part, within a few m/s² of g. Further from g, the
+ * sensor's own acceleration (the impacts and bounce of running, a jump, a
+ * fall onto a bed) dominates it, and the change of its direction is no
+ * rotation of the trunk: the rate is then not known (NaN). */
+#define TRUNK_MAX_FORCE_DEVIATION 0.25
+
 static double dot3(const double a[3], const double b[3])
 {
         return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
@@ -377,6 +384,7 @@ void motion_trunk_run(Motion *m)
 static void trunk_finish(Motion *m, const double b_in[3])
 {
         double b[3] = { b_in[0], b_in[1], b_in[2] }, n, c[3];
+        bool ok;
 
         n = norm3(b);
         if (!(n >= MIN_NORM) || !isfinite(n)) {
@@ -386,7 +394,10 @@ static void trunk_finish(Motion *m, const double b_in[3])
         for (size_t j = 0; j < 3; j++)
                 b[j] /= n;
 
-        if (m->have_trunk) {
+        ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
+        if (m->have_trunk && !(ok && m->trunk_force_ok))
+                m->rate_dps = NAN;
+        else if (m->have_trunk) {
                 /* atan2(|a × b|, a · b) keeps its precision for tiny angles. */
                 c[0] = m->trunk[1] * b[2] - m->trunk[2] * b[1];
                 c[1] = m->trunk[2] * b[0] - m->trunk[0] * b[2];
@@ -396,13 +407,15 @@ static void trunk_finish(Motion *m, const double b_in[3])
                 m->rate_dps = 0;
         memcpy(m->trunk, b, sizeof(m->trunk));
         m->have_trunk = true;
+        m->trunk_force_ok = ok;
 }
 
 /**
  * motion_trunk_next() - the trunk after a sample of the batch, in order.
  * @m: the state.
  * @job: what motion_feed() returned for the sample.
- * @rate_dps: the angular rate, degrees per second (>= 0), or NaN.
+ * @rate_dps: the angular rate, degrees per second (>= 0), or NaN (also while
+ *            the smoothed vector is more than 25 % away from g).
  * @trunk: the direction, unit vector, body frame, or NaN.
  *
  * Called after motion_trunk_run(), once for each valid sample. Both values

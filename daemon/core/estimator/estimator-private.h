@@ -148,7 +148,8 @@ struct Motion {
         size_t job_at[MOTION_BATCH];
         double job_b[MOTION_BATCH][3];
         bool have_trunk;
-        double trunk[3]; /* the last smoothed vector, unit length */
+        bool trunk_force_ok; /* the last smoothed vector was close to g */
+        double trunk[3];     /* the last smoothed vector, unit length */
         double rate_dps;
         int64_t lag_ns; /* how far the trunk lies behind the sample */
 

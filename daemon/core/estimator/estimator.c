@@ -556,13 +556,40 @@ bool estimator_get_neutral(const Estimator *e, double body[3])
         return true;
 }
 
-/* The first matching rule wins, so the order is the priority: no usable data
+/**
+ * estimator_angles_are_lying() - whether a trunk at @flexion_deg and
+ * @lateral_deg lies (see "Lying" in estimator.h).
+ * @p: the parameters (lying_deg).
+ * @flexion_deg: flexion, degrees.
+ * @lateral_deg: lateral bend, degrees.
+ *
+ * Return: true when the trunk is more than lying_deg from upright and not
+ * mainly bent forward; false for non-finite angles.
+ */
+bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, double lateral_deg)
+{
+        double th = flexion_deg / DEG_PER_RAD, ph = lateral_deg / DEG_PER_RAD;
+        double side_deg;
+
+        if (!isfinite(th) || !isfinite(ph))
+                return false;
+        /* The trunk's axis is cos θ · cos φ from vertical; its sideways tilt,
+         * out of the sagittal plane, is asin(cos θ · sin φ). */
+        if (!(cos(th) * cos(ph) < cos(p->lying_deg / DEG_PER_RAD)))
+                return false;
+        side_deg = fabs(asin(CLAMP(cos(th) * sin(ph), -1.0, 1.0))) * DEG_PER_RAD;
+        return flexion_deg <= side_deg;
+}
+
+/* The first matching rule wins, so the order is the priority: not worn →
+ * not-worn; no usable data
  * (non-finite angles) → unknown; moving or walking → moving (the angles are
- * unreliable); flexion < −lying_deg or |lateral| > lying_deg → lying;
+ * unreliable); estimator_angles_are_lying() → lying;
  * flexion < reclined_deg → reclined; flexion > extreme_deg → extreme-flexion;
  * flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral;
  * flexion >= slouch_deg → slouched; else upright. Forward flexion beyond
- * lying_deg stays extreme-flexion: a deep bend and lying prone cannot be told
+ * lying_deg stays extreme-flexion (also with a lateral part smaller than the
+ * flexion, whose lateral angle is ill-defined): a deep bend and lying prone cannot be told
  * apart from the angles alone, and the bend is the one that matters. */
 static PostureClass classify(const EstimatorParams *p, bool worn, Activity a, double flexion,
                              double lateral)
@@ -573,7 +600,7 @@ static PostureClass classify(const EstimatorParams *p, bool worn, Activity a, do
                 return POSTURE_UNKNOWN;
         if (a != ACTIVITY_STILL)
                 return POSTURE_MOVING;
-        if (flexion < -p->lying_deg || fabs(lateral) > p->lying_deg)
+        if (estimator_angles_are_lying(p, flexion, lateral))
                 return POSTURE_LYING;
         if (flexion < p->reclined_deg)
                 return POSTURE_RECLINED;
@@ -693,6 +720,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 
         out->posture =
                 classify(&e->params, out->worn, out->activity, out->flexion_deg, out->lateral_deg);
+        out->lying = estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
 }
 
 /* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */
@@ -717,6 +745,8 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
         }
         out->motion_flexion_deg = e->trunk_flexion_deg;
         out->motion_lateral_deg = e->trunk_lateral_deg;
+        out->motion_lying = estimator_angles_are_lying(&e->params, out->motion_flexion_deg,
+                                                       out->motion_lateral_deg);
 }
 
 /**

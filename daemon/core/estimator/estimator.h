@@ -60,7 +60,18 @@
  *   still wearer "moving" for a whole window.
  * - still: otherwise.
  *
- * Trunk rate (PostureSample.rate_dps, for sudden_movement). A sensor worn
+ * Lying (PostureSample.lying, the posture "lying" while still): the trunk's
+ * axis is more than lying_deg (60°) from upright, cos θ · cos φ < cos 60°,
+ * and the trunk is not mainly bent forward: its flexion θ is at most its
+ * sideways tilt asin(cos θ · sin φ). So lying on the back or on a side, or
+ * half-way between, is lying, while a deep forward bend stays a bend even
+ * when a little lateral bend makes its lateral angle large (that angle is
+ * ill-defined when the trunk is near horizontal). Lying prone cannot be told
+ * from a deep bend and counts as a bend. The flag is set while moving too
+ * (turning over in bed), for the rules; motion_lying is the same for the
+ * motion path's angles.
+ *
+ * Trunk rate (PostureSample.rate_dps, for sudden-movement). A sensor worn
  * r = sensor_height_m (0.45 m) above the hip turns with the trunk and so
  * also feels the tangential acceleration r·θ'' along its forward (or
  * sideways) axis. For small angles the forward axis reads −g·θ + r·θ'', in
@@ -78,6 +89,11 @@
  * of that direction relative to the neutral, all for the instant
  * motion_t_ns, 4τ before the sample. The filtered gravity estimate, which
  * the angle rules see, lags fast movement too much to measure its speed.
+ * The smoothed vector of a turning trunk stays within a few m/s² of g;
+ * when it is more than 25 % away from g, the sensor's own acceleration
+ * (the impacts and bounce of running, a jump, dropping onto a bed)
+ * dominates it, and rate_dps is NaN for that block and the next: the
+ * change of its direction is then no turn of the trunk.
  * The correction assumes the trunk turns about the hip: a turn about a
  * pivot close to the sensor is smoothed as well and its rate reads low (a
  * 45° turn in 0.3 s, 150°/s, peaks at 75°/s); sensor_height_m tunes it.
@@ -182,6 +198,10 @@ typedef struct PostureSample {
         double rate_dps;
         double motion_flexion_deg;
         double motion_lateral_deg;
+        /* The trunk lies (see "Lying"), by the gravity estimate and by the
+         * motion path, whatever the activity. */
+        bool lying;
+        bool motion_lying;
         Activity activity;
         PostureClass posture;
         bool calibrated;
@@ -234,6 +254,9 @@ NeutralHow estimator_get_calibration(const Estimator *e, int64_t *ret_t_ns);
 
 /** estimator_get_neutral() - Return: true and the vector when calibrated. */
 bool estimator_get_neutral(const Estimator *e, double body[3]);
+
+/** estimator_angles_are_lying() - whether the trunk at these angles lies (see "Lying"). */
+bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, double lateral_deg);
 
 /** estimator_angles() - flexion and lateral bend of @g relative to @neutral. */
 void estimator_angles(const double g[3], const double neutral[3], double *flexion_deg,
