@@ -19,6 +19,7 @@ sysusersdir ?= $(libdir)/sysusers.d
 dbussystemdir ?= $(datadir)/dbus-1/system.d
 dbussystemservicedir ?= $(datadir)/dbus-1/system-services
 dbusinterfacedir ?= $(datadir)/dbus-1/interfaces
+polkitactiondir ?= $(datadir)/polkit-1/actions
 DESTDIR     ?=
 
 CC          ?= cc
@@ -205,6 +206,7 @@ install: $(PROGRAMS) $(BUILD)/postured.service
 	install -Dm644 dbus/org.postured.Posture1.xml $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
 	install -Dm644 dbus/org.postured.Posture1.conf $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
 	install -Dm644 dbus/org.postured.Posture1.service $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
+	install -Dm644 polkit/org.postured.policy $(DESTDIR)$(polkitactiondir)/org.postured.policy
 	install -Dm644 $(BUILD)/postured.service $(DESTDIR)$(unitdir)/postured.service
 	install -Dm644 systemd/postured.sysusers $(DESTDIR)$(sysusersdir)/postured.conf
 	install -Dm644 systemd/iio-network.conf $(DESTDIR)$(docdir)/examples/iio-network.conf
@@ -235,6 +237,7 @@ uninstall:
 	rm -f $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
 	rm -f $(DESTDIR)$(dbussystemdir)/org.postured.Posture1.conf
 	rm -f $(DESTDIR)$(dbussystemservicedir)/org.postured.Posture1.service
+	rm -f $(DESTDIR)$(polkitactiondir)/org.postured.policy
 	rm -f $(DESTDIR)$(unitdir)/postured.service $(DESTDIR)$(sysusersdir)/postured.conf
 	rm -f $(DESTDIR)$(docdir)/examples/iio-network.conf
 	rm -f $(patsubst udev/%,$(DESTDIR)$(udevrulesdir)/%,$(UDEV_RULES))
@@ -276,3 +279,28 @@ bench:
 .PHONY: bench
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzzing (tests/fuzz/): libFuzzer harnesses built with clang, ASan and
+# UBSan in build/fuzz/ (a make of its own: other compiler, other flags).
+# `make fuzz FUZZ_SECONDS=N` runs each for N seconds from its seed corpus
+# (tests/fuzz/corpus/NAME/); what it finds is in build/fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZERS      := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz-util.h $(CORE_LIB) \
+		$(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/common/plugin-util.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iplugins -Itests/fuzz -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+		$(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/common/plugin-util.o $(CORE_LIB) \
+		$(INIH_LIBS) $(LIBM)
+
+fuzzers: $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZERS))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		OPTFLAGS='-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)' fuzzers
+	@tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZERS)
+
+.PHONY: fuzz fuzzers

@@ -235,16 +235,21 @@ static int on_strain_event(sd_bus_message *msg, void *userdata, sd_bus_error *re
         return 0;
 }
 
-/* Advice and Alert have the same arguments; @userdata is the Monitor for
- * both, the member name tells them apart. */
+/* Advice and Alert have the same arguments, but for the category of
+ * Recovery1's Advice; @userdata is the Monitor for all, the member name tells
+ * them apart. */
 static int on_advice(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error)
 {
         bool alert = sd_bus_message_is_signal(msg, POSTURED_RECOVERY_INTERFACE, "Alert") > 0;
-        const char *id, *severity, *text;
+        bool health = sd_bus_message_is_signal(msg, POSTURED_RECOVERY_INTERFACE, "Advice") > 0;
+        const char *id, *severity, *category = NULL, *text;
         Monitor *m = userdata;
         int r;
 
-        r = sd_bus_message_read(msg, "sss", &id, &severity, &text);
+        if (health)
+                r = sd_bus_message_read(msg, "ssss", &id, &severity, &category, &text);
+        else
+                r = sd_bus_message_read(msg, "sss", &id, &severity, &text);
         if (r < 0) {
                 fprintf(stderr, "Ignoring malformed %s: %s\n", alert ? "Alert" : "Advice",
                         strerror(-r));
@@ -257,6 +262,10 @@ static int on_advice(sd_bus_message *msg, void *userdata, sd_bus_error *ret_erro
                 json_string(stdout, id);
                 fputs(",\"severity\":", stdout);
                 json_string(stdout, severity);
+                if (category) {
+                        fputs(",\"category\":", stdout);
+                        json_string(stdout, category);
+                }
                 fputs(",\"text\":", stdout);
                 json_string(stdout, text);
         } else {
@@ -295,6 +304,14 @@ static int monitor_daemon_appeared(Monitor *m, const char *owner, bool announce)
 
         if (announce)
                 print_daemon(m, "appeared", "postured appeared on the bus");
+
+        /* Recovery1's signals come to subscribers only (on the system bus, to
+         * root and the health group): a caller that may not have them is
+         * refused, and sees the rest. */
+        r = sd_bus_call_method_async(m->bus, NULL, owner, POSTURED_OBJECT_PATH,
+                                     POSTURED_RECOVERY_INTERFACE, "Subscribe", NULL, NULL, NULL);
+        if (r < 0)
+                return r;
 
         r = monitor_fetch_state(m);
         if (r < 0)
@@ -369,6 +386,7 @@ static int monitor_add_matches(Monitor *m)
                   on_properties_changed },
                 { POSTURED_BUS_NAME, POSTURED_INTERFACE, "StrainEvent", on_strain_event },
                 { POSTURED_BUS_NAME, POSTURED_INTERFACE, "Advice", on_advice },
+                { POSTURED_BUS_NAME, POSTURED_RECOVERY_INTERFACE, "Advice", on_advice },
                 { POSTURED_BUS_NAME, POSTURED_RECOVERY_INTERFACE, "Alert", on_advice },
         };
         int r;

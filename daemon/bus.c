@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* All sd-bus code of the daemon: the org.postured.Posture1 object. */
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +9,7 @@
 #include <systemd/sd-bus.h>
 
 #include "abi/bus-names.h"
+#include "bus-polkit.h"
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
@@ -53,7 +52,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         return -ENOENT;
 }
 
-static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* The work of Calibrate(), once allowed (bus-polkit.c). */
+static int do_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         int r;
@@ -77,13 +77,14 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static int method_reset_calibration(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* The work of ResetCalibration(), once allowed: the calibrate action too. */
+static int do_reset_calibration(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         manager_reset_calibration(userdata);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int do_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         uint32_t seconds;
@@ -102,20 +103,58 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int do_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
         _cleanup_(closep) int fd = -EBADF;
+        uid_t uid = (uid_t) -1;
         int r;
 
-        r = recorder_start(m->recorder, sd_bus_message_get_sender(msg), &fd);
+        /* On the system bus no user but root holds more than its share of the places. */
+        if (m->system_bus) {
+                r = bus_caller_uid(msg, &uid);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(
+                                error, r, "Cannot establish the caller's identity: %m");
+        }
+        r = recorder_start_for(m->recorder, sd_bus_message_get_sender(msg), uid, &fd);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot start a recording: %m");
         if (r == RECORDER_E_TOO_MANY)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "Too many recordings at once (at most %d).", RECORDER_MAX);
+        if (r == RECORDER_E_USER_LIMIT)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many recordings at once for one user (at most %d).",
+                                         RECORDER_MAX_PER_USER);
         /* The reply holds a duplicate; a reply that cannot go out ends the recording (EPIPE). */
         return sd_bus_reply_method_return(msg, "h", fd);
+}
+
+/*
+ * Calibrating, snoozing and recording steer the wearer's daemon: on the
+ * system bus each is a polkit action (root always; polkit/org.postured.policy
+ * allows the active local session). A new such method wraps its work the
+ * same way.
+ */
+static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_CALIBRATE, do_calibrate, error);
+}
+
+static int method_reset_calibration(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_CALIBRATE, do_reset_calibration, error);
+}
+
+static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_SNOOZE, do_snooze, error);
+}
+
+static int method_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_RECORD, do_start_recording, error);
 }
 
 static const sd_bus_vtable posture_vtable[] = {
@@ -154,43 +193,90 @@ static const sd_bus_vtable posture_vtable[] = {
  * only root and members of [Bus] HealthGroup= may read or change it. The bus
  * policy says the same; this check also covers Get/GetAll, which a policy
  * cannot tell apart by interface. On a session bus, the bus is the user's own.
+ *
+ * The caller's user and groups are what the bus reports for its connection
+ * (GetConnectionCredentials: UnixUserID and UnixGroupIDs, taken from the
+ * socket when it connected), never read again from /proc (racy) nor looked
+ * up in the user database (a process that dropped the group keeps no access).
  */
-static int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error)
+static int caller_in_health_group(Manager *m, sd_bus_message *msg, bool *ret)
 {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        _cleanup_(freep) gid_t *groups = NULL;
-        struct passwd pw, *pwp = NULL;
-        char buf[4096];
-        int n = 64;
-        uid_t uid;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        bool have_uid = false, member = false;
+        uint32_t uid = UINT32_MAX;
+        const char *key;
+        int r;
+
+        r = sd_bus_call_method(sd_bus_message_get_bus(msg), "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetConnectionCredentials", NULL, &reply, "s",
+                               sd_bus_message_get_sender(msg));
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        return r;
+                if (strcmp(key, "UnixUserID") == 0) {
+                        r = sd_bus_message_read(reply, "v", "u", &uid);
+                        have_uid = r >= 0;
+                } else if (strcmp(key, "UnixGroupIDs") == 0 && m->health_gid_valid) {
+                        const uint32_t *gids;
+                        size_t size;
+
+                        r = sd_bus_message_enter_container(reply, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(reply, 'u', (const void **) &gids,
+                                                              &size);
+                        if (r >= 0) {
+                                for (size_t i = 0; i < size / sizeof(uint32_t); i++)
+                                        if (gids[i] == (uint32_t) m->health_gid)
+                                                member = true;
+                                r = sd_bus_message_exit_container(reply);
+                        }
+                } else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        *ret = have_uid && (uid == 0 || member);
+        return 0;
+}
+
+/**
+ * check_health_access() - whether the caller of @msg may use Recovery1.
+ * @m: the daemon.
+ * @msg: a method call or property access of the caller.
+ * @error: set to AccessDenied when not.
+ *
+ * Every Recovery1 member, and whatever else is health data, calls this first.
+ *
+ * Return: 0 when allowed; a negative errno, with @error set when refused.
+ */
+int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error)
+{
+        bool allowed = false;
         int r;
 
         if (!m->system_bus)
                 return 0;
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        r = caller_in_health_group(m, msg, &allowed);
         if (r < 0)
-                return r;
-        /* Augmented credentials are read from /proc after the fact: racy, refused. */
-        if (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID)
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                        "Cannot establish the caller's identity.");
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                return r;
-        if (uid == 0)
-                return 0;
-        if (m->health_gid_valid && getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
-                groups = calloc((size_t) n, sizeof(gid_t));
-                if (!groups)
-                        return -ENOMEM;
-                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) >= 0)
-                        for (int i = 0; i < n; i++)
-                                if (groups[i] == m->health_gid)
-                                        return 0;
-        }
-        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                 "Recovery data is only for root and the group '%s'.",
-                                 m->config.health_group);
+                return sd_bus_error_set_errnof(error, r,
+                                               "Cannot establish the caller's identity: %m");
+        if (!allowed)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Recovery data is only for root and the group '%s'.",
+                                         m->config.health_group);
+        return 0;
 }
 
 static int recovery_property_get(sd_bus *bus, const char *path, const char *interface,
@@ -260,7 +346,7 @@ static int method_report_injury(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r == -ERANGE)
                 return recovery_error(error, r, "Injury onset is more than a year ago.");
         if (r < 0)
-                return recovery_error(error, r, "Cannot record the injury.");
+                return not_saved_error(error, r, "The injury report");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -277,7 +363,7 @@ static int method_report_recovered(sd_bus_message *msg, void *userdata, sd_bus_e
                 return sd_bus_error_set(error, POSTURED_ERROR_NOT_INJURED,
                                         "No injury was reported: nothing to recover from.");
         if (r < 0)
-                return recovery_error(error, r, "Cannot record the recovery.");
+                return not_saved_error(error, r, "The recovery");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -350,8 +436,117 @@ static int method_acknowledge_alert(sd_bus_message *msg, void *userdata, sd_bus_
                 return sd_bus_error_setf(error, POSTURED_ERROR_NO_SUCH_ALERT,
                                          "No active alert '%s'.", id);
         if (r < 0)
-                return recovery_error(error, r, "Cannot acknowledge the alert.");
+                return not_saved_error(error, r, "The acknowledgement");
         return sd_bus_reply_method_return(msg, NULL);
+}
+
+/*
+ * Recovery1's signals and PropertiesChanged never go out to everyone on the
+ * system bus: a bus policy cannot keep a PropertiesChanged of Recovery1 from
+ * anyone (it is sent on org.freedesktop.DBus.Properties), and not every
+ * broker applies receive rules to broadcasts. They go to each connection
+ * that called Subscribe() and passed check_health_access(), addressed to it
+ * alone (unicast); a connection that leaves the bus is forgotten. On a
+ * session bus (the user's own) they are broadcast.
+ */
+static int method_subscribe(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        int r;
+
+        r = check_health_access(m, msg, error);
+        if (r < 0)
+                return r;
+        if (!m->recovery_subscribers) {
+                r = sd_bus_track_new(m->bus, &m->recovery_subscribers, NULL, NULL);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "Cannot subscribe: %m");
+        }
+        r = sd_bus_track_add_sender(m->recovery_subscribers, msg);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot subscribe: %m");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_unsubscribe(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        int r;
+
+        if (m->recovery_subscribers) {
+                r = sd_bus_track_remove_sender(m->recovery_subscribers, msg);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "Cannot unsubscribe: %m");
+        }
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+typedef int (*AppendFn)(sd_bus_message *sig, const void *data);
+
+/* One Recovery1 signal (or PropertiesChanged of it), built by @append: to
+ * every subscriber on the system bus, broadcast on a session bus. */
+static int emit_health_signal(Manager *m, const char *interface, const char *member,
+                              AppendFn append, const void *data)
+{
+        const char *dest = NULL;
+        int r, ret = 0;
+
+        if (!m->bus)
+                return 0;
+        if (m->system_bus) {
+                if (!m->recovery_subscribers)
+                        return 0;
+                dest = sd_bus_track_first(m->recovery_subscribers);
+                if (!dest)
+                        return 0;
+        }
+        do {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+
+                r = sd_bus_message_new_signal(m->bus, &sig, POSTURED_OBJECT_PATH, interface,
+                                              member);
+                if (r >= 0 && dest)
+                        r = sd_bus_message_set_destination(sig, dest);
+                if (r >= 0)
+                        r = append(sig, data);
+                if (r >= 0)
+                        r = sd_bus_send(m->bus, sig, NULL);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        } while (dest && (dest = sd_bus_track_next(m->recovery_subscribers)));
+        return ret;
+}
+
+static int append_changed_names(sd_bus_message *sig, const void *data)
+{
+        int r;
+
+        r = sd_bus_message_append(sig, "s", POSTURED_RECOVERY_INTERFACE);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(sig, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(sig);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append_strv(sig, (char **) data);
+}
+
+static int append_alert(sd_bus_message *sig, const void *data)
+{
+        const AdviceItem *item = data;
+
+        return sd_bus_message_append(sig, "sss", item->id, severity_to_string(item->severity),
+                                     item->text);
+}
+
+static int append_health_advice(sd_bus_message *sig, const void *data)
+{
+        const AdviceItem *item = data;
+
+        return sd_bus_message_append(sig, "ssss", item->id, severity_to_string(item->severity),
+                                     advice_category_to_string(item->category) ?: "", item->text);
 }
 
 /* Values are not broadcast in PropertiesChanged (health data): only their names. */
@@ -375,6 +570,14 @@ static const sd_bus_vtable recovery_vtable[] = {
                                  method_report_symptoms, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcknowledgeAlert", "s", SD_BUS_PARAM(id), "", SD_BUS_PARAM(),
                                  method_acknowledge_alert, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Subscribe", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
+                                 method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Unsubscribe", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
+                                 method_unsubscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("Advice", "ssss",
+                                 SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(category)
+                                         SD_BUS_PARAM(text),
+                                 0),
         SD_BUS_SIGNAL_WITH_NAMES("Alert", "sss",
                                  SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(text), 0),
         SD_BUS_VTABLE_END,
@@ -470,8 +673,8 @@ int bus_emit_properties(Manager *m, unsigned changed)
         names[n] = NULL;
         if (n == 0)
                 return 0;
-        return sd_bus_emit_properties_changed_strv(m->bus, POSTURED_OBJECT_PATH,
-                                                   POSTURED_RECOVERY_INTERFACE, (char **) names);
+        return emit_health_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                  append_changed_names, names);
 }
 
 /**
@@ -489,21 +692,25 @@ int bus_emit_strain_event(Manager *m, const StrainEvent *e)
                 manager_to_realtime_us(m, e->start_ns), e->duration_s, e->peak_deg);
 }
 
-/** bus_emit_advice() - the Advice signal. Return: 0 or -errno. */
+/**
+ * bus_emit_advice() - the Advice signal: of Posture1 for ergonomic advice, to
+ * everyone; of Recovery1 for the rest, to the subscribers only.
+ *
+ * Return: 0 or -errno.
+ */
 int bus_emit_advice(Manager *m, const AdviceItem *item)
 {
         if (!m->bus)
                 return 0;
+        if (!advice_item_is_ergonomic(item))
+                return emit_health_signal(m, POSTURED_RECOVERY_INTERFACE, "Advice",
+                                          append_health_advice, item);
         return sd_bus_emit_signal(m->bus, POSTURED_OBJECT_PATH, POSTURED_INTERFACE, "Advice", "sss",
                                   item->id, severity_to_string(item->severity), item->text);
 }
 
-/** bus_emit_alert() - the Alert signal of Recovery1. Return: 0 or -errno. */
+/** bus_emit_alert() - the Alert signal of Recovery1, to the subscribers. Return: 0 or -errno. */
 int bus_emit_alert(Manager *m, const AdviceItem *item)
 {
-        if (!m->bus)
-                return 0;
-        return sd_bus_emit_signal(m->bus, POSTURED_OBJECT_PATH, POSTURED_RECOVERY_INTERFACE,
-                                  "Alert", "sss", item->id, severity_to_string(item->severity),
-                                  item->text);
+        return emit_health_signal(m, POSTURED_RECOVERY_INTERFACE, "Alert", append_alert, item);
 }

@@ -4,6 +4,8 @@
 #include "core/advice.h"
 #include "core/detect/detect.h"
 
+#include <systemd/sd-bus.h>
+
 /* The daemon's sd-bus side: the org.postured.Posture1 object of a Manager. */
 
 typedef struct Manager Manager;
@@ -14,3 +16,11 @@ int bus_emit_properties(Manager *m, unsigned changed);
 int bus_emit_strain_event(Manager *m, const StrainEvent *e);
 int bus_emit_advice(Manager *m, const AdviceItem *item);
 int bus_emit_alert(Manager *m, const AdviceItem *item);
+
+/**
+ * check_health_access() - 0 when the caller of @msg may use Recovery1 (root
+ * or the health group by the bus's credentials, or any caller on a session
+ * bus); else a negative errno with @error set (AccessDenied). Every member
+ * that reads or changes health data calls it first.
+ */
+int check_health_access(Manager *m, sd_bus_message *msg, sd_bus_error *error);

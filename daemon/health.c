@@ -176,15 +176,6 @@ static void health_capture(const Health *h, RecoveryState *ret)
         recovery_state_merge(ret, &h->future);
 }
 
-/* Write the state file, if there is one. Failures are logged (the state stays in memory). */
-static int health_save(Health *h)
-{
-        RecoveryState state;
-
-        health_capture(h, &state);
-        return health_write_state(h, &state);
-}
-
 /* Damaged lines logged one by one; the rest are counted (a damaged file may have millions). */
 #define DAMAGED_LINES_SHOWN 5
 
@@ -444,42 +435,71 @@ char *const *health_active_alerts(const Health *h)
 }
 
 /**
- * health_report_injury() - ReportInjury(): the phase of the onset, its
- * advice, the saved state.
+ * health_report_injury() - ReportInjury(): the saved state, then the phase
+ * of the onset and its advice.
  * @h: the Health.
  * @onset_usec: CLOCK_REALTIME µs, 0 for now.
  *
- * Return: 0, -EINVAL (onset in the future), -ERANGE (more than a year ago).
+ * The new onset is stored first, then applied: a report that cannot be
+ * stored changes nothing.
+ *
+ * Return: 0, -EINVAL (onset in the future), -ERANGE (more than a year ago),
+ * or -errno when the state file cannot be written.
  */
 int health_report_injury(Health *h, uint64_t onset_usec)
 {
         uint64_t now = health_now(h);
+        RecoveryState state;
         int r;
 
-        r = coach_report_injury(h->coach, onset_usec == 0 ? now : onset_usec, now);
+        if (onset_usec == 0)
+                onset_usec = now;
+        if (onset_usec > now)
+                return -EINVAL;
+        if (now - onset_usec > RECOVERY_MAX_ONSET_AGE)
+                return -ERANGE;
+        health_capture(h, &state);
+        state.onset_usec = onset_usec;
+        state.recovered = false;
+        r = health_write_state(h, &state);
+        if (r < 0)
+                return r;
+
+        r = coach_report_injury(h->coach, onset_usec, now);
         if (r < 0)
                 return r;
         phase_may_have_changed(h);
-        (void) health_save(h);
         return 0;
 }
 
 /**
- * health_report_recovered() - ReportRecovered().
+ * health_report_recovered() - ReportRecovered(): stored, then applied.
  * @h: the Health.
  *
  * Return: 0 (also when already recovered), RECOVERY_NOT_INJURED when no
- * injury was reported.
+ * injury was reported, or -errno when the state file cannot be written
+ * (nothing changed then).
  */
 int health_report_recovered(Health *h)
 {
+        RecoveryPhase phase = recovery_phase(coach_recovery(h->coach));
+        RecoveryState state;
         int r;
 
+        if (phase == PHASE_NONE)
+                return RECOVERY_NOT_INJURED;
+        if (phase == PHASE_RECOVERED)
+                return 0;
+        health_capture(h, &state);
+        state.recovered = true;
+        r = health_write_state(h, &state);
+        if (r < 0)
+                return r;
+
         r = coach_report_recovered(h->coach, health_now(h));
-        if (r != 0)
+        if (r < 0)
                 return r;
         phase_may_have_changed(h);
-        (void) health_save(h);
         return 0;
 }
 
@@ -568,22 +588,37 @@ int health_report_symptoms(Health *h, char *const *symptoms)
 }
 
 /**
- * health_acknowledge_alert() - AcknowledgeAlert().
+ * health_acknowledge_alert() - AcknowledgeAlert(): stored, then applied.
  * @h: the Health.
  * @id: the alert's id.
  *
- * Return: 0, -ENOENT when no active alert has @id.
+ * Return: 0, -ENOENT when no active alert has @id, or -errno when the
+ * state file cannot be written (the alert stays active then).
  */
 int health_acknowledge_alert(Health *h, const char *id)
 {
+        char *const *alerts = health_active_alerts(h);
+        RecoveryState state;
+        bool active = false;
         int r;
+
+        for (size_t i = 0; alerts && alerts[i]; i++)
+                if (strcmp(alerts[i], id) == 0)
+                        active = true;
+        if (!active)
+                return -ENOENT;
+        /* Saved as it will be: with no alert active (there is at most one). */
+        recovery_state_capture(&state, coach_recovery(h->coach), false);
+        recovery_state_merge(&state, &h->future);
+        r = health_write_state(h, &state);
+        if (r < 0)
+                return r;
 
         r = advice_engine_acknowledge(coach_engine(h->coach), id);
         if (r < 0)
                 return r;
         log_debug("Alert %s acknowledged.", id);
         notify(h, HEALTH_CHANGED_ALERTS);
-        (void) health_save(h);
         return 0;
 }
 
@@ -602,8 +637,8 @@ int health_snooze(Health *h, unsigned seconds)
         if (r < 0)
                 return r;
         if (seconds > 0)
-                log_info("Advice snoozed for %u s (alerts still go out).", seconds);
+                log_info_ratelimited("Advice snoozed for %u s (alerts still go out).", seconds);
         else
-                log_info("Snooze cancelled.");
+                log_info_ratelimited("Snooze cancelled.");
         return 0;
 }

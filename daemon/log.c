@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-journal.h>
@@ -168,4 +169,36 @@ const char *log_field(LogField *f, const char *fmt, ...)
         (void) vsnprintf(f->text, sizeof(f->text), fmt, ap);
         va_end(ap);
         return f->text;
+}
+
+/**
+ * log_ratelimit() - whether one more message of a call site may be logged.
+ * @rl: the call site's state (static, zeroed at start).
+ *
+ * At most LOG_RATELIMIT_BURST messages per LOG_RATELIMIT_INTERVAL_S; when a
+ * new interval begins after some were left out, says how many first.
+ *
+ * Return: true when the message may go.
+ */
+bool log_ratelimit(LogRateLimit *rl)
+{
+        struct timespec ts;
+        uint64_t now;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        if (rl->begin_usec == 0 || now - rl->begin_usec >= LOG_RATELIMIT_INTERVAL_S * 1000000ull) {
+                if (rl->suppressed > 0)
+                        log_info("%u messages like the next were left out in %d s.", rl->suppressed,
+                                 LOG_RATELIMIT_INTERVAL_S);
+                rl->begin_usec = now;
+                rl->n = 0;
+                rl->suppressed = 0;
+        }
+        if (rl->n >= LOG_RATELIMIT_BURST) {
+                rl->suppressed++;
+                return false;
+        }
+        rl->n++;
+        return true;
 }

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
+#include <stdbool.h>
+
 #include <syslog.h>
 
 #include "util/macro.h"
@@ -62,3 +66,26 @@ int log_struct_internal(int level, int error, const char *message_id, const char
 #define log_warning_errno(error, ...)     log_internal(LOG_WARNING, error, __VA_ARGS__)
 #define log_error_errno(error, ...)       log_internal(LOG_ERR, error, __VA_ARGS__)
 #define log_oom()                         log_internal(LOG_ERR, -ENOMEM, "Out of memory.")
+
+/*
+ * A message that a caller can repeat at will (a loop of Calibrate calls):
+ * at most LOG_RATELIMIT_BURST from one call site per LOG_RATELIMIT_INTERVAL_S,
+ * then a count of those left out when the next one may go.
+ */
+#define LOG_RATELIMIT_INTERVAL_S 60
+#define LOG_RATELIMIT_BURST      10
+
+typedef struct LogRateLimit {
+        uint64_t begin_usec;
+        unsigned n, suppressed;
+} LogRateLimit;
+
+/** log_ratelimit() - whether one more message of @rl may go now. */
+bool log_ratelimit(LogRateLimit *rl);
+
+#define log_info_ratelimited(...)              \
+        do {                                   \
+                static LogRateLimit _rl;       \
+                if (log_ratelimit(&_rl))       \
+                        log_info(__VA_ARGS__); \
+        } while (0)

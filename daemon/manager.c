@@ -364,6 +364,7 @@ Manager *manager_free(Manager *m)
         recorder_free(m->recorder);
         health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
+        sd_bus_track_unref(m->recovery_subscribers);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);
@@ -599,7 +600,7 @@ int manager_calibrate(Manager *m)
         r = coach_calibrate(health_coach(m->health));
         if (r != CALIBRATE_DONE)
                 return r;
-        log_info("Calibrated: the current posture is the new neutral.");
+        log_info_ratelimited("Calibrated: the current posture is the new neutral.");
         /* The published angles change with the neutral even before the next sample. */
         update_published(m);
         flush_changes(m, true);

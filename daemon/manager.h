@@ -67,6 +67,8 @@ typedef struct Manager {
         Health *health;
         gid_t health_gid;
         bool health_gid_valid;
+        /* Who gets Recovery1's signals on the system bus (bus.c, Subscribe()). */
+        sd_bus_track *recovery_subscribers;
 
         /* SIGHUP reads the configuration again through this (main.c's). */
         int (*load_config)(Config *c);

@@ -45,7 +45,8 @@ struct Recording {
         Recording *next;
         unsigned id;
         char *requester;
-        int fd; /* write end, O_NONBLOCK */
+        uid_t uid; /* (uid_t) -1: not counted per user */
+        int fd;    /* write end, O_NONBLOCK */
         /* Always on, to notice EPOLLERR (reader gone); EPOLLOUT only while bytes wait. */
         sd_event_source *io;
 
@@ -98,10 +99,10 @@ static Recording *recording_free(Recording *rec)
 static void recording_end(Recording *rec, int error)
 {
         if (error == -EPIPE || error == 0)
-                log_info("Recording %u for %s ended: %" PRIu64 " samples written, %" PRIu64
-                         " dropped, %" PRIu64 " skipped.",
-                         rec->id, rec->requester ?: "?", rec->samples, rec->dropped_total,
-                         rec->skipped_total);
+                log_info_ratelimited("Recording %u for %s ended: %" PRIu64
+                                     " samples written, %" PRIu64 " dropped, %" PRIu64 " skipped.",
+                                     rec->id, rec->requester ?: "?", rec->samples,
+                                     rec->dropped_total, rec->skipped_total);
         else
                 log_warning_errno(error, "Recording %u for %s failed, ending it: %m", rec->id,
                                   rec->requester ?: "?");
@@ -335,12 +336,36 @@ static Recording *recording_new(Recorder *r, const char *requester)
  */
 int recorder_start(Recorder *r, const char *requester, int *ret_fd)
 {
+        return recorder_start_for(r, requester, (uid_t) -1, ret_fd);
+}
+
+/**
+ * recorder_start_for() - recorder_start() for a caller whose user is known.
+ * @r: the Recorder.
+ * @requester: who asked, for the log.
+ * @uid: the caller's user: one other than root holds at most
+ *       RECORDER_MAX_PER_USER of the RECORDER_MAX places; (uid_t) -1 is not
+ *       counted.
+ * @ret_fd: the read end of the recording's pipe.
+ *
+ * Return: as recorder_start(), or RECORDER_E_USER_LIMIT.
+ */
+int recorder_start_for(Recorder *r, const char *requester, uid_t uid, int *ret_fd)
+{
         _cleanup_(closep) int read_fd = -EBADF;
         Recording *rec;
+        unsigned mine = 0;
         int fds[2], k;
 
         if (r->n_recordings >= RECORDER_MAX)
                 return RECORDER_E_TOO_MANY;
+        if (uid != (uid_t) -1 && uid != 0) {
+                for (Recording *o = r->recordings; o; o = o->next)
+                        if (o->uid == uid)
+                                mine++;
+                if (mine >= RECORDER_MAX_PER_USER)
+                        return RECORDER_E_USER_LIMIT;
+        }
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
         read_fd = fds[0];
@@ -350,6 +375,7 @@ int recorder_start(Recorder *r, const char *requester, int *ret_fd)
                 return -ENOMEM;
         }
         rec->fd = fds[1];
+        rec->uid = uid;
         /* Only our end is non-blocking: the reader gets a plain pipe. */
         if (fcntl(rec->fd, F_SETFL, O_NONBLOCK) < 0) {
                 k = -errno;
@@ -372,7 +398,7 @@ int recorder_start(Recorder *r, const char *requester, int *ret_fd)
                 recording_free(rec);
                 return k;
         }
-        log_info("Recording %u started for %s.", rec->id, requester ?: "?");
+        log_info_ratelimited("Recording %u started for %s.", rec->id, requester ?: "?");
         *ret_fd = TAKE_FD(read_fd);
         return 0;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include <systemd/sd-event.h>
@@ -18,8 +20,10 @@
 
 typedef struct Recorder Recorder;
 
-/* How many recordings may run at once. */
-#define RECORDER_MAX 8
+/* How many recordings may run at once, and at once for one user (other
+ * than root) when the caller's user is known (recorder_start_for()). */
+#define RECORDER_MAX          8
+#define RECORDER_MAX_PER_USER 2
 
 /* What the bytes still waiting for a slow reader may grow to, per recording. */
 #define RECORDER_PENDING_MAX (8 * 1024 * 1024)
@@ -27,7 +31,8 @@ typedef struct Recorder Recorder;
 /* Results of recorder_start() other than success and -errno. */
 enum {
         _RECORDER_E_SUCCESS,
-        RECORDER_E_TOO_MANY, /* RECORDER_MAX recordings run already */
+        RECORDER_E_TOO_MANY,   /* RECORDER_MAX recordings run already */
+        RECORDER_E_USER_LIMIT, /* RECORDER_MAX_PER_USER run for this user already */
 };
 
 /**
@@ -53,6 +58,9 @@ static inline void recorder_freep(Recorder **r)
 
 /** recorder_start() - a new recording; its pipe's read end in *@ret_fd. */
 int recorder_start(Recorder *r, const char *requester, int *ret_fd);
+
+/** recorder_start_for() - recorder_start() for the user @uid ((uid_t) -1: not counted). */
+int recorder_start_for(Recorder *r, const char *requester, uid_t uid, int *ret_fd);
 /** recorder_feed() - hand @n frames, as the source delivered them, to every recording. */
 void recorder_feed(Recorder *r, const Frame *frames, size_t n);
 /** recorder_count() - how many recordings run. */

@@ -37,6 +37,31 @@ const char *advice_category_to_string(AdviceCategory c)
 }
 
 /**
+ * advice_item_is_ergonomic() - whether @it may go to every local user.
+ * @it: a catalogue item.
+ *
+ * Ergonomic advice is a posture, break or movement item that a strain event
+ * gives to a wearer with no injury reported (it lists the phase none): it
+ * says nothing about health. Anything else (a phase, pain or symptom item, or
+ * one that only an injury's phase brings) is health data.
+ *
+ * Return: true for ergonomic advice (D-Bus Posture1.Advice), false for
+ * health advice (Recovery1.Advice).
+ */
+bool advice_item_is_ergonomic(const AdviceItem *it)
+{
+        if (it->category != ADVICE_CATEGORY_POSTURE && it->category != ADVICE_CATEGORY_BREAK &&
+            it->category != ADVICE_CATEGORY_MOVEMENT)
+                return false;
+        if (!(it->phases & PHASE_BIT(PHASE_NONE)))
+                return false;
+        return !it->trigger || (strcmp(it->trigger, TRIGGER_PHASE_ENTERED) != 0 &&
+                                strcmp(it->trigger, TRIGGER_PAIN_RISING) != 0 &&
+                                strcmp(it->trigger, TRIGGER_PAIN_WORSENING) != 0 &&
+                                strcmp(it->trigger, TRIGGER_RED_FLAG) != 0);
+}
+
+/**
  * trigger_is_known() - whether @trigger can start advice.
  * @trigger: an event kind or a situation.
  *

@@ -49,6 +49,10 @@ typedef struct AdviceItem {
 /** advice_category_to_string() - "posture", "break", ...; NULL out of range. */
 const char *advice_category_to_string(AdviceCategory c);
 
+/** advice_item_is_ergonomic() - posture, break or movement advice that says nothing about health.
+ */
+bool advice_item_is_ergonomic(const AdviceItem *it);
+
 /** trigger_is_known() - an event kind (known to detect.c or listed here) or a situation. */
 bool trigger_is_known(const char *trigger);
 /** trigger_canonical() - a kind's kebab-case name for its old alias too; else @trigger. */

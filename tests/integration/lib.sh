@@ -13,18 +13,110 @@ TMP=$(mktemp -d)
 _n=0
 _failed=0
 _pids=()
+# Daemons started in the background (track_daemon), and those whose exit
+# status the test has looked at (stop_daemon, wait_daemon).
+_daemons=()
+declare -A _daemon_checked=()
+# Commands cleanup runs after its checks (a test's own clean-up).
+_exit_hooks=()
 
-cleanup() {
-        for p in "${_pids[@]:-}"; do
-                [ -n "$p" ] && kill "$p" 2>/dev/null
+# Sanitizer reports (make check SANITIZE=1) of every process a test starts,
+# however it starts it (daemons as root or as another user, posturectl), go
+# to files here instead of their stderr; cleanup fails the test on any.
+# (Not under umockdev's LD_PRELOAD, where opening the file at start crashes
+# the sanitizer: there log_path=stderr sends them to stderr, the daemon's
+# log, which is checked when the daemon's exit is seen.)
+SANITIZER_DIR=$(mktemp -d /tmp/postured-sanitizer.XXXXXX)
+chmod 1777 "$SANITIZER_DIR"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SANITIZER_DIR/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$SANITIZER_DIR/ubsan"
+
+# track_daemon PID [LOG]: a postured the test started in the background
+# (start_daemon and start_system_bus call it). Its exit status must be
+# looked at (stop_daemon, wait_daemon); cleanup stops one still running and
+# fails the test when one the test left alone exits other than 0.
+declare -A _daemon_logs=()
+track_daemon() {
+        _daemons+=("$1")
+        _pids+=("$1")
+        _daemon_logs[$1]=${2:-}
+}
+
+# _daemon_exited PID: a tracked daemon has exited: no sanitizer report in
+# its log (reports that went there rather than to SANITIZER_DIR).
+_daemon_exited() {
+        local log=${_daemon_logs[$1]:-}
+        _daemon_checked[$1]=1
+        [ -n "$log" ] && [ -f "$log" ] || return 0
+        if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$log"; then
+                sed 's/^/# daemon: /' "$log" >&2
+                not_ok "postured (pid $1): sanitizer report in its log"
+        fi
+}
+
+# wait_daemon [PID]: wait until the daemon (DAEMON_PID) exits; its status
+# is in rc (and returned), for the test to check.
+wait_daemon() {
+        local pid=${1:-$DAEMON_PID}
+        wait "$pid"
+        rc=$?
+        _daemon_exited "$pid"
+        return $rc
+}
+
+# _end_daemon PID: SIGTERM to a daemon still running, SIGKILL after 30 s;
+# its exit status.
+_end_daemon() {
+        local i
+        kill -TERM "$1" 2>/dev/null
+        for ((i = 0; i < 600; i++)); do
+                kill -0 "$1" 2>/dev/null || break
+                sleep 0.05
+        done
+        kill -KILL "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+}
+
+# The checks every test ends with, whatever it did: each daemon whose exit
+# status the test did not look at exited 0 (stopped here if still running),
+# and no process left a sanitizer report.
+_final_checks() {
+        local pid st log f bad=0
+        for pid in "${_daemons[@]:-}"; do
+                [ -n "$pid" ] && [ -z "${_daemon_checked[$pid]:-}" ] || continue
+                _end_daemon "$pid"
+                st=$?
+                _daemon_exited "$pid"
+                if [ "$st" -ne 0 ]; then
+                        bad=1
+                        not_ok "postured (pid $pid) exited with status $st, unchecked by the test"
+                        log=${_daemon_logs[$pid]:-}
+                        [ -n "$log" ] && [ -f "$log" ] && tail -n 15 "$log" | sed 's/^/#   /'
+                fi
+        done
+        [ "$bad" -eq 0 ] && [ ${#_daemons[@]} -gt 0 ] && ok "every daemon exited with status 0"
+        for pid in "${_pids[@]:-}"; do
+                [ -n "$pid" ] && kill "$pid" 2>/dev/null
         done
         wait 2>/dev/null
+        check_no_sanitizer_report
+}
+
+cleanup() {
+        local rc=$? f
+        _final_checks
+        [ "$_failed" -eq 0 ] || rc=1
+        for f in "${_exit_hooks[@]:-}"; do
+                [ -n "$f" ] && eval "$f"
+        done
+        rm -rf "$SANITIZER_DIR"
         # POSTURED_TEST_KEEP=1 keeps the logs for a look after a failure.
         if [ -n "${POSTURED_TEST_KEEP:-}" ]; then
                 echo "# logs kept in $TMP"
         else
                 rm -rf "$TMP"
         fi
+        exit "$rc"
 }
 trap cleanup EXIT
 
@@ -104,7 +196,7 @@ run_daemon() {
 start_daemon() {
         "$POSTURED" --session "$@" >"$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
-        _pids+=("$DAEMON_PID")
+        track_daemon "$DAEMON_PID" "$DAEMON_LOG"
 }
 
 # bus_wait [OPTIONS] COMMAND ARGS...: tests/tools/bus-wait.py on the session
@@ -128,9 +220,9 @@ wait_for_name_gone() {
 
 # stop_daemon: SIGTERM, then wait until it has exited and left the bus (so
 # that the next daemon's name is not taken for it). Returns the daemon's
-# exit status, also kept in STOP_RC.
+# exit status, also kept in STOP_RC; a status other than 0 fails the test.
 # The milliseconds from SIGTERM to its exit are in STOP_MS, its log is added
-# to $TMP/all-daemons.log (for a sanitizer check at the end of a test).
+# to $TMP/all-daemons.log.
 stop_daemon() {
         local start
         start=$(date +%s%N)
@@ -138,7 +230,12 @@ stop_daemon() {
         wait "$DAEMON_PID"
         STOP_RC=$?
         STOP_MS=$((($(date +%s%N) - start) / 1000000))
+        _daemon_exited "$DAEMON_PID"
         cat "$DAEMON_LOG" >>"$TMP/all-daemons.log"
+        if [ "$STOP_RC" -ne 0 ]; then
+                not_ok "postured (pid $DAEMON_PID) exited with status $STOP_RC on SIGTERM"
+                daemon_log_tail
+        fi
         wait_for_name_gone
         return $STOP_RC
 }
@@ -278,7 +375,7 @@ start_system_bus() {
         export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$SYSDIR/socket"
         "$POSTURED" --system --source "replay:$DATA/moving.csv?speed=0" >"$TMP/sys.log" 2>&1 &
         DAEMON_PID=$!
-        _pids+=($DAEMON_PID)
+        track_daemon "$DAEMON_PID" "$TMP/sys.log"
         "$BUS_WAIT" --system --timeout "$WAIT_TIMEOUT" --pid "$DAEMON_PID" --log "$TMP/sys.log" name
 }
 
@@ -314,21 +411,33 @@ system_bus_config() {
 XML
 }
 
+# stop_system_bus: SIGTERM to the daemon (its exit status other than 0
+# fails the test), then the end of the bus.
 stop_system_bus() {
         kill -TERM "$DAEMON_PID"
-        wait "$DAEMON_PID"
+        wait_daemon
+        [ "$rc" -eq 0 ] || not_ok "postured (pid $DAEMON_PID) on the system bus exited with status $rc"
         kill "$(cat "$SYSDIR/pid")" 2>/dev/null
         rm -rf "$SYSDIR"
 }
 
-# check_no_sanitizer_report LOG: under SANITIZE=1, no report from ASan, LSan
-# (leaks at exit) or UBSan in the daemons' LOG (printed when there is one).
+# check_no_sanitizer_report: no report from ASan, LSan (leaks at exit) or
+# UBSan of any process so far (under SANITIZE=1; printed when there is one).
+# cleanup runs it at the end of every test.
 check_no_sanitizer_report() {
-        if grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$1"; then
-                sed 's/^/# daemon: /' "$1" >&2
-                not_ok "no sanitizer report in the daemons' logs"
+        local f reports=()
+        for f in "$SANITIZER_DIR"/*; do
+                [ -s "$f" ] && reports+=("$f")
+        done
+        if [ ${#reports[@]} -gt 0 ]; then
+                for f in "${reports[@]}"; do
+                        echo "# $(basename "$f"):"
+                        sed 's/^/#   /' "$f"
+                        rm -f "$f"
+                done >&2
+                not_ok "no sanitizer report (${#reports[@]} found)"
         else
-                ok "no sanitizer report in the daemons' logs"
+                ok "no sanitizer report"
         fi
 }
 

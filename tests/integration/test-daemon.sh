@@ -11,7 +11,7 @@ rec="$DATA/flexion-boundaries.csv"
 start_monitor "$TMP/signals.json" --until-gone StrainEvent
 mon=$MONITOR_PID
 start_daemon --source "replay:$rec?speed=0" --exit-on-eof
-wait "$DAEMON_PID"
+wait_daemon
 rc=$?
 check_eq "daemon replaying to the end exits 0 with --exit-on-eof" 0 "$rc"
 check "the monitor saw the daemon leave" wait "$mon"
@@ -33,7 +33,7 @@ events_of() { # monitor capture -> "kind severity duration peak" per event
 start_monitor "$TMP/signals-paced.json" --until-gone StrainEvent
 mon=$MONITOR_PID
 start_daemon --source "replay:$rec?speed=50" --exit-on-eof
-wait "$DAEMON_PID"
+wait_daemon
 check "the monitor saw the paced daemon leave" wait "$mon"
 check_eq "paced replay fires the same events as the fastest one" \
         "$(events_of "$TMP/signals.json")" "$(events_of "$TMP/signals-paced.json")"
@@ -73,7 +73,7 @@ check_eq "posturectl status --json gives the posture" upright "$st"
 
 # --- SIGTERM shuts down cleanly.
 kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"
+wait_daemon
 check_eq "SIGTERM: exit status 0" 0 "$?"
 
 # --- Calibrate() refused while moving.
@@ -85,7 +85,7 @@ err=$(gdbus call --session -d org.postured.Posture1 -o /org/postured/Posture1 \
 check_match "Calibrate() while moving: org.postured.Error.NotStill" \
         'org\.postured\.Error\.NotStill.*Not still' "$err"
 check_eq "POSTURED_FILTER=scalar picks the scalar kernel" scalar "$(prop FilterKernel)"
-kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+kill -TERM "$DAEMON_PID"; wait_daemon
 
 # --- A kernel name that does not exist (avx512 was removed) stops the daemon.
 POSTURED_FILTER=avx512 run_daemon --source "replay:$DATA/moving.csv?speed=0"
@@ -116,7 +116,7 @@ poll_until -p "$npid" 10 "the notify socket" test -S "$TMP/notify.sock"
 NOTIFY_SOCKET="$TMP/notify.sock" start_daemon --source "replay:$rec?speed=0"
 check "daemon with NOTIFY_SOCKET takes its name" wait_for_name
 wait "$npid"
-kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+kill -TERM "$DAEMON_PID"; wait_daemon
 check "sd_notify READY=1 sent" grep -qx 'READY=1' "$TMP/notify.txt"
 check "sd_notify STATUS= names the sensor" grep -q "^STATUS=Sensor $rec" "$TMP/notify.txt"
 

@@ -69,7 +69,8 @@ feeder_stop() {
 # that is fine.
 start_emulated() {
         LD_PRELOAD=libumockdev-preload.so.0 UMOCKDEV_DIR="$ROOT" \
-                ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+                ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:log_path=stderr" \
+                UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=stderr" \
                 start_daemon "$@" 3>&-
 }
 
@@ -230,7 +231,7 @@ check_log "a missing device node: named in the log" 'cannot open /dev/input/even
 stop_daemon
 check_eq "SIGTERM: exit status 0" 0 "$?"
 start_emulated --source 'evdev:/dev/input/event4?resolution=abc'
-wait "$DAEMON_PID"
+wait_daemon
 check_eq "a bad option: the daemon fails" 1 "$?"
 check_log "a bad option: named in the error" "evdev option 'resolution' needs a positive number"
 feeder_stop

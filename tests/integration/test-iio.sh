@@ -218,5 +218,4 @@ check "  naming the devices there are" poll_until 10 "the missing device in the 
 stop_daemon
 check_eq "  SIGTERM: exit status 0" 0 "$STOP_RC"
 
-check_no_sanitizer_report "$TMP/all-daemons.log"
 finish

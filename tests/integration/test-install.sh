@@ -22,6 +22,7 @@ for f in usr/sbin/postured usr/bin/posturectl usr/lib/postured/plugins/replay.so
         usr/share/dbus-1/system.d/org.postured.Posture1.conf \
         usr/share/dbus-1/system-services/org.postured.Posture1.service \
         usr/share/dbus-1/interfaces/org.postured.Posture1.xml \
+        usr/share/polkit-1/actions/org.postured.policy \
         usr/share/man/man8/postured.8 usr/share/man/man1/posturectl.1 \
         usr/share/man/man5/postured.conf.5 usr/share/doc/postured/examples/iio-network.conf; do
         check "installed $f" test -s "$dest/$f"

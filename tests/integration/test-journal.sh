@@ -43,8 +43,8 @@ JOURNAL_STREAM=$stream unshare -m --propagation private \
         "$POSTURED" --session --source "replay:$DATA/flexion-boundaries.csv?speed=0" \
         --exit-on-eof >>"$DAEMON_LOG" 2>&1 &
 DAEMON_PID=$!
-_pids+=("$DAEMON_PID")
-wait "$DAEMON_PID"
+track_daemon "$DAEMON_PID" "$DAEMON_LOG"
+wait_daemon
 check_eq "the daemon replays to the end" 0 "$?"
 # The datagrams were sent before the exit; the sink may still be writing them.
 poll_until 10 "the last journal entry" grep -q '"POSTURED_SENSOR_STATE": "absent"' "$TMP/journal.json"

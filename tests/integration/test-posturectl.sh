@@ -145,7 +145,7 @@ check_eq "recovered with an argument: 64" 64 "$rc"
 
 # --- monitor saw the advice of the acute phase and the alert: the monitors
 # see the daemon leave after its last signal.
-kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"
+kill -TERM "$DAEMON_PID"; wait_daemon
 wait "$MONITOR_PID"
 check_eq "monitor exits with the daemon" 0 "$?"
 wait "$JSON_MONITOR_PID"

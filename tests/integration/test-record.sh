@@ -150,7 +150,7 @@ p=$!
 _pids+=("$p")
 check "the last recording writes samples" wait_for_lines "$TMP/eof.csv" 20 "$p"
 kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"
+wait_daemon
 check_eq "daemon with a recording running exits 0 on SIGTERM" 0 "$?"
 wait "$p"
 check_eq "record exits 0 when the daemon leaves" 0 "$?"

@@ -18,7 +18,7 @@ check "the escaped recording is replayed to its end (SensorState absent)" \
 check_eq "Sensor names the file, decoded" "$file" "$(prop Sensor)"
 check_eq "SampleRate from the recording's metadata" 50 "$(prop SampleRate)"
 kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"
+wait_daemon
 check_eq "the daemon exits 0 on SIGTERM" 0 "$?"
 
 run_daemon --source "replay:$TMP/take%zz.csv?speed=0" --exit-on-eof

@@ -39,7 +39,7 @@ fi
 NS=$(mktemp -d)
 chmod 755 "$NS"
 _cleanup_ns() { rm -rf "$NS" "${SYSDIR:-}"; }
-trap 'cleanup; _cleanup_ns' EXIT
+_exit_hooks+=(_cleanup_ns)
 mkdir -p "$NS/root/etc" "$NS/rules" "$NS/olddev"
 cp /etc/passwd /etc/group /etc/shadow /etc/gshadow "$NS/root/etc/"
 # systemd-sysusers --root reads configuration files below the root: stdin.
@@ -224,7 +224,7 @@ start_as_postured() {
                 "$NS/as-postured" "$1" "$POSTURED" --system \
                 --source 'iio:local:fake-accel?trigger=hrtimer0&rate=50' >"$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
-        _pids+=("$DAEMON_PID")
+        track_daemon "$DAEMON_PID" "$DAEMON_LOG"
 }
 
 sys_wait() {
@@ -254,9 +254,8 @@ sysfs() {
 
 stop_as_postured() {
         kill -TERM "$DAEMON_PID" 2>/dev/null
-        wait "$DAEMON_PID"
+        wait_daemon
         STOP_RC=$?
-        cat "$DAEMON_LOG" >>"$TMP/all-daemons.log"
         sys_wait gone >/dev/null 2>&1 || true
 }
 
@@ -289,14 +288,11 @@ remove_testbed
 # Without them the source cannot be opened at start: exit status 1 (see
 # postured(8)), and the log says what was refused.
 start_as_postured no
-wait "$DAEMON_PID"
-rc=$?
-cat "$DAEMON_LOG" >>"$TMP/all-daemons.log"
+wait_daemon
 check_eq "without them: the daemon as postured cannot open the device: exit status 1" 1 "$rc"
 check_match "  the log says the device cannot be opened, and why" \
         "Cannot open source: iio:device0 \(fake-accel\): .*Permission denied" "$(cat "$DAEMON_LOG")"
 check_eq "  it wrote nothing: buffer not enabled" 0 "$(sysfs buffer/enable)"
 remove_testbed
 
-check_no_sanitizer_report "$TMP/all-daemons.log"
 finish

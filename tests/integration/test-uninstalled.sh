@@ -16,8 +16,8 @@ start_monitor "$TMP/bus.json" --until-gone
 mon=$MONITOR_PID
 "$BUILD/postured" --session --source "replay:$rec?speed=0" --exit-on-eof >"$DAEMON_LOG" 2>&1 &
 DAEMON_PID=$!
-_pids+=("$DAEMON_PID")
-wait "$DAEMON_PID"
+track_daemon "$DAEMON_PID" "$DAEMON_LOG"
+wait_daemon
 rc=$?
 check_eq "$BUILD/postured --session --source 'replay:$rec?speed=0' --exit-on-eof: exit status 0" 0 "$rc"
 [ "$rc" -eq 0 ] || daemon_log_tail

@@ -30,7 +30,12 @@ has exited, printing the end of its log (--log).
                             of interface org.postured.Test on the same path,
                             from anyone, is printed as {"signal": "Mark",
                             "mark": S}: when the monitor has it, it has every
-                            signal the bus routed before it
+                            signal the bus routed before it; with
+                            --subscribe, it first calls
+                            Recovery1.Subscribe() (which a system bus needs
+                            for Recovery1's signals) and prints
+                            {"signal": "Subscribed", "result": "ok" or the
+                            error}
 
 --ready FILE is written once the signals are subscribed (and, for a
 property, its first value read): start the command in the background, wait
@@ -83,14 +88,16 @@ def pid_alive(pid):
 
 
 def arg_names(xml):
-    """{member: [argument names]} for every signal in the introspection XML."""
+    """{(interface, member): [argument names]} for every signal in the
+    introspection XML."""
     names = {}
     try:
         root = ET.parse(xml).getroot()
     except (OSError, ET.ParseError):
         return names
-    for sig in root.iter('signal'):
-        names[sig.get('name')] = [a.get('name') for a in sig.findall('arg')]
+    for iface in root.iter('interface'):
+        for sig in iface.iter('signal'):
+            names[(iface.get('name'), sig.get('name'))] = [a.get('name') for a in sig.findall('arg')]
     return names
 
 
@@ -319,7 +326,7 @@ def cmd_monitor(opts):
             return
         obj = {'signal': member, 'interface': iface}
         for i, v in enumerate(params.unpack()):
-            keys = names.get(member, [])
+            keys = names.get((iface, member), [])
             obj[keys[i] if i < len(keys) else 'arg%d' % i] = v
         print(json.dumps(obj), flush=True)
 
@@ -327,6 +334,14 @@ def cmd_monitor(opts):
     w.bus.signal_subscribe(None, None, None, PATH, None, Gio.DBusSignalFlags.NONE, signal)
     w.subscribe('org.freedesktop.DBus', 'NameOwnerChanged', signal, arg0=NAME)
     w.round_trip()
+    if opts.subscribe:
+        # Recovery1's signals, where the daemon allows it: the answer as a line.
+        try:
+            w.bus.call_sync(NAME, PATH, 'org.postured.Recovery1', 'Subscribe', None, None,
+                            Gio.DBusCallFlags.NONE, -1, None)
+            print(json.dumps({'signal': 'Subscribed', 'result': 'ok'}), flush=True)
+        except GLib.Error as e:
+            print(json.dumps({'signal': 'Subscribed', 'result': e.message}), flush=True)
     w.ready()
     return w.run()
 
@@ -341,6 +356,9 @@ def main():
     ap.add_argument('--settle', type=float, default=0, help='range: seconds to stay in range')
     ap.add_argument('--ready', help='write this file once subscribed')
     ap.add_argument('--until-gone', action='store_true', help='monitor: until the daemon leaves')
+    ap.add_argument('--subscribe', action='store_true',
+                    help='monitor: call Recovery1.Subscribe() first, printing '
+                    '{"signal": "Subscribed", "result": "ok" or the error}')
     ap.add_argument('--what', help='what is awaited, for the messages')
     ap.add_argument('--xml', default=os.path.join(TOP, 'dbus', 'org.postured.Posture1.xml'))
     ap.add_argument('command', choices=('name', 'gone', 'prop', 'not', 'range', 'stays', 'monitor'))

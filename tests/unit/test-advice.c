@@ -207,6 +207,32 @@ static void test_item_allowed(void **state)
         assert_false(advice_item_allowed(&it, PHASE_RECOVERING));
 }
 
+/* Only posture, break and movement items a strain event gives with no
+ * injury reported go to everyone (Posture1.Advice). */
+static void test_item_ergonomic(void **state)
+{
+        AdviceItem it = { .id = "x",
+                          .category = ADVICE_CATEGORY_POSTURE,
+                          .phases = PHASE_BIT(PHASE_NONE) | PHASE_BIT(PHASE_RECOVERED),
+                          .trigger = "sustained_flexion" };
+
+        assert_true(advice_item_is_ergonomic(&it));
+        it.category = ADVICE_CATEGORY_BREAK;
+        assert_true(advice_item_is_ergonomic(&it));
+        it.category = ADVICE_CATEGORY_MOVEMENT;
+        assert_true(advice_item_is_ergonomic(&it));
+        it.category = ADVICE_CATEGORY_STRETCH;
+        assert_false(advice_item_is_ergonomic(&it));
+        it.category = ADVICE_CATEGORY_POSTURE;
+        it.phases = PHASE_BIT(PHASE_ACUTE); /* only an injury brings it */
+        assert_false(advice_item_is_ergonomic(&it));
+        it.phases = PHASE_ALL;
+        it.trigger = TRIGGER_PHASE_ENTERED;
+        assert_false(advice_item_is_ergonomic(&it));
+        it.trigger = TRIGGER_PAIN_RISING;
+        assert_false(advice_item_is_ergonomic(&it));
+}
+
 /* Random walks through everything the engine accepts; the handlers check
  * no stretching while acute, the phase, snooze, rate limit and one alert. */
 static void random_walk(Catalogue *c, unsigned seed)
@@ -519,10 +545,11 @@ static void test_pain(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_item_allowed), cmocka_unit_test(test_acute_never_stretches),
-                cmocka_unit_test(test_red_flag),     cmocka_unit_test(test_snooze),
-                cmocka_unit_test(test_rate_limit),   cmocka_unit_test(test_phases),
-                cmocka_unit_test(test_pain),         cmocka_unit_test(test_set_catalogue),
+                cmocka_unit_test(test_item_allowed),   cmocka_unit_test(test_acute_never_stretches),
+                cmocka_unit_test(test_red_flag),       cmocka_unit_test(test_snooze),
+                cmocka_unit_test(test_rate_limit),     cmocka_unit_test(test_phases),
+                cmocka_unit_test(test_pain),           cmocka_unit_test(test_set_catalogue),
+                cmocka_unit_test(test_item_ergonomic),
         };
 
         return cmocka_run_group_tests_name("advice", tests, NULL, NULL);

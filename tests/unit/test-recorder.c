@@ -226,6 +226,37 @@ static void test_too_many(void **state)
                 (void) close(fds[i]);
 }
 
+/* One user (not root) holds at most RECORDER_MAX_PER_USER places; root,
+ * other users and uncounted callers the rest. */
+static void test_per_user(void **state)
+{
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(recorder_freep) Recorder *r = NULL;
+        int fds[RECORDER_MAX], fd = -EBADF;
+        unsigned asked = 0;
+        size_t n = 0;
+
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(recorder_new(&r, e, &callbacks, &asked), 0);
+        for (size_t i = 0; i < RECORDER_MAX_PER_USER; i++)
+                assert_int_equal(recorder_start_for(r, ":1.1", 1000, &fds[n++]), 0);
+        assert_int_equal(recorder_start_for(r, ":1.1", 1000, &fd), RECORDER_E_USER_LIMIT);
+        assert_int_equal(fd, -EBADF);
+        assert_int_equal(recorder_start_for(r, ":1.2", 1001, &fds[n++]), 0);
+        assert_int_equal(recorder_start_for(r, ":1.3", 0, &fds[n++]), 0);
+        assert_int_equal(recorder_start_for(r, ":1.3", 0, &fds[n++]), 0);
+        assert_int_equal(recorder_start_for(r, ":1.3", 0, &fds[n++]), 0);
+        assert_int_equal(recorder_start(r, NULL, &fds[n++]), 0);
+        assert_int_equal(recorder_count(r), n);
+
+        /* The user's reader leaving frees a place of theirs. */
+        (void) close(fds[0]);
+        assert_true(sd_event_run(e, 0) >= 0);
+        assert_int_equal(recorder_start_for(r, ":1.1", 1000, &fds[0]), 0);
+        for (size_t i = 0; i < n; i++)
+                (void) close(fds[i]);
+}
+
 /*
  * A reader that does not read: the backlog stops at RECORDER_PENDING_MAX,
  * the rest is dropped, and once the reader catches up a "# dropped:" line
@@ -325,9 +356,9 @@ static void test_free_ends(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_format),    cmocka_unit_test(test_too_many),
-                cmocka_unit_test(test_backlog),   cmocka_unit_test(test_reader_closes),
-                cmocka_unit_test(test_free_ends),
+                cmocka_unit_test(test_format),        cmocka_unit_test(test_too_many),
+                cmocka_unit_test(test_per_user),      cmocka_unit_test(test_backlog),
+                cmocka_unit_test(test_reader_closes), cmocka_unit_test(test_free_ends),
         };
 
         /* As in the daemon: a reader gone is EPIPE, not death. */

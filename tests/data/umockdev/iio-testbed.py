@@ -284,9 +284,13 @@ def main():
     env = dict(os.environ, UMOCKDEV_DIR=root)
     env['LD_PRELOAD'] = ':'.join(p for p in ('libumockdev-preload.so.0',
                                              os.environ.get('LD_PRELOAD')) if p)
-    # An ASan build need not come first in the preload list.
+    # An ASan build need not come first in the preload list. Its reports go
+    # to stderr (the daemon's log): opening a log_path file at start under
+    # this preload crashes the sanitizer.
     env['ASAN_OPTIONS'] = ':'.join(p for p in (os.environ.get('ASAN_OPTIONS'),
-                                               'verify_asan_link_order=0') if p)
+                                               'verify_asan_link_order=0:log_path=stderr') if p)
+    env['UBSAN_OPTIONS'] = ':'.join(p for p in (os.environ.get('UBSAN_OPTIONS'),
+                                                'log_path=stderr') if p)
     child = subprocess.Popen(cmd, env=env)
 
     deadline = []
