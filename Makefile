@@ -20,6 +20,11 @@ dbussystemdir ?= $(datadir)/dbus-1/system.d
 dbussystemservicedir ?= $(datadir)/dbus-1/system-services
 dbusinterfacedir ?= $(datadir)/dbus-1/interfaces
 polkitactiondir ?= $(datadir)/polkit-1/actions
+userunitdir ?= $(libdir)/systemd/user
+autostartdir ?= $(sysconfdir)/xdg/autostart
+bashcompletiondir ?= $(datadir)/bash-completion/completions
+zshcompletiondir ?= $(datadir)/zsh/vendor-completions
+fishcompletiondir ?= $(datadir)/fish/vendor_completions.d
 DESTDIR     ?=
 
 CC          ?= cc
@@ -88,11 +93,12 @@ TESTS       := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 CORE_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS))
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
 CLIENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLIENT_SRCS))
+NOTIFY_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/notify/*.c))
 CORE_LIB    := $(BUILD)/libpostured-core.a
 
 VERSION     := 0.1
 
-all: $(BUILD)/postured $(BUILD)/posturectl $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS)) $(TESTS)
+all: $(BUILD)/postured $(BUILD)/posturectl $(BUILD)/postured-notify $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS)) $(TESTS)
 
 # Installation paths compiled in; rewritten only when they change, so that
 # `make install PREFIX=/usr` rebuilds what depends on them and nothing else.
@@ -120,6 +126,9 @@ $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM) -ldl -lpthread
 
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
+
+$(BUILD)/postured-notify: $(NOTIFY_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)
 
 # Each plugin is plugins/NAME/*.c plus what every plugin shares, plugins/common/.
@@ -178,7 +187,7 @@ lint: $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
 
 # What `make install` installs, and what `make deb` packages: no unit tests
 # (they need cmocka, which a system build has no use for).
-PROGRAMS    := $(BUILD)/postured $(BUILD)/posturectl $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
+PROGRAMS    := $(BUILD)/postured $(BUILD)/posturectl $(BUILD)/postured-notify $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS))
 programs: $(PROGRAMS)
 unit-tests: $(TESTS)
 
@@ -191,13 +200,24 @@ $(BUILD)/postured.service: systemd/postured.service.in FORCE | $(BUILD)/paths.h
 	@sed -e 's|@sbindir@|$(sbindir)|g' $< >$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
+# The user unit and the XDG autostart file of postured-notify.
+$(BUILD)/postured-notify.service $(BUILD)/postured-notify.desktop: $(BUILD)/%: systemd/%.in FORCE | $(BUILD)/paths.h
+	@sed -e 's|@bindir@|$(bindir)|g' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
 # Files of the other parts of the issue-13 work: installed when present.
 UDEV_RULES  := $(wildcard udev/*.rules)
 CATALOG     := $(wildcard systemd/postured.catalog)
 
-install: $(PROGRAMS) $(BUILD)/postured.service
+install: $(PROGRAMS) $(BUILD)/postured.service $(BUILD)/postured-notify.service $(BUILD)/postured-notify.desktop
 	install -Dm755 $(BUILD)/postured $(DESTDIR)$(sbindir)/postured
 	install -Dm755 $(BUILD)/posturectl $(DESTDIR)$(bindir)/posturectl
+	install -Dm755 $(BUILD)/postured-notify $(DESTDIR)$(bindir)/postured-notify
+	install -Dm644 $(BUILD)/postured-notify.service $(DESTDIR)$(userunitdir)/postured-notify.service
+	install -d $(DESTDIR)$(userunitdir)/graphical-session.target.wants
+	ln -sf ../postured-notify.service $(DESTDIR)$(userunitdir)/graphical-session.target.wants/postured-notify.service
+	install -Dm644 $(BUILD)/postured-notify.desktop $(DESTDIR)$(autostartdir)/postured-notify.desktop
+	install -Dm644 man/postured-notify.1 $(DESTDIR)$(mandir)/man1/postured-notify.1
 	install -d $(DESTDIR)$(plugindir)
 	install -m755 $(patsubst %,$(BUILD)/plugins/%.so,$(PLUGINS)) $(DESTDIR)$(plugindir)/
 	install -Dm644 conf/postured.conf $(DESTDIR)$(sysconfdir)/postured/postured.conf
@@ -220,6 +240,14 @@ endif
 	install -Dm644 man/postured.8 $(DESTDIR)$(mandir)/man8/postured.8
 	install -Dm644 man/posturectl.1 $(DESTDIR)$(mandir)/man1/posturectl.1
 	install -Dm644 man/postured.conf.5 $(DESTDIR)$(mandir)/man5/postured.conf.5
+	install -Dm644 completions/posturectl.bash $(DESTDIR)$(bashcompletiondir)/posturectl
+	install -Dm644 completions/_posturectl $(DESTDIR)$(zshcompletiondir)/_posturectl
+	install -Dm644 completions/posturectl.fish $(DESTDIR)$(fishcompletiondir)/posturectl.fish
+	install -Dm644 contrib/waybar/config.jsonc $(DESTDIR)$(docdir)/examples/waybar/config.jsonc
+	install -Dm644 contrib/waybar/style.css $(DESTDIR)$(docdir)/examples/waybar/style.css
+	install -Dm644 contrib/i3blocks/postured $(DESTDIR)$(docdir)/examples/i3blocks/postured
+	install -Dm644 contrib/i3/config $(DESTDIR)$(docdir)/examples/i3/config
+	install -Dm755 contrib/indicator/postured-indicator.py $(DESTDIR)$(docdir)/examples/postured-indicator.py
 	@echo
 	@echo 'A source install is complete once these have run (as root):'
 	@echo '  systemd-sysusers $(sysusersdir)/postured.conf   # the postured user and group'
@@ -231,7 +259,10 @@ endif
 # Removes what install installs (every plugin this source tree can build),
 # and the directories install created once they are empty.
 uninstall:
-	rm -f $(DESTDIR)$(sbindir)/postured $(DESTDIR)$(bindir)/posturectl
+	rm -f $(DESTDIR)$(sbindir)/postured $(DESTDIR)$(bindir)/posturectl $(DESTDIR)$(bindir)/postured-notify
+	rm -f $(DESTDIR)$(userunitdir)/postured-notify.service $(DESTDIR)$(autostartdir)/postured-notify.desktop \
+		$(DESTDIR)$(userunitdir)/graphical-session.target.wants/postured-notify.service \
+		$(DESTDIR)$(mandir)/man1/postured-notify.1
 	rm -f $(patsubst %,$(DESTDIR)$(plugindir)/%.so,replay iio evdev)
 	rm -f $(DESTDIR)$(sysconfdir)/postured/postured.conf $(DESTDIR)$(pkgdatadir)/advice.conf
 	rm -f $(DESTDIR)$(dbusinterfacedir)/org.postured.Posture1.xml
@@ -240,13 +271,22 @@ uninstall:
 	rm -f $(DESTDIR)$(polkitactiondir)/org.postured.policy
 	rm -f $(DESTDIR)$(unitdir)/postured.service $(DESTDIR)$(sysusersdir)/postured.conf
 	rm -f $(DESTDIR)$(docdir)/examples/iio-network.conf
+	rm -f $(DESTDIR)$(bashcompletiondir)/posturectl $(DESTDIR)$(zshcompletiondir)/_posturectl \
+		$(DESTDIR)$(fishcompletiondir)/posturectl.fish
+	rm -f $(DESTDIR)$(docdir)/examples/waybar/config.jsonc $(DESTDIR)$(docdir)/examples/waybar/style.css \
+		$(DESTDIR)$(docdir)/examples/i3blocks/postured $(DESTDIR)$(docdir)/examples/i3/config \
+		$(DESTDIR)$(docdir)/examples/postured-indicator.py
 	rm -f $(patsubst udev/%,$(DESTDIR)$(udevrulesdir)/%,$(UDEV_RULES))
 	rm -f $(DESTDIR)$(catalogdir)/postured.catalog
 	rm -f $(DESTDIR)$(mandir)/man8/postured.8 $(DESTDIR)$(mandir)/man1/posturectl.1 \
 		$(DESTDIR)$(mandir)/man5/postured.conf.5
 	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(plugindir) $(DESTDIR)$(libdir)/postured \
 		$(DESTDIR)$(pkgdatadir) $(DESTDIR)$(sysconfdir)/postured/postured.conf.d \
-		$(DESTDIR)$(sysconfdir)/postured $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null || :
+		$(DESTDIR)$(sysconfdir)/postured $(DESTDIR)$(userunitdir)/graphical-session.target.wants \
+		$(DESTDIR)$(userunitdir) $(DESTDIR)$(autostartdir) $(DESTDIR)$(sysconfdir)/xdg \
+		$(DESTDIR)$(docdir)/examples/waybar \
+		$(DESTDIR)$(docdir)/examples/i3blocks $(DESTDIR)$(docdir)/examples/i3 \
+		$(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir) 2>/dev/null || :
 
 # Debian packages (debian/), moved into build/deb/ with their .changes;
 # tools/check-deb installs, checks and purges them.

@@ -25,8 +25,15 @@ int bus_connect(sd_bus **ret)
         int r;
 
         r = arg_session ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
-        if (r < 0)
+        if (r < 0) {
                 fprintf(stderr, "Failed to connect to the %s bus: %s\n", bus_kind(), strerror(-r));
+                if (arg_session)
+                        fprintf(stderr, "Is there a session bus (DBUS_SESSION_BUS_ADDRESS)? "
+                                        "Leave out --session for the system service.\n");
+                else
+                        fprintf(stderr, "Is D-Bus running ('systemctl status dbus')? Use "
+                                        "--session for a daemon on your session bus.\n");
+        }
         return r;
 }
 
@@ -64,11 +71,36 @@ const char *bus_error_text(const sd_bus_error *error, int r)
  */
 void bus_log_call_error(const char *what, const sd_bus_error *error, int r)
 {
+        const char *message = error && error->message ? error->message : "";
+
         fprintf(stderr, "Failed to %s: %s\n", what, bus_error_text(error, r));
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN,
-                                   SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                fprintf(stderr, "Is postured running on the %s bus?%s\n", bus_kind(),
-                        arg_session ? "" : " (Use --session for a development daemon.)");
+                                   SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                if (arg_session)
+                        fprintf(stderr, "Is postured running on the session bus? Start one with "
+                                        "'postured --session', or leave out --session for the "
+                                        "system service.\n");
+                else
+                        fprintf(stderr, "Is postured running on the system bus? Start it with "
+                                        "'systemctl start postured' (see 'systemctl status "
+                                        "postured'), or use --session for a development "
+                                        "daemon.\n");
+        } else if (sd_bus_error_has_names(error, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT))
+                fprintf(stderr, "postured did not answer: see 'systemctl status postured' and "
+                                "'journalctl -u postured'.\n");
+        else if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED)) {
+                /* The daemon's own refusal and the bus policy's both name the interface. */
+                if (strstr(message, "Recovery"))
+                        fprintf(stderr, "Recovery data is for root and the members of the group "
+                                        "named in [Bus] HealthGroup= (default postured): "
+                                        "'sudo usermod -aG postured USER', then log in "
+                                        "again.\n");
+                else
+                        fprintf(stderr, "polkit decides who may calibrate, snooze and record "
+                                        "(actions org.postured.calibrate, org.postured.snooze, "
+                                        "org.postured.record): by default the user of the active "
+                                        "local session, and root.\n");
+        }
 }
 
 /**

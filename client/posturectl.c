@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -23,10 +24,12 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-        { "status", verb_status },   { "monitor", verb_monitor },   { "calibrate", verb_calibrate },
-        { "analyze", verb_analyze }, { "injury", verb_injury },     { "recovered", verb_recovered },
-        { "pain", verb_pain },       { "symptoms", verb_symptoms }, { "ack", verb_ack },
-        { "snooze", verb_snooze },   { "record", verb_record },
+        { "status", verb_status },       { "show", verb_show },
+        { "monitor", verb_monitor },     { "calibrate", verb_calibrate },
+        { "analyze", verb_analyze },     { "injury", verb_injury },
+        { "recovered", verb_recovered }, { "pain", verb_pain },
+        { "symptoms", verb_symptoms },   { "ack", verb_ack },
+        { "snooze", verb_snooze },       { "record", verb_record },
 };
 
 /**
@@ -56,6 +59,7 @@ int help(void)
                "\n"
                "Commands:\n"
                "  status                Show the current posture, sensor and recovery state\n"
+               "  show                  Show the properties of postured as NAME=VALUE\n"
                "  monitor               Follow posture changes, strain events and advice\n"
                "  calibrate [--reset]   Take the current posture as the neutral posture;\n"
                "                        --reset forgets it (automatic again)\n"
@@ -80,7 +84,11 @@ int help(void)
                "     --version          Show the version\n"
                "     --system           Talk to postured on the system bus (default)\n"
                "     --session          Talk to postured on the session bus\n"
-               "     --json             status, monitor: print JSON, one object a line\n"
+               "     --json             status, show, monitor: print JSON, one object a line\n"
+               "  -p --property NAME    status, show: only this property (repeat it, or\n"
+               "                        NAME,NAME); prints NAME=VALUE\n"
+               "     --value            status, show: print only the values\n"
+               "     --format FORMAT    monitor: text (default), json, waybar, i3bar\n"
                "     --exit-with-daemon monitor: exit when postured leaves the bus\n"
                "     --phase PHASE      analyze: recovery phase: none, acute, recovering\n"
                "     --mount-matrix M   analyze: rows map sensor axes to body axes\n"
@@ -136,17 +144,76 @@ int finish_output(void)
         return 0;
 }
 
+/*
+ * Every option of posturectl and the commands that take it: main() needs
+ * to know which take an argument to find the command behind them, and a
+ * mistake can then name the commands an option belongs to. Keep it in step
+ * with the verbs' VerbOption tables, --help and posturectl(1)
+ * (test-posturectl-usage.sh compares them).
+ */
+typedef struct KnownOption {
+        const char *name;
+        char short_name;
+        int has_arg;
+        const char *verbs;
+} KnownOption;
+
+static const KnownOption known_options[] = {
+        { "json", 0, no_argument, "status, show, monitor" },
+        { "property", 'p', required_argument, "status, show" },
+        { "value", 0, no_argument, "status, show" },
+        { "format", 0, required_argument, "monitor" },
+        { "exit-with-daemon", 0, no_argument, "monitor" },
+        { "phase", 0, required_argument, "analyze" },
+        { "mount-matrix", 0, required_argument, "analyze" },
+        { "neutral", 0, required_argument, "analyze" },
+        { "config", 0, required_argument, "analyze" },
+        { "catalogue", 0, required_argument, "analyze" },
+        { "onset", 0, required_argument, "injury" },
+        { "context", 0, required_argument, "pain" },
+        { "duration", 0, required_argument, "record" },
+};
+
+static const KnownOption *known_option_long(const char *word)
+{
+        size_t len = strcspn(word, "=");
+
+        for (size_t i = 0; i < ELEMENTSOF(known_options); i++)
+                if (strlen(known_options[i].name) == len &&
+                    strncmp(known_options[i].name, word, len) == 0)
+                        return &known_options[i];
+        return NULL;
+}
+
+static const KnownOption *known_option_short(char c)
+{
+        for (size_t i = 0; i < ELEMENTSOF(known_options); i++)
+                if (known_options[i].short_name != 0 && known_options[i].short_name == c)
+                        return &known_options[i];
+        return NULL;
+}
+
 /* @c: what getopt_long() returned ('?' or ':'; the optstring starts with ':'). */
 static int getopt_error(int c, char *const argv[])
 {
         /* GNU getopt has moved optind past the offending word for long options. */
         const char *word = optind > 0 ? argv[optind - 1] : "";
         bool is_long = strncmp(word, "--", 2) == 0;
+        const KnownOption *known;
 
         if (c == ':') {
                 if (is_long)
                         return usage_error("option '%s' requires an argument", word);
                 return usage_error("option '-%c' requires an argument", optopt);
+        }
+        known = is_long ? known_option_long(word + 2) : known_option_short((char) optopt);
+        if (known) {
+                if (is_long)
+                        return usage_error("option '--%.*s' does not apply to '%s' (only to: %s)",
+                                           (int) strcspn(word + 2, "="), word + 2, argv[0],
+                                           known->verbs);
+                return usage_error("option '-%c' does not apply to '%s' (only to: %s)", optopt,
+                                   argv[0], known->verbs);
         }
         if (is_long)
                 return usage_error("unknown option '%s'", word);
@@ -157,6 +224,8 @@ static int getopt_error(int c, char *const argv[])
  * verb: --help, --system, --session and the end of the table. */
 #define VERB_OPTIONS_MAX 8
 #define LONG_OPTIONS_MAX (VERB_OPTIONS_MAX + 4)
+/* "+:h", two characters for each option, and the NUL. */
+#define OPTSTRING_MAX (4 + 2 * VERB_OPTIONS_MAX)
 
 enum {
         ARG_SYSTEM = 0x100,
@@ -164,10 +233,17 @@ enum {
         ARG_VERB, /* ARG_VERB + i: the verb's option i */
 };
 
-/* The options of @syntax as getopt_long() wants them, into @ret. */
-static void build_long_options(const VerbSyntax *syntax, struct option ret[static LONG_OPTIONS_MAX])
+/* The options of @syntax as getopt_long() wants them, into @ret, and the
+ * short ones into @optstring. */
+static void build_long_options(const VerbSyntax *syntax, struct option ret[static LONG_OPTIONS_MAX],
+                               char optstring[static OPTSTRING_MAX])
 {
-        size_t n = 0;
+        size_t n = 0, k = 0;
+
+        optstring[k++] = syntax->stop_at_operand ? '+' : ':';
+        if (syntax->stop_at_operand)
+                optstring[k++] = ':';
+        optstring[k++] = 'h';
 
         ret[n++] = (struct option){ "help", no_argument, NULL, 'h' };
         if (syntax->bus) {
@@ -178,8 +254,24 @@ static void build_long_options(const VerbSyntax *syntax, struct option ret[stati
                 assert(i < VERB_OPTIONS_MAX);
                 ret[n++] = (struct option){ syntax->options[i].name, syntax->options[i].has_arg,
                                             NULL, ARG_VERB + (int) i };
+                if (syntax->options[i].short_name) {
+                        assert(k + 3 <= OPTSTRING_MAX);
+                        optstring[k++] = syntax->options[i].short_name;
+                        if (syntax->options[i].has_arg == required_argument)
+                                optstring[k++] = ':';
+                }
         }
         ret[n] = (struct option){};
+        optstring[k] = 0;
+}
+
+/* The index in @syntax->options of the option whose short name is @c, or -1. */
+static int short_option_index(const VerbSyntax *syntax, int c)
+{
+        for (size_t i = 0; syntax->options && syntax->options[i].name; i++)
+                if (syntax->options[i].short_name == c)
+                        return (int) i;
+        return -1;
 }
 
 /* The option @o was given, with @arg (NULL without one). */
@@ -221,13 +313,13 @@ const VerbSyntax verb_syntax_plain = { .bus = true };
 int verb_parse_argv(int argc, char *argv[], const VerbSyntax *syntax, void *userdata)
 {
         struct option options[LONG_OPTIONS_MAX];
+        char optstring[OPTSTRING_MAX];
         unsigned n;
-        int c, r;
+        int c, r, i;
 
-        build_long_options(syntax, options);
+        build_long_options(syntax, options, optstring);
         opterr = 0;
-        while ((c = getopt_long(argc, argv, syntax->stop_at_operand ? "+:h" : ":h", options,
-                                NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, optstring, options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         return help();
@@ -241,7 +333,9 @@ int verb_parse_argv(int argc, char *argv[], const VerbSyntax *syntax, void *user
                 case ':':
                         return getopt_error(c, argv);
                 default:
-                        r = apply_option(&syntax->options[c - ARG_VERB], optarg, userdata);
+                        i = c >= ARG_VERB ? c - ARG_VERB : short_option_index(syntax, c);
+                        assert(i >= 0);
+                        r = apply_option(&syntax->options[i], optarg, userdata);
                         if (r >= 0)
                                 return r;
                 }
@@ -262,6 +356,24 @@ static int show_version(const char *arg, void *userdata)
         return 0;
 }
 
+/*
+ * How many words the option at @argv[0] takes (1 or 2), before the command
+ * where main() cannot ask the verb yet: an option of any verb that takes an
+ * argument takes the next word unless it is written --name=value or -pVALUE.
+ */
+static int option_words(char *const argv[])
+{
+        const char *w = argv[0];
+        const KnownOption *known;
+
+        if (strncmp(w, "--", 2) == 0) {
+                known = known_option_long(w + 2);
+                return known && known->has_arg == required_argument && !strchr(w, '=') ? 2 : 1;
+        }
+        known = known_option_short(w[1]);
+        return known && known->has_arg == required_argument && w[2] == 0 ? 2 : 1;
+}
+
 int main(int argc, char *argv[])
 {
         static const VerbOption options[] = {
@@ -274,25 +386,63 @@ int main(int argc, char *argv[])
                 .stop_at_operand = true,
                 .operands.max = OPERANDS_ANY,
         };
+        _cleanup_(freep) char **words = NULL;
+        int cmd = 1, n = 0, r;
         const char *name;
-        int r;
 
-        /* Stop at the command, whose options its verb parses. */
-        r = verb_parse_argv(argc, argv, &syntax, NULL);
-        if (r >= 0)
-                return r;
-        if (optind >= argc)
-                return usage_error("missing command");
+        /*
+         * Options may come before the command as after it, as with systemctl:
+         * find the command behind them, then hand the verb its name, the
+         * options that came before it and the rest of the line, in that
+         * order. --help, --version, --system and --session before the command
+         * are main()'s own.
+         */
+        while (cmd < argc && argv[cmd][0] == '-' && argv[cmd][1] != 0 &&
+               strcmp(argv[cmd], "--") != 0)
+                cmd += MIN(option_words(argv + cmd), argc - cmd);
+        /* "--" ends the options: the command follows it. */
+        if (cmd + 1 < argc && strcmp(argv[cmd], "--") == 0) {
+                memmove(argv + cmd, argv + cmd + 1, sizeof(char *) * (size_t) (argc - cmd - 1));
+                argv[--argc] = NULL;
+        }
+        if (cmd >= argc || strcmp(argv[cmd], "--") == 0) {
+                /* No command: main()'s own options, and what is wrong. */
+                r = verb_parse_argv(argc, argv, &syntax, NULL);
+                if (r >= 0)
+                        return r;
+                if (optind >= argc)
+                        return usage_error("missing command");
+                return usage_error("unknown command '%s'", argv[optind]);
+        }
+        name = argv[cmd];
 
-        name = argv[optind];
+        words = calloc((size_t) argc + 1, sizeof(char *));
+        if (!words) {
+                fprintf(stderr, "Out of memory.\n");
+                return 1;
+        }
+        words[n++] = argv[cmd];
+        for (int i = 1; i < cmd; i++) {
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                        return help();
+                if (strcmp(argv[i], "--version") == 0)
+                        return show_version(NULL, NULL);
+                if (strcmp(argv[i], "--session") == 0)
+                        arg_session = true;
+                else if (strcmp(argv[i], "--system") == 0)
+                        arg_session = false;
+                else
+                        words[n++] = argv[i];
+        }
+        for (int i = cmd + 1; i < argc; i++)
+                words[n++] = argv[i];
+
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 if (strcmp(verbs[i].name, name) != 0)
                         continue;
                 /* Let the verb's getopt_long() start afresh on its own words. */
-                argc -= optind;
-                argv += optind;
                 optind = 0;
-                return verbs[i].run(argc, argv);
+                return verbs[i].run(n, words);
         }
 
         return usage_error("unknown command '%s'", name);

@@ -29,6 +29,7 @@ int verb_pain(int argc, char *argv[]);
 int verb_symptoms(int argc, char *argv[]);
 int verb_ack(int argc, char *argv[]);
 int verb_record(int argc, char *argv[]);
+int verb_show(int argc, char *argv[]);
 
 /* What verb_parse_argv() and a VerbOption's @parse return to let the verb go on. */
 #define VERB_GO_ON (-1)
@@ -45,6 +46,7 @@ typedef struct VerbOption {
         const char **arg; /* set to the argument */
         /* called with the argument (NULL without one): VERB_GO_ON, or an exit status */
         int (*parse)(const char *arg, void *userdata);
+        char short_name; /* 'p' for -p, or 0 */
 } VerbOption;
 
 /* How many operands a verb takes, and what "VERB: missing WHAT" calls them. */

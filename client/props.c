@@ -403,11 +403,14 @@ void property_print_text(FILE *f, const Property *p)
 /**
  * prop_set_print_json_members() - every property as "Name":value, separated
  * by commas, without braces, so callers can add members of their own.
+ * Properties whose name a caller emptied to leave them out are skipped.
  * @first: as for json_key().
  */
 void prop_set_print_json_members(FILE *f, const PropSet *s, bool *first)
 {
         for (size_t i = 0; i < s->n; i++) {
+                if (!s->props[i].name[0])
+                        continue;
                 json_key(f, s->props[i].name, first);
                 property_print_json(f, &s->props[i]);
         }

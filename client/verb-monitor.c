@@ -17,6 +17,7 @@
 
 #include "bus-util.h"
 #include "json.h"
+#include "monitor-bar.h"
 #include "posturectl.h"
 #include "props.h"
 #include "timestamp.h"
@@ -38,8 +39,16 @@ typedef struct Monitor {
         /* Unique name of the daemon, NULL while it is not on the bus. */
         char *owner;
         bool json;
+        MonitorFormat format;
+        /* The last line of a bar format, which is written again only when it changes. */
+        char *bar;
         bool exit_with_daemon;
 } Monitor;
+
+static bool monitor_is_bar(const Monitor *m)
+{
+        return m->format >= MONITOR_FORMAT_WAYBAR;
+}
 
 static void monitor_done(Monitor *m)
 {
@@ -47,6 +56,7 @@ static void monitor_done(Monitor *m)
         sd_event_source_unref(m->appear_timer);
         prop_set_clear(&m->props);
         free(m->owner);
+        free(m->bar);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
 }
@@ -114,9 +124,29 @@ static void print_posture_line(FILE *f, const PropSet *props)
                 fprintf(f, "  sensor %s", sensor);
 }
 
-static void print_state(const Monitor *m)
+static void flush_output(const Monitor *m)
+{
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "Failed to write to standard output: %m\n");
+                (void) sd_event_exit(m->event, 1);
+        }
+}
+
+/* A bar's line for the current state (or for no daemon), if it changed. */
+static void print_bar(Monitor *m)
+{
+        if (monitor_bar_line(&m->bar, stdout, m->format, &m->props, m->owner != NULL))
+                flush_output(m);
+}
+
+static void print_state(Monitor *m)
 {
         bool first = false;
+
+        if (monitor_is_bar(m)) {
+                print_bar(m);
+                return;
+        }
 
         line_begin(m, "properties");
         if (m->json)
@@ -126,8 +156,14 @@ static void print_state(const Monitor *m)
         line_end(m);
 }
 
-static void print_daemon(const Monitor *m, const char *state, const char *text)
+static void print_daemon(Monitor *m, const char *state, const char *text)
 {
+        if (monitor_is_bar(m)) {
+                /* A bar shows postured's absence; its return shows with its state. */
+                if (!m->owner)
+                        print_bar(m);
+                return;
+        }
         line_begin(m, "daemon");
         if (m->json) {
                 fputs(",\"state\":", stdout);
@@ -203,6 +239,9 @@ static int on_strain_event(sd_bus_message *msg, void *userdata, sd_bus_error *re
         uint64_t start;
         int r;
 
+        /* A bar shows the state; the event shows there through LastEvent. */
+        if (monitor_is_bar(m))
+                return 0;
         r = sd_bus_message_read(msg, "sstdd", &kind, &severity, &start, &duration, &peak);
         if (r < 0) {
                 fprintf(stderr, "Ignoring malformed StrainEvent: %s\n", strerror(-r));
@@ -246,6 +285,8 @@ static int on_advice(sd_bus_message *msg, void *userdata, sd_bus_error *ret_erro
         Monitor *m = userdata;
         int r;
 
+        if (monitor_is_bar(m))
+                return 0;
         if (health)
                 r = sd_bus_message_read(msg, "ssss", &id, &severity, &category, &text);
         else
@@ -444,6 +485,8 @@ static int monitor_find_daemon(Monitor *m)
         }
 
         fprintf(stderr, "Waiting for postured to appear on the %s bus...\n", bus_kind());
+        if (monitor_is_bar(m))
+                print_bar(m);
         if (!m->exit_with_daemon)
                 return 0;
         r = sd_event_add_time_relative(m->event, &m->appear_timer, CLOCK_MONOTONIC,
@@ -484,11 +527,26 @@ static int monitor_setup(Monitor *m)
         if (r < 0)
                 return log_errno(r, "Failed to set exit-on-disconnect");
 
+        monitor_bar_begin(stdout, m->format);
+
         return monitor_find_daemon(m);
 }
 
+static int parse_format(const char *arg, void *userdata)
+{
+        Monitor *m = userdata;
+        int f = monitor_format_from_string(arg);
+
+        if (f < 0)
+                return usage_error("monitor: unknown format '%s': expected text, json, waybar, "
+                                   "i3bar or i3blocks",
+                                   arg);
+        m->format = (MonitorFormat) f;
+        return VERB_GO_ON;
+}
+
 /**
- * verb_monitor() - `posturectl monitor [--json] [--exit-with-daemon]`:
+ * verb_monitor() - `posturectl monitor [--json] [--format=FORMAT] [--exit-with-daemon]`:
  * print the state of postured, then follow it until SIGINT or SIGTERM.
  * @argc: number of words in @argv
  * @argv: the command line from "monitor" on
@@ -503,14 +561,21 @@ int verb_monitor(int argc, char *argv[])
         const VerbOption options[] = {
                 { "json", no_argument, .flag = &m.json },
                 { "exit-with-daemon", no_argument, .flag = &m.exit_with_daemon },
+                { "format", required_argument, .parse = parse_format },
                 {},
         };
         const VerbSyntax syntax = { .options = options, .bus = true };
         int r;
 
-        r = verb_parse_argv(argc, argv, &syntax, NULL);
+        r = verb_parse_argv(argc, argv, &syntax, &m);
         if (r >= 0)
                 return r;
+        /* --json is --format=json; --format=json is --json. */
+        if (m.json && m.format != MONITOR_FORMAT_TEXT && m.format != MONITOR_FORMAT_JSON)
+                return usage_error("monitor: --json means --format=json; it does not go with "
+                                   "another --format");
+        if (m.format == MONITOR_FORMAT_JSON)
+                m.json = true;
 
         r = monitor_setup(&m);
         if (r < 0)

@@ -18,9 +18,88 @@
 
 /* The properties `status` knows how to dress up, in the order it shows them. */
 static const char *const status_order[] = {
-        "Posture",    "Flexion",      "LateralBend", "Activity", "StrainLevel",
-        "Calibrated", "CalibratedAt", "SensorState", "Sensor",   "SampleRate",
+        "Posture",    "Flexion",      "LateralBend",  "Activity",    "StrainLevel",
+        "Calibrated", "CalibratedAt", "StillSince",   "SensorState", "Sensor",
+        "SampleRate", "FilterKernel", "SnoozedUntil", "LastEvent",   "Version",
 };
+
+/* The command line of status and show. */
+typedef struct StatusArgs {
+        bool json;
+        bool value;
+        bool show; /* Name=value lines */
+        /* -p NAME, each possibly "A,B" */
+        const char *property[16];
+        size_t n_property;
+} StatusArgs;
+
+static int parse_property(const char *arg, void *userdata)
+{
+        StatusArgs *a = userdata;
+
+        if (a->n_property >= ELEMENTSOF(a->property))
+                return usage_error("too many --property options (at most %zu)",
+                                   ELEMENTSOF(a->property));
+        if (!arg[0])
+                return usage_error("option '--property' needs a property name");
+        a->property[a->n_property++] = arg;
+        return VERB_GO_ON;
+}
+
+/* Whether -p asked for @name (every property without -p). */
+static bool property_wanted(const StatusArgs *a, const char *name)
+{
+        size_t len = strlen(name);
+
+        if (a->n_property == 0)
+                return true;
+        for (size_t i = 0; i < a->n_property; i++)
+                for (const char *w = a->property[i]; *w;) {
+                        size_t n = strcspn(w, ",");
+
+                        if (n == len && strncmp(w, name, n) == 0)
+                                return true;
+                        w += n + (w[n] == ',');
+                }
+        return false;
+}
+
+/* Every name -p asked for must exist: say which does not. Return: 0 or 1. */
+static int check_properties(const StatusArgs *a, const PropSet *props, const PropSet *recovery)
+{
+        char name[128];
+
+        for (size_t i = 0; i < a->n_property; i++)
+                for (const char *w = a->property[i]; *w;) {
+                        size_t n = strcspn(w, ",");
+
+                        snprintf(name, sizeof(name), "%.*s", (int) n, w);
+                        if (n > 0 && !prop_set_get(props, name) && !prop_set_get(recovery, name)) {
+                                fprintf(stderr,
+                                        "postured has no property '%s' (or it is not readable "
+                                        "for you); 'posturectl show' lists them.\n",
+                                        name);
+                                return 1;
+                        }
+                        w += n + (w[n] == ',');
+                }
+        return 0;
+}
+
+/* show: "Name=value" (or just the value with --value) for every wanted property. */
+static void print_show(const StatusArgs *a, const PropSet *s)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                const Property *p = &s->props[i];
+
+                if (!property_wanted(a, p->name))
+                        continue;
+                if (!a->value)
+                        printf("%s=", p->name);
+                property_print_text(stdout, p);
+                putchar('\n');
+        }
+}
 
 static bool is_known(const char *name)
 {
@@ -30,25 +109,62 @@ static bool is_known(const char *name)
         return false;
 }
 
+/* A time of the realtime clock for people: local time, or @none for 0. */
+static void print_time(uint64_t usec, const char *none)
+{
+        char when[TIMESTAMP_TEXT_MAX];
+
+        if (usec == 0) {
+                fputs(none, stdout);
+                return;
+        }
+        format_timestamp(when, usec);
+        fputs(when, stdout);
+}
+
+/*
+ * LastEvent for people: "extreme-flexion (critical) at TIME, held 12.0 s,
+ * peak 71.3°", or "none". @json is the (sstdd) as props.c renders it; the
+ * kinds and severities are plain words, so it is read back with sscanf.
+ */
+static void print_last_event(const char *json)
+{
+        char kind[64], severity[32], when[TIMESTAMP_TEXT_MAX];
+        unsigned long long start;
+        double duration, peak;
+
+        if (strncmp(json, "[\"\",", 5) == 0) {
+                fputs("none", stdout);
+                return;
+        }
+        if (sscanf(json, "[\"%63[^\"]\",\"%31[^\"]\",%llu,%lf,%lf]", kind, severity, &start,
+                   &duration, &peak) != 5) {
+                fputs(json, stdout);
+                return;
+        }
+        format_timestamp(when, start);
+        printf("%s (%s) at %s, held %.1f s, peak %.1f°", kind, severity, when, duration, peak);
+}
+
 static void print_status_value(const Property *p)
 {
-        if (p->kind == VALUE_DOUBLE &&
-            (strcmp(p->name, "Flexion") == 0 || strcmp(p->name, "LateralBend") == 0))
+        if (p->kind == VALUE_UINT && strcmp(p->name, "StillSince") == 0)
+                print_time(p->u, "unknown");
+        else if (p->kind == VALUE_UINT && strcmp(p->name, "SnoozedUntil") == 0) {
+                fputs(p->u == 0 ? "" : "snoozed until ", stdout);
+                print_time(p->u, "not snoozed");
+        } else if (p->kind == VALUE_OTHER && strcmp(p->name, "LastEvent") == 0)
+                print_last_event(p->str);
+        else if (p->kind == VALUE_DOUBLE &&
+                 (strcmp(p->name, "Flexion") == 0 || strcmp(p->name, "LateralBend") == 0))
                 printf("%+.1f°", p->d);
         else if (p->kind == VALUE_DOUBLE && strcmp(p->name, "StrainLevel") == 0)
                 printf("%.2f", p->d);
         else if (p->kind == VALUE_DOUBLE && strcmp(p->name, "SampleRate") == 0)
                 printf("%.1f Hz", p->d);
-        else if (p->kind == VALUE_UINT && strcmp(p->name, "CalibratedAt") == 0) {
-                char when[TIMESTAMP_TEXT_MAX];
-
-                if (p->u == 0)
-                        fputs("never", stdout);
-                else {
-                        format_timestamp(when, p->u);
-                        fputs(when, stdout);
-                }
-        } else
+        else if (p->kind == VALUE_UINT && strcmp(p->name, "CalibratedAt") == 0)
+                print_time(p->u, "never");
+        else
                 property_print_text(stdout, p);
 }
 
@@ -222,31 +338,14 @@ static int recovery_print_status(FILE *f, sd_bus_message *reply, int width)
         return 0;
 }
 
-/**
- * verb_status() - `posturectl status [--json]`: the properties of postured,
- * and its recovery state where the caller may read it.
- * @argc: number of words in @argv
- * @argv: the command line from "status" on
- *
- * Return: 0; 1 when the state, or the recovery state, cannot be read; a
- * usage error; EX_IOERR when the output cannot be written.
- */
-int verb_status(int argc, char *argv[])
+/* status and show, after their command lines. */
+static int run_status(const StatusArgs *a)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *recovery = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(prop_set_clear) PropSet props = {}, recovery_props = {};
-        bool json = false, failed = false;
-        const VerbOption options[] = {
-                { "json", no_argument, .flag = &json },
-                {},
-        };
-        const VerbSyntax syntax = { .options = options, .bus = true };
+        bool failed = false;
         int r;
-
-        r = verb_parse_argv(argc, argv, &syntax, NULL);
-        if (r >= 0)
-                return r;
 
         r = bus_connect_and_call(&bus, "org.freedesktop.DBus.Properties", "GetAll",
                                  "read the state of postured", &reply, "s", POSTURED_INTERFACE);
@@ -276,10 +375,24 @@ int verb_status(int argc, char *argv[])
                 }
         }
 
-        if (json)
+        if (check_properties(a, &props, &recovery_props) != 0)
+                return 1;
+
+        if (a->json) {
+                /* -p keeps only the members asked for. */
+                for (size_t i = 0; a->n_property > 0 && i < props.n; i++)
+                        if (!property_wanted(a, props.props[i].name))
+                                props.props[i].name[0] = 0;
+                for (size_t i = 0; a->n_property > 0 && i < recovery_props.n; i++)
+                        if (!property_wanted(a, recovery_props.props[i].name))
+                                recovery_props.props[i].name[0] = 0;
                 print_status_json(&props, &recovery_props);
-        else {
+        } else if (a->show || a->value || a->n_property > 0) {
+                print_show(a, &props);
+                print_show(a, &recovery_props);
+        } else {
                 int width = name_width(&recovery_props, name_width(&props, 0));
+                const char *sensor = prop_set_string(&props, "SensorState");
 
                 print_status_text(&props, width);
                 if (recovery) {
@@ -291,6 +404,11 @@ int verb_status(int argc, char *argv[])
                                 failed = true;
                         }
                 }
+                /* The common reason for a status that says nothing. */
+                if (sensor && strcmp(sensor, "absent") == 0)
+                        printf("\nNo sensor: plug in the sensor, or set [Source] URI= in "
+                               "postured.conf(5);\n'journalctl -u postured' says what was "
+                               "tried.\n");
         }
 
         if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -298,6 +416,66 @@ int verb_status(int argc, char *argv[])
                 return EX_IOERR;
         }
         return failed ? 1 : 0;
+}
+
+static int status_parse_argv(int argc, char *argv[], StatusArgs *a)
+{
+        const VerbOption options[] = {
+                { "json", no_argument, .flag = &a->json },
+                { "property", required_argument, .parse = parse_property, .short_name = 'p' },
+                { "value", no_argument, .flag = &a->value },
+                {},
+        };
+        const VerbSyntax syntax = { .options = options, .bus = true };
+        int r;
+
+        r = verb_parse_argv(argc, argv, &syntax, a);
+        if (r >= 0)
+                return r;
+        if (a->json && a->value)
+                return usage_error("%s: --json and --value do not go together", argv[0]);
+        return VERB_GO_ON;
+}
+
+/**
+ * verb_status() - `posturectl status [--json] [-p NAME] [--value]`: the
+ * properties of postured, and its recovery state where the caller may read
+ * it; with -p or --value, as `show` prints them.
+ * @argc: number of words in @argv
+ * @argv: the command line from "status" on
+ *
+ * Return: 0; 1 when the state, or the recovery state, cannot be read or a
+ * property asked for does not exist; a usage error; EX_IOERR when the
+ * output cannot be written.
+ */
+int verb_status(int argc, char *argv[])
+{
+        StatusArgs a = {};
+        int r;
+
+        r = status_parse_argv(argc, argv, &a);
+        if (r >= 0)
+                return r;
+        return run_status(&a);
+}
+
+/**
+ * verb_show() - `posturectl show [-p NAME] [--value] [--json]`: every
+ * property as Name=value, for scripts, as `timedatectl show` does.
+ * @argc: number of words in @argv
+ * @argv: the command line from "show" on
+ *
+ * Return: as verb_status().
+ */
+int verb_show(int argc, char *argv[])
+{
+        StatusArgs a = { .show = true };
+        int r;
+
+        r = status_parse_argv(argc, argv, &a);
+        if (r >= 0)
+                return r;
+        return run_status(&a);
 }
 
 /**

@@ -13,6 +13,7 @@
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
+#include "paths.h"
 #include "recorder.h"
 #include "sensor.h"
 #include "util/macro.h"
@@ -49,6 +50,18 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         }
         if (strcmp(property, "FilterKernel") == 0)
                 return sd_bus_message_append(reply, "s", m->kernel ? m->kernel->name : "");
+        if (strcmp(property, "StillSince") == 0)
+                return sd_bus_message_append(reply, "t", m->still_since_us);
+        if (strcmp(property, "SnoozedUntil") == 0)
+                return sd_bus_message_append(reply, "t",
+                                             m->health ? health_snoozed_until(m->health) : 0);
+        if (strcmp(property, "LastEvent") == 0)
+                /* Before the first event: ("", "", 0, 0, 0). */
+                return sd_bus_message_append(reply, "(sstdd)", m->last_event_kind ?: "",
+                                             m->last_event_severity ?: "", m->last_event_start_us,
+                                             m->last_event_duration_s, m->last_event_peak_deg);
+        if (strcmp(property, "Version") == 0)
+                return sd_bus_message_append(reply, "s", POSTURED_VERSION);
         return -ENOENT;
 }
 
@@ -100,6 +113,7 @@ static int do_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                                          seconds);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot snooze: %m");
+        manager_snoozed(m);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -170,6 +184,11 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY("Sensor", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SampleRate", "d", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("FilterKernel", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("StillSince", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SnoozedUntil", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastEvent", "(sstdd)", property_get, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Version", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_NAMES("Calibrate", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
                                  method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ResetCalibration", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
@@ -628,7 +647,7 @@ int bus_setup(Manager *m)
  */
 int bus_emit_properties(Manager *m, unsigned changed)
 {
-        const char *names[14];
+        const char *names[17];
         size_t n = 0;
         int r;
 
@@ -653,6 +672,12 @@ int bus_emit_properties(Manager *m, unsigned changed)
                 names[n++] = "Sensor";
                 names[n++] = "SampleRate";
         }
+        if (changed & CHANGED_STILL)
+                names[n++] = "StillSince";
+        if (changed & CHANGED_SNOOZE)
+                names[n++] = "SnoozedUntil";
+        if (changed & CHANGED_LAST_EVENT)
+                names[n++] = "LastEvent";
         names[n] = NULL;
         if (n > 0) {
                 r = sd_bus_emit_properties_changed_strv(m->bus, POSTURED_OBJECT_PATH,

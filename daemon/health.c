@@ -623,6 +623,19 @@ int health_acknowledge_alert(Health *h, const char *id)
 }
 
 /**
+ * health_snoozed_until() - when the snooze ends.
+ * @h: the Health.
+ *
+ * Return: the end of the snooze in realtime µs, 0 when advice is not snoozed.
+ */
+uint64_t health_snoozed_until(const Health *h)
+{
+        const AdviceEngine *e = coach_engine(h->coach);
+
+        return e ? advice_engine_snoozed_until(e, health_now(h)) : 0;
+}
+
+/**
  * health_snooze() - Snooze(): no advice for @seconds, alerts still go out.
  * @h: the Health.
  * @seconds: 0 ends a snooze.

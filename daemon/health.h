@@ -66,3 +66,5 @@ int health_report_pain(Health *h, unsigned level, const char *context);
 int health_report_symptoms(Health *h, char *const *symptoms);
 int health_acknowledge_alert(Health *h, const char *id);
 int health_snooze(Health *h, unsigned seconds);
+/** health_snoozed_until() - the end of the snooze (realtime µs), 0 when not snoozed. */
+uint64_t health_snoozed_until(const Health *h);

@@ -60,6 +60,14 @@ static void on_strain_event(const StrainEvent *e, void *userdata)
                    "Strain event %s (%s): held %.1f s, peak %.1f°.", event_kind_to_string(e->kind),
                    severity_to_string(e->severity), e->duration_s, e->peak_deg);
         (void) bus_emit_strain_event(m, e);
+        /* Static strings of the core: they outlive the event. */
+        m->last_event_kind = event_kind_to_string(e->kind);
+        m->last_event_severity = severity_to_string(e->severity);
+        m->last_event_start_us = manager_to_realtime_us(m, e->start_ns);
+        m->last_event_duration_s = e->duration_s;
+        m->last_event_peak_deg = e->peak_deg;
+        m->changed |= CHANGED_LAST_EVENT;
+        flush_changes(m, false);
 }
 
 static void on_advice(const AdviceItem *item, void *userdata)
@@ -105,6 +113,12 @@ static void update_published(Manager *m)
 
         if (!s)
                 return;
+        /* Still since the last change of posture, or since a walk ended. */
+        if (s->posture != m->posture ||
+            (s->activity != m->activity && m->activity == ACTIVITY_WALKING)) {
+                m->still_since_us = manager_to_realtime_us(m, s->t_ns);
+                m->changed |= CHANGED_STILL;
+        }
         if (s->posture != m->posture) {
                 m->posture = s->posture;
                 m->changed |= CHANGED_POSTURE;
@@ -151,10 +165,15 @@ static void flush_changes(Manager *m, bool force)
         int r;
 
         if (m->changed & throttled) {
-                /* A new posture goes out with the angles that explain it. */
-                if (force || (send & CHANGED_POSTURE) || now >= m->last_angles_emit_us + interval) {
+                /* A new posture goes out with the angles that explain it. Batches
+                 * come once a second (issue 14): one up to an eighth of the interval
+                 * early sends them too, and no timer needs a wakeup of its own. */
+                if (force || (send & CHANGED_POSTURE) ||
+                    now + interval / 8 >= m->last_angles_emit_us + interval) {
                         send |= m->changed & throttled;
                         m->last_angles_emit_us = now;
+                        if (m->throttle_timer)
+                                (void) sd_event_source_set_enabled(m->throttle_timer, SD_EVENT_OFF);
                 } else if (!m->throttle_timer) {
                         r = sd_event_add_time(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
                                               m->last_angles_emit_us + interval, 1, on_throttle, m);
@@ -365,6 +384,7 @@ Manager *manager_free(Manager *m)
         health_free(m->health);
         sd_event_source_unref(m->throttle_timer);
         sd_bus_track_unref(m->recovery_subscribers);
+        sd_event_source_unref(m->snooze_timer);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);
@@ -616,4 +636,42 @@ void manager_reset_calibration(Manager *m)
         calibration_reset(m);
         update_published(m);
         flush_changes(m, true);
+}
+
+static int on_snooze_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
+        m->changed |= CHANGED_SNOOZE;
+        flush_changes(m, false);
+        return 0;
+}
+
+/**
+ * manager_snoozed() - Snooze() was called: send SnoozedUntil now, and again
+ * (as 0) when the snooze ends.
+ * @m: the Manager.
+ */
+void manager_snoozed(Manager *m)
+{
+        uint64_t until = health_snoozed_until(m->health);
+        int r;
+
+        m->changed |= CHANGED_SNOOZE;
+        flush_changes(m, false);
+        if (until == 0) {
+                if (m->snooze_timer)
+                        (void) sd_event_source_set_enabled(m->snooze_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (m->snooze_timer) {
+                (void) sd_event_source_set_time(m->snooze_timer, until + 1000);
+                (void) sd_event_source_set_enabled(m->snooze_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        /* A little late rather than early: the snooze has ended when it fires. */
+        r = sd_event_add_time(m->event, &m->snooze_timer, CLOCK_REALTIME, until + 1000, 1000,
+                              on_snooze_end, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot arm the timer for the end of the snooze: %m");
 }

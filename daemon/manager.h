@@ -23,9 +23,12 @@ enum {
         CHANGED_STRAIN = 1u << 3,
         CHANGED_CALIBRATED = 1u << 4, /* Calibrated, CalibratedAt */
         CHANGED_SENSOR = 1u << 5,
-        CHANGED_PHASE = 1u << 6,  /* Recovery1: Phase, InjuryOnset */
-        CHANGED_PAIN = 1u << 7,   /* Recovery1: LastPain */
-        CHANGED_ALERTS = 1u << 8, /* Recovery1: ActiveAlerts */
+        CHANGED_PHASE = 1u << 6,       /* Recovery1: Phase, InjuryOnset */
+        CHANGED_PAIN = 1u << 7,        /* Recovery1: LastPain */
+        CHANGED_ALERTS = 1u << 8,      /* Recovery1: ActiveAlerts */
+        CHANGED_STILL = 1u << 9,       /* StillSince */
+        CHANGED_SNOOZE = 1u << 10,     /* SnoozedUntil */
+        CHANGED_LAST_EVENT = 1u << 11, /* LastEvent */
 };
 
 /**
@@ -51,6 +54,12 @@ typedef struct Manager {
         Activity activity;
         double flexion, lateral, strain;
         bool calibrated;
+        /* Realtime µs of the last posture change or end of a walk; 0 before the first. */
+        uint64_t still_since_us;
+        /* The last StrainEvent, its start in realtime µs (kind NULL before the first). */
+        const char *last_event_kind, *last_event_severity;
+        uint64_t last_event_start_us;
+        double last_event_duration_s, last_event_peak_deg;
         unsigned changed;
 
         /* The neutral as last seen and saved (calibration.c): where it came
@@ -75,6 +84,8 @@ typedef struct Manager {
 
         uint64_t last_angles_emit_us;
         sd_event_source *throttle_timer;
+        /* Fires when a snooze ends, for SnoozedUntil's PropertiesChanged. */
+        sd_event_source *snooze_timer;
 } Manager;
 
 /** manager_new() - Return: 0 or -errno. Takes over *config. */
@@ -103,6 +114,9 @@ int manager_calibrate(Manager *m);
 
 /** manager_reset_calibration() - forget the neutral: automatic again. */
 void manager_reset_calibration(Manager *m);
+
+/** manager_snoozed() - after Snooze(): PropertiesChanged now and when it ends. */
+void manager_snoozed(Manager *m);
 
 /** manager_to_realtime_us() - map a sample time to CLOCK_REALTIME microseconds. */
 uint64_t manager_to_realtime_us(const Manager *m, int64_t t_ns);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The sensor's life cycle: load the plugin for the configured URI (or
- * discover one), open and start it, drain the ring on each wakeup, notice
+ * discover one), open and start it (a thread of the plugin's own, or driven
+ * from this loop: start_polled()), drain the ring on each wakeup, notice
  * the end of a recording, an unplugged device or a stalled one, and reopen
  * with back-off or when udev announces a new iio/input device.
  */
@@ -29,6 +30,9 @@
 #define READ_BATCH_FRAMES 1024
 #define RETRY_FIRST_US    (1 * USEC_PER_SEC)
 #define RETRY_MAX_US      (10 * USEC_PER_SEC)
+/* The stall check may come this much late: within it sd-event may run it
+ * with other timers of the loop. */
+#define STALL_ACCURACY_US (USEC_PER_SEC / 4)
 
 struct Sensor {
         sd_event *event;
@@ -50,6 +54,10 @@ struct Sensor {
         size_t batch_size;
         int wake_fd;
         sd_event_source *wake_source;
+        /* Polled sources (start_polled()): the device's descriptor, the interval. */
+        bool polled;
+        sd_event_source *poll_io, *poll_timer;
+        uint64_t poll_interval_us;
         atomic_bool stopping;
         atomic_bool finished;
         atomic_int error;
@@ -106,12 +114,22 @@ static void wake_main_loop(Sensor *s)
         (void) !write(s->wake_fd, &one, sizeof(one));
 }
 
-/* Plugin thread: the single producer of the ring. */
+static size_t drain_ring(Sensor *s, size_t budget);
+static void process_ring(Sensor *s);
+
+/* Plugin thread, or the main loop inside dispatch(): the single producer of the ring. */
 static size_t host_push(void *userdata, const Frame *frames, size_t n, int wait)
 {
         Sensor *s = userdata;
         size_t done = 0;
 
+        if (s->polled) {
+                /* The consumer is this thread: make room instead of losing frames; the
+                 * caller of dispatch() drains the rest, with no wakeup in between. */
+                if (ring_space(s->ring) < n)
+                        (void) drain_ring(s, ring_capacity(s->ring));
+                return ring_write(s->ring, frames, n);
+        }
         if (!wait) {
                 done = ring_write(s->ring, frames, n);
                 wake_main_loop(s);
@@ -195,6 +213,18 @@ static bool source_is_live(const Sensor *s)
 }
 
 /*
+ * The stall check is due stall_timeout_s after the latest frames: while they
+ * keep coming it never runs, so it costs no wakeup of its own.
+ */
+static void arm_stall_check(Sensor *s)
+{
+        if (s->stall_timer)
+                (void) sd_event_source_set_time(
+                        s->stall_timer,
+                        s->last_frame_us + (uint64_t) (s->stall_timeout_s * USEC_PER_SEC));
+}
+
+/*
  * Stop the producer thread, close the source, unload the plugin. The ring is
  * drained into the void: nothing of a closed source reaches the owner.
  */
@@ -204,6 +234,9 @@ static void sensor_close(Sensor *s)
                 const PosturedSourceV1 *ops = plugin_ops(s->plugin);
 
                 atomic_store(&s->stopping, true);
+                /* The descriptor is the plugin's: stop watching it before stop(). */
+                s->poll_io = sd_event_source_disable_unref(s->poll_io);
+                s->poll_timer = sd_event_source_disable_unref(s->poll_timer);
                 ops->stop(s->source);
                 ops->close(s->source);
                 s->source = NULL;
@@ -211,6 +244,7 @@ static void sensor_close(Sensor *s)
         s->plugin = plugin_free(s->plugin);
         while (s->batch && ring_read(s->ring, s->batch, s->batch_size) > 0)
                 ;
+        s->polled = false;
         atomic_store(&s->stopping, false);
         atomic_store(&s->finished, false);
         atomic_store(&s->error, 0);
@@ -299,6 +333,78 @@ static int open_uri(Sensor *s, const char *uri, char *error, size_t error_size)
         return 0;
 }
 
+static void dispatch_polled(Sensor *s, int revents)
+{
+        const PosturedSourceV1 *ops = plugin_ops(s->plugin);
+        int r;
+
+        r = ops->dispatch(s->source, revents);
+        if (r < 0 || atomic_load(&s->finished)) {
+                /* Over: the eventfd brings source_ended(); the descriptor may keep
+                 * reporting a hang-up, so stop watching it now. */
+                (void) sd_event_source_set_enabled(s->poll_io, SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(s->poll_timer, SD_EVENT_OFF);
+        }
+        process_ring(s);
+}
+
+static int on_poll_io(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        dispatch_polled(userdata, (int) revents);
+        return 0;
+}
+
+static int on_poll_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+        Sensor *s = userdata;
+        uint64_t next = usec + s->poll_interval_us, now = now_us(CLOCK_MONOTONIC);
+
+        /* After a stop of the loop (suspend, a slow step): no burst of catching up. */
+        (void) sd_event_source_set_time(es, next > now ? next : now + s->poll_interval_us);
+        dispatch_polled(s, 0);
+        return 0;
+}
+
+/*
+ * Let the main loop drive the source when its plugin can (abi_minor >= 1):
+ * one wakeup per batch of the device instead of two (its thread's and
+ * ours). Return: 0, -EOPNOTSUPP when the plugin needs its thread, -errno.
+ */
+static int start_polled(Sensor *s)
+{
+        const PosturedSourceV1 *ops = plugin_ops(s->plugin);
+        uint64_t interval_ns = 0;
+        int fd = -1, r;
+
+        if (ops->abi_minor < 1 || !ops->start_polled || !ops->dispatch)
+                return -EOPNOTSUPP;
+        r = ops->start_polled(s->source, &fd, &interval_ns);
+        if (r < 0)
+                return r;
+        s->polled = true;
+        if (fd >= 0) {
+                r = sd_event_add_io(s->event, &s->poll_io, fd, EPOLLIN, on_poll_io, s);
+                if (r < 0)
+                        goto fail;
+        }
+        if (interval_ns > 0) {
+                s->poll_interval_us = MAX(interval_ns / 1000, 1);
+                /* Accuracy: an eighth of the interval, so that sd-event may align it. */
+                r = sd_event_add_time_relative(s->event, &s->poll_timer, CLOCK_MONOTONIC,
+                                               s->poll_interval_us, MAX(s->poll_interval_us / 8, 1),
+                                               on_poll_timer, s);
+                if (r < 0)
+                        goto fail;
+                (void) sd_event_source_set_enabled(s->poll_timer, SD_EVENT_ON);
+        }
+        return 0;
+fail:
+        s->poll_io = sd_event_source_disable_unref(s->poll_io);
+        ops->stop(s->source);
+        s->polled = false;
+        return r;
+}
+
 /*
  * Open the configured source, or for `auto` the first plugin that finds a
  * sensor. Return: 1 when a source runs, 0 when there is none yet (a retry is
@@ -362,7 +468,10 @@ static int sensor_open(Sensor *s, bool startup)
         }
 
         s->last_frame_us = now_us(CLOCK_MONOTONIC);
-        r = plugin_ops(s->plugin)->start(s->source);
+        arm_stall_check(s);
+        r = start_polled(s);
+        if (r == -EOPNOTSUPP)
+                r = plugin_ops(s->plugin)->start(s->source);
         if (r < 0) {
                 log_error_errno(r, "Cannot start source %s: %m", s->name);
                 sensor_close(s);
@@ -390,22 +499,11 @@ static void source_ended(Sensor *s)
         schedule_retry(s);
 }
 
-static int on_wake(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+/* Hand up to @budget frames of the ring to the owner. Return: what is left of @budget. */
+static size_t drain_ring(Sensor *s, size_t budget)
 {
-        Sensor *s = userdata;
-        size_t budget = ring_capacity(s->ring), n;
-        uint64_t counter, overruns;
-        bool finished;
+        size_t n;
 
-        (void) !read(fd, &counter, sizeof(counter));
-        if (!s->source)
-                return 0;
-
-        /* Read the flag before draining: every frame pushed before it was set gets processed. */
-        finished = atomic_load(&s->finished);
-
-        /* At most one ring's worth per wakeup, so a fast producer cannot starve the
-         * bus, the timers and the watchdog; the rest waits for the next round. */
         while (budget > 0 && (n = ring_read(s->ring, s->batch, MIN(s->batch_size, budget))) > 0) {
                 budget -= n;
                 /* Tie the latest frame to now: a recording's clock runs at the replay
@@ -420,6 +518,25 @@ static int on_wake(sd_event_source *es, int fd, uint32_t revents, void *userdata
                 if (s->callbacks.frames)
                         s->callbacks.frames(s, s->batch, n, s->userdata);
         }
+        return budget;
+}
+
+/* Drain the ring (one ring's worth), then notice the end of the stream. */
+static void process_ring(Sensor *s)
+{
+        size_t budget;
+        uint64_t overruns;
+        bool finished;
+
+        if (!s->source)
+                return;
+        /* Read the flag before draining: every frame pushed before it was set gets processed. */
+        finished = atomic_load(&s->finished);
+
+        /* At most one ring's worth per wakeup, so a fast producer cannot starve the
+         * bus, the timers and the watchdog; the rest waits for the next round. */
+        budget = drain_ring(s, ring_capacity(s->ring));
+        arm_stall_check(s);
 
         overruns = ring_overruns(s->ring);
         if (overruns != s->overruns_reported) {
@@ -432,12 +549,20 @@ static int on_wake(sd_event_source *es, int fd, uint32_t revents, void *userdata
 
         if (budget == 0 && ring_available(s->ring) > 0) {
                 wake_main_loop(s); /* more to do: come back after the others had their turn */
-                return 0;
+                return;
         }
         if (finished && !s->finished_handled) {
                 s->finished_handled = true;
                 source_ended(s);
         }
+}
+
+static int on_wake(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        uint64_t counter;
+
+        (void) !read(fd, &counter, sizeof(counter));
+        process_ring(userdata);
         return 0;
 }
 
@@ -451,10 +576,13 @@ static int on_stall_check(sd_event_source *es, uint64_t usec, void *userdata)
         uint64_t limit = (uint64_t) (s->stall_timeout_s * USEC_PER_SEC);
         uint64_t now = now_us(CLOCK_MONOTONIC);
 
-        (void) sd_event_source_set_time(es, now + limit / 2);
-
-        if (!s->source || !source_is_live(s) || now - s->last_frame_us < limit)
+        if (!s->source || !source_is_live(s) || now - s->last_frame_us < limit) {
+                (void) sd_event_source_set_time(es, s->source && now - s->last_frame_us < limit
+                                                            ? s->last_frame_us + limit
+                                                            : now + limit);
                 return 0;
+        }
+        (void) sd_event_source_set_time(es, now + limit);
         if (!s->stall_logged) {
                 log_warning("No data from %s for %.1f s: stalled; reopening it.", s->name,
                             s->stall_timeout_s);
@@ -528,7 +656,8 @@ int sensor_start(Sensor *s)
         if (r < 0)
                 return log_error_errno(r, "Cannot watch the ring's eventfd: %m");
         r = sd_event_add_time(s->event, &s->stall_timer, CLOCK_MONOTONIC,
-                              now_us(CLOCK_MONOTONIC) + limit / 2, 0, on_stall_check, s);
+                              now_us(CLOCK_MONOTONIC) + limit, STALL_ACCURACY_US, on_stall_check,
+                              s);
         if (r < 0)
                 return log_error_errno(r, "Cannot arm the stall check: %m");
         (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ON);
@@ -612,6 +741,8 @@ Sensor *sensor_free(Sensor *s)
         sd_event_source_disable_unref(s->wake_source);
         sd_event_source_disable_unref(s->stall_timer);
         sd_event_source_disable_unref(s->retry_timer);
+        sd_event_source_disable_unref(s->poll_io);
+        sd_event_source_disable_unref(s->poll_timer);
         sd_device_monitor_unref(s->device_monitor);
         if (s->wake_fd >= 0)
                 (void) close(s->wake_fd);

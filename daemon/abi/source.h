@@ -17,6 +17,12 @@
  * frames on a thread of its own and hands them over with host->push(), the
  * single producer of the daemon's ring buffer. host->finished() and
  * host->log() may be called from any thread.
+ *
+ * Since abi_minor 1 a plugin may instead be driven by the daemon's main
+ * loop (start_polled() and dispatch()): no thread of its own, so no second
+ * thread to wake, and the main loop wakes once per batch of the device
+ * (issue 14). Then push(), finished() and log() come from the main thread,
+ * inside dispatch().
  */
 
 #include <stddef.h>
@@ -25,7 +31,7 @@
 #include "abi/frame.h"
 
 #define POSTURED_SOURCE_ABI_MAJOR 1
-#define POSTURED_SOURCE_ABI_MINOR 0
+#define POSTURED_SOURCE_ABI_MINOR 1
 #define POSTURED_SOURCE_SYMBOL    "postured_source_v1"
 
 /* Syslog priorities, as in <syslog.h>, for host->log(). */
@@ -98,6 +104,18 @@ typedef struct PosturedSourceInfo {
  * @start: start the producer thread. Return 0 or -errno.
  * @stop: stop and join the thread; no push() after it returns.
  * @close: release everything; accepts NULL.
+ * @start_polled: (abi_minor >= 1; may be NULL) start without a thread: set
+ *        *@ret_fd to a descriptor the daemon watches for POLLIN (owned by
+ *        the plugin, valid until stop(); -1 for none) and *@ret_interval_ns
+ *        to how often the daemon calls dispatch() anyway (0: only when the
+ *        descriptor is ready). Return 0, -EOPNOTSUPP when this source needs
+ *        its thread (the daemon then calls start()), or -errno. stop() ends
+ *        it; no dispatch() after that.
+ * @dispatch: (with start_polled()) on the main thread: read what the device
+ *        has, hand it over with host->push(), or end the stream with
+ *        host->finished(). @revents: the descriptor's poll() revents, 0
+ *        when the interval passed. Return 0, or -errno once finished() was
+ *        called (the daemon stops calling it).
  */
 typedef struct PosturedSourceV1 {
         uint16_t abi_major;
@@ -109,6 +127,9 @@ typedef struct PosturedSourceV1 {
         int (*start)(void *source);
         void (*stop)(void *source);
         void (*close)(void *source);
+        /* abi_minor >= 1 */
+        int (*start_polled)(void *source, int *ret_fd, uint64_t *ret_interval_ns);
+        int (*dispatch)(void *source, int revents);
 } PosturedSourceV1;
 
 typedef const PosturedSourceV1 *(*PosturedSourceEntry)(void);

@@ -175,6 +175,18 @@ bool advice_engine_snoozed(const AdviceEngine *e, uint64_t now_usec)
                e->snooze_until_usec - now_usec <= ADVICE_SNOOZE_MAX_SEC * USEC_PER_SEC;
 }
 
+/**
+ * advice_engine_snoozed_until() - when the snooze ends.
+ * @e: the engine.
+ * @now_usec: the current time.
+ *
+ * Return: the end of the snooze, or 0 when advice is not snoozed at @now_usec.
+ */
+uint64_t advice_engine_snoozed_until(const AdviceEngine *e, uint64_t now_usec)
+{
+        return advice_engine_snoozed(e, now_usec) ? e->snooze_until_usec : 0;
+}
+
 static bool rate_limited(const AdviceEngine *e, size_t i, uint64_t now_usec)
 {
         /* A clock set back (now before the last time) does not silence an item. */

@@ -90,5 +90,8 @@ int advice_engine_snooze(AdviceEngine *e, unsigned seconds, uint64_t now_usec);
 /** advice_engine_snoozed() - whether non-critical advice is held back at @now_usec. */
 bool advice_engine_snoozed(const AdviceEngine *e, uint64_t now_usec);
 
+/** advice_engine_snoozed_until() - when the snooze ends, or 0 when not snoozed at @now_usec. */
+uint64_t advice_engine_snoozed_until(const AdviceEngine *e, uint64_t now_usec);
+
 /** advice_engine_active_alerts() - the ids of the active alerts (ActiveAlerts). */
 char *const *advice_engine_active_alerts(const AdviceEngine *e);

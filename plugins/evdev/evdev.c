@@ -34,6 +34,15 @@
  * frame carries FRAME_AFTER_GAP; a value at the axis minimum or maximum
  * sets FRAME_SATURATED. A udev ACCEL_MOUNT_MATRIX property is the device's
  * mount matrix. Frames are pushed about four times a second, never waiting.
+ *
+ * Wakeups: the daemon's main loop calls evdev_dispatch() at an interval
+ * (start_polled(); no thread, no wakeup per event). evdev cannot batch
+ * like an IIO buffer's watermark, and its per-reader queue is small: the
+ * input core sizes it 8 packets of (1 + ABS axes + REL axes + 7) events,
+ * at least 64, rounded up to a power of two (128 events for x, y and z),
+ * and a reader that falls behind loses events (SYN_DROPPED). The interval
+ * lets three quarters of that queue fill at the nominal rate, with a frame
+ * counted as 4 events, and at most a second: 240 ms at 100 Hz.
  */
 #include <errno.h>
 #include <math.h>
@@ -61,6 +70,10 @@
 #define DEFAULT_RATE 100.0
 #define BATCH_MAX    512
 #define BATCH_NS     (250 * NSEC_PER_MSEC)
+/* The input core's per-reader queue (drivers/input/evdev.c and input.c). */
+#define EVDEV_BUF_PACKETS     8
+#define EVDEV_MIN_BUFFER_SIZE 64
+#define EVENTS_PER_FRAME      4
 
 typedef struct Evdev {
         PosturedSourceHost host;
@@ -121,6 +134,9 @@ static int read_frames(Evdev *e, Frame *out, size_t max, size_t *n)
                 int64_t t;
                 int r;
 
+                /* Nothing queued and nothing to read: no read() that only says EAGAIN. */
+                if (!e->syncing && libevdev_has_event_pending(e->dev) == 0)
+                        return 0;
                 r = libevdev_next_event(
                         e->dev, e->syncing ? LIBEVDEV_READ_FLAG_SYNC : LIBEVDEV_READ_FLAG_NORMAL,
                         &ev);
@@ -399,6 +415,77 @@ static void *evdev_thread(void *userdata)
         return NULL;
 }
 
+/* How long the kernel's queue for us takes to fill three quarters at the rate. */
+static uint64_t drain_interval_ns(const Evdev *e)
+{
+        unsigned hint = 1 + 7, events = 1;
+        double frames;
+
+        for (unsigned c = 0; c < ABS_CNT; c++)
+                hint += libevdev_has_event_code(e->dev, EV_ABS, c);
+        for (unsigned c = 0; c < REL_CNT; c++)
+                hint += libevdev_has_event_code(e->dev, EV_REL, c);
+        while (events < MAX(hint * EVDEV_BUF_PACKETS, EVDEV_MIN_BUFFER_SIZE))
+                events *= 2;
+        frames = 0.75 * events / EVENTS_PER_FRAME;
+        return (uint64_t) MIN(frames / e->rate_hz * NSEC_PER_SEC, (double) NSEC_PER_SEC);
+}
+
+static int evdev_start_polled(void *source, int *ret_fd, uint64_t *ret_interval_ns)
+{
+        Evdev *e = source;
+
+        if (e->thread.running)
+                return -EBUSY;
+        *ret_fd = -1;
+        *ret_interval_ns = drain_interval_ns(e);
+        return 0;
+}
+
+/* On the daemon's main loop: read what the kernel queued, add held frames, push. */
+static int evdev_dispatch(void *source, int unused)
+{
+        Evdev *e = source;
+        struct pollfd p = { .fd = e->fd, .events = POLLIN };
+        Frame batch[BATCH_MAX];
+        size_t n = e->n_probe;
+        int r = 0;
+
+        /* The frames open() read to learn the rate come first. */
+        memcpy(batch, e->probe, n * sizeof(Frame));
+        e->n_probe = 0;
+        for (;;) {
+                size_t before = n, k;
+
+                if (poll(&p, 1, 0) < 0)
+                        p.revents = 0;
+                if (p.revents != 0) {
+                        r = read_frames(e, batch, BATCH_MAX, &n);
+                        if (r < 0 && (r == -ENODEV || (p.revents & POLLHUP)))
+                                r = -ENODEV;
+                        else if (r == 0 && n == before && n < BATCH_MAX &&
+                                 (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+                                r = -ENODEV;
+                }
+                k = r < 0 ? 0 : hold(e, batch + n, BATCH_MAX - n);
+                n += k;
+                if (n > 0)
+                        (void) e->host.push(e->host.userdata, batch, n, 0);
+                if (r < 0 || n < BATCH_MAX)
+                        break;
+                n = 0;
+        }
+        if (r == -ENODEV)
+                e->host.finished(e->host.userdata, -ENODEV, "device removed");
+        else if (r < 0) {
+                char msg[512];
+
+                (void) snprintf(msg, sizeof(msg), "cannot read %s: %s", e->path, strerror(-r));
+                e->host.finished(e->host.userdata, r, msg);
+        }
+        return r;
+}
+
 static int evdev_start(void *source)
 {
         Evdev *e = source;
@@ -429,4 +516,4 @@ static void evdev_close(void *source)
         free(e);
 }
 
-PLUGIN_DEFINE("evdev", evdev)
+PLUGIN_DEFINE_POLLED("evdev", evdev)

@@ -16,9 +16,9 @@
 #include "iio-scan.h"
 #include "util/macro.h"
 
-/* How often the thread hands frames to the daemon at most: a few times a
- * second, not once a sample. */
-#define IIO_WAKE_NS (250 * NSEC_PER_MSEC)
+/* How much the kernel gathers before it wakes the reader (the buffer's
+ * watermark): a second of scans, so the daemon wakes once a second. */
+#define IIO_WAKE_NS NSEC_PER_SEC
 /* How long a wait for data lasts before the thread looks again (and
  * notices a removed device, which poll() does not report). */
 #define IIO_IDLE_TIMEOUT_MS 1000
@@ -72,3 +72,6 @@ int iio_source_create_buffer(Iio *s);
 
 /** iio_source_thread() - the producer thread: buffered refills or raw polling. */
 void *iio_source_thread(void *userdata);
+
+/** iio_source_dispatch() - polled by the daemon: read what the buffer holds. */
+int iio_source_dispatch(Iio *s, int revents);

@@ -128,25 +128,49 @@ static int consume(Iio *s, const void *data, size_t len, int64_t now)
         return 0;
 }
 
-/* Read everything the buffer holds now. Return: 0 or -errno. */
+/* Read everything the buffer holds now. Return: whether anything was read, or -errno. */
 static int drain(Iio *s)
 {
+        bool got = false;
+
         for (;;) {
                 ssize_t n = iio_buffer_refill(s->buf);
                 int r;
 
                 if (n == -EAGAIN || n == -ETIMEDOUT || n == 0)
-                        return 0;
+                        return got;
                 if (n < 0)
                         return (int) n;
                 r = consume(s, iio_buffer_start(s->buf), (size_t) n, now_ns(CLOCK_MONOTONIC));
                 if (r < 0)
                         return r;
+                got = true;
                 /* A short read: nothing more is waiting. */
                 if ((size_t) n < s->refill_bytes || s->blocking ||
                     source_thread_stopping(&s->thread))
-                        return 0;
+                        return got;
         }
+}
+
+/**
+ * iio_source_dispatch() - the daemon's main loop saw the buffer's descriptor
+ * ready (@revents), which the kernel makes it once the watermark (a second
+ * of scans) is queued: read them all and push them.
+ *
+ * Return: 0, or -errno after host->finished() (a read error; a hang-up
+ * with nothing to read: the device is gone).
+ */
+int iio_source_dispatch(Iio *s, int revents)
+{
+        int r = drain(s);
+
+        if (r == 0 && (revents & (POLLERR | POLLHUP | POLLNVAL)))
+                r = -ENODEV;
+        if (r < 0) {
+                fail(s, r, "cannot read the buffer");
+                return r;
+        }
+        return 0;
 }
 
 /* poll() on the buffer and our stop eventfd; wake at most every IIO_WAKE_NS. */
@@ -164,13 +188,14 @@ static void run_polled_buffer(Iio *s)
                         return;
                 woke = now_ns(CLOCK_MONOTONIC);
                 /* Also on a timeout: a removed device shows up as a read error. */
-                r = r < 0 ? r : drain(s);
+                r = r < 0 ? r : MIN(drain(s), 0);
                 if (r < 0) {
                         fail(s, r, "cannot read the buffer");
                         return;
                 }
 
-                /* Let samples gather (the kernel buffer holds four times as many). */
+                /* Let samples gather (the kernel buffer holds four times as many): a
+                 * device without a watermark would wake us at every scan. */
                 r = source_thread_wait(&s->thread, -1,
                                        MAX(woke + IIO_WAKE_NS - now_ns(CLOCK_MONOTONIC), 0));
                 if (r == -ECANCELED)

@@ -110,6 +110,38 @@ static int iio_start(void *source)
         return source_thread_start(&s->thread, iio_source_thread, s);
 }
 
+/*
+ * A local buffer needs no thread: the daemon's loop polls its descriptor,
+ * which the kernel makes readable once the watermark (a second of scans)
+ * is queued, and calls iio_dispatch(). Polling sysfs and iiod keep theirs.
+ */
+static int iio_start_polled(void *source, int *ret_fd, uint64_t *ret_interval_ns)
+{
+        Iio *s = source;
+        int r;
+
+        if (!s->buffered || s->blocking)
+                return -EOPNOTSUPP;
+        if (s->thread.running)
+                return -EBUSY;
+        if (!s->buf) {
+                r = iio_source_create_buffer(s);
+                if (r < 0)
+                        return r;
+                if (s->blocking)
+                        return -EOPNOTSUPP;
+        }
+        s->stage_len = 0;
+        *ret_fd = iio_buffer_get_poll_fd(s->buf);
+        *ret_interval_ns = 0;
+        return 0;
+}
+
+static int iio_dispatch(void *source, int revents)
+{
+        return iio_source_dispatch(source, revents);
+}
+
 /* Over the network the thread blocks in a refill, which only this ends. */
 static void cancel_refill(void *userdata)
 {
@@ -148,4 +180,4 @@ static void iio_close(void *source)
         free(s);
 }
 
-PLUGIN_DEFINE("iio", iio)
+PLUGIN_DEFINE_POLLED("iio", iio)

@@ -6,6 +6,7 @@
  * nothing, and `make check` never runs it (tests/bench/run does).
  *
  *   bench-filter [--quick] [--analyze POSTURECTL RECORDING SECONDS]
+ *                [--analyze-wc POSTURECTL RECORDING SECONDS]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -265,8 +266,8 @@ static void analyze_run(void *userdata)
 
 int main(int argc, char *argv[])
 {
-        const char *analyze = NULL, *recording = NULL;
-        double rec_seconds = 0.0, scalar, sse2, avx2, t;
+        const char *analyze = NULL, *recording = NULL, *analyze_wc = NULL, *recording_wc = NULL;
+        double rec_seconds = 0.0, wc_seconds = 0.0, scalar, sse2, avx2, t;
         const FilterKernel *best = NULL;
         char ratio[64];
         cpu_set_t cpus;
@@ -279,6 +280,10 @@ int main(int argc, char *argv[])
                         analyze = argv[++i];
                         recording = argv[++i];
                         rec_seconds = atof(argv[++i]);
+                } else if (strcmp(argv[i], "--analyze-wc") == 0 && i + 3 < argc) {
+                        analyze_wc = argv[++i];
+                        recording_wc = argv[++i];
+                        wc_seconds = atof(argv[++i]);
                 } else {
                         fprintf(stderr, "Usage: %s [--quick] [--analyze POSTURECTL FILE SECONDS]\n",
                                 argv[0]);
@@ -414,6 +419,30 @@ int main(int argc, char *argv[])
                          rec_seconds / 3600.0, t);
                 snprintf(ratio, sizeof(ratio), "%.0fx real time", rec_seconds / t);
                 row(what, t / (rec_seconds * RATE_HZ) * 1e9, ratio, ">= 20000x");
+        }
+
+        /* Issue 14: analyze against `wc -l` reading the same file from the page
+         * cache, both spawned the same way, medians of BENCH_RUNS each. */
+        if (analyze_wc) {
+                char *args[] = { (char *) analyze_wc, (char *) "analyze", (char *) recording_wc,
+                                 NULL };
+                char *wc_args[] = { (char *) "/usr/bin/wc", (char *) "-l", (char *) recording_wc,
+                                    NULL };
+                AnalyzeRun r = { .argv = args }, w = { .argv = wc_args };
+                double tw;
+                char what[96];
+
+                t = median_time(analyze_run, &r);
+                tw = median_time(analyze_run, &w);
+                if (r.status != 0 || w.status != 0)
+                        fprintf(stderr, "analyze or wc -l of %s failed\n", recording_wc);
+                snprintf(what, sizeof(what), "wc -l, %.0f h at 100 Hz (%.2f ms a run)",
+                         wc_seconds / 3600.0, tw * 1e3);
+                row(what, tw / (wc_seconds * RATE_HZ) * 1e9, "", "");
+                snprintf(what, sizeof(what), "posturectl analyze, same file (%.1f ms a run)",
+                         t * 1e3);
+                snprintf(ratio, sizeof(ratio), "%.1fx wc -l", t / tw);
+                row(what, t / (wc_seconds * RATE_HZ) * 1e9, ratio, "<= 15x");
         }
 
         free(in);

@@ -83,7 +83,7 @@ dev=devices/platform/fake-accel/iio:device0
 check_eq "s12: trigger=hrtimer0 attached" hrtimer0 "$(sysfs $dev/trigger/current_trigger)"
 check_eq "s12: buffer enabled" 1 "$(sysfs $dev/buffer/enable)"
 check_eq "s12: timestamp scan element enabled" 1 "$(sysfs $dev/scan_elements/in_timestamp_en)"
-check_eq "s12: watermark set for a few wakes a second (50 Hz / 4)" 13 \
+check_eq "s12: watermark set for one wake a second (50 Hz)" 50 \
         "$(sysfs $dev/buffer/watermark)"
 check "s12: calibrates on the still, upright start" wait_prop Calibrated true
 check "s12: Flexion 0° while upright" wait_near Flexion 0

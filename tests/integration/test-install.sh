@@ -24,12 +24,30 @@ for f in usr/sbin/postured usr/bin/posturectl usr/lib/postured/plugins/replay.so
         usr/share/dbus-1/interfaces/org.postured.Posture1.xml \
         usr/share/polkit-1/actions/org.postured.policy \
         usr/share/man/man8/postured.8 usr/share/man/man1/posturectl.1 \
-        usr/share/man/man5/postured.conf.5 usr/share/doc/postured/examples/iio-network.conf; do
+        usr/share/man/man5/postured.conf.5 usr/share/doc/postured/examples/iio-network.conf \
+        usr/bin/postured-notify usr/lib/systemd/user/postured-notify.service \
+        usr/lib/systemd/user/graphical-session.target.wants/postured-notify.service \
+        etc/xdg/autostart/postured-notify.desktop usr/share/man/man1/postured-notify.1 \
+        usr/share/bash-completion/completions/posturectl usr/share/zsh/vendor-completions/_posturectl \
+        usr/share/fish/vendor_completions.d/posturectl.fish \
+        usr/share/doc/postured/examples/waybar/config.jsonc usr/share/doc/postured/examples/i3blocks/postured \
+        usr/share/doc/postured/examples/postured-indicator.py; do
         check "installed $f" test -s "$dest/$f"
 done
 check "drop-in directory etc/postured/postured.conf.d exists" test -d "$dest/etc/postured/postured.conf.d"
 check "the unit starts the installed daemon" grep -qx 'ExecStart=/usr/sbin/postured --system' \
         "$dest/$unitdir/postured.service"
+
+unit="$dest/usr/lib/systemd/user/postured-notify.service"
+check "the user unit starts the installed agent" grep -qx 'ExecStart=/usr/bin/postured-notify' "$unit"
+check "  with the graphical session" \
+        sh -c 'grep -qx "PartOf=graphical-session.target" "$1" && grep -qx "WantedBy=graphical-session.target" "$1"' sh "$unit"
+check "the autostart file starts the installed agent" \
+        grep -qx 'Exec=/usr/bin/postured-notify' "$dest/etc/xdg/autostart/postured-notify.desktop"
+check "postured-notify --help" quietly "$dest/usr/bin/postured-notify" --help
+check "the installed bash completion completes commands" \
+        bash -c '. "$1"; COMP_WORDS=(posturectl mon); COMP_CWORD=1; _posturectl; [ "${COMPREPLY[*]}" = monitor ]' \
+        bash "$dest/usr/share/bash-completion/completions/posturectl"
 
 help=$("$dest/usr/sbin/postured" --help)
 check_match "compiled-in configuration path follows sysconfdir" "/etc/postured/postured.conf" "$help"

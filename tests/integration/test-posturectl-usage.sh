@@ -36,7 +36,18 @@ check_match "  and prints the version" "^posturectl [0-9]" "$out"
 usage "an unknown long option" "unknown option '--bogus'" status --bogus
 usage "an unknown short option" "unknown option '-x'" injury -x
 usage "a missing option argument" "option '--context' requires an argument" pain 4 --context
-usage "an option of another verb" "unknown option '--json'" calibrate --json
+usage "an option of another verb" "option '--json' does not apply to 'calibrate' .only to: status, show, monitor." calibrate --json
+usage "an option of another verb, before the command" "option '--value' does not apply to 'calibrate'" --value calibrate
+usage "a short option of another verb, before the command" "option '-p' does not apply to 'pain'" -p Posture pain 3
+usage "-p without its argument" "option '-p' requires an argument" status -p
+ctl --json --system status
+check_eq "--json before status is status's option: the bus is tried, exit status 1" 1 "$rc"
+check_match "  saying how to start the system service" "systemctl|D-Bus running" "$out"
+ctl --session -p Posture show
+check_eq "-p NAME before the command takes its argument along: exit status 1 (no bus)" 1 "$rc"
+check_match "  on the session bus" "session bus" "$out"
+ctl --session -- calibrate
+check_eq "-- before the command: the command follows (exit status 1, no bus)" 1 "$rc"
 usage "analyze takes no bus option" "unknown option '--session'" analyze --session x.csv
 usage "a missing operand" "pain: missing pain LEVEL" pain --context lifting
 usage "a missing operand of symptoms" "symptoms: missing symptom NAME" symptoms
