@@ -17,6 +17,7 @@ declare -A _posturectl_options=(
         [injury]='--onset='
         [pain]='--context='
         [record]='--duration='
+        [calibrate]='--reset'
 )
 _posturectl_properties='Posture Flexion LateralBend Activity StrainLevel Calibrated
         CalibratedAt StillSince SnoozedUntil LastEvent SensorState Sensor SampleRate

@@ -52,6 +52,7 @@ complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from injury" -l onset -x -a 'now -30m -2h -1d' -d 'When it began'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from pain" -l context -x -d 'What the wearer was doing'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from record" -l duration -x -a '30 60 5m 30m 1h' -d 'Stop after this long'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from calibrate" -l reset -d 'Forget the neutral posture'
 # $event_kinds: for the event filters of the history commands, when they come.
 
 # Operands.
