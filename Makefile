@@ -174,6 +174,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/demo
 
+# Real, labelled recordings (not the project's; see tools/eval): the first of
+# these directories that exists, unless given.
+REAL_DATA   ?= $(firstword $(wildcard ../shared/data/real /work/shared/data/real))
+
+eval: $(BUILD)/posturectl
+	@BUILD=$(BUILD) REAL_DATA=$(REAL_DATA) tools/eval
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -297,7 +304,7 @@ deb:
 clean:
 	rm -rf build
 
-.PHONY: FORCE all deps check demo format lint programs unit-tests check-unit install uninstall deb clean
+.PHONY: FORCE all deps check demo eval format lint programs unit-tests check-unit install uninstall deb clean
 
 .SECONDARY:
 

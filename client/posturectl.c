@@ -96,6 +96,8 @@ int help(void)
                "     --config FILE      analyze: filter, posture and rule settings\n"
                "     --catalogue FILE   analyze: the advice to give, instead of the\n"
                "                        installed catalogue\n"
+               "     --samples SECONDS  analyze: also print the posture every SECONDS of\n"
+               "                        sample time\n"
                "     --onset WHEN       injury: when it began: now (default),\n"
                "                        'YYYY-MM-DD HH:MM[:SS]' (local time), or a time\n"
                "                        ago: -90m, -3h, -2d\n"

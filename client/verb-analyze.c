@@ -17,6 +17,7 @@
 #include "json.h"
 #include "posturectl.h"
 #include "core/recording.h"
+#include "util/parse-util.h"
 
 /* Frames handed to pipeline_feed() at once: the filter is vectorised over a batch. */
 #define BATCH_FRAMES 1024
@@ -47,6 +48,7 @@ typedef struct AnalyzeArgs {
         const char *config;
         const char *catalogue;
         const char *path;
+        double samples_s; /* --samples, or 0 */
 } AnalyzeArgs;
 
 /* "X,Y,Z": three finite numbers, spaces allowed around them. */
@@ -108,6 +110,22 @@ static int parse_neutral(const char *arg, void *userdata)
         return VERB_GO_ON;
 }
 
+/* The shortest --samples interval: one a millisecond is more than any
+ * sensor delivers. */
+#define MIN_SAMPLES_S 0.001
+
+static int parse_samples(const char *arg, void *userdata)
+{
+        AnalyzeArgs *a = userdata;
+        double v;
+
+        if (parse_double(arg, strlen(arg), &v) < 0 || !(v >= MIN_SAMPLES_S) || v > 86400)
+                return usage_error("--samples: '%s' is not a number of seconds from %g to 86400",
+                                   arg, MIN_SAMPLES_S);
+        a->samples_s = v;
+        return VERB_GO_ON;
+}
+
 /* Return: < 0 to go on, or an exit status. */
 static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
 {
@@ -117,6 +135,7 @@ static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
                 { "neutral", required_argument, .parse = parse_neutral },
                 { "config", required_argument, .arg = &a->config },
                 { "catalogue", required_argument, .arg = &a->catalogue },
+                { "samples", required_argument, .parse = parse_samples },
                 {},
         };
         const VerbSyntax syntax = {
@@ -344,6 +363,43 @@ static void on_calibration(const PostureSample *s, void *userdata)
         print_calibration(userdata, s->t_ns);
 }
 
+static void print_sample(const PostureSample *s, void *userdata)
+{
+        fputs("{\"type\":\"sample\",\"t\":", stdout);
+        json_double(stdout, (double) s->t_ns / NSEC_PER_SEC, 3);
+        fputs(",\"flexion\":", stdout);
+        json_double(stdout, s->flexion_deg, 2);
+        fputs(",\"lateral\":", stdout);
+        json_double(stdout, s->lateral_deg, 2);
+        fputs(",\"rate_dps\":", stdout);
+        json_double(stdout, s->rate_dps, 2);
+        fputs(",\"posture\":", stdout);
+        json_string(stdout, posture_class_to_string(s->posture) ?: "unknown");
+        fputs(",\"activity\":", stdout);
+        json_string(stdout, activity_to_string(s->activity) ?: "unknown");
+        fputs("}\n", stdout);
+}
+
+/* "posture_by_activity_s":{"still":{"upright":…,…},…} */
+static void print_posture_by_activity(const PipelineSummary *sum)
+{
+        bool first_a = true;
+
+        fputs(",\"posture_by_activity_s\":{", stdout);
+        for (Activity a = 0; a < _ACTIVITY_MAX; a++) {
+                bool first = true;
+
+                json_key(stdout, activity_to_string(a) ?: "unknown", &first_a);
+                fputc('{', stdout);
+                for (PostureClass c = 0; c < _POSTURE_MAX; c++) {
+                        json_key(stdout, posture_class_to_string(c) ?: "unknown", &first);
+                        json_double(stdout, sum->posture_by_activity_s[a][c], 3);
+                }
+                fputc('}', stdout);
+        }
+        fputc('}', stdout);
+}
+
 static void print_summary(Pipeline *p, double rate_hz)
 {
         const PipelineSummary *sum = pipeline_summary(p);
@@ -367,8 +423,10 @@ static void print_summary(Pipeline *p, double rate_hz)
                 json_key(stdout, activity_to_string(a) ?: "unknown", &first);
                 json_double(stdout, sum->activity_s[a], 3);
         }
+        fputc('}', stdout);
+        print_posture_by_activity(sum);
 
-        fputs("},\"events\":{", stdout);
+        fputs(",\"events\":{", stdout);
         first = true;
         for (EventKind k = 0; k < _EVENT_KIND_MAX; k++) {
                 json_key(stdout, event_kind_to_string(k) ?: "unknown", &first);
@@ -505,6 +563,9 @@ int verb_analyze(int argc, char *argv[])
                 return 1;
         }
         p = coach_pipeline(coach);
+        if (a.samples_s > 0)
+                pipeline_set_sample_handler(p, (int64_t) llround(a.samples_s * NSEC_PER_SEC),
+                                            print_sample, NULL);
         {
                 const char *want = getenv("POSTURED_FILTER");
                 const FilterKernel *k;

@@ -64,6 +64,8 @@ static const ConfigKey config_keys[] = {
         KEY("Posture", "WalkMinRMS", VALUE_DOUBLE, pipeline.estimator.walk_min_rms, 0, 20),
         KEY("Posture", "WalkMinCorrelation", VALUE_DOUBLE, pipeline.estimator.walk_min_corr, 0, 1),
         KEY("Posture", "WalkMaxSwayDeg", VALUE_DOUBLE, pipeline.estimator.walk_max_sway_deg, 1, 90),
+        KEY("Posture", "GravitySmoothSec", VALUE_DOUBLE, pipeline.estimator.posture_smooth_s, 0, 5),
+        KEY("Posture", "MovingRMS", VALUE_DOUBLE, pipeline.estimator.posture_max_rms, 0.5, 100),
         KEY("Rules", "FlexionMinDeg", VALUE_DOUBLE, pipeline.rules.flexion_min_deg, 1, 89),
         KEY("Rules", "FlexionMaxDeg", VALUE_DOUBLE, pipeline.rules.flexion_max_deg, 2, 90),
         KEY("Rules", "HoldingTimeAtMinSec", VALUE_DOUBLE, pipeline.rules.maht_at_min_s, 1, 86400),

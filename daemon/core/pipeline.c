@@ -25,6 +25,10 @@ struct Pipeline {
         void *event_userdata;
         PipelineCalibrationFn calibration_fn;
         void *calibration_userdata;
+        PipelineSampleFn sample_fn;
+        void *sample_userdata;
+        int64_t sample_every_ns, sample_next_ns;
+        bool sample_started;
         PostureSample last;
         bool have_last;
         PipelineSummary summary;
@@ -117,6 +121,31 @@ void pipeline_set_calibration_handler(Pipeline *p, PipelineCalibrationFn fn, voi
         p->calibration_userdata = userdata;
 }
 
+/**
+ * pipeline_set_sample_handler() - @fn is called with the first sample after
+ * this call, and then with the first sample at or after each @every_ns (> 0)
+ * of sample time since the last one it got; @fn NULL for none.
+ */
+void pipeline_set_sample_handler(Pipeline *p, int64_t every_ns, PipelineSampleFn fn, void *userdata)
+{
+        p->sample_fn = every_ns > 0 ? fn : NULL;
+        p->sample_userdata = userdata;
+        p->sample_every_ns = every_ns;
+        p->sample_started = false;
+}
+
+static void sample_report(Pipeline *p, const PostureSample *s)
+{
+        if (p->sample_started && s->t_ns < p->sample_next_ns)
+                return;
+        /* Times on the grid of the first sample, unless a gap skipped it. */
+        if (!p->sample_started || s->t_ns - p->sample_next_ns >= p->sample_every_ns)
+                p->sample_next_ns = s->t_ns;
+        p->sample_next_ns += p->sample_every_ns;
+        p->sample_started = true;
+        p->sample_fn(s, p->sample_userdata);
+}
+
 /* @s after @prev (NULL before the first sample). */
 static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSample *s)
 {
@@ -140,6 +169,7 @@ static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSam
         sum->duration_s += dt;
         sum->posture_s[prev->posture] += dt;
         sum->activity_s[prev->activity] += dt;
+        sum->posture_by_activity_s[prev->activity][prev->posture] += dt;
 }
 
 static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
@@ -186,6 +216,8 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
                         if (p->event_fn)
                                 p->event_fn(&events[j], s, p->event_userdata);
                 }
+                if (p->sample_fn)
+                        sample_report(p, s);
         }
 }
 

@@ -32,11 +32,15 @@ typedef struct PipelineSummary {
         double duration_s;
         double posture_s[_POSTURE_MAX];
         double activity_s[_ACTIVITY_MAX];
+        /* The same seconds by activity and posture: posture and activity
+         * are separate (a bend while walking is walking and flexed). */
+        double posture_by_activity_s[_ACTIVITY_MAX][_POSTURE_MAX];
         unsigned events[_EVENT_KIND_MAX];
         unsigned long long frames;
 } PipelineSummary;
 
 typedef void (*PipelineEventFn)(const StrainEvent *e, const PostureSample *s, void *userdata);
+typedef void (*PipelineSampleFn)(const PostureSample *s, void *userdata);
 
 /* The neutral was set, revised or reset (sample @s; estimator_get_calibration() says how). */
 typedef void (*PipelineCalibrationFn)(const PostureSample *s, void *userdata);
@@ -54,6 +58,11 @@ static inline void pipeline_freep(Pipeline **p)
 
 void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata);
 void pipeline_set_calibration_handler(Pipeline *p, PipelineCalibrationFn fn, void *userdata);
+
+/** pipeline_set_sample_handler() - @fn gets the first sample, then one every @every_ns of sample
+ * time. */
+void pipeline_set_sample_handler(Pipeline *p, int64_t every_ns, PipelineSampleFn fn,
+                                 void *userdata);
 
 /** struct PipelineDrops - frames refused before the filter, by reason. */
 typedef struct PipelineDrops {

@@ -135,4 +135,33 @@ check_eq "a 100000 s gap: exit status 0" 0 "$?"
 check_eq "a 100000 s gap: no episode spans it" "extreme-flexion " "$(echo "$out" | analyze_kinds)"
 check_match "a 100000 s gap: the gap is not counted" '"duration_s":19[0-9]\.[0-9]+,"frames":9950,"rate_hz":50\.000' "$out"
 
+# --- --samples: one sample object a second of sample time, in time order,
+# with the posture and activity; the summary splits the posture by activity.
+out=$("$POSTURECTL" analyze --samples 1 "$DATA/flexion-boundaries.csv" 2>/dev/null)
+check_eq "--samples 1: exit status 0" 0 "$?"
+check "--samples 1: a sample a second, its fields, posture by activity" python3 - "$out" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in sys.argv[1].splitlines()]
+samples = [l for l in lines if l["type"] == "sample"]
+s = lines[-1]
+assert s["type"] == "summary", s
+assert abs(len(samples) - s["duration_s"]) <= 1.5, (len(samples), s["duration_s"])
+ts = [x["t"] for x in samples]
+assert ts[0] == 0 and all(abs(b - a - 1) < 0.03 for a, b in zip(ts, ts[1:])), ts[:5]
+for x in samples:
+    assert set(x) == {"type", "t", "flexion", "lateral", "rate_dps", "posture", "activity"}, x
+assert any(x["posture"] == "flexed" and 35 < x["flexion"] < 45 for x in samples)
+by = s["posture_by_activity_s"]
+assert set(by) == {"still", "moving", "walking"}, by
+for p, v in s["posture_s"].items():
+    assert abs(sum(by[a][p] for a in by) - v) < 0.01, (p, v, by)
+for a, v in s["activity_s"].items():
+    assert abs(sum(by[a].values()) - v) < 0.01, (a, v, by)
+PY
+for bad in 0 -1 abc 1e9 nan; do
+        err=$("$POSTURECTL" analyze --samples "$bad" "$DATA/flexion-boundaries.csv" 2>&1 >/dev/null)
+        check_eq "--samples $bad: exit status 64" 64 "$?"
+        check_match "--samples $bad: says what is wrong" "--samples: '$bad' is not a number of seconds from 0.001 to 86400" "$err"
+done
+
 finish

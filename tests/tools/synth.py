@@ -16,7 +16,8 @@ import random
 import sys
 
 G = 9.80665
-ACTIVITIES = ("still", "fidget", "walk", "fast", "jog", "transfer", "desk", "bag")
+ACTIVITIES = ("still", "fidget", "walk", "gait", "fast", "jog", "transfer", "desk", "bag")
+STEPPING = ("walk", "gait")  # take a step rate: @walk=HZ, @gait=HZ
 # A worn sensor is never quite still: breathing tilts the chest (BREATH_DEG at
 # BREATH_HZ, 12 breaths a minute).
 BREATH_DEG, BREATH_HZ = 0.5, 0.2
@@ -39,6 +40,8 @@ SPEC
                               THETA,PHI (a missing PHI keeps the current one)
 
   A hold jumps to its angles at once: put a ramp before it to get there.
+  A quick pick-up bend while walking: hold:0:20@walk ramp:66:1.2@walk
+  hold:66:1@walk ramp:0:1.2@walk hold:0:20@walk.
   Append @ACTIVITY to any segment (default still):
 
     @still    a wearer holding still: breathing (the chest tilts by
@@ -54,6 +57,14 @@ SPEC
               extra noise from the arms
     @walk     walking: steps at 1.7-2 Hz (vertical, forward and sideways
               bounce of the trunk, small sway)
+    @gait     walking as a chest sensor on a real person records it: steps
+              at 1.4-2.5 Hz whose heel strikes give the vertical bounce
+              strong second and third harmonics (the autocorrelation's first
+              peak, at a third of the step, is low: only the step's own peak
+              is high), and forward and sideways accelerations large enough
+              that a 2 Hz low-pass of gravity sways by 15-20 degrees with
+              every step
+    @walk=HZ, @gait=HZ   the same at HZ steps a second
     @fast     rapid repeated bends: 0..+40 deg above the segment's angle
               at 1.1 Hz (about 140 deg/s)
     @jog      jogging: strides at 2.6-3 Hz, the chest bouncing by about 1 g
@@ -120,6 +131,14 @@ class Segment:
     def __init__(self, kind, to, dur, activity="still", frm=None):
         if kind not in ("hold", "ramp"):
             raise SpecError(f"unknown segment kind '{kind}' (hold or ramp)")
+        activity, _, hz = activity.partition("=")
+        self.given_hz = None
+        if hz:
+            if activity not in STEPPING:
+                raise SpecError(f"only {' and '.join(STEPPING)} take a step rate, not '{activity}'")
+            self.given_hz = _number(hz, "step rate")
+            if not 0.2 <= self.given_hz <= 5:
+                raise SpecError(f"step rate {self.given_hz:g} Hz is not within 0.2..5")
         if activity not in ACTIVITIES:
             raise SpecError(f"unknown activity '{activity}' ({', '.join(ACTIVITIES)})")
         if not dur > 0 or not math.isfinite(dur):
@@ -146,7 +165,11 @@ class Segment:
                           rng.uniform(0.03, 0.4), rng.uniform(0.2, 0.6), rng.uniform(0, 2 * math.pi))
                          for _ in range(3)]
         elif self.activity == "walk":
-            self.step_hz = rng.uniform(1.7, 2.0)
+            self.step_hz = self.given_hz or rng.uniform(1.7, 2.0)
+        elif self.activity == "gait":
+            self.step_hz = self.given_hz or rng.uniform(1.4, 2.5)
+            # The heel strike's harmonics: phases of the 2nd and 3rd.
+            self.phases = (rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi))
         elif self.activity == "jog":
             self.step_hz = rng.uniform(2.6, 3.0)
         elif self.activity == "transfer":
@@ -171,7 +194,7 @@ class Segment:
             for ft, at, pt, fp, ap, pp in self.sway:
                 theta += e * at * math.sin(2 * math.pi * ft * tau + pt)
                 phi += e * ap * math.sin(2 * math.pi * fp * tau + pp)
-        elif self.activity == "walk":
+        elif self.activity in STEPPING:
             e = self._envelope(tau, 1.0)
             theta += e * 1.5 * math.sin(2 * math.pi * self.step_hz * tau + 1.0)
             phi += e * 1.5 * math.sin(math.pi * self.step_hz * tau)
@@ -193,6 +216,13 @@ class Segment:
             e, w = self._envelope(tau, 1.0), 2 * math.pi * self.step_hz
             return (e * 0.5 * math.sin(w * tau / 2), e * 1.6 * math.sin(w * tau),
                     e * 0.8 * math.sin(w * tau + 0.5)), 0.15
+        if self.activity == "gait":
+            e, w = self._envelope(tau, 1.0), 2 * math.pi * self.step_hz
+            p2, p3 = self.phases
+            vertical = 1.6 * (math.sin(w * tau) + 0.4 * math.sin(2 * w * tau + p2)
+                              + 0.9 * math.sin(3 * w * tau + p3))
+            forward = 3.0 * math.sin(w * tau + 0.5) + 1.0 * math.sin(2 * w * tau + p2)
+            return (e * 1.5 * math.sin(w * tau / 2), e * vertical, e * forward), 0.2
         if self.activity == "jog":
             # A stride: an impact of about 2.5 g (a short, tall pulse) and
             # a flight phase at about -0.5 g; zero on average.
@@ -325,12 +355,26 @@ def glitch(sensor, grng):
         sensor[:] = [0.0, 0.0, 0.0]
 
 
-def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, grng=None):
+def sample_times(duration, rate, jitter, jrng):
+    """The sample times: every 1/@rate s, or, with @jitter, each interval
+    1/@rate s times 1 ± up to @jitter, drawn at random (as a Bluetooth sensor
+    delivers), never before the last."""
+    n = int(round(duration * rate))
+    if not jitter:
+        for i in range(n):
+            yield i / rate
+        return
+    t = 0.0
+    while t < duration:
+        yield t
+        t += (1.0 + jrng.uniform(-jitter, jitter)) / rate
+
+
+def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, grng=None,
+             jitter=0.0, jrng=None):
     h = 1e-3  # for the angular rate and acceleration, by central differences
-    n = int(round(timeline.duration * rate))
     p_glitch = glitches / 60.0 / rate
-    for i in range(n):
-        t = i / rate
+    for t in sample_times(timeline.duration, rate, jitter, jrng):
         seg, tau = timeline.at(t)
         theta, phi = map(math.radians, seg.angles(tau))
         th_m, th_p = (math.radians(timeline.angles(max(t + d, 0.0))[0]) for d in (-h, h))
@@ -365,6 +409,9 @@ def main(argv=None):
                     help="single-sample glitches per minute, on average: a spike of 15-40 m/s² "
                          "on one axis or a sample of all zeros (0; drawn from their own random "
                          "stream, so the rest of the recording stays the same)")
+    ap.add_argument("--jitter", type=float, default=0.0, metavar="F",
+                    help="irregular timing: each interval is 1/RATE times 1 ± up to F, at random "
+                         "(0; e.g. 0.5 for a 20 Hz Bluetooth sensor; from its own random stream)")
     ap.add_argument("--demo", action="store_true",
                     help="the ~12-minute work session of tests/data/work-session.spec")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
@@ -377,6 +424,8 @@ def main(argv=None):
             raise SpecError("--rate, --noise or --radius out of range")
         if not 0 <= a.glitches <= 60 * a.rate:
             raise SpecError("--glitches out of range")
+        if not 0 <= a.jitter < 1:
+            raise SpecError("--jitter must be at least 0 and below 1")
         spec_args = [DEMO_SPEC] if a.demo else a.spec
         segs = parse_spec(spec_args)
         m = parse_matrix(a.mount_matrix) if a.mount_matrix else [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
@@ -421,13 +470,15 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
         out.write(f"# mount_matrix: {a.mount_matrix}\n")
     if a.glitches:
         out.write(f"# glitches_per_min: {a.glitches:g}\n")
+    if a.jitter:
+        out.write(f"# jitter: {a.jitter:g}\n")
     for s in segs:
         out.write(f"# segment {s.t0:8.2f} s: {s.kind} {s.a[0]:g},{s.a[1]:g}"
                   + (f" -> {s.b[0]:g},{s.b[1]:g}" if s.kind == "ramp" else "")
                   + f" for {s.dur:g} s, {s.activity}\n")
     out.write("time_s,ax,ay,az\n")
     generate(timeline, a.rate, rng, a.noise, bias, minv, a.radius, out,
-             a.glitches, random.Random(f"glitch-{a.seed}"))
+             a.glitches, random.Random(f"glitch-{a.seed}"), a.jitter, random.Random(f"jitter-{a.seed}"))
 
 
 if __name__ == "__main__":

@@ -174,10 +174,10 @@ static void assert_lines(const Run *run, const char *const *expected, size_t n)
 static void test_phase_none(void **state)
 {
         static const char *const expected[] = {
-                "event 156.320 sustained-flexion",
-                "advice 156.320 sustained-flexion",
-                "event 184.780 extreme-flexion",
-                "advice 184.780 extreme-flexion",
+                "event 156.860 sustained-flexion",
+                "advice 156.860 sustained-flexion",
+                "event 185.380 extreme-flexion",
+                "advice 185.380 extreme-flexion",
         };
         Fixture *f = *state;
         Run run = {};
@@ -197,9 +197,9 @@ static void test_phase_acute(void **state)
         static const char *const expected[] = {
                 "advice 0.000 acute-no-stretch",         "advice 0.000 acute-pause-activity",
                 "advice 0.000 acute-ice-heat",           "advice 0.000 acute-pain-relief",
-                "advice 0.000 acute-keep-moving",        "event 81.320 sustained-flexion",
-                "advice 81.320 acute-sustained-flexion", "event 184.420 extreme-flexion",
-                "advice 184.420 acute-extreme-flexion",
+                "advice 0.000 acute-keep-moving",        "event 81.840 sustained-flexion",
+                "advice 81.840 acute-sustained-flexion", "event 184.940 extreme-flexion",
+                "advice 184.940 acute-extreme-flexion",
         };
         Fixture *f = *state;
         Run run = {};
@@ -240,7 +240,7 @@ static void test_phase_moves_during_recording(void **state)
 
                 if (sscanf(run.lines[i], "event %lf sustained-flexion", &t) != 1)
                         continue;
-                assert_true(t > 81.36 && t < 156.4);
+                assert_true(t > 81.88 && t < 156.94);
                 assert_true(i + 1 < run.n);
                 assert_non_null(strstr(run.lines[i + 1], " recovering-sustained-flexion"));
                 found = true;
@@ -254,8 +254,8 @@ static void test_phase_moves_during_recording(void **state)
 static void test_no_catalogue(void **state)
 {
         static const char *const expected[] = {
-                "event 81.320 sustained-flexion",
-                "event 184.420 extreme-flexion",
+                "event 81.840 sustained-flexion",
+                "event 184.940 extreme-flexion",
         };
         Fixture *f = *state;
         Run run = {};

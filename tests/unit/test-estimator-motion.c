@@ -317,7 +317,12 @@ static void test_rate_glitch(void **state)
 typedef struct Walk {
         double step_hz;
         double amplitude; /* vertical, m/s² */
-        double sway_deg;  /* forward sway of the trunk at half the step rate */
+        double sway_deg;  /* forward sway of the filtered gravity */
+        double sway_hz;   /* its frequency; 0 for half the step rate */
+        double third;     /* third harmonic of the bounce, relative to it */
+        bool turn;        /* the sway is the trunk turning about the hip, with
+                           * the tangential acceleration a sensor 0.45 m above
+                           * it feels, not the filter's leak of the steps */
 } Walk;
 
 /* Walk for @seconds; count the samples classed walking after @settle_s. */
@@ -331,10 +336,18 @@ static size_t walk(Wearer *w, Walk k, double seconds, double settle_s, size_t *n
                 /* The phase runs on across calls: one walk in pieces. */
                 double t = now_s(w), g[3], e[3];
 
-                body_gravity(k.sway_deg * sin(M_PI * k.step_hz * t), 0, g);
+                double sway_hz = k.sway_hz > 0 ? k.sway_hz : k.step_hz / 2;
+
+                body_gravity(k.sway_deg * sin(TWO_PI * sway_hz * t), 0, g);
                 e[0] = 0.3 * sin(M_PI * k.step_hz * t);
-                e[1] = k.amplitude * sin(TWO_PI * k.step_hz * t);
+                e[1] = k.amplitude *
+                       (sin(TWO_PI * k.step_hz * t) + k.third * sin(3 * TWO_PI * k.step_hz * t));
                 e[2] = 0.4 * k.amplitude * sin(TWO_PI * k.step_hz * t + 0.5);
+                if (k.turn) {
+                        double wt = TWO_PI * sway_hz;
+
+                        e[2] -= 0.45 * k.sway_deg * M_PI / 180 * wt * wt * sin(wt * t);
+                }
                 feed(w, g, e, 0);
                 if (t - t0 >= settle_s) {
                         (*n_after)++;
@@ -357,7 +370,8 @@ static void assert_walking(double rate_hz, Walk k)
         assert_int_equal(w.last.activity, ACTIVITY_MOVING);
         got = walk(&w, k, 10, 1.5, &n);
         assert_int_equal(got, n);
-        assert_int_equal(w.last.posture, POSTURE_MOVING);
+        /* Walking upright reads upright. */
+        assert_int_equal(w.last.posture, POSTURE_UPRIGHT);
         /* Back to still within a few seconds of stopping. */
         still(&w, 0, 4.5);
         assert_int_equal(w.last.activity, ACTIVITY_STILL);
@@ -381,10 +395,21 @@ static void test_walking(void **state)
         assert_walking(200, (Walk){ 1.8, 1.5, 2 });
         assert_walking(100, (Walk){ 2.0, 1.0, 4 });
 
-        /* Step frequencies: 1.4..2.5 Hz. */
+        /* Step frequencies: 1..2.5 Hz, at 20 to 200 Hz. */
         assert_walking(50, (Walk){ 1.5, 1.5, 0 });
         assert_walking(50, (Walk){ 2.4, 1.5, 0 });
-        assert_not_walking(50, (Walk){ 1.3, 1.5, 0 });
+        assert_walking(50, (Walk){ 1.1, 1.5, 0 });
+        assert_walking(20, (Walk){ 1.6, 1.5, 0 });
+        assert_walking(20, (Walk){ 2.4, 1.5, 0 });
+        assert_walking(200, (Walk){ 1.5, 1.5, 0 });
+        assert_walking(200, (Walk){ 2.4, 1.5, 0 });
+        assert_not_walking(50, (Walk){ 0.9, 1.5, 0 });
+
+        /* A strong third harmonic of the heel strike: the autocorrelation's
+         * first peak, at a third of the step, is low (r ≈ 0.17); the step's
+         * own peak is the one that counts. */
+        assert_walking(200, (Walk){ 1.6, 1.2, 0, 0, 0.9 });
+        assert_walking(100, (Walk){ 2.0, 1.2, 0, 0, 0.9 });
         assert_not_walking(50, (Walk){ 2.7, 1.5, 0 });
         assert_not_walking(50, (Walk){ 0.5, 3, 0 });
 
@@ -392,12 +417,68 @@ static void test_walking(void **state)
         assert_walking(50, (Walk){ 1.8, 0.75, 0 });
         assert_not_walking(50, (Walk){ 1.8, 0.65, 0 });
 
-        /* A trunk swinging by ±20° is bending, not walking. */
+        /* The filtered gravity swaying by ±20° at the step rate, or ±12° at
+         * half of it (the filter passes steps), is still walking; a trunk
+         * bending by ±25° every 3 s or so is bending, not walking. */
         assert_walking(50, (Walk){ 1.8, 1.5, 12 });
-        assert_not_walking(50, (Walk){ 1.8, 1.5, 20 });
+        assert_walking(50, (Walk){ 1.8, 1.5, 20, 1.8 });
+        assert_walking(200, (Walk){ 1.6, 1.5, 20, 1.6 });
+        assert_not_walking(50, (Walk){ 1.8, 1.5, 25, 0.3 });
+
+        /* Rapid repeated bending by ±20° at 1.1 Hz, a step rate: the
+         * trunk's direction swings by some 36° (the kinematic acceleration
+         * adds to the turn), so it is not walking; the same sway of the
+         * filtered gravity from the steps' linear accelerations is. */
+        assert_not_walking(50, (Walk){ 1.1, 1.5, 20, 1.1, 0, true });
+        assert_not_walking(200, (Walk){ 1.4, 1.5, 15, 1.4, 0, true });
+        assert_walking(50, (Walk){ 1.1, 1.5, 20, 1.1 });
 
         /* Too slow a sensor cannot tell, and never claims walking. */
         assert_not_walking(4, (Walk){ 1.8, 1.5, 0 });
+}
+
+/* Steps at 1.8 Hz, for @seconds, with a tone at 1.5 times the step rate of
+ * @other times the step's amplitude: at the step's lag the tone is in
+ * opposite phase, so the autocorrelation there is (1 − @other²) / (1 +
+ * @other²). Return: the number of samples classed walking. */
+static size_t uneven_walk(Wearer *w, double other, double seconds)
+{
+        double t0 = now_s(w), g[3];
+        size_t walking = 0;
+
+        body_gravity(0, 0, g);
+        while (now_s(w) < t0 + seconds) {
+                double t = now_s(w), e[3];
+
+                e[0] = 0;
+                e[1] = 1.5 * (sin(TWO_PI * 1.8 * t) + other * sin(1.5 * TWO_PI * 1.8 * t));
+                e[2] = 0.6 * sin(TWO_PI * 1.8 * t + 0.5);
+                feed(w, g, e, 0);
+                walking += w->last.activity == ACTIVITY_WALKING;
+        }
+        return walking;
+}
+
+/* A walk whose rhythm weakens (the step's autocorrelation falls to 0.42,
+ * under walk_min_corr but above 0.7 times it) goes on; the same steps from
+ * a standstill are not a walk, and a rhythm weaker still (0.30) ends it. */
+static void test_walking_keeps(void **state)
+{
+        Wearer w;
+
+        wearer_init(&w, 50);
+        still(&w, 0, 5);
+        uneven_walk(&w, 0, 8);
+        assert_int_equal(w.last.activity, ACTIVITY_WALKING);
+        assert_int_equal(uneven_walk(&w, 0.64, 30), 30 * 50);
+        uneven_walk(&w, 0.73, 10);
+        assert_int_not_equal(w.last.activity, ACTIVITY_WALKING);
+        wearer_done(&w);
+
+        wearer_init(&w, 50);
+        still(&w, 0, 5);
+        assert_int_equal(uneven_walk(&w, 0.64, 30), 0);
+        wearer_done(&w);
 }
 
 static void test_walking_noise_and_gap(void **state)
@@ -464,13 +545,10 @@ static void test_params(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_rate),
-                cmocka_unit_test(test_kinematics),
-                cmocka_unit_test(test_rate_glitch),
-                cmocka_unit_test(test_rate_force),
-                cmocka_unit_test(test_rate_jogging),
-                cmocka_unit_test(test_walking),
-                cmocka_unit_test(test_walking_noise_and_gap),
+                cmocka_unit_test(test_rate),          cmocka_unit_test(test_kinematics),
+                cmocka_unit_test(test_rate_glitch),   cmocka_unit_test(test_rate_force),
+                cmocka_unit_test(test_rate_jogging),  cmocka_unit_test(test_walking),
+                cmocka_unit_test(test_walking_keeps), cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_params),
         };
 

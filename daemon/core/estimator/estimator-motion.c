@@ -146,6 +146,9 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         m->fwd_size = fwd_size;
         m->lag_ns = llround((double) trunk_lag / block_rate_hz * (double) NSEC_PER_SEC);
         m->walk_enabled = walk_enabled;
+        m->walk_period_ns = llround((double) block / rate_hz * (double) NSEC_PER_SEC);
+        if (m->walk_period_ns <= 0)
+                m->walk_enabled = false;
         m->n_blocks = n_blocks;
         m->max_lag = max_lag;
         m->walk_min_step_hz = p->walk_min_step_hz;
@@ -201,6 +204,8 @@ void motion_reset(Motion *m)
         m->sum_dirty = 0;
         m->block_v = 0;
         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
+        m->walk_have_t = false;
+        m->walk_in_block = 0;
         m->walking = false;
         m->q_sum = m->q_sum2 = 0;
         m->q_wild = 0;
@@ -444,8 +449,12 @@ static inline double block_mean(const Motion *m, double sum)
 /**
  * motion_feed() - one valid sample.
  * @m: the state.
+ * @t_ns: its time (never before the last sample's), for the walking blocks.
  * @raw: the unfiltered acceleration, body frame, m/s².
- * @gravity: the low-passed acceleration, body frame, m/s².
+ * @gravity: the low-passed acceleration, body frame, m/s²: raw minus it is
+ *     the dynamic part.
+ * @up: the smoothed gravity the angles see, body frame, m/s²: the vertical
+ *     and the trunk's sway, for walking.
  * @ret: the result; see struct MotionResult.
  *
  * The trunk and walking paths advance once per block; in between, @ret
@@ -453,9 +462,50 @@ static inline double block_mean(const Motion *m, double sum)
  *
  * Return: the trunk job of the sample, for motion_trunk_next(), or -1.
  */
-int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionResult *ret)
+/* The walking blocks whose periods end by @t_ns (see struct Motion). */
+static void walk_blocks_until(Motion *m, int64_t t_ns)
 {
-        double d[3], med[3], gn = norm3(gravity);
+        size_t emitted = 0;
+
+        if (!m->walk_have_t) {
+                m->walk_have_t = true;
+                m->walk_next_ns = t_ns + m->walk_period_ns;
+                return;
+        }
+        while (t_ns >= m->walk_next_ns) {
+                if (m->walk_in_block > 0) {
+                        double un = norm3(m->block_u);
+
+                        m->walk_last_v = m->block_v / (double) m->walk_in_block;
+                        /* The sway is the trunk's: the forward half of the
+                         * trunk smoother (see walk_sway_direction()). */
+                        if (m->have_fwd && norm3(m->fwd_state) > 0) {
+                                double fn = norm3(m->fwd_state);
+
+                                for (size_t k = 0; k < 3; k++)
+                                        m->walk_last_u[k] = m->fwd_state[k] / fn;
+                        } else
+                                for (size_t k = 0; k < 3; k++)
+                                        m->walk_last_u[k] = un > 0 ? m->block_u[k] / un : 0;
+                        m->walk_in_block = 0;
+                        m->block_v = 0;
+                        m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
+                }
+                /* After a whole window of the same value, more of it changes
+                 * nothing: skip to the sample (a gap the caller did not flag). */
+                if (emitted++ < m->n_blocks)
+                        motion_walk_feed(m, m->walk_last_v, m->walk_last_u);
+                m->walk_next_ns += m->walk_period_ns;
+                if (emitted > m->n_blocks && t_ns - m->walk_next_ns > m->walk_period_ns)
+                        m->walk_next_ns +=
+                                (t_ns - m->walk_next_ns) / m->walk_period_ns * m->walk_period_ns;
+        }
+}
+
+int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravity[3],
+                const double up[3], MotionResult *ret)
+{
+        double d[3], med[3], gn = norm3(up);
         int job = -1;
 
         assert(m);
@@ -469,30 +519,27 @@ int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionR
         median_push(m->dyn, m->n_hist, d, ret->dynamic);
         median_push(m->hist, m->n_hist, raw, med);
 
-        for (size_t k = 0; k < 3; k++) {
+        for (size_t k = 0; k < 3; k++)
                 m->block_raw[k] += med[k];
-                if (gn >= MIN_NORM)
-                        m->block_u[k] += gravity[k] / gn;
+        if (m->walk_enabled) {
+                walk_blocks_until(m, t_ns);
+                for (size_t k = 0; k < 3; k++)
+                        if (gn >= MIN_NORM)
+                                m->block_u[k] += up[k] / gn;
+                m->block_v += gn >= MIN_NORM ? dot3(med, up) / gn : norm3(med);
+                m->walk_in_block++;
         }
-        m->block_v += gn >= MIN_NORM ? dot3(med, gravity) / gn : norm3(med);
 
         if (++m->in_block >= m->block) {
-                double x[3], u[3], un;
+                double x[3];
 
                 for (size_t k = 0; k < 3; k++)
                         x[k] = block_mean(m, m->block_raw[k]);
                 job = trunk_forward(m, x);
 
-                un = norm3(m->block_u);
-                for (size_t k = 0; k < 3; k++)
-                        u[k] = un > 0 ? m->block_u[k] / un : 0;
-                if (m->walk_enabled)
-                        motion_walk_feed(m, block_mean(m, m->block_v), u);
-
                 m->in_block = 0;
-                m->block_v = 0;
                 for (size_t k = 0; k < 3; k++)
-                        m->block_raw[k] = m->block_u[k] = 0;
+                        m->block_raw[k] = 0;
         }
 
         ret->walking = m->walking;

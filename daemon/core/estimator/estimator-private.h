@@ -68,8 +68,9 @@ static inline void motion_freep(Motion **m)
 /** motion_reset() - forget the past, e.g. after a gap in the stream. */
 void motion_reset(Motion *m);
 
-/** motion_feed() - one valid sample, body frame. */
-int motion_feed(Motion *m, const double raw[3], const double gravity[3], MotionResult *ret);
+/** motion_feed() - one valid sample at @t_ns, body frame: raw, filtered and smoothed gravity. */
+int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravity[3],
+                const double up[3], MotionResult *ret);
 
 /** motion_trunk_run() - the trunk smoothing for the batch fed so far. */
 void motion_trunk_run(Motion *m);
@@ -153,7 +154,22 @@ struct Motion {
         double rate_dps;
         int64_t lag_ns; /* how far the trunk lies behind the sample */
 
-        /* Walking: a ring of @n_blocks block means. */
+        /* Walking: a ring of @n_blocks block means. The walking blocks lie
+         * on a grid of sample time, one every walk_period_ns (the nominal
+         * block period), so that samples at irregular intervals (as a
+         * Bluetooth sensor delivers them) still make an even time axis: a
+         * block is the mean of the samples in its period, or, when none
+         * came, the block before it again. */
+        /* The sway is judged on the trunk's direction, the forward half of
+         * the trunk smoother (an EMA of time constant τ): it shows a real
+         * turn of the trunk at least in full (the kinematic acceleration
+         * adds to it), and damps the steps' linear accelerations by
+         * √(1 + ω²τ²), 2.6 times at 1.8 Hz. So rapid repeated bending at a
+         * step rate is not walking, whose smoothed gravity no longer sways. */
+        int64_t walk_period_ns, walk_next_ns;
+        bool walk_have_t;
+        size_t walk_in_block;
+        double walk_last_v, walk_last_u[3];
         bool walk_enabled;
         double walk_min_step_hz, walk_max_step_hz, walk_min_rms, walk_min_corr;
         double cos_max_sway;

@@ -155,35 +155,69 @@ static size_t walk_autocorr(Motion *m, double var, size_t from, size_t to)
         return k;
 }
 
-/* Periodicity: the first peak of the autocorrelation after it has gone
- * negative is the step period; it must be high enough and, refined by a
- * parabola through its neighbours, within the step frequencies. The
- * autocorrelation is computed as far as the search looks, a few lags ahead. */
+/* A walk goes on while the step's peak is at least this share of
+ * walk_min_corr: a turn or a few uneven steps do not end it. */
+#define WALK_KEEP_CORR 0.7
+
+/* A peak at half the highest one's lag at least this high, relative to it,
+ * is the step of that stride. */
+#define WALK_STEP_OF_STRIDE 0.7
+
+/* Periodicity: the step period is the highest peak of the autocorrelation
+ * after it has first gone negative, up to the longest step period (plus the
+ * lag beyond it that a peak needs). Not the first peak: at high sample rates
+ * the harmonics of the heel strike make ripples, lower peaks before the step
+ * (r ≈ 0.3 at 0.48 s, where the step has r ≈ 0.8 at 0.6 s). The peak must
+ * be high enough and, refined by a parabola through its neighbours, within
+ * the step frequencies. The autocorrelation is computed as far as the
+ * search looks, a few lags ahead. Once walking, a lower peak will do
+ * (WALK_KEEP_CORR). */
 static bool walk_periodic(Motion *m, double var)
 {
-        size_t last = m->max_lag + 2, have = 0;
+        size_t last = m->max_lag + 2, have = 0, best = 0, first = 0;
         bool crossed = false;
+        double den, delta, freq;
 
         for (size_t k = 1; k < last; k++) {
-                double den, delta, freq;
-
                 if (have < k + 2)
                         have = walk_autocorr(m, var, have, k + 2);
                 if (m->r[k] < 0)
                         crossed = true;
                 if (!crossed || m->r[k] < m->r[k - 1] || m->r[k] <= m->r[k + 1])
                         continue;
-
-                den = m->r[k - 1] - 2 * m->r[k] + m->r[k + 1];
-                delta = den < 0 ? 0.5 * (m->r[k - 1] - m->r[k + 1]) / den : 0;
-                freq = m->block_rate_hz / ((double) k + delta);
-                return m->r[k] >= m->walk_min_corr && freq >= m->walk_min_step_hz &&
-                       freq <= m->walk_max_step_hz;
+                if (first == 0)
+                        first = k;
+                if (best == 0 || m->r[k] > m->r[best])
+                        best = k;
         }
-        return false;
+        if (best == 0)
+                return false;
+
+        /* A left-right difference can make the stride, two steps, the
+         * highest peak: when a peak about half as far is nearly as high,
+         * that is the step (so jogging's fast steps are not taken for a
+         * walk at half their rate). */
+        for (size_t k = first, tol = MAX(best / 8, (size_t) 1); k + 1 < last; k++) {
+                if (2 * k + 2 * tol < best)
+                        continue;
+                if (2 * k > best + 2 * tol)
+                        break;
+                if (m->r[k] >= m->r[k - 1] && m->r[k] > m->r[k + 1] &&
+                    m->r[k] >= WALK_STEP_OF_STRIDE * m->r[best]) {
+                        best = k;
+                        break;
+                }
+        }
+
+        den = m->r[best - 1] - 2 * m->r[best] + m->r[best + 1];
+        delta = den < 0 ? 0.5 * (m->r[best - 1] - m->r[best + 1]) / den : 0;
+        freq = m->block_rate_hz / ((double) best + delta);
+        return m->r[best] >= (m->walking ? WALK_KEEP_CORR : 1.0) * m->walk_min_corr &&
+               freq >= m->walk_min_step_hz && freq <= m->walk_max_step_hz;
 }
 
-/* Steps all through the window: each quarter of it moves enough on its own,
+/* Steps all through the window: each quarter of it moves on its own, by at
+ * least half of walk_min_rms (a light step or two does not break a walk),
  * so a walk is recognised only once it has filled (most of) the window. */
 static bool walk_sustained(const Motion *m)
 {
@@ -214,7 +248,7 @@ static bool walk_sustained(const Motion *m)
         var[2] = s2;
         var[3] = s3;
         for (size_t j = 0; j < WALK_QUARTERS; j++)
-                if (!(sqrt(var[j] / (double) q) >= m->walk_min_rms))
+                if (!(sqrt(var[j] / (double) q) >= 0.5 * m->walk_min_rms))
                         return false;
         return true;
 }

@@ -88,6 +88,13 @@ struct Estimator {
         double walk_sum[3];
         double walk_s;
 
+        /* The angle rules' gravity: a ring of the last posture_smooth_s of
+         * filtered gravity and its running sum, recomputed exactly each
+         * time the ring wraps (see "Gravity" in estimator.h). */
+        double (*smooth)[3];
+        size_t smooth_size, smooth_count, smooth_head;
+        double smooth_sum[3];
+
         WindowEntry window[];
 };
 
@@ -187,11 +194,13 @@ void estimator_params_default(EstimatorParams *p)
                 .upright_max_deg = 30.0,
                 .sensor_height_m = 0.45,
                 .walk_window_s = 4.0,
-                .walk_min_step_hz = 1.4,
+                .walk_min_step_hz = 1.0,
                 .walk_max_step_hz = 2.5,
                 .walk_min_rms = 0.5,
                 .walk_min_corr = 0.5,
                 .walk_max_sway_deg = 15.0,
+                .posture_smooth_s = 1.0,
+                .posture_max_rms = 4.0,
         };
 }
 
@@ -303,8 +312,9 @@ static bool near_upright(const Estimator *e, const double v[3])
 
 static bool params_are_valid(const EstimatorParams *p)
 {
-        const double limits[] = { p->still_rms,   p->slouch_deg,   p->flexion_deg, p->extreme_deg,
-                                  p->lateral_deg, p->reclined_deg, p->lying_deg };
+        const double limits[] = { p->still_rms,   p->slouch_deg,     p->flexion_deg,
+                                  p->extreme_deg, p->lateral_deg,    p->reclined_deg,
+                                  p->lying_deg,   p->posture_max_rms };
 
         for (size_t i = 0; i < ELEMENTSOF(limits); i++)
                 if (!isfinite(limits[i]))
@@ -312,7 +322,8 @@ static bool params_are_valid(const EstimatorParams *p)
 
         return isfinite(p->still_window_s) && p->still_window_s > 0 && p->still_rms > 0 &&
                isfinite(p->upright_max_deg) && p->upright_max_deg > 0 &&
-               p->upright_max_deg <= 180 && mount_matrix_is_valid(&p->mount) &&
+               p->upright_max_deg <= 180 && isfinite(p->posture_smooth_s) &&
+               p->posture_smooth_s >= 0 && mount_matrix_is_valid(&p->mount) &&
                motion_params_are_valid(p);
 }
 
@@ -328,7 +339,8 @@ static bool params_are_valid(const EstimatorParams *p)
 int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
 {
         _cleanup_(estimator_freep) Estimator *e = NULL;
-        size_t size;
+        _cleanup_(freep) double(*smooth)[3] = NULL;
+        size_t size, smooth_size;
         double n;
         int r;
 
@@ -342,15 +354,24 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         if (!(n <= MAX_WINDOW_SAMPLES))
                 return -EINVAL;
         size = (size_t) MAX(n, 1.0);
+        n = round(p->posture_smooth_s * rate_hz);
+        if (!(n <= MAX_WINDOW_SAMPLES))
+                return -EINVAL;
+        smooth_size = (size_t) MAX(n, 1.0);
 
+        smooth = calloc(smooth_size, sizeof(smooth[0]));
+        if (!smooth)
+                return -ENOMEM;
         e = calloc(1, offsetof(Estimator, window) + size * sizeof(WindowEntry));
         if (!e)
-                return -ENOMEM;
+                return -ENOMEM; /* cppcheck-suppress memleak ; freed by _cleanup_ */
 
         e->params = *p;
         e->rate_hz = rate_hz;
         e->size = size;
         e->was_worn = true;
+        e->smooth_size = smooth_size;
+        e->smooth = TAKE_PTR(smooth);
 
         r = motion_new(&e->motion, p, rate_hz);
         if (r < 0)
@@ -370,6 +391,7 @@ Estimator *estimator_free(Estimator *e)
                 return NULL;
         motion_free(e->motion);
         worn_free(e->worn);
+        free(e->smooth);
         free(e);
         return NULL;
 }
@@ -378,6 +400,33 @@ static void window_clear(Estimator *e)
 {
         e->count = e->head = 0;
         e->sum_g[0] = e->sum_g[1] = e->sum_g[2] = e->sum_d2 = 0;
+        e->smooth_count = e->smooth_head = 0;
+        e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
+}
+
+/* @g into the smoothing ring; @out its mean over the ring (see "Gravity"). */
+static void smooth_push(Estimator *e, const double g[3], double out[3])
+{
+        double *w = e->smooth[e->smooth_head];
+
+        if (e->smooth_count == e->smooth_size)
+                for (size_t k = 0; k < 3; k++)
+                        e->smooth_sum[k] -= w[k];
+        else
+                e->smooth_count++;
+        for (size_t k = 0; k < 3; k++) {
+                w[k] = g[k];
+                e->smooth_sum[k] += g[k];
+        }
+        if (++e->smooth_head == e->smooth_size) {
+                e->smooth_head = 0;
+                e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
+                for (size_t i = 0; i < e->smooth_count; i++)
+                        for (size_t k = 0; k < 3; k++)
+                                e->smooth_sum[k] += e->smooth[i][k];
+        }
+        for (size_t k = 0; k < 3; k++)
+                out[k] = e->smooth_sum[k] / (double) e->smooth_count;
 }
 
 /* Exact sums from the entries, so rounding errors cannot build up. */
@@ -583,22 +632,23 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
 
 /* The first matching rule wins, so the order is the priority: not worn →
  * not-worn; no usable data
- * (non-finite angles) → unknown; moving or walking → moving (the angles are
- * unreliable); estimator_angles_are_lying() → lying;
+ * (non-finite angles) → unknown; a dynamic RMS of posture_max_rms or more →
+ * moving (the direction of gravity is unknowable; otherwise the angles
+ * decide, whatever the activity); estimator_angles_are_lying() → lying;
  * flexion < reclined_deg → reclined; flexion > extreme_deg → extreme-flexion;
  * flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral;
  * flexion >= slouch_deg → slouched; else upright. Forward flexion beyond
  * lying_deg stays extreme-flexion (also with a lateral part smaller than the
  * flexion, whose lateral angle is ill-defined): a deep bend and lying prone cannot be told
  * apart from the angles alone, and the bend is the one that matters. */
-static PostureClass classify(const EstimatorParams *p, bool worn, Activity a, double flexion,
-                             double lateral)
+static PostureClass classify(const EstimatorParams *p, bool worn, double dynamic_rms,
+                             double flexion, double lateral)
 {
         if (!worn)
                 return POSTURE_NOT_WORN;
         if (!isfinite(flexion) || !isfinite(lateral))
                 return POSTURE_UNKNOWN;
-        if (a != ACTIVITY_STILL)
+        if (dynamic_rms >= p->posture_max_rms)
                 return POSTURE_MOVING;
         if (estimator_angles_are_lying(p, flexion, lateral))
                 return POSTURE_LYING;
@@ -668,13 +718,14 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
                        SampleNote *note)
 {
         MotionResult m = {};
-        double rms;
+        double rms, filt[3];
 
         /* Every field is written below or in feed_second(). */
         out->t_ns = out->motion_t_ns = raw->t_ns;
         mount_apply(&e->params.mount, raw->v, out->raw);
-        mount_apply(&e->params.mount, filtered->v, out->gravity);
-        note->valid = finite3(out->raw) && finite3(out->gravity);
+        mount_apply(&e->params.mount, filtered->v, filt);
+        memcpy(out->gravity, filt, sizeof(filt));
+        note->valid = finite3(out->raw) && finite3(filt);
         note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
         note->job = -1;
 
@@ -687,8 +738,9 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         e->neutral_changed = false;
 
         if (note->valid) {
-                note->job = motion_feed(e->motion, out->raw, out->gravity, &m);
-                window_push(e, out->gravity,
+                smooth_push(e, filt, out->gravity);
+                note->job = motion_feed(e->motion, raw->t_ns, out->raw, filt, out->gravity, &m);
+                window_push(e, filt,
                             m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
                                     m.dynamic[2] * m.dynamic[2]);
                 out->motion_t_ns = raw->t_ns - motion_lag_ns(e->motion);
@@ -718,8 +770,8 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         else
                 out->flexion_deg = out->lateral_deg = NAN;
 
-        out->posture =
-                classify(&e->params, out->worn, out->activity, out->flexion_deg, out->lateral_deg);
+        out->posture = classify(&e->params, out->worn, out->dynamic_rms, out->flexion_deg,
+                                out->lateral_deg);
         out->lying = estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
 }
 

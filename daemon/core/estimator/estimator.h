@@ -42,23 +42,45 @@
  *
  * Activity, judged at every sample:
  * - walking: over the last walk_window_s (4 s), the vertical acceleration
- *   (the median raw vector projected on the gravity estimate, block-averaged to
- *   about 50 Hz) is periodic: its normalised autocorrelation has its first
- *   peak at a step period of 1/walk_max_step_hz..1/walk_min_step_hz
- *   (0.4..0.71 s, i.e. 1.4..2.5 steps a second) with a height of at least
- *   walk_min_corr (0.5); its standard deviation is at least walk_min_rms
- *   (0.5 m/s²) in each quarter of the window, so that a walk is recognised
- *   only once it has lasted about 3 to 4 s; and the gravity estimate stayed
- *   within walk_max_sway_deg (15°) of its mean direction, which tells
- *   walking from rapid repeated bending (whose kinematic acceleration is
- *   periodic too). A single glitch has no periodicity, so it cannot look
- *   like walking.
+ *   (the median raw vector projected on the gravity estimate, block-averaged
+ *   to about 50 Hz on an even grid of sample time, so that samples at
+ *   irregular intervals, as Bluetooth sensors deliver them, keep the
+ *   rhythm) is periodic: its normalised autocorrelation has its highest
+ *   peak (after the first fall below zero, up to the longest step period;
+ *   not the first peak, which at high rates can be a harmonic's ripple) at
+ *   a step period of 1/walk_max_step_hz..1/walk_min_step_hz (0.4..1 s, i.e.
+ *   1..2.5 steps a second: brisk walking down to slow walking and stairs,
+ *   which real recordings show at 1.1..1.4 a second) with a height of at
+ *   least walk_min_corr (0.5; a walk goes on down to 0.7 times that, so
+ *   that a turn or a few uneven steps do not end it); its standard deviation is at least
+ *   walk_min_rms (0.5 m/s²) over the window and at least half that in each
+ *   quarter of it (a light step or two does not break a walk), so that a
+ *   walk is recognised only once it has lasted about 3 to 4 s; and the
+ *   trunk's direction (the forward half of the motion path's smoother, see
+ *   "Trunk rate": it damps the steps' linear accelerations and shows a real
+ *   turn of the trunk in full) stayed within walk_max_sway_deg (15°) of its
+ *   mean direction, which tells walking from rapid repeated bending (whose
+ *   kinematic acceleration is periodic too, at a step rate). A single
+ *   glitch has no periodicity, so it cannot look like walking.
  * - moving: not walking, and the RMS of the dynamic part over
  *   still_window_s is at least still_rms. The dynamic part is the raw
  *   vector minus the filtered one, taken as the per-axis median of its
  *   last three values, so that a single-sample glitch does not make a
  *   still wearer "moving" for a whole window.
  * - still: otherwise.
+ *
+ * Gravity (PostureSample.gravity, what the angles and the angle rules see).
+ * Steps at 1..2.5 Hz pass the 2 Hz low-pass filter: its output sways by
+ * more than 15° with every step. The estimator therefore averages the
+ * filtered vector over posture_smooth_s (1 s), a boxcar that cancels 1 and
+ * 2 Hz exactly and leaves a fifth or less of any frequency from 1.25 Hz up;
+ * a posture change is seen in full within that second plus the filter's
+ * delay (about 0.3 s). The walking check takes the vertical from it.
+ *
+ * Posture and activity are separate: the posture is judged from the angles
+ * whatever the activity (a bend while walking or moving is "flexed"), and
+ * it is "moving" only while the dynamic RMS is at least posture_max_rms
+ * (4 m/s², e.g. jogging), when the acceleration swamps gravity's direction.
  *
  * Lying (PostureSample.lying, the posture "lying" while still): the trunk's
  * axis is more than lying_deg (60°) from upright, cos θ · cos φ < cos 60°,
@@ -177,6 +199,12 @@ typedef struct EstimatorParams {
         double walk_min_rms;
         double walk_min_corr;
         double walk_max_sway_deg;
+        /* The angle rules' gravity: the filtered gravity averaged over this
+         * long (1 s), which holds a whole step at 1..2.5 Hz (see "Gravity"). */
+        double posture_smooth_s;
+        /* Dynamic acceleration RMS (m/s²) at and above which the trunk's
+         * posture cannot be told from its acceleration: "moving" (4). */
+        double posture_max_rms;
 } EstimatorParams;
 
 void estimator_params_default(EstimatorParams *p);
