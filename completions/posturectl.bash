@@ -13,7 +13,7 @@ declare -A _posturectl_options=(
         [status]='--json -p= --property= --value'
         [show]='--json -p= --property= --value'
         [monitor]='--json --format= --exit-with-daemon'
-        [analyze]='--phase= --mount-matrix= --neutral= --config= --catalogue='
+        [analyze]='--phase= --mount-matrix= --neutral= --config= --catalogue= --samples='
         [injury]='--onset='
         [pain]='--context='
         [record]='--duration='
