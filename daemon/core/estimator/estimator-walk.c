@@ -174,7 +174,9 @@ static bool walk_stride_periodic(Motion *m, double var, size_t step, double min_
 {
         size_t tol = MAX(step / 8, (size_t) 1), lo = 2 * step - tol, hi = 2 * step + tol;
 
-        if (hi + 1 >= m->n_blocks)
+        /* A lag is trusted only with at least as many products as it is
+         * long (a lag near the window's length has few: noise). */
+        if (2 * hi + 2 > m->n_blocks)
                 return false;
         (void) walk_autocorr(m, var, lo - 1, hi + 2);
         for (size_t k = lo; k <= hi; k++)
