@@ -185,8 +185,8 @@ struct Motion {
          * @sum_dirty on are out of date. */
         double (*sum)[4];
         size_t sum_dirty;
-        double *r; /* scratch: autocorrelation for lags 0..max_lag + 2, and
-                    * room for the rest of a group of WALK_LAGS_AT_ONCE */
+        double *r; /* scratch: autocorrelation for lags 0..n_blocks - 1 (the stride
+                    * check looks past max_lag), and room for a group of WALK_LAGS_AT_ONCE */
         bool walking;
         bool avx2; /* walk_autocorr() and motion_trunk_run() may use AVX2 */
         /* The quick look (see WALK_Q_SCALE): sums over the ring of the

@@ -52,7 +52,15 @@
  *   1..2.5 steps a second: brisk walking down to slow walking and stairs,
  *   which real recordings show at 1.1..1.4 a second) with a height of at
  *   least walk_min_corr (0.5; a walk goes on down to 0.7 times that, so
- *   that a turn or a few uneven steps do not end it); its standard deviation is at least
+ *   that a turn or a few uneven steps do not end it), or, when the step's
+ *   own peak is lower, a peak as high within an eighth of a step of twice
+ *   its lag: the stride (when the window is at least twice that long, so
+ *   that the estimate rests on a whole stride of products). Left and
+ *   right steps differ (on stairs one leg leads; a limp; a chest sensor
+ *   rocking from side to side), so the step pattern may repeat only every
+ *   stride (step and stride regularity, Moe-Nilssen & Helbostad 2004);
+ *   real stair recordings show a step peak of 0.4 with a stride peak of
+ *   0.8. Its standard deviation is at least
  *   walk_min_rms (0.5 m/s²) over the window and at least half that in each
  *   quarter of it (a light step or two does not break a walk), so that a
  *   walk is recognised only once it has lasted about 3 to 4 s; and the
