@@ -336,6 +336,33 @@ static void print_event(const StrainEvent *e, const PostureSample *s, void *user
         fputs("}\n", stdout);
 }
 
+/* {"type":"calibration",...}: the neutral was set or revised at @t_ns. */
+static void print_calibration(Pipeline *p, int64_t t_ns)
+{
+        Estimator *e = pipeline_estimator(p);
+        double neutral[3];
+        NeutralHow how = estimator_get_calibration(e, NULL);
+
+        if (!estimator_get_neutral(e, neutral))
+                return;
+        fputs("{\"type\":\"calibration\",\"t\":", stdout);
+        json_double(stdout, (double) t_ns / NSEC_PER_SEC, 3);
+        fputs(",\"neutral\":[", stdout);
+        for (size_t k = 0; k < 3; k++) {
+                if (k > 0)
+                        fputc(',', stdout);
+                json_double(stdout, neutral[k], 4);
+        }
+        fputs("],\"how\":", stdout);
+        json_string(stdout, neutral_how_to_string(how));
+        fputs("}\n", stdout);
+}
+
+static void on_calibration(const PostureSample *s, void *userdata)
+{
+        print_calibration(userdata, s->t_ns);
+}
+
 static void print_sample(const PostureSample *s, void *userdata)
 {
         fputs("{\"type\":\"sample\",\"t\":", stdout);
@@ -406,7 +433,9 @@ static void print_summary(Pipeline *p, double rate_hz)
                 printf("%u", sum->events[k]);
         }
 
-        printf("},\"calibrated\":%s", last && last->calibrated ? "true" : "false");
+        fputs("},\"not_worn_s\":", stdout);
+        json_double(stdout, sum->posture_s[POSTURE_NOT_WORN], 3);
+        printf(",\"calibrated\":%s", last && last->calibrated ? "true" : "false");
         if (pipeline_dropped(p) > 0)
                 printf(",\"dropped\":%llu", pipeline_dropped(p));
         fputs("}\n", stdout);
@@ -560,7 +589,9 @@ int verb_analyze(int argc, char *argv[])
                         return usage_error("--neutral: %g,%g,%g is not a gravity vector (its "
                                            "length must be at least 1 m/s²)",
                                            a.neutral[0], a.neutral[1], a.neutral[2]);
+                print_calibration(p, 0);
         }
+        pipeline_set_calibration_handler(p, on_calibration, p);
         r = start_phase(coach, a.phase);
         if (r < 0) {
                 fprintf(stderr, "Cannot start in the %s phase: %s\n",

@@ -18,9 +18,9 @@
 
 /* The properties `status` knows how to dress up, in the order it shows them. */
 static const char *const status_order[] = {
-        "Posture",      "Flexion",      "LateralBend", "Activity", "StrainLevel",
-        "Calibrated",   "StillSince",   "SensorState", "Sensor",   "SampleRate",
-        "FilterKernel", "SnoozedUntil", "LastEvent",   "Version",
+        "Posture",    "Flexion",      "LateralBend",  "Activity",    "StrainLevel",
+        "Calibrated", "CalibratedAt", "StillSince",   "SensorState", "Sensor",
+        "SampleRate", "FilterKernel", "SnoozedUntil", "LastEvent",   "Version",
 };
 
 /* The command line of status and show. */
@@ -162,6 +162,8 @@ static void print_status_value(const Property *p)
                 printf("%.2f", p->d);
         else if (p->kind == VALUE_DOUBLE && strcmp(p->name, "SampleRate") == 0)
                 printf("%.1f Hz", p->d);
+        else if (p->kind == VALUE_UINT && strcmp(p->name, "CalibratedAt") == 0)
+                print_time(p->u, "never");
         else
                 property_print_text(stdout, p);
 }
@@ -477,8 +479,8 @@ int verb_show(int argc, char *argv[])
 }
 
 /**
- * verb_calibrate() - `posturectl calibrate`: take the current posture as the
- * neutral one.
+ * verb_calibrate() - `posturectl calibrate [--reset]`: take the current
+ * posture as the neutral one, or forget the neutral (ResetCalibration()).
  * @argc: number of words in @argv
  * @argv: the command line from "calibrate" on
  *
@@ -487,18 +489,34 @@ int verb_show(int argc, char *argv[])
 int verb_calibrate(int argc, char *argv[])
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        bool reset = false;
+        const VerbOption options[] = {
+                { "reset", no_argument, .flag = &reset },
+                {},
+        };
+        const VerbSyntax syntax = { .options = options, .bus = true };
         int r;
 
-        r = verb_parse_argv(argc, argv, &verb_syntax_plain, NULL);
+        r = verb_parse_argv(argc, argv, &syntax, NULL);
         if (r >= 0)
                 return r;
+
+        if (reset) {
+                r = bus_connect_and_call(&bus, POSTURED_INTERFACE, "ResetCalibration",
+                                         "reset the calibration", NULL, "");
+                if (r < 0)
+                        return 1;
+                printf("Calibration reset: the neutral posture is taken automatically again, "
+                       "from the next still, upright moment.\n");
+                return finish_output();
+        }
 
         r = bus_connect_and_call(&bus, POSTURED_INTERFACE, "Calibrate", "calibrate", NULL, "");
         if (r < 0)
                 return 1;
 
         printf("Calibrated: the current posture is now the neutral posture.\n");
-        return 0;
+        return finish_output();
 }
 
 /**

@@ -22,6 +22,7 @@ declare -A _posturectl_options=(
         [export]='--format= --since= --until='
         [forget]='--before= --all --yes'
         [report]='--day= --week= --from= -o= --output='
+        [calibrate]='--reset'
 )
 _posturectl_properties='Posture Flexion LateralBend Activity StrainLevel Calibrated
         CalibratedAt StillSince SnoozedUntil LastEvent SensorState Sensor SampleRate

@@ -54,6 +54,7 @@ complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from analyze" -l neutral -x -d 'Neutral gravity X,Y,Z'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from analyze" -l config -r -F -d 'Settings file'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from analyze" -l catalogue -r -F -d 'Advice catalogue'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from analyze" -l samples -x -d 'A sample line every SECONDS'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from injury" -l onset -x -a 'now -30m -2h -1d' -d 'When it began'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from pain" -l context -x -d 'What the wearer was doing'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from record" -l duration -x -a '30 60 5m 30m 1h' -d 'Stop after this long'
@@ -68,6 +69,7 @@ complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from report" -l day -x -a 'today yesterday' -d 'The day to draw'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from report" -l from -r -F -d 'A recording to draw'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from report" -s o -l output -r -F -d 'The picture'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from calibrate" -l reset -d 'Forget the neutral posture'
 # $event_kinds: for the event filters of the history commands, when they come.
 
 # Operands.

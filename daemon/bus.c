@@ -37,6 +37,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "d", m->strain);
         if (strcmp(property, "Calibrated") == 0)
                 return sd_bus_message_append(reply, "b", m->calibrated);
+        if (strcmp(property, "CalibratedAt") == 0)
+                return sd_bus_message_append(reply, "t", m->calibrated_at);
         if (strcmp(property, "SensorState") == 0)
                 return sd_bus_message_append(reply, "s",
                                              sensor_state_to_string(sensor_state(m->sensor)));
@@ -80,6 +82,19 @@ static int do_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 return sd_bus_error_set(error, POSTURED_ERROR_NOT_STILL,
                                         "Not still, cannot calibrate: sit in your neutral posture "
                                         "and hold still for a few seconds, then try again.");
+        if (r == CALIBRATE_NOT_UPRIGHT)
+                return sd_bus_error_set(error, POSTURED_ERROR_NOT_UPRIGHT,
+                                        "Not upright, cannot calibrate: the posture of the last "
+                                        "few seconds is more than 30° from the upright that the "
+                                        "mount matrix implies. Sit or stand upright and try "
+                                        "again.");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* The work of ResetCalibration(), once allowed: the calibrate action too. */
+static int do_reset_calibration(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        manager_reset_calibration(userdata);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -142,6 +157,11 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return bus_polkit_run(userdata, msg, POLKIT_ACTION_CALIBRATE, do_calibrate, error);
 }
 
+static int method_reset_calibration(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+        return bus_polkit_run(userdata, msg, POLKIT_ACTION_CALIBRATE, do_reset_calibration, error);
+}
+
 static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
         return bus_polkit_run(userdata, msg, POLKIT_ACTION_SNOOZE, do_snooze, error);
@@ -160,6 +180,7 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY("Activity", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StrainLevel", "d", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Calibrated", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("CalibratedAt", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SensorState", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Sensor", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SampleRate", "d", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -171,6 +192,8 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY("Version", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_NAMES("Calibrate", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
                                  method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ResetCalibration", "", SD_BUS_PARAM(), "", SD_BUS_PARAM(),
+                                 method_reset_calibration, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Snooze", "u", SD_BUS_PARAM(seconds), "", SD_BUS_PARAM(),
                                  method_snooze, SD_BUS_VTABLE_UNPRIVILEGED),
         /* No in names is "": SD_BUS_PARAM() would be an empty name that "fd" loses to. */
@@ -626,7 +649,7 @@ int bus_setup(Manager *m)
  */
 int bus_emit_properties(Manager *m, unsigned changed)
 {
-        const char *names[16];
+        const char *names[17];
         size_t n = 0;
         int r;
 
@@ -642,8 +665,10 @@ int bus_emit_properties(Manager *m, unsigned changed)
                 names[n++] = "Activity";
         if (changed & CHANGED_STRAIN)
                 names[n++] = "StrainLevel";
-        if (changed & CHANGED_CALIBRATED)
+        if (changed & CHANGED_CALIBRATED) {
                 names[n++] = "Calibrated";
+                names[n++] = "CalibratedAt";
+        }
         if (changed & CHANGED_SENSOR) {
                 names[n++] = "SensorState";
                 names[n++] = "Sensor";

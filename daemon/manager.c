@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
+#include "calibration.h"
 #include "log.h"
 #include "manager.h"
 #include "recorder.h"
@@ -151,6 +152,7 @@ static void update_published(Manager *m)
                 m->lateral = s->lateral_deg;
                 m->changed |= CHANGED_ANGLES;
         }
+        calibration_update(m);
         strain = detectors_strain_level(pipeline_detectors(p));
         if (fabs(strain - m->strain) >= STRAIN_EPSILON) {
                 m->strain = strain;
@@ -262,6 +264,8 @@ static int on_sensor_opened(Sensor *sensor, void *userdata)
                 pipeline_set_summary_handler(manager_pipeline(m), on_sample, m);
         log_debug("Filtering %s with the %s kernel.", sensor_name(sensor),
                   filter_kernel(pipeline_filter(manager_pipeline(m)))->name);
+        calibration_restore(m, sensor_name(sensor),
+                            device_mount ? &mount : &params->estimator.mount);
         return 0;
 }
 
@@ -368,6 +372,9 @@ int manager_new(Manager **ret, Config *config, bool system_bus, bool exit_on_eof
         m->system_bus = system_bus;
         m->exit_on_eof = exit_on_eof;
         m->posture = POSTURE_UNKNOWN;
+        r = calibration_setup(m);
+        if (r < 0)
+                return r;
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -408,6 +415,8 @@ Manager *manager_free(Manager *m)
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);
+        free(m->neutral_path);
+        free(m->neutral_sensor);
         free(m);
         return NULL;
 }
@@ -649,6 +658,17 @@ int manager_calibrate(Manager *m)
         update_published(m);
         flush_changes(m, true);
         return 0;
+}
+
+/**
+ * manager_reset_calibration() - forget the neutral, saved one included: the
+ * next worn, still window near upright is taken (calibration_reset()).
+ */
+void manager_reset_calibration(Manager *m)
+{
+        calibration_reset(m);
+        update_published(m);
+        flush_changes(m, true);
 }
 
 static int on_snooze_end(sd_event_source *s, uint64_t usec, void *userdata)

@@ -9,6 +9,8 @@
 #include <systemd/sd-event.h>
 
 #include "core/config.h"
+#include "core/estimator/estimator.h"
+#include "core/mount-matrix.h"
 #include "health.h"
 #include "history.h"
 #include "metrics.h"
@@ -21,7 +23,7 @@ enum {
         CHANGED_ANGLES = 1u << 1,
         CHANGED_ACTIVITY = 1u << 2,
         CHANGED_STRAIN = 1u << 3,
-        CHANGED_CALIBRATED = 1u << 4,
+        CHANGED_CALIBRATED = 1u << 4, /* Calibrated, CalibratedAt */
         CHANGED_SENSOR = 1u << 5,
         CHANGED_PHASE = 1u << 6,       /* Recovery1: Phase, InjuryOnset */
         CHANGED_PAIN = 1u << 7,        /* Recovery1: LastPain */
@@ -61,6 +63,16 @@ typedef struct Manager {
         uint64_t last_event_start_us;
         double last_event_duration_s, last_event_peak_deg;
         unsigned changed;
+
+        /* The neutral as last seen and saved (calibration.c): where it came
+         * from, when (CalibratedAt, realtime µs, 0 without one), and the
+         * sensor and mount it belongs to. */
+        char *neutral_path;
+        char *neutral_sensor;
+        MountMatrix mount;
+        double neutral[3];
+        NeutralHow neutral_how;
+        uint64_t calibrated_at;
 
         /* The wearer's recovery, and the Coach whose pipeline the sensor feeds. */
         Health *health;
@@ -112,6 +124,9 @@ int manager_run(Manager *m);
 
 /** manager_calibrate() - take the wearer's current posture as neutral; a CalibrateResult. */
 int manager_calibrate(Manager *m);
+
+/** manager_reset_calibration() - forget the neutral: automatic again. */
+void manager_reset_calibration(Manager *m);
 
 /** manager_snoozed() - after Snooze(): PropertiesChanged now and when it ends. */
 void manager_snoozed(Manager *m);

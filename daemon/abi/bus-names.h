@@ -13,6 +13,7 @@
 
 #define POSTURED_ERROR_NO_DATA       "org.postured.Error.NoData"
 #define POSTURED_ERROR_NOT_STILL     "org.postured.Error.NotStill"
+#define POSTURED_ERROR_NOT_UPRIGHT   "org.postured.Error.NotUpright"
 #define POSTURED_ERROR_NOT_INJURED   "org.postured.Error.NotInjured"
 #define POSTURED_ERROR_NO_SUCH_ALERT "org.postured.Error.NoSuchAlert"
 #define POSTURED_ERROR_NOT_SAVED     "org.postured.Error.NotSaved"

@@ -136,6 +136,7 @@ int coach_start(Coach *c, double rate_hz, const MountMatrix *mount, const Filter
         _cleanup_(pipeline_freep) Pipeline *p = NULL;
         PipelineParams params = c->params.pipeline;
         double neutral[3];
+        int64_t t_ns;
         int r;
 
         recovery_rule_params(c->recovery, &params.rules);
@@ -149,7 +150,9 @@ int coach_start(Coach *c, double rate_hz, const MountMatrix *mount, const Filter
         if (kernel)
                 filter_set_kernel(pipeline_filter(p), kernel);
         if (c->pipeline && estimator_get_neutral(pipeline_estimator(c->pipeline), neutral))
-                (void) estimator_set_neutral(pipeline_estimator(p), neutral);
+                (void) estimator_set_neutral_how(
+                        pipeline_estimator(p), neutral,
+                        estimator_get_calibration(pipeline_estimator(c->pipeline), &t_ns), t_ns);
 
         pipeline_free(c->pipeline);
         c->pipeline = TAKE_PTR(p);

@@ -48,6 +48,7 @@ static const ConfigKey config_keys[] = {
         KEY("Filter", "Order", VALUE_UNSIGNED, pipeline.filter_order, 1, FILTER_MAX_ORDER),
         KEY("Filter", "CutoffHz", VALUE_DOUBLE, pipeline.cutoff_hz, 0.01, 1000),
         KEY("Posture", "AutoCalibrate", VALUE_BOOL, pipeline.estimator.auto_calibrate, 0, 0),
+        KEY("Posture", "NotWornSec", VALUE_DOUBLE, pipeline.estimator.not_worn_s, 0, 86400),
         KEY("Posture", "StillWindowSec", VALUE_DOUBLE, pipeline.estimator.still_window_s, 0.5, 60),
         KEY("Posture", "StillRMS", VALUE_DOUBLE, pipeline.estimator.still_rms, 0.001, 20),
         KEY("Posture", "SlouchDeg", VALUE_DOUBLE, pipeline.estimator.slouch_deg, 1, 90),

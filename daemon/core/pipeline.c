@@ -25,6 +25,8 @@ struct Pipeline {
         PipelineSummaryFn summary_fn;
         void *summary_userdata;
         void *event_userdata;
+        PipelineCalibrationFn calibration_fn;
+        void *calibration_userdata;
         PipelineSampleFn sample_fn;
         void *sample_userdata;
         int64_t sample_every_ns, sample_next_ns;
@@ -112,6 +114,13 @@ void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata)
 {
         p->event_fn = fn;
         p->event_userdata = userdata;
+}
+
+/** pipeline_set_calibration_handler() - @fn is called whenever the estimator's neutral changes. */
+void pipeline_set_calibration_handler(Pipeline *p, PipelineCalibrationFn fn, void *userdata)
+{
+        p->calibration_fn = fn;
+        p->calibration_userdata = userdata;
 }
 
 /**
@@ -205,11 +214,22 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
 
                 summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
 
-                /* No episode spans a gap: one held before it and one after
-                 * are two, each measured from its own start. */
-                if (raw[i].flags & FRAME_AFTER_GAP)
+                /* No episode spans a gap, a revised neutral or a time not
+                 * worn: one held before it and one after are two, each
+                 * measured from its own start. While not worn no rule runs. */
+                if ((raw[i].flags & FRAME_AFTER_GAP) ||
+                    (s->neutral_changed &&
+                     estimator_get_calibration(p->estimator, NULL) == NEUTRAL_REVISED))
                         detectors_reset(p->detectors);
-                k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
+                if (s->neutral_changed && p->calibration_fn)
+                        p->calibration_fn(s, p->calibration_userdata);
+                if (s->worn)
+                        k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
+                else {
+                        if (i > 0 ? p->samples[i - 1].worn : !p->have_last || p->last.worn)
+                                detectors_reset(p->detectors);
+                        k = 0;
+                }
                 if (k > 0 || i + 1 == n) {
                         p->last = *s;
                         p->have_last = true;
@@ -343,6 +363,21 @@ int pipeline_calibrate(Pipeline *p)
                 p->last.calibrated = true;
         }
         return 0;
+}
+
+/**
+ * pipeline_reset_calibration() - forget the neutral (estimator_reset_neutral()):
+ * the next worn, still, upright window is taken; episodes start afresh and
+ * the latest sample's angles are restated against the mount's upright.
+ */
+void pipeline_reset_calibration(Pipeline *p)
+{
+        estimator_reset_neutral(p->estimator);
+        detectors_reset(p->detectors);
+        if (p->have_last) {
+                estimator_angles(p->last.gravity, NULL, &p->last.flexion_deg, &p->last.lateral_deg);
+                p->last.calibrated = false;
+        }
 }
 
 /** pipeline_set_rules() - new limits, e.g. on a recovery-phase change. */

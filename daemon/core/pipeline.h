@@ -49,6 +49,8 @@ typedef void (*PipelineSampleFn)(const PostureSample *s, void *userdata);
  */
 typedef void (*PipelineSummaryFn)(const PostureSample *prev, const PostureSample *s, double dt_s,
                                   double strain, void *userdata);
+/* The neutral was set, revised or reset (sample @s; estimator_get_calibration() says how). */
+typedef void (*PipelineCalibrationFn)(const PostureSample *s, void *userdata);
 
 typedef struct Pipeline Pipeline;
 
@@ -62,6 +64,7 @@ static inline void pipeline_freep(Pipeline **p)
 }
 
 void pipeline_set_event_handler(Pipeline *p, PipelineEventFn fn, void *userdata);
+void pipeline_set_calibration_handler(Pipeline *p, PipelineCalibrationFn fn, void *userdata);
 
 /** pipeline_set_summary_handler() - @fn sees every sample the summary counts (the history). */
 void pipeline_set_summary_handler(Pipeline *p, PipelineSummaryFn fn, void *userdata);
@@ -95,6 +98,9 @@ Detectors *pipeline_detectors(Pipeline *p);
 
 /** pipeline_calibrate() - take the last still window as the wearer's neutral. */
 int pipeline_calibrate(Pipeline *p);
+
+/** pipeline_reset_calibration() - forget the neutral: automatic again. */
+void pipeline_reset_calibration(Pipeline *p);
 
 /** pipeline_set_rules() - e.g. on a recovery-phase change. */
 int pipeline_set_rules(Pipeline *p, const RuleParams *r);

@@ -16,8 +16,11 @@ import random
 import sys
 
 G = 9.80665
-ACTIVITIES = ("still", "fidget", "walk", "gait", "fast", "jog", "transfer")
+ACTIVITIES = ("still", "fidget", "walk", "gait", "fast", "jog", "transfer", "desk", "bag")
 STEPPING = ("walk", "gait")  # take a step rate: @walk=HZ, @gait=HZ
+# A worn sensor is never quite still: breathing tilts the chest (BREATH_DEG at
+# BREATH_HZ, 12 breaths a minute).
+BREATH_DEG, BREATH_HZ = 0.5, 0.2
 DEMO_SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
                          "work-session.spec")
 
@@ -41,7 +44,15 @@ SPEC
   hold:66:1@walk ramp:0:1.2@walk hold:0:20@walk.
   Append @ACTIVITY to any segment (default still):
 
-    @still    only sensor noise
+    @still    a wearer holding still: breathing (the chest tilts by
+              +-0.5 deg at 0.2 Hz) besides the sensor noise, as on any
+              worn sensor
+    @desk     not worn: the sensor lies on a desk or a charger, only
+              sensor noise (hold:90@desk lies face-down, hold:-90@desk
+              face-up)
+    @bag      not worn, carried in a bag: jostled (random sway of about
+              +-8 deg at 0.3-1.5 Hz, extra noise), no breathing; a bag may
+              hold the sensor any way up (hold:160:20@bag is upside down)
     @fidget   a seated person: slow random sway (about +-2 deg), small
               extra noise from the arms
     @walk     walking: steps at 1.7-2 Hz (vertical, forward and sideways
@@ -145,7 +156,11 @@ class Segment:
         self.t0 = t0
         self.b = full(self.to, prev)
         self.a = self.b if self.kind == "hold" else full(self.frm or (prev[0], None), prev)
-        if self.activity == "fidget":
+        if self.activity == "bag":
+            self.sway = [(rng.uniform(0.3, 1.5), rng.uniform(2, 4), rng.uniform(0, 2 * math.pi),
+                          rng.uniform(0.3, 1.5), rng.uniform(2, 4), rng.uniform(0, 2 * math.pi))
+                         for _ in range(3)]
+        elif self.activity == "fidget":
             self.sway = [(rng.uniform(0.03, 0.4), rng.uniform(0.3, 0.8), rng.uniform(0, 2 * math.pi),
                           rng.uniform(0.03, 0.4), rng.uniform(0.2, 0.6), rng.uniform(0, 2 * math.pi))
                          for _ in range(3)]
@@ -174,7 +189,7 @@ class Segment:
         w = (1 - math.cos(math.pi * s)) / 2
         theta = self.a[0] + (self.b[0] - self.a[0]) * w
         phi = self.a[1] + (self.b[1] - self.a[1]) * w
-        if self.activity == "fidget":
+        if self.activity in ("fidget", "bag"):
             e = self._envelope(tau, 1.0)
             for ft, at, pt, fp, ap, pp in self.sway:
                 theta += e * at * math.sin(2 * math.pi * ft * tau + pt)
@@ -189,6 +204,9 @@ class Segment:
             phi += e * 2 * math.sin(math.pi * self.step_hz * tau)
         elif self.activity == "fast":
             theta += self._envelope(tau, 0.5) * 40 * (1 - math.cos(2 * math.pi * 1.1 * tau)) / 2
+        if self.activity not in ("desk", "bag"):
+            # cos: no angular rate at t = 0, where the differences are one-sided
+            theta += BREATH_DEG * math.cos(2 * math.pi * BREATH_HZ * (self.t0 + tau))
         return theta, phi
 
     def extra(self, tau):
@@ -218,6 +236,8 @@ class Segment:
                          for axis in self.shift), 0.1
         if self.activity == "fidget":
             return (0.0, 0.0, 0.0), 0.05
+        if self.activity == "bag":
+            return (0.0, 0.0, 0.0), 0.3
         return (0.0, 0.0, 0.0), 0.0
 
 

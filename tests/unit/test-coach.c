@@ -174,8 +174,8 @@ static void assert_lines(const Run *run, const char *const *expected, size_t n)
 static void test_phase_none(void **state)
 {
         static const char *const expected[] = {
-                "event 156.940 sustained-flexion",
-                "advice 156.940 sustained-flexion",
+                "event 156.860 sustained-flexion",
+                "advice 156.860 sustained-flexion",
                 "event 185.380 extreme-flexion",
                 "advice 185.380 extreme-flexion",
         };
@@ -197,8 +197,8 @@ static void test_phase_acute(void **state)
         static const char *const expected[] = {
                 "advice 0.000 acute-no-stretch",         "advice 0.000 acute-pause-activity",
                 "advice 0.000 acute-ice-heat",           "advice 0.000 acute-pain-relief",
-                "advice 0.000 acute-keep-moving",        "event 81.880 sustained-flexion",
-                "advice 81.880 acute-sustained-flexion", "event 184.940 extreme-flexion",
+                "advice 0.000 acute-keep-moving",        "event 81.840 sustained-flexion",
+                "advice 81.840 acute-sustained-flexion", "event 184.940 extreme-flexion",
                 "advice 184.940 acute-extreme-flexion",
         };
         Fixture *f = *state;
@@ -254,7 +254,7 @@ static void test_phase_moves_during_recording(void **state)
 static void test_no_catalogue(void **state)
 {
         static const char *const expected[] = {
-                "event 81.880 sustained-flexion",
+                "event 81.840 sustained-flexion",
                 "event 184.940 extreme-flexion",
         };
         Fixture *f = *state;

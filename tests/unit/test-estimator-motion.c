@@ -462,6 +462,33 @@ static size_t uneven_walk(Wearer *w, double other, double seconds)
 /* A walk whose rhythm weakens (the step's autocorrelation falls to 0.42,
  * under walk_min_corr but above 0.7 times it) goes on; the same steps from
  * a standstill are not a walk, and a rhythm weaker still (0.30) ends it. */
+/* Steps at 1.8 Hz with white noise (uniform, from a fixed seed) @noise
+ * times their amplitude: no rhythm at the step or the stride. */
+static size_t noisy_walk(Wearer *w, double noise, double seconds)
+{
+        uint32_t x = 2463534242u;
+        double t0 = now_s(w), g[3];
+        size_t walking = 0;
+
+        body_gravity(0, 0, g);
+        while (now_s(w) < t0 + seconds) {
+                double t = now_s(w), e[3], u;
+
+                x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+                u = (double) (x % 20001) / 10000.0 - 1.0;
+                e[0] = 0;
+                e[1] = 1.5 * (sin(TWO_PI * 1.8 * t) + noise * u);
+                e[2] = 0.6 * sin(TWO_PI * 1.8 * t + 0.5);
+                feed(w, g, e, 0);
+                walking += w->last.activity == ACTIVITY_WALKING;
+        }
+        return walking;
+}
+
+/* A walk whose steps become uneven (the step's autocorrelation falls to
+ * 0.42, but the pattern repeats every stride) goes on, and the same steps
+ * from a standstill are a walk too, once the window has filled (see
+ * test_walking_stride); steps drowned in noise end it. */
 static void test_walking_keeps(void **state)
 {
         Wearer w;
@@ -471,14 +498,56 @@ static void test_walking_keeps(void **state)
         uneven_walk(&w, 0, 8);
         assert_int_equal(w.last.activity, ACTIVITY_WALKING);
         assert_int_equal(uneven_walk(&w, 0.64, 30), 30 * 50);
-        uneven_walk(&w, 0.73, 10);
+        noisy_walk(&w, 3.5, 10);
         assert_int_not_equal(w.last.activity, ACTIVITY_WALKING);
         wearer_done(&w);
 
         wearer_init(&w, 50);
         still(&w, 0, 5);
-        assert_int_equal(uneven_walk(&w, 0.64, 30), 0);
+        assert_true(uneven_walk(&w, 0.64, 30) >= 26 * 50);
         wearer_done(&w);
+}
+
+/* Steps at @step_hz whose left and right differ: every other step's bounce
+ * is @other times as strong and of the other sign at its start, as on
+ * stairs, where one leg leads. The step's autocorrelation is low, the
+ * stride's (two steps) high. Return: samples classed walking after 5 s. */
+static size_t limping_walk(double rate_hz, double step_hz, double other, double seconds)
+{
+        double g[3];
+        size_t walking = 0;
+        Wearer w;
+
+        wearer_init(&w, rate_hz);
+        still(&w, 0, 5);
+        body_gravity(0, 0, g);
+        for (double t0 = now_s(&w); now_s(&w) < t0 + seconds;) {
+                double t = now_s(&w) - t0, e[3];
+                double ph = step_hz * t; /* in steps */
+                double left = fmod(ph, 2.0) < 1.0 ? 1.0 : other;
+
+                e[0] = 0;
+                /* Each step a full sine of its own amplitude, and a dip
+                 * halfway through a stride (the leading leg's push). */
+                e[1] = 1.5 * left * sin(TWO_PI * ph) + 0.7 * sin(M_PI * ph);
+                e[2] = 0.6 * sin(TWO_PI * ph + 0.5);
+                feed(&w, g, e, 0);
+                if (t >= 5)
+                        walking += w.last.activity == ACTIVITY_WALKING;
+        }
+        wearer_done(&w);
+        return walking;
+}
+
+/* An uneven gait, periodic at the stride, is a walk: the step's own peak
+ * is r ≈ 0.2, the stride's (1.1 to 1.4 s, beyond the longest step) ≈ 1.
+ * A rhythm as weak at the stride as at the step (0.42) is not a walk from
+ * a standstill (test_walking_keeps). */
+static void test_walking_stride(void **state)
+{
+        assert_int_equal(limping_walk(50, 1.6, 0.4, 15), 10 * 50);
+        assert_int_equal(limping_walk(200, 1.8, 0.4, 15), 10 * 200);
+        assert_int_equal(limping_walk(20, 1.4, 0.4, 15), 10 * 20);
 }
 
 static void test_walking_noise_and_gap(void **state)
@@ -545,10 +614,15 @@ static void test_params(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_rate),          cmocka_unit_test(test_kinematics),
-                cmocka_unit_test(test_rate_glitch),   cmocka_unit_test(test_rate_force),
-                cmocka_unit_test(test_rate_jogging),  cmocka_unit_test(test_walking),
-                cmocka_unit_test(test_walking_keeps), cmocka_unit_test(test_walking_noise_and_gap),
+                cmocka_unit_test(test_rate),
+                cmocka_unit_test(test_kinematics),
+                cmocka_unit_test(test_rate_glitch),
+                cmocka_unit_test(test_rate_force),
+                cmocka_unit_test(test_rate_jogging),
+                cmocka_unit_test(test_walking),
+                cmocka_unit_test(test_walking_keeps),
+                cmocka_unit_test(test_walking_stride),
+                cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_params),
         };
 

@@ -53,11 +53,19 @@ static void feed_still(Wearer *w, double theta, double phi, size_t n)
         feed_sensor(w, g, NULL, false, n);
 }
 
+/* The defaults for a sensor always worn: these frames are exactly constant,
+ * with none of the micro-motion by which a worn sensor is recognised. */
+static void params_worn(EstimatorParams *p)
+{
+        estimator_params_default(p);
+        p->not_worn_s = 0;
+}
+
 static void test_strings(void **state)
 {
         static const char *const expected[_POSTURE_MAX] = {
                 "unknown", "upright",  "slouched", "flexed", "extreme-flexion",
-                "lateral", "reclined", "lying",    "moving",
+                "lateral", "reclined", "lying",    "moving", "not-worn",
         };
 
         for (PostureClass p = 0; p < _POSTURE_MAX; p++)
@@ -224,7 +232,7 @@ static void test_mount_apply(void **state)
         Wearer w;
 
         /* Sensor x along the body's y (head), y along z, z along x. */
-        estimator_params_default(&p);
+        params_worn(&p);
         assert_int_equal(mount_matrix_parse(&p.mount, "0,0,1;1,0,0;0,1,0"), 0);
         wearer_init(&w, &p);
 
@@ -273,7 +281,7 @@ static void test_calibrate_tilted(void **state)
         double n[3], expected[3];
         Wearer w;
 
-        estimator_params_default(&p);
+        params_worn(&p);
         wearer_init(&w, &p);
 
         /* Worn tilted 10° forward, sitting upright. */
@@ -306,7 +314,7 @@ static void test_calibrate_errors(void **state)
         EstimatorParams p;
         Wearer w;
 
-        estimator_params_default(&p);
+        params_worn(&p);
 
         /* Not a full window yet. */
         wearer_init(&w, &p);
@@ -356,7 +364,7 @@ static void test_auto_calibrate(void **state)
         EstimatorParams p;
         Wearer w;
 
-        estimator_params_default(&p);
+        params_worn(&p);
         p.auto_calibrate = true;
         wearer_init(&w, &p);
 
@@ -388,7 +396,7 @@ static void test_auto_calibrate(void **state)
         wearer_done(&w);
 
         /* Off by default. */
-        estimator_params_default(&p);
+        params_worn(&p);
         wearer_init(&w, &p);
         feed_still(&w, 10, 0, 3 * WINDOW);
         assert_false(w.last.calibrated);
@@ -401,7 +409,7 @@ static void test_activity(void **state)
         double g[3], d[3] = { 0, 0, 0 };
         Wearer w;
 
-        estimator_params_default(&p);
+        params_worn(&p);
         body_gravity(0, 0, g);
 
         /* |raw − filtered| = 0.34 m/s² throughout: still. */
@@ -575,7 +583,7 @@ static void test_posture_classes(void **state)
         };
         EstimatorParams p;
 
-        estimator_params_default(&p);
+        params_worn(&p);
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Wearer w;
@@ -630,7 +638,7 @@ static void test_unknown(void **state)
         Wearer w;
         Frame f = { .v = { NAN, G, 0 } };
 
-        estimator_params_default(&p);
+        params_worn(&p);
         wearer_init(&w, &p);
 
         estimator_feed(w.e, &f, &f, &w.last);
@@ -664,7 +672,7 @@ static void test_set_neutral(void **state)
         double n[3], got[3];
         Wearer w;
 
-        estimator_params_default(&p);
+        params_worn(&p);
         wearer_init(&w, &p);
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
@@ -688,7 +696,7 @@ static void test_new_bad(void **state)
         EstimatorParams p;
         Estimator *e = NULL;
 
-        estimator_params_default(&p);
+        params_worn(&p);
         assert_int_equal(estimator_new(&e, &p, 0), -EINVAL);
         assert_int_equal(estimator_new(&e, &p, -50), -EINVAL);
         assert_int_equal(estimator_new(&e, &p, NAN), -EINVAL);
@@ -701,30 +709,30 @@ static void test_new_bad(void **state)
         p.still_window_s = NAN;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
 
-        estimator_params_default(&p);
+        params_worn(&p);
         p.still_rms = NAN;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
 
-        estimator_params_default(&p);
+        params_worn(&p);
         p.extreme_deg = INFINITY;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
 
-        estimator_params_default(&p);
+        params_worn(&p);
         p.mount.m[2][2] = 0;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
         assert_null(e);
 
         /* Walking and rate limits (more in test-estimator-motion). */
-        estimator_params_default(&p);
+        params_worn(&p);
         p.walk_min_step_hz = p.walk_max_step_hz;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
-        estimator_params_default(&p);
+        params_worn(&p);
         p.sensor_height_m = NAN;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), -EINVAL);
         assert_null(e);
 
         /* A window shorter than one sample still holds one. */
-        estimator_params_default(&p);
+        params_worn(&p);
         p.still_window_s = 0.001;
         p.auto_calibrate = true;
         assert_int_equal(estimator_new(&e, &p, RATE_HZ), 0);

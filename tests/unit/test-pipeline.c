@@ -63,6 +63,7 @@ static void new_pipeline(Pipeline **ret, Recorder *rec, const MountMatrix *m)
         PipelineParams p;
 
         pipeline_params_default(&p);
+        p.estimator.not_worn_s = 0; /* constant frames */
         p.estimator.auto_calibrate = true;
         if (m)
                 p.estimator.mount = *m;
@@ -139,6 +140,7 @@ static void test_new_invalid(void **state)
         PipelineParams p;
 
         pipeline_params_default(&p);
+        p.estimator.not_worn_s = 0; /* constant frames */
         for (size_t i = 0; i < ELEMENTSOF(bad_rates); i++) {
                 assert_int_equal(pipeline_new(&pl, &p, bad_rates[i]), -EINVAL);
                 assert_null(pl);
@@ -152,6 +154,7 @@ static void test_new_invalid(void **state)
         assert_null(pl);
 
         pipeline_params_default(&p);
+        p.estimator.not_worn_s = 0; /* constant frames */
         assert_int_equal(pipeline_new(&pl, &p, RATE_HZ), 0);
         assert_non_null(pl);
         assert_null(pipeline_last(pl));

@@ -125,8 +125,7 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         /* One allocation: the state, then its rings and scratch arrays. */
         /* Two copies of the forward ring and a spare value (see
          * trunk_backward4_avx2()), then u (3 each), v, lin, sum (4 each); r. */
-        n_mem = 6 * fwd_size + 3 + 9 * n_walk +
-                (walk_enabled ? max_lag + 2 + WALK_LAGS_AT_ONCE : 0);
+        n_mem = 6 * fwd_size + 3 + 9 * n_walk + (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0);
         m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
         if (!m)
                 return -ENOMEM;

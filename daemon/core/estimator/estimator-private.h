@@ -14,6 +14,15 @@
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out);
 
+/* Worn or not (estimator-worn.c; see estimator.h). */
+typedef struct Worn Worn;
+
+int worn_new(Worn **ret, const EstimatorParams *p, double rate_hz);
+Worn *worn_free(Worn *w);
+void worn_reset(Worn *w);
+bool worn_feed(Worn *w, const double raw[3]);
+bool worn_get(const Worn *w);
+
 /*
  * The estimator's view of motion: the dynamic part without single-sample
  * glitches, the trunk's direction and angular rate compensated for the
@@ -176,8 +185,8 @@ struct Motion {
          * @sum_dirty on are out of date. */
         double (*sum)[4];
         size_t sum_dirty;
-        double *r; /* scratch: autocorrelation for lags 0..max_lag + 2, and
-                    * room for the rest of a group of WALK_LAGS_AT_ONCE */
+        double *r; /* scratch: autocorrelation for lags 0..n_blocks - 1 (the stride
+                    * check looks past max_lag), and room for a group of WALK_LAGS_AT_ONCE */
         bool walking;
         bool avx2; /* walk_autocorr() and motion_trunk_run() may use AVX2 */
         /* The quick look (see WALK_Q_SCALE): sums over the ring of the

@@ -163,6 +163,28 @@ static size_t walk_autocorr(Motion *m, double var, size_t from, size_t to)
  * is the step of that stride. */
 #define WALK_STEP_OF_STRIDE 0.7
 
+/* The stride, two steps: when left and right steps differ (stairs, where
+ * one leg leads; a limp; a chest sensor rocking from side to side) the
+ * autocorrelation at the step period is low, but a step pattern that
+ * repeats each stride is a gait all the same (the step and stride
+ * regularity of Moe-Nilssen and Helbostad, 2004). True when a peak within
+ * an eighth of a step of twice @step is at least @min_corr. Only these
+ * lags are computed, and only when the step's own peak fell short. */
+static bool walk_stride_periodic(Motion *m, double var, size_t step, double min_corr)
+{
+        size_t tol = MAX(step / 8, (size_t) 1), lo = 2 * step - tol, hi = 2 * step + tol;
+
+        /* A lag is trusted only with at least as many products as it is
+         * long (a lag near the window's length has few: noise). */
+        if (2 * hi + 2 > m->n_blocks)
+                return false;
+        (void) walk_autocorr(m, var, lo - 1, hi + 2);
+        for (size_t k = lo; k <= hi; k++)
+                if (m->r[k] >= m->r[k - 1] && m->r[k] > m->r[k + 1] && m->r[k] >= min_corr)
+                        return true;
+        return false;
+}
+
 /* Periodicity: the step period is the highest peak of the autocorrelation
  * after it has first gone negative, up to the longest step period (plus the
  * lag beyond it that a peak needs). Not the first peak: at high sample rates
@@ -176,7 +198,7 @@ static bool walk_periodic(Motion *m, double var)
 {
         size_t last = m->max_lag + 2, have = 0, best = 0, first = 0;
         bool crossed = false;
-        double den, delta, freq;
+        double den, delta, freq, min_corr;
 
         for (size_t k = 1; k < last; k++) {
                 if (have < k + 2)
@@ -212,8 +234,10 @@ static bool walk_periodic(Motion *m, double var)
         den = m->r[best - 1] - 2 * m->r[best] + m->r[best + 1];
         delta = den < 0 ? 0.5 * (m->r[best - 1] - m->r[best + 1]) / den : 0;
         freq = m->block_rate_hz / ((double) best + delta);
-        return m->r[best] >= (m->walking ? WALK_KEEP_CORR : 1.0) * m->walk_min_corr &&
-               freq >= m->walk_min_step_hz && freq <= m->walk_max_step_hz;
+        if (!(freq >= m->walk_min_step_hz && freq <= m->walk_max_step_hz))
+                return false;
+        min_corr = (m->walking ? WALK_KEEP_CORR : 1.0) * m->walk_min_corr;
+        return m->r[best] >= min_corr || walk_stride_periodic(m, var, best, min_corr);
 }
 
 /* Steps all through the window: each quarter of it moves on its own, by at

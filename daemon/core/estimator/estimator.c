@@ -20,6 +20,11 @@
 /* Below this magnitude (m/s²) a vector carries no usable direction. */
 #define MIN_GRAVITY 1.0
 
+/* Walking: seconds of it whose mean gravity may revise the neutral, and
+ * how far (degrees) it must lie from the neutral to do so. */
+#define REVISE_WALK_S  20.0
+#define REVISE_MIN_DEG 10.0
+
 /* Refuse windows that would need absurd amounts of memory. */
 #define MAX_WINDOW_SAMPLES 1000000.0
 
@@ -61,7 +66,12 @@ struct Estimator {
 
         bool calibrated;
         double neutral[3];
-        Rotation rotation; /* for neutral, or ROTATION_NONE before calibration */
+        NeutralHow how;
+        int64_t neutral_t_ns; /* sample time it was set at */
+        int64_t last_t_ns;    /* of the last sample */
+        bool neutral_changed; /* since the last sample went out */
+        bool was_worn;        /* the last sample's judgement */
+        Rotation rotation;    /* for neutral, or ROTATION_NONE before calibration */
 
         /* The motion path's trunk direction changes once per block: its
          * angles are kept for the samples in between, with the generation
@@ -72,6 +82,11 @@ struct Estimator {
         double trunk_flexion_deg, trunk_lateral_deg;
 
         Motion *motion; /* dynamic part, trunk rate, walking */
+        Worn *worn;
+
+        /* Walking since the last look at it: the sum of gravity, and seconds. */
+        double walk_sum[3];
+        double walk_s;
 
         /* The angle rules' gravity: a ring of the last posture_smooth_s of
          * filtered gravity and its running sum, recomputed exactly each
@@ -93,7 +108,32 @@ static const char *const posture_class_table[_POSTURE_MAX] = {
         [POSTURE_RECLINED] = "reclined",
         [POSTURE_LYING] = "lying",
         [POSTURE_MOVING] = "moving",
+        [POSTURE_NOT_WORN] = "not-worn",
 };
+
+static const char *const neutral_how_table[_NEUTRAL_HOW_MAX] = {
+        [NEUTRAL_NONE] = "none",
+        [NEUTRAL_AUTO] = "auto",
+        [NEUTRAL_GIVEN] = "given",
+        [NEUTRAL_REVISED] = "revised",
+};
+
+/** neutral_how_to_string() - the spelling of @h, or NULL when out of range. */
+const char *neutral_how_to_string(NeutralHow h)
+{
+        if ((unsigned) h >= _NEUTRAL_HOW_MAX)
+                return NULL;
+        return neutral_how_table[h];
+}
+
+/** neutral_how_from_string() - Return: the NeutralHow of @s, or -EINVAL. */
+int neutral_how_from_string(const char *s)
+{
+        for (int i = 0; i < _NEUTRAL_HOW_MAX; i++)
+                if (s && strcmp(s, neutral_how_table[i]) == 0)
+                        return i;
+        return -EINVAL;
+}
 
 static const char *const activity_table[_ACTIVITY_MAX] = {
         [ACTIVITY_STILL] = "still",
@@ -150,6 +190,8 @@ void estimator_params_default(EstimatorParams *p)
                 .reclined_deg = -20.0,
                 .lying_deg = 60.0,
                 .auto_calibrate = false,
+                .not_worn_s = 30.0,
+                .upright_max_deg = 30.0,
                 .sensor_height_m = 0.45,
                 .walk_window_s = 4.0,
                 .walk_min_step_hz = 1.0,
@@ -256,6 +298,16 @@ static void neutral_changed(Estimator *e)
 {
         rotation_prepare(&e->rotation, e->calibrated ? e->neutral : NULL);
         e->rotation_gen++;
+        e->neutral_changed = true;
+        e->walk_sum[0] = e->walk_sum[1] = e->walk_sum[2] = e->walk_s = 0;
+}
+
+/* Within upright_max_deg of the mount's upright (0, 1, 0). */
+static bool near_upright(const Estimator *e, const double v[3])
+{
+        double n = norm3(v);
+
+        return n > 0 && v[1] / n >= cos(e->params.upright_max_deg / DEG_PER_RAD);
 }
 
 static bool params_are_valid(const EstimatorParams *p)
@@ -269,8 +321,10 @@ static bool params_are_valid(const EstimatorParams *p)
                         return false;
 
         return isfinite(p->still_window_s) && p->still_window_s > 0 && p->still_rms > 0 &&
-               isfinite(p->posture_smooth_s) && p->posture_smooth_s >= 0 &&
-               mount_matrix_is_valid(&p->mount) && motion_params_are_valid(p);
+               isfinite(p->upright_max_deg) && p->upright_max_deg > 0 &&
+               p->upright_max_deg <= 180 && isfinite(p->posture_smooth_s) &&
+               p->posture_smooth_s >= 0 && mount_matrix_is_valid(&p->mount) &&
+               motion_params_are_valid(p);
 }
 
 /**
@@ -315,10 +369,14 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->params = *p;
         e->rate_hz = rate_hz;
         e->size = size;
+        e->was_worn = true;
         e->smooth_size = smooth_size;
         e->smooth = TAKE_PTR(smooth);
 
         r = motion_new(&e->motion, p, rate_hz);
+        if (r < 0)
+                return r;
+        r = worn_new(&e->worn, p, rate_hz);
         if (r < 0)
                 return r;
 
@@ -332,6 +390,7 @@ Estimator *estimator_free(Estimator *e)
         if (!e)
                 return NULL;
         motion_free(e->motion);
+        worn_free(e->worn);
         free(e->smooth);
         free(e);
         return NULL;
@@ -412,19 +471,8 @@ static double window_rms(const Estimator *e)
         return sqrt(MAX(e->sum_d2, 0.0) / (double) e->count);
 }
 
-/**
- * estimator_calibrate() - take the mean gravity of the last still window as
- * neutral.
- * @e: the estimator.
- *
- * Still means a dynamic RMS below still_rms and gravity not turning by more
- * than a few degrees (3°) over the window (a slow lean is no neutral posture).
- *
- * Return: CALIBRATE_DONE (0); CALIBRATE_NO_DATA if no full window has been
- * seen since creation or the last gap (FRAME_AFTER_GAP), CALIBRATE_NOT_STILL
- * if the wearer was not still over the window. Never an error.
- */
-int estimator_calibrate(Estimator *e)
+/* estimator_calibrate(), with where the neutral comes from. */
+static int calibrate_how(Estimator *e, NeutralHow how)
 {
         double mean[3], m, cos_max;
 
@@ -450,11 +498,35 @@ int estimator_calibrate(Estimator *e)
                     (g[0] * mean[0] + g[1] * mean[1] + g[2] * mean[2]) / (gn * m) < cos_max)
                         return CALIBRATE_NOT_STILL;
         }
+        if (!near_upright(e, mean))
+                return CALIBRATE_NOT_UPRIGHT;
 
         memcpy(e->neutral, mean, sizeof(mean));
         e->calibrated = true;
+        e->how = how;
+        e->neutral_t_ns = e->last_t_ns;
         neutral_changed(e);
         return 0;
+}
+
+/**
+ * estimator_calibrate() - take the mean gravity of the last still window as
+ * the given neutral.
+ * @e: the estimator.
+ *
+ * Still means a dynamic RMS below still_rms and gravity not turning by more
+ * than a few degrees (3°) over the window (a slow lean is no neutral
+ * posture); the mean must lie within upright_max_deg of the mount's upright.
+ *
+ * Return: CALIBRATE_DONE (0); CALIBRATE_NO_DATA if no full window has been
+ * seen since creation or the last gap (FRAME_AFTER_GAP), CALIBRATE_NOT_STILL
+ * if the wearer was not still over the window, CALIBRATE_NOT_UPRIGHT if the
+ * window is too far from upright. Never an error.
+ */
+int estimator_calibrate(Estimator *e)
+{
+        assert(e);
+        return calibrate_how(e, NEUTRAL_GIVEN);
 }
 
 /**
@@ -467,15 +539,58 @@ int estimator_calibrate(Estimator *e)
 int estimator_set_neutral(Estimator *e, const double body[3])
 {
         assert(e);
+        return estimator_set_neutral_how(e, body, NEUTRAL_GIVEN, e->last_t_ns);
+}
+
+/**
+ * estimator_set_neutral_how() - set neutral to a body-frame gravity vector.
+ * @e: the estimator.
+ * @body: the vector, m/s².
+ * @how: where it came from (not NEUTRAL_NONE).
+ * @t_ns: when, in sample time.
+ *
+ * Return: 0, -EINVAL for a vector that is not finite or shorter than 1 m/s²,
+ * or a bad @how.
+ */
+int estimator_set_neutral_how(Estimator *e, const double body[3], NeutralHow how, int64_t t_ns)
+{
+        assert(e);
         assert(body);
 
         if (!finite3(body) || !(norm3(body) >= MIN_GRAVITY))
                 return -EINVAL;
+        if (how <= NEUTRAL_NONE || how >= _NEUTRAL_HOW_MAX)
+                return -EINVAL;
 
         memcpy(e->neutral, body, sizeof(e->neutral));
         e->calibrated = true;
+        e->how = how;
+        e->neutral_t_ns = t_ns;
         neutral_changed(e);
         return 0;
+}
+
+/** estimator_reset_neutral() - no neutral: angles against the mount's upright until one is taken.
+ */
+void estimator_reset_neutral(Estimator *e)
+{
+        assert(e);
+
+        e->calibrated = false;
+        e->how = NEUTRAL_NONE;
+        e->neutral_t_ns = 0;
+        neutral_changed(e);
+}
+
+/** estimator_get_calibration() - Return: where the neutral came from; @ret_t_ns (may be NULL) when.
+ */
+NeutralHow estimator_get_calibration(const Estimator *e, int64_t *ret_t_ns)
+{
+        assert(e);
+
+        if (ret_t_ns)
+                *ret_t_ns = e->neutral_t_ns;
+        return e->calibrated ? e->how : NEUTRAL_NONE;
 }
 
 /** estimator_get_neutral() - Return: true and, unless @body is NULL, the vector when calibrated. */
@@ -515,7 +630,8 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
         return flexion_deg <= side_deg;
 }
 
-/* The first matching rule wins, so the order is the priority: no usable data
+/* The first matching rule wins, so the order is the priority: not worn →
+ * not-worn; no usable data
  * (non-finite angles) → unknown; a dynamic RMS of posture_max_rms or more →
  * moving (the direction of gravity is unknowable; otherwise the angles
  * decide, whatever the activity); estimator_angles_are_lying() → lying;
@@ -525,9 +641,11 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
  * lying_deg stays extreme-flexion (also with a lateral part smaller than the
  * flexion, whose lateral angle is ill-defined): a deep bend and lying prone cannot be told
  * apart from the angles alone, and the bend is the one that matters. */
-static PostureClass classify(const EstimatorParams *p, double dynamic_rms, double flexion,
-                             double lateral)
+static PostureClass classify(const EstimatorParams *p, bool worn, double dynamic_rms,
+                             double flexion, double lateral)
 {
+        if (!worn)
+                return POSTURE_NOT_WORN;
         if (!isfinite(flexion) || !isfinite(lateral))
                 return POSTURE_UNKNOWN;
         if (dynamic_rms >= p->posture_max_rms)
@@ -561,6 +679,40 @@ typedef struct SampleNote {
         bool gap;
 } SampleNote;
 
+/* Automatic neutral (see estimator.h "Neutral"), for a valid sample of a worn sensor. */
+static void auto_neutral(Estimator *e, const PostureSample *s)
+{
+        double mean[3], cos_min;
+
+        /* Far from upright (a sensor on a desk, a deep bend), no window need
+         * be looked at sample by sample. */
+        if (!e->calibrated && s->activity == ACTIVITY_STILL && e->count == e->size &&
+            near_upright(e, e->sum_g))
+                (void) calibrate_how(e, NEUTRAL_AUTO);
+
+        if (s->activity != ACTIVITY_WALKING || e->how == NEUTRAL_GIVEN)
+                return;
+        for (size_t k = 0; k < 3; k++)
+                e->walk_sum[k] += s->gravity[k];
+        e->walk_s += 1.0 / e->rate_hz;
+        if (e->walk_s < REVISE_WALK_S)
+                return;
+
+        for (size_t k = 0; k < 3; k++)
+                mean[k] = e->walk_sum[k] * (1.0 / e->rate_hz) / e->walk_s;
+        e->walk_sum[0] = e->walk_sum[1] = e->walk_sum[2] = e->walk_s = 0;
+        if (!(norm3(mean) >= MIN_GRAVITY))
+                return;
+        cos_min = cos(REVISE_MIN_DEG / DEG_PER_RAD);
+        if (e->calibrated &&
+            (mean[0] * e->neutral[0] + mean[1] * e->neutral[1] + mean[2] * e->neutral[2]) /
+                            (norm3(mean) * norm3(e->neutral)) >=
+                    cos_min)
+                return;
+        (void) estimator_set_neutral_how(e, mean, e->calibrated ? NEUTRAL_REVISED : NEUTRAL_AUTO,
+                                         s->t_ns);
+}
+
 /* The first pass over a sample: everything but the trunk's rate and angles. */
 static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
                        SampleNote *note)
@@ -580,7 +732,10 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         if (note->gap) {
                 window_clear(e);
                 motion_reset(e->motion);
+                worn_reset(e->worn);
         }
+        e->last_t_ns = raw->t_ns;
+        e->neutral_changed = false;
 
         if (note->valid) {
                 smooth_push(e, filt, out->gravity);
@@ -589,7 +744,13 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
                             m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
                                     m.dynamic[2] * m.dynamic[2]);
                 out->motion_t_ns = raw->t_ns - motion_lag_ns(e->motion);
+                (void) worn_feed(e->worn, out->raw);
         }
+        out->worn = worn_get(e->worn);
+        /* Put on again: an automatic neutral belonged to the last wearing. */
+        if (out->worn && !e->was_worn && e->calibrated && e->how != NEUTRAL_GIVEN)
+                estimator_reset_neutral(e);
+        e->was_worn = out->worn;
 
         /* Before the window is full, judge on what has been seen so far. */
         rms = window_rms(e);
@@ -599,17 +760,18 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         else
                 out->activity = rms < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
 
-        if (e->params.auto_calibrate && !e->calibrated && out->activity == ACTIVITY_STILL &&
-            e->count == e->size)
-                (void) estimator_calibrate(e);
+        if (e->params.auto_calibrate && out->worn && note->valid)
+                auto_neutral(e, out);
 
         out->calibrated = e->calibrated;
+        out->neutral_changed = e->neutral_changed;
         if (note->valid)
                 rotated_angles(out->gravity, &e->rotation, &out->flexion_deg, &out->lateral_deg);
         else
                 out->flexion_deg = out->lateral_deg = NAN;
 
-        out->posture = classify(&e->params, out->dynamic_rms, out->flexion_deg, out->lateral_deg);
+        out->posture = classify(&e->params, out->worn, out->dynamic_rms, out->flexion_deg,
+                                out->lateral_deg);
         out->lying = estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
 }
 

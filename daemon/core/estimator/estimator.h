@@ -14,6 +14,32 @@
  * (+ forward) and lateral bend (+ right) in degrees, plus an activity class
  * from the dynamic part of the signal, and the angular rate of the trunk.
  *
+ * Worn or not (estimator-worn.c): a sensor on a body always shows
+ * physiological micro-motion (breathing, heartbeat, postural sway) above its
+ * own noise. Over blocks of 0.5 s, motion is a per-axis SD about the block
+ * means above 0.06 m/s² (more than the noise of common MEMS accelerometers),
+ * or block means that vary more than four times as much as white noise
+ * would let them. The first 2 s decide whether a sensor starts worn (a
+ * recording may start on a desk); after that it is worn again from the first
+ * 2 s with motion on, and not worn after not_worn_s (30 s) without any, and
+ * whenever it reads more than 135° from the mount's upright (upside down: no
+ * trunk is). While it is not worn the posture is "not-worn", no
+ * neutral is taken and the pipeline feeds no rule.
+ *
+ * Neutral. Upright in the body frame reads (0, +g, 0). Automatically (with
+ * auto_calibrate, when none was given), the neutral is the mean gravity of
+ * the first still window (still_window_s) of a worn sensor that lies within
+ * upright_max_deg (30°) of that upright, so a sensor on a desk, face-down or
+ * face-up, is never taken. Walking is done upright: every walk_revise_s
+ * (20 s) of walking, the mean gravity of that walking is compared with an
+ * automatic neutral, and one more than 10° away (the neutral zone's
+ * lateral limit) is revised to it; without a neutral yet it becomes one,
+ * however the sensor is mounted. A sensor put on again after a time not worn
+ * sits differently: an automatic neutral is forgotten then, and taken
+ * afresh. A given neutral (Calibrate, --neutral) is
+ * never revised. estimator_calibrate() refuses a window that is not still
+ * or not within upright_max_deg of upright.
+ *
  * Activity, judged at every sample:
  * - walking: over the last walk_window_s (4 s), the vertical acceleration
  *   (the median raw vector projected on the gravity estimate, block-averaged
@@ -26,7 +52,15 @@
  *   1..2.5 steps a second: brisk walking down to slow walking and stairs,
  *   which real recordings show at 1.1..1.4 a second) with a height of at
  *   least walk_min_corr (0.5; a walk goes on down to 0.7 times that, so
- *   that a turn or a few uneven steps do not end it); its standard deviation is at least
+ *   that a turn or a few uneven steps do not end it), or, when the step's
+ *   own peak is lower, a peak as high within an eighth of a step of twice
+ *   its lag: the stride (when the window is at least twice that long, so
+ *   that the estimate rests on a whole stride of products). Left and
+ *   right steps differ (on stairs one leg leads; a limp; a chest sensor
+ *   rocking from side to side), so the step pattern may repeat only every
+ *   stride (step and stride regularity, Moe-Nilssen & Helbostad 2004);
+ *   real stair recordings show a step peak of 0.4 with a stride peak of
+ *   0.8. Its standard deviation is at least
  *   walk_min_rms (0.5 m/s²) over the window and at least half that in each
  *   quarter of it (a light step or two does not break a walk), so that a
  *   walk is recognised only once it has lasted about 3 to 4 s; and the
@@ -105,6 +139,7 @@ typedef enum PostureClass {
         POSTURE_RECLINED,
         POSTURE_LYING,
         POSTURE_MOVING,
+        POSTURE_NOT_WORN,
         _POSTURE_MAX,
 } PostureClass;
 
@@ -114,6 +149,25 @@ typedef enum Activity {
         ACTIVITY_WALKING,
         _ACTIVITY_MAX,
 } Activity;
+
+/*
+ * Where the neutral came from: none yet; taken automatically (a worn,
+ * still window near the mount's upright, or the mean of walking); given
+ * (Calibrate(), --neutral, the saved one of a Calibrate()); revised (an
+ * automatic one that walking showed to be wrong).
+ */
+typedef enum NeutralHow {
+        NEUTRAL_NONE,
+        NEUTRAL_AUTO,
+        NEUTRAL_GIVEN,
+        NEUTRAL_REVISED,
+        _NEUTRAL_HOW_MAX,
+} NeutralHow;
+
+/** neutral_how_to_string() - "none", "auto", "given", "revised". */
+const char *neutral_how_to_string(NeutralHow h);
+/** neutral_how_from_string() - the NeutralHow, or -EINVAL. */
+int neutral_how_from_string(const char *s);
 
 /** posture_class_to_string() - the D-Bus spelling: "upright", "extreme-flexion", ... */
 const char *posture_class_to_string(PostureClass p);
@@ -135,8 +189,13 @@ typedef struct EstimatorParams {
         double reclined_deg; /* -20: flexion < this is "reclined" */
         double lying_deg; /* 60: trunk this far from vertical while reclined or sideways is "lying"
                            */
-        /* Calibrate automatically on the first still window when none is set. */
+        /* Calibrate automatically (see "Neutral") when none is given. */
         bool auto_calibrate;
+        /* Seconds without micro-motion before the sensor is not worn (30); 0
+         * never judges it not worn. */
+        double not_worn_s;
+        /* Largest angle from the mount's upright of a neutral (30°). */
+        double upright_max_deg;
         /* Height of the sensor above the hip joint, m, for the trunk rate (0.45). */
         double sensor_height_m;
         /* Walking: window (4 s), step frequencies (1.4..2.5 Hz), least
@@ -182,6 +241,10 @@ typedef struct PostureSample {
         Activity activity;
         PostureClass posture;
         bool calibrated;
+        /* The sensor is on a body (see "Worn or not"). */
+        bool worn;
+        /* The neutral was set, revised or reset at this sample. */
+        bool neutral_changed;
 } PostureSample;
 
 typedef struct Estimator Estimator;
@@ -205,15 +268,25 @@ void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, Postu
  */
 typedef enum CalibrateResult {
         CALIBRATE_DONE = 0,
-        CALIBRATE_NO_DATA = 1,   /* no full window since the start or the last gap */
-        CALIBRATE_NOT_STILL = 2, /* the wearer was not still over the window */
+        CALIBRATE_NO_DATA = 1,     /* no full window since the start or the last gap */
+        CALIBRATE_NOT_STILL = 2,   /* the wearer was not still over the window */
+        CALIBRATE_NOT_UPRIGHT = 3, /* more than upright_max_deg from the mount's upright */
 } CalibrateResult;
 
 /** estimator_calibrate() - take the mean gravity of the last still window as neutral. */
 int estimator_calibrate(Estimator *e);
 
-/** estimator_set_neutral() - set neutral to a body-frame gravity vector. */
+/** estimator_set_neutral() - set neutral to a body-frame gravity vector (given). */
 int estimator_set_neutral(Estimator *e, const double body[3]);
+
+/** estimator_set_neutral_how() - the same, saying where it came from and when. */
+int estimator_set_neutral_how(Estimator *e, const double body[3], NeutralHow how, int64_t t_ns);
+
+/** estimator_reset_neutral() - forget the neutral: automatic again. */
+void estimator_reset_neutral(Estimator *e);
+
+/** estimator_get_calibration() - where the neutral came from, and when (sample time). */
+NeutralHow estimator_get_calibration(const Estimator *e, int64_t *ret_t_ns);
 
 /** estimator_get_neutral() - Return: true and the vector when calibrated. */
 bool estimator_get_neutral(const Estimator *e, double body[3]);

@@ -106,7 +106,10 @@ class Accel:
 
     # The methods below expect self.lock held.
     def frame(self):
-        vals = [v + self.rng.randint(-1, 1) for v in self.values]
+        # A worn sensor is never still: breathing tilts the chest (0.5° at
+        # 0.25 Hz), above the sensor's own noise of a unit either way.
+        breath = 0.5 * math.sin(2 * math.pi * 0.25 * time.monotonic())
+        vals = [v + self.rng.randint(-1, 1) for v in self.units_for(self.flexion + breath, self.lateral)]
         if time.monotonic() < self.saturate_until:
             vals[0] = self.opts.range - 1
         sec, usec = self.stamp()

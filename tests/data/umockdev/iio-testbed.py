@@ -155,7 +155,9 @@ class Device:
 
     def raw(self):
         """Raw x, y, z for the posture in the control file."""
-        th = math.radians(float(self.control.get('flexion', 0)))
+        # A worn sensor is never still: breathing tilts the chest (0.5° at 0.25 Hz).
+        breath = 0.5 * math.sin(2 * math.pi * 0.25 * time.monotonic())
+        th = math.radians(float(self.control.get('flexion', 0)) + breath)
         ph = math.radians(float(self.control.get('lateral', 0)))
         body = (-G * math.sin(ph) * math.cos(th), G * math.cos(ph) * math.cos(th),
                 -G * math.sin(th))
