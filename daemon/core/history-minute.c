@@ -57,6 +57,8 @@ int minute_acc_add(MinuteAccumulator *a, uint64_t t_us, const PostureSample *s, 
         m->duration_s += dt_s;
         m->posture_s[s->posture] += dt_s;
         m->activity_s[s->activity] += dt_s;
+        if (s->posture == POSTURE_NOT_WORN) /* as the summary's not_worn_s */
+                m->not_worn_s += dt_s;
         a->flexion_sum += s->flexion_deg * dt_s;
         a->lateral_sum += lateral * dt_s;
         a->strain_sum += strain * dt_s;

@@ -51,6 +51,26 @@ static void test_one_minute(void **state)
         assert_int_equal(minute_acc_flush(&acc, &m), 0);
 }
 
+/* Seconds not worn count as the summary counts them: the posture's seconds. */
+static void test_not_worn(void **state)
+{
+        MinuteAccumulator acc = {};
+        HistoryMinute m;
+        PostureSample up = sample(POSTURE_UPRIGHT, ACTIVITY_STILL, 0, 0);
+        PostureSample desk = sample(POSTURE_NOT_WORN, ACTIVITY_STILL, 0, 0);
+        uint64_t t = T0_US / USEC_PER_MINUTE * USEC_PER_MINUTE;
+
+        for (int i = 0; i < 60; i++) {
+                assert_int_equal(minute_acc_add(&acc, t, i < 20 ? &up : &desk, 0.5, 0, &m), 0);
+                t += USEC_PER_SEC / 2;
+        }
+        assert_int_equal(minute_acc_flush(&acc, &m), 1);
+        assert_near(m.duration_s, 30, 1e-9);
+        assert_near(m.not_worn_s, 20, 1e-9);
+        assert_near(m.posture_s[POSTURE_NOT_WORN], 20, 1e-9);
+        assert_near(m.posture_s[POSTURE_UPRIGHT], 10, 1e-9);
+}
+
 static void test_no_time_adds_nothing(void **state)
 {
         MinuteAccumulator acc = {};
@@ -146,6 +166,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_one_minute),
+                cmocka_unit_test(test_not_worn),
                 cmocka_unit_test(test_no_time_adds_nothing),
                 cmocka_unit_test(test_merge),
                 cmocka_unit_test(test_pipeline_hook_agrees_with_summary),
