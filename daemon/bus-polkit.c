@@ -39,18 +39,23 @@ static void polkit_query_free(void *userdata)
 }
 
 /**
- * bus_caller_uid() - the user the bus reports for the caller of @msg
- * (GetConnectionCredentials' UnixUserID).
+ * bus_caller_creds() - the user and group membership the bus reports for the
+ * caller of @msg (GetConnectionCredentials' UnixUserID and UnixGroupIDs: the
+ * credentials of the connection as the bus saw them, not looked up in the
+ * user database, so a process that dropped a group is not in it).
  * @msg: a method call.
- * @ret: the uid.
+ * @gid: the group asked about, or (gid_t) -1 for none.
+ * @ret_uid: the uid.
+ * @ret_in_group: whether @gid is among the caller's groups; may be NULL.
  *
- * Return: 0, or -errno (-ENODATA when the bus does not say).
+ * Return: 0, or -errno (-ENODATA when the bus does not say who it is).
  */
-int bus_caller_uid(sd_bus_message *msg, uid_t *ret)
+int bus_caller_creds(sd_bus_message *msg, gid_t gid, uid_t *ret_uid, bool *ret_in_group)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        bool have_uid = false, member = false;
+        uint32_t uid = UINT32_MAX;
         const char *key;
-        uint32_t uid;
         int r;
 
         r = sd_bus_call_method(sd_bus_message_get_bus(msg), "org.freedesktop.DBus",
@@ -68,19 +73,37 @@ int bus_caller_uid(sd_bus_message *msg, uid_t *ret)
                         return r;
                 if (strcmp(key, "UnixUserID") == 0) {
                         r = sd_bus_message_read(reply, "v", "u", &uid);
-                        if (r < 0)
-                                return r;
-                        *ret = (uid_t) uid;
-                        return 0;
-                }
-                r = sd_bus_message_skip(reply, "v");
+                        have_uid = r >= 0;
+                } else if (strcmp(key, "UnixGroupIDs") == 0 && gid != (gid_t) -1) {
+                        const uint32_t *gids;
+                        size_t size;
+
+                        r = sd_bus_message_enter_container(reply, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(reply, 'u', (const void **) &gids,
+                                                              &size);
+                        if (r >= 0) {
+                                for (size_t i = 0; i < size / sizeof(uint32_t); i++)
+                                        if (gids[i] == (uint32_t) gid)
+                                                member = true;
+                                r = sd_bus_message_exit_container(reply);
+                        }
+                } else
+                        r = sd_bus_message_skip(reply, "v");
                 if (r < 0)
                         return r;
                 r = sd_bus_message_exit_container(reply);
                 if (r < 0)
                         return r;
         }
-        return r < 0 ? r : -ENODATA;
+        if (r < 0)
+                return r;
+        if (!have_uid)
+                return -ENODATA;
+        *ret_uid = (uid_t) uid;
+        if (ret_in_group)
+                *ret_in_group = member;
+        return 0;
 }
 
 /* Polkit's answer: (b is_authorized, b is_challenge, a{ss} details). */
@@ -162,7 +185,7 @@ int bus_polkit_run(Manager *m, sd_bus_message *msg, const char *action,
 
         if (!m->system_bus)
                 return run(msg, m, error);
-        r = bus_caller_uid(msg, &uid);
+        r = bus_caller_creds(msg, (gid_t) -1, &uid, NULL);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r,
                                                "Cannot establish the caller's identity: %m");

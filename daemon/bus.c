@@ -127,7 +127,7 @@ static int do_start_recording(sd_bus_message *msg, void *userdata, sd_bus_error 
 
         /* On the system bus no user but root holds more than its share of the places. */
         if (m->system_bus) {
-                r = bus_caller_uid(msg, &uid);
+                r = bus_caller_creds(msg, (gid_t) -1, &uid, NULL);
                 if (r < 0)
                         return sd_bus_error_set_errnof(
                                 error, r, "Cannot establish the caller's identity: %m");
@@ -221,53 +221,14 @@ static const sd_bus_vtable posture_vtable[] = {
  */
 static int caller_in_health_group(Manager *m, sd_bus_message *msg, bool *ret)
 {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        bool have_uid = false, member = false;
-        uint32_t uid = UINT32_MAX;
-        const char *key;
+        bool member = false;
+        uid_t uid;
         int r;
 
-        r = sd_bus_call_method(sd_bus_message_get_bus(msg), "org.freedesktop.DBus",
-                               "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "GetConnectionCredentials", NULL, &reply, "s",
-                               sd_bus_message_get_sender(msg));
+        r = bus_caller_creds(msg, m->health_gid_valid ? m->health_gid : (gid_t) -1, &uid, &member);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(reply, "s", &key);
-                if (r < 0)
-                        return r;
-                if (strcmp(key, "UnixUserID") == 0) {
-                        r = sd_bus_message_read(reply, "v", "u", &uid);
-                        have_uid = r >= 0;
-                } else if (strcmp(key, "UnixGroupIDs") == 0 && m->health_gid_valid) {
-                        const uint32_t *gids;
-                        size_t size;
-
-                        r = sd_bus_message_enter_container(reply, 'v', "au");
-                        if (r >= 0)
-                                r = sd_bus_message_read_array(reply, 'u', (const void **) &gids,
-                                                              &size);
-                        if (r >= 0) {
-                                for (size_t i = 0; i < size / sizeof(uint32_t); i++)
-                                        if (gids[i] == (uint32_t) m->health_gid)
-                                                member = true;
-                                r = sd_bus_message_exit_container(reply);
-                        }
-                } else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        *ret = have_uid && (uid == 0 || member);
+        *ret = uid == 0 || member;
         return 0;
 }
 
