@@ -274,20 +274,19 @@ static int on_strain_event(sd_bus_message *msg, void *userdata, sd_bus_error *re
         return 0;
 }
 
-/* Advice and Alert have the same arguments, but for the category of
- * Recovery1's Advice; @userdata is the Monitor for all, the member name tells
+/* Advice (of either interface) and Alert have the same arguments, but for
+ * Advice's category; @userdata is the Monitor for all, the member name tells
  * them apart. */
 static int on_advice(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error)
 {
         bool alert = sd_bus_message_is_signal(msg, POSTURED_RECOVERY_INTERFACE, "Alert") > 0;
-        bool health = sd_bus_message_is_signal(msg, POSTURED_RECOVERY_INTERFACE, "Advice") > 0;
         const char *id, *severity, *category = NULL, *text;
         Monitor *m = userdata;
         int r;
 
         if (monitor_is_bar(m))
                 return 0;
-        if (health)
+        if (!alert)
                 r = sd_bus_message_read(msg, "ssss", &id, &severity, &category, &text);
         else
                 r = sd_bus_message_read(msg, "sss", &id, &severity, &text);

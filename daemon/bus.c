@@ -199,8 +199,10 @@ static const sd_bus_vtable posture_vtable[] = {
         /* No in names is "": SD_BUS_PARAM() would be an empty name that "fd" loses to. */
         SD_BUS_METHOD_WITH_NAMES("StartRecording", "", "", "h", SD_BUS_PARAM(fd),
                                  method_start_recording, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_SIGNAL_WITH_NAMES("Advice", "sss",
-                                 SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(text), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Advice", "ssss",
+                                 SD_BUS_PARAM(id) SD_BUS_PARAM(severity) SD_BUS_PARAM(category)
+                                         SD_BUS_PARAM(text),
+                                 0),
         SD_BUS_SIGNAL_WITH_NAMES("StrainEvent", "sstdd",
                                  SD_BUS_PARAM(kind) SD_BUS_PARAM(severity) SD_BUS_PARAM(start_usec)
                                          SD_BUS_PARAM(duration_s) SD_BUS_PARAM(peak_deg),
@@ -693,8 +695,9 @@ int bus_emit_advice(Manager *m, const AdviceItem *item)
         if (!advice_item_is_ergonomic(item))
                 return emit_health_signal(m, POSTURED_RECOVERY_INTERFACE, "Advice",
                                           append_health_advice, item);
-        return sd_bus_emit_signal(m->bus, POSTURED_OBJECT_PATH, POSTURED_INTERFACE, "Advice", "sss",
-                                  item->id, severity_to_string(item->severity), item->text);
+        return sd_bus_emit_signal(m->bus, POSTURED_OBJECT_PATH, POSTURED_INTERFACE, "Advice",
+                                  "ssss", item->id, severity_to_string(item->severity),
+                                  advice_category_to_string(item->category) ?: "", item->text);
 }
 
 /** bus_emit_alert() - the Alert signal of Recovery1, to the subscribers. Return: 0 or -errno. */

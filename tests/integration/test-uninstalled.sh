@@ -27,6 +27,10 @@ check "the daemon served org.postured.Posture1" quietly jq -se \
         "$TMP/bus.json"
 check "the daemon sent Advice (it found the catalogue)" quietly jq -se \
         'any(.[]; .signal == "Advice")' "$TMP/bus.json"
+check "its ergonomic Advice on Posture1 names a category (posture, break or movement)" \
+        quietly jq -se 'any(.[]; .signal == "Advice" and .interface == "org.postured.Posture1")
+                and all(.[]; .signal != "Advice" or .interface != "org.postured.Posture1"
+                        or (.category | IN("posture", "break", "movement")))' "$TMP/bus.json"
 check_eq "the daemon missed no file, looked in no installed path" "" \
         "$(grep -E 'No such file|/usr/local' "$DAEMON_LOG")"
 
