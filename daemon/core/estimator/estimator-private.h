@@ -213,3 +213,81 @@ static inline Pair pair_load(const double *p)
 
 /** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
+
+/*
+ * What estimator_angles() derives from the neutral vector alone, worked out
+ * once per neutral instead of once per sample: the same operations on the
+ * same values, so the angles are the same to the bit.
+ */
+typedef enum RotationKind {
+        ROTATION_NONE,    /* no neutral: upright is (0, 1, 0) */
+        ROTATION_INVALID, /* a neutral without a direction: NaN angles */
+        ROTATION_FLIP,    /* neutral straight down: a half turn about x */
+        ROTATION_RODRIGUES,
+} RotationKind;
+
+typedef struct Rotation {
+        RotationKind kind;
+        double v[3];  /* unit(neutral) × (0, 1, 0) */
+        double one_c; /* 1 + unit(neutral) · (0, 1, 0) */
+} Rotation;
+
+typedef struct WindowEntry {
+        double g[3]; /* filtered gravity, body frame */
+        double d2;   /* |raw - filtered|² */
+} WindowEntry;
+
+struct Estimator {
+        EstimatorParams params;
+        double rate_hz;
+
+        /* Ring of the last still_window_s of samples, with running sums that
+         * are recomputed exactly each time the ring wraps, so rounding errors
+         * cannot build up over a long session. */
+        size_t size;  /* capacity: samples per still window */
+        size_t count; /* valid entries, <= size */
+        size_t head;  /* next slot to write */
+        double sum_g[3];
+        double sum_d2;
+
+        bool calibrated;
+        double neutral[3];
+        NeutralHow how;
+        int64_t neutral_t_ns; /* sample time it was set at */
+        int64_t last_t_ns;    /* of the last sample */
+        bool neutral_changed; /* since the last sample went out */
+        bool was_worn;        /* the last sample's judgement */
+        Rotation rotation;    /* for neutral, or ROTATION_NONE before calibration */
+
+        /* The motion path's trunk direction changes once per block: its
+         * angles are kept for the samples in between, with the generation
+         * of the rotation they are for (rotation_gen counts neutrals). */
+        bool have_trunk_angles;
+        unsigned trunk_gen, rotation_gen;
+        double trunk_in[3];
+        double trunk_flexion_deg, trunk_lateral_deg;
+
+        Motion *motion; /* dynamic part, trunk rate, walking */
+        Worn *worn;
+
+        /* Walking since the last look at it: the sum of gravity, and seconds. */
+        double walk_sum[3];
+        double walk_s;
+
+        /* The angle rules' gravity: a ring of the last posture_smooth_s of
+         * filtered gravity and its running sum, recomputed exactly each
+         * time the ring wraps (see "Gravity" in estimator.h). */
+        double (*smooth)[3];
+        size_t smooth_size, smooth_count, smooth_head;
+        double smooth_sum[3];
+
+        WindowEntry window[];
+};
+
+/* The neutral's rotation (estimator.c), for estimator_angles() and the neutral. */
+void rotation_prepare(Rotation *rot, const double neutral[3]);
+
+/* The neutral (estimator-neutral.c), for the feeding in estimator.c. */
+bool near_upright(const Estimator *e, const double v[3]);
+double window_rms(const Estimator *e);
+int calibrate_how(Estimator *e, NeutralHow how);

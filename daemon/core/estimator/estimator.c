@@ -8,17 +8,9 @@
 #include <string.h>
 
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 #include "core/estimator/estimator.h"
 #include "util/macro.h"
-
-#define DEG_PER_RAD (180.0 / M_PI)
-
-/* Gravity must not turn by more than this over the window used as neutral:
- * a slow lean has a small dynamic RMS but is no posture to calibrate on. */
-#define CALIBRATE_MAX_DRIFT_DEG 3.0
-
-/* Below this magnitude (m/s²) a vector carries no usable direction. */
-#define MIN_GRAVITY 1.0
 
 /* Walking: seconds of it whose mean gravity may revise the neutral, and
  * how far (degrees) it must lie from the neutral to do so. */
@@ -27,76 +19,6 @@
 
 /* Refuse windows that would need absurd amounts of memory. */
 #define MAX_WINDOW_SAMPLES 1000000.0
-
-/*
- * What estimator_angles() derives from the neutral vector alone, worked out
- * once per neutral instead of once per sample: the same operations on the
- * same values, so the angles are the same to the bit.
- */
-typedef enum RotationKind {
-        ROTATION_NONE,    /* no neutral: upright is (0, 1, 0) */
-        ROTATION_INVALID, /* a neutral without a direction: NaN angles */
-        ROTATION_FLIP,    /* neutral straight down: a half turn about x */
-        ROTATION_RODRIGUES,
-} RotationKind;
-
-typedef struct Rotation {
-        RotationKind kind;
-        double v[3];  /* unit(neutral) × (0, 1, 0) */
-        double one_c; /* 1 + unit(neutral) · (0, 1, 0) */
-} Rotation;
-
-typedef struct WindowEntry {
-        double g[3]; /* filtered gravity, body frame */
-        double d2;   /* |raw - filtered|² */
-} WindowEntry;
-
-struct Estimator {
-        EstimatorParams params;
-        double rate_hz;
-
-        /* Ring of the last still_window_s of samples, with running sums that
-         * are recomputed exactly each time the ring wraps, so rounding errors
-         * cannot build up over a long session. */
-        size_t size;  /* capacity: samples per still window */
-        size_t count; /* valid entries, <= size */
-        size_t head;  /* next slot to write */
-        double sum_g[3];
-        double sum_d2;
-
-        bool calibrated;
-        double neutral[3];
-        NeutralHow how;
-        int64_t neutral_t_ns; /* sample time it was set at */
-        int64_t last_t_ns;    /* of the last sample */
-        bool neutral_changed; /* since the last sample went out */
-        bool was_worn;        /* the last sample's judgement */
-        Rotation rotation;    /* for neutral, or ROTATION_NONE before calibration */
-
-        /* The motion path's trunk direction changes once per block: its
-         * angles are kept for the samples in between, with the generation
-         * of the rotation they are for (rotation_gen counts neutrals). */
-        bool have_trunk_angles;
-        unsigned trunk_gen, rotation_gen;
-        double trunk_in[3];
-        double trunk_flexion_deg, trunk_lateral_deg;
-
-        Motion *motion; /* dynamic part, trunk rate, walking */
-        Worn *worn;
-
-        /* Walking since the last look at it: the sum of gravity, and seconds. */
-        double walk_sum[3];
-        double walk_s;
-
-        /* The angle rules' gravity: a ring of the last posture_smooth_s of
-         * filtered gravity and its running sum, recomputed exactly each
-         * time the ring wraps (see "Gravity" in estimator.h). */
-        double (*smooth)[3];
-        size_t smooth_size, smooth_count, smooth_head;
-        double smooth_sum[3];
-
-        WindowEntry window[];
-};
 
 static const char *const posture_class_table[_POSTURE_MAX] = {
         [POSTURE_UNKNOWN] = "unknown",
@@ -157,12 +79,12 @@ const char *activity_to_string(Activity a)
         return activity_table[a];
 }
 
-static double norm3(const double v[3])
+double norm3(const double v[3])
 {
         return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
 }
 
-static bool finite3(const double v[3])
+bool finite3(const double v[3])
 {
         return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]);
 }
@@ -206,7 +128,7 @@ void estimator_params_default(EstimatorParams *p)
 
 /* The smallest rotation taking unit(@neutral) to (0, 1, 0) (Rodrigues),
  * for rotated_angles(); @neutral NULL for none. */
-static void rotation_prepare(Rotation *rot, const double neutral[3])
+void rotation_prepare(Rotation *rot, const double neutral[3])
 {
         double n, a[3];
 
@@ -291,23 +213,6 @@ void estimator_angles(const double g[3], const double neutral[3], double *flexio
 
         rotation_prepare(&rot, neutral);
         rotated_angles(g, &rot, flexion_deg, lateral_deg);
-}
-
-/* The neutral changed: its rotation, a new generation. */
-static void neutral_changed(Estimator *e)
-{
-        rotation_prepare(&e->rotation, e->calibrated ? e->neutral : NULL);
-        e->rotation_gen++;
-        e->neutral_changed = true;
-        e->walk_sum[0] = e->walk_sum[1] = e->walk_sum[2] = e->walk_s = 0;
-}
-
-/* Within upright_max_deg of the mount's upright (0, 1, 0). */
-static bool near_upright(const Estimator *e, const double v[3])
-{
-        double n = norm3(v);
-
-        return n > 0 && v[1] / n >= cos(e->params.upright_max_deg / DEG_PER_RAD);
 }
 
 static bool params_are_valid(const EstimatorParams *p)
@@ -461,148 +366,6 @@ static void window_push(Estimator *e, const double g[3], double d2)
                 e->head = 0;
                 window_resum(e);
         }
-}
-
-static double window_rms(const Estimator *e)
-{
-        if (e->count == 0)
-                return 0;
-        /* The running sum can dip a hair below zero through cancellation. */
-        return sqrt(MAX(e->sum_d2, 0.0) / (double) e->count);
-}
-
-/* estimator_calibrate(), with where the neutral comes from. */
-static int calibrate_how(Estimator *e, NeutralHow how)
-{
-        double mean[3], m, cos_max;
-
-        assert(e);
-
-        if (e->count < e->size)
-                return CALIBRATE_NO_DATA;
-        if (!(window_rms(e) < e->params.still_rms))
-                return CALIBRATE_NOT_STILL;
-
-        for (size_t k = 0; k < 3; k++)
-                mean[k] = e->sum_g[k] / (double) e->count;
-        m = norm3(mean);
-        if (!(m >= MIN_GRAVITY))
-                return CALIBRATE_NOT_STILL;
-
-        cos_max = cos(CALIBRATE_MAX_DRIFT_DEG / DEG_PER_RAD);
-        for (size_t i = 0; i < e->count; i++) {
-                const double *g = e->window[i].g;
-                double gn = norm3(g);
-
-                if (!(gn > 0) ||
-                    (g[0] * mean[0] + g[1] * mean[1] + g[2] * mean[2]) / (gn * m) < cos_max)
-                        return CALIBRATE_NOT_STILL;
-        }
-        if (!near_upright(e, mean))
-                return CALIBRATE_NOT_UPRIGHT;
-
-        memcpy(e->neutral, mean, sizeof(mean));
-        e->calibrated = true;
-        e->how = how;
-        e->neutral_t_ns = e->last_t_ns;
-        neutral_changed(e);
-        return 0;
-}
-
-/**
- * estimator_calibrate() - take the mean gravity of the last still window as
- * the given neutral.
- * @e: the estimator.
- *
- * Still means a dynamic RMS below still_rms and gravity not turning by more
- * than a few degrees (3°) over the window (a slow lean is no neutral
- * posture); the mean must lie within upright_max_deg of the mount's upright.
- *
- * Return: CALIBRATE_DONE (0); CALIBRATE_NO_DATA if no full window has been
- * seen since creation or the last gap (FRAME_AFTER_GAP), CALIBRATE_NOT_STILL
- * if the wearer was not still over the window, CALIBRATE_NOT_UPRIGHT if the
- * window is too far from upright. Never an error.
- */
-int estimator_calibrate(Estimator *e)
-{
-        assert(e);
-        return calibrate_how(e, NEUTRAL_GIVEN);
-}
-
-/**
- * estimator_set_neutral() - set neutral to a body-frame gravity vector.
- * @e: the estimator.
- * @body: the vector, m/s².
- *
- * Return: 0, -EINVAL for a vector that is not finite or shorter than 1 m/s².
- */
-int estimator_set_neutral(Estimator *e, const double body[3])
-{
-        assert(e);
-        return estimator_set_neutral_how(e, body, NEUTRAL_GIVEN, e->last_t_ns);
-}
-
-/**
- * estimator_set_neutral_how() - set neutral to a body-frame gravity vector.
- * @e: the estimator.
- * @body: the vector, m/s².
- * @how: where it came from (not NEUTRAL_NONE).
- * @t_ns: when, in sample time.
- *
- * Return: 0, -EINVAL for a vector that is not finite or shorter than 1 m/s²,
- * or a bad @how.
- */
-int estimator_set_neutral_how(Estimator *e, const double body[3], NeutralHow how, int64_t t_ns)
-{
-        assert(e);
-        assert(body);
-
-        if (!finite3(body) || !(norm3(body) >= MIN_GRAVITY))
-                return -EINVAL;
-        if (how <= NEUTRAL_NONE || how >= _NEUTRAL_HOW_MAX)
-                return -EINVAL;
-
-        memcpy(e->neutral, body, sizeof(e->neutral));
-        e->calibrated = true;
-        e->how = how;
-        e->neutral_t_ns = t_ns;
-        neutral_changed(e);
-        return 0;
-}
-
-/** estimator_reset_neutral() - no neutral: angles against the mount's upright until one is taken.
- */
-void estimator_reset_neutral(Estimator *e)
-{
-        assert(e);
-
-        e->calibrated = false;
-        e->how = NEUTRAL_NONE;
-        e->neutral_t_ns = 0;
-        neutral_changed(e);
-}
-
-/** estimator_get_calibration() - Return: where the neutral came from; @ret_t_ns (may be NULL) when.
- */
-NeutralHow estimator_get_calibration(const Estimator *e, int64_t *ret_t_ns)
-{
-        assert(e);
-
-        if (ret_t_ns)
-                *ret_t_ns = e->neutral_t_ns;
-        return e->calibrated ? e->how : NEUTRAL_NONE;
-}
-
-/** estimator_get_neutral() - Return: true and, unless @body is NULL, the vector when calibrated. */
-bool estimator_get_neutral(const Estimator *e, double body[3])
-{
-        assert(e);
-
-        if (!e->calibrated)
-                return false;
-        if (body)
-                memcpy(body, e->neutral, sizeof(e->neutral));
-        return true;
 }
 
 /**

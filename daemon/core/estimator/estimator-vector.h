@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/*
+ * The vector helpers of estimator.c that estimator-neutral.c uses too:
+ * included by those two only (estimator-motion.c and estimator-walk.c keep
+ * norm3() of their own, static).
+ */
+
+#define DEG_PER_RAD (180.0 / M_PI)
+
+/* Below this magnitude (m/s²) a vector carries no usable direction. */
+#define MIN_GRAVITY 1.0
+
+double norm3(const double v[3]);
+bool finite3(const double v[3]);
