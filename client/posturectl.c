@@ -122,6 +122,7 @@ int help(void)
                "     --json             history, summary: print JSON\n"
                "     --today --week     summary: since midnight, or the last seven days\n"
                "     --format F         export: csv (the minutes) or json (minutes, events)\n"
+               "     --what W           export: only the minutes or only the events\n"
                "     --before W         forget: delete what is older than W\n"
                "     --all              forget: delete all of it\n"
                "     --yes              forget: do not ask\n"

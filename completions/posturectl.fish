@@ -58,6 +58,7 @@ complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from injury" -l onset -x -a 'now -30m -2h -1d' -d 'When it began'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from pain" -l context -x -d 'What the wearer was doing'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from record" -l duration -x -a '30 60 5m 30m 1h' -d 'Stop after this long'
+complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from export" -l what -x -a 'minutes events' -d 'Only the minutes or the events'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from history summary export" -l since -x -a 'today yesterday -1d -7d' -d 'From this time'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from history export" -l until -x -a 'now today' -d 'Up to this time'
 complete -c posturectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from history" -l bucket -x -a '1h 1d 15m' -d 'Bucket length'
