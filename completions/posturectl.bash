@@ -21,7 +21,7 @@ declare -A _posturectl_options=(
         [summary]='--today --week --since= --json'
         [export]='--format= --what= --since= --until='
         [forget]='--before= --all --yes'
-        [report]='--day= --week= --from= -o= --output='
+        [report]='--day= --week= --from= --config= --mount-matrix= -o= --output='
         [calibrate]='--reset'
 )
 _posturectl_properties='Posture Flexion LateralBend Activity StrainLevel Calibrated
