@@ -102,9 +102,9 @@ int help(void)
                "     --format FORMAT    monitor: text (default), json, waybar, i3bar\n"
                "     --exit-with-daemon monitor: exit when postured leaves the bus\n"
                "     --phase PHASE      analyze: recovery phase: none, acute, recovering\n"
-               "     --mount-matrix M   analyze: rows map sensor axes to body axes\n"
+               "     --mount-matrix M   analyze, report: rows map sensor axes to body axes\n"
                "     --neutral X,Y,Z    analyze: neutral gravity in the body frame, m/s²\n"
-               "     --config FILE      analyze: filter, posture and rule settings\n"
+               "     --config FILE      analyze, report: filter, posture and rule settings\n"
                "     --catalogue FILE   analyze: the advice to give, instead of the\n"
                "                        installed catalogue\n"
                "     --samples SECONDS  analyze: also print the posture every SECONDS of\n"
@@ -122,6 +122,7 @@ int help(void)
                "     --json             history, summary: print JSON\n"
                "     --today --week     summary: since midnight, or the last seven days\n"
                "     --format F         export: csv (the minutes) or json (minutes, events)\n"
+               "     --what W           export: only the minutes or only the events\n"
                "     --before W         forget: delete what is older than W\n"
                "     --all              forget: delete all of it\n"
                "     --yes              forget: do not ask\n"
@@ -191,9 +192,9 @@ static const KnownOption known_options[] = {
         { "format", 0, required_argument, "monitor" },
         { "exit-with-daemon", 0, no_argument, "monitor" },
         { "phase", 0, required_argument, "analyze" },
-        { "mount-matrix", 0, required_argument, "analyze" },
+        { "mount-matrix", 0, required_argument, "analyze, report" },
         { "neutral", 0, required_argument, "analyze" },
-        { "config", 0, required_argument, "analyze" },
+        { "config", 0, required_argument, "analyze, report" },
         { "catalogue", 0, required_argument, "analyze" },
         { "onset", 0, required_argument, "injury" },
         { "context", 0, required_argument, "pain" },

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "json.h"
 #include "posturectl.h"
+#include "verb-analyze.h"
 #include "core/recording.h"
 #include "util/parse-util.h"
 
@@ -41,11 +42,9 @@
 
 typedef struct AnalyzeArgs {
         RecoveryPhase phase;
-        bool have_mount;
-        MountMatrix mount;
+        PipelineArgs pipe; /* --config, --mount-matrix */
         bool have_neutral;
         double neutral[3];
-        const char *config;
         const char *catalogue;
         const char *path;
         double samples_s; /* --samples, or 0 */
@@ -84,16 +83,26 @@ static int parse_phase(const char *arg, void *userdata)
         return VERB_GO_ON;
 }
 
-static int parse_mount_matrix(const char *arg, void *userdata)
+/**
+ * pipeline_args_mount_matrix() - take --mount-matrix @arg into @a.
+ *
+ * Return: VERB_GO_ON, or the exit status of a usage error.
+ */
+int pipeline_args_mount_matrix(PipelineArgs *a, const char *arg)
 {
-        AnalyzeArgs *a = userdata;
-
         if (mount_matrix_parse(&a->mount, arg) < 0)
                 return usage_error("--mount-matrix: '%s' is not an invertible matrix "
                                    "\"x1,y1,z1;x2,y2,z2;x3,y3,z3\"",
                                    arg);
         a->have_mount = true;
         return VERB_GO_ON;
+}
+
+static int parse_mount_matrix(const char *arg, void *userdata)
+{
+        AnalyzeArgs *a = userdata;
+
+        return pipeline_args_mount_matrix(&a->pipe, arg);
 }
 
 static int parse_neutral(const char *arg, void *userdata)
@@ -133,7 +142,7 @@ static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
                 { "phase", required_argument, .parse = parse_phase },
                 { "mount-matrix", required_argument, .parse = parse_mount_matrix },
                 { "neutral", required_argument, .parse = parse_neutral },
-                { "config", required_argument, .arg = &a->config },
+                { "config", required_argument, .arg = &a->pipe.config },
                 { "catalogue", required_argument, .arg = &a->catalogue },
                 { "samples", required_argument, .parse = parse_samples },
                 {},
@@ -151,8 +160,14 @@ static int parse_analyze_argv(int argc, char *argv[], AnalyzeArgs *a)
         return VERB_GO_ON;
 }
 
-/* Settings: defaults, then --config, then the command line on top. */
-static int analyze_params(const AnalyzeArgs *a, PipelineParams *ret)
+/**
+ * pipeline_args_params() - the pipeline's settings: the defaults, then
+ * --config, then --mount-matrix on top; errors are printed.
+ *
+ * Return: 0, or an exit status (1 for a bad configuration, EX_NOINPUT for
+ * one that cannot be read).
+ */
+int pipeline_args_params(const PipelineArgs *a, PipelineParams *ret)
 {
         _cleanup_(config_done) Config c = {};
         _cleanup_(freep) char *error = NULL;
@@ -189,6 +204,17 @@ static int analyze_params(const AnalyzeArgs *a, PipelineParams *ret)
         *ret = c.pipeline;
         if (a->have_mount)
                 ret->estimator.mount = a->mount;
+        return 0;
+}
+
+/* Settings: those of pipeline_args_params(), then --neutral. */
+static int analyze_params(const AnalyzeArgs *a, PipelineParams *ret)
+{
+        int r;
+
+        r = pipeline_args_params(&a->pipe, ret);
+        if (r != 0)
+                return r;
         /* Without a given neutral, the first still window is the neutral. */
         if (!a->have_neutral)
                 ret->estimator.auto_calibrate = true;

@@ -328,10 +328,41 @@ static void json_event(const HistoryEventRow *e)
         fputs("}\n", stdout);
 }
 
+/* A CSV field as RFC 4180 has it: quoted, quotes doubled, if it holds a comma, quote or newline. */
+static void csv_field(const char *s)
+{
+        if (!s[strcspn(s, ",\"\r\n")]) {
+                fputs(s, stdout);
+                return;
+        }
+        putchar('"');
+        for (; *s; s++) {
+                if (*s == '"')
+                        putchar('"');
+                putchar(*s);
+        }
+        putchar('"');
+}
+
+static void csv_event(const HistoryEventRow *e)
+{
+        char when[TIMESTAMP_TEXT_MAX];
+
+        format_timestamp(when, e->start_usec);
+        printf("%" PRIu64 ",", e->start_usec);
+        csv_field(when);
+        putchar(',');
+        csv_field(e->kind);
+        putchar(',');
+        csv_field(e->severity);
+        printf(",%.1f,%.1f\n", e->duration_s, e->peak_deg);
+}
+
 /**
- * verb_export() - `posturectl export --format csv|json [--since W] [--until
- * W]`: every minute of the history (CSV, a row each), or the minutes and
- * the strain events as JSON Lines.
+ * verb_export() - `posturectl export --format csv|json [--what
+ * minutes|events] [--since W] [--until W]`: the minutes of the history
+ * and/or its strain events, as CSV (a header, then a row each; minutes
+ * unless --what events) or as JSON Lines (both unless --what says one).
  *
  * Return: 0; 1 when postured cannot be asked or refuses; a usage error;
  * EX_IOERR when the output cannot be written.
@@ -340,16 +371,17 @@ int verb_export(int argc, char *argv[])
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(freep) HistoryEventRow *ev = NULL;
-        const char *format = NULL, *since_s = NULL, *until_s = NULL;
+        const char *format = NULL, *what = NULL, *since_s = NULL, *until_s = NULL;
         const VerbOption options[] = {
                 { "format", required_argument, .arg = &format },
+                { "what", required_argument, .arg = &what },
                 { "since", required_argument, .arg = &since_s },
                 { "until", required_argument, .arg = &until_s },
                 {},
         };
         const VerbSyntax syntax = { .options = options, .bus = true };
         uint64_t since = 0, until;
-        bool csv, header = false;
+        bool csv, header = false, minutes, events;
         size_t nev = 0;
         int r;
 
@@ -361,6 +393,10 @@ int verb_export(int argc, char *argv[])
         if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
                 return usage_error("invalid --format '%s': expected csv or json", format);
         csv = strcmp(format, "csv") == 0;
+        if (what && strcmp(what, "minutes") != 0 && strcmp(what, "events") != 0)
+                return usage_error("invalid --what '%s': expected minutes or events", what);
+        minutes = !what ? true : strcmp(what, "minutes") == 0;
+        events = !what ? !csv : strcmp(what, "events") == 0;
         until = now_usec() + USEC_PER_DAY;
         r = VERB_GO_ON;
         if (since_s)
@@ -376,7 +412,7 @@ int verb_export(int argc, char *argv[])
                 return 1;
 
         /* Without --since: from the first minute kept, found with a day-bucket query. */
-        if (!since_s) {
+        if (!since_s && minutes) {
                 _cleanup_(freep) HistoryBucket *days = NULL;
                 size_t nd = 0;
 
@@ -387,7 +423,7 @@ int verb_export(int argc, char *argv[])
                         return finish_output();
                 since = days[0].t;
         }
-        for (uint64_t from = since; from < until; from += EXPORT_CHUNK_US) {
+        for (uint64_t from = since; minutes && from < until; from += EXPORT_CHUNK_US) {
                 _cleanup_(freep) HistoryBucket *b = NULL;
                 size_t n = 0;
 
@@ -406,12 +442,18 @@ int verb_export(int argc, char *argv[])
                                 json_bucket(stdout, "minute", &b[i]);
                 }
         }
-        if (!csv) {
+        if (events) {
                 r = history_call_events(bus, since, until, &ev, &nev);
                 if (r < 0)
                         return 1;
-                for (size_t i = 0; i < nev; i++)
-                        json_event(&ev[i]);
+                if (csv)
+                        puts("start_usec,start,kind,severity,duration_s,peak_deg");
+                for (size_t i = 0; i < nev; i++) {
+                        if (csv)
+                                csv_event(&ev[i]);
+                        else
+                                json_event(&ev[i]);
+                }
         }
         return finish_output();
 }

@@ -20,6 +20,7 @@
 #include "posturectl.h"
 #include "report-draw.h"
 #include "timestamp.h"
+#include "verb-analyze.h"
 
 #define USEC_PER_DAY (86400 * USEC_PER_SEC)
 /* Used only when the recording has no "# rate_hz:" and fewer than two samples. */
@@ -91,8 +92,9 @@ static void on_event(const StrainEvent *e, const PostureSample *s, void *userdat
         snprintf(slot->kind, sizeof(slot->kind), "%s", event_kind_to_string(e->kind) ?: "");
 }
 
-/* A recording through the pipeline (the defaults and the auto neutral of analyze). */
-static int collect_recording(const char *path, Collected *c, double *ret_duration_s)
+/* A recording through the pipeline (the settings and the auto neutral of analyze). */
+static int collect_recording(const char *path, const PipelineArgs *pa, Collected *c,
+                             double *ret_duration_s)
 {
         _cleanup_(recording_reader_freep) RecordingReader *rr = NULL;
         _cleanup_(pipeline_freep) Pipeline *p = NULL;
@@ -133,7 +135,9 @@ static int collect_recording(const char *path, Collected *c, double *ret_duratio
                 rate = n > 1 ? (double) (n - 1) * NSEC_PER_SEC /
                                        (double) (frames[n - 1].t_ns - frames[0].t_ns)
                              : FALLBACK_RATE_HZ;
-        pipeline_params_default(&params);
+        r = pipeline_args_params(pa, &params);
+        if (r != 0)
+                return r;
         params.estimator.auto_calibrate = true;
         r = pipeline_new(&p, &params, rate);
         if (r < 0) {
@@ -152,7 +156,7 @@ static int collect_recording(const char *path, Collected *c, double *ret_duratio
         return 0;
 }
 
-static int report_recording(const char *path, const char *out)
+static int report_recording(const char *path, const PipelineArgs *pa, const char *out)
 {
         Collected c = {};
         ReportDay d = {};
@@ -160,7 +164,7 @@ static int report_recording(const char *path, const char *out)
         const char *base = strrchr(path, '/');
         int r;
 
-        r = collect_recording(path, &c, &duration);
+        r = collect_recording(path, pa, &c, &duration);
         if (r == 0) {
                 snprintf(d.title, sizeof(d.title), "Posture in %s", base ? base + 1 : path);
                 d.start_us = 0;
@@ -289,10 +293,16 @@ static int report_week(sd_bus *bus, uint64_t start, const char *out)
         return 0;
 }
 
+static int parse_mount_matrix(const char *arg, void *userdata)
+{
+        return pipeline_args_mount_matrix(userdata, arg);
+}
+
 /**
  * verb_report() - `posturectl report [--day DATE | --week DATE | --from
- * FILE.csv] -o FILE.png|.svg|.pdf`: draw a day (default: today), a week
- * from DATE, or a recording offline.
+ * FILE.csv [--config FILE] [--mount-matrix M]] -o FILE.png|.svg|.pdf`: draw
+ * a day (default: today), a week from DATE, or a recording offline with the
+ * pipeline settings of analyze.
  *
  * Return: 0; 1 when postured cannot be asked or refuses; a usage error;
  * EX_DATAERR or EX_NOINPUT for a bad recording; EX_CANTCREAT when the
@@ -303,10 +313,13 @@ int verb_report(int argc, char *argv[])
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(freep) char **args = NULL;
         const char *day_s = NULL, *week_s = NULL, *from = NULL, *out = NULL;
+        PipelineArgs pa = {};
         const VerbOption options[] = {
                 { "day", required_argument, .arg = &day_s },
                 { "week", required_argument, .arg = &week_s },
                 { "from", required_argument, .arg = &from },
+                { "config", required_argument, .arg = &pa.config },
+                { "mount-matrix", required_argument, .parse = parse_mount_matrix },
                 { "output", required_argument, .arg = &out },
                 {},
         };
@@ -320,7 +333,7 @@ int verb_report(int argc, char *argv[])
                 return oom();
         for (int i = 0; i < argc; i++)
                 args[i] = strcmp(argv[i], "-o") == 0 ? (char *) "--output" : argv[i];
-        r = verb_parse_argv(argc, args, &syntax, NULL);
+        r = verb_parse_argv(argc, args, &syntax, &pa);
         if (r >= 0)
                 return r;
         if (!out)
@@ -329,8 +342,10 @@ int verb_report(int argc, char *argv[])
                 return usage_error("report: '%s': the file must end in .png, .svg or .pdf", out);
         if (!!day_s + !!week_s + !!from > 1)
                 return usage_error("report: --day, --week and --from exclude each other");
+        if (!from && (pa.config || pa.have_mount))
+                return usage_error("report: --config and --mount-matrix go with --from");
         if (from) {
-                r = report_recording(from, out);
+                r = report_recording(from, &pa, out);
                 report_draw_done();
                 return r;
         }

@@ -19,9 +19,9 @@ declare -A _posturectl_options=(
         [record]='--duration='
         [history]='--since= --until= --bucket= --json'
         [summary]='--today --week --since= --json'
-        [export]='--format= --since= --until='
+        [export]='--format= --what= --since= --until='
         [forget]='--before= --all --yes'
-        [report]='--day= --week= --from= -o= --output='
+        [report]='--day= --week= --from= --config= --mount-matrix= -o= --output='
         [calibrate]='--reset'
 )
 _posturectl_properties='Posture Flexion LateralBend Activity StrainLevel Calibrated
@@ -46,6 +46,7 @@ _posturectl_option_values() { # OPTION CUR
         -p | --property) compgen -W "$_posturectl_properties" -- "$2" ;;
         --format) compgen -W "$_posturectl_formats" -- "$2" ;;
         --phase) compgen -W "$_posturectl_phases" -- "$2" ;;
+        --what) compgen -W "minutes events" -- "$2" ;;
         --kind) compgen -W "$_posturectl_event_kinds" -- "$2" ;;
         --onset) compgen -W "now -30m -2h -1d" -- "$2" ;;
         --duration) compgen -W "30 60 5m 30m 1h" -- "$2" ;;
@@ -63,7 +64,7 @@ _posturectl() {
         for ((i = 1; i < COMP_CWORD; i++)); do
                 w=${COMP_WORDS[i]}
                 case $w in
-                -p | --property | --format | --phase | --onset | --context | --duration | \
+                -p | --property | --format | --what | --phase | --onset | --context | --duration | \
                         --mount-matrix | --neutral | --config | --catalogue | --kind)
                         ((i++)) ;;
                 -*) ;;
@@ -77,7 +78,7 @@ _posturectl() {
                 return 0
         fi
         case $prev in
-        -p | --property | --format | --phase | --onset | --duration | --config | --catalogue | --kind)
+        -p | --property | --format | --what | --phase | --onset | --duration | --config | --catalogue | --kind)
                 COMPREPLY=($(_posturectl_option_values "$prev" "$cur"))
                 return 0 ;;
         --context | --mount-matrix | --neutral)

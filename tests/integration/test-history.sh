@@ -78,6 +78,19 @@ check_eq "export csv: the seconds add up" "$(sum_key '.duration_s | round')" \
 ctl export --format json >"$TMP/export.json"
 check "export json: valid JSON Lines" sh -c "jq -e . '$TMP/export.json' >/dev/null"
 check "export json: minutes and events" test "$(jq -r .type "$TMP/export.json" | sort -u | tr '\n' ' ')" = "event minute "
+ctl export --format csv --what events >"$TMP/events.csv"
+check_eq "export csv --what events: a header" "start_usec,start,kind,severity,duration_s,peak_deg" \
+        "$(head -n 1 "$TMP/events.csv")"
+json_events=$(jq -r 'select(.type == "event") | [.start_usec, .kind, .severity] | join(" ")' "$TMP/export.json")
+check "  there are events to compare" test -n "$json_events"
+check_eq "  a row an event, as the JSON has them (RFC 4180 fields)" "$json_events" \
+        "$(python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert all(len(r) == 6 for r in rows), rows
+print("\n".join(" ".join((r[0], r[2], r[3])) for r in rows[1:]))' "$TMP/events.csv")"
+check_eq "export json --what minutes: minutes only" "minute" \
+        "$(ctl export --format json --what minutes | jq -r .type | sort -u)"
+check_match "export --what bogus: usage error" "invalid --what 'bogus'" "$(ctl export --format csv --what bogus 2>&1)"
 
 # --- forget.
 out=$(ctl forget --all </dev/null 2>&1)

@@ -30,6 +30,32 @@ check_match "  PDF: general guidance, not diagnosis" 'general guidance, not diag
 "$POSTURECTL" report --from "$DATA/work-session.csv" -o "$TMP/ws.svg"
 check_match "  SVG of 1200 × 720" '<svg[^>]*width="1200[^"]*"[^>]*height="720' "$(head -c 400 "$TMP/ws.svg")"
 
+# --- The settings of analyze: --config and --mount-matrix change the report as
+# they change analyze's summary (whole minutes per posture).
+pdf_minutes() { pdf_text "$1" | grep -oE '(upright|slouched|flexed|lateral) [0-9]+ min' | sort | tr '\n' ' '; }
+analyze_minutes() {
+        "$POSTURECTL" analyze "$@" | jq -r 'select(.type == "summary") | .posture_s |
+                to_entries[] | select(.key | test("^(upright|slouched|flexed|lateral)$")) |
+                "\(.key) \(.value / 60 | round) min"' | sort | tr '\n' ' '
+}
+printf '[Posture]\nFlexedDeg=60\nSlouchDeg=50\n' >"$TMP/upright.conf"
+"$POSTURECTL" report --from "$DATA/work-session.csv" --config "$TMP/upright.conf" -o "$TMP/conf.pdf"
+check_eq "report --config: the minutes of analyze --config" \
+        "$(analyze_minutes --config "$TMP/upright.conf" "$DATA/work-session.csv")" "$(pdf_minutes "$TMP/conf.pdf")"
+check_match "  flexed no longer (FlexedDeg=60)" 'flexed 0 min' "$(pdf_minutes "$TMP/conf.pdf")"
+check_match "  while by default it is" 'flexed [1-9][0-9]* min' "$(pdf_minutes "$TMP/ws.pdf")"
+M="0,0,-1;0,1,0;1,0,0"
+"$POSTURECTL" report --from "$DATA/work-session.csv" --mount-matrix "$M" -o "$TMP/mm.pdf"
+check_eq "report --mount-matrix: the minutes of analyze --mount-matrix" \
+        "$(analyze_minutes --mount-matrix "$M" "$DATA/work-session.csv")" "$(pdf_minutes "$TMP/mm.pdf")"
+check_match "  a forward bend turned sideways" 'lateral [1-9][0-9]* min' "$(pdf_minutes "$TMP/mm.pdf")"
+"$POSTURECTL" report --from "$DATA/work-session.csv" --config "$TMP/none.conf" -o "$TMP/none.pdf" 2>/dev/null
+check_eq "report --config with a missing file: exit status 66" 66 "$?"
+out=$("$POSTURECTL" report --from "$DATA/work-session.csv" --mount-matrix "1,0,0" -o "$TMP/bad.pdf" 2>&1)
+check_eq "report --mount-matrix not a matrix: exit status 64" "64 mount-matrix" "$? $(grep -o mount-matrix <<<"$out" | head -n 1)"
+out=$("$POSTURECTL" report --day today --config "$TMP/upright.conf" -o "$TMP/x.png" 2>&1)
+check_match "report --config without --from: usage error" 'go with --from' "$out"
+
 out=$("$POSTURECTL" report --from "$DATA/work-session.csv" -o "$TMP/ws.jpg" 2>&1)
 check_match "a .jpg is refused" "must end in \.png, \.svg or \.pdf" "$out"
 out=$("$POSTURECTL" report --from "$DATA/bad/bad-number.csv" -o "$TMP/bad.png" 2>&1)

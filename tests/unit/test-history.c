@@ -185,6 +185,68 @@ static void exec_sql(const char *sql)
         sqlite3_close(db);
 }
 
+/* The integer columns of the first row of @sql, from a connection of its own. */
+static void query_ints(const char *sql, int64_t *v, int n)
+{
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        for (int i = 0; i < n; i++)
+                v[i] = sqlite3_column_int64(st, i);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
+/* The bytes the database holds: its pages less the free ones. */
+static uint64_t used_bytes(void)
+{
+        int64_t pages, free_pages, size;
+
+        query_ints("PRAGMA page_count", &pages, 1);
+        query_ints("PRAGMA freelist_count", &free_pages, 1);
+        query_ints("PRAGMA page_size", &size, 1);
+        return (uint64_t) (pages - free_pages) * (uint64_t) size;
+}
+
+/* [History] MaxSizeMB=: beyond it the oldest minutes go, the newest stay, none between. */
+static void test_size_bound(void **state)
+{
+        const uint64_t max_bytes = 512 * 1024;
+        _cleanup_(history_freep) History *h = NULL;
+        PostureSample up = { .posture = POSTURE_UPRIGHT };
+        uint64_t start = now_us(CLOCK_REALTIME) / USEC_PER_MINUTE * USEC_PER_MINUTE - 20 * DAY_US;
+        const int64_t first = (int64_t) (start / USEC_PER_MINUTE), last = first + 20 * 1440 - 1;
+        int64_t v[3], count;
+
+        assert_int_equal(history_new(&h, NULL,
+                                     &(HistoryParams){ .path = path,
+                                                       .keep_days = 36500,
+                                                       .max_bytes = max_bytes }),
+                         0);
+        /* Twenty days of minutes, a second each. */
+        for (int64_t m = first; m <= last; m++)
+                history_add_sample(h, (uint64_t) m * USEC_PER_MINUTE, &up, 1, 0);
+        assert_int_equal(history_sync(h), 0);
+        query_ints("SELECT count(*), min(minute), max(minute) FROM minutes", v, 3);
+        assert_int_equal(v[0], last - first + 1);
+        assert_true(used_bytes() > max_bytes);
+
+        assert_int_equal(history_maintain(h, now_us(CLOCK_REALTIME)), 0);
+        assert_true(used_bytes() <= max_bytes);
+        query_ints("SELECT count(*), min(minute), max(minute) FROM minutes", v, 3);
+        assert_true(v[0] > 0);
+        assert_true(v[1] > first);               /* the oldest went */
+        assert_int_equal(v[2], last);            /* the newest stayed */
+        assert_int_equal(v[0], v[2] - v[1] + 1); /* and nothing between them */
+        /* The hours kept for long ranges agree with the minutes left. */
+        count = v[0];
+        query_ints("SELECT CAST(round(sum(duration_s)) AS INTEGER) FROM hours", v, 1);
+        assert_int_equal(v[0], count);
+}
+
 /* A database of version 1 made by a postured that knew fewer postures gains their columns. */
 static void test_migration_adds_columns(void **state)
 {
@@ -320,6 +382,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_minutes_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_events_pain_phase, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_size_bound, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migration_adds_columns, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migration_from_empty, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
