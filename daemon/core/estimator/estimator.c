@@ -84,11 +84,6 @@ double norm3(const double v[3])
         return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
 }
 
-bool finite3(const double v[3])
-{
-        return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]);
-}
-
 static void cross3(const double a[3], const double b[3], double out[3])
 {
         out[0] = a[1] * b[2] - a[2] * b[1];
