@@ -346,6 +346,9 @@ static void dispatch_polled(Sensor *s, int revents)
                 (void) sd_event_source_set_enabled(s->poll_timer, SD_EVENT_OFF);
         }
         process_ring(s);
+        /* This thread writes and reads the ring: drained, its next batch goes to
+         * the first slots again, so that only one batch's pages are ever touched. */
+        (void) ring_rewind(s->ring);
 }
 
 static int on_poll_io(sd_event_source *es, int fd, uint32_t revents, void *userdata)
