@@ -132,7 +132,7 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(SQLITE_LIBS) $(LIBM) -ldl -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(SQLITE_LIBS) $(LIBM) -ldl -lpthread
 
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(CAIRO_LIBS) $(LIBM)
