@@ -208,6 +208,7 @@ void motion_reset(Motion *m)
         m->walking = false;
         m->q_sum = m->q_sum2 = 0;
         m->q_wild = 0;
+        m->n_flight = 0;
 }
 
 /** motion_trunk_reset() - forget the trunk direction and rate. */

@@ -194,6 +194,9 @@ struct Motion {
          * WALK_Q_LIMIT. */
         int64_t q_sum, q_sum2;
         size_t q_wild;
+        /* How many blocks of the ring read less than WALK_FLIGHT_G: the
+         * wearer in the air (see walk_running()). */
+        size_t n_flight;
         /* n² · WALK_Q_SCALE² · (walk_min_rms − WALK_Q_MARGIN)², or -1 */
         double q_still_below;
 

@@ -277,6 +277,30 @@ static bool walk_sustained(const Motion *m)
         return true;
 }
 
+/*
+ * Running, not walking. Walking always has a foot on the ground, and
+ * gravity supplies the centripetal acceleration of the body vaulting over
+ * the stance leg: up to the walk-run transition (Froude number v²/gL ≈ 0.5,
+ * Kram, Domingo & Ferris 1997, J Exp Biol 200:821) the centre of mass
+ * accelerates downwards by at most about half of g, and a trunk sensor's
+ * vertical reading stays above some 0.5 g. Running has a flight phase, in
+ * which the body is in free fall and the sensor reads about 0 g. A block
+ * under WALK_FLIGHT_G is a moment in the air: the margin to 0.5 g is the
+ * trunk's own bounce about the centre of mass.
+ */
+#define WALK_FLIGHT_G 0.3
+
+/* At a jog the two floats of a stride take about a fifth of the time (11 %
+ * of the gait cycle each at 3.2 m/s, Novacheck 1998, Gait Posture 7:77);
+ * a window with more than half of that in the air is running. Steps of a
+ * run at a walking rate (a slow jog, running up stairs) are not a walk. */
+#define WALK_FLIGHT_SHARE 0.1
+
+static bool walk_running(const Motion *m)
+{
+        return (double) m->n_flight > WALK_FLIGHT_SHARE * (double) m->n_blocks;
+}
+
 /* The quick look (see WALK_Q_SCALE): true when the window certainly moves
  * too little for walking. */
 static bool walk_surely_still(const Motion *m)
@@ -297,7 +321,7 @@ static void walk_evaluate(Motion *m)
         double mean = 0, var = 0, x = 0, y = 0, z = 0;
         Sway sway;
 
-        if (walk_surely_still(m)) {
+        if (walk_surely_still(m) || walk_running(m)) {
                 m->walking = false;
                 return;
         }
@@ -373,9 +397,12 @@ static void walk_q_update(Motion *m, double v, bool add)
  */
 void motion_walk_feed(Motion *m, double v, const double u[3])
 {
-        if (m->count == m->n_blocks)
+        if (m->count == m->n_blocks) {
                 walk_q_update(m, m->v[m->head], false);
+                m->n_flight -= m->v[m->head] < WALK_FLIGHT_G * STANDARD_GRAVITY;
+        }
         walk_q_update(m, v, true);
+        m->n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
         m->v[m->head] = v;
         memcpy(m->u[m->head], u, sizeof(m->u[0]));
         m->sum_dirty = MIN(m->sum_dirty, m->head);

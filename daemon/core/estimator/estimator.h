@@ -69,7 +69,11 @@
  *   turn of the trunk in full) stayed within walk_max_sway_deg (15°) of its
  *   mean direction, which tells walking from rapid repeated bending (whose
  *   kinematic acceleration is periodic too, at a step rate). A single
- *   glitch has no periodicity, so it cannot look like walking.
+ *   glitch has no periodicity, so it cannot look like walking. Running is
+ *   not walking, even at a walking step rate (a slow jog, running up
+ *   stairs): a window that reads under 0.3 g vertically for more than a
+ *   tenth of its time has flight phases, which walking never has (see
+ *   WALK_FLIGHT_G in estimator-walk.c).
  * - moving: not walking, and the RMS of the dynamic part over
  *   still_window_s is at least still_rms. The dynamic part is the raw
  *   vector minus the filtered one, taken as the per-axis median of its
