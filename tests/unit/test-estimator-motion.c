@@ -548,6 +548,12 @@ static void test_walking_stride(void **state)
         assert_int_equal(limping_walk(50, 1.6, 0.4, 15), 10 * 50);
         assert_int_equal(limping_walk(200, 1.8, 0.4, 15), 10 * 200);
         assert_int_equal(limping_walk(20, 1.4, 0.4, 15), 10 * 20);
+        /* Uneven steps at 2 a second: the stride, 1 s, is the highest peak,
+         * refined to a little under the slowest step rate; its step, half
+         * as far, is within the step rates, and the stride repeats. */
+        assert_int_equal(limping_walk(50, 2.0, 0.4, 15), 10 * 50);
+        assert_int_equal(limping_walk(20, 2.0, 0.4, 15), 10 * 20);
+        assert_int_equal(limping_walk(200, 2.0, 0.4, 15), 10 * 200);
 }
 
 /* Steps at @step_hz whose vertical reading drops to @floor_g g for @share
