@@ -226,14 +226,19 @@ static double median3(double a, double b, double c)
 }
 
 /* Push @v into the history @h of the last three vectors; @med gets their
- * per-axis median (@v itself until there are three). */
-static inline void median_push(double h[3][3], size_t n_hist, const double v[3], double med[3])
+ * per-axis median (@v itself until there are three), added to @sum unless
+ * it is NULL. (Added here, each as it is found: summed after the loop, med
+ * was read back as pairs before its stores had landed, a stall.) */
+static inline void median_push(double h[3][3], size_t n_hist, const double v[3], double med[3],
+                               double *sum)
 {
         for (size_t k = 0; k < 3; k++) {
                 h[2][k] = h[1][k];
                 h[1][k] = h[0][k];
                 h[0][k] = v[k];
                 med[k] = n_hist < 3 ? v[k] : median3(h[0][k], h[1][k], h[2][k]);
+                if (sum)
+                        sum[k] += med[k];
         }
 }
 
@@ -530,11 +535,8 @@ int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravi
         m->n_hist = MIN(m->n_hist + 1, (size_t) 3);
         for (size_t k = 0; k < 3; k++)
                 d[k] = raw[k] - gravity[k];
-        median_push(m->dyn, m->n_hist, d, ret->dynamic);
-        median_push(m->hist, m->n_hist, raw, med);
-
-        for (size_t k = 0; k < 3; k++)
-                m->block_raw[k] += med[k];
+        median_push(m->dyn, m->n_hist, d, ret->dynamic, NULL);
+        median_push(m->hist, m->n_hist, raw, med, m->block_raw);
         if (m->walk_enabled) {
                 double v = gn >= MIN_NORM ? dot3(med, up) / gn : norm3(med);
 
