@@ -40,7 +40,6 @@ typedef struct Agent {
 
         /* Unique name of postured, NULL while it is not on the bus. */
         char *owner;
-        sd_bus_slot *sync_slot;
         /* Realtime µs: no advice before (postured's SnoozedUntil). */
         uint64_t snoozed_until;
 

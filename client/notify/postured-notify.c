@@ -28,7 +28,6 @@
 
 static void agent_done(Agent *a)
 {
-        sd_bus_slot_unref(a->sync_slot);
         free(a->owner);
         sd_bus_flush_close_unref(a->daemon_bus);
         sd_bus_flush_close_unref(a->user_bus);
