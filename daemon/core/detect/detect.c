@@ -502,8 +502,9 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
         else
                 d->moving_s += dt;
 
-        /* Lying suspends the trunk rules: they see no angle (detect.h, "Lying"). */
-        if (s->lying) {
+        /* Lying suspends the trunk rules: they see no angle (detect.h, "Lying");
+         * so does a sample without a neutral to measure them from. */
+        if (s->lying || s->awaiting_neutral) {
                 trunk = *s;
                 trunk.flexion_deg = trunk.lateral_deg = NAN;
                 s = &trunk;
