@@ -64,6 +64,21 @@ static void test_no_neutral_suspends(void **state)
         feed_until(&r, s, true, HOUR_S + 10);
         assert_int_equal(count_kind(&r, EVENT_EXTREME_FLEXION), 1);
         run_done(&r);
+
+        /* A fast jerk "while bent" by the mount's upright is no
+         * sudden-movement either; with a neutral it is. */
+        for (int awaiting = 1; awaiting >= 0; awaiting--) {
+                run_init(&r, &p);
+                s.awaiting_neutral = awaiting;
+                s.rate_dps = 0;
+                feed_until(&r, s, true, 5);
+                s.rate_dps = 200;
+                feed_until(&r, s, true, 6);
+                s.rate_dps = 0;
+                feed_until(&r, s, true, 20);
+                assert_int_equal(count_kind(&r, EVENT_SUDDEN_MOVEMENT), !awaiting);
+                run_done(&r);
+        }
 }
 
 /* Lying down: the trunk passes a lateral bend (and a backward lean) while

@@ -509,6 +509,10 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
         if (s->lying || s->awaiting_neutral) {
                 trunk = *s;
                 trunk.flexion_deg = trunk.lateral_deg = NAN;
+                /* The motion path's angles share the missing reference (lying
+                 * suspends sudden-movement through motion_lying instead). */
+                if (s->awaiting_neutral)
+                        trunk.motion_flexion_deg = trunk.motion_lateral_deg = NAN;
         }
 
         for (size_t i = 0; i < ELEMENTSOF(rules); i++) {
