@@ -397,12 +397,14 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
  * not-worn; no usable data
  * (non-finite angles) → unknown; a dynamic RMS of posture_max_rms or more →
  * moving (the direction of gravity is unknowable; otherwise the angles
- * decide, whatever the activity); awaiting an automatic neutral → unknown;
- * estimator_angles_are_lying() → lying; flexion < reclined_deg → reclined; flexion > extreme_deg →
- * extreme-flexion; flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral; flexion >=
- * slouch_deg → slouched; else upright. Forward flexion beyond lying_deg stays extreme-flexion (also
- * with a lateral part smaller than the flexion, whose lateral angle is ill-defined): a deep bend
- * and lying prone cannot be told apart from the angles alone, and the bend is the one that matters.
+ * decide, whatever the activity); awaiting an automatic neutral → unknown
+ * (see "Neutral" in estimator.h); estimator_angles_are_lying() → lying;
+ * flexion < reclined_deg → reclined; flexion > extreme_deg → extreme-flexion;
+ * flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral;
+ * flexion >= slouch_deg → slouched; else upright. Forward flexion beyond
+ * lying_deg stays extreme-flexion (also with a lateral part smaller than the
+ * flexion, whose lateral angle is ill-defined): a deep bend and lying prone cannot be told
+ * apart from the angles alone, and the bend is the one that matters.
  */
 static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting, double dynamic_rms,
                              double flexion, double lateral)

@@ -38,13 +38,14 @@
  * sits differently: an automatic neutral is forgotten then, and taken
  * afresh. A given neutral (Calibrate, --neutral) is
  * never revised. A sensor on an inclined sternum or chest strap can sit
- * more than upright_max_deg off that upright: a posture held still for
- * a minute of still time, within 10° of itself and within
- * lying_deg of the mount's upright, becomes the neutral too (sitting at a
- * desk). Until there is a neutral the posture is "unknown" (unless
- * not-worn or moving), never lying, and the trunk rules do not fire: the
- * mount's upright is no reference for a body. estimator_calibrate() refuses a window that is not
- * still or not within upright_max_deg of upright.
+ * more than upright_max_deg off that upright: a posture held still for a
+ * minute of still time, within 10° of itself and within lying_deg of the
+ * mount's upright, becomes the neutral too (sitting at a desk). Until there
+ * is a neutral the posture is "unknown" (unless not-worn or moving), never
+ * lying, and the trunk rules do not fire (but static-posture, which needs
+ * no reference): the mount's upright is no reference for a body.
+ * estimator_calibrate() refuses a window that is not still or not within
+ * upright_max_deg of upright.
  *
  * Activity, judged at every sample:
  * - walking: over the last walk_window_s (4 s), the vertical acceleration
