@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <sqlite3.h>
+#include "history-sqlite.h"
 #include <stdbool.h>
 
 #include <systemd/sd-event.h>

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "history-internal.h"
 #include "history.h"
 #include "log.h"
@@ -34,6 +32,9 @@
 #define MAINTAIN_EVERY 60
 static void close_db(History *h)
 {
+        /* Nothing was opened, and SQLite may not even be loaded. */
+        if (!h->db && !h->upsert && !h->rebuild && !h->unbuild)
+                return;
         sqlite3_finalize(h->upsert);
         sqlite3_finalize(h->rebuild);
         sqlite3_finalize(h->unbuild);
@@ -73,6 +74,9 @@ static int open_once(History *h)
         int r;
 
         /* Created here so that it is 0600 whatever the umask: it is health data. */
+        r = history_sqlite_load();
+        if (r < 0)
+                return r;
         fd = open(h->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;

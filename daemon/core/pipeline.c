@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,9 +76,13 @@ int pipeline_new(Pipeline **ret, const PipelineParams *p, double rate_hz)
         if (!(p->min_g >= 0 && p->max_g > p->min_g && isfinite(p->max_g)))
                 return -EINVAL;
 
-        pl = calloc(1, sizeof(*pl));
+        /* The chunk buffers are written before they are read: only the fields
+         * before them are zeroed, so that a batch makes only its own part of
+         * their 46 KiB resident (a second at 100 Hz: 100 of 256 entries). */
+        pl = malloc(sizeof(*pl));
         if (!pl)
                 return -ENOMEM;
+        memset(pl, 0, offsetof(Pipeline, scratch));
         pl->params = *p;
         pl->rate_hz = rate_hz;
         pl->min_sq = (p->min_g * STANDARD_GRAVITY) * (p->min_g * STANDARD_GRAVITY);

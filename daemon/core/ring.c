@@ -246,6 +246,34 @@ uint64_t ring_overruns(const Ring *r)
 }
 
 /**
+ * ring_rewind() - let the next write start at the first slot again.
+ * @r: the ring.
+ *
+ * Only when one thread is both producer and consumer (a source driven by
+ * the main loop writes a batch and reads it back at once): the ring then
+ * holds one batch at a time, and without this its writes would walk
+ * through all of it, making every page of it resident (4096 frames, 96 KiB)
+ * where one batch's pages suffice. The overrun counter is kept.
+ *
+ * Return: true when the ring was empty and is rewound; false (unchanged)
+ * otherwise.
+ */
+bool ring_rewind(Ring *r)
+{
+        size_t head;
+
+        assert(r);
+
+        head = atomic_load_explicit(&r->head, memory_order_relaxed);
+        if (head != atomic_load_explicit(&r->tail, memory_order_relaxed))
+                return false;
+        atomic_store_explicit(&r->head, 0, memory_order_relaxed);
+        atomic_store_explicit(&r->tail, 0, memory_order_relaxed);
+        r->tail_cache = r->head_cache = 0;
+        return true;
+}
+
+/**
  * ring_space() - producer side: frames that ring_write() accepts right now.
  * @r: the ring.
  *

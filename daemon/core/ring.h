@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,3 +44,6 @@ size_t ring_space(Ring *r);
 
 /** ring_overruns() - total frames dropped because the ring was full. */
 uint64_t ring_overruns(const Ring *r);
+
+/** ring_rewind() - one thread on both sides: an empty ring starts at slot 0 again. */
+bool ring_rewind(Ring *r);

@@ -5,7 +5,8 @@
 # GetHistory, GetEvents, export and forget; bad ranges are InvalidArgs
 # naming the argument; a SIGKILL loses nothing already written; a damaged
 # database is moved aside; a year of minutes answers in well under a second;
-# on a system bus nobody outside the health group reaches any of it.
+# on a system bus nobody outside the health group reaches any of it; a
+# daemon keeping no history does not load SQLite.
 . "$(dirname "$0")/lib.sh"
 
 OBJ=/org/postured/Posture1
@@ -31,7 +32,16 @@ serve() { # start a daemon that answers from the store
         start_daemon --source "replay:$TMP/idle.csv" "$@"
         wait_for_name
 }
+serve_nohistory() {
+        STATE_DIRECTORY= start_daemon --source "replay:$TMP/idle.csv"
+        wait_for_name
+}
 sum_key() { jq -r "$1" <<<"$summary"; }
+
+# --- No history kept (no state directory): SQLite is not even loaded.
+check "daemon keeping no history" serve_nohistory
+check "  libsqlite3 not mapped" sh -c "! grep -q libsqlite3 /proc/$DAEMON_PID/maps"
+stop_daemon
 
 # --- A day at full speed; the end of the replay writes the last minute.
 run_daemon --exit-on-eof --source "replay:$TMP/day.csv?speed=0"
@@ -41,6 +51,7 @@ check_eq "WAL journal" wal "$(python3 -c 'import sqlite3,sys; print(sqlite3.conn
 analyze=$("$POSTURECTL" analyze "$TMP/day.csv" | tail -n 1)
 
 check "daemon serving the store" serve
+check "  libsqlite3 loaded" grep -q libsqlite3 "/proc/$DAEMON_PID/maps"
 summary=$(ctl summary --since -2d --json)
 check_eq "GetSummary duration = analyze's" "$(jq -r .duration_s <<<"$analyze")" "$(sum_key .duration_s)"
 for p in upright slouched flexed extreme-flexion moving; do

@@ -16,8 +16,9 @@ import random
 import sys
 
 G = 9.80665
-ACTIVITIES = ("still", "fidget", "walk", "gait", "fast", "jog", "transfer", "desk", "bag")
-STEPPING = ("walk", "gait")  # take a step rate: @walk=HZ, @gait=HZ
+ACTIVITIES = ("still", "fidget", "walk", "gait", "stairs", "fast", "jog", "transfer", "desk",
+              "bag")
+STEPPING = ("walk", "gait", "stairs", "jog")  # take a step rate: @walk=HZ, ...
 # A worn sensor is never quite still: breathing tilts the chest (BREATH_DEG at
 # BREATH_HZ, 12 breaths a minute).
 BREATH_DEG, BREATH_HZ = 0.5, 0.2
@@ -64,11 +65,19 @@ SPEC
               is high), and forward and sideways accelerations large enough
               that a 2 Hz low-pass of gravity sways by 15-20 degrees with
               every step
-    @walk=HZ, @gait=HZ   the same at HZ steps a second
+    @stairs   stairs, up or down, as a chest sensor records them: steps at
+              1.2-2 Hz, one leg leading, so that every other step's impact
+              is weaker (0.4 times) and the pattern repeats only every
+              stride (the step's autocorrelation is low, the stride's high)
+    @walk=HZ, @gait=HZ, @stairs=HZ, @jog=HZ   the same at HZ steps a second
     @fast     rapid repeated bends: 0..+40 deg above the segment's angle
               at 1.1 Hz (about 140 deg/s)
-    @jog      jogging: strides at 2.6-3 Hz, the chest bouncing by about 1 g
-              up and down (impacts), 0.4 g forward and sideways, small sway
+    @jog      jogging: steps at 2.6-3 Hz, the chest bouncing by about 1 g
+              up and down: impacts of about 3 g and a flight phase in
+              which the body is in free fall and the sensor reads about
+              0 g (some 40 % of the time under 0.3 g), 0.4 g forward and
+              sideways, small sway; a slow jog (@jog=2.3) steps at a
+              walking rate
     @transfer the whole body shifting, as in sitting down, lying down or
               turning over in bed: random accelerations of about 1 m/s²
               at 1-2.5 Hz on every axis (the wearer is "moving")
@@ -170,8 +179,10 @@ class Segment:
             self.step_hz = self.given_hz or rng.uniform(1.4, 2.5)
             # The heel strike's harmonics: phases of the 2nd and 3rd.
             self.phases = (rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi))
+        elif self.activity == "stairs":
+            self.step_hz = self.given_hz or rng.uniform(1.2, 2.0)
         elif self.activity == "jog":
-            self.step_hz = rng.uniform(2.6, 3.0)
+            self.step_hz = self.given_hz or rng.uniform(2.6, 3.0)
         elif self.activity == "transfer":
             self.shift = [[(rng.uniform(1.0, 2.5), rng.uniform(0.4, 0.8), rng.uniform(0, 2 * math.pi))
                            for _ in range(2)] for _ in range(3)]
@@ -194,7 +205,7 @@ class Segment:
             for ft, at, pt, fp, ap, pp in self.sway:
                 theta += e * at * math.sin(2 * math.pi * ft * tau + pt)
                 phi += e * ap * math.sin(2 * math.pi * fp * tau + pp)
-        elif self.activity in STEPPING:
+        elif self.activity in ("walk", "gait", "stairs"):
             e = self._envelope(tau, 1.0)
             theta += e * 1.5 * math.sin(2 * math.pi * self.step_hz * tau + 1.0)
             phi += e * 1.5 * math.sin(math.pi * self.step_hz * tau)
@@ -223,11 +234,20 @@ class Segment:
                               + 0.9 * math.sin(3 * w * tau + p3))
             forward = 3.0 * math.sin(w * tau + 0.5) + 1.0 * math.sin(2 * w * tau + p2)
             return (e * 1.5 * math.sin(w * tau / 2), e * vertical, e * forward), 0.2
+        if self.activity == "stairs":
+            # One leg leads: every other step's impact is weaker, and the
+            # leading leg's push dips the bounce once a stride.
+            e, w = self._envelope(tau, 1.0), 2 * math.pi * self.step_hz
+            lead = 1.0 if (self.step_hz * tau) % 2.0 < 1.0 else 0.4
+            vertical = 2.0 * lead * math.sin(w * tau) + 0.9 * math.sin(w * tau / 2)
+            return (e * 1.2 * math.sin(w * tau / 2), e * vertical,
+                    e * 1.5 * math.sin(w * tau + 0.5)), 0.2
         if self.activity == "jog":
-            # A stride: an impact of about 2.5 g (a short, tall pulse) and
-            # a flight phase at about -0.5 g; zero on average.
+            # A step: an impact of about 3 g (a pulse) and a flight phase in
+            # free fall, where the sensor reads about 0 g: the pulse carries
+            # the whole of g on average (3 g times 0.188 * sqrt(pi) = 1 g).
             e, ph = self._envelope(tau, 0.5), (self.step_hz * tau) % 1.0
-            v = G * (3.0 * math.exp(-((ph - 0.3) / 0.1) ** 2) - 0.3 * math.sqrt(math.pi))
+            v = G * (3.0 * math.exp(-((ph - 0.3) / 0.188) ** 2) - 1.0)
             w = 2 * math.pi * self.step_hz
             return (e * 4.0 * math.sin(w * tau / 2), e * v, e * 4.0 * math.sin(w * tau + 0.5)), 0.5
         if self.activity == "transfer":
@@ -370,11 +390,25 @@ def sample_times(duration, rate, jitter, jrng):
         t += (1.0 + jrng.uniform(-jitter, jitter)) / rate
 
 
+def stamped(times, stalls, srng):
+    """(taken, stamped) for each sample time: with @stalls per minute, the
+    link stalls now and then for 0.1-0.3 s (as a Bluetooth link does, at
+    random), and the samples taken meanwhile arrive together at its end, a
+    few ms apart, stamped with their arrival; the rest arrive at once."""
+    until, last = -1.0, -1.0
+    for t in times:
+        if t >= until and stalls > 0 and srng.random() < stalls / 60.0 * 0.05:
+            until = t + srng.uniform(0.1, 0.3)
+        s = until + srng.uniform(0.002, 0.006) if t < until else t
+        last = max(s, last + 1e-4)
+        yield t, last
+
+
 def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, grng=None,
-             jitter=0.0, jrng=None, tilt=0.0):
+             jitter=0.0, jrng=None, stalls=0.0, srng=None, tilt=0.0):
     h = 1e-3  # for the angular rate and acceleration, by central differences
     p_glitch = glitches / 60.0 / rate
-    for t in sample_times(timeline.duration, rate, jitter, jrng):
+    for t, stamp in stamped(sample_times(timeline.duration, rate, jitter, jrng), stalls, srng):
         seg, tau = timeline.at(t)
         theta, phi = map(math.radians, seg.angles(tau))
         th_m, th_p = (math.radians(timeline.angles(max(t + d, 0.0))[0]) for d in (-h, h))
@@ -393,7 +427,7 @@ def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, 
                   for r in range(3)]
         if p_glitch > 0 and grng.random() < p_glitch:
             glitch(sensor, grng)
-        out.write("%.6f,%.5f,%.5f,%.5f\n" % (t, *sensor))
+        out.write("%.6f,%.5f,%.5f,%.5f\n" % (stamp, *sensor))
 
 
 def main(argv=None):
@@ -417,6 +451,10 @@ def main(argv=None):
     ap.add_argument("--jitter", type=float, default=0.0, metavar="F",
                     help="irregular timing: each interval is 1/RATE times 1 ± up to F, at random "
                          "(0; e.g. 0.5 for a 20 Hz Bluetooth sensor; from its own random stream)")
+    ap.add_argument("--stalls", type=float, default=0.0, metavar="N",
+                    help="Bluetooth stalls per minute, on average: the link stops for 0.1-0.3 s "
+                         "and the samples taken meanwhile arrive in a burst at its end, stamped "
+                         "as they arrive (0; from its own random stream)")
     ap.add_argument("--tilt", type=float, default=0.0, metavar="DEG",
                     help="the sensor sits tilted DEG (+ forward) about the body's x axis from "
                          "the upright the mount matrix implies, as a chest sensor on an inclined "
@@ -438,6 +476,8 @@ def main(argv=None):
             raise SpecError("--tilt must be within -90..90")
         if not 0 <= a.jitter < 1:
             raise SpecError("--jitter must be at least 0 and below 1")
+        if not 0 <= a.stalls <= 600:
+            raise SpecError("--stalls must be within 0..600")
         spec_args = [DEMO_SPEC] if a.demo else a.spec
         segs = parse_spec(spec_args)
         m = parse_matrix(a.mount_matrix) if a.mount_matrix else [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
@@ -484,6 +524,8 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
         out.write(f"# glitches_per_min: {a.glitches:g}\n")
     if a.jitter:
         out.write(f"# jitter: {a.jitter:g}\n")
+    if a.stalls:
+        out.write(f"# stalls_per_min: {a.stalls:g}\n")
     if a.tilt:
         out.write(f"# tilt: {a.tilt:g}\n")
     for s in segs:
@@ -493,7 +535,7 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
     out.write("time_s,ax,ay,az\n")
     generate(timeline, a.rate, rng, a.noise, bias, minv, a.radius, out,
              a.glitches, random.Random(f"glitch-{a.seed}"), a.jitter, random.Random(f"jitter-{a.seed}"),
-             a.tilt)
+             a.stalls, random.Random(f"stalls-{a.seed}"), a.tilt)
 
 
 if __name__ == "__main__":

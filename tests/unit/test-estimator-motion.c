@@ -548,6 +548,55 @@ static void test_walking_stride(void **state)
         assert_int_equal(limping_walk(50, 1.6, 0.4, 15), 10 * 50);
         assert_int_equal(limping_walk(200, 1.8, 0.4, 15), 10 * 200);
         assert_int_equal(limping_walk(20, 1.4, 0.4, 15), 10 * 20);
+        /* Uneven steps at 2 a second: the stride, 1 s, is the highest peak,
+         * refined to a little under the slowest step rate; its step, half
+         * as far, is within the step rates, and the stride repeats. */
+        assert_int_equal(limping_walk(50, 2.0, 0.4, 15), 10 * 50);
+        assert_int_equal(limping_walk(20, 2.0, 0.4, 15), 10 * 20);
+        assert_int_equal(limping_walk(200, 2.0, 0.4, 15), 10 * 200);
+}
+
+/* Steps at @step_hz whose vertical reading drops to @floor_g g for @share
+ * of each step, a half sine of the same mean the rest of it: with a floor
+ * near 0 g the body is in the air, a run's flight phase. Return: samples
+ * classed walking after 5 s of it. */
+static size_t bouncing_gait(double rate_hz, double step_hz, double share, double floor_g,
+                            double seconds)
+{
+        double g[3], dip = G * (1 - floor_g), peak = share * dip * M_PI / (2 * (1 - share));
+        size_t walking = 0;
+        Wearer w;
+
+        wearer_init(&w, rate_hz);
+        still(&w, 0, 5);
+        body_gravity(0, 0, g);
+        for (double t0 = now_s(&w); now_s(&w) < t0 + seconds;) {
+                double t = now_s(&w) - t0, ph = fmod(step_hz * t, 1.0), e[3];
+
+                e[0] = 0.3 * sin(M_PI * step_hz * t);
+                e[1] = ph < share ? -dip : peak * sin(M_PI * (ph - share) / (1 - share));
+                e[2] = 0.3 * peak * sin(TWO_PI * step_hz * t + 0.5);
+                feed(&w, g, e, 0);
+                if (t >= 5)
+                        walking += w.last.activity == ACTIVITY_WALKING;
+        }
+        wearer_done(&w);
+        return walking;
+}
+
+/* Running is not walking, whatever its step rate: a gait that spends a
+ * quarter of its time near free fall (0.1 g) is not a walk at 2.2 or 1.8
+ * steps a second, at 50 or 20 Hz; the same steps whose reading bottoms out
+ * at 0.45 g (a foot still on the ground) are, and so are steps that read
+ * 0.1 g for only 8 % of the time (less than the tenth that is running). */
+static void test_walking_not_running(void **state)
+{
+        assert_int_equal(bouncing_gait(50, 2.2, 0.25, 0.1, 15), 0);
+        assert_int_equal(bouncing_gait(20, 1.8, 0.25, 0.1, 15), 0);
+        assert_int_equal(bouncing_gait(50, 2.2, 0.15, 0.1, 15), 0);
+        assert_int_equal(bouncing_gait(50, 2.2, 0.25, 0.45, 15), 10 * 50);
+        assert_int_equal(bouncing_gait(20, 1.8, 0.25, 0.45, 15), 10 * 20);
+        assert_int_equal(bouncing_gait(200, 2.0, 0.08, 0.1, 15), 10 * 200);
 }
 
 static void test_walking_noise_and_gap(void **state)
@@ -622,6 +671,7 @@ int main(void)
                 cmocka_unit_test(test_walking),
                 cmocka_unit_test(test_walking_keeps),
                 cmocka_unit_test(test_walking_stride),
+                cmocka_unit_test(test_walking_not_running),
                 cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_params),
         };

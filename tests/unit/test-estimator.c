@@ -636,6 +636,33 @@ static void test_lying_while_moving(void **state)
         assert_false(estimator_angles_are_lying(&p, NAN, 90));
 }
 
+/* estimator_angles_are_lying() decides angles near upright without the
+ * cosines: the same answer as the formula everywhere, for the whole range of
+ * LyingDeg and at and around its edge. */
+static void test_lying_shortcut(void **state)
+{
+        static const double lying[] = { 30, 44.5, 60, 89.75, 90 };
+        EstimatorParams p;
+
+        estimator_params_default(&p);
+        for (size_t i = 0; i < ELEMENTSOF(lying); i++) {
+                double c = cos(lying[i] / (180.0 / M_PI));
+
+                p.lying_deg = lying[i];
+                for (double th = -180; th <= 180; th += 0.25)
+                        for (double ph = -180; ph <= 180; ph += 0.25) {
+                                double t = th / (180.0 / M_PI), f = ph / (180.0 / M_PI);
+                                bool want = cos(t) * cos(f) < c &&
+                                            th <= fabs(asin(CLAMP(cos(t) * sin(f), -1.0, 1.0))) *
+                                                            (180.0 / M_PI);
+
+                                if (estimator_angles_are_lying(&p, th, ph) != want)
+                                        fail_msg("LyingDeg %g, θ=%g φ=%g: %d", lying[i], th, ph,
+                                                 !want);
+                        }
+        }
+}
+
 static void test_unknown(void **state)
 {
         EstimatorParams p;
@@ -769,6 +796,7 @@ int main(void)
                 cmocka_unit_test(test_gravity_smooth),
                 cmocka_unit_test(test_posture_classes),
                 cmocka_unit_test(test_lying_while_moving),
+                cmocka_unit_test(test_lying_shortcut),
                 cmocka_unit_test(test_unknown),
                 cmocka_unit_test(test_set_neutral),
                 cmocka_unit_test(test_new_bad),

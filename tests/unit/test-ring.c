@@ -153,6 +153,43 @@ static void test_full(void **state)
         assert_frame(&out[15], 300);
 }
 
+/* One thread on both sides: an empty ring rewinds; one holding frames does
+ * not, and keeps them; the overrun count and the capacity stay. */
+static void test_rewind(void **state)
+{
+        _cleanup_(ring_freep) Ring *r = NULL;
+        Frame in[8], out[8];
+
+        assert_int_equal(ring_new(&r, 8), 0);
+        assert_true(ring_rewind(r));
+
+        fill(in, 5, 10);
+        assert_int_equal(ring_write(r, in, 5), 5);
+        assert_false(ring_rewind(r));
+        assert_int_equal(ring_available(r), 5);
+        assert_int_equal(ring_read(r, out, 3), 3);
+        assert_false(ring_rewind(r));
+        assert_int_equal(ring_read(r, out + 3, 8), 2);
+        for (size_t i = 0; i < 5; i++)
+                assert_frame(&out[i], 10 + i);
+
+        /* Empty after 5 in and out: rewound; the whole capacity fits again. */
+        fill(in, 8, 20);
+        assert_int_equal(ring_write(r, in, 8), 8);
+        assert_int_equal(ring_write(r, in, 1), 0);
+        assert_int_equal(ring_overruns(r), 1);
+        assert_int_equal(ring_read(r, out, 8), 8);
+        assert_true(ring_rewind(r));
+        assert_int_equal(ring_overruns(r), 1);
+        assert_int_equal(ring_available(r), 0);
+        assert_int_equal(ring_space(r), 8);
+        fill(in, 8, 40);
+        assert_int_equal(ring_write(r, in, 8), 8);
+        assert_int_equal(ring_read(r, out, 8), 8);
+        for (size_t i = 0; i < 8; i++)
+                assert_frame(&out[i], 40 + i);
+}
+
 static void test_wrap_around(void **state)
 {
         _cleanup_(ring_freep) Ring *r = NULL;
@@ -386,7 +423,7 @@ int main(void)
                 cmocka_unit_test(test_empty),       cmocka_unit_test(test_full),
                 cmocka_unit_test(test_wrap_around), cmocka_unit_test(test_overrun),
                 cmocka_unit_test(test_batch_sizes), cmocka_unit_test(test_stress),
-                cmocka_unit_test(test_space),
+                cmocka_unit_test(test_space),       cmocka_unit_test(test_rewind),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,6 +132,9 @@ struct Detectors {
         int64_t local_offset_ns; /* detectors_set_local_clock() */
 
         double strain;
+        /* exp2(-decay_dt / decay_h) is decay (strain_feed(): the same step
+         * and half-life sample after sample need it once). */
+        double decay_dt, decay_h, decay;
 };
 
 /* detect.c */

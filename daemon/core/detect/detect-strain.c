@@ -49,7 +49,12 @@ void strain_feed(Detectors *d, const PostureSample *s, double dt)
         }
 
         h = s->activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
-        d->strain *= exp2(-dt / h);
+        if (dt != d->decay_dt || h != d->decay_h) {
+                d->decay_dt = dt;
+                d->decay_h = h;
+                d->decay = exp2(-dt / h);
+        }
+        d->strain *= d->decay;
 }
 
 /**

@@ -208,6 +208,7 @@ void motion_reset(Motion *m)
         m->walking = false;
         m->q_sum = m->q_sum2 = 0;
         m->q_wild = 0;
+        m->n_flight = 0;
 }
 
 /** motion_trunk_reset() - forget the trunk direction and rate. */
@@ -225,14 +226,19 @@ static double median3(double a, double b, double c)
 }
 
 /* Push @v into the history @h of the last three vectors; @med gets their
- * per-axis median (@v itself until there are three). */
-static inline void median_push(double h[3][3], size_t n_hist, const double v[3], double med[3])
+ * per-axis median (@v itself until there are three), added to @sum unless
+ * it is NULL. (Added here, each as it is found: summed after the loop, med
+ * was read back as pairs before its stores had landed, a stall.) */
+static inline void median_push(double h[3][3], size_t n_hist, const double v[3], double med[3],
+                               double *sum)
 {
         for (size_t k = 0; k < 3; k++) {
                 h[2][k] = h[1][k];
                 h[1][k] = h[0][k];
                 h[0][k] = v[k];
                 med[k] = n_hist < 3 ? v[k] : median3(h[0][k], h[1][k], h[2][k]);
+                if (sum)
+                        sum[k] += med[k];
         }
 }
 
@@ -461,21 +467,33 @@ static inline double block_mean(const Motion *m, double sum)
  *
  * Return: the trunk job of the sample, for motion_trunk_next(), or -1.
  */
-/* The walking blocks whose periods end by @t_ns (see struct Motion). */
-static void walk_blocks_until(Motion *m, int64_t t_ns)
+/* The walking blocks whose periods end by @t_ns (see struct Motion); @v is
+ * the vertical value of the sample at @t_ns, not yet in a block. */
+static void walk_blocks_until(Motion *m, int64_t t_ns, double v)
 {
         size_t emitted = 0;
 
         if (!m->walk_have_t) {
                 m->walk_have_t = true;
                 m->walk_next_ns = t_ns + m->walk_period_ns;
+                m->walk_prev_ns = t_ns;
+                m->walk_prev_v = v;
                 return;
         }
         while (t_ns >= m->walk_next_ns) {
+                if (m->block == 1) {
+                        /* The stream at the block's end, on the line from
+                         * the sample before it to the one at or after it. */
+                        double f = (double) (m->walk_next_ns - m->walk_prev_ns) /
+                                   (double) (t_ns - m->walk_prev_ns);
+
+                        m->walk_last_v = f >= 1 ? v : m->walk_prev_v + (v - m->walk_prev_v) * f;
+                }
                 if (m->walk_in_block > 0) {
                         double un = norm3(m->block_u);
 
-                        m->walk_last_v = m->block_v / (double) m->walk_in_block;
+                        if (m->block > 1)
+                                m->walk_last_v = m->block_v / (double) m->walk_in_block;
                         /* The sway is the trunk's: the forward half of the
                          * trunk smoother (see walk_sway_direction()). */
                         if (m->have_fwd && norm3(m->fwd_state) > 0) {
@@ -499,6 +517,8 @@ static void walk_blocks_until(Motion *m, int64_t t_ns)
                         m->walk_next_ns +=
                                 (t_ns - m->walk_next_ns) / m->walk_period_ns * m->walk_period_ns;
         }
+        m->walk_prev_ns = t_ns;
+        m->walk_prev_v = v;
 }
 
 int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravity[3],
@@ -515,17 +535,16 @@ int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravi
         m->n_hist = MIN(m->n_hist + 1, (size_t) 3);
         for (size_t k = 0; k < 3; k++)
                 d[k] = raw[k] - gravity[k];
-        median_push(m->dyn, m->n_hist, d, ret->dynamic);
-        median_push(m->hist, m->n_hist, raw, med);
-
-        for (size_t k = 0; k < 3; k++)
-                m->block_raw[k] += med[k];
+        median_push(m->dyn, m->n_hist, d, ret->dynamic, NULL);
+        median_push(m->hist, m->n_hist, raw, med, m->block_raw);
         if (m->walk_enabled) {
-                walk_blocks_until(m, t_ns);
+                double v = gn >= MIN_NORM ? dot3(med, up) / gn : norm3(med);
+
+                walk_blocks_until(m, t_ns, v);
                 for (size_t k = 0; k < 3; k++)
                         if (gn >= MIN_NORM)
                                 m->block_u[k] += up[k] / gn;
-                m->block_v += gn >= MIN_NORM ? dot3(med, up) / gn : norm3(med);
+                m->block_v += v;
                 m->walk_in_block++;
         }
 

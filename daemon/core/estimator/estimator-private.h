@@ -166,6 +166,17 @@ struct Motion {
          * adds to it), and damps the steps' linear accelerations by
          * √(1 + ω²τ²), 2.6 times at 1.8 Hz. So rapid repeated bending at a
          * step rate is not walking, whose smoothed gravity no longer sways. */
+        /* A sensor slower than 1.5 blocks' rate (block = 1) has a block
+         * for each sample, at best, and samples that do not keep the grid's
+         * time: a Bluetooth sensor's come in bursts, tens of ms early or
+         * late, and a nominal rate is seldom the real one. Its blocks
+         * are the stream, linear between its samples, at each block's
+         * end: a sample that came late is not held into the next block,
+         * which would shift it by up to a block (and scramble the
+         * rhythm: the step's autocorrelation falls from 0.5 to 0.35 on
+         * real chest recordings). Faster sensors average their blocks. */
+        int64_t walk_prev_ns; /* the last sample's time and vertical value */
+        double walk_prev_v;
         int64_t walk_period_ns, walk_next_ns;
         bool walk_have_t;
         size_t walk_in_block;
@@ -194,6 +205,9 @@ struct Motion {
          * WALK_Q_LIMIT. */
         int64_t q_sum, q_sum2;
         size_t q_wild;
+        /* How many blocks of the ring read less than WALK_FLIGHT_G: the
+         * wearer in the air (see walk_running()). */
+        size_t n_flight;
         /* n² · WALK_Q_SCALE² · (walk_min_rms − WALK_Q_MARGIN)², or -1 */
         double q_still_below;
 

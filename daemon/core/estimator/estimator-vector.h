@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <math.h>
 #include <stdbool.h>
 
 /*
@@ -15,4 +16,8 @@
 #define MIN_GRAVITY 1.0
 
 double norm3(const double v[3]);
-bool finite3(const double v[3]);
+/* Inline: called for every vector of every sample. */
+static inline bool finite3(const double v[3])
+{
+        return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]);
+}

@@ -185,6 +185,31 @@ static bool walk_stride_periodic(Motion *m, double var, size_t step, double min_
         return false;
 }
 
+/* The step frequency of the peak at lag @k, refined by a parabola through
+ * its neighbours. */
+static double walk_refined_hz(const Motion *m, size_t k)
+{
+        double den = m->r[k - 1] - 2 * m->r[k] + m->r[k + 1];
+        double delta = den < 0 ? 0.5 * (m->r[k - 1] - m->r[k + 1]) / den : 0;
+
+        return m->block_rate_hz / ((double) k + delta);
+}
+
+/* The first peak from @first (before @last) within an eighth of @best of
+ * half its lag, at least @min_r high; or 0. */
+static size_t walk_half_peak(const Motion *m, size_t best, size_t first, size_t last, double min_r)
+{
+        for (size_t k = first, tol = MAX(best / 8, (size_t) 1); k + 1 < last; k++) {
+                if (2 * k + 2 * tol < best)
+                        continue;
+                if (2 * k > best + 2 * tol)
+                        break;
+                if (m->r[k] >= m->r[k - 1] && m->r[k] > m->r[k + 1] && m->r[k] >= min_r)
+                        return k;
+        }
+        return 0;
+}
+
 /* Periodicity: the step period is the highest peak of the autocorrelation
  * after it has first gone negative, up to the longest step period (plus the
  * lag beyond it that a peak needs). Not the first peak: at high sample rates
@@ -196,9 +221,9 @@ static bool walk_stride_periodic(Motion *m, double var, size_t step, double min_
  * (WALK_KEEP_CORR). */
 static bool walk_periodic(Motion *m, double var)
 {
-        size_t last = m->max_lag + 2, have = 0, best = 0, first = 0;
+        size_t last = m->max_lag + 2, have = 0, best = 0, first = 0, step, stride;
         bool crossed = false;
-        double den, delta, freq, min_corr;
+        double freq, min_corr;
 
         for (size_t k = 1; k < last; k++) {
                 if (have < k + 2)
@@ -219,24 +244,29 @@ static bool walk_periodic(Motion *m, double var)
          * highest peak: when a peak about half as far is nearly as high,
          * that is the step (so jogging's fast steps are not taken for a
          * walk at half their rate). */
-        for (size_t k = first, tol = MAX(best / 8, (size_t) 1); k + 1 < last; k++) {
-                if (2 * k + 2 * tol < best)
-                        continue;
-                if (2 * k > best + 2 * tol)
-                        break;
-                if (m->r[k] >= m->r[k - 1] && m->r[k] > m->r[k + 1] &&
-                    m->r[k] >= WALK_STEP_OF_STRIDE * m->r[best]) {
-                        best = k;
-                        break;
+        step = walk_half_peak(m, best, first, last, WALK_STEP_OF_STRIDE * m->r[best]);
+        stride = 0;
+        if (step > 0)
+                best = step;
+        else if (walk_refined_hz(m, best) < m->walk_min_step_hz) {
+                /* The highest peak is slower than any step: a stride (steps
+                 * at 2 Hz and more, one leg leading, as on stairs) when a
+                 * peak about half as far resembles it at all. That is the
+                 * step, and the stride's regularity (Moe-Nilssen and
+                 * Helbostad, 2004) says whether it is a gait. */
+                step = walk_half_peak(m, best, first, last, DBL_MIN);
+                if (step > 0) {
+                        stride = best;
+                        best = step;
                 }
         }
 
-        den = m->r[best - 1] - 2 * m->r[best] + m->r[best + 1];
-        delta = den < 0 ? 0.5 * (m->r[best - 1] - m->r[best + 1]) / den : 0;
-        freq = m->block_rate_hz / ((double) best + delta);
+        freq = walk_refined_hz(m, best);
         if (!(freq >= m->walk_min_step_hz && freq <= m->walk_max_step_hz))
                 return false;
         min_corr = (m->walking ? WALK_KEEP_CORR : 1.0) * m->walk_min_corr;
+        if (stride > 0)
+                return m->r[stride] >= min_corr;
         return m->r[best] >= min_corr || walk_stride_periodic(m, var, best, min_corr);
 }
 
@@ -277,6 +307,30 @@ static bool walk_sustained(const Motion *m)
         return true;
 }
 
+/*
+ * Running, not walking. Walking always has a foot on the ground, and
+ * gravity supplies the centripetal acceleration of the body vaulting over
+ * the stance leg: up to the walk-run transition (Froude number v²/gL ≈ 0.5,
+ * Kram, Domingo & Ferris 1997, J Exp Biol 200:821) the centre of mass
+ * accelerates downwards by at most about half of g, and a trunk sensor's
+ * vertical reading stays above some 0.5 g. Running has a flight phase, in
+ * which the body is in free fall and the sensor reads about 0 g. A block
+ * under WALK_FLIGHT_G is a moment in the air: the margin to 0.5 g is the
+ * trunk's own bounce about the centre of mass.
+ */
+#define WALK_FLIGHT_G 0.3
+
+/* At a jog the two floats of a stride take about a fifth of the time (11 %
+ * of the gait cycle each at 3.2 m/s, Novacheck 1998, Gait Posture 7:77);
+ * a window with more than half of that in the air is running. Steps of a
+ * run at a walking rate (a slow jog, running up stairs) are not a walk. */
+#define WALK_FLIGHT_SHARE 0.1
+
+static bool walk_running(const Motion *m)
+{
+        return (double) m->n_flight > WALK_FLIGHT_SHARE * (double) m->n_blocks;
+}
+
 /* The quick look (see WALK_Q_SCALE): true when the window certainly moves
  * too little for walking. */
 static bool walk_surely_still(const Motion *m)
@@ -297,7 +351,7 @@ static void walk_evaluate(Motion *m)
         double mean = 0, var = 0, x = 0, y = 0, z = 0;
         Sway sway;
 
-        if (walk_surely_still(m)) {
+        if (walk_surely_still(m) || walk_running(m)) {
                 m->walking = false;
                 return;
         }
@@ -373,9 +427,12 @@ static void walk_q_update(Motion *m, double v, bool add)
  */
 void motion_walk_feed(Motion *m, double v, const double u[3])
 {
-        if (m->count == m->n_blocks)
+        if (m->count == m->n_blocks) {
                 walk_q_update(m, m->v[m->head], false);
+                m->n_flight -= m->v[m->head] < WALK_FLIGHT_G * STANDARD_GRAVITY;
+        }
         walk_q_update(m, v, true);
+        m->n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
         m->v[m->head] = v;
         memcpy(m->u[m->head], u, sizeof(m->u[0]));
         m->sum_dirty = MIN(m->sum_dirty, m->head);

@@ -84,11 +84,6 @@ double norm3(const double v[3])
         return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
 }
 
-bool finite3(const double v[3])
-{
-        return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]);
-}
-
 static void cross3(const double a[3], const double b[3], double out[3])
 {
         out[0] = a[1] * b[2] - a[2] * b[1];
@@ -384,6 +379,14 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
         double side_deg;
 
         if (!isfinite(th) || !isfinite(ph))
+                return false;
+        /* Most samples are near upright: decide those without the cosines.
+         * cos θ · cos φ = (cos(θ − φ) + cos(θ + φ)) / 2 >= cos(|θ| + |φ|),
+         * which exceeds cos(lying_deg) when |θ| + |φ| < lying_deg <= 180°;
+         * the degree to spare dwarfs any rounding of the products below
+         * (at worst 1 − cos 1° = 1.5e-4 against about 1e-16), so the answer
+         * is the one the cosines give. */
+        if (p->lying_deg <= 180 && fabs(flexion_deg) + fabs(lateral_deg) <= p->lying_deg - 1)
                 return false;
         /* The trunk's axis is cos θ · cos φ from vertical; its sideways tilt,
          * out of the sagittal plane, is asin(cos θ · sin φ). */

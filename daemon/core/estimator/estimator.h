@@ -67,7 +67,10 @@
  *   rocking from side to side), so the step pattern may repeat only every
  *   stride (step and stride regularity, Moe-Nilssen & Helbostad 2004);
  *   real stair recordings show a step peak of 0.4 with a stride peak of
- *   0.8. Its standard deviation is at least
+ *   0.8. When the highest peak is slower than any step (steps at 2 a
+ *   second or more with one leg leading put the stride, about 1 s, there),
+ *   a peak about half as far is the step, and the stride's height decides.
+ *   Its standard deviation is at least
  *   walk_min_rms (0.5 m/s²) over the window and at least half that in each
  *   quarter of it (a light step or two does not break a walk), so that a
  *   walk is recognised only once it has lasted about 3 to 4 s; and the
@@ -76,7 +79,11 @@
  *   turn of the trunk in full) stayed within walk_max_sway_deg (15°) of its
  *   mean direction, which tells walking from rapid repeated bending (whose
  *   kinematic acceleration is periodic too, at a step rate). A single
- *   glitch has no periodicity, so it cannot look like walking.
+ *   glitch has no periodicity, so it cannot look like walking. Running is
+ *   not walking, even at a walking step rate (a slow jog, running up
+ *   stairs): a window that reads under 0.3 g vertically for more than a
+ *   tenth of its time has flight phases, which walking never has (see
+ *   WALK_FLIGHT_G in estimator-walk.c).
  * - moving: not walking, and the RMS of the dynamic part over
  *   still_window_s is at least still_rms. The dynamic part is the raw
  *   vector minus the filtered one, taken as the per-axis median of its
