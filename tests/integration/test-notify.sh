@@ -136,9 +136,11 @@ check "I have seen this: ActiveAlerts is empty" poll_until "$WAIT_TIMEOUT" "Acti
 check "  and the alert is closed" poll_until "$WAIT_TIMEOUT" "no notification" test "$(displayed)" = 0
 
 # --- postured restarts: the agent follows the new one (the snooze is gone with it).
+# (Not moving.csv: it never keeps still, so it gives no neutral, and without
+# one no trunk rule fires.)
 stop_daemon >/dev/null
 n_before=$(wc -l <"$TMP/shown.log")
-start_daemon --source "replay:$DATA/moving.csv?speed=0"
+start_daemon --source "replay:$DATA/work-session.csv?speed=0"
 check "restarted daemon up" wait_for_name
 check "the restarted daemon's advice is shown" poll_until "$WAIT_TIMEOUT" "new advice" \
         test "$(wc -l <"$TMP/shown.log")" -gt "$n_before"

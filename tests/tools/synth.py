@@ -405,7 +405,7 @@ def stamped(times, stalls, srng):
 
 
 def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, grng=None,
-             jitter=0.0, jrng=None, stalls=0.0, srng=None):
+             jitter=0.0, jrng=None, stalls=0.0, srng=None, tilt=0.0):
     h = 1e-3  # for the angular rate and acceleration, by central differences
     p_glitch = glitches / 60.0 / rate
     for t, stamp in stamped(sample_times(timeline.duration, rate, jitter, jrng), stalls, srng):
@@ -417,6 +417,11 @@ def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, 
         body = (-G * math.sin(phi) * math.cos(theta) + ex,
                 G * math.cos(phi) * math.cos(theta) - radius * omega * omega + ey,
                 -G * math.sin(theta) + radius * alpha + ez)
+        if tilt:
+            # The sensor sits tilted about the body's x axis (an inclined
+            # sternum or chest strap): it reads the trunk's angle plus @tilt.
+            ct, st = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
+            body = (body[0], body[1] * ct + body[2] * st, -body[1] * st + body[2] * ct)
         sigma = math.hypot(noise, extra_noise)
         sensor = [sum(minv[r][k] * body[k] for k in range(3)) + bias[r] + rng.gauss(0.0, sigma)
                   for r in range(3)]
@@ -450,6 +455,11 @@ def main(argv=None):
                     help="Bluetooth stalls per minute, on average: the link stops for 0.1-0.3 s "
                          "and the samples taken meanwhile arrive in a burst at its end, stamped "
                          "as they arrive (0; from its own random stream)")
+    ap.add_argument("--tilt", type=float, default=0.0, metavar="DEG",
+                    help="the sensor sits tilted DEG (+ forward) about the body's x axis from "
+                         "the upright the mount matrix implies, as a chest sensor on an inclined "
+                         "sternum or strap (real ones: up to about 45 deg back); hold:0 then "
+                         "reads DEG (0)")
     ap.add_argument("--demo", action="store_true",
                     help="the ~12-minute work session of tests/data/work-session.spec")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
@@ -462,6 +472,8 @@ def main(argv=None):
             raise SpecError("--rate, --noise or --radius out of range")
         if not 0 <= a.glitches <= 60 * a.rate:
             raise SpecError("--glitches out of range")
+        if not -90 <= a.tilt <= 90:
+            raise SpecError("--tilt must be within -90..90")
         if not 0 <= a.jitter < 1:
             raise SpecError("--jitter must be at least 0 and below 1")
         if not 0 <= a.stalls <= 600:
@@ -514,6 +526,8 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
         out.write(f"# jitter: {a.jitter:g}\n")
     if a.stalls:
         out.write(f"# stalls_per_min: {a.stalls:g}\n")
+    if a.tilt:
+        out.write(f"# tilt: {a.tilt:g}\n")
     for s in segs:
         out.write(f"# segment {s.t0:8.2f} s: {s.kind} {s.a[0]:g},{s.a[1]:g}"
                   + (f" -> {s.b[0]:g},{s.b[1]:g}" if s.kind == "ramp" else "")
@@ -521,7 +535,7 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
     out.write("time_s,ax,ay,az\n")
     generate(timeline, a.rate, rng, a.noise, bias, minv, a.radius, out,
              a.glitches, random.Random(f"glitch-{a.seed}"), a.jitter, random.Random(f"jitter-{a.seed}"),
-             a.stalls, random.Random(f"stalls-{a.seed}"))
+             a.stalls, random.Random(f"stalls-{a.seed}"), a.tilt)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,52 @@ static void test_lying_suspends(void **state)
         }
 }
 
+/* Without a neutral (automatic calibration still waiting) the angles are
+ * against the mount's upright, no reference for a body: a sample that says
+ * so fires no trunk rule however far off it reads, and gives no load; only
+ * static-posture, which needs no reference, fires (after 30 min). The same
+ * angles with a neutral do fire. */
+static void test_no_neutral_suspends(void **state)
+{
+        PostureSample s = {
+                .flexion_deg = 70,
+                .lateral_deg = 25,
+                .motion_flexion_deg = 70,
+                .motion_lateral_deg = 25,
+                .rate_dps = 0,
+                .activity = ACTIVITY_STILL,
+                .awaiting_neutral = true,
+        };
+        RuleParams p;
+        Run r;
+
+        params(&p, false);
+        run_init(&r, &p);
+        feed_until(&r, s, true, HOUR_S);
+        assert_int_equal(r.n, count_kind(&r, EVENT_STATIC_POSTURE));
+        assert_int_equal(count_kind(&r, EVENT_STATIC_POSTURE), 1);
+        assert_true(detectors_strain_level(r.d) < 1e-6);
+        s.awaiting_neutral = false;
+        feed_until(&r, s, true, HOUR_S + 10);
+        assert_int_equal(count_kind(&r, EVENT_EXTREME_FLEXION), 1);
+        run_done(&r);
+
+        /* A fast jerk "while bent" by the mount's upright is no
+         * sudden-movement either; with a neutral it is. */
+        for (int awaiting = 1; awaiting >= 0; awaiting--) {
+                run_init(&r, &p);
+                s.awaiting_neutral = awaiting;
+                s.rate_dps = 0;
+                feed_until(&r, s, true, 5);
+                s.rate_dps = 200;
+                feed_until(&r, s, true, 6);
+                s.rate_dps = 0;
+                feed_until(&r, s, true, 20);
+                assert_int_equal(count_kind(&r, EVENT_SUDDEN_MOVEMENT), !awaiting);
+                run_done(&r);
+        }
+}
+
 /* Lying down: the trunk passes a lateral bend (and a backward lean) while
  * moving for 8 s, then lies still on its side. The moving time, which
  * would count once the wearer is still in the posture, does not. */
@@ -135,9 +181,8 @@ static void test_prolonged_rest_day(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_lying_suspends),
-                cmocka_unit_test(test_lying_transition),
-                cmocka_unit_test(test_prolonged_rest),
+                cmocka_unit_test(test_lying_suspends),      cmocka_unit_test(test_lying_transition),
+                cmocka_unit_test(test_no_neutral_suspends), cmocka_unit_test(test_prolonged_rest),
                 cmocka_unit_test(test_prolonged_rest_day),
         };
 

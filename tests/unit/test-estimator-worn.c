@@ -4,7 +4,8 @@
  * "Neutral"), each at its boundary: sensor noise alone is not worn,
  * breathing is; 30 s without micro-motion; worn again within 2 s; upside
  * down; a neutral only within 30° of the mount's upright; ResetCalibration;
- * a neutral revised by walking.
+ * a neutral revised by walking; a posture held still a minute, for a
+ * sensor tilted beyond 30°.
  */
 #include "test-util.h"
 #include "core/estimator/estimator.h"
@@ -189,6 +190,79 @@ static void test_auto_neutral_upright(void **state)
         body_done(&b);
 }
 
+/* A chest sensor tilted 45° back from the mount's upright (an inclined
+ * sternum or strap), on a wearer seated still from the start: no neutral,
+ * and so no posture claimed and no lying, until the posture has been held
+ * still for a minute (its first still window comes after 3 s); then it is
+ * the automatic neutral. */
+static void test_held_neutral_tilted(void **state)
+{
+        EstimatorParams p;
+        double n[3];
+        Body b;
+
+        params(&p);
+        p.auto_calibrate = true;
+        body_init(&b, &p);
+        b.breath_deg = 0.3;
+        b.theta = -45;
+        run(&b, 62);
+        assert_true(b.last.worn);
+        assert_false(b.last.calibrated);
+        assert_true(b.last.awaiting_neutral);
+        assert_int_equal(b.last.posture, POSTURE_UNKNOWN);
+        assert_false(b.last.lying);
+        run(&b, 2);
+        assert_true(b.last.calibrated);
+        assert_false(b.last.awaiting_neutral);
+        assert_int_equal(estimator_get_calibration(b.e, NULL), NEUTRAL_AUTO);
+        assert_true(estimator_get_neutral(b.e, n));
+        assert_near(atan2(-n[2], n[1]) * 180 / M_PI, -45, 1);
+        assert_int_equal(b.last.posture, POSTURE_UPRIGHT);
+        body_done(&b);
+}
+
+/* The held posture: never one beyond lying_deg (60°) of the mount's
+ * upright (reclined on a sofa, or lying), however long; one within it,
+ * yes; a still posture more than 10° from the held one starts the minute
+ * afresh, one within 10° holds it. */
+static void test_held_neutral_bounds(void **state)
+{
+        EstimatorParams p;
+        double n[3];
+        Body b;
+
+        params(&p);
+        p.auto_calibrate = true;
+        body_init(&b, &p);
+        b.breath_deg = 0.3;
+        b.theta = -62;
+        run(&b, 180);
+        assert_false(b.last.calibrated);
+        assert_int_equal(b.last.posture, POSTURE_UNKNOWN);
+        assert_false(b.last.lying);
+        b.theta = -58;
+        run(&b, 60);
+        assert_false(b.last.calibrated);
+        run(&b, 5);
+        assert_true(b.last.calibrated);
+        body_done(&b);
+
+        body_init(&b, &p);
+        b.breath_deg = 0.3;
+        b.theta = 40;
+        run(&b, 40);
+        b.theta = 52;
+        run(&b, 40);
+        assert_false(b.last.calibrated);
+        b.theta = 45;
+        run(&b, 30);
+        assert_true(b.last.calibrated);
+        assert_true(estimator_get_neutral(b.e, n));
+        assert_near(atan2(-n[2], n[1]) * 180 / M_PI, 45, 1);
+        body_done(&b);
+}
+
 /* Calibrate(): 29° is taken, 31° is NotUpright; ResetCalibration returns
  * to the automatic neutral. */
 static void test_calibrate_upright_and_reset(void **state)
@@ -309,6 +383,8 @@ int main(void)
                 cmocka_unit_test(test_calibrate_upright_and_reset),
                 cmocka_unit_test(test_put_on_again),
                 cmocka_unit_test(test_revised_by_walking),
+                cmocka_unit_test(test_held_neutral_tilted),
+                cmocka_unit_test(test_held_neutral_bounds),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -368,11 +368,13 @@ static void test_auto_calibrate(void **state)
         p.auto_calibrate = true;
         wearer_init(&w, &p);
 
-        /* Moving first: no calibration however long it lasts. */
+        /* Moving first: no calibration however long it lasts, and no
+         * posture claimed against the mount's upright meanwhile. */
         feed_shaking(&w, 10, (const double[3]){ 0, 0, 1.5 }, 4 * WINDOW);
         assert_false(w.last.calibrated);
+        assert_true(w.last.awaiting_neutral);
         assert_int_equal(w.last.activity, ACTIVITY_MOVING);
-        assert_int_equal(w.last.posture, POSTURE_UPRIGHT);
+        assert_int_equal(w.last.posture, POSTURE_UNKNOWN);
 
         /* Then still, tilted 10° forward: calibrates on the first full still
          * window, and that very sample reads 0°. */
@@ -382,6 +384,8 @@ static void test_auto_calibrate(void **state)
                         assert_near(w.last.flexion_deg, 10, FRAME_TOL_DEG);
         }
         assert_true(w.last.calibrated);
+        assert_false(w.last.awaiting_neutral);
+        assert_int_equal(w.last.posture, POSTURE_UPRIGHT);
         assert_near(w.last.flexion_deg, 0, FRAME_TOL_DEG);
         wearer_done(&w);
 

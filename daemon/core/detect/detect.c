@@ -458,7 +458,8 @@ void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const Posture
  * @d: the detectors.
  * @s: the sample: its time, angles, rate and activity. A non-finite angle
  *     counts as released (and as neutral for the load index); so do the
- *     angles of a lying sample.
+ *     angles of a lying sample, and those of a sample awaiting its neutral
+ *     for every rule but static-posture.
  * @out: room for @max events (max >= _EVENT_KIND_MAX suffices).
  * @max: capacity of @out; events beyond it are lost.
  *
@@ -502,17 +503,27 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
         else
                 d->moving_s += dt;
 
-        /* Lying suspends the trunk rules: they see no angle (detect.h, "Lying"). */
-        if (s->lying) {
+        /* Lying suspends the trunk rules: they see no angle (detect.h, "Lying");
+         * so does a sample without a neutral to measure them from, but for
+         * static-posture, which compares the angles with themselves only. */
+        if (s->lying || s->awaiting_neutral) {
                 trunk = *s;
                 trunk.flexion_deg = trunk.lateral_deg = NAN;
-                s = &trunk;
+                /* The motion path's angles share the missing reference (lying
+                 * suspends sudden-movement through motion_lying instead). */
+                if (s->awaiting_neutral)
+                        trunk.motion_flexion_deg = trunk.motion_lateral_deg = NAN;
         }
 
-        for (size_t i = 0; i < ELEMENTSOF(rules); i++)
-                if (rules[i](d, s, dt, &ev) && n < max)
-                        out[n++] = ev;
+        for (size_t i = 0; i < ELEMENTSOF(rules); i++) {
+                const PostureSample *r = s;
 
-        strain_feed(d, s, dt);
+                if (s->lying || (s->awaiting_neutral && i != EVENT_STATIC_POSTURE))
+                        r = &trunk;
+                if (rules[i](d, r, dt, &ev) && n < max)
+                        out[n++] = ev;
+        }
+
+        strain_feed(d, s->lying || s->awaiting_neutral ? &trunk : s, dt);
         return n;
 }

@@ -16,6 +16,25 @@
  * a slow lean has a small dynamic RMS but is no posture to calibrate on. */
 #define CALIBRATE_MAX_DRIFT_DEG 3.0
 
+/*
+ * A posture held still this long, in seconds of still time, may be the
+ * neutral although it lies beyond upright_max_deg of the mount's upright (a
+ * chest sensor on an inclined sternum or strap): a minute is the shortest
+ * hold the trunk rules themselves count as a held posture (the
+ * unsupported-extension and lateral-bend holds, detect.h), so a transition
+ * or a pause in a movement is not taken, a wearer settled at a desk is.
+ */
+#define HELD_NEUTRAL_S 60.0
+/* Still windows within this of the held posture (degrees) hold it: the
+ * neutral zone's lateral limit, as for the walking revision. */
+#define HELD_SAME_DEG 10.0
+
+/* The cosine of the angle between @a and @b; NaN when either is zero. */
+static double cos_between(const double a[3], const double b[3])
+{
+        return (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (norm3(a) * norm3(b));
+}
+
 /* The neutral changed: its rotation, a new generation. */
 static void neutral_changed(Estimator *e)
 {
@@ -23,6 +42,8 @@ static void neutral_changed(Estimator *e)
         e->rotation_gen++;
         e->neutral_changed = true;
         e->walk_sum[0] = e->walk_sum[1] = e->walk_sum[2] = e->walk_s = 0;
+        e->have_held = false;
+        e->held_s = 0;
 }
 
 /* Within upright_max_deg of the mount's upright (0, 1, 0). */
@@ -41,8 +62,8 @@ double window_rms(const Estimator *e)
         return sqrt(MAX(e->sum_d2, 0.0) / (double) e->count);
 }
 
-/* estimator_calibrate(), with where the neutral comes from. */
-int calibrate_how(Estimator *e, NeutralHow how)
+/* calibrate_how(), with the largest angle from the mount's upright (degrees). */
+static int calibrate_within(Estimator *e, NeutralHow how, double max_deg)
 {
         double mean[3], m, cos_max;
 
@@ -68,7 +89,7 @@ int calibrate_how(Estimator *e, NeutralHow how)
                     (g[0] * mean[0] + g[1] * mean[1] + g[2] * mean[2]) / (gn * m) < cos_max)
                         return CALIBRATE_NOT_STILL;
         }
-        if (!near_upright(e, mean))
+        if (!(mean[1] / m >= cos(max_deg / DEG_PER_RAD)))
                 return CALIBRATE_NOT_UPRIGHT;
 
         memcpy(e->neutral, mean, sizeof(mean));
@@ -77,6 +98,46 @@ int calibrate_how(Estimator *e, NeutralHow how)
         e->neutral_t_ns = e->last_t_ns;
         neutral_changed(e);
         return 0;
+}
+
+/* estimator_calibrate(), with where the neutral comes from. */
+int calibrate_how(Estimator *e, NeutralHow how)
+{
+        return calibrate_within(e, how, e->params.upright_max_deg);
+}
+
+/*
+ * Without a neutral, for a worn, valid sample: follow the still posture
+ * being held (the mean of the still window, compared by its running sums
+ * alone), and take it as the automatic neutral once it has been held for
+ * HELD_NEUTRAL_S of still time. Movement in between (typing, shifting in
+ * the chair) neither adds nor ends; a still window more than HELD_SAME_DEG
+ * away starts afresh. Never a posture more than lying_deg from the
+ * mount's upright: one the lying rule would call lying is no neutral.
+ */
+void held_neutral(Estimator *e, const PostureSample *s)
+{
+        double mean[3];
+
+        if (e->calibrated || s->activity != ACTIVITY_STILL || e->count < e->size ||
+            !(window_rms(e) < e->params.still_rms))
+                return;
+        for (size_t k = 0; k < 3; k++)
+                mean[k] = e->sum_g[k] / (double) e->count;
+        if (!(norm3(mean) >= MIN_GRAVITY) ||
+            !(mean[1] / norm3(mean) >= cos(e->params.lying_deg / DEG_PER_RAD))) {
+                e->have_held = false;
+                return;
+        }
+        if (!e->have_held || !(cos_between(mean, e->held) >= cos(HELD_SAME_DEG / DEG_PER_RAD))) {
+                memcpy(e->held, mean, sizeof(mean));
+                e->held_s = 0;
+                e->have_held = true;
+                return;
+        }
+        e->held_s += 1.0 / e->rate_hz;
+        if (e->held_s >= HELD_NEUTRAL_S)
+                (void) calibrate_within(e, NEUTRAL_AUTO, e->params.lying_deg);
 }
 
 /**

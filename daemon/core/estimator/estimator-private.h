@@ -284,6 +284,12 @@ struct Estimator {
         Motion *motion; /* dynamic part, trunk rate, walking */
         Worn *worn;
 
+        /* Without a neutral: the still posture being held (its first still
+         * window's mean gravity) and the still seconds it has been held. */
+        bool have_held;
+        double held[3];
+        double held_s;
+
         /* Walking since the last look at it: the sum of gravity, and seconds. */
         double walk_sum[3];
         double walk_s;
@@ -305,3 +311,4 @@ void rotation_prepare(Rotation *rot, const double neutral[3]);
 bool near_upright(const Estimator *e, const double v[3]);
 double window_rms(const Estimator *e);
 int calibrate_how(Estimator *e, NeutralHow how);
+void held_neutral(Estimator *e, const PostureSample *s);

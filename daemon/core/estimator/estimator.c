@@ -400,14 +400,16 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
  * not-worn; no usable data
  * (non-finite angles) → unknown; a dynamic RMS of posture_max_rms or more →
  * moving (the direction of gravity is unknowable; otherwise the angles
- * decide, whatever the activity); estimator_angles_are_lying() → lying;
+ * decide, whatever the activity); awaiting an automatic neutral → unknown
+ * (see "Neutral" in estimator.h); estimator_angles_are_lying() → lying;
  * flexion < reclined_deg → reclined; flexion > extreme_deg → extreme-flexion;
  * flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral;
  * flexion >= slouch_deg → slouched; else upright. Forward flexion beyond
  * lying_deg stays extreme-flexion (also with a lateral part smaller than the
  * flexion, whose lateral angle is ill-defined): a deep bend and lying prone cannot be told
- * apart from the angles alone, and the bend is the one that matters. */
-static PostureClass classify(const EstimatorParams *p, bool worn, double dynamic_rms,
+ * apart from the angles alone, and the bend is the one that matters.
+ */
+static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting, double dynamic_rms,
                              double flexion, double lateral)
 {
         if (!worn)
@@ -416,6 +418,8 @@ static PostureClass classify(const EstimatorParams *p, bool worn, double dynamic
                 return POSTURE_UNKNOWN;
         if (dynamic_rms >= p->posture_max_rms)
                 return POSTURE_MOVING;
+        if (awaiting)
+                return POSTURE_UNKNOWN;
         if (estimator_angles_are_lying(p, flexion, lateral))
                 return POSTURE_LYING;
         if (flexion < p->reclined_deg)
@@ -455,6 +459,7 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
         if (!e->calibrated && s->activity == ACTIVITY_STILL && e->count == e->size &&
             near_upright(e, e->sum_g))
                 (void) calibrate_how(e, NEUTRAL_AUTO);
+        held_neutral(e, s);
 
         if (s->activity != ACTIVITY_WALKING || e->how == NEUTRAL_GIVEN)
                 return;
@@ -497,6 +502,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 
         if (note->gap) {
                 window_clear(e);
+                e->have_held = false;
                 motion_reset(e->motion);
                 worn_reset(e->worn);
         }
@@ -536,9 +542,11 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         else
                 out->flexion_deg = out->lateral_deg = NAN;
 
-        out->posture = classify(&e->params, out->worn, out->dynamic_rms, out->flexion_deg,
-                                out->lateral_deg);
-        out->lying = estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
+        out->awaiting_neutral = e->params.auto_calibrate && !e->calibrated;
+        out->posture = classify(&e->params, out->worn, out->awaiting_neutral, out->dynamic_rms,
+                                out->flexion_deg, out->lateral_deg);
+        out->lying = !out->awaiting_neutral &&
+                     estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
 }
 
 /* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */

@@ -37,8 +37,15 @@
  * however the sensor is mounted. A sensor put on again after a time not worn
  * sits differently: an automatic neutral is forgotten then, and taken
  * afresh. A given neutral (Calibrate, --neutral) is
- * never revised. estimator_calibrate() refuses a window that is not still
- * or not within upright_max_deg of upright.
+ * never revised. A sensor on an inclined sternum or chest strap can sit
+ * more than upright_max_deg off that upright: a posture held still for a
+ * minute of still time, within 10° of itself and within lying_deg of the
+ * mount's upright, becomes the neutral too (sitting at a desk). Until there
+ * is a neutral the posture is "unknown" (unless not-worn or moving), never
+ * lying, and the trunk rules do not fire (but static-posture, which needs
+ * no reference): the mount's upright is no reference for a body.
+ * estimator_calibrate() refuses a window that is not still or not within
+ * upright_max_deg of upright.
  *
  * Activity, judged at every sample:
  * - walking: over the last walk_window_s (4 s), the vertical acceleration
@@ -248,6 +255,12 @@ typedef struct PostureSample {
         Activity activity;
         PostureClass posture;
         bool calibrated;
+        /* Automatic calibration is on and no neutral has been taken yet:
+         * the angles are against the mount's nominal upright, which a worn
+         * sensor may sit far from, so no posture class beyond not-worn and
+         * moving is claimed, lying is false, and no trunk rule looks at the
+         * angles (see "Neutral"). */
+        bool awaiting_neutral;
         /* The sensor is on a body (see "Worn or not"). */
         bool worn;
         /* The neutral was set, revised or reset at this sample. */
