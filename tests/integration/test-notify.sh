@@ -122,6 +122,10 @@ kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 dunstctl close-all
 check "  closed with the old agent gone" poll_until "$WAIT_TIMEOUT" "no notification" test "$(displayed)" = 0
+# The bus frees the old agent's name when it has read its disconnect, not
+# when the process exits: a new agent started before that says "already runs".
+agent_name_free() { ! busctl --user status org.postured.Notify >/dev/null 2>&1; }
+check "  and its name org.postured.Notify is free" poll_until "$WAIT_TIMEOUT" "the name" agent_name_free
 : >"$TMP/agent.log"
 start_agent
 check "a new agent shows the active alert again" poll_until "$WAIT_TIMEOUT" "the alert again" \
