@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The configuration of postured-notify: how often one kind of advice may
- * come at most. An INI file (default $XDG_CONFIG_HOME/postured/notify.conf):
+ * The configuration of postured-notify, how often one kind of advice may
+ * come at most, and the rate limiting that applies it. An INI file (default
+ * $XDG_CONFIG_HOME/postured/notify.conf):
  *
  *   [Notify]
  *   MinIntervalSec=300        # for every kind
@@ -103,4 +104,41 @@ int agent_load_config(Agent *a, const char *path, bool required)
                 return -EINVAL;
         }
         return 0;
+}
+
+/**
+ * agent_rate_limited() - whether a notification of @key came less than its
+ * minimum interval ago; if not, remember @now as its time.
+ * @a: the agent
+ * @key: the kind_key() of an advice id, or "event:" and that of an event kind
+ * @now: realtime µs
+ *
+ * An event and the advice of the same name share the configured interval
+ * (@key without "event:") but not the time.
+ *
+ * Return: true to leave the notification out.
+ */
+bool agent_rate_limited(Agent *a, const char *key, uint64_t now)
+{
+        const char *name = strncmp(key, "event:", 6) == 0 ? key + 6 : key;
+        uint64_t interval = a->min_interval_usec;
+        size_t i;
+
+        for (i = 0; i < a->n_intervals; i++)
+                if (strcmp(a->intervals[i].key, name) == 0)
+                        interval = a->intervals[i].usec;
+        for (i = 0; i < a->n_recent; i++)
+                if (strcmp(a->recent[i].key, key) == 0)
+                        break;
+        if (i < a->n_recent && now >= a->recent[i].usec && now - a->recent[i].usec < interval)
+                return true;
+        if (i == a->n_recent) {
+                if (a->n_recent == RECENT_MAX)
+                        i = 0; /* many kinds: forget the oldest slot */
+                else
+                        a->n_recent++;
+                snprintf(a->recent[i].key, KIND_KEY_MAX, "%s", key);
+        }
+        a->recent[i].usec = now;
+        return false;
 }

@@ -40,7 +40,6 @@ typedef struct Agent {
 
         /* Unique name of postured, NULL while it is not on the bus. */
         char *owner;
-        sd_bus_slot *sync_slot;
         /* Realtime µs: no advice before (postured's SnoozedUntil). */
         uint64_t snoozed_until;
 
@@ -57,6 +56,11 @@ typedef struct Agent {
                 uint64_t usec; /* the interval; the last time, in recent[] */
         } intervals[RECENT_MAX], recent[RECENT_MAX];
         size_t n_intervals, n_recent;
+
+        /* The last critical event: its advice keeps its urgency. */
+        uint8_t event_urgency;
+        uint64_t event_usec;
+        char event_kind[KIND_KEY_MAX];
 } Agent;
 
 /* notify-show.c */
@@ -64,6 +68,15 @@ uint8_t severity_urgency(const char *severity);
 int notification_show(Agent *a, const Shown *s, uint32_t *id);
 void notification_close(Agent *a, uint32_t *id);
 void kind_key(const char *s, char buf[static KIND_KEY_MAX]);
+void agent_show_advice(Agent *a, const char *key_src, const char *severity, const char *category,
+                       const char *text, bool event);
+void agent_show_alert(Agent *a, const char *id, const char *text);
+void agent_show_active_alert(Agent *a, const char *id);
 
 /* notify-config.c */
 int agent_load_config(Agent *a, const char *path, bool required);
+bool agent_rate_limited(Agent *a, const char *key, uint64_t now);
+
+/* notify-bus.c */
+int agent_add_matches(Agent *a);
+void agent_sync(Agent *a);

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/recording.h"
+#include "util/macro.h"
+
+/*
+ * What the recording reader's files share, and no one else: recording.c (the
+ * public functions, and the common sample line read in one pass),
+ * recording-line.c (any line read in full: comments, the header, a sample
+ * with a message for what is wrong) and recording-input.c (the lines, from
+ * blocks of a regular file or a line at a time from a stream).
+ */
+
+#define RECORDING_N_FIELDS 4
+/* Enough metadata for any real recording; more is ignored, so a file of
+ * comments cannot make us allocate without bound. */
+#define RECORDING_MAX_META    32
+#define RECORDING_QUOTE_CHARS 32
+/* Zero bytes after the data in a block, so that parse_plain() may read 8
+ * bytes at a time up to the end. */
+#define READ_PAD 8
+
+struct RecordingReader {
+        FILE *f;
+        bool own;
+
+        /* The line buffer (RECORDING_MAX_LINE + 2), for a stream that is not a
+         * regular file. */
+        char *line;
+        size_t line_size;
+        unsigned line_no;
+
+        /* A regular file's blocks: [pos, len) of buf is not read yet. */
+        bool checked_type;
+        bool blocks;
+        bool eof;
+        char *buf;
+        size_t buf_size, pos, len;
+        int read_error; /* -errno, after the lines read before it */
+
+        bool header_seen;
+        bool any_sample;
+        int64_t prev_ns;
+        /* The previous time as written (its first RECORDING_QUOTE_CHARS + 1
+         * bytes and its length), quoted only for the "not after" message. */
+        char prev_text[RECORDING_QUOTE_CHARS + 1];
+        size_t prev_len;
+
+        double rate_hz;
+        unsigned rate_line;             /* the line of "# rate_hz:", 0 without one */
+        char *meta[RECORDING_MAX_META]; /* "key\0value" */
+        size_t n_meta;
+
+        int error;       /* sticky: every later call returns it again */
+        char *error_msg; /* "NAME:LINE: what is wrong", NULL for -ENOMEM */
+
+        char name[];
+};
+
+static inline void trim(const char **s, const char **e)
+{
+        while (*s < *e && (**s == ' ' || **s == '\t'))
+                (*s)++;
+        while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+                (*e)--;
+}
+
+/* llround(@x) for |x| < 2^63, without the call: x minus its truncation is
+ * exact (for |x| >= 2^52 x is an integer, and it is 0). */
+static inline int64_t round_ns(double x)
+{
+        int64_t t = (int64_t) x;
+        double f = x - (double) t;
+
+        return t + (f >= 0.5) - (f <= -0.5);
+}
+
+/* Fail for lack of memory from now on. */
+static inline int reader_oom(RecordingReader *r)
+{
+        return (r->error = -ENOMEM);
+}
+
+/* A sample at @t_ns, its time written as the @n bytes at @text, which may be
+ * read up to @limit (the bytes beyond @n are copied, never used). */
+static inline void reader_accept(RecordingReader *r, int64_t t_ns, const char *text, size_t n,
+                                 const char *limit)
+{
+        r->any_sample = true;
+        r->prev_ns = t_ns;
+        if ((size_t) (limit - text) >= sizeof(r->prev_text))
+                memcpy(r->prev_text, text, sizeof(r->prev_text));
+        else
+                memcpy(r->prev_text, text, MIN(n, sizeof(r->prev_text)));
+        r->prev_len = n;
+}
+
+/* recording.c */
+_printf_(3, 4) int reader_fail(RecordingReader *r, int error, const char *fmt, ...);
+
+/* recording-line.c */
+int reader_comment(RecordingReader *r, const char *s, const char *end);
+int reader_data_line(RecordingReader *r, const char *s, const char *end, Frame *out);
+
+/* recording-input.c */
+int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, const char **limit);
