@@ -405,9 +405,10 @@ def stamped(times, stalls, srng):
 
 
 def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, grng=None,
-             jitter=0.0, jrng=None, stalls=0.0, srng=None, tilt=0.0):
+             jitter=0.0, jrng=None, stalls=0.0, srng=None, tilt=0.0, held=0.0, hrng=None):
     h = 1e-3  # for the angular rate and acceleration, by central differences
     p_glitch = glitches / 60.0 / rate
+    line = None
     for t, stamp in stamped(sample_times(timeline.duration, rate, jitter, jrng), stalls, srng):
         seg, tau = timeline.at(t)
         theta, phi = map(math.radians, seg.angles(tau))
@@ -427,7 +428,9 @@ def generate(timeline, rate, rng, noise, bias, minv, radius, out, glitches=0.0, 
                   for r in range(3)]
         if p_glitch > 0 and grng.random() < p_glitch:
             glitch(sensor, grng)
-        out.write("%.6f,%.5f,%.5f,%.5f\n" % (stamp, *sensor))
+        if line is None or not (held > 0 and hrng.random() < held):
+            line = "%.5f,%.5f,%.5f" % tuple(sensor)
+        out.write("%.6f,%s\n" % (stamp, line))
 
 
 def main(argv=None):
@@ -460,6 +463,10 @@ def main(argv=None):
                          "the upright the mount matrix implies, as a chest sensor on an inclined "
                          "sternum or strap (real ones: up to about 45 deg back); hold:0 then "
                          "reads DEG (0)")
+    ap.add_argument("--held", type=float, default=0.0, metavar="F",
+                    help="held values: a share F of the samples repeat the one before them "
+                         "exactly, as a Bluetooth sensor resends its last reading when no new one "
+                         "is ready (0; e.g. 0.25; from its own random stream)")
     ap.add_argument("--demo", action="store_true",
                     help="the ~12-minute work session of tests/data/work-session.spec")
     ap.add_argument("-o", "--output", help="write here instead of stdout")
@@ -478,6 +485,8 @@ def main(argv=None):
             raise SpecError("--jitter must be at least 0 and below 1")
         if not 0 <= a.stalls <= 600:
             raise SpecError("--stalls must be within 0..600")
+        if not 0 <= a.held < 1:
+            raise SpecError("--held must be at least 0 and below 1")
         spec_args = [DEMO_SPEC] if a.demo else a.spec
         segs = parse_spec(spec_args)
         m = parse_matrix(a.mount_matrix) if a.mount_matrix else [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
@@ -528,6 +537,8 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
         out.write(f"# stalls_per_min: {a.stalls:g}\n")
     if a.tilt:
         out.write(f"# tilt: {a.tilt:g}\n")
+    if a.held:
+        out.write(f"# held: {a.held:g}\n")
     for s in segs:
         out.write(f"# segment {s.t0:8.2f} s: {s.kind} {s.a[0]:g},{s.a[1]:g}"
                   + (f" -> {s.b[0]:g},{s.b[1]:g}" if s.kind == "ramp" else "")
@@ -535,7 +546,7 @@ def write_csv(a, segs, bias, minv, timeline, rng, out):
     out.write("time_s,ax,ay,az\n")
     generate(timeline, a.rate, rng, a.noise, bias, minv, a.radius, out,
              a.glitches, random.Random(f"glitch-{a.seed}"), a.jitter, random.Random(f"jitter-{a.seed}"),
-             a.stalls, random.Random(f"stalls-{a.seed}"), a.tilt)
+             a.stalls, random.Random(f"stalls-{a.seed}"), a.tilt, a.held, random.Random(f"held-{a.seed}"))
 
 
 if __name__ == "__main__":

@@ -632,6 +632,65 @@ static void test_walking_noise_and_gap(void **state)
         wearer_done(&w);
 }
 
+/* A walk whose readings reach the estimator each followed by @copies exact
+ * copies of itself, one sample apart (a transport that holds the last value,
+ * as a Bluetooth sensor's does): @rate_hz samples a second carry
+ * rate_hz / (1 + copies) readings. Return: samples classed walking after
+ * 5 s of @seconds. */
+static size_t held_walk(double rate_hz, Walk k, unsigned copies, double seconds)
+{
+        double g[3], e[3] = { 0, 0, 0 };
+        size_t walking = 0;
+        Wearer w;
+
+        wearer_init(&w, rate_hz);
+        still(&w, 0, 5);
+        body_gravity(0, 0, g);
+        for (double t0 = now_s(&w); now_s(&w) < t0 + seconds;) {
+                double t = now_s(&w) - t0;
+
+                if (w.next % (1 + copies) == 0) {
+                        e[0] = 0.3 * sin(M_PI * k.step_hz * t);
+                        e[1] = k.amplitude * sin(TWO_PI * k.step_hz * t);
+                        e[2] = 0.4 * k.amplitude * sin(TWO_PI * k.step_hz * t + 0.5);
+                }
+                feed(&w, g, e, 0);
+                if (t >= 5)
+                        walking += w.last.activity == ACTIVITY_WALKING;
+        }
+        wearer_done(&w);
+        return walking;
+}
+
+/* Held values: a slow sensor's walking grid draws its line between
+ * readings, over the copies, so a walk whose every other or two of three
+ * samples are copies is a walk all the same. A still sensor repeats its
+ * value for real (a coarse ADC, evdev's integer axes): copies longer than
+ * half the shortest step are readings, so a walk that stops dead ends
+ * as promptly as ever (assert_walking() at 20 Hz), and a still sensor whose
+ * integer reading flips by one count now and then is never walking. */
+static void test_walking_held(void **state)
+{
+        double g[3];
+        Wearer w;
+
+        assert_int_equal(held_walk(25, (Walk){ 1.8, 1.5, 0 }, 1, 15), 10 * 25);
+        assert_int_equal(held_walk(30, (Walk){ 2.2, 1.5, 0 }, 2, 15), 10 * 30);
+        assert_int_equal(held_walk(20, (Walk){ 1.6, 1.5, 0 }, 1, 15), 10 * 20);
+
+        wearer_init(&w, 20);
+        body_gravity(0, 0, g);
+        for (int i = 0; i < 20 * 30; i++) {
+                /* One count of a ±2 g, 8-bit axis: 1/64 g, every 1.3 s. */
+                double e[3] = { 0, (i / 26) % 2 ? G / 64 : 0, 0 };
+
+                feed(&w, g, e, 0);
+                assert_int_not_equal(w.last.activity, ACTIVITY_WALKING);
+        }
+        assert_int_equal(w.last.activity, ACTIVITY_STILL);
+        wearer_done(&w);
+}
+
 static void test_params(void **state)
 {
         EstimatorParams p;
@@ -673,6 +732,7 @@ int main(void)
                 cmocka_unit_test(test_walking_stride),
                 cmocka_unit_test(test_walking_not_running),
                 cmocka_unit_test(test_walking_noise_and_gap),
+                cmocka_unit_test(test_walking_held),
                 cmocka_unit_test(test_params),
         };
 

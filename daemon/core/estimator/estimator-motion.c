@@ -204,6 +204,7 @@ void motion_reset(Motion *m)
         m->block_v = 0;
         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
         m->walk_have_t = false;
+        m->walk_n_hist = 0;
         m->walk_in_block = 0;
         m->walking = false;
         m->q_sum = m->q_sum2 = 0;
@@ -218,11 +219,6 @@ void motion_trunk_reset(Motion *m)
 
         m->have_trunk = false;
         m->rate_dps = 0;
-}
-
-static double median3(double a, double b, double c)
-{
-        return MAX(MIN(a, b), MIN(MAX(a, b), c));
 }
 
 /* Push @v into the history @h of the last three vectors; @med gets their
@@ -525,6 +521,7 @@ int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravi
                 const double up[3], MotionResult *ret)
 {
         double d[3], med[3], gn = norm3(up);
+        int64_t t_walk = t_ns;
         int job = -1;
 
         assert(m);
@@ -537,10 +534,10 @@ int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravi
                 d[k] = raw[k] - gravity[k];
         median_push(m->dyn, m->n_hist, d, ret->dynamic, NULL);
         median_push(m->hist, m->n_hist, raw, med, m->block_raw);
-        if (m->walk_enabled) {
+        if (m->walk_enabled && (m->block > 1 || motion_walk_reading(m, &t_walk, raw, med))) {
                 double v = gn >= MIN_NORM ? dot3(med, up) / gn : norm3(med);
 
-                walk_blocks_until(m, t_ns, v);
+                walk_blocks_until(m, t_walk, v);
                 for (size_t k = 0; k < 3; k++)
                         if (gn >= MIN_NORM)
                                 m->block_u[k] += up[k] / gn;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/estimator/estimator.h"
+#include "util/macro.h"
 
 /* Private to the estimator's files, and to the pipeline. */
 
@@ -177,6 +178,11 @@ struct Motion {
          * real chest recordings). Faster sensors average their blocks. */
         int64_t walk_prev_ns; /* the last sample's time and vertical value */
         double walk_prev_v;
+        /* block = 1: the last readings the walking blocks took, newest
+         * first, for their own median (see motion_walk_held()). */
+        double walk_hist[3][3];
+        int64_t walk_hist_ns[3];
+        size_t walk_n_hist;
         int64_t walk_period_ns, walk_next_ns;
         bool walk_have_t;
         size_t walk_in_block;
@@ -217,6 +223,12 @@ struct Motion {
 /* Two doubles, for two lanes at once; each lane is rounded as a double alone. */
 typedef double Pair __attribute__((vector_size(16)));
 
+/* The median of three values. */
+static inline double median3(double a, double b, double c)
+{
+        return MAX(MIN(a, b), MIN(MAX(a, b), c));
+}
+
 static inline Pair pair_load(const double *p)
 {
         Pair v;
@@ -227,6 +239,8 @@ static inline Pair pair_load(const double *p)
 
 /** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
+/** motion_walk_reading() - whether a slow sensor's sample is a new reading. */
+bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double med[3]);
 
 /*
  * What estimator_angles() derives from the neutral vector alone, worked out

@@ -416,6 +416,63 @@ static void walk_q_update(Motion *m, double v, bool add)
         }
 }
 
+/*
+ * Held values. A MEMS accelerometer's noise is well above its resolution
+ * (some 1 mg rms against a 0.06-0.5 mg step, e.g. the MPU-9250 of a
+ * SensorTag: 300 µg/√Hz, 16 bits over ±2..16 g), so two readings that agree
+ * in all three axes to the last bit are one reading: a transport that
+ * repeats the last value it had (a Bluetooth sensor does, up to every other
+ * sample) rather than a new one. On a slow sensor's grid (block = 1, the
+ * stream drawn as lines between its samples) a held value is a step in the
+ * line, as a sample held to the next block would be (see struct Motion):
+ * the grid passes over it, from one reading to the next at their times.
+ *
+ * A coarse sensor (evdev's integer axes; postured's evdev plugin repeats a
+ * silent device's last values) repeats a value for real while it is
+ * still. Walking moves the trunk's vertical acceleration through a peak
+ * and a trough every step, so no reading of a walk lasts half of the
+ * shortest step period, 1 / (2 · walk_max_step_hz): a value held that long
+ * is a still sensor's, and it is taken as a reading again (one each such
+ * time), so that the blocks follow a still sensor within that time.
+ */
+
+/**
+ * motion_walk_reading() - whether a slow sensor's sample is a new reading.
+ * @m: the state (block = 1).
+ * @t_ns: the sample's time; set, for a reading, to the time of @med.
+ * @raw: the sample, body frame, m/s².
+ * @med: set, for a reading, to the median of the last three readings.
+ *
+ * The median of three readings is that of the middle one's time: taken at
+ * the newest one's, it would lag by a reading interval, as irregular as the
+ * readings (a constant lag of one sample before held values were skipped).
+ *
+ * Return: false for a held value, which the walking blocks skip; true
+ * otherwise, with @t_ns and @med set.
+ */
+bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double med[3])
+{
+        double(*h)[3] = m->walk_hist;
+        int64_t *ht = m->walk_hist_ns;
+
+        if (m->walk_n_hist > 0 && raw[0] == h[0][0] && raw[1] == h[0][1] && raw[2] == h[0][2] &&
+            (double) (*t_ns - ht[0]) * m->walk_max_step_hz < 0.5 * (double) NSEC_PER_SEC)
+                return false;
+        m->walk_n_hist = MIN(m->walk_n_hist + 1, (size_t) 3);
+        ht[2] = ht[1];
+        ht[1] = ht[0];
+        ht[0] = *t_ns;
+        for (size_t k = 0; k < 3; k++) {
+                h[2][k] = h[1][k];
+                h[1][k] = h[0][k];
+                h[0][k] = raw[k];
+                med[k] = m->walk_n_hist < 3 ? raw[k] : median3(h[0][k], h[1][k], h[2][k]);
+        }
+        if (m->walk_n_hist == 3)
+                *t_ns = ht[1];
+        return true;
+}
+
 /**
  * motion_walk_feed() - one block into the walking window.
  * @m: the state.

@@ -52,12 +52,14 @@
  *   (the median raw vector projected on the gravity estimate, block-averaged
  *   to about 50 Hz on an even grid of sample time, so that samples at
  *   irregular intervals, as Bluetooth sensors deliver them, keep the
- *   rhythm) is periodic: its normalised autocorrelation has its highest
- *   peak (after the first fall below zero, up to the longest step period;
- *   not the first peak, which at high rates can be a harmonic's ripple) at
- *   a step period of 1/walk_max_step_hz..1/walk_min_step_hz (0.4..1 s, i.e.
- *   1..2.5 steps a second: brisk walking down to slow walking and stairs,
- *   which real recordings show at 1.1..1.4 a second) with a height of at
+ *   rhythm; a sensor under about 75 Hz is drawn as lines between its
+ *   readings, over held values: a sample repeating the last reading in all
+ *   three axes, for less than half the shortest step, is the transport's
+ *   copy, not a reading, see motion_walk_reading()) is periodic: its normalised autocorrelation has
+ * its highest peak (after the first fall below zero, up to the longest step period; not the first
+ * peak, which at high rates can be a harmonic's ripple) at a step period of
+ * 1/walk_max_step_hz..1/walk_min_step_hz (0.4..1 s, i.e. 1..2.5 steps a second: brisk walking down
+ * to slow walking and stairs, which real recordings show at 1.1..1.4 a second) with a height of at
  *   least walk_min_corr (0.5; a walk goes on down to 0.7 times that, so
  *   that a turn or a few uneven steps do not end it), or, when the step's
  *   own peak is lower, a peak as high within an eighth of a step of twice
