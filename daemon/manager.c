@@ -3,11 +3,11 @@
  * The Manager owns the loop, the bus and the runtime objects, and wires
  * them: the Sensor's frames go to the Recorder and the core pipeline, the
  * pipeline's strain events to the bus and the wearer's recovery, and what
- * changed to PropertiesChanged.
+ * changed to PropertiesChanged (manager-properties.c). Start-up and the
+ * loop are here; SIGHUP's reload is manager-reload.c.
  */
 #include <errno.h>
 #include <grp.h>
-#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,17 +20,12 @@
 #include "bus.h"
 #include "calibration.h"
 #include "log.h"
+#include "manager-internal.h"
 #include "manager.h"
 #include "recorder.h"
 #include "sensor.h"
 #include "util/macro.h"
 #include "util/time-util.h"
-
-/* Angles that moved less than this are not a change worth a signal. */
-#define ANGLE_EPSILON_DEG 0.1
-#define STRAIN_EPSILON    0.005
-
-static void flush_changes(Manager *m, bool force);
 
 static void on_strain_event(const StrainEvent *e, void *userdata)
 {
@@ -69,7 +64,7 @@ static void on_strain_event(const StrainEvent *e, void *userdata)
         m->last_event_duration_s = e->duration_s;
         m->last_event_peak_deg = e->peak_deg;
         m->changed |= CHANGED_LAST_EVENT;
-        flush_changes(m, false);
+        manager_flush_changes(m, false);
 }
 
 static void on_advice(const AdviceItem *item, void *userdata)
@@ -93,7 +88,7 @@ static void on_health_changed(unsigned what, void *userdata)
         if (what & HEALTH_CHANGED_ALERTS)
                 m->changed |= CHANGED_ALERTS;
         manager_history_note_health(m, what);
-        flush_changes(m, true);
+        manager_flush_changes(m, true);
 }
 
 static void on_sample(const PostureSample *prev, const PostureSample *s, double dt_s, double strain,
@@ -113,103 +108,21 @@ static uint64_t on_event_time(int64_t t_ns, void *userdata)
         return manager_to_realtime_us(userdata, t_ns);
 }
 
-/* The pipeline of the Coach, which the sensor feeds; NULL before a source was opened. */
-static Pipeline *manager_pipeline(const Manager *m)
+/**
+ * manager_pipeline() - the pipeline of the Coach, which the sensor feeds.
+ * @m: the manager.
+ *
+ * Return: the pipeline, or NULL before a source was opened.
+ */
+Pipeline *manager_pipeline(const Manager *m)
 {
         return m->health ? coach_pipeline(health_coach(m->health)) : NULL;
 }
-
-/* Compare the pipeline's latest sample with what was published. */
-static void update_published(Manager *m)
-{
-        Pipeline *p = manager_pipeline(m);
-        const PostureSample *s = p ? pipeline_last(p) : NULL;
-        double strain;
-
-        if (!s)
-                return;
-        /* Still since the last change of posture, or since a walk ended. */
-        if (s->posture != m->posture ||
-            (s->activity != m->activity && m->activity == ACTIVITY_WALKING)) {
-                m->still_since_us = manager_to_realtime_us(m, s->t_ns);
-                m->changed |= CHANGED_STILL;
-        }
-        if (s->posture != m->posture) {
-                m->posture = s->posture;
-                m->changed |= CHANGED_POSTURE;
-        }
-        if (s->activity != m->activity) {
-                m->activity = s->activity;
-                m->changed |= CHANGED_ACTIVITY;
-        }
-        if (s->calibrated != m->calibrated) {
-                m->calibrated = s->calibrated;
-                m->changed |= CHANGED_CALIBRATED;
-        }
-        if (fabs(s->flexion_deg - m->flexion) >= ANGLE_EPSILON_DEG ||
-            fabs(s->lateral_deg - m->lateral) >= ANGLE_EPSILON_DEG) {
-                m->flexion = s->flexion_deg;
-                m->lateral = s->lateral_deg;
-                m->changed |= CHANGED_ANGLES;
-        }
-        calibration_update(m);
-        strain = detectors_strain_level(pipeline_detectors(p));
-        if (fabs(strain - m->strain) >= STRAIN_EPSILON) {
-                m->strain = strain;
-                m->changed |= CHANGED_STRAIN;
-        }
-}
-
-static int on_throttle(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        flush_changes(userdata, true);
-        return 0;
-}
-
-/*
- * Emit what changed. Angles and strain are sent at most PropertyRateHz times
- * a second (a timer catches up later); the rest at once. @force sends the
- * throttled ones too.
+/**
+ * manager_notify_status() - the sensor and the posture as the service's STATUS=.
+ * @m: the manager.
  */
-static void flush_changes(Manager *m, bool force)
-{
-        const unsigned throttled = CHANGED_ANGLES | CHANGED_STRAIN;
-        uint64_t interval = (uint64_t) (USEC_PER_SEC / m->config.property_rate_hz);
-        uint64_t now = now_us(CLOCK_MONOTONIC);
-        unsigned send = m->changed & ~throttled;
-        int r;
-
-        if (m->changed & throttled) {
-                /* A new posture goes out with the angles that explain it. Batches
-                 * come once a second (issue 14): one up to an eighth of the interval
-                 * early sends them too, and no timer needs a wakeup of its own. */
-                if (force || (send & CHANGED_POSTURE) ||
-                    now + interval / 8 >= m->last_angles_emit_us + interval) {
-                        send |= m->changed & throttled;
-                        m->last_angles_emit_us = now;
-                        if (m->throttle_timer)
-                                (void) sd_event_source_set_enabled(m->throttle_timer, SD_EVENT_OFF);
-                } else if (!m->throttle_timer) {
-                        r = sd_event_add_time(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
-                                              m->last_angles_emit_us + interval, 1, on_throttle, m);
-                        if (r < 0)
-                                log_warning_errno(r, "Cannot arm the property timer: %m");
-                        else
-                                (void) sd_event_source_set_enabled(m->throttle_timer,
-                                                                   SD_EVENT_ONESHOT);
-                } else {
-                        (void) sd_event_source_set_time(m->throttle_timer,
-                                                        m->last_angles_emit_us + interval);
-                        (void) sd_event_source_set_enabled(m->throttle_timer, SD_EVENT_ONESHOT);
-                }
-        }
-        if (send == 0)
-                return;
-        m->changed &= ~send;
-        (void) bus_emit_properties(m, send);
-}
-
-static void notify_status(Manager *m)
+void manager_notify_status(Manager *m)
 {
         (void) sd_notifyf(0, "STATUS=Sensor %s (%s), posture %s.", sensor_name(m->sensor) ?: "none",
                           sensor_state_to_string(sensor_state(m->sensor)),
@@ -298,8 +211,8 @@ static void on_sensor_frames(Sensor *sensor, const Frame *frames, size_t n, void
                 update_local_clock(m, &frames[n - 1]);
         recorder_feed(m->recorder, frames, n);
         coach_feed(health_coach(m->health), frames, n);
-        update_published(m);
-        flush_changes(m, false);
+        manager_update_published(m);
+        manager_flush_changes(m, false);
 }
 
 static void on_sensor_state_changed(Sensor *sensor, void *userdata)
@@ -319,8 +232,8 @@ static void on_sensor_state_changed(Sensor *sensor, void *userdata)
         /* "active" goes out with the posture its frames give. */
         if (sensor_state(sensor) == SENSOR_ACTIVE)
                 return;
-        flush_changes(m, true);
-        notify_status(m);
+        manager_flush_changes(m, true);
+        manager_notify_status(m);
 }
 
 static void on_sensor_finished(Sensor *sensor, int error, void *userdata)
@@ -438,110 +351,6 @@ static void lookup_health_group(Manager *m)
                            m->config.health_group);
 }
 
-/**
- * manager_set_config_loader() - how SIGHUP reads the configuration again.
- * @m: the manager.
- * @load: fills a Config from the same files, drop-ins and options as at
- *        start; logs what is wrong (file and line) and returns -errno.
- */
-void manager_set_config_loader(Manager *m, int (*load)(Config *c))
-{
-        m->load_config = load;
-}
-
-static bool strings_differ(const char *a, const char *b)
-{
-        return !a != !b || (a && strcmp(a, b) != 0);
-}
-
-/* Name the settings of @new that only a restart applies, if they changed. */
-static void log_restart_keys(const Manager *m, const Config *new)
-{
-        const Config *old = &m->config;
-        const struct {
-                bool changed;
-                const char *what;
-        } keys[] = {
-                { strings_differ(old->source_uri, new->source_uri), "[Source] URI=" },
-                { strings_differ(old->plugin_dir, new->plugin_dir), "[Source] PluginDirectory=" },
-                { old->ring_frames != new->ring_frames, "[Source] RingFrames=" },
-                { old->stall_timeout_s != new->stall_timeout_s, "[Source] StallTimeoutSec=" },
-                { old->pipeline.filter_order != new->pipeline.filter_order ||
-                          old->pipeline.cutoff_hz != new->pipeline.cutoff_hz,
-                  "[Filter]" },
-                { old->mount_matrix_set != new->mount_matrix_set ||
-                          memcmp(&old->pipeline.estimator, &new->pipeline.estimator,
-                                 sizeof(old->pipeline.estimator)) != 0,
-                  "[Posture] or [Source] MountMatrix=" },
-                { strings_differ(old->health_group, new->health_group), "[Bus] HealthGroup=" },
-                { old->acute_hours != new->acute_hours ||
-                          old->recovering_days != new->recovering_days ||
-                          strings_differ(old->state_file, new->state_file),
-                  "[Recovery]" },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (keys[i].changed)
-                        log_notice("Reload: the change of %s applies at the next start.",
-                                   keys[i].what);
-}
-
-static void swap_strings(char **a, char **b)
-{
-        char *t = *a;
-
-        *a = *b;
-        *b = t;
-}
-
-/**
- * manager_reload() - SIGHUP: read the configuration and the advice catalogue
- * again and apply what can change while running: the [Rules], the catalogue,
- * [Advice] RepeatIntervalSec= and [Bus] PropertyRateHz=. The neutral, the
- * recovery state, the alert, the snooze, the open recordings and the source
- * stay; other changed settings are logged as applying at the next start. A
- * broken configuration or catalogue is refused (logged with file and line)
- * and the old one stays in force.
- * @m: the manager.
- *
- * Return: 0 when the new configuration is in force, else -errno (logged).
- */
-int manager_reload(Manager *m)
-{
-        _cleanup_(config_done) Config new = {};
-        int r;
-
-        (void) sd_notifyf(0,
-                          "RELOADING=1\n"
-                          "STATUS=Reloading the configuration.\n"
-                          "MONOTONIC_USEC=%" PRIu64,
-                          now_us(CLOCK_MONOTONIC));
-        log_info("Reloading the configuration and the advice catalogue.");
-
-        r = m->load_config ? m->load_config(&new) : -EOPNOTSUPP;
-        if (r >= 0)
-                r = health_reload(m->health, &new);
-        if (r < 0) {
-                log_struct_errno(LOG_ERR, r, MESSAGE_ID_RELOAD_FAILED, NULL,
-                                 "Reload refused; the configuration in force is kept.");
-                (void) sd_notify(0, "READY=1\n"
-                                    "STATUS=Reload refused; the configuration in force is kept.");
-                return r;
-        }
-
-        log_restart_keys(m, &new);
-        m->config.pipeline.rules = new.pipeline.rules;
-        m->config.property_rate_hz = new.property_rate_hz;
-        m->config.advice_repeat_s = new.advice_repeat_s;
-        swap_strings(&m->config.catalogue_path, &new.catalogue_path);
-
-        log_struct(LOG_INFO, MESSAGE_ID_RELOADED, NULL,
-                   "Reloaded: the new rules and advice catalogue are in force.");
-        (void) sd_notify(0, "READY=1");
-        notify_status(m);
-        return 0;
-}
-
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         (void) manager_reload(userdata);
@@ -622,7 +431,7 @@ int manager_start(Manager *m)
                 return r;
 
         (void) sd_notify(0, "READY=1");
-        notify_status(m);
+        manager_notify_status(m);
         return 0;
 }
 
@@ -636,75 +445,4 @@ int manager_run(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
         return r;
-}
-
-/**
- * manager_calibrate() - take the last still window as the wearer's neutral.
- * @m: the manager.
- *
- * Return: CALIBRATE_DONE (0) when calibrated; CALIBRATE_NO_DATA when no
- * sensor data came yet, CALIBRATE_NOT_STILL when the wearer was not still
- * over the last window.
- */
-int manager_calibrate(Manager *m)
-{
-        int r;
-
-        r = coach_calibrate(health_coach(m->health));
-        if (r != CALIBRATE_DONE)
-                return r;
-        log_info_ratelimited("Calibrated: the current posture is the new neutral.");
-        /* The published angles change with the neutral even before the next sample. */
-        update_published(m);
-        flush_changes(m, true);
-        return 0;
-}
-
-/**
- * manager_reset_calibration() - forget the neutral, saved one included: the
- * next worn, still window near upright is taken (calibration_reset()).
- */
-void manager_reset_calibration(Manager *m)
-{
-        calibration_reset(m);
-        update_published(m);
-        flush_changes(m, true);
-}
-
-static int on_snooze_end(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        Manager *m = userdata;
-
-        m->changed |= CHANGED_SNOOZE;
-        flush_changes(m, false);
-        return 0;
-}
-
-/**
- * manager_snoozed() - Snooze() was called: send SnoozedUntil now, and again
- * (as 0) when the snooze ends.
- * @m: the Manager.
- */
-void manager_snoozed(Manager *m)
-{
-        uint64_t until = health_snoozed_until(m->health);
-        int r;
-
-        m->changed |= CHANGED_SNOOZE;
-        flush_changes(m, false);
-        if (until == 0) {
-                if (m->snooze_timer)
-                        (void) sd_event_source_set_enabled(m->snooze_timer, SD_EVENT_OFF);
-                return;
-        }
-        if (m->snooze_timer) {
-                (void) sd_event_source_set_time(m->snooze_timer, until + 1000);
-                (void) sd_event_source_set_enabled(m->snooze_timer, SD_EVENT_ONESHOT);
-                return;
-        }
-        /* A little late rather than early: the snooze has ended when it fires. */
-        r = sd_event_add_time(m->event, &m->snooze_timer, CLOCK_REALTIME, until + 1000, 1000,
-                              on_snooze_end, m);
-        if (r < 0)
-                log_warning_errno(r, "Cannot arm the timer for the end of the snooze: %m");
 }
