@@ -162,7 +162,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/paths.h
 # A unit test links the core, and the plugin or runtime sources it tests (TEST_OBJS_name).
 TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/common/plugin-util.o
 TEST_OBJS_test-source-thread := $(BUILD)/plugins/common/source-thread.o
-TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/log.o
+TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/health-state.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-recorder := $(BUILD)/daemon/recorder.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-history  := $(BUILD)/daemon/history.o $(BUILD)/daemon/history-query.o $(BUILD)/daemon/history-schema.o $(BUILD)/daemon/history-sqlite.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-sensor   := $(BUILD)/daemon/sensor.o $(BUILD)/daemon/sensor-read.o $(BUILD)/daemon/plugin.o $(BUILD)/daemon/log.o
