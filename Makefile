@@ -164,7 +164,7 @@ TEST_OBJS_test-iio-scan := $(BUILD)/plugins/iio/iio-scan.o $(BUILD)/plugins/comm
 TEST_OBJS_test-source-thread := $(BUILD)/plugins/common/source-thread.o
 TEST_OBJS_test-health   := $(BUILD)/daemon/health.o $(BUILD)/daemon/health-state.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-recorder := $(BUILD)/daemon/recorder.o $(BUILD)/daemon/log.o
-TEST_OBJS_test-history  := $(BUILD)/daemon/history.o $(BUILD)/daemon/history-query.o $(BUILD)/daemon/history-schema.o $(BUILD)/daemon/history-sqlite.o $(BUILD)/daemon/log.o
+TEST_OBJS_test-history  := $(BUILD)/daemon/history.o $(BUILD)/daemon/history-maintain.o $(BUILD)/daemon/history-query.o $(BUILD)/daemon/history-schema.o $(BUILD)/daemon/history-sqlite.o $(BUILD)/daemon/log.o
 TEST_OBJS_test-sensor   := $(BUILD)/daemon/sensor.o $(BUILD)/daemon/sensor-read.o $(BUILD)/daemon/plugin.o $(BUILD)/daemon/log.o
 # test-sensor replays through the build's replay plugin.
 $(BUILD)/tests/test-sensor: | $(BUILD)/plugins/replay.so

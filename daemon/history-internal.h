@@ -8,7 +8,8 @@
 
 #include "history.h"
 
-/* What history.c, history-schema.c and history-query.c share, and no one else. */
+/* What history.c, history-maintain.c, history-schema.c and history-query.c
+ * share, and no one else. */
 
 typedef struct PendingNote {
         uint64_t t_us;
@@ -43,6 +44,8 @@ struct History {
 #define MINUTES_PER_HOUR 60
 
 int history_sqlite_errno(int rc);
+int history_open_db(History *h);
+void history_clear_pending(History *h);
 char *history_name_columns(bool total);
 int history_ready_for_query(History *h, sqlite3 **ret);
 int history_exec(History *h, const char *sql);

@@ -5,11 +5,14 @@
  * the columns of the postures and activities follow the core's names
  * (posture_upright, activity_walking, ...): a posture the core gains gets its
  * column when the store opens, with zeros in the minutes before.
+ *
+ * This file is the writer: opening, the minutes, events and notes pending
+ * in memory and their commit. Retention, the size bound and forgetting are
+ * history-maintain.c; the schema history-schema.c; the reads history-query.c.
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +31,9 @@
 #define COMMIT_BATCH 1024
 /* With the database failing, no more than this waits (a week of minutes). */
 #define MAX_PENDING (7u * 24 * 60)
-/* Retention and the size bound run every this many commits. */
+/* Retention and the size bound (history-maintain.c) run every this many commits. */
 #define MAINTAIN_EVERY 60
+
 static void close_db(History *h)
 {
         /* Nothing was opened, and SQLite may not even be loaded. */
@@ -151,7 +155,14 @@ static void log_failure(History *h, int r, const char *what)
                                   h->path, what);
 }
 
-static int open_db(History *h)
+/**
+ * history_open_db() - open the database unless it is open; a damaged one is
+ * moved aside and a new one started.
+ * @h: the store.
+ *
+ * Return: 0, or -errno (logged once until it works again).
+ */
+int history_open_db(History *h)
 {
         int r;
 
@@ -261,7 +272,11 @@ static int write_pending(History *h)
         return history_sqlite_errno(rc);
 }
 
-static void clear_pending(History *h)
+/**
+ * history_clear_pending() - forget what waits in memory to be written.
+ * @h: the store.
+ */
+void history_clear_pending(History *h)
 {
         for (size_t i = 0; i < h->n_notes; i++)
                 free(h->notes[i].text);
@@ -275,7 +290,7 @@ static int commit(History *h)
 
         if (h->n_minutes == 0 && h->n_events == 0 && h->n_notes == 0)
                 return 0;
-        r = open_db(h);
+        r = history_open_db(h);
         if (r < 0)
                 return r;
         r = history_exec(h, "BEGIN IMMEDIATE");
@@ -296,7 +311,7 @@ static int commit(History *h)
         if (h->failing)
                 log_info("History database %s is written again.", h->path);
         h->failing = false;
-        clear_pending(h);
+        history_clear_pending(h);
         if (++h->commits % MAINTAIN_EVERY == 0)
                 (void) history_maintain(h, now_us(CLOCK_REALTIME));
         return 0;
@@ -469,7 +484,7 @@ int history_new(History **ret, sd_event *event, const HistoryParams *p)
         h->path = memcpy((char *) (h + 1), p->path, len + 1);
         h->p.path = h->path;
 
-        if (open_db(h) >= 0)
+        if (history_open_db(h) >= 0)
                 (void) history_maintain(h, now_us(CLOCK_REALTIME));
         if (event) {
                 h->event = sd_event_ref(event);
@@ -492,7 +507,7 @@ History *history_free(History *h)
         sd_event_source_disable_unref(h->timer);
         sd_event_unref(h->event);
         close_db(h);
-        clear_pending(h);
+        history_clear_pending(h);
         free(h->minutes);
         free(h->events);
         free(h->notes);
@@ -504,133 +519,6 @@ History *history_free(History *h)
 bool history_is_open(const History *h)
 {
         return h && h->db;
-}
-
-static int delete_before(History *h, uint64_t before_us)
-{
-        sqlite3_stmt *st = NULL;
-        static const char *const sql[] = {
-                "DELETE FROM minutes WHERE minute < ?1 / 60000000",
-                "DELETE FROM hours WHERE hour < ?1 / 3600000000",
-                "DELETE FROM events WHERE start_us < ?1",
-                "DELETE FROM pain WHERE t_us < ?1",
-                "DELETE FROM phases WHERE t_us < ?1",
-        };
-        int rc = SQLITE_OK;
-
-        for (size_t i = 0; i < ELEMENTSOF(sql) && rc == SQLITE_OK; i++) {
-                rc = sqlite3_prepare_v2(h->db, sql[i], -1, &st, NULL);
-                if (rc != SQLITE_OK)
-                        break;
-                sqlite3_bind_int64(st, 1, (int64_t) MIN(before_us, (uint64_t) INT64_MAX));
-                rc = sqlite3_step(st);
-                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-                sqlite3_finalize(st);
-        }
-        if (rc != SQLITE_OK)
-                return history_sqlite_errno(rc);
-        /* The hour that holds @before_us keeps only the minutes after it. */
-        before_us = MIN(before_us, (uint64_t) INT64_MAX);
-        return history_rebuild_hours(
-                h, (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)),
-                (int64_t) (before_us / (USEC_PER_MINUTE * MINUTES_PER_HOUR)) + 1);
-}
-
-static int used_bytes(History *h, uint64_t *ret)
-{
-        int64_t pages = 0, free_pages = 0, size = 0;
-        int r;
-
-        r = history_query_int(h, "PRAGMA page_count", &pages);
-        if (r >= 0)
-                r = history_query_int(h, "PRAGMA freelist_count", &free_pages);
-        if (r >= 0)
-                r = history_query_int(h, "PRAGMA page_size", &size);
-        *ret = (uint64_t) MAX(pages - free_pages, 0) * (uint64_t) size;
-        return r;
-}
-
-/**
- * history_maintain() - delete what is older than KeepDays, then the oldest
- * days while the database holds more than MaxSizeMB, and give the pages back.
- * @h: the store.
- * @now_us: the realtime now.
- *
- * Return: 0 or -errno.
- */
-int history_maintain(History *h, uint64_t now_us)
-{
-        uint64_t keep = (uint64_t) h->p.keep_days * 86400 * USEC_PER_SEC, used = 0;
-        int64_t oldest = 0, newest = 0;
-        int r;
-
-        if (!h->db)
-                return -EIO;
-        r = history_exec(h, "BEGIN IMMEDIATE");
-        if (r >= 0 && now_us > keep)
-                r = delete_before(h, now_us - keep);
-        for (int i = 0; r >= 0 && h->p.max_bytes > 0 && i < 64; i++) {
-                r = used_bytes(h, &used);
-                if (r < 0 || used <= h->p.max_bytes)
-                        break;
-                r = history_query_int(h, "SELECT min(minute) FROM minutes", &oldest);
-                if (r >= 0)
-                        r = history_query_int(h, "SELECT max(minute) FROM minutes", &newest);
-                if (r < 0 || newest <= oldest)
-                        break;
-                /* A tenth of the span, at least a day, goes at a time. */
-                r = delete_before(h, (uint64_t) (oldest + MAX((newest - oldest) / 10, 1440) + 1) *
-                                             USEC_PER_MINUTE);
-                if (r >= 0)
-                        log_notice("History database %s is larger than [History] MaxSizeMB=%" PRIu64
-                                   ": the oldest days are deleted.",
-                                   h->path, h->p.max_bytes / (1024 * 1024));
-        }
-        if (r >= 0)
-                r = history_exec(h, "COMMIT");
-        if (r < 0) {
-                (void) history_exec(h, "ROLLBACK");
-                return r;
-        }
-        return history_exec(h, "PRAGMA incremental_vacuum");
-}
-
-/**
- * history_forget() - delete the history before @before_us, everything with
- * 0 (what waits in memory too), and checkpoint the log so that it is gone
- * from the files as well (secure_delete overwrites the pages).
- * @h: the store.
- * @before_us: µs since the epoch, or 0.
- *
- * Return: 0 or -errno.
- */
-int history_forget(History *h, uint64_t before_us)
-{
-        uint64_t before = before_us == 0 ? UINT64_MAX : before_us;
-        int r;
-
-        if (before_us == 0) {
-                h->acc = (MinuteAccumulator){};
-                clear_pending(h);
-        }
-        r = history_sync(h);
-        if (r < 0)
-                return r;
-        r = open_db(h);
-        if (r < 0)
-                return r;
-        r = history_exec(h, "BEGIN IMMEDIATE");
-        if (r >= 0)
-                r = delete_before(h, before);
-        if (r >= 0)
-                r = history_exec(h, "COMMIT");
-        if (r < 0) {
-                (void) history_exec(h, "ROLLBACK");
-                return r;
-        }
-        (void) history_exec(h, "PRAGMA incremental_vacuum");
-        (void) history_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)");
-        return 0;
 }
 
 /**
@@ -648,7 +536,7 @@ int history_ready_for_query(History *h, sqlite3 **ret)
         r = history_sync(h);
         if (r < 0 && r != -EBUSY)
                 return r;
-        r = open_db(h);
+        r = history_open_db(h);
         if (r < 0)
                 return r;
         *ret = h->db;
