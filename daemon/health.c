@@ -127,6 +127,21 @@ static int on_phase_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* The catalogue of @config; a broken one is logged with its file and line. */
+static int load_catalogue(const Config *config, Catalogue **ret)
+{
+        _cleanup_(freep) char *error = NULL;
+        int r;
+
+        r = catalogue_load(ret, config->catalogue_path, &error);
+        if (r == -ENOENT)
+                return log_error_errno(r, "Advice catalogue %s: %m ([Advice] Catalogue=).",
+                                       config->catalogue_path);
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: "Cannot load the advice catalogue.");
+        return 0;
+}
+
 /**
  * health_new() - load the catalogue (a broken one is a configuration error,
  * named by file and line), set up the Coach and restore the saved state,
@@ -152,7 +167,6 @@ int health_new(Health **ret, sd_event *event, const Config *config, const Health
                 .event_time = on_event_time,
         };
         _cleanup_(health_freep) Health *h = NULL;
-        _cleanup_(freep) char *error = NULL;
         CoachParams params;
         int r;
 
@@ -164,12 +178,9 @@ int health_new(Health **ret, sd_event *event, const Config *config, const Health
                 h->cb = *cb;
         h->userdata = userdata;
 
-        r = catalogue_load(&h->catalogue, config->catalogue_path, &error);
-        if (r == -ENOENT)
-                return log_error_errno(r, "Advice catalogue %s: %m ([Advice] Catalogue=).",
-                                       config->catalogue_path);
+        r = load_catalogue(config, &h->catalogue);
         if (r < 0)
-                return log_error_errno(r, "%s", error ?: "Cannot load the advice catalogue.");
+                return r;
 
         coach_params_default(&params);
         params.pipeline = config->pipeline;
@@ -214,16 +225,12 @@ int health_new(Health **ret, sd_event *event, const Config *config, const Health
 int health_reload(Health *h, const Config *config)
 {
         _cleanup_(catalogue_freep) Catalogue *catalogue = NULL;
-        _cleanup_(freep) char *error = NULL;
         AdviceParams advice;
         int r;
 
-        r = catalogue_load(&catalogue, config->catalogue_path, &error);
-        if (r == -ENOENT)
-                return log_error_errno(r, "Advice catalogue %s: %m ([Advice] Catalogue=).",
-                                       config->catalogue_path);
+        r = load_catalogue(config, &catalogue);
         if (r < 0)
-                return log_error_errno(r, "%s", error ?: "Cannot load the advice catalogue.");
+                return r;
 
         advice_params_default(&advice);
         advice.repeat_interval_usec = (uint64_t) (config->advice_repeat_s * USEC_PER_SEC);
