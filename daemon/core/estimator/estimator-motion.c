@@ -124,8 +124,10 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
 
         /* One allocation: the state, then its rings and scratch arrays. */
         /* Two copies of the forward ring and a spare value (see
-         * trunk_backward4_avx2()), then u (3 each), v, lin, sum (4 each); r. */
-        n_mem = 6 * fwd_size + 3 + 9 * n_walk + (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0);
+         * trunk_backward4_avx2()), then u (3 each), v, lin, sum (4 each); r;
+         * rd (WALK_RD each). */
+        n_mem = 6 * fwd_size + 3 + (9 + WALK_RD) * n_walk +
+                (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0);
         m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
         if (!m)
                 return -ENOMEM;
@@ -136,6 +138,7 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         m->lin = m->v + n_walk;
         m->sum = (double(*)[4])(m->lin + n_walk);
         m->r = m->lin + 5 * n_walk;
+        m->rd = (double(*)[WALK_RD])(m->r + (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0));
 
         m->block = block;
         m->block_rate_hz = block_rate_hz;
@@ -205,6 +208,9 @@ void motion_reset(Motion *m)
         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
         m->walk_have_t = false;
         m->walk_n_hist = 0;
+        memset(m->rd_acc, 0, sizeof(m->rd_acc));
+        m->rd_have_prev = false;
+        m->n_read = m->n_read_flight = 0;
         m->walk_in_block = 0;
         m->walking = false;
         m->q_sum = m->q_sum2 = 0;
@@ -520,7 +526,7 @@ static void walk_blocks_until(Motion *m, int64_t t_ns, double v)
 int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravity[3],
                 const double up[3], MotionResult *ret)
 {
-        double d[3], med[3], gn = norm3(up);
+        double d[3], med[3], smooth[3], gn = norm3(up);
         int64_t t_walk = t_ns;
         int job = -1;
 
@@ -534,10 +540,15 @@ int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravi
                 d[k] = raw[k] - gravity[k];
         median_push(m->dyn, m->n_hist, d, ret->dynamic, NULL);
         median_push(m->hist, m->n_hist, raw, med, m->block_raw);
-        if (m->walk_enabled && (m->block > 1 || motion_walk_reading(m, &t_walk, raw, med))) {
-                double v = gn >= MIN_NORM ? dot3(med, up) / gn : norm3(med);
+        if (m->walk_enabled && (m->block > 1 || motion_walk_reading(m, &t_walk, raw, smooth))) {
+                /* A slow sensor's walking blocks take its readings smoothed
+                 * (see motion_walk_reading()); a faster one's, their median. */
+                const double *x = m->block > 1 ? med : smooth;
+                double v = gn >= MIN_NORM ? dot3(x, up) / gn : norm3(x);
 
                 walk_blocks_until(m, t_walk, v);
+                if (m->block == 1)
+                        motion_walk_read(m, gn >= MIN_NORM ? dot3(raw, up) / gn : norm3(raw));
                 for (size_t k = 0; k < 3; k++)
                         if (gn >= MIN_NORM)
                                 m->block_u[k] += up[k] / gn;

@@ -119,6 +119,9 @@ double motion_trunk_tau_s(const EstimatorParams *p);
 #define WALK_Q_LIMIT  1024.0
 #define WALK_Q_MARGIN (4.0 / WALK_Q_SCALE)
 
+/* The statistics of a slow sensor's readings per block (see struct Motion). */
+#define WALK_RD 5
+
 /* Autocorrelation lags summed side by side, at most (see walk_autocorr()). */
 #define WALK_LAGS_AT_ONCE 16
 
@@ -179,10 +182,24 @@ struct Motion {
         int64_t walk_prev_ns; /* the last sample's time and vertical value */
         double walk_prev_v;
         /* block = 1: the last readings the walking blocks took, newest
-         * first, for their own median (see motion_walk_held()). */
+         * first, and their times (see motion_walk_reading()). */
         double walk_hist[3][3];
         int64_t walk_hist_ns[3];
         size_t walk_n_hist;
+        /* block = 1: the readings themselves, unsmoothed, per block of
+         * the ring (rd, beside v): how many the block took, how many of
+         * those read under WALK_FLIGHT_G (walk_running()), the sum of their
+         * vertical values and of its squares, and the sum of the squared
+         * differences of each to the reading before it (walk_rough()).
+         * rd_acc gathers those of the block under way, rd_prev is the last
+         * reading's vertical value (rd_have_prev: there is one), and
+         * n_read and n_read_flight count the ring's readings (whole
+         * numbers, kept as doubles). */
+        double (*rd)[WALK_RD];
+        double rd_acc[WALK_RD];
+        double rd_prev;
+        bool rd_have_prev;
+        double n_read, n_read_flight;
         int64_t walk_period_ns, walk_next_ns;
         bool walk_have_t;
         size_t walk_in_block;
@@ -217,7 +234,7 @@ struct Motion {
         /* n² · WALK_Q_SCALE² · (walk_min_rms − WALK_Q_MARGIN)², or -1 */
         double q_still_below;
 
-        double mem[]; /* what fwd, u, v, lin and r point into */
+        double mem[]; /* what fwd, u, v, lin, r and rd point into */
 };
 
 /* Two doubles, for two lanes at once; each lane is rounded as a double alone. */
@@ -240,7 +257,9 @@ static inline Pair pair_load(const double *p)
 /** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
 /** motion_walk_reading() - whether a slow sensor's sample is a new reading. */
-bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double med[3]);
+bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double smooth[3]);
+/** motion_walk_read() - a slow sensor's reading into its block's statistics. */
+void motion_walk_read(Motion *m, double v);
 
 /*
  * What estimator_angles() derives from the neutral vector alone, worked out

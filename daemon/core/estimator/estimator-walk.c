@@ -326,9 +326,52 @@ static bool walk_sustained(const Motion *m)
  * run at a walking rate (a slow jog, running up stairs) are not a walk. */
 #define WALK_FLIGHT_SHARE 0.1
 
+/* A slow sensor's flights are counted in its readings, not smoothed (see
+ * motion_walk_reading()): a smoother fills the dip of a flight with the
+ * readings beside it. */
 static bool walk_running(const Motion *m)
 {
+        if (m->block == 1)
+                return m->n_read_flight > WALK_FLIGHT_SHARE * m->n_read;
         return (double) m->n_flight > WALK_FLIGHT_SHARE * (double) m->n_blocks;
+}
+
+/*
+ * Impacts, not steps. A slow sensor's walking blocks take its readings
+ * smoothed (see motion_walk_reading()), which keeps a step's peak but
+ * cannot take out all of a rhythm of impacts shorter than a reading
+ * interval (a clap or a knock at the chest, one reading up and the next
+ * down): what is left of it is periodic at a step rate. Walking moves the
+ * trunk vertically as the body vaults over the stance leg, once a step
+ * (the inverted pendulum of Zijlstra & Hof 2003, Gait Posture 18:1): the
+ * vertical acceleration's power lies at the step frequency f, and with
+ * readings at fs >= 4 · walk_max_step_hz, under a quarter of the reading
+ * rate, where successive readings correlate positively, cos(2π f / fs) > 0.
+ * The von Neumann ratio of the readings, their mean squared successive
+ * difference over their variance, 2 (1 - r1) (von Neumann 1941, Ann Math
+ * Stat 12:367), is 2 for white noise and less for anything smoother: a
+ * window whose own readings are at least as rough as white noise has more
+ * of its power above fs / 4 than under it (weighted by cos(2π f / fs)), and
+ * is not a gait. Slower readings cannot tell a step from an impact: the
+ * check passes.
+ */
+#define WALK_WHITE_NOISE_RATIO 2.0
+
+static bool walk_rough(const Motion *m)
+{
+        double n = 0, s1 = 0, s2 = 0, d2 = 0, mean;
+
+        for (size_t i = 0; i < m->n_blocks; i++) {
+                n += m->rd[i][0];
+                s1 += m->rd[i][2];
+                s2 += m->rd[i][3];
+                d2 += m->rd[i][4];
+        }
+        /* Fewer than 4 · walk_max_step_hz readings a second. */
+        if (!(n * m->block_rate_hz >= 4 * m->walk_max_step_hz * (double) m->n_blocks))
+                return false;
+        mean = s1 / n;
+        return !(d2 / n < WALK_WHITE_NOISE_RATIO * (s2 / n - mean * mean));
 }
 
 /* The quick look (see WALK_Q_SCALE): true when the window certainly moves
@@ -391,7 +434,7 @@ static void walk_evaluate(Motion *m)
         var /= (double) n;
 
         m->walking = sqrt(var) >= m->walk_min_rms && var > 0 && walk_sustained(m) && sway.ok &&
-                     walk_periodic(m, var);
+                     (m->block > 1 || !walk_rough(m)) && walk_periodic(m, var);
 }
 
 /* Add @v to the quick look's sums, or remove it (@add false). */
@@ -439,18 +482,26 @@ static void walk_q_update(Motion *m, double v, bool add)
 /**
  * motion_walk_reading() - whether a slow sensor's sample is a new reading.
  * @m: the state (block = 1).
- * @t_ns: the sample's time; set, for a reading, to the time of @med.
+ * @t_ns: the sample's time; set, for a reading, to the time of @smooth.
  * @raw: the sample, body frame, m/s².
- * @med: set, for a reading, to the median of the last three readings.
+ * @smooth: set, for a reading, to the last three readings weighted 1/4,
+ *     1/2, 1/4: the middle one's, at its time (@raw until there are three).
  *
- * The median of three readings is that of the middle one's time: taken at
- * the newest one's, it would lag by a reading interval, as irregular as the
- * readings (a constant lag of one sample before held values were skipped).
+ * The walking blocks of a slow sensor take its readings smoothed so: the
+ * smallest symmetric low-pass with a zero at half the reading rate, it
+ * takes out what alternates from one reading to the next (most of an
+ * impact shorter than a reading interval: a clap, a knock, a glitch; see
+ * walk_rough() for the rest) and is linear: it scales a step at frequency
+ * f by (1 + cos(2π f / fs)) / 2 (0.77 at 2.4 steps and 15 readings a
+ * second), all of the step alike. The median of three, which a faster
+ * sensor's blocks take, clips instead: at that rate the peak of each step
+ * is a single reading, and the median puts one of its neighbours in its
+ * place (about 0.54-0.73 of its height).
  *
  * Return: false for a held value, which the walking blocks skip; true
- * otherwise, with @t_ns and @med set.
+ * otherwise, with @t_ns and @smooth set.
  */
-bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double med[3])
+bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double smooth[3])
 {
         double(*h)[3] = m->walk_hist;
         int64_t *ht = m->walk_hist_ns;
@@ -466,11 +517,34 @@ bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double m
                 h[2][k] = h[1][k];
                 h[1][k] = h[0][k];
                 h[0][k] = raw[k];
-                med[k] = m->walk_n_hist < 3 ? raw[k] : median3(h[0][k], h[1][k], h[2][k]);
+                smooth[k] = m->walk_n_hist < 3 ? raw[k]
+                                               : 0.25 * h[0][k] + 0.5 * h[1][k] + 0.25 * h[2][k];
         }
         if (m->walk_n_hist == 3)
                 *t_ns = ht[1];
         return true;
+}
+
+/**
+ * motion_walk_read() - a slow sensor's reading into its block's statistics.
+ * @m: the state (block = 1).
+ * @v: the reading's own vertical value (not smoothed), m/s², after the
+ *     blocks that end before it (it belongs to the one under way).
+ *
+ * The first reading after a reset has no reading before it: its difference
+ * counts as 0.
+ */
+void motion_walk_read(Motion *m, double v)
+{
+        double d = m->rd_have_prev ? v - m->rd_prev : 0;
+
+        m->rd_acc[0] += 1;
+        m->rd_acc[1] += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
+        m->rd_acc[2] += v;
+        m->rd_acc[3] += v * v;
+        m->rd_acc[4] += d * d;
+        m->rd_prev = v;
+        m->rd_have_prev = true;
 }
 
 /**
@@ -492,6 +566,16 @@ void motion_walk_feed(Motion *m, double v, const double u[3])
         m->n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
         m->v[m->head] = v;
         memcpy(m->u[m->head], u, sizeof(m->u[0]));
+        if (m->block == 1) {
+                if (m->count == m->n_blocks) {
+                        m->n_read -= m->rd[m->head][0];
+                        m->n_read_flight -= m->rd[m->head][1];
+                }
+                memcpy(m->rd[m->head], m->rd_acc, sizeof(m->rd[0]));
+                m->n_read += m->rd_acc[0];
+                m->n_read_flight += m->rd_acc[1];
+                memset(m->rd_acc, 0, sizeof(m->rd_acc));
+        }
         m->sum_dirty = MIN(m->sum_dirty, m->head);
         m->head = m->head + 1 == m->n_blocks ? 0 : m->head + 1;
         m->count = MIN(m->count + 1, m->n_blocks);

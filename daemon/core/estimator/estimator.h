@@ -55,7 +55,12 @@
  *   rhythm; a sensor under about 75 Hz is drawn as lines between its
  *   readings, over held values: a sample repeating the last reading in all
  *   three axes, for less than half the shortest step, is the transport's
- *   copy, not a reading, see motion_walk_reading()) is periodic: its normalised autocorrelation has
+ *   copy, not a reading, see motion_walk_reading(); its readings are
+ *   smoothed 1/4, 1/2, 1/4 instead of taking their median, which at 15
+ *   readings a second clips each step's peak, a single reading; and a
+ *   window whose own readings, at 10 a second or more, are at least as
+ *   rough as white noise (impacts shorter than a reading: claps at the chest) is
+ *   no walk, see walk_rough()) is periodic: its normalised autocorrelation has
  * its highest peak (after the first fall below zero, up to the longest step period; not the first
  * peak, which at high rates can be a harmonic's ripple) at a step period of
  * 1/walk_max_step_hz..1/walk_min_step_hz (0.4..1 s, i.e. 1..2.5 steps a second: brisk walking down
@@ -84,8 +89,9 @@
  *   glitch has no periodicity, so it cannot look like walking. Running is
  *   not walking, even at a walking step rate (a slow jog, running up
  *   stairs): a window that reads under 0.3 g vertically for more than a
- *   tenth of its time has flight phases, which walking never has (see
- *   WALK_FLIGHT_G in estimator-walk.c).
+ *   tenth of its time (of its readings, unsmoothed, on a sensor under
+ *   75 Hz) has flight phases, which walking never has (see WALK_FLIGHT_G
+ *   in estimator-walk.c).
  * - moving: not walking, and the RMS of the dynamic part over
  *   still_window_s is at least still_rms. The dynamic part is the raw
  *   vector minus the filtered one, taken as the per-axis median of its
