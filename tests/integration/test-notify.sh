@@ -76,6 +76,11 @@ shown() { # the notifications dunst showed, FIELD (1 id, 2 urgency, 3 category, 
 displayed() {
         dunstctl count displayed
 }
+# Predicates for poll_until: a "$(...)" in its arguments would be read once,
+# before the first try, so every count is read in a function, at each try.
+none_displayed() { [ "$(displayed)" = 0 ]; }
+alerts_shown() { [ "$(grep -c '|x-postured.alert|' "$TMP/shown.log")" = "$1" ]; }
+shown_more_than() { [ "$(wc -l <"$TMP/shown.log")" -gt "$1" ]; }
 
 # --- The agent, before postured.
 printf '[Notify]\nMinIntervalSec=0\n' >"$TMP/notify.conf"
@@ -107,8 +112,7 @@ snoozed() { [ "$(prop SnoozedUntil)" != 0 ]; }
 check "invoking Snooze 30 min sets SnoozedUntil" poll_until "$WAIT_TIMEOUT" "SnoozedUntil" snoozed
 check "  (the context menu listed Snooze 30 min)" grep -q "Snooze 30 min" "$TMP/menu.txt"
 check_in_range "  about 30 min from now (s)" $(($(prop SnoozedUntil) / 1000000 - $(date +%s))) 1790 1800
-check "  and the advice notification is closed" poll_until "$WAIT_TIMEOUT" "no notification" \
-        test "$(displayed)" = 0
+check "  and the advice notification is closed" poll_until "$WAIT_TIMEOUT" "no notification" none_displayed
 
 # --- A red-flag report: a resident alert; "I have seen this" acknowledges it.
 n_before=$(wc -l <"$TMP/shown.log")
@@ -121,15 +125,14 @@ check_eq "  once" 1 "$(grep -c '|x-postured.alert|' "$TMP/shown.log")"
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 dunstctl close-all
-check "  closed with the old agent gone" poll_until "$WAIT_TIMEOUT" "no notification" test "$(displayed)" = 0
+check "  closed with the old agent gone" poll_until "$WAIT_TIMEOUT" "no notification" none_displayed
 # The bus frees the old agent's name when it has read its disconnect, not
 # when the process exits: a new agent started before that says "already runs".
 agent_name_free() { ! busctl --user status org.postured.Notify >/dev/null 2>&1; }
 check "  and its name org.postured.Notify is free" poll_until "$WAIT_TIMEOUT" "the name" agent_name_free
 : >"$TMP/agent.log"
 start_agent
-check "a new agent shows the active alert again" poll_until "$WAIT_TIMEOUT" "the alert again" \
-        test "$(grep -c '|x-postured.alert|' "$TMP/shown.log")" = 2
+check "a new agent shows the active alert again" poll_until "$WAIT_TIMEOUT" "the alert again" alerts_shown 2
 check "  with the catalogue's text" sh -c 'grep "|x-postured.alert|" "$1" | tail -n 1 | grep -q "healthcare provider"' \
         sh "$TMP/shown.log"
 check_eq "  resident: on the screen" 1 "$(displayed)"
@@ -137,7 +140,7 @@ echo "I have seen this" >"$TMP/pick"
 dunstctl context
 no_alerts() { [ "$(prop ActiveAlerts org.postured.Recovery1)" = "[]" ]; }
 check "I have seen this: ActiveAlerts is empty" poll_until "$WAIT_TIMEOUT" "ActiveAlerts []" no_alerts
-check "  and the alert is closed" poll_until "$WAIT_TIMEOUT" "no notification" test "$(displayed)" = 0
+check "  and the alert is closed" poll_until "$WAIT_TIMEOUT" "no notification" none_displayed
 
 # --- postured restarts: the agent follows the new one (the snooze is gone with it).
 # (Not moving.csv: it never keeps still, so it gives no neutral, and without
@@ -146,8 +149,7 @@ stop_daemon >/dev/null
 n_before=$(wc -l <"$TMP/shown.log")
 start_daemon --source "replay:$DATA/work-session.csv?speed=0"
 check "restarted daemon up" wait_for_name
-check "the restarted daemon's advice is shown" poll_until "$WAIT_TIMEOUT" "new advice" \
-        test "$(wc -l <"$TMP/shown.log")" -gt "$n_before"
+check "the restarted daemon's advice is shown" poll_until "$WAIT_TIMEOUT" "new advice" shown_more_than "$n_before"
 check "the agent is still running" kill -0 "$AGENT_PID"
 stop_daemon >/dev/null
 kill "$AGENT_PID"
