@@ -14,12 +14,12 @@ HistorySqlite history_sqlite;
 /**
  * history_sqlite_load() - load libsqlite3 and fill history_sqlite, once.
  *
- * Return: 0, or -ELIBACC when it cannot be loaded (the reason logged at
- * debug level).
+ * Return: 0, or -ELIBACC when it cannot be loaded (the reason logged
+ * as a warning, the first time).
  */
 int history_sqlite_load(void)
 {
-        static bool loaded;
+        static bool loaded, warned;
         void *handle;
 
         if (loaded)
@@ -27,8 +27,12 @@ int history_sqlite_load(void)
         /* The soname the build linked against: SQLite 3 keeps its ABI. */
         handle = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
         if (!handle) {
-                /* The caller logs the failure, once until it clears. */
-                log_debug("Cannot load SQLite for the history: %s", dlerror());
+                /* Once: the caller retries, and logs its own failure each time. */
+                if (!warned)
+                        log_warning("Cannot load libsqlite3.so.0 for the history (%s); "
+                                    "install SQLite 3 (Debian: libsqlite3-0).",
+                                    dlerror());
+                warned = true;
                 return -ELIBACC;
         }
         /* POSIX allows the object-to-function pointer conversion dlsym() needs. */
