@@ -28,6 +28,12 @@ reads commands, one a line, on stdin (EOF ends it):
                 and poll() reports POLLHUP (umockdev's stand-in for ENODEV);
                 the ioctl socket stays, or the client would get SIGPIPE
   status        print the counters on stderr
+
+Like the kernel's evdev, the device never blocks its writer: when the
+client's queue is full (a client that does not read for a couple of seconds,
+a sanitizer build on a busy machine), what it has not read is thrown away
+and SYN_DROPPED says so (counted as `overflows`). A writer blocked with the
+lock held would deadlock a client waiting in an ioctl for that lock.
 """
 import argparse
 import errno
@@ -76,6 +82,7 @@ class Accel:
         self.streaming = True
         self.saturate_until = 0.0
         self.frames = 0
+        self.overflows = 0
         self.rng = random.Random(42)
         # The pseudo-terminal behind the device: the testbed's end (written to)
         # and the client's end (to flush what the client has not read yet).
@@ -125,6 +132,20 @@ class Accel:
             data += self.event(sec, usec, EV_ABS, 0, hi) + self.event(sec, usec, EV_ABS, 2, lo)
         return data
 
+    def push(self, data):
+        """Queue @data for the client without blocking (the master is
+        non-blocking); on a full queue, as the kernel's evdev_pass_values():
+        drop what the client has not read and queue SYN_DROPPED before @data."""
+        try:
+            if os.write(self.master, data) == len(data):
+                return
+        except BlockingIOError:
+            pass
+        termios.tcflush(self.slave, termios.TCIFLUSH)
+        os.write(self.master, self.dropped(torn=False) + data)
+        self.overflows += 1
+        log('client queue full: unread events dropped, SYN_DROPPED queued (%d)' % self.overflows)
+
     def set_clock(self, clock):
         """As the kernel's evdev_set_clk_type(): events queued with the old clock
         are flushed, and a SYN_DROPPED says so."""
@@ -134,7 +155,7 @@ class Accel:
         pending = struct.unpack('i', fcntl.ioctl(self.slave, termios.FIONREAD, b'\0' * 4))[0]
         if pending > 0:
             termios.tcflush(self.slave, termios.TCIFLUSH)
-            os.write(self.master, self.dropped(torn=False))
+            self.push(self.dropped(torn=False))
 
     # --- What the ioctls read.
     def absinfo(self, code):
@@ -225,7 +246,7 @@ def writer(accel):
             due = time.monotonic()
         with accel.lock:
             if accel.master is not None and accel.clients > 0 and accel.streaming:
-                os.write(accel.master, accel.frame())
+                accel.push(accel.frame())
                 accel.frames += 1
 
 
@@ -261,6 +282,7 @@ def main():
     handler = Handler(accel)
     tb.attach_ioctl(DEV, handler)
     fd = tb.get_dev_fd(DEV)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
     accel.master = fd
     accel.slave = os.open(os.readlink(tb.get_root_dir() + DEV), os.O_RDWR | os.O_NOCTTY)
     threading.Thread(target=writer, args=(accel,), daemon=True).start()
@@ -290,7 +312,7 @@ def main():
             with accel.lock:
                 accel.streaming = False
                 accel.set_posture(args[0], 0.0)
-                os.write(fd, accel.dropped())
+                accel.push(accel.dropped())
         elif cmd == 'accel':
             opts.no_accel = False
             tb.set_attribute(SYSFS, 'properties', '40')
@@ -310,7 +332,8 @@ def main():
             with accel.lock:
                 accel.streaming = True
         elif cmd == 'status':
-            log('clients', accel.clients, 'frames', accel.frames, 'clock', accel.clock)
+            log('clients', accel.clients, 'frames', accel.frames, 'clock', accel.clock,
+                'overflows', accel.overflows)
         else:
             log('unknown command', cmd)
     log('stdin closed; %d frames written' % accel.frames)
