@@ -199,27 +199,44 @@ class NameWaiter(Waiter):
 
 
 class PropWaiter(Waiter):
-    """Follows one property; test(waiter, value) finishes it when it is as wanted."""
+    """Follows one property; test(waiter, value) finishes it when it is as wanted.
+    on_ready() runs once the first Get has been answered (or the daemon is not
+    on the bus), after --ready is written."""
 
-    def __init__(self, opts, prop, test):
+    def __init__(self, opts, prop, test, on_ready=None):
         super().__init__(opts)
         self.prop = prop
         self.test = test
+        self.on_ready = on_ready
+        self.first = True
         self.subscribe('org.freedesktop.DBus.Properties', 'PropertiesChanged', self.changed,
                        path=PATH, arg0=opts.interface)
         self.subscribe('org.freedesktop.DBus', 'NameOwnerChanged', self.owner_changed, arg0=NAME)
         self.get()
-        if not self.done:
-            self.ready()
 
     def get(self):
+        # Asynchronous, and with no timeout of its own: a daemon that answers
+        # late (a sanitizer build on a busy machine, a stalled process) is
+        # still heard, and the wait's own timeout and --pid stay in force. A
+        # call that timed out on its own would be taken for "not on the bus"
+        # and leave a property that no longer changes unseen.
+        self.bus.call(NAME, PATH, 'org.freedesktop.DBus.Properties', 'Get',
+                      GLib.Variant('(ss)', (self.opts.interface, self.prop)),
+                      None, Gio.DBusCallFlags.NONE, GLib.MAXINT, None, self.got)
+
+    def got(self, bus, result):
         try:
-            r = self.bus.call_sync(NAME, PATH, 'org.freedesktop.DBus.Properties', 'Get',
-                                   GLib.Variant('(ss)', (self.opts.interface, self.prop)),
-                                   None, Gio.DBusCallFlags.NONE, 5000, None)
-        except GLib.Error:
-            return  # not on the bus (yet): NameOwnerChanged tells when it is
-        self.seen(r.unpack()[0])
+            self.seen(bus.call_finish(result).unpack()[0])
+        except GLib.Error as e:
+            # Not on the bus (yet): NameOwnerChanged tells when it is.
+            if not (e.matches(Gio.dbus_error_quark(), Gio.DBusError.SERVICE_UNKNOWN) or
+                    e.matches(Gio.dbus_error_quark(), Gio.DBusError.NAME_HAS_NO_OWNER)):
+                note('reading %s: %s' % (self.prop, e.message))
+        if self.first and not self.done:
+            self.first = False
+            self.ready()
+            if self.on_ready:
+                self.on_ready()
 
     def changed(self, bus, sender, path, iface, member, params):
         _, changed, invalidated = params.unpack()
@@ -299,9 +316,9 @@ def cmd_stays(opts):
         print(w.last)
         return w.finish(0)
     opts.timeout = max(opts.timeout, seconds + 5)
-    w = PropWaiter(opts, name, test)
+    # The window starts once the first value is read (and --ready written).
+    w = PropWaiter(opts, name, test, lambda: GLib.timeout_add(int(seconds * 1000), done))
     w.what = opts.what or '%s (it never came)' % name
-    GLib.timeout_add(int(seconds * 1000), done)
     return w.run()
 
 
