@@ -163,16 +163,21 @@ db.execute("PRAGMA user_version = 1")
 db.commit()
 PY
 check "a year of minutes: daemon up" serve
-t0=$(date +%s%N)
 days=$(ctl history --since -400d --bucket 1d --json | wc -l)
-ms=$((($(date +%s%N) - t0) / 1000000))
 check "  day buckets of a year: $days buckets" test "$days" -ge 364 -a "$days" -le 366
-check "  in well under a second ($ms ms)" test "$ms" -lt 500
-t0=$(date +%s%N)
 year=$(ctl summary --since -400d --json | jq -r '.duration_s | round')
-ms=$((($(date +%s%N) - t0) / 1000000))
 check_eq "  GetSummary of the year" $((364 * 1440 * 60)) "$year"
-check "  in well under a second ($ms ms)" test "$ms" -lt 500
+# How fast the daemon answers, timed by the call itself (busctl --timeout),
+# not by a client process whose start a sanitizer build on a busy machine
+# makes slow; since at an hour, as posturectl sends it (the hours table).
+# Reading the minutes instead takes seconds here.
+since=$(((($(date +%s) - 400 * 86400) / 3600 * 3600) * 1000000))
+answers_within() { # SECONDS METHOD SIGNATURE ARGS...: Recovery1.METHOD replies in time
+        busctl --user --timeout="$1" call org.postured.Posture1 $OBJ org.postured.Recovery1 "${@:2}" >/dev/null
+}
+check "  day buckets in well under a second (0.5 s)" \
+        answers_within 0.5 GetHistory ttt "$since" 0 86400000000
+check "  the summary in well under a second (0.5 s)" answers_within 0.5 GetSummary tt "$since" 0
 check_match "  a year of minutes is more than a reply holds" 'InvalidArgs.*more than 100000' \
         "$(rcall GetHistory 0 0 60000000)"
 check_eq "  the schema is at version 2" 2 "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$DB")"
