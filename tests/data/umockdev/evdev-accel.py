@@ -30,10 +30,15 @@ reads commands, one a line, on stdin (EOF ends it):
   status        print the counters on stderr
 
 Like the kernel's evdev, the device never blocks its writer: when the
-client's queue is full (a client that does not read for a couple of seconds,
-a sanitizer build on a busy machine), what it has not read is thrown away
-and SYN_DROPPED says so (counted as `overflows`). A writer blocked with the
-lock held would deadlock a client waiting in an ioctl for that lock.
+client's queue is full (a client that does not read for a third of a
+second, a sanitizer build on a busy machine), what it has not read is
+thrown away and SYN_DROPPED says so (counted as `overflows`). A writer
+blocked with the lock held would deadlock a client waiting in an ioctl for
+that lock. The queue holds what the kernel's would for this device (128
+events, evdev_compute_buffer_size()), well within the pseudo-terminal's
+4 KiB line buffer: beyond that buffer a read may end inside an event,
+which libevdev refuses (EINVAL) where a kernel device never gives less than
+whole events.
 """
 import argparse
 import errno
@@ -59,6 +64,11 @@ EV_SYN, EV_ABS = 0x00, 0x03
 SYN_REPORT, SYN_DROPPED = 0, 3
 IOC_WRITE, IOC_READ = 1, 2
 SYSFS = '/sys/devices/virtual/input/input42'
+EVENT_SIZE = 24  # struct input_event on 64-bit
+# The kernel's queue for a client of this device: input_estimate_events_per_packet()
+# (SYN_REPORT, ABS_X/Y/Z, 7 for keys and MSC) times EVDEV_BUF_PACKETS (8), at least
+# EVDEV_MIN_BUFFER_SIZE (64), rounded up to a power of two; full with one slot free.
+QUEUE_EVENTS = 128
 DEV = '/dev/input/event4'
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -132,15 +142,20 @@ class Accel:
             data += self.event(sec, usec, EV_ABS, 0, hi) + self.event(sec, usec, EV_ABS, 2, lo)
         return data
 
+    def pending(self):
+        """Bytes queued for the client that it has not read yet."""
+        return struct.unpack('i', fcntl.ioctl(self.slave, termios.FIONREAD, b'\0' * 4))[0]
+
     def push(self, data):
         """Queue @data for the client without blocking (the master is
         non-blocking); on a full queue, as the kernel's evdev_pass_values():
         drop what the client has not read and queue SYN_DROPPED before @data."""
-        try:
-            if os.write(self.master, data) == len(data):
-                return
-        except BlockingIOError:
-            pass
+        if self.pending() + len(data) <= (QUEUE_EVENTS - 1) * EVENT_SIZE:
+            try:
+                if os.write(self.master, data) == len(data):
+                    return
+            except BlockingIOError:
+                pass
         termios.tcflush(self.slave, termios.TCIFLUSH)
         os.write(self.master, self.dropped(torn=False) + data)
         self.overflows += 1
@@ -152,8 +167,7 @@ class Accel:
         if clock == self.clock:
             return
         self.clock = clock
-        pending = struct.unpack('i', fcntl.ioctl(self.slave, termios.FIONREAD, b'\0' * 4))[0]
-        if pending > 0:
+        if self.pending() > 0:
             termios.tcflush(self.slave, termios.TCIFLUSH)
             self.push(self.dropped(torn=False))
 
