@@ -7,9 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 
 src="$DATA/flexion-boundaries.csv"
-# The replay lasts 199 s of sample time, about 10 s at speed 20: every
-# recording below is bounded by `timeout` in case it outlives the replay.
-start_daemon --source "replay:$src?speed=20"
+# The replay lasts 199 s of sample time, about 10 s at speed 20: looping,
+# so that no recording runs dry on a slow machine (its times go on
+# increasing); every recording below is bounded by `timeout` all the same.
+start_daemon --source "replay:$src?speed=20&loop=1"
 check "daemon takes org.postured.Posture1" wait_for_name
 
 # --- A recording of 5 s of sample time.
@@ -111,7 +112,7 @@ check_match "the message names the option" "duration" "$err"
 "$POSTURECTL" --session record 2>/dev/null
 check_eq "record without FILE exits 64" 64 "$?"
 
-# --- A second daemon, replaying in a loop so that no recording runs dry.
+# --- A second daemon, also replaying in a loop.
 # stop_daemon waits until the name is gone: not to be taken for the next daemon's.
 stop_daemon
 check_eq "daemon exits 0 on SIGTERM after the recordings" 0 "$?"
