@@ -15,6 +15,15 @@ typedef struct Wearer {
         PostureSample last;
 } Wearer;
 
+/* The motion path's flexion (posture_sample_motion_angles()). */
+static double motion_flexion(const PostureSample *s)
+{
+        double flexion, lateral;
+
+        posture_sample_motion_angles(s, &flexion, &lateral);
+        return flexion;
+}
+
 static void wearer_init_params(Wearer *w, const EstimatorParams *p, double rate_hz)
 {
         *w = (Wearer){ .rate_hz = rate_hz };
@@ -93,7 +102,7 @@ static void motion_between(const Scene *sc, double from_s, double to_s, double *
                 assert_false(isnan(sc->s[i].rate_dps));
                 *min = MIN(*min, sc->s[i].rate_dps);
                 *max = MAX(*max, sc->s[i].rate_dps);
-                *max_flexion = MAX(*max_flexion, sc->s[i].motion_flexion_deg);
+                *max_flexion = MAX(*max_flexion, motion_flexion(&sc->s[i]));
         }
         assert_true(*max >= *min);
 }
@@ -142,7 +151,7 @@ static void test_rate(void **state)
                 /* Nothing until the motion path has filled: 4·sqrt(0.45 / g). */
                 feed(&w, (const double[3]){ 0, G, 0 }, NULL, 0);
                 assert_true(isnan(w.last.rate_dps));
-                assert_true(isnan(w.last.motion_flexion_deg));
+                assert_true(isnan(motion_flexion(&w.last)));
                 hold(&w, &sc, 0, 2);
                 assert_near(w.last.rate_dps, 0, 1e-3);
                 assert_near((double) (w.last.t_ns - w.last.motion_t_ns) / 1e9, 4 * sqrt(0.45 / G),
@@ -182,7 +191,7 @@ static void test_rate(void **state)
 
                 /* Settled within a second. */
                 assert_near(w.last.rate_dps, 0, 0.5);
-                assert_near(w.last.motion_flexion_deg, -45, 0.5);
+                assert_near(motion_flexion(&w.last), -45, 0.5);
                 wearer_done(&w);
         }
 }
@@ -293,7 +302,7 @@ static void test_rate_glitch(void **state)
                 feed(&w, g, spikes[i], 0);
                 for (int k = 0; k < 100; k++) {
                         assert_near(w.last.rate_dps, 0, 1e-3);
-                        assert_near(w.last.motion_flexion_deg, 30, 1e-3);
+                        assert_near(motion_flexion(&w.last), 30, 1e-3);
                         assert_int_equal(w.last.activity, ACTIVITY_STILL);
                         feed(&w, g, NULL, 0);
                 }
@@ -305,7 +314,7 @@ static void test_rate_glitch(void **state)
 
                 feed(&w, g, bad, 0);
                 assert_true(isnan(w.last.rate_dps));
-                assert_true(isnan(w.last.motion_flexion_deg));
+                assert_true(isnan(motion_flexion(&w.last)));
                 feed(&w, g, NULL, FRAME_AFTER_GAP);
                 assert_true(isnan(w.last.rate_dps));
                 still(&w, 30, 1);
