@@ -477,7 +477,8 @@ bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double
  * (non-finite angles) → unknown; a dynamic RMS of posture_max_rms or more →
  * moving (the direction of gravity is unknowable; otherwise the angles
  * decide, whatever the activity); awaiting an automatic neutral → unknown
- * (see "Neutral" in estimator.h); estimator_angles_are_lying() → lying;
+ * (see "Neutral" in estimator.h); @lying (estimator_angles_are_lying() of
+ * the angles) → lying;
  * flexion < reclined_deg → reclined; flexion > extreme_deg → extreme-flexion;
  * flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral;
  * flexion >= slouch_deg → slouched; else upright. Forward flexion beyond
@@ -486,7 +487,7 @@ bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double
  * apart from the angles alone, and the bend is the one that matters.
  */
 static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting, double dynamic_rms,
-                             double flexion, double lateral)
+                             bool lying, double flexion, double lateral)
 {
         if (!worn)
                 return POSTURE_NOT_WORN;
@@ -496,7 +497,7 @@ static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting,
                 return POSTURE_MOVING;
         if (awaiting)
                 return POSTURE_UNKNOWN;
-        if (estimator_angles_are_lying(p, flexion, lateral))
+        if (lying)
                 return POSTURE_LYING;
         if (flexion < p->reclined_deg)
                 return POSTURE_RECLINED;
@@ -566,6 +567,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 {
         MotionResult m = {};
         double rms, filt[3];
+        bool lying;
 
         /* Every field is written below or in feed_second(). */
         out->t_ns = out->motion_t_ns = raw->t_ns;
@@ -618,11 +620,12 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         else
                 out->flexion_deg = out->lateral_deg = NAN;
 
+        /* Lying is judged once, for the class and the flag. */
+        lying = estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
         out->awaiting_neutral = e->params.auto_calibrate && !e->calibrated;
         out->posture = classify(&e->params, out->worn, out->awaiting_neutral, out->dynamic_rms,
-                                out->flexion_deg, out->lateral_deg);
-        out->lying = !out->awaiting_neutral &&
-                     estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
+                                lying, out->flexion_deg, out->lateral_deg);
+        out->lying = !out->awaiting_neutral && lying;
 }
 
 /* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */
