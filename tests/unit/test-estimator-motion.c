@@ -3,6 +3,8 @@
  * The estimator's motion analysis (estimator-motion.c): the angular rate
  * behind sudden-movement, and walking.
  */
+#include <string.h>
+
 #include "test-util.h"
 #include "core/estimator/estimator.h"
 
@@ -700,6 +702,34 @@ static void test_walking_held(void **state)
         wearer_done(&w);
 }
 
+/* posture_sample_motion_angles() is estimator_angles() of the rotated
+ * trunk direction against upright, to the bit; NaN without a direction. */
+static void test_motion_angles(void **state)
+{
+        static const double odd[][3] = {
+                { 0, 0, 0 }, { NAN, 1, 0 }, { 0, INFINITY, 0 }, { 0, -1, 0 }, { 1e-300, 0, 0 },
+        };
+        PostureSample s = { 0 };
+        double f1, l1, f2, l2;
+
+        for (double th = -180; th <= 180; th += 7.5)
+                for (double ph = -180; ph <= 180; ph += 7.5) {
+                        body_gravity(th, ph, s.motion_trunk);
+                        posture_sample_motion_angles(&s, &f1, &l1);
+                        estimator_angles(s.motion_trunk, NULL, &f2, &l2);
+                        assert_memory_equal(&f1, &f2, sizeof(f1));
+                        assert_memory_equal(&l1, &l2, sizeof(l1));
+                }
+        for (size_t i = 0; i < ELEMENTSOF(odd); i++) {
+                memcpy(s.motion_trunk, odd[i], sizeof(s.motion_trunk));
+                posture_sample_motion_angles(&s, &f1, &l1);
+                estimator_angles(s.motion_trunk, NULL, &f2, &l2);
+                assert_true(isnan(f1) == isnan(f2) && isnan(l1) == isnan(l2));
+                if (!isnan(f1))
+                        assert_true(f1 == f2 && l1 == l2);
+        }
+}
+
 static void test_params(void **state)
 {
         EstimatorParams p;
@@ -742,6 +772,7 @@ int main(void)
                 cmocka_unit_test(test_walking_not_running),
                 cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_walking_held),
+                cmocka_unit_test(test_motion_angles),
                 cmocka_unit_test(test_params),
         };
 
