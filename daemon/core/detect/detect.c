@@ -431,13 +431,14 @@ void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const Posture
 {
         bool still = s->activity == ACTIVITY_STILL;
 
-        if (level == HOLD_OUT) {
-                *st = (HoldState){ 0 };
-                return;
-        }
+        /* A closed episode is all zero (HoldState): HOLD_OUT leaves it so. */
         if (!st->active) {
                 if (level == HOLD_IN)
                         *st = (HoldState){ .active = true, .start_ns = s->t_ns };
+                return;
+        }
+        if (level == HOLD_OUT) {
+                *st = (HoldState){ 0 };
                 return;
         }
 
