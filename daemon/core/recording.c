@@ -153,10 +153,16 @@ static inline const char *reader_line_sse2(const char *s, size_t *t_len,
         uint64_t keep, ends, dots;
         unsigned start = 0;
 
+        /* Up to the 16 bytes with the first '\n'. */
         line_masks16(&lm, s, 0);
-        line_masks16(&lm, s, 1);
-        line_masks16(&lm, s, 2);
-        line_masks16(&lm, s, 3);
+        if (!lm.nl) {
+                line_masks16(&lm, s, 1);
+                if (!lm.nl) {
+                        line_masks16(&lm, s, 2);
+                        if (!lm.nl)
+                                line_masks16(&lm, s, 3);
+                }
+        }
         if (!lm.nl)
                 return NULL;
         keep = (lm.nl & -lm.nl) - 1; /* before the first '\n' */
@@ -187,11 +193,19 @@ static inline const char *reader_line_sse2(const char *s, size_t *t_len,
                 if (ni - 1 >= 7 || nf[i] - 1 >= 7 || d < start)
                         return NULL;
                 memcpy(&c, s + p, sizeof(c));
-                (void) swar_digits_of(c, &t);
-                m[i] = swar_value(t, ni) * pow10[nf[i]];
-                memcpy(&c, s + d + 1, sizeof(c));
-                (void) swar_digits_of(c, &t);
-                m[i] += swar_value(t, nf[i]);
+                if (ni + nf[i] <= 7) {
+                        /* All in these 8 bytes: the dot made a '0' ('.' + 2)
+                         * borrows nothing from the digits after it, then
+                         * its byte is taken out (as parse_plain()). */
+                        uint64_t low = (UINT64_C(1) << (8 * ni)) - 1;
+
+                        t = c + (UINT64_C(2) << (8 * ni)) - SWAR_ZEROS;
+                        m[i] = swar_value((t & low) | ((t >> 8) & ~low), ni + nf[i]);
+                } else {
+                        m[i] = swar_value(c - SWAR_ZEROS, ni) * pow10[nf[i]];
+                        memcpy(&c, s + d + 1, sizeof(c));
+                        m[i] += swar_value(c - SWAR_ZEROS, nf[i]);
+                }
                 if (i == 0)
                         *t_len = e;
                 start = e + 1;
