@@ -328,8 +328,7 @@ static void test_closed_episode_is_zero(void **state)
                         s.lateral_deg = lateral[(i / 400) % ELEMENTSOF(lateral)];
                 }
                 s.motion_t_ns = s.t_ns;
-                s.motion_flexion_deg = s.flexion_deg;
-                s.motion_lateral_deg = s.lateral_deg;
+                body_gravity(s.flexion_deg, s.lateral_deg, s.motion_trunk);
                 if (x % 20000 == 0)
                         detectors_reset(r.d);
                 if (x % 30011 == 0) {
