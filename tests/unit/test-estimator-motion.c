@@ -5,6 +5,7 @@
  */
 #include "test-util.h"
 #include "core/estimator/estimator.h"
+#include "core/estimator/estimator-private.h"
 
 #define TWO_PI (2 * M_PI)
 
@@ -691,6 +692,68 @@ static void test_walking_held(void **state)
         wearer_done(&w);
 }
 
+/* The autocorrelation, lags side by side (and with AVX2 where the CPU has
+ * it), against the sums of one lag at a time, in the order of i: the same
+ * to the bit, for windows of several lengths and groups of lags starting
+ * anywhere, whatever lies after the window (NaN here). The window ends in
+ * zeros for some, so that the last lags' sums are exactly zero (+0, as one
+ * lag at a time gives). */
+static void test_walking_autocorr(void **state)
+{
+        static const double windows_s[] = { 2.0, 2.5, 4.0, 4.1, 6.7 };
+        uint64_t seed = 0x9e3779b97f4a7c15u;
+
+        for (size_t w = 0; w < ELEMENTSOF(windows_s); w++)
+                for (int zeros = 0; zeros < 2; zeros++)
+                        for (int avx2 = 0; avx2 < 2; avx2++) {
+                                EstimatorParams p;
+                                Motion *m = NULL;
+                                size_t n;
+                                double var = 0;
+
+                                estimator_params_default(&p);
+                                p.walk_window_s = windows_s[w];
+                                assert_int_equal(motion_new(&m, &p, 50), 0);
+                                n = m->n_blocks;
+                                if (avx2 && !m->avx2) {
+                                        motion_free(m);
+                                        continue;
+                                }
+                                m->avx2 = avx2;
+                                /* What follows lin is scratch: no lag may read it. */
+                                for (size_t i = 0; i < n; i++)
+                                        for (size_t j = 0; j < 4; j++)
+                                                m->sum[i][j] = NAN;
+                                for (size_t i = 0; i < n; i++) {
+                                        seed = seed * 6364136223846793005u + 1442695040888963407u;
+                                        m->lin[i] = zeros && i + 40 >= n
+                                                            ? 0.0
+                                                            : (double) (int64_t) (seed >> 11) *
+                                                                              0x1p-51 -
+                                                                      0.37;
+                                        var += m->lin[i] * m->lin[i];
+                                }
+                                var /= (double) n;
+                                for (size_t from = 0; from < n; from += 7)
+                                        for (size_t to = from + 1; to <= n; to += 13) {
+                                                size_t got = motion_walk_autocorr(m, var, from, to);
+
+                                                assert_true(got >= to && got <= n);
+                                                for (size_t k = from; k < got; k++) {
+                                                        double sum = 0, r;
+
+                                                        for (size_t i = 0; i + k < n; i++)
+                                                                sum += m->lin[i] * m->lin[i + k];
+                                                        r = sum / (double) (n - k) / var;
+                                                        assert_memory_equal(&r, &m->r[k],
+                                                                            sizeof(r));
+                                                }
+                                        }
+                                motion_free(m);
+                        }
+        (void) state;
+}
+
 static void test_params(void **state)
 {
         EstimatorParams p;
@@ -733,6 +796,7 @@ int main(void)
                 cmocka_unit_test(test_walking_not_running),
                 cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_walking_held),
+                cmocka_unit_test(test_walking_autocorr),
                 cmocka_unit_test(test_params),
         };
 
