@@ -129,6 +129,11 @@ quad_mac(Quad a, Quad x, const double *y, QuadMask keep)
         return a + (Quad) ((QuadMask) (x * yq) & keep);
 }
 
+__attribute__((target("avx2"), always_inline)) static inline void autocorr_store(double *r, Quad v)
+{
+        memcpy(r, &v, sizeof(v));
+}
+
 /* The sums of the lags [k, k + 4 · nq) (nq 6 or 8) for i in [@from, @to),
  * lane j of vector q only while 4q + j < n - k - i when @tail. */
 #define AUTOCORR_LOOP(from, to, tail)                                                      \
@@ -158,23 +163,27 @@ autocorr_quads(Motion *m, double var, size_t k, size_t nq)
         /* Spelt out, so that the sums stay in registers. */
         Quad a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, a4 = { 0 }, a5 = { 0 }, a6 = { 0 },
              a7 = { 0 };
-        double sum[32];
+        Quad vv = { var, var, var, var }, c;
 
         /* The terms that all the lags have, then the longer lags' last
          * ones. The loads stay within lin's and sum's room (k + 4 · nq <= n,
          * sum follows lin). */
         AUTOCORR_LOOP(0, common, false)
         AUTOCORR_LOOP(common, n - k, true)
-        memcpy(sum, &a0, sizeof(a0));
-        memcpy(sum + 4, &a1, sizeof(a1));
-        memcpy(sum + 8, &a2, sizeof(a2));
-        memcpy(sum + 12, &a3, sizeof(a3));
-        memcpy(sum + 16, &a4, sizeof(a4));
-        memcpy(sum + 20, &a5, sizeof(a5));
-        memcpy(sum + 24, &a6, sizeof(a6));
-        memcpy(sum + 28, &a7, sizeof(a7));
-        for (size_t j = 0; j < 4 * nq; j++)
-                m->r[k + j] = sum[j] / (double) (n - k - j) / var;
+        /* r = sum / count / var, four at a time: each lane is divided as a
+         * double alone, the counts (integers under 2^53) exact. */
+        c = (Quad){ (double) (n - k), (double) (n - k - 1), (double) (n - k - 2),
+                    (double) (n - k - 3) };
+        autocorr_store(m->r + k, a0 / c / vv);
+        autocorr_store(m->r + k + 4, a1 / (c - 4) / vv);
+        autocorr_store(m->r + k + 8, a2 / (c - 8) / vv);
+        autocorr_store(m->r + k + 12, a3 / (c - 12) / vv);
+        autocorr_store(m->r + k + 16, a4 / (c - 16) / vv);
+        autocorr_store(m->r + k + 20, a5 / (c - 20) / vv);
+        if (nq > 6) {
+                autocorr_store(m->r + k + 24, a6 / (c - 24) / vv);
+                autocorr_store(m->r + k + 28, a7 / (c - 28) / vv);
+        }
 }
 #undef AUTOCORR_LOOP
 
