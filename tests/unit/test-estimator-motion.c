@@ -754,6 +754,70 @@ static void test_walking_autocorr(void **state)
         (void) state;
 }
 
+/* The trunk's backward passes and the walking check, with AVX2 (four or
+ * eight passes at a time) and without: the same to the bit, for batches of
+ * every size. Skipped where the CPU has no AVX2. */
+static void test_motion_avx2(void **state)
+{
+        EstimatorParams p;
+        Motion *m[2] = { NULL, NULL };
+        uint64_t seed = 0x2545f4914f6cdd1du;
+        int64_t t_ns = 0;
+        double phase = 0;
+        size_t n_walking = 0;
+
+        estimator_params_default(&p);
+        for (size_t i = 0; i < 2; i++)
+                assert_int_equal(motion_new(&m[i], &p, 100), 0);
+        if (!m[1]->avx2) {
+                for (size_t i = 0; i < 2; i++)
+                        motion_free(m[i]);
+                skip();
+                return;
+        }
+        m[0]->avx2 = false;
+        for (size_t batch = 1; batch <= 3 * MOTION_BATCH; batch++) {
+                size_t size = batch % MOTION_BATCH + 1;
+                int job[2][MOTION_BATCH];
+                bool walking[2][MOTION_BATCH];
+
+                for (size_t i = 0; i < size; i++) {
+                        double raw[3], up[3] = { 0.3, 9.7, -0.8 };
+                        MotionResult r[2];
+
+                        /* Steps at 1.8 Hz, with noise and a slow sway. */
+                        seed = seed * 6364136223846793005u + 1442695040888963407u;
+                        phase += TWO_PI * 1.8 / 100;
+                        raw[0] = 0.3 + 2 * sin(phase / 9) + (double) (seed >> 40) * 0x1p-24;
+                        raw[1] = 9.7 + 3 * sin(phase) + (double) ((seed >> 20) & 0xfffff) * 0x1p-20;
+                        raw[2] = -0.8 + cos(phase / 7);
+                        t_ns += 10 * NSEC_PER_MSEC;
+                        for (size_t k = 0; k < 2; k++) {
+                                job[k][i] = motion_feed(m[k], t_ns, raw, up, up, &r[k]);
+                                walking[k][i] = r[k].walking;
+                        }
+                        n_walking += walking[1][i];
+                }
+                for (size_t k = 0; k < 2; k++)
+                        motion_trunk_run(m[k]);
+                for (size_t i = 0; i < size; i++) {
+                        double rate[2], trunk[2][3];
+
+                        assert_int_equal(job[0][i], job[1][i]);
+                        assert_int_equal(walking[0][i], walking[1][i]);
+                        for (size_t k = 0; k < 2; k++)
+                                motion_trunk_next(m[k], job[k][i], &rate[k], trunk[k]);
+                        assert_memory_equal(&rate[0], &rate[1], sizeof(rate[0]));
+                        assert_memory_equal(trunk[0], trunk[1], sizeof(trunk[0]));
+                }
+        }
+        /* The walking check ran its autocorrelation. */
+        assert_true(n_walking > 0);
+        for (size_t i = 0; i < 2; i++)
+                motion_free(m[i]);
+        (void) state;
+}
+
 static void test_params(void **state)
 {
         EstimatorParams p;
@@ -797,6 +861,7 @@ int main(void)
                 cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_walking_held),
                 cmocka_unit_test(test_walking_autocorr),
+                cmocka_unit_test(test_motion_avx2),
                 cmocka_unit_test(test_params),
         };
 
