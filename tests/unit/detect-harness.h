@@ -76,11 +76,11 @@ _unused_ static void pose_until(Run *r, Pose pose, double until_s)
                 .lateral_deg = pose.lateral,
                 .rate_dps = pose.rate,
                 .activity = pose.activity,
-                .motion_flexion_deg = pose.flexion,
-                .motion_lateral_deg = pose.lateral,
                 .lying = pose.lying,
                 .motion_lying = pose.lying,
         };
+
+        body_gravity(pose.flexion, pose.lateral, s.motion_trunk);
 
         feed_until(r, s, true, until_s);
 }

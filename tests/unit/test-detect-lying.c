@@ -45,8 +45,6 @@ static void test_no_neutral_suspends(void **state)
         PostureSample s = {
                 .flexion_deg = 70,
                 .lateral_deg = 25,
-                .motion_flexion_deg = 70,
-                .motion_lateral_deg = 25,
                 .rate_dps = 0,
                 .activity = ACTIVITY_STILL,
                 .awaiting_neutral = true,
@@ -54,6 +52,7 @@ static void test_no_neutral_suspends(void **state)
         RuleParams p;
         Run r;
 
+        body_gravity(70, 25, s.motion_trunk);
         params(&p, false);
         run_init(&r, &p);
         feed_until(&r, s, true, HOUR_S);

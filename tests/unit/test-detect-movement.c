@@ -181,9 +181,12 @@ static void test_sudden(void **state)
         run_init(&r, &p);
         pose_for(&r, POSE(40, 0, 200), 0.3);
         pose_for(&r, POSE(-40, 0, 20), 0.5);
-        feed_until(&r,
-                   (PostureSample){ .flexion_deg = -80, .motion_flexion_deg = -45, .lying = true },
-                   true, now_s(&r) + 2);
+        {
+                PostureSample s = { .flexion_deg = -80, .lying = true };
+
+                body_gravity(-45, 0, s.motion_trunk);
+                feed_until(&r, s, true, now_s(&r) + 2);
+        }
         pose_for(&r, POSE(0, 0, 0), 2);
         assert_int_equal(r.n, 0);
         pose_for(&r, POSE(40, 0, 200), 0.3);

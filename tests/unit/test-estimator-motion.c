@@ -3,6 +3,8 @@
  * The estimator's motion analysis (estimator-motion.c): the angular rate
  * behind sudden-movement, and walking.
  */
+#include <string.h>
+
 #include "test-util.h"
 #include "core/estimator/estimator.h"
 #include "core/estimator/estimator-private.h"
@@ -15,6 +17,15 @@ typedef struct Wearer {
         int64_t next;
         PostureSample last;
 } Wearer;
+
+/* The motion path's flexion (posture_sample_motion_angles()). */
+static double motion_flexion(const PostureSample *s)
+{
+        double flexion, lateral;
+
+        posture_sample_motion_angles(s, &flexion, &lateral);
+        return flexion;
+}
 
 static void wearer_init_params(Wearer *w, const EstimatorParams *p, double rate_hz)
 {
@@ -94,7 +105,7 @@ static void motion_between(const Scene *sc, double from_s, double to_s, double *
                 assert_false(isnan(sc->s[i].rate_dps));
                 *min = MIN(*min, sc->s[i].rate_dps);
                 *max = MAX(*max, sc->s[i].rate_dps);
-                *max_flexion = MAX(*max_flexion, sc->s[i].motion_flexion_deg);
+                *max_flexion = MAX(*max_flexion, motion_flexion(&sc->s[i]));
         }
         assert_true(*max >= *min);
 }
@@ -143,7 +154,7 @@ static void test_rate(void **state)
                 /* Nothing until the motion path has filled: 4·sqrt(0.45 / g). */
                 feed(&w, (const double[3]){ 0, G, 0 }, NULL, 0);
                 assert_true(isnan(w.last.rate_dps));
-                assert_true(isnan(w.last.motion_flexion_deg));
+                assert_true(isnan(motion_flexion(&w.last)));
                 hold(&w, &sc, 0, 2);
                 assert_near(w.last.rate_dps, 0, 1e-3);
                 assert_near((double) (w.last.t_ns - w.last.motion_t_ns) / 1e9, 4 * sqrt(0.45 / G),
@@ -183,7 +194,7 @@ static void test_rate(void **state)
 
                 /* Settled within a second. */
                 assert_near(w.last.rate_dps, 0, 0.5);
-                assert_near(w.last.motion_flexion_deg, -45, 0.5);
+                assert_near(motion_flexion(&w.last), -45, 0.5);
                 wearer_done(&w);
         }
 }
@@ -294,7 +305,7 @@ static void test_rate_glitch(void **state)
                 feed(&w, g, spikes[i], 0);
                 for (int k = 0; k < 100; k++) {
                         assert_near(w.last.rate_dps, 0, 1e-3);
-                        assert_near(w.last.motion_flexion_deg, 30, 1e-3);
+                        assert_near(motion_flexion(&w.last), 30, 1e-3);
                         assert_int_equal(w.last.activity, ACTIVITY_STILL);
                         feed(&w, g, NULL, 0);
                 }
@@ -306,7 +317,7 @@ static void test_rate_glitch(void **state)
 
                 feed(&w, g, bad, 0);
                 assert_true(isnan(w.last.rate_dps));
-                assert_true(isnan(w.last.motion_flexion_deg));
+                assert_true(isnan(motion_flexion(&w.last)));
                 feed(&w, g, NULL, FRAME_AFTER_GAP);
                 assert_true(isnan(w.last.rate_dps));
                 still(&w, 30, 1);
@@ -818,6 +829,34 @@ static void test_motion_avx2(void **state)
         (void) state;
 }
 
+/* posture_sample_motion_angles() is estimator_angles() of the rotated
+ * trunk direction against upright, to the bit; NaN without a direction. */
+static void test_motion_angles(void **state)
+{
+        static const double odd[][3] = {
+                { 0, 0, 0 }, { NAN, 1, 0 }, { 0, INFINITY, 0 }, { 0, -1, 0 }, { 1e-300, 0, 0 },
+        };
+        PostureSample s = { 0 };
+        double f1, l1, f2, l2;
+
+        for (double th = -180; th <= 180; th += 7.5)
+                for (double ph = -180; ph <= 180; ph += 7.5) {
+                        body_gravity(th, ph, s.motion_trunk);
+                        posture_sample_motion_angles(&s, &f1, &l1);
+                        estimator_angles(s.motion_trunk, NULL, &f2, &l2);
+                        assert_memory_equal(&f1, &f2, sizeof(f1));
+                        assert_memory_equal(&l1, &l2, sizeof(l1));
+                }
+        for (size_t i = 0; i < ELEMENTSOF(odd); i++) {
+                memcpy(s.motion_trunk, odd[i], sizeof(s.motion_trunk));
+                posture_sample_motion_angles(&s, &f1, &l1);
+                estimator_angles(s.motion_trunk, NULL, &f2, &l2);
+                assert_true(isnan(f1) == isnan(f2) && isnan(l1) == isnan(l2));
+                if (!isnan(f1))
+                        assert_true(f1 == f2 && l1 == l2);
+        }
+}
+
 static void test_params(void **state)
 {
         EstimatorParams p;
@@ -862,6 +901,7 @@ int main(void)
                 cmocka_unit_test(test_walking_held),
                 cmocka_unit_test(test_walking_autocorr),
                 cmocka_unit_test(test_motion_avx2),
+                cmocka_unit_test(test_motion_angles),
                 cmocka_unit_test(test_params),
         };
 

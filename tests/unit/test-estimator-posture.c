@@ -4,7 +4,10 @@
  * moving, the angles' gravity under steps, the posture classes, lying, and
  * unknown.
  */
+#include <float.h>
+
 #include "estimator-harness.h"
+#include "core/estimator/estimator-private.h"
 
 static void test_activity(void **state)
 {
@@ -262,6 +265,60 @@ static void test_lying_shortcut(void **state)
         }
 }
 
+/* vector_is_lying() against the angles of the vector: the same answer on a
+ * grid of directions for the whole range of LyingDeg (the shortcut's edge,
+ * one degree inside lying_deg, on the grid), at magnitudes from tiny to
+ * huge, and for vectors with no direction. */
+static void check_vector_lying(const EstimatorParams *p, double c2, const double r[3])
+{
+        double flexion, lateral;
+
+        estimator_angles(r, NULL, &flexion, &lateral);
+        if (vector_is_lying(p, c2, r) != estimator_angles_are_lying(p, flexion, lateral))
+                fail_msg("LyingDeg %g, (%g, %g, %g)", p->lying_deg, r[0], r[1], r[2]);
+}
+
+static void test_vector_lying(void **state)
+{
+        static const double lying[] = { 1, 30, 44.5, 60, 89.75, 90, 180, 200 };
+        static const double scale[] = { 1, 1e-150, 1e150, 1e-300 };
+        static const double odd[][3] = {
+                { NAN, 1, 0 }, { 0, INFINITY, 0 }, { 0, 0, 0 },           { 0, DBL_MAX, DBL_MAX },
+                { 0, 1, 0 },   { 0, -1, 0 },       { 1e-320, 1e-320, 0 },
+        };
+        EstimatorParams p;
+
+        estimator_params_default(&p);
+        for (size_t i = 0; i < ELEMENTSOF(lying); i++) {
+                double c2;
+
+                p.lying_deg = lying[i];
+                c2 = lying_upright_cos2(&p);
+                for (double th = -180; th <= 180; th += 0.5)
+                        for (double ph = -180; ph <= 180; ph += 0.5)
+                                for (size_t k = 0; k < ELEMENTSOF(scale); k++) {
+                                        double r[3];
+
+                                        body_gravity(th, ph, r);
+                                        for (size_t j = 0; j < 3; j++)
+                                                r[j] *= scale[k];
+                                        check_vector_lying(&p, c2, r);
+                                }
+                for (size_t k = 0; k < ELEMENTSOF(odd); k++)
+                        check_vector_lying(&p, c2, odd[k]);
+        }
+        p.lying_deg = 60;
+        {
+                double r[3];
+
+                /* Just inside the shortcut's degree; and just past lying. */
+                body_gravity(58.9, 0, r);
+                assert_false(vector_is_lying(&p, lying_upright_cos2(&p), r));
+                body_gravity(-60.01, 0, r);
+                assert_true(vector_is_lying(&p, lying_upright_cos2(&p), r));
+        }
+}
+
 static void test_unknown(void **state)
 {
         EstimatorParams p;
@@ -293,13 +350,10 @@ static void test_unknown(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_activity),
-                cmocka_unit_test(test_moving_posture),
-                cmocka_unit_test(test_gravity_smooth),
-                cmocka_unit_test(test_posture_classes),
-                cmocka_unit_test(test_lying_while_moving),
-                cmocka_unit_test(test_lying_shortcut),
-                cmocka_unit_test(test_unknown),
+                cmocka_unit_test(test_activity),           cmocka_unit_test(test_moving_posture),
+                cmocka_unit_test(test_gravity_smooth),     cmocka_unit_test(test_posture_classes),
+                cmocka_unit_test(test_lying_while_moving), cmocka_unit_test(test_lying_shortcut),
+                cmocka_unit_test(test_vector_lying),       cmocka_unit_test(test_unknown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

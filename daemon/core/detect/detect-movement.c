@@ -13,9 +13,9 @@
 /**
  * sudden_feed() - a fast movement while bent.
  * @d: the detectors.
- * @s: the sample: rate_dps, motion_flexion_deg, motion_lateral_deg,
- *     motion_lying and motion_t_ns, the estimator's motion path (see
- *     estimator.h).
+ * @s: the sample: rate_dps, motion_trunk (its angles only while the rate
+ *     exceeds half the limit), motion_lying and motion_t_ns, the
+ *     estimator's motion path (see estimator.h).
  * @dt: its step.
  * @ev: the event, when one fires.
  *
@@ -53,9 +53,12 @@ static double crossing_ns(const SuddenState *st, const PostureSample *s, double 
 static void move_step(const RuleParams *p, SuddenState *st, const PostureSample *s, double dt)
 {
         SuddenMove *m = &st->move;
-        double theta = s->motion_flexion_deg, a = fabs(s->motion_lateral_deg);
-        double angle = fmax(theta, a); /* fmax() ignores one NaN */
+        double theta, lateral, a, angle;
         bool above = s->rate_dps > p->sudden_rate_dps;
+
+        posture_sample_motion_angles(s, &theta, &lateral);
+        a = fabs(lateral);
+        angle = fmax(theta, a); /* fmax() ignores one NaN */
 
         if (!m->active) {
                 m->active = true;

@@ -512,7 +512,7 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
                 /* The motion path's angles share the missing reference (lying
                  * suspends sudden-movement through motion_lying instead). */
                 if (s->awaiting_neutral)
-                        trunk.motion_flexion_deg = trunk.motion_lateral_deg = NAN;
+                        trunk.motion_trunk[0] = trunk.motion_trunk[1] = trunk.motion_trunk[2] = NAN;
         }
 
         for (size_t i = 0; i < ELEMENTSOF(rules); i++) {

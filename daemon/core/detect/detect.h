@@ -80,7 +80,7 @@
  *   is taken to lean on a chair's backrest, which supports the trunk.
  *   Without it, the strict rule at extension_deg.
  * - sudden-movement: uses the estimator's motion path (rate_dps,
- *   motion_flexion_deg, motion_lateral_deg, motion_t_ns; estimator.h),
+ *   the angles of motion_trunk, motion_t_ns; estimator.h),
  *   which is corrected for the kinematic acceleration of the sensor and
  *   ignores single-sample glitches, but lies some 0.9 s behind the sample.
  *   An episode (one movement) runs while the rate exceeds half of

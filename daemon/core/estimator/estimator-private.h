@@ -308,13 +308,14 @@ struct Estimator {
         bool was_worn;        /* the last sample's judgement */
         Rotation rotation;    /* for neutral, or ROTATION_NONE before calibration */
 
-        /* The motion path's trunk direction changes once per block: its
-         * angles are kept for the samples in between, with the generation
-         * of the rotation they are for (rotation_gen counts neutrals). */
-        bool have_trunk_angles;
+        /* The motion path's trunk direction changes once per block: it is
+         * rotated once, and kept for the samples in between with whether it
+         * lies, with the generation of the rotation it is rotated by
+         * (rotation_gen counts neutrals). */
+        bool have_trunk, trunk_lying;
         unsigned trunk_gen, rotation_gen;
-        double trunk_in[3];
-        double trunk_flexion_deg, trunk_lateral_deg;
+        double trunk_in[3], trunk[3];
+        double upright_cos2; /* lying_upright_cos2() */
 
         Motion *motion; /* dynamic part, trunk rate, walking */
         Worn *worn;
@@ -341,6 +342,10 @@ struct Estimator {
 
 /* The neutral's rotation (estimator.c), for estimator_angles() and the neutral. */
 void rotation_prepare(Rotation *rot, const double neutral[3]);
+
+/* Lying from a rotated vector (estimator.c), mostly without its angles. */
+double lying_upright_cos2(const EstimatorParams *p);
+bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double r[3]);
 
 /* The neutral (estimator-neutral.c), for the feeding in estimator.c. */
 bool near_upright(const Estimator *e, const double v[3]);

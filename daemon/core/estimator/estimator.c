@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -147,18 +148,18 @@ void rotation_prepare(Rotation *rot, const double neutral[3])
         rot->kind = rot->one_c < 1e-9 ? ROTATION_FLIP : ROTATION_RODRIGUES;
 }
 
-/* estimator_angles() with the rotation of the neutral worked out. */
-static void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
-                           double *lateral_deg)
+/* @g rotated by @rot into @r (NaN for an invalid rotation). */
+static void rotate(const double g[3], const Rotation *rot, double r[3])
 {
-        double r[3] = { g[0], g[1], g[2] };
-
+        r[0] = g[0];
+        r[1] = g[1];
+        r[2] = g[2];
         switch (rot->kind) {
         case ROTATION_NONE:
                 break;
         case ROTATION_INVALID:
-                *flexion_deg = *lateral_deg = NAN;
-                return;
+                r[0] = r[1] = r[2] = NAN;
+                break;
         case ROTATION_FLIP:
                 r[1] = -g[1];
                 r[2] = -g[2];
@@ -174,7 +175,11 @@ static void rotated_angles(const double g[3], const Rotation *rot, double *flexi
                 break;
         }
         }
+}
 
+/* The angles of a vector @r already rotated by the neutral. */
+static void vector_angles(const double r[3], double *flexion_deg, double *lateral_deg)
+{
         /* |r| == 0 exactly when |r|² == 0: no square root needed. */
         if (!finite3(r) || r[0] * r[0] + r[1] * r[1] + r[2] * r[2] == 0)
                 *flexion_deg = *lateral_deg = NAN;
@@ -182,6 +187,34 @@ static void rotated_angles(const double g[3], const Rotation *rot, double *flexi
                 *flexion_deg = atan2(-r[2], hypot(r[0], r[1])) * DEG_PER_RAD;
                 *lateral_deg = atan2(-r[0], r[1]) * DEG_PER_RAD;
         }
+}
+
+/* estimator_angles() with the rotation of the neutral worked out. */
+static void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
+                           double *lateral_deg)
+{
+        double r[3];
+
+        rotate(g, rot, r);
+        vector_angles(r, flexion_deg, lateral_deg);
+}
+
+/**
+ * posture_sample_motion_angles() - the motion path's flexion and lateral bend.
+ * @s: the sample (its motion_trunk).
+ * @flexion_deg: + forward, degrees; NaN while the path has none.
+ * @lateral_deg: + right, degrees; NaN likewise.
+ *
+ * The same arithmetic as the gravity angles, on demand: only sudden-movement
+ * looks at them, and only while the trunk turns fast.
+ */
+void posture_sample_motion_angles(const PostureSample *s, double *flexion_deg, double *lateral_deg)
+{
+        assert(s);
+        assert(flexion_deg);
+        assert(lateral_deg);
+
+        vector_angles(s->motion_trunk, flexion_deg, lateral_deg);
 }
 
 /**
@@ -272,6 +305,7 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->was_worn = true;
         e->smooth_size = smooth_size;
         e->smooth = TAKE_PTR(smooth);
+        e->upright_cos2 = lying_upright_cos2(p);
 
         r = motion_new(&e->motion, p, rate_hz);
         if (r < 0)
@@ -396,12 +430,55 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
         return flexion_deg <= side_deg;
 }
 
+/**
+ * lying_upright_cos2() - the constant of vector_is_lying() for @p: cos² of
+ * one degree less than lying_deg, or INFINITY (no shortcut) for a lying_deg
+ * outside 1..180°.
+ */
+double lying_upright_cos2(const EstimatorParams *p)
+{
+        double c = cos((p->lying_deg - 1) / DEG_PER_RAD);
+
+        return p->lying_deg >= 1 && p->lying_deg <= 180 ? c * c : INFINITY;
+}
+
+/**
+ * vector_is_lying() - estimator_angles_are_lying() of vector_angles(@r),
+ * without the angles for a vector clearly nearer upright than lying_deg.
+ * @p: the parameters (lying_deg).
+ * @upright_cos2: lying_upright_cos2(@p).
+ * @r: a gravity or trunk vector rotated by the neutral.
+ *
+ * For the angles θ, φ of @r, cos θ = hypot(x, y) / |r| and cos φ =
+ * y / hypot(x, y), so cos θ · cos φ = y / |r|, the cosine of the trunk's
+ * angle from upright. With y > 0 and y² > cos²(lying_deg − 1°) · |r|² that
+ * exceeds cos(lying_deg − 1°); the computed angles are within 1e-13 of the
+ * true ones (a few ulps of atan2, hypot and the conversions), which moves
+ * the product cos θ · cos φ of estimator_angles_are_lying() by less than
+ * 1e-12, and cos(lying_deg − 1°) − cos(lying_deg) = 2 sin(lying_deg − ½°) ·
+ * sin ½° is at least 1.5e-4 (at 1° and 180°), so the product stays above cos(lying_deg): not lying,
+ * as the angles would say. The squares lose nothing to the margin: their relative rounding is about
+ * 1e-16, and y² at least DBL_MIN keeps them normal (the error of an x² or z² that underflows is at
+ * most 5e-324, nothing next to y²); an overflowing |r|² (infinite) and NaN fail the test. Anything
+ * else takes the angles.
+ */
+bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double r[3])
+{
+        double y2 = r[1] * r[1], flexion, lateral;
+
+        if (r[1] > 0 && y2 >= DBL_MIN && y2 > upright_cos2 * (r[0] * r[0] + y2 + r[2] * r[2]))
+                return false;
+        vector_angles(r, &flexion, &lateral);
+        return estimator_angles_are_lying(p, flexion, lateral);
+}
+
 /* The first matching rule wins, so the order is the priority: not worn →
  * not-worn; no usable data
  * (non-finite angles) → unknown; a dynamic RMS of posture_max_rms or more →
  * moving (the direction of gravity is unknowable; otherwise the angles
  * decide, whatever the activity); awaiting an automatic neutral → unknown
- * (see "Neutral" in estimator.h); estimator_angles_are_lying() → lying;
+ * (see "Neutral" in estimator.h); @lying (estimator_angles_are_lying() of
+ * the angles) → lying;
  * flexion < reclined_deg → reclined; flexion > extreme_deg → extreme-flexion;
  * flexion >= flexion_deg → flexed; |lateral| > lateral_deg → lateral;
  * flexion >= slouch_deg → slouched; else upright. Forward flexion beyond
@@ -410,7 +487,7 @@ bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, do
  * apart from the angles alone, and the bend is the one that matters.
  */
 static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting, double dynamic_rms,
-                             double flexion, double lateral)
+                             bool lying, double flexion, double lateral)
 {
         if (!worn)
                 return POSTURE_NOT_WORN;
@@ -420,7 +497,7 @@ static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting,
                 return POSTURE_MOVING;
         if (awaiting)
                 return POSTURE_UNKNOWN;
-        if (estimator_angles_are_lying(p, flexion, lateral))
+        if (lying)
                 return POSTURE_LYING;
         if (flexion < p->reclined_deg)
                 return POSTURE_RECLINED;
@@ -490,6 +567,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 {
         MotionResult m = {};
         double rms, filt[3];
+        bool lying;
 
         /* Every field is written below or in feed_second(). */
         out->t_ns = out->motion_t_ns = raw->t_ns;
@@ -545,11 +623,12 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         else
                 out->flexion_deg = out->lateral_deg = NAN;
 
+        /* Lying is judged once, for the class and the flag. */
+        lying = estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
         out->awaiting_neutral = e->params.auto_calibrate && !e->calibrated;
         out->posture = classify(&e->params, out->worn, out->awaiting_neutral, out->dynamic_rms,
-                                out->flexion_deg, out->lateral_deg);
-        out->lying = !out->awaiting_neutral &&
-                     estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
+                                lying, out->flexion_deg, out->lateral_deg);
+        out->lying = !out->awaiting_neutral && lying;
 }
 
 /* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */
@@ -564,18 +643,17 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
         if (note->valid)
                 motion_trunk_next(e->motion, note->job, &out->rate_dps, trunk);
 
-        /* rotated_angles() turns a NaN vector into NaN angles. */
-        if (!e->have_trunk_angles || e->trunk_gen != gen ||
+        /* rotate() keeps a NaN vector NaN; vector_angles() makes NaN angles of it. */
+        if (!e->have_trunk || e->trunk_gen != gen ||
             memcmp(e->trunk_in, trunk, sizeof(e->trunk_in)) != 0) {
                 memcpy(e->trunk_in, trunk, sizeof(e->trunk_in));
                 e->trunk_gen = gen;
-                rotated_angles(trunk, rot, &e->trunk_flexion_deg, &e->trunk_lateral_deg);
-                e->have_trunk_angles = true;
+                rotate(trunk, rot, e->trunk);
+                e->trunk_lying = vector_is_lying(&e->params, e->upright_cos2, e->trunk);
+                e->have_trunk = true;
         }
-        out->motion_flexion_deg = e->trunk_flexion_deg;
-        out->motion_lateral_deg = e->trunk_lateral_deg;
-        out->motion_lying = estimator_angles_are_lying(&e->params, out->motion_flexion_deg,
-                                                       out->motion_lateral_deg);
+        memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
+        out->motion_lying = e->trunk_lying;
 }
 
 /**

@@ -137,8 +137,8 @@
  * single-sample glitches), block-averages to about 50 Hz, smooths forward
  * with an EMA of time constant τ and backwards over the last 4τ (0.86 s);
  * rate_dps is the angle between successive smoothed directions times the
- * block rate, and motion_flexion_deg and motion_lateral_deg are the angles
- * of that direction relative to the neutral, all for the instant
+ * block rate, and posture_sample_motion_angles() gives the angles of that
+ * direction (motion_trunk) relative to the neutral, all for the instant
  * motion_t_ns, 4τ before the sample. The filtered gravity estimate, which
  * the angle rules see, lags fast movement too much to measure its speed.
  * The smoothed vector of a turning trunk stays within a few m/s² of g;
@@ -251,11 +251,12 @@ typedef struct PostureSample {
         double dynamic_rms;
         /* The motion path (see "Trunk rate"), for the instant motion_t_ns:
          * angular rate of the trunk, degrees per second (>= 0), and its
-         * flexion and lateral bend; NaN until the path has filled. */
+         * direction rotated by the neutral as the gravity is for the angles
+         * (posture_sample_motion_angles() gives its flexion and lateral
+         * bend); NaN until the path has filled. */
         int64_t motion_t_ns;
         double rate_dps;
-        double motion_flexion_deg;
-        double motion_lateral_deg;
+        double motion_trunk[3];
         /* The trunk lies (see "Lying"), by the gravity estimate and by the
          * motion path, whatever the activity. */
         bool lying;
@@ -321,6 +322,9 @@ bool estimator_get_neutral(const Estimator *e, double body[3]);
 
 /** estimator_angles_are_lying() - whether the trunk at these angles lies (see "Lying"). */
 bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, double lateral_deg);
+
+/** posture_sample_motion_angles() - the motion path's flexion and lateral bend, on demand. */
+void posture_sample_motion_angles(const PostureSample *s, double *flexion_deg, double *lateral_deg);
 
 /** estimator_angles() - flexion and lateral bend of @g relative to @neutral. */
 void estimator_angles(const double g[3], const double neutral[3], double *flexion_deg,
