@@ -25,8 +25,9 @@
 #define RECORDING_MAX_META    32
 #define RECORDING_QUOTE_CHARS 32
 /* Zero bytes after the data in a block, so that parse_plain() may read 8
- * bytes at a time up to the end. */
-#define READ_PAD 8
+ * bytes at a time up to the end, and reader_line_sse2() (recording.c) a
+ * line's first 72. */
+#define READ_PAD 72
 
 struct RecordingReader {
         FILE *f;

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/recording-private.h"
 #include "util/macro.h"
@@ -93,6 +96,169 @@ static const char *reader_plain_sample(RecordingReader *r, const char *s, const 
         return p;
 }
 
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The bytes reader_line_sse2() looks at, at the start of a line; it reads
+ * up to 8 more (a field's digits). */
+#define LINE_SSE2_BYTES 64
+
+/* Where the bytes of a line are '\n', ',', '.', '-', or none of these nor a
+ * digit: byte i is bit i. */
+typedef struct {
+        uint64_t nl, comma, dot, minus, other;
+} LineMasks;
+
+/* Add the 16 bytes at @s + 16 @i to @lm. */
+static inline void line_masks16(LineMasks *lm, const char *s, unsigned i)
+{
+        __m128i b = _mm_loadu_si128((const __m128i *) (const void *) (s + 16 * i)),
+                x = _mm_sub_epi8(b, _mm_set1_epi8('0')),
+                digit = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x),
+                nl = _mm_cmpeq_epi8(b, _mm_set1_epi8('\n')),
+                comma = _mm_cmpeq_epi8(b, _mm_set1_epi8(',')),
+                dot = _mm_cmpeq_epi8(b, _mm_set1_epi8('.')),
+                minus = _mm_cmpeq_epi8(b, _mm_set1_epi8('-')),
+                any = _mm_or_si128(_mm_or_si128(digit, comma), _mm_or_si128(dot, minus));
+
+        lm->nl |= (uint64_t) (unsigned) _mm_movemask_epi8(nl) << (16 * i);
+        lm->comma |= (uint64_t) (unsigned) _mm_movemask_epi8(comma) << (16 * i);
+        lm->dot |= (uint64_t) (unsigned) _mm_movemask_epi8(dot) << (16 * i);
+        lm->minus |= (uint64_t) (unsigned) _mm_movemask_epi8(minus) << (16 * i);
+        lm->other |= (uint64_t) (unsigned) (_mm_movemask_epi8(any) ^ 0xffff) << (16 * i);
+}
+
+/**
+ * reader_line_sse2() - the commonest sample line, "time,ax,ay,az\n" with each
+ * field [-]digits.digits (1 to 7 digits on either side of the dot), found
+ * whole from the masks of its first LINE_SSE2_BYTES bytes; LINE_SSE2_BYTES + 8
+ * must be readable at @s.
+ * @s: the start of the line.
+ * @t_len: the length of its first field (time_s).
+ * @m: the fields' digits as integers.
+ * @nf: the digits after their dot.
+ * @neg: their signs.
+ *
+ * Each field is m / 10^nf, at most 14 digits (m < 10^14 < 2^53, exact in a
+ * double, as 10^nf is): the value is RN(m / 10^nf), one division, which is
+ * what parse_plain() and parse_double() give for the same text.
+ *
+ * Return: the line's '\n', or NULL for any other line (nothing read).
+ */
+static inline const char *reader_line_sse2(const char *s, size_t *t_len,
+                                           uint64_t m[RECORDING_N_FIELDS],
+                                           unsigned nf[RECORDING_N_FIELDS],
+                                           bool neg[RECORDING_N_FIELDS])
+{
+        static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+        LineMasks lm = {};
+        uint64_t keep, ends, dots;
+        unsigned start = 0;
+
+        /* Up to the 16 bytes with the first '\n'. */
+        line_masks16(&lm, s, 0);
+        if (!lm.nl) {
+                line_masks16(&lm, s, 1);
+                if (!lm.nl) {
+                        line_masks16(&lm, s, 2);
+                        if (!lm.nl)
+                                line_masks16(&lm, s, 3);
+                }
+        }
+        if (!lm.nl)
+                return NULL;
+        keep = (lm.nl & -lm.nl) - 1; /* before the first '\n' */
+        /* Nothing but digits, ',', '.' and '-', and a '-' only first in a field. */
+        if ((lm.other & keep) || (lm.minus & keep & ~(1 | lm.comma << 1)))
+                return NULL;
+        /* Each field ends at a comma, the last at the '\n'; the i-th dot is in
+         * the i-th field, and there is no other. */
+        ends = (lm.comma & keep) | (keep + 1);
+        dots = lm.dot & keep;
+
+#pragma GCC unroll 4
+        for (unsigned i = 0; i < RECORDING_N_FIELDS; i++) {
+                unsigned e, d, p, ni;
+                uint64_t c, t;
+
+                if (!ends || !dots)
+                        return NULL;
+                e = (unsigned) __builtin_ctzll(ends);
+                d = (unsigned) __builtin_ctzll(dots);
+                ends &= ends - 1;
+                dots &= dots - 1;
+                neg[i] = (lm.minus >> start) & 1;
+                p = start + neg[i];
+                /* 1 to 7 digits on either side (unsigned: d before p wraps). */
+                ni = d - p;
+                nf[i] = e - d - 1;
+                if (ni - 1 >= 7 || nf[i] - 1 >= 7 || d < start)
+                        return NULL;
+                memcpy(&c, s + p, sizeof(c));
+                if (ni + nf[i] <= 7) {
+                        /* All in these 8 bytes: the dot made a '0' ('.' + 2)
+                         * borrows nothing from the digits after it, then
+                         * its byte is taken out (as parse_plain()). */
+                        uint64_t low = (UINT64_C(1) << (8 * ni)) - 1;
+
+                        t = c + (UINT64_C(2) << (8 * ni)) - SWAR_ZEROS;
+                        m[i] = swar_value((t & low) | ((t >> 8) & ~low), ni + nf[i]);
+                } else {
+                        m[i] = swar_value(c - SWAR_ZEROS, ni) * pow10[nf[i]];
+                        memcpy(&c, s + d + 1, sizeof(c));
+                        m[i] += swar_value(c - SWAR_ZEROS, nf[i]);
+                }
+                if (i == 0)
+                        *t_len = e;
+                start = e + 1;
+        }
+        if (ends || dots)
+                return NULL;
+        return s + start - 1;
+}
+
+/* reader_plain_sample() of a line that reader_line_sse2() reads. */
+static const char *reader_sample_sse2(RecordingReader *r, const char *s, const char *limit,
+                                      Frame *out)
+{
+        static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7 };
+        const __m128d sign = _mm_set1_pd(-0.0);
+        uint64_t m[RECORDING_N_FIELDS];
+        unsigned nf[RECORDING_N_FIELDS];
+        bool neg[RECORDING_N_FIELDS];
+        double v[RECORDING_N_FIELDS];
+        const char *nl;
+        size_t t_len;
+        int64_t t_ns;
+
+        if (limit - s < LINE_SSE2_BYTES + 8)
+                return NULL;
+        nl = reader_line_sse2(s, &t_len, m, nf, neg);
+        if (!nl)
+                return NULL;
+        /* The divisions of parse_decimal_exact(), two at a time: each lane
+         * is the same IEEE division; then the sign, as there. */
+        for (unsigned i = 0; i < RECORDING_N_FIELDS; i += 2) {
+                __m128d q = _mm_div_pd(_mm_set_pd((double) m[i + 1], (double) m[i]),
+                                       _mm_set_pd(pow10[nf[i + 1]], pow10[nf[i]]));
+
+                q = _mm_xor_pd(
+                        q, _mm_and_pd(sign, _mm_castsi128_pd(_mm_set_epi64x(-(int64_t) neg[i + 1],
+                                                                            -(int64_t) neg[i]))));
+                _mm_storeu_pd(&v[i], q);
+        }
+        /* Below 10^7 in magnitude: within the limits of reader_number(). */
+        t_ns = round_ns(v[0] * 1e9);
+        if (r->any_sample && t_ns <= r->prev_ns)
+                return NULL;
+
+        reader_accept(r, t_ns, s, t_len, limit);
+        *out = (Frame){
+                .t_ns = t_ns,
+                .v = { (float) v[1], (float) v[2], (float) v[3] },
+        };
+        return nl;
+}
+#endif
+
 /* recording_reader_next() but for the message. */
 static int reader_next(RecordingReader *r, Frame *out)
 {
@@ -104,9 +270,14 @@ static int reader_next(RecordingReader *r, Frame *out)
                 /* The common line straight from the block, without looking
                  * for its end first; anything else takes the way below. */
                 if (r->blocks && r->header_seen && r->pos < r->len) {
-                        const char *b = r->buf + r->pos,
-                                   *nl = reader_plain_sample(r, b, r->buf + r->len,
-                                                             r->buf + r->len + READ_PAD, '\n', out);
+                        const char *b = r->buf + r->pos, *nl = NULL;
+
+#ifdef LINE_SSE2_BYTES
+                        nl = reader_sample_sse2(r, b, r->buf + r->len + READ_PAD, out);
+#endif
+                        if (!nl)
+                                nl = reader_plain_sample(r, b, r->buf + r->len,
+                                                         r->buf + r->len + READ_PAD, '\n', out);
 
                         if (nl && (size_t) (nl - b) <= RECORDING_MAX_LINE) {
                                 r->line_no++;

@@ -4,7 +4,10 @@
  * lateral-bend, slouch; the StrainLevel load index and the cool-downs. Each
  * at its limits, with and without the acute phase.
  */
+#include <stdint.h>
+
 #include "detect-harness.h"
+#include "core/detect/detect-private.h"
 
 /* @pose from 0 to @until_s, @dip (beyond the hysteresis) for 0.1 s, then
  * @after for @seconds, less than the limit: the dip ended the episode, so
@@ -275,12 +278,79 @@ static void test_cooldown(void **state)
         run_done(&r);
 }
 
+static void assert_closed_is_zero(const HoldState *st)
+{
+        if (!st->active)
+                assert_true(!st->fired && st->start_ns == 0 && st->held_s == 0 &&
+                            st->pending_s == 0 && st->peak == 0);
+}
+
+static uint64_t xorshift(uint64_t *x)
+{
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        return *x;
+}
+
+/* hold_feed() returns at once for a closed episode the sample does not open,
+ * as hold_step() would leave it: all zero (HoldState). A random wearer
+ * (angles around every limit and its hysteresis, NaN, lying, awaiting a
+ * neutral, each activity, resets, slouch turned off and on) never finds a
+ * closed episode that is not. */
+static void test_closed_episode_is_zero(void **state)
+{
+        static const double flexion[] = { -40, -36, -34, -30, -20,  -19, -17, 0,  12, 13.5, 14, 15,
+                                          16,  19,  20,  30,  57.5, 58,  59,  60, 61, 90,   NAN };
+        static const double lateral[] = { 0, 7.5, 8.5, 10, 11, 17.5, 18.5, 20, 25, -9, -21, NAN };
+        uint64_t seed = 1;
+        RuleParams p;
+        Run r;
+
+        rule_params_default(&p);
+        run_init(&r, &p);
+        for (unsigned i = 0; i < 200000; i++) {
+                PostureSample s = {
+                        .t_ns = (int64_t) i * STEP_NS,
+                        .flexion_deg = flexion[xorshift(&seed) % ELEMENTSOF(flexion)],
+                        .lateral_deg = lateral[xorshift(&seed) % ELEMENTSOF(lateral)],
+                        .activity = (Activity) (xorshift(&seed) % 3),
+                        .lying = xorshift(&seed) % 64 == 0,
+                        .awaiting_neutral = xorshift(&seed) % 64 == 0,
+                        .worn = true,
+                };
+                StrainEvent ev[_EVENT_KIND_MAX];
+                uint64_t x = xorshift(&seed);
+
+                /* Poses held for a while, now and then. */
+                if (i % 400 > 200) {
+                        s.flexion_deg = flexion[(i / 400) % ELEMENTSOF(flexion)];
+                        s.lateral_deg = lateral[(i / 400) % ELEMENTSOF(lateral)];
+                }
+                s.motion_t_ns = s.t_ns;
+                body_gravity(s.flexion_deg, s.lateral_deg, s.motion_trunk);
+                if (x % 20000 == 0)
+                        detectors_reset(r.d);
+                if (x % 30011 == 0) {
+                        p.slouch_enabled = !p.slouch_enabled;
+                        assert_int_equal(detectors_set_params(r.d, &p), 0);
+                }
+                (void) detectors_feed(r.d, &s, ev, ELEMENTSOF(ev));
+                assert_closed_is_zero(&r.d->extreme);
+                assert_closed_is_zero(&r.d->extension);
+                assert_closed_is_zero(&r.d->slouch);
+                assert_closed_is_zero(&r.d->lateral.low);
+                assert_closed_is_zero(&r.d->lateral.high);
+        }
+        run_done(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_extension), cmocka_unit_test(test_lateral),
                 cmocka_unit_test(test_slouch),    cmocka_unit_test(test_strain_level),
-                cmocka_unit_test(test_cooldown),
+                cmocka_unit_test(test_cooldown),  cmocka_unit_test(test_closed_episode_is_zero),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include "test-util.h"
 #include "core/estimator/estimator.h"
+#include "core/estimator/estimator-private.h"
 
 #define TWO_PI (2 * M_PI)
 
@@ -702,6 +703,132 @@ static void test_walking_held(void **state)
         wearer_done(&w);
 }
 
+/* The autocorrelation, lags side by side (and with AVX2 where the CPU has
+ * it), against the sums of one lag at a time, in the order of i: the same
+ * to the bit, for windows of several lengths and groups of lags starting
+ * anywhere, whatever lies after the window (NaN here). The window ends in
+ * zeros for some, so that the last lags' sums are exactly zero (+0, as one
+ * lag at a time gives). */
+static void test_walking_autocorr(void **state)
+{
+        static const double windows_s[] = { 2.0, 2.5, 4.0, 4.1, 6.7 };
+        uint64_t seed = 0x9e3779b97f4a7c15u;
+
+        for (size_t w = 0; w < ELEMENTSOF(windows_s); w++)
+                for (int zeros = 0; zeros < 2; zeros++)
+                        for (int avx2 = 0; avx2 < 2; avx2++) {
+                                EstimatorParams p;
+                                Motion *m = NULL;
+                                size_t n;
+                                double var = 0;
+
+                                estimator_params_default(&p);
+                                p.walk_window_s = windows_s[w];
+                                assert_int_equal(motion_new(&m, &p, 50), 0);
+                                n = m->n_blocks;
+                                if (avx2 && !m->avx2) {
+                                        motion_free(m);
+                                        continue;
+                                }
+                                m->avx2 = avx2;
+                                /* What follows lin is scratch: no lag may read it. */
+                                for (size_t i = 0; i < n; i++)
+                                        for (size_t j = 0; j < 4; j++)
+                                                m->sum[i][j] = NAN;
+                                for (size_t i = 0; i < n; i++) {
+                                        seed = seed * 6364136223846793005u + 1442695040888963407u;
+                                        m->lin[i] = zeros && i + 40 >= n
+                                                            ? 0.0
+                                                            : (double) (int64_t) (seed >> 11) *
+                                                                              0x1p-51 -
+                                                                      0.37;
+                                        var += m->lin[i] * m->lin[i];
+                                }
+                                var /= (double) n;
+                                for (size_t from = 0; from < n; from += 7)
+                                        for (size_t to = from + 1; to <= n; to += 13) {
+                                                size_t got = motion_walk_autocorr(m, var, from, to);
+
+                                                assert_true(got >= to && got <= n);
+                                                for (size_t k = from; k < got; k++) {
+                                                        double sum = 0, r;
+
+                                                        for (size_t i = 0; i + k < n; i++)
+                                                                sum += m->lin[i] * m->lin[i + k];
+                                                        r = sum / (double) (n - k) / var;
+                                                        assert_memory_equal(&r, &m->r[k],
+                                                                            sizeof(r));
+                                                }
+                                        }
+                                motion_free(m);
+                        }
+        (void) state;
+}
+
+/* The trunk's backward passes and the walking check, with AVX2 (four or
+ * eight passes at a time) and without: the same to the bit, for batches of
+ * every size. Skipped where the CPU has no AVX2. */
+static void test_motion_avx2(void **state)
+{
+        EstimatorParams p;
+        Motion *m[2] = { NULL, NULL };
+        uint64_t seed = 0x2545f4914f6cdd1du;
+        int64_t t_ns = 0;
+        double phase = 0;
+        size_t n_walking = 0;
+
+        estimator_params_default(&p);
+        for (size_t i = 0; i < 2; i++)
+                assert_int_equal(motion_new(&m[i], &p, 100), 0);
+        if (!m[1]->avx2) {
+                for (size_t i = 0; i < 2; i++)
+                        motion_free(m[i]);
+                skip();
+                return;
+        }
+        m[0]->avx2 = false;
+        for (size_t batch = 1; batch <= 3 * MOTION_BATCH; batch++) {
+                size_t size = batch % MOTION_BATCH + 1;
+                int job[2][MOTION_BATCH];
+                bool walking[2][MOTION_BATCH];
+
+                for (size_t i = 0; i < size; i++) {
+                        double raw[3], up[3] = { 0.3, 9.7, -0.8 };
+                        MotionResult r[2];
+
+                        /* Steps at 1.8 Hz, with noise and a slow sway. */
+                        seed = seed * 6364136223846793005u + 1442695040888963407u;
+                        phase += TWO_PI * 1.8 / 100;
+                        raw[0] = 0.3 + 2 * sin(phase / 9) + (double) (seed >> 40) * 0x1p-24;
+                        raw[1] = 9.7 + 3 * sin(phase) + (double) ((seed >> 20) & 0xfffff) * 0x1p-20;
+                        raw[2] = -0.8 + cos(phase / 7);
+                        t_ns += 10 * NSEC_PER_MSEC;
+                        for (size_t k = 0; k < 2; k++) {
+                                job[k][i] = motion_feed(m[k], t_ns, raw, up, up, &r[k]);
+                                walking[k][i] = r[k].walking;
+                        }
+                        n_walking += walking[1][i];
+                }
+                for (size_t k = 0; k < 2; k++)
+                        motion_trunk_run(m[k]);
+                for (size_t i = 0; i < size; i++) {
+                        double rate[2], trunk[2][3];
+
+                        assert_int_equal(job[0][i], job[1][i]);
+                        assert_int_equal(walking[0][i], walking[1][i]);
+                        for (size_t k = 0; k < 2; k++)
+                                motion_trunk_next(m[k], job[k][i], &rate[k], trunk[k]);
+                        assert_memory_equal(&rate[0], &rate[1], sizeof(rate[0]));
+                        assert_memory_equal(trunk[0], trunk[1], sizeof(trunk[0]));
+                }
+        }
+        /* The walking check ran its autocorrelation. */
+        assert_true(n_walking > 0);
+        for (size_t i = 0; i < 2; i++)
+                motion_free(m[i]);
+        (void) state;
+}
+
 /* posture_sample_motion_angles() is estimator_angles() of the rotated
  * trunk direction against upright, to the bit; NaN without a direction. */
 static void test_motion_angles(void **state)
@@ -772,6 +899,8 @@ int main(void)
                 cmocka_unit_test(test_walking_not_running),
                 cmocka_unit_test(test_walking_noise_and_gap),
                 cmocka_unit_test(test_walking_held),
+                cmocka_unit_test(test_walking_autocorr),
+                cmocka_unit_test(test_motion_avx2),
                 cmocka_unit_test(test_motion_angles),
                 cmocka_unit_test(test_params),
         };

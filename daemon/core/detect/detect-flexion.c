@@ -83,12 +83,16 @@ typedef enum Peak {
 
 /* One sample of a held bend at @level: the episode, its @peak, and @kind
  * once the episode has held for more than @limit_s. */
-static bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak peak, EventKind kind,
-                      double limit_s, const PostureSample *s, double dt, StrainEvent *ev)
+static inline bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak peak,
+                             EventKind kind, double limit_s, const PostureSample *s, double dt,
+                             StrainEvent *ev)
 {
         double theta = s->flexion_deg;
         bool opening = !st->active;
 
+        /* A closed episode stays closed (and all zero) unless at HOLD_IN. */
+        if (opening && level != HOLD_IN)
+                return false;
         hold_step(d, st, level, s, dt);
         if (st->active && (peak != PEAK_HIGHEST_IN_BAND || level == HOLD_IN))
                 st->peak = opening               ? theta

@@ -23,7 +23,9 @@ typedef enum HoldLevel {
 } HoldLevel;
 
 /* One held-posture episode. Time beyond the limit while moving waits in
- * pending_s until the wearer is still again (see "Movement" in detect.h). */
+ * pending_s until the wearer is still again (see "Movement" in detect.h).
+ * A closed episode (!active) is all zero: hold_step() opens and closes one
+ * whole, and the rules change the rest only while it is open. */
 typedef struct HoldState {
         bool active;
         bool fired;

@@ -431,13 +431,14 @@ void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const Posture
 {
         bool still = s->activity == ACTIVITY_STILL;
 
-        if (level == HOLD_OUT) {
-                *st = (HoldState){ 0 };
-                return;
-        }
+        /* A closed episode is all zero (HoldState): HOLD_OUT leaves it so. */
         if (!st->active) {
                 if (level == HOLD_IN)
                         *st = (HoldState){ .active = true, .start_ns = s->t_ns };
+                return;
+        }
+        if (level == HOLD_OUT) {
+                *st = (HoldState){ 0 };
                 return;
         }
 
@@ -470,19 +471,7 @@ void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const Posture
  */
 size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max)
 {
-        /* In EventKind order, so that events of one sample come in that order. */
-        static bool (*const rules[_EVENT_KIND_MAX])(Detectors *, const PostureSample *, double,
-                                                    StrainEvent *) = {
-                [EVENT_SUSTAINED_FLEXION] = sustained_feed,
-                [EVENT_EXTREME_FLEXION] = extreme_feed,
-                [EVENT_UNSUPPORTED_EXTENSION] = extension_feed,
-                [EVENT_LATERAL_BEND] = lateral_feed,
-                [EVENT_SUDDEN_MOVEMENT] = sudden_feed,
-                [EVENT_REPETITIVE_BENDING] = repetitive_feed,
-                [EVENT_STATIC_POSTURE] = static_feed,
-                [EVENT_SLOUCH] = slouch_feed,
-                [EVENT_PROLONGED_REST] = rest_feed,
-        };
+        const PostureSample *r = s, *r_static = s;
         PostureSample trunk;
         StrainEvent ev;
         double dt = 0;
@@ -513,17 +502,30 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
                  * suspends sudden-movement through motion_lying instead). */
                 if (s->awaiting_neutral)
                         trunk.motion_trunk[0] = trunk.motion_trunk[1] = trunk.motion_trunk[2] = NAN;
+                r = &trunk;
+                if (s->lying)
+                        r_static = &trunk;
         }
 
-        for (size_t i = 0; i < ELEMENTSOF(rules); i++) {
-                const PostureSample *r = s;
+        /* In EventKind order, so that events of one sample come in that
+         * order; called directly, each once a sample. */
+#define RULE(feed, sample)                               \
+        do {                                             \
+                if (feed(d, sample, dt, &ev) && n < max) \
+                        out[n++] = ev;                   \
+        } while (0)
+        _Static_assert(_EVENT_KIND_MAX == 9, "one RULE() for each kind");
+        RULE(sustained_feed, r);
+        RULE(extreme_feed, r);
+        RULE(extension_feed, r);
+        RULE(lateral_feed, r);
+        RULE(sudden_feed, r);
+        RULE(repetitive_feed, r);
+        RULE(static_feed, r_static);
+        RULE(slouch_feed, r);
+        RULE(rest_feed, r);
+#undef RULE
 
-                if (s->lying || (s->awaiting_neutral && i != EVENT_STATIC_POSTURE))
-                        r = &trunk;
-                if (rules[i](d, r, dt, &ev) && n < max)
-                        out[n++] = ev;
-        }
-
-        strain_feed(d, s->lying || s->awaiting_neutral ? &trunk : s, dt);
+        strain_feed(d, r, dt);
         return n;
 }

@@ -122,7 +122,7 @@ double motion_trunk_tau_s(const EstimatorParams *p);
 /* The statistics of a slow sensor's readings per block (see struct Motion). */
 #define WALK_RD 5
 
-/* Autocorrelation lags summed side by side, at most (see walk_autocorr()). */
+/* Spare room after the autocorrelation (see motion_walk_autocorr()). */
 #define WALK_LAGS_AT_ONCE 16
 
 struct Motion {
@@ -220,9 +220,9 @@ struct Motion {
         double (*sum)[4];
         size_t sum_dirty;
         double *r; /* scratch: autocorrelation for lags 0..n_blocks - 1 (the stride
-                    * check looks past max_lag), and room for a group of WALK_LAGS_AT_ONCE */
+                    * check looks past max_lag), and WALK_LAGS_AT_ONCE spare */
         bool walking;
-        bool avx2; /* walk_autocorr() and motion_trunk_run() may use AVX2 */
+        bool avx2; /* motion_walk_autocorr() and motion_trunk_run() may use AVX2 */
         /* The quick look (see WALK_Q_SCALE): sums over the ring of the
          * integer values and their squares, and how many entries are beyond
          * WALK_Q_LIMIT. */
@@ -260,6 +260,8 @@ void motion_walk_feed(Motion *m, double v, const double u[3]);
 bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double smooth[3]);
 /** motion_walk_read() - a slow sensor's reading into its block's statistics. */
 void motion_walk_read(Motion *m, double v);
+/** motion_walk_autocorr() - the autocorrelation r[from..to) of m->lin. */
+size_t motion_walk_autocorr(Motion *m, double var, size_t from, size_t to);
 
 /*
  * What estimator_angles() derives from the neutral vector alone, worked out

@@ -62,9 +62,9 @@ static inline void sway_check(Sway *s, const double u[3])
  * The normalised autocorrelation r[k] of lin, the sums of lin[i]·lin[i + k]
  * over i divided by the count and the variance. Each sum adds its products
  * in the order of i, as a lag at a time would, so the sums are the same to
- * the bit; 8 lags (16 with AVX2) share a loop, two (four) to a vector, so
- * that their additions overlap. Vector lanes are rounded each as a double
- * alone, and there is no FMA.
+ * the bit; 8 lags (24 or 32 with AVX2) share a loop, two (four) to a
+ * vector, so that their additions overlap. Vector lanes are rounded each as
+ * a double alone, and there is no FMA.
  */
 
 /* The lags [k, k + g) from the sums of their first @common terms. */
@@ -104,44 +104,127 @@ static void autocorr8(Motion *m, double var, size_t k)
 }
 
 #if defined(__x86_64__)
-/* The lags [k, k + 16), all below n. Only this function uses AVX2. */
-__attribute__((target("avx2"))) static void autocorr16_avx2(Motion *m, double var, size_t k)
+/*
+ * The lags [k, k + 4 · nq), all below n, nq vectors of four side by side:
+ * more chains than the adder's latency needs (a lag's additions are a chain
+ * that must keep its order), so that the adds and multiplies keep all their
+ * units busy. Each lane j adds the products lin[i] · lin[i + k + j] in the
+ * order of i, as autocorr8() does; past the terms that all the lags have,
+ * the lanes whose lag has no term at i add +0 instead (the product, whatever
+ * it is, is masked off). Adding +0 leaves any sum s unchanged unless s is
+ * -0, and a sum that starts at +0 never becomes -0 under rounding to
+ * nearest (x + y is -0 only when both are -0), so every sum is the same to
+ * the bit as a lag at a time. Only these functions use AVX2.
+ */
+typedef double Quad __attribute__((vector_size(32)));
+typedef long long QuadMask __attribute__((vector_size(32)));
+
+/* @a + @x · y[0..3], lanes where @keep is 0 adding +0 instead. */
+__attribute__((target("avx2"), always_inline)) static inline Quad
+quad_mac(Quad a, Quad x, const double *y, QuadMask keep)
 {
-        typedef double Quad __attribute__((vector_size(32)));
-        const double *lin = m->lin;
-        Quad a0 = { 0, 0, 0, 0 }, a1 = { 0, 0, 0, 0 }, a2 = { 0, 0, 0, 0 }, a3 = { 0, 0, 0, 0 };
-        size_t common = m->n_blocks - (k + 15);
+        Quad yq;
 
-        for (size_t i = 0; i < common; i++) {
-                const double *y = lin + i + k;
-                Quad x = { lin[i], lin[i], lin[i], lin[i] }, y0, y1, y2, y3;
+        memcpy(&yq, y, sizeof(yq));
+        return a + (Quad) ((QuadMask) (x * yq) & keep);
+}
 
-                memcpy(&y0, y, sizeof(y0));
-                memcpy(&y1, y + 4, sizeof(y1));
-                memcpy(&y2, y + 8, sizeof(y2));
-                memcpy(&y3, y + 12, sizeof(y3));
-                a0 += x * y0;
-                a1 += x * y1;
-                a2 += x * y2;
-                a3 += x * y3;
+__attribute__((target("avx2"), always_inline)) static inline void autocorr_store(double *r, Quad v)
+{
+        memcpy(r, &v, sizeof(v));
+}
+
+/* The sums of the lags [k, k + 4 · nq) (nq 6 or 8) for i in [@from, @to),
+ * lane j of vector q only while 4q + j < n - k - i when @tail. */
+#define AUTOCORR_LOOP(from, to, tail)                                                      \
+        for (size_t i = (from); i < (to); i++) {                                           \
+                const double *y = lin + i + k;                                             \
+                Quad x = { lin[i], lin[i], lin[i], lin[i] };                               \
+                long long l = (tail) ? (long long) (n - k - i) : 32;                       \
+                QuadMask left = { l, l, l, l };                                            \
+                                                                                           \
+                a0 = quad_mac(a0, x, y, (QuadMask){ 0, 1, 2, 3 } < left);                  \
+                a1 = quad_mac(a1, x, y + 4, (QuadMask){ 4, 5, 6, 7 } < left);              \
+                a2 = quad_mac(a2, x, y + 8, (QuadMask){ 8, 9, 10, 11 } < left);            \
+                a3 = quad_mac(a3, x, y + 12, (QuadMask){ 12, 13, 14, 15 } < left);         \
+                a4 = quad_mac(a4, x, y + 16, (QuadMask){ 16, 17, 18, 19 } < left);         \
+                a5 = quad_mac(a5, x, y + 20, (QuadMask){ 20, 21, 22, 23 } < left);         \
+                if (nq > 6) {                                                              \
+                        a6 = quad_mac(a6, x, y + 24, (QuadMask){ 24, 25, 26, 27 } < left); \
+                        a7 = quad_mac(a7, x, y + 28, (QuadMask){ 28, 29, 30, 31 } < left); \
+                }                                                                          \
         }
-        autocorr_finish(m, var, k, 16, common,
-                        (double[]){ a0[0], a0[1], a0[2], a0[3], a1[0], a1[1], a1[2], a1[3], a2[0],
-                                    a2[1], a2[2], a2[3], a3[0], a3[1], a3[2], a3[3] });
+
+__attribute__((target("avx2"), always_inline)) static inline void
+autocorr_quads(Motion *m, double var, size_t k, size_t nq)
+{
+        const double *lin = m->lin;
+        size_t n = m->n_blocks, common = n - (k + 4 * nq - 1);
+        /* Spelt out, so that the sums stay in registers. */
+        Quad a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, a4 = { 0 }, a5 = { 0 }, a6 = { 0 },
+             a7 = { 0 };
+        Quad vv = { var, var, var, var }, c;
+
+        /* The terms that all the lags have, then the longer lags' last
+         * ones. The loads stay within lin's and sum's room (k + 4 · nq <= n,
+         * sum follows lin). */
+        AUTOCORR_LOOP(0, common, false)
+        AUTOCORR_LOOP(common, n - k, true)
+        /* r = sum / count / var, four at a time: each lane is divided as a
+         * double alone, the counts (integers under 2^53) exact. */
+        c = (Quad){ (double) (n - k), (double) (n - k - 1), (double) (n - k - 2),
+                    (double) (n - k - 3) };
+        autocorr_store(m->r + k, a0 / c / vv);
+        autocorr_store(m->r + k + 4, a1 / (c - 4) / vv);
+        autocorr_store(m->r + k + 8, a2 / (c - 8) / vv);
+        autocorr_store(m->r + k + 12, a3 / (c - 12) / vv);
+        autocorr_store(m->r + k + 16, a4 / (c - 16) / vv);
+        autocorr_store(m->r + k + 20, a5 / (c - 20) / vv);
+        if (nq > 6) {
+                autocorr_store(m->r + k + 24, a6 / (c - 24) / vv);
+                autocorr_store(m->r + k + 28, a7 / (c - 28) / vv);
+        }
+}
+#undef AUTOCORR_LOOP
+
+/* The lags [k, k + 32), all below n. */
+__attribute__((target("avx2"))) static void autocorr32_avx2(Motion *m, double var, size_t k)
+{
+        autocorr_quads(m, var, k, 8);
+}
+
+/* The lags [k, k + 24), all below n. */
+__attribute__((target("avx2"))) static void autocorr24_avx2(Motion *m, double var, size_t k)
+{
+        autocorr_quads(m, var, k, 6);
 }
 #endif
 
-/* The lags [@from, @to), all below n, and maybe a few more (r has room for
- * WALK_LAGS_AT_ONCE - 1 of them). Return: the first lag not computed. */
-static size_t walk_autocorr(Motion *m, double var, size_t from, size_t to)
+/**
+ * motion_walk_autocorr() - the autocorrelation of the walking window.
+ * @m: the state, with m->lin the window in time order, minus its mean.
+ * @var: its variance.
+ * @from: the first lag.
+ * @to: the lag after the last one wanted, at most n_blocks.
+ *
+ * Sets m->r[k] for the lags [@from, @to), and maybe a few more below
+ * n_blocks. Each the same to the bit, whichever way it is computed (with or
+ * without AVX2, alone or in a group).
+ *
+ * Return: the first lag not computed.
+ */
+size_t motion_walk_autocorr(Motion *m, double var, size_t from, size_t to)
 {
         const double *lin = m->lin;
         size_t n = m->n_blocks, k = from;
 
 #if defined(__x86_64__)
-        if (m->avx2)
-                for (; k < to && k + 16 <= n; k += 16)
-                        autocorr16_avx2(m, var, k);
+        if (m->avx2) {
+                for (; k + 24 < to && k + 32 <= n; k += 32)
+                        autocorr32_avx2(m, var, k);
+                for (; k < to && k + 24 <= n; k += 24)
+                        autocorr24_avx2(m, var, k);
+        }
 #endif
         for (; k < to && k + 8 <= n; k += 8)
                 autocorr8(m, var, k);
@@ -178,7 +261,7 @@ static bool walk_stride_periodic(Motion *m, double var, size_t step, double min_
          * long (a lag near the window's length has few: noise). */
         if (2 * hi + 2 > m->n_blocks)
                 return false;
-        (void) walk_autocorr(m, var, lo - 1, hi + 2);
+        (void) motion_walk_autocorr(m, var, lo - 1, hi + 2);
         for (size_t k = lo; k <= hi; k++)
                 if (m->r[k] >= m->r[k - 1] && m->r[k] > m->r[k + 1] && m->r[k] >= min_corr)
                         return true;
@@ -217,17 +300,17 @@ static size_t walk_half_peak(const Motion *m, size_t best, size_t first, size_t 
  * (r ≈ 0.3 at 0.48 s, where the step has r ≈ 0.8 at 0.6 s). The peak must
  * be high enough and, refined by a parabola through its neighbours, within
  * the step frequencies. The autocorrelation is computed as far as the
- * search looks, a few lags ahead. Once walking, a lower peak will do
+ * search looks, all at once. Once walking, a lower peak will do
  * (WALK_KEEP_CORR). */
 static bool walk_periodic(Motion *m, double var)
 {
-        size_t last = m->max_lag + 2, have = 0, best = 0, first = 0, step, stride;
+        size_t last = m->max_lag + 2, best = 0, first = 0, step, stride;
         bool crossed = false;
         double freq, min_corr;
 
+        /* The search below looks at every lag up to r[last] (no early exit). */
+        (void) motion_walk_autocorr(m, var, 0, last + 1);
         for (size_t k = 1; k < last; k++) {
-                if (have < k + 2)
-                        have = walk_autocorr(m, var, have, k + 2);
                 if (m->r[k] < 0)
                         crossed = true;
                 if (!crossed || m->r[k] < m->r[k - 1] || m->r[k] <= m->r[k + 1])

@@ -573,7 +573,6 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         out->t_ns = out->motion_t_ns = raw->t_ns;
         mount_apply(&e->params.mount, raw->v, out->raw);
         mount_apply(&e->params.mount, filtered->v, filt);
-        memcpy(out->gravity, filt, sizeof(filt));
         note->valid = finite3(out->raw) && finite3(filt);
         note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
         note->job = -1;
@@ -595,6 +594,10 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
                                     m.dynamic[2] * m.dynamic[2]);
                 out->motion_t_ns = raw->t_ns - motion_lag_ns(e->motion);
                 (void) worn_feed(e->worn, out->raw);
+        } else {
+                /* Only here: a copy of filt whole right after its stores
+                 * waited for them (a store-forwarding stall). */
+                memcpy(out->gravity, filt, sizeof(filt));
         }
         out->worn = worn_get(e->worn);
         /* Put on again: an automatic neutral belonged to the last wearing. */
