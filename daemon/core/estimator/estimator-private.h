@@ -340,10 +340,15 @@ struct Estimator {
         WindowEntry window[];
 };
 
-/* The neutral's rotation (estimator.c), for estimator_angles() and the neutral. */
+/* The neutral's rotation (estimator-angles.c), for estimator_angles() and the neutral. */
 void rotation_prepare(Rotation *rot, const double neutral[3]);
 
-/* Lying from a rotated vector (estimator.c), mostly without its angles. */
+/* A vector rotated, and its angles (estimator-angles.c), for the feeding in estimator.c. */
+void rotate(const double g[3], const Rotation *rot, double r[3]);
+void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
+                    double *lateral_deg);
+
+/* Lying from a rotated vector (estimator-angles.c), mostly without its angles. */
 double lying_upright_cos2(const EstimatorParams *p);
 bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double r[3]);
 

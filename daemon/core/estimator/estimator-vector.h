@@ -5,7 +5,8 @@
 #include <stdbool.h>
 
 /*
- * The vector helpers of estimator.c that estimator-neutral.c uses too:
+ * The vector helpers of estimator.c that estimator-neutral.c and
+ * estimator-angles.c use too:
  * included by those two only (estimator-motion.c and estimator-walk.c keep
  * norm3() of their own, static).
  */
