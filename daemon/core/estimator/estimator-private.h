@@ -92,8 +92,9 @@ bool motion_params_are_valid(const EstimatorParams *p);
 double motion_trunk_tau_s(const EstimatorParams *p);
 
 /*
- * Shared by estimator-motion.c (trunk smoothing, motion_feed()) and
- * estimator-walk.c (walking detection) only.
+ * Shared by estimator-motion.c (trunk smoothing, motion_feed()),
+ * estimator-walk.c (walking detection) and estimator-autocorr.c (its
+ * autocorrelation) only.
  */
 
 /* The window is judged in this many parts for the amplitude
@@ -260,7 +261,7 @@ void motion_walk_feed(Motion *m, double v, const double u[3]);
 bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double smooth[3]);
 /** motion_walk_read() - a slow sensor's reading into its block's statistics. */
 void motion_walk_read(Motion *m, double v);
-/** motion_walk_autocorr() - the autocorrelation r[from..to) of m->lin. */
+/** motion_walk_autocorr() - the autocorrelation r[from..to) of m->lin (estimator-autocorr.c). */
 size_t motion_walk_autocorr(Motion *m, double var, size_t from, size_t to);
 
 /*
