@@ -92,10 +92,13 @@ bool motion_params_are_valid(const EstimatorParams *p);
 double motion_trunk_tau_s(const EstimatorParams *p);
 
 /*
- * Shared by estimator-motion.c (trunk smoothing, motion_feed()),
- * estimator-walk.c (walking detection) and estimator-autocorr.c (its
- * autocorrelation) only.
+ * Shared by estimator-motion.c (motion_feed()), estimator-trunk.c (trunk
+ * smoothing), estimator-walk.c (walking detection) and estimator-autocorr.c
+ * (its autocorrelation) only.
  */
+
+/* Below this magnitude (m/s²) a vector carries no usable direction. */
+#define MIN_NORM 1.0
 
 /* The window is judged in this many parts for the amplitude
  * (walk_sustained() spells out 4). */
@@ -255,6 +258,8 @@ static inline Pair pair_load(const double *p)
         return v;
 }
 
+/** trunk_forward() - a block mean into the trunk smoother (estimator-trunk.c); its job or -1. */
+int trunk_forward(Motion *m, const double x[3]);
 /** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
 /** motion_walk_reading() - whether a slow sensor's sample is a new reading. */

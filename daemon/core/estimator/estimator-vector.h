@@ -6,9 +6,9 @@
 
 /*
  * The vector helpers of estimator.c that estimator-neutral.c and
- * estimator-angles.c use too:
- * included by those two only (estimator-motion.c and estimator-walk.c keep
- * norm3() of their own, static).
+ * estimator-angles.c use too: included by those three only
+ * (estimator-motion.c, estimator-trunk.c and estimator-walk.c keep norm3()
+ * of their own, static).
  */
 
 #define DEG_PER_RAD (180.0 / M_PI)
