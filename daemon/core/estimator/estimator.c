@@ -457,7 +457,7 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
 /**
  * estimator_feed_many() - estimator_feed() for @n samples in order, into
  * @out[0..n-1]; the same results, in less time: the trunk smoothing of the
- * motion path runs for many samples at once (see estimator-motion.c).
+ * motion path runs for many samples at once (see estimator-trunk.c).
  */
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out)
