@@ -4,40 +4,7 @@
  * three-tap smoother, which removes impacts shorter than a reading but keeps
  * a step's peak, and flights counted in the readings themselves.
  */
-#include "test-util.h"
-#include "core/estimator/estimator.h"
-
-#define TWO_PI (2 * M_PI)
-
-typedef struct Wearer {
-        Estimator *e;
-        double rate_hz;
-        int64_t next;
-        PostureSample last;
-} Wearer;
-
-static void wearer_init(Wearer *w, double rate_hz)
-{
-        EstimatorParams p;
-
-        estimator_params_default(&p);
-        *w = (Wearer){ .rate_hz = rate_hz };
-        assert_int_equal(estimator_new(&w->e, &p, rate_hz), 0);
-}
-
-/* One sample: filtered gravity @g, raw @g + @extra. */
-static void feed(Wearer *w, const double g[3], const double extra[3])
-{
-        Frame raw = { .t_ns = (int64_t) llround((double) w->next * 1e9 / w->rate_hz) };
-        Frame filt = raw;
-
-        for (size_t k = 0; k < 3; k++) {
-                filt.v[k] = (float) g[k];
-                raw.v[k] = (float) (g[k] + extra[k]);
-        }
-        estimator_feed(w->e, &raw, &filt, &w->last);
-        w->next++;
-}
+#include "motion-harness.h"
 
 /* The vertical (and a little sideways) acceleration @f(i, arg) at reading i,
  * after 5 s still, for @seconds at @rate_hz. Return: samples classed walking
@@ -52,16 +19,16 @@ static size_t gait(double rate_hz, double (*f)(size_t i, double rate_hz, double 
         wearer_init(&w, rate_hz);
         body_gravity(0, 0, g);
         for (int i = 0; i < 5 * rate_hz; i++)
-                feed(&w, g, zero);
+                feed(&w, g, zero, 0);
         for (size_t i = 0; i < n; i++) {
                 double e[3] = { 0.3 * sin(M_PI * 2.0 * (double) i / rate_hz), f(i, rate_hz, arg),
                                 0 };
 
-                feed(&w, g, e);
+                feed(&w, g, e, 0);
                 if ((double) i >= 5 * rate_hz)
                         walking += w.last.activity == ACTIVITY_WALKING;
         }
-        w.e = estimator_free(w.e);
+        wearer_done(&w);
         return walking;
 }
 
