@@ -34,10 +34,14 @@ fi
 # --- dunst on a private X server. Every notification it shows is logged by
 # a rule script; its context menu (dunstctl context) picks, through a
 # dmenu stand-in, the first action whose label contains $TMP/pick.
-display=$((100 + $$ % 800))
-Xvfb ":$display" -screen 0 800x600x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+# Xvfb picks a free display and writes its number, once it accepts
+# connections, to fd 5 (-displayfd): no number guessed that a stale socket or
+# another X server may hold.
+Xvfb -displayfd 5 -screen 0 800x600x24 -nolisten tcp 5>"$TMP/display" >"$TMP/xvfb.log" 2>&1 &
 _pids+=("$!")
-check "Xvfb :$display up" poll_until "$WAIT_TIMEOUT" "the X server" test -e "/tmp/.X11-unix/X$display"
+display_written() { grep -qx '[0-9][0-9]*' "$TMP/display"; }
+check "Xvfb up" poll_until -p "$!" "$WAIT_TIMEOUT" "the X server's display number" display_written
+display=$(cat "$TMP/display")
 cat >"$TMP/log.sh" <<SH
 #!/bin/sh
 printf '%s|%s|%s|%s|%s\n' "\$DUNST_ID" "\$DUNST_URGENCY" "\$DUNST_CATEGORY" "\$DUNST_SUMMARY" "\$DUNST_BODY" >>"$TMP/shown.log"
