@@ -54,14 +54,6 @@ bool near_upright(const Estimator *e, const double v[3])
         return n > 0 && v[1] / n >= cos(e->params.upright_max_deg / DEG_PER_RAD);
 }
 
-double window_rms(const Estimator *e)
-{
-        if (e->count == 0)
-                return 0;
-        /* The running sum can dip a hair below zero through cancellation. */
-        return sqrt(MAX(e->sum_d2, 0.0) / (double) e->count);
-}
-
 /* calibrate_how(), with the largest angle from the mount's upright (degrees). */
 static int calibrate_within(Estimator *e, NeutralHow how, double max_deg)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,8 +22,48 @@ typedef struct Worn Worn;
 int worn_new(Worn **ret, const EstimatorParams *p, double rate_hz);
 Worn *worn_free(Worn *w);
 void worn_reset(Worn *w);
-bool worn_feed(Worn *w, const double raw[3]);
 bool worn_get(const Worn *w);
+
+typedef struct WornBlock {
+        double mean[3];
+        double within; /* variance about the mean, summed over the axes */
+        double n;
+} WornBlock;
+
+/* Here, not in estimator-worn.c, for worn_feed() inline in the feeding. */
+struct Worn {
+        size_t block;    /* samples a block */
+        size_t n_blocks; /* ring size: blocks in not_worn_s (at least WORN_ON_BLOCKS) */
+        size_t head, count;
+        bool enabled; /* not_worn_s > 0 */
+        bool worn;
+        bool judged;  /* the first WORN_ON_BLOCKS were judged */
+        size_t quiet; /* blocks since the last WORN_ON_BLOCKS with motion */
+        size_t in_block;
+        double sum[3], sum2[3];
+        double cos_max_tilt;
+        WornBlock ring[];
+};
+
+/** worn_block_done() - the block is complete: judge (estimator-worn.c). */
+void worn_block_done(Worn *w);
+
+/** worn_feed() - one valid body-frame sample. Return: whether the sensor is worn. */
+static inline bool worn_feed(Worn *w, const double raw[3])
+{
+        double x = raw[0], y = raw[1], z = raw[2];
+
+        /* The same sums, axis by axis, each as before. */
+        w->sum[0] += x;
+        w->sum[1] += y;
+        w->sum[2] += z;
+        w->sum2[0] += x * x;
+        w->sum2[1] += y * y;
+        w->sum2[2] += z * z;
+        if (++w->in_block == w->block)
+                worn_block_done(w);
+        return w->worn;
+}
 
 /*
  * The estimator's view of motion: the dynamic part without single-sample
@@ -133,9 +174,10 @@ struct Motion {
         double block_rate_hz;
         size_t block, in_block; /* samples per block, samples in the current one */
         double block_inv;       /* 1 / block when that is exact (block a power of two), or 0 */
-        /* The last three raw and dynamic vectors, for their medians. */
-        double hist[3][3];
-        double dyn[3][3];
+        /* The two raw and dynamic vectors before the newest, the newer
+         * first, for the medians of three (x, y, z and a spare 0). */
+        double hist[2][4];
+        double dyn[2][4];
         size_t n_hist;
 
         /* Trunk path: block means of the median raw vector, smoothed forward
@@ -322,6 +364,13 @@ struct Estimator {
         unsigned trunk_gen, rotation_gen;
         double trunk_in[3], trunk[3];
         double upright_cos2; /* lying_upright_cos2() */
+        /* feed_second(): the last sample was valid and went the whole way,
+         * and the rate it got. */
+        bool trunk_cached;
+        double trunk_rate;
+        /* The mount is the identity, bit for bit (see mount_apply2()). */
+        bool mount_identity;
+        int64_t motion_lag_ns; /* motion_lag_ns(), a constant */
 
         Motion *motion; /* dynamic part, trunk rate, walking */
         Worn *worn;
@@ -346,6 +395,48 @@ struct Estimator {
         WindowEntry window[];
 };
 
+/* mount_matrix_apply(), inline: the same arithmetic, without a call twice a sample. */
+static inline void mount_apply(const MountMatrix *mm, const float in[3], double out[3])
+{
+        for (size_t i = 0; i < 3; i++)
+                out[i] = mm->m[i][0] * in[0] + mm->m[i][1] * in[1] + mm->m[i][2] * in[2];
+}
+
+/*
+ * mount_apply() of the frames @a and @b into @ra and @rb, where @identity
+ * says @mm is mount_matrix_identity bit for bit (its zeros +0.0). Then a
+ * row i is (in0·m0 + in1·m1) + in2·m2 with one factor 1 and two +0.0:
+ * in_i · 1 is in_i exactly (a float widened to a double, then times one),
+ * and in_j · (+0.0) is a zero for a finite in_j. Adding zeros to a non-zero
+ * value gives that value exactly, in either order, and so does a zero sum
+ * of zeros added to it: for finite, non-zero inputs the row is in_i, and
+ * the copy is the same to the bit. Anything else (a zero, whose sign the
+ * sum of signed zeros decides; an infinity or NaN, which times zero is
+ * NaN) takes the products.
+ * The six inputs are all finite and non-zero exactly when their product,
+ * in doubles, is finite and non-zero: a non-zero float lies between 2^-149
+ * and 2^128, so every partial product of up to six of them lies between
+ * 2^-894 and 2^768, inside the normal doubles, where rounding keeps a
+ * value non-zero and finite; an infinity stays infinite or, times a zero,
+ * becomes NaN, a NaN stays NaN, and a zero with finite factors stays zero.
+ * Return: true when the copy was taken, so @ra and @rb are finite.
+ */
+static inline bool mount_apply2(const MountMatrix *mm, bool identity, const float a[3],
+                                const float b[3], double ra[3], double rb[3])
+{
+        double x[6] = { a[0], a[1], a[2], b[0], b[1], b[2] };
+        double p = x[0] * x[1] * x[2] * x[3] * x[4] * x[5];
+
+        if (identity && p != 0 && isfinite(p)) {
+                memcpy(ra, x, 3 * sizeof(double));
+                memcpy(rb, x + 3, 3 * sizeof(double));
+                return true;
+        }
+        mount_apply(mm, a, ra);
+        mount_apply(mm, b, rb);
+        return false;
+}
+
 /* The neutral's rotation (estimator-angles.c), for estimator_angles() and the neutral. */
 void rotation_prepare(Rotation *rot, const double neutral[3]);
 
@@ -360,6 +451,14 @@ bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double
 
 /* The neutral (estimator-neutral.c), for the feeding in estimator.c. */
 bool near_upright(const Estimator *e, const double v[3]);
-double window_rms(const Estimator *e);
+
+/* The dynamic RMS over the still window (inline: once a sample). */
+static inline double window_rms(const Estimator *e)
+{
+        if (e->count == 0)
+                return 0;
+        /* The running sum can dip a hair below zero through cancellation. */
+        return sqrt(MAX(e->sum_d2, 0.0) / (double) e->count);
+}
 int calibrate_how(Estimator *e, NeutralHow how);
 void held_neutral(Estimator *e, const PostureSample *s);

@@ -44,26 +44,6 @@
  * sensor on a trunk reads that, lying included. */
 #define WORN_MAX_TILT_DEG 135.0
 
-typedef struct WornBlock {
-        double mean[3];
-        double within; /* variance about the mean, summed over the axes */
-        double n;
-} WornBlock;
-
-struct Worn {
-        size_t block;    /* samples a block */
-        size_t n_blocks; /* ring size: blocks in not_worn_s (at least WORN_ON_BLOCKS) */
-        size_t head, count;
-        bool enabled; /* not_worn_s > 0 */
-        bool worn;
-        bool judged;  /* the first WORN_ON_BLOCKS were judged */
-        size_t quiet; /* blocks since the last WORN_ON_BLOCKS with motion */
-        size_t in_block;
-        double sum[3], sum2[3];
-        double cos_max_tilt;
-        WornBlock ring[];
-};
-
 /** worn_new() - state for @rate_hz samples. Return: 0, -EINVAL, -ENOMEM. */
 int worn_new(Worn **ret, const EstimatorParams *p, double rate_hz)
 {
@@ -138,7 +118,8 @@ static bool upside_down(const Worn *w, const double v[3])
         return len > 0 && v[1] / len < w->cos_max_tilt;
 }
 
-static void block_done(Worn *w)
+/** worn_block_done() - the block is complete: its statistics, and the judgement. */
+void worn_block_done(Worn *w)
 {
         WornBlock *b = &w->ring[w->head];
         double n = (double) w->in_block, mean[3];
@@ -171,18 +152,6 @@ static void block_done(Worn *w)
         else if (w->quiet >= w->n_blocks)
                 w->worn = motion_in(w, w->n_blocks, mean);
         w->judged = true;
-}
-
-/** worn_feed() - one valid body-frame sample. Return: whether the sensor is worn. */
-bool worn_feed(Worn *w, const double raw[3])
-{
-        for (size_t a = 0; a < 3; a++) {
-                w->sum[a] += raw[a];
-                w->sum2[a] += raw[a] * raw[a];
-        }
-        if (++w->in_block == w->block)
-                block_done(w);
-        return w->worn;
 }
 
 /** worn_get() - the last decision. */

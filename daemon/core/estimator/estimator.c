@@ -179,6 +179,8 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->smooth_size = smooth_size;
         e->smooth = TAKE_PTR(smooth);
         e->upright_cos2 = lying_upright_cos2(p);
+        /* Bit for bit: a -0.0 would not be the identity of mount_apply2(). */
+        e->mount_identity = memcmp(&p->mount, &mount_matrix_identity, sizeof(p->mount)) == 0;
 
         r = motion_new(&e->motion, p, rate_hz);
         if (r < 0)
@@ -186,6 +188,7 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         r = worn_new(&e->worn, p, rate_hz);
         if (r < 0)
                 return r;
+        e->motion_lag_ns = motion_lag_ns(e->motion);
 
         *ret = TAKE_PTR(e);
         return 0;
@@ -211,29 +214,41 @@ static void window_clear(Estimator *e)
         e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
 }
 
-/* @g into the smoothing ring; @out its mean over the ring (see "Gravity"). */
+static inline void pair_store(double *p, Pair v)
+{
+        memcpy(p, &v, sizeof(v));
+}
+
+/* @g into the smoothing ring; @out its mean over the ring (see "Gravity").
+ * x and y as a pair: each lane is the scalar operation on its axis. */
 static void smooth_push(Estimator *e, const double g[3], double out[3])
 {
-        double *w = e->smooth[e->smooth_head];
+        double *w = e->smooth[e->smooth_head], z = e->smooth_sum[2], n;
+        Pair xy = pair_load(e->smooth_sum), gxy = pair_load(g), nn;
 
-        if (e->smooth_count == e->smooth_size)
-                for (size_t k = 0; k < 3; k++)
-                        e->smooth_sum[k] -= w[k];
-        else
+        if (e->smooth_count == e->smooth_size) {
+                xy -= pair_load(w);
+                z -= w[2];
+        } else
                 e->smooth_count++;
-        for (size_t k = 0; k < 3; k++) {
-                w[k] = g[k];
-                e->smooth_sum[k] += g[k];
-        }
+        memcpy(w, g, 3 * sizeof(double));
+        xy += gxy;
+        z += g[2];
+        pair_store(e->smooth_sum, xy);
+        e->smooth_sum[2] = z;
         if (++e->smooth_head == e->smooth_size) {
                 e->smooth_head = 0;
                 e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
                 for (size_t i = 0; i < e->smooth_count; i++)
                         for (size_t k = 0; k < 3; k++)
                                 e->smooth_sum[k] += e->smooth[i][k];
+                xy = pair_load(e->smooth_sum);
+                z = e->smooth_sum[2];
         }
-        for (size_t k = 0; k < 3; k++)
-                out[k] = e->smooth_sum[k] / (double) e->smooth_count;
+        n = (double) e->smooth_count;
+        nn = (Pair){ n, n };
+        pair_store(out, xy / nn);
+        out[2] = z / n;
 }
 
 /* Exact sums from the entries, so rounding errors cannot build up. */
@@ -247,22 +262,28 @@ static void window_resum(Estimator *e)
         }
 }
 
+/* The entry and the sums as pairs (x, y) and (z, d2): each lane is the
+ * scalar operation on its own value. */
 static void window_push(Estimator *e, const double g[3], double d2)
 {
         WindowEntry *w = &e->window[e->head];
+        Pair xy = pair_load(e->sum_g), zd = { e->sum_g[2], e->sum_d2 };
+        Pair nxy = pair_load(g), nzd = { g[2], d2 };
 
         if (e->count == e->size) {
-                for (size_t k = 0; k < 3; k++)
-                        e->sum_g[k] -= w->g[k];
-                e->sum_d2 -= w->d2;
+                xy -= pair_load(w->g);
+                zd -= (Pair){ w->g[2], w->d2 };
         } else
                 e->count++;
 
-        memcpy(w->g, g, sizeof(w->g));
+        pair_store(w->g, nxy);
+        w->g[2] = g[2];
         w->d2 = d2;
-        for (size_t k = 0; k < 3; k++)
-                e->sum_g[k] += g[k];
-        e->sum_d2 += d2;
+        xy += nxy;
+        zd += nzd;
+        pair_store(e->sum_g, xy);
+        e->sum_g[2] = zd[0];
+        e->sum_d2 = zd[1];
 
         if (++e->head == e->size) {
                 e->head = 0;
@@ -310,13 +331,6 @@ static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting,
         return POSTURE_UPRIGHT;
 }
 
-/* mount_matrix_apply(), inline: the same arithmetic, without a call twice a sample. */
-static inline void mount_apply(const MountMatrix *mm, const float in[3], double out[3])
-{
-        for (size_t i = 0; i < 3; i++)
-                out[i] = mm->m[i][0] * in[0] + mm->m[i][1] * in[1] + mm->m[i][2] * in[2];
-}
-
 /* What the second pass needs of a sample (estimator_feed_many()). */
 typedef struct SampleNote {
         int job; /* motion_feed()'s */
@@ -334,7 +348,9 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
         if (!e->calibrated && s->activity == ACTIVITY_STILL && e->count == e->size &&
             near_upright(e, e->sum_g))
                 (void) calibrate_how(e, NEUTRAL_AUTO);
-        held_neutral(e, s);
+        /* held_neutral() does nothing once calibrated: no call for that. */
+        if (!e->calibrated)
+                held_neutral(e, s);
 
         if (s->activity != ACTIVITY_WALKING || e->how == NEUTRAL_GIVEN)
                 return;
@@ -369,9 +385,10 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 
         /* Every field is written below or in feed_second(). */
         out->t_ns = out->motion_t_ns = raw->t_ns;
-        mount_apply(&e->params.mount, raw->v, out->raw);
-        mount_apply(&e->params.mount, filtered->v, filt);
-        note->valid = finite3(out->raw) && finite3(filt);
+        /* The identity's copy is of finite values: valid. */
+        note->valid = mount_apply2(&e->params.mount, e->mount_identity, raw->v, filtered->v,
+                                   out->raw, filt) ||
+                      (finite3(out->raw) && finite3(filt));
         note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
         note->job = -1;
 
@@ -390,7 +407,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
                 window_push(e, filt,
                             m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
                                     m.dynamic[2] * m.dynamic[2]);
-                out->motion_t_ns = raw->t_ns - motion_lag_ns(e->motion);
+                out->motion_t_ns = raw->t_ns - e->motion_lag_ns;
                 (void) worn_feed(e->worn, out->raw);
         } else {
                 /* Only here: a copy of filt whole right after its stores
@@ -435,6 +452,20 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
 {
         double trunk[3] = { NAN, NAN, NAN };
 
+        /* Between two blocks the trunk stays as it was: a valid sample
+         * without a job of its own, after no gap, gets from
+         * motion_trunk_next() the rate and trunk of the last valid sample
+         * (only a job or motion_trunk_reset() changes them), which are
+         * trunk_in, so for the same rotation the code below would only
+         * copy what it gave that sample (trunk_cached: the last sample went
+         * through it, and was valid). */
+        if (note->valid && !note->gap && note->job < 0 && e->trunk_cached && e->trunk_gen == gen) {
+                out->rate_dps = e->trunk_rate;
+                memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
+                out->motion_lying = e->trunk_lying;
+                return;
+        }
+
         out->rate_dps = NAN;
         if (note->gap)
                 motion_trunk_reset(e->motion);
@@ -452,6 +483,8 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
         }
         memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
         out->motion_lying = e->trunk_lying;
+        e->trunk_rate = out->rate_dps;
+        e->trunk_cached = note->valid;
 }
 
 /**

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The estimator's per-sample shortcuts against the exact paths they stand
+ * for, to the bit: the identity mount (mount_apply2()), the medians of the
+ * motion path, the trunk kept between blocks (feed_second()) and the worn
+ * sums, on random, grid and boundary inputs.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "test-util.h"
+#include "core/estimator/estimator.h"
+#include "core/estimator/estimator-private.h"
+#include "core/mount-matrix.h"
+
+static uint64_t next(uint64_t *s)
+{
+        *s = *s * 6364136223846793005u + 1442695040888963407u;
+        return *s >> 11;
+}
+
+/* A float of every kind: signed zeros, subnormals, the largest, infinities,
+ * NaN, and ordinary values. */
+static float any_float(uint64_t *s)
+{
+        static const float special[] = { 0.0f,       -0.0f,   FLT_MIN,  -FLT_MIN, 0x1p-149f,
+                                         -0x1p-149f, FLT_MAX, -FLT_MAX, INFINITY, -INFINITY,
+                                         NAN,        1.0f,    -1.0f,    9.80665f, -9.80665f };
+        uint64_t r = next(s);
+
+        switch (r % 4) {
+        case 0:
+                return special[(r >> 8) % ELEMENTSOF(special)];
+        case 1: {
+                uint32_t bits = (uint32_t) (r >> 12);
+                float f;
+
+                memcpy(&f, &bits, sizeof(f));
+                return f;
+        }
+        default:
+                return (float) (((double) (r >> 20) * 0x1p-32 - 0.5) * 40.0);
+        }
+}
+
+/* mount_apply2() is mount_apply() twice, to the bit, whatever the inputs. */
+static void test_mount_apply2(void **state)
+{
+        static const MountMatrix swap = { .m = { { 0, 1, 0 }, { -1, 0, 0 }, { 0, 0, 1 } } };
+        const MountMatrix *const mounts[] = { &mount_matrix_identity, &swap };
+        uint64_t seed = 0x9e3779b97f4a7c15u;
+
+        for (size_t t = 0; t < 400000; t++) {
+                const MountMatrix *mm = mounts[t % 2 == 0 ? 0 : (t / 2) % 2];
+                bool identity = mm == &mount_matrix_identity;
+                float a[3], b[3];
+                double ra[3], rb[3], ea[3], eb[3];
+
+                for (size_t k = 0; k < 3; k++) {
+                        a[k] = any_float(&seed);
+                        b[k] = any_float(&seed);
+                }
+                /* Ordinary samples, often. */
+                if (t % 3 == 0)
+                        for (size_t k = 0; k < 3; k++) {
+                                a[k] = (float) ((double) (next(&seed) >> 20) * 0x1p-30 - 8);
+                                b[k] = (float) ((double) (next(&seed) >> 20) * 0x1p-30 - 8);
+                        }
+                mount_apply2(mm, identity, a, b, ra, rb);
+                mount_apply(mm, a, ea);
+                mount_apply(mm, b, eb);
+                assert_memory_equal(ra, ea, sizeof(ea));
+                assert_memory_equal(rb, eb, sizeof(eb));
+        }
+        /* The extremes of the product's range: six of the least and of the
+         * largest floats. */
+        {
+                const float lo[3] = { 0x1p-149f, -0x1p-149f, 0x1p-149f };
+                const float hi[3] = { FLT_MAX, -FLT_MAX, FLT_MAX };
+                double ra[3], rb[3], ea[3], eb[3];
+
+                mount_apply2(&mount_matrix_identity, true, lo, lo, ra, rb);
+                mount_apply(&mount_matrix_identity, lo, ea);
+                mount_apply(&mount_matrix_identity, lo, eb);
+                assert_memory_equal(ra, ea, sizeof(ea));
+                assert_memory_equal(rb, eb, sizeof(eb));
+                mount_apply2(&mount_matrix_identity, true, hi, hi, ra, rb);
+                mount_apply(&mount_matrix_identity, hi, ea);
+                mount_apply(&mount_matrix_identity, hi, eb);
+                assert_memory_equal(ra, ea, sizeof(ea));
+                assert_memory_equal(rb, eb, sizeof(eb));
+        }
+        (void) state;
+}
+
+/* A value for the medians: ties, signed zeros and ordinary values. */
+static double any_double(uint64_t *s)
+{
+        static const double special[] = { 0.0, -0.0, 1.0, -1.0, 1e-300, -1e-300, 9.5 };
+        uint64_t r = next(s);
+
+        if (r % 3 == 0)
+                return special[(r >> 8) % ELEMENTSOF(special)];
+        return ((double) (r >> 20) * 0x1p-32 - 0.5) * 20.0;
+}
+
+/* motion_feed()'s dynamic part is the per-axis median of the last three
+ * raw - gravity (the newest alone until there are three), and its block sums
+ * add the medians of the raw vectors: as median3() gives them, to the bit. */
+static void test_medians(void **state)
+{
+        EstimatorParams p;
+        Motion *m = NULL;
+        uint64_t seed = 0x0123456789abcdefu;
+        double d_hist[3][3] = {}, r_hist[3][3] = {};
+        size_t n = 0;
+        int64_t t_ns = 0;
+
+        estimator_params_default(&p);
+        assert_int_equal(motion_new(&m, &p, 100), 0);
+        assert_int_equal(m->block, 2);
+        for (size_t t = 0; t < 200000; t++) {
+                double raw[3], grav[3], up[3] = { 0.3, 9.7, -0.8 }, d[3], dyn[3], med[3];
+                double before[3];
+                MotionResult r;
+
+                if (t % 1000 == 999) {
+                        motion_reset(m);
+                        n = 0;
+                }
+                for (size_t k = 0; k < 3; k++) {
+                        raw[k] = any_double(&seed);
+                        grav[k] = any_double(&seed);
+                        d[k] = raw[k] - grav[k];
+                }
+                n = MIN(n + 1, (size_t) 3);
+                for (size_t k = 0; k < 3; k++) {
+                        d_hist[2][k] = d_hist[1][k];
+                        d_hist[1][k] = d_hist[0][k];
+                        d_hist[0][k] = d[k];
+                        r_hist[2][k] = r_hist[1][k];
+                        r_hist[1][k] = r_hist[0][k];
+                        r_hist[0][k] = raw[k];
+                        dyn[k] = n < 3 ? d[k] : median3(d_hist[0][k], d_hist[1][k], d_hist[2][k]);
+                        med[k] = n < 3 ? raw[k] : median3(r_hist[0][k], r_hist[1][k], r_hist[2][k]);
+                }
+                memcpy(before, m->block_raw, sizeof(before));
+                t_ns += 10 * NSEC_PER_MSEC;
+                (void) motion_feed(m, t_ns, raw, grav, up, &r);
+                assert_memory_equal(r.dynamic, dyn, sizeof(dyn));
+                if (m->in_block == 1)
+                        /* The block's first sample: its sum is the median added to 0. */
+                        for (size_t k = 0; k < 3; k++) {
+                                double e = before[k] + med[k];
+
+                                assert_memory_equal(&m->block_raw[k], &e, sizeof(e));
+                        }
+                m->n_jobs = 0; /* no trunk passes needed here */
+        }
+        motion_free(m);
+        (void) state;
+}
+
+/* Field by field (the compiler may write a struct's padding as it likes). */
+#define SAME_FIELD(a, b, f) assert_memory_equal(&(a)->f, &(b)->f, sizeof((a)->f))
+
+static void assert_same_sample(const PostureSample *a, const PostureSample *b)
+{
+        SAME_FIELD(a, b, t_ns);
+        SAME_FIELD(a, b, flexion_deg);
+        SAME_FIELD(a, b, lateral_deg);
+        SAME_FIELD(a, b, gravity);
+        SAME_FIELD(a, b, raw);
+        SAME_FIELD(a, b, dynamic_rms);
+        SAME_FIELD(a, b, motion_t_ns);
+        SAME_FIELD(a, b, rate_dps);
+        SAME_FIELD(a, b, motion_trunk);
+        SAME_FIELD(a, b, lying);
+        SAME_FIELD(a, b, motion_lying);
+        SAME_FIELD(a, b, activity);
+        SAME_FIELD(a, b, posture);
+        SAME_FIELD(a, b, calibrated);
+        SAME_FIELD(a, b, awaiting_neutral);
+        SAME_FIELD(a, b, worn);
+        SAME_FIELD(a, b, neutral_changed);
+}
+
+/* Two estimators on the same frames: @fast as it is, @slow with its
+ * shortcuts off (a mount that is not the identity by its bits, and the
+ * trunk worked out at every sample), sample by sample. */
+static void run_pair(const EstimatorParams *p, const MountMatrix *mount, const double up[3],
+                     uint64_t seed)
+{
+        EstimatorParams q = *p;
+        Estimator *fast = NULL, *slow = NULL;
+        enum { N = 60000 };
+        Frame *raw = calloc(N, sizeof(Frame)), *filt = calloc(N, sizeof(Frame));
+        PostureSample *a = calloc(N, sizeof(PostureSample)), *b = calloc(N, sizeof(PostureSample));
+        double g[3] = { up[0] * G, up[1] * G, up[2] * G };
+        size_t n_neutral = 0, n_valid = 0;
+
+        assert_non_null(raw && filt && a && b);
+        q.mount = *mount;
+        assert_int_equal(estimator_new(&fast, &q, 100), 0);
+        assert_int_equal(estimator_new(&slow, &q, 100), 0);
+        slow->mount_identity = false;
+
+        for (size_t i = 0; i < N; i++) {
+                uint64_t r = next(&seed);
+
+                /* A posture that changes now and then, with noise and moves. */
+                if (r % 2000 == 0) {
+                        double len;
+
+                        for (size_t k = 0; k < 3; k++)
+                                g[k] = (double) (next(&seed) >> 20) * 0x1p-32 * 8 - 4 + up[k] * 6;
+                        len = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+                        for (size_t k = 0; k < 3; k++)
+                                g[k] *= G / len;
+                }
+                raw[i].t_ns = (int64_t) i * 10 * NSEC_PER_MSEC;
+                filt[i].t_ns = raw[i].t_ns;
+                for (size_t k = 0; k < 3; k++) {
+                        double noise = ((double) (next(&seed) >> 20) * 0x1p-32 - 0.5) *
+                                       (i % 8000 < 5000 ? 0.05 : 3);
+
+                        raw[i].v[k] = (float) (g[k] + noise);
+                        filt[i].v[k] = (float) (g[k] + noise / 8);
+                }
+                /* Zeros, signed zeros, non-finite values and gaps, now and then. */
+                if (r % 97 == 1)
+                        raw[i].v[(r >> 8) % 3] = (r >> 10) % 2 ? 0.0f : -0.0f;
+                if (r % 251 == 2)
+                        filt[i].v[(r >> 8) % 3] = (r >> 10) % 2 ? NAN : INFINITY;
+                if (r % 1009 == 3)
+                        raw[i].flags |= FRAME_AFTER_GAP;
+        }
+
+        for (size_t i = 0; i < N;) {
+                size_t want = (size_t) (next(&seed) % 150) + 1, k = MIN(want, N - i);
+
+                estimator_feed_many(fast, raw + i, filt + i, k, a + i);
+                i += k;
+        }
+        for (size_t i = 0; i < N; i++) {
+                slow->trunk_cached = false;
+                estimator_feed(slow, &raw[i], &filt[i], &b[i]);
+        }
+        for (size_t i = 0; i < N; i++) {
+                assert_same_sample(&a[i], &b[i]);
+                n_neutral += a[i].neutral_changed;
+                n_valid += isfinite(a[i].rate_dps);
+        }
+        {
+        }
+        fprintf(stderr, "neutral %zu valid %zu\n", n_neutral, n_valid);
+        /* The runs went through the cases. */
+        if (p->auto_calibrate)
+                assert_true(n_neutral > 0);
+        assert_true(n_valid > N / 4);
+
+        estimator_free(fast);
+        estimator_free(slow);
+        free(raw);
+        free(filt);
+        free(a);
+        free(b);
+}
+
+static void test_shortcuts(void **state)
+{
+        static const MountMatrix swap = { .m = { { 0, 1, 0 }, { -1, 0, 0 }, { 0, 0, 1 } } };
+        /* The sensor's upright for each mount. */
+        const double y[3] = { 0, 1, 0 }, minus_x[3] = { -1, 0, 0 };
+        EstimatorParams p;
+
+        estimator_params_default(&p);
+        run_pair(&p, &mount_matrix_identity, y, 1);
+        run_pair(&p, &swap, minus_x, 2);
+        p.auto_calibrate = true;
+        run_pair(&p, &mount_matrix_identity, y, 3);
+        run_pair(&p, &swap, minus_x, 4);
+        (void) state;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_mount_apply2),
+                cmocka_unit_test(test_medians),
+                cmocka_unit_test(test_shortcuts),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
