@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ struct Pipeline {
         unsigned long long dropped;
         PipelineDrops drops;
         double min_sq, max_sq; /* magnitude limits, squared, m²/s⁴ */
+        double ok_max_sq;      /* max_sq, or DBL_MAX for an infinite one (frame_ok()) */
         int64_t summary_dt_ns; /* the last interval summed, and it in seconds */
         double summary_dt;
         Frame scratch[PIPELINE_CHUNK];
@@ -87,6 +89,7 @@ int pipeline_new(Pipeline **ret, const PipelineParams *p, double rate_hz)
         pl->rate_hz = rate_hz;
         pl->min_sq = (p->min_g * STANDARD_GRAVITY) * (p->min_g * STANDARD_GRAVITY);
         pl->max_sq = (p->max_g * STANDARD_GRAVITY) * (p->max_g * STANDARD_GRAVITY);
+        pl->ok_max_sq = MIN(pl->max_sq, DBL_MAX);
 
         r = filter_new(&pl->filter, p->filter_order, p->cutoff_hz, rate_hz);
         if (r < 0)
@@ -273,6 +276,43 @@ static bool frame_acceptable(Pipeline *p, const Frame *f, int64_t prev_t_ns)
         return true;
 }
 
+/*
+ * frame_acceptable() for a frame that it accepts, without counting: true
+ * exactly when it would return true. A float is at most 2^128, so the sum
+ * of the squares of three finite ones is finite; an infinite value makes it
+ * infinite, a NaN NaN. So "sq between min_sq and a finite ok_max_sq" holds
+ * only for finite values (NaN fails both comparisons, infinity the second),
+ * and for them it is frame_acceptable()'s magnitude test; ok_max_sq is
+ * max_sq itself unless that overflowed, when every finite sq passes both.
+ */
+static inline bool frame_ok(const Pipeline *p, const Frame *f, int64_t prev_t_ns)
+{
+        double sq = (double) f->v[0] * f->v[0] + (double) f->v[1] * f->v[1] +
+                    (double) f->v[2] * f->v[2];
+
+        return f->t_ns > prev_t_ns && !(f->flags & FRAME_SATURATED) && sq >= p->min_sq &&
+               sq <= p->ok_max_sq;
+}
+
+/* The next chunk of pipeline_feed() straight from @frames (no copy) when
+ * none of its @n frames is refused: the same chunk as the copy would make.
+ * Return: whether it was. */
+static bool feed_whole_chunk(Pipeline *p, const Frame *frames, size_t n)
+{
+        int64_t prev = p->have_last ? p->last.t_ns : INT64_MIN;
+
+        for (size_t i = 0; i < n; i++) {
+                if (!frame_ok(p, &frames[i], prev))
+                        return false;
+                prev = frames[i].t_ns;
+        }
+        if (!p->have_last)
+                filter_reset(p->filter,
+                             (const double[3]){ frames[0].v[0], frames[0].v[1], frames[0].v[2] });
+        process_chunk(p, frames, n);
+        return true;
+}
+
 /**
  * pipeline_feed() - filter, estimate and detect over @n frames in sample order.
  * Frames whose time does not increase, with non-finite or saturated values or
@@ -285,8 +325,19 @@ void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
 
         for (size_t i = 0; i < n; i++) {
                 const Frame *f = &frames[i];
-                int64_t prev =
-                        k > 0 ? p->accepted[k - 1].t_ns : (p->have_last ? p->last.t_ns : INT64_MIN);
+                int64_t prev;
+
+                /* A chunk begins here: when none of its frames is refused,
+                 * it needs no copy. */
+                if (k == 0) {
+                        size_t m = MIN(n - i, (size_t) PIPELINE_CHUNK);
+
+                        if (feed_whole_chunk(p, f, m)) {
+                                i += m - 1;
+                                continue;
+                        }
+                }
+                prev = k > 0 ? p->accepted[k - 1].t_ns : (p->have_last ? p->last.t_ns : INT64_MIN);
 
                 if (!frame_acceptable(p, f, prev)) {
                         p->dropped++;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,6 +342,106 @@ static void test_drops(void **state)
         assert_memory_equal(pipeline_summary(pl), pipeline_summary(ref), sizeof(PipelineSummary));
 }
 
+/* The acceptance of frames as pipeline_feed() first had it, frame by frame. */
+static bool ref_acceptable(const PipelineParams *p, PipelineDrops *d, const Frame *f, int64_t prev)
+{
+        double min_sq = (p->min_g * STANDARD_GRAVITY) * (p->min_g * STANDARD_GRAVITY);
+        double max_sq = (p->max_g * STANDARD_GRAVITY) * (p->max_g * STANDARD_GRAVITY);
+        double sq;
+
+        if (f->t_ns <= prev) {
+                d->time++;
+                return false;
+        }
+        if (!isfinite(f->v[0]) || !isfinite(f->v[1]) || !isfinite(f->v[2])) {
+                d->nonfinite++;
+                return false;
+        }
+        if (f->flags & FRAME_SATURATED) {
+                d->saturated++;
+                return false;
+        }
+        sq = (double) f->v[0] * f->v[0] + (double) f->v[1] * f->v[1] + (double) f->v[2] * f->v[2];
+        if (sq < min_sq || sq > max_sq) {
+                d->magnitude++;
+                return false;
+        }
+        return true;
+}
+
+/* Frames at and around every limit, in batches of every size (a whole
+ * chunk without a refused frame is taken without a copy): the same frames
+ * refused, for the same reasons, and the same samples, as frame by frame
+ * with the first rules; also with a max_g whose square overflows. */
+static void test_accept_boundaries(void **state)
+{
+        const double max_gs[] = { 8.0, 1e300 };
+
+        for (size_t v = 0; v < ELEMENTSOF(max_gs); v++) {
+                _cleanup_(pipeline_freep) Pipeline *pl = NULL, *ref = NULL;
+                _cleanup_(freep) Frame *f = NULL;
+                PipelineParams p;
+                PipelineDrops d = { 0 };
+                uint32_t rnd = 12345 + (uint32_t) v;
+                int64_t prev = INT64_MIN;
+                size_t n = 40000, n_ok = 0;
+                const float lim_lo = (float) (0.05 * G), lim_hi = (float) (8.0 * G);
+                const float special[] = { 0.0f,
+                                          -0.0f,
+                                          NAN,
+                                          INFINITY,
+                                          -INFINITY,
+                                          lim_lo,
+                                          -lim_lo,
+                                          lim_hi,
+                                          -lim_hi,
+                                          nextafterf(lim_lo, 0),
+                                          FLT_MAX,
+                                          0x1p-149f,
+                                          nextafterf(lim_hi, INFINITY) };
+
+                pipeline_params_default(&p);
+                p.max_g = max_gs[v];
+                assert_int_equal(pipeline_new(&pl, &p, RATE_HZ), 0);
+                assert_int_equal(pipeline_new(&ref, &p, RATE_HZ), 0);
+                f = calloc(n, sizeof(Frame));
+                assert_non_null(f);
+                for (size_t i = 0; i < n; i++) {
+                        uint32_t r = next_random(&rnd);
+
+                        f[i].t_ns = T0_NS + (int64_t) i * STEP_NS;
+                        f[i].v[1] = (float) G;
+                        if (r % 40 == 0)
+                                f[i].v[r / 40 % 3] = special[r / 120 % ELEMENTSOF(special)];
+                        if (r % 300 == 1)
+                                f[i].flags |= FRAME_SATURATED;
+                        if (r % 350 == 2)
+                                f[i].t_ns -= STEP_NS * (r / 350 % 3);
+                }
+                for (size_t i = 0; i < n;) {
+                        size_t want = 1 + next_random(&rnd) % 700, k = MIN(want, n - i);
+
+                        pipeline_feed(pl, f + i, k);
+                        i += k;
+                }
+                for (size_t i = 0; i < n; i++)
+                        if (ref_acceptable(&p, &d, &f[i], prev)) {
+                                pipeline_feed(ref, &f[i], 1);
+                                prev = f[i].t_ns;
+                                n_ok++;
+                        }
+                assert_memory_equal(pipeline_drops(pl), &d, sizeof(d));
+                assert_int_equal(pipeline_dropped(pl), n - n_ok);
+                assert_true(d.time > 0 && d.nonfinite > 0 && d.saturated > 0);
+                if (v == 0)
+                        assert_true(d.magnitude > 0);
+                assert_same_sample(pipeline_last(pl), pipeline_last(ref));
+                assert_memory_equal(pipeline_summary(pl), pipeline_summary(ref),
+                                    sizeof(PipelineSummary));
+        }
+        (void) state;
+}
+
 static void test_acute_rules(void **state)
 {
         _cleanup_(pipeline_freep) Pipeline *pl = NULL;
@@ -528,15 +629,11 @@ static void test_garbage(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_params_default),
-                cmocka_unit_test(test_new_invalid),
-                cmocka_unit_test(test_sustained),
-                cmocka_unit_test(test_batch_independence),
-                cmocka_unit_test(test_drops),
-                cmocka_unit_test(test_acute_rules),
-                cmocka_unit_test(test_mount_matrix),
-                cmocka_unit_test(test_garbage),
-                cmocka_unit_test(test_samples_and_summary),
+                cmocka_unit_test(test_params_default), cmocka_unit_test(test_new_invalid),
+                cmocka_unit_test(test_sustained),      cmocka_unit_test(test_batch_independence),
+                cmocka_unit_test(test_drops),          cmocka_unit_test(test_accept_boundaries),
+                cmocka_unit_test(test_acute_rules),    cmocka_unit_test(test_mount_matrix),
+                cmocka_unit_test(test_garbage),        cmocka_unit_test(test_samples_and_summary),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
