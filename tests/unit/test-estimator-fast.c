@@ -161,6 +161,71 @@ static void test_medians(void **state)
         (void) state;
 }
 
+/* The trunk's backward passes, in runs of TRUNK_RUN blocks (with AVX2 and
+ * without) or one at a time, against the recursion written out here over
+ * the forward values as they came: the same to the bit, across the ring's
+ * wrap, gaps (motion_reset()) and batches of every size. */
+static void test_trunk_backward(void **state)
+{
+        EstimatorParams p;
+        uint64_t seed = 0x5851f42d4c957f2du;
+
+        estimator_params_default(&p);
+        for (size_t variant = 0; variant < 2; variant++) {
+                enum { MAX_FWD = 40000 };
+                double(*hist)[3] = calloc(MAX_FWD, sizeof(*hist));
+                size_t n_hist = 0, n_jobs = 0, n_runs = 0;
+                Motion *m = NULL;
+                int64_t t_ns = 0;
+
+                assert_non_null(hist);
+                assert_int_equal(motion_new(&m, &p, 100), 0);
+                if (variant == 1)
+                        m->avx2 = false;
+                while (n_hist + MOTION_BATCH < MAX_FWD) {
+                        size_t size = (size_t) (next(&seed) % MOTION_BATCH) + 1;
+                        size_t at[MOTION_BATCH];
+                        int job[MOTION_BATCH];
+
+                        if (next(&seed) % 40 == 0)
+                                motion_reset(m);
+                        for (size_t i = 0; i < size; i++) {
+                                double raw[3], up[3] = { 0.3, 9.7, -0.8 };
+                                size_t head = m->fwd_head;
+                                MotionResult r;
+
+                                for (size_t k = 0; k < 3; k++)
+                                        raw[k] = up[k] + any_double(&seed);
+                                t_ns += 10 * NSEC_PER_MSEC;
+                                job[i] = motion_feed(m, t_ns, raw, up, up, &r);
+                                if (m->fwd_head != head)
+                                        memcpy(hist[n_hist++], m->fwd_state, sizeof(hist[0]));
+                                at[i] = n_hist - 1;
+                        }
+                        n_runs += m->n_jobs >= TRUNK_RUN;
+                        motion_trunk_run(m);
+                        for (size_t i = 0; i < size; i++) {
+                                if (job[i] < 0)
+                                        continue;
+                                for (size_t k = 0; k < 3; k++) {
+                                        double b = hist[at[i]][k];
+
+                                        for (size_t l = 1; l <= m->trunk_lag; l++)
+                                                b = m->ema_a * b + m->ema_b * hist[at[i] - l][k];
+                                        assert_memory_equal(&m->job_b[job[i]][k], &b, sizeof(b));
+                                }
+                                n_jobs++;
+                        }
+                }
+                /* Both ways ran, and the ring wrapped many times. */
+                assert_true(n_runs > 100);
+                assert_true(n_jobs > 10 * m->fwd_size);
+                motion_free(m);
+                free(hist);
+        }
+        (void) state;
+}
+
 /* Field by field (the compiler may write a struct's padding as it likes). */
 #define SAME_FIELD(a, b, f) assert_memory_equal(&(a)->f, &(b)->f, sizeof((a)->f))
 
@@ -253,7 +318,6 @@ static void run_pair(const EstimatorParams *p, const MountMatrix *mount, const d
         }
         {
         }
-        fprintf(stderr, "neutral %zu valid %zu\n", n_neutral, n_valid);
         /* The runs went through the cases. */
         if (p->auto_calibrate)
                 assert_true(n_neutral > 0);
@@ -288,6 +352,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mount_apply2),
                 cmocka_unit_test(test_medians),
+                cmocka_unit_test(test_trunk_backward),
                 cmocka_unit_test(test_shortcuts),
         };
 

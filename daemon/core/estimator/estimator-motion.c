@@ -91,7 +91,7 @@ double motion_trunk_tau_s(const EstimatorParams *p)
  */
 int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
 {
-        size_t block, trunk_lag, fwd_size, n_blocks, max_lag, n_walk, n_mem;
+        size_t block, trunk_lag, fwd_size, fwd_span, n_blocks, max_lag, n_walk, n_mem;
         double block_rate_hz, tau, lag, blocks;
         bool walk_enabled;
         Motion *m;
@@ -119,18 +119,19 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         n_walk = walk_enabled ? n_blocks : 0;
 
         /* One allocation: the state, then its rings and scratch arrays. */
-        /* Two copies of the forward ring and a spare value (see
-         * trunk_backward4_avx2()), then u (3 each), v, lin, sum (4 each); r;
-         * rd (WALK_RD each). */
-        n_mem = 6 * fwd_size + 3 + (9 + WALK_RD) * n_walk +
+        /* The forward ring's three axes (see struct Motion), then u (3
+         * each), v, lin, sum (4 each); r; rd (WALK_RD each). */
+        fwd_span = 2 * fwd_size + TRUNK_RUN;
+        n_mem = 3 * fwd_span + (9 + WALK_RD) * n_walk +
                 (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0);
         m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
         if (!m)
                 return -ENOMEM;
 
-        m->fwd = (double(*)[3]) m->mem;
-        m->u = (double(*)[3])(m->mem + 6 * fwd_size + 3);
-        m->v = m->mem + 6 * fwd_size + 3 + 3 * n_walk;
+        m->fwd = m->mem;
+        m->fwd_span = fwd_span;
+        m->u = (double(*)[3])(m->mem + 3 * fwd_span);
+        m->v = m->mem + 3 * fwd_span + 3 * n_walk;
         m->lin = m->v + n_walk;
         m->sum = (double(*)[4])(m->lin + n_walk);
         m->r = m->lin + 5 * n_walk;

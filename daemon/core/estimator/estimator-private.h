@@ -76,6 +76,8 @@ typedef struct Motion Motion;
 
 /* The most samples between two motion_trunk_run() calls. */
 #define MOTION_BATCH 64
+/* The backward passes of this many blocks in a row run at once. */
+#define TRUNK_RUN 8
 
 /**
  * struct MotionResult - what motion_feed() finds at once.
@@ -188,10 +190,14 @@ struct Motion {
         bool have_fwd;
         double fwd_state[3];
         /* The forward values: a ring of fwd_size = trunk_lag + MOTION_BATCH,
-         * each stored twice (at i and i + fwd_size), so that the last
-         * trunk_lag + 1 lie in a row wherever the newest is, and a batch's
-         * new values leave those of its earlier blocks alone. */
-        double (*fwd)[3];
+         * each axis in an array of its own (fwd + axis · fwd_span), each
+         * value stored twice (at i and i + fwd_size), and the first
+         * TRUNK_RUN of them a third time (at i + 2 · fwd_size), so that the
+         * last trunk_lag + 1 lie in a row wherever the newest is, those of
+         * TRUNK_RUN blocks in a row too, and a batch's new values leave
+         * those of its earlier blocks alone. */
+        double *fwd;
+        size_t fwd_span;
         size_t trunk_lag, fwd_size, fwd_head, fwd_count;
         /* The blocks of this batch whose backward pass is due (the newest
          * value's place in the ring), then its results (motion_trunk_run()). */

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
 
@@ -51,6 +55,7 @@ static double norm3(const double v[3])
  * pass, or -1 while fewer than trunk_lag + 1 values are in. */
 int trunk_forward(Motion *m, const double x[3])
 {
+        double *f;
         size_t k;
 
         if (!m->have_fwd) {
@@ -60,8 +65,15 @@ int trunk_forward(Motion *m, const double x[3])
         for (size_t j = 0; j < 3; j++)
                 m->fwd_state[j] = m->ema_a * m->fwd_state[j] + m->ema_b * x[j];
         k = m->fwd_head;
-        memcpy(m->fwd[k], m->fwd_state, sizeof(m->fwd[0]));
-        memcpy(m->fwd[k + m->fwd_size], m->fwd_state, sizeof(m->fwd[0]));
+        f = m->fwd + k;
+        f[0] = f[m->fwd_size] = m->fwd_state[0];
+        f += m->fwd_span;
+        f[0] = f[m->fwd_size] = m->fwd_state[1];
+        f += m->fwd_span;
+        f[0] = f[m->fwd_size] = m->fwd_state[2];
+        if (k < TRUNK_RUN)
+                for (size_t a = 0; a < 3; a++)
+                        m->fwd[a * m->fwd_span + k + 2 * m->fwd_size] = m->fwd_state[a];
         m->fwd_head = k + 1 == m->fwd_size ? 0 : k + 1;
         m->fwd_count = MIN(m->fwd_count + 1, m->trunk_lag + 1);
         if (m->fwd_count <= m->trunk_lag)
@@ -72,125 +84,101 @@ int trunk_forward(Motion *m, const double x[3])
         return (int) m->n_jobs++;
 }
 
-/* The backward passes of the jobs @j[0..3] (repeated ones are fine): from
- * the newest forward value to the oldest, b = a·b + (1 - a)·value. */
-static void trunk_backward4(Motion *m, const size_t j[4])
+/* The backward pass of the job @j alone: from the newest forward value to
+ * the oldest, b = a·b + (1 - a)·value, each axis on its own. */
+static void trunk_backward1(Motion *m, size_t j)
 {
         const double a = m->ema_a, ab = m->ema_b;
-        const Pair pa = { a, a }, pab = { ab, ab };
-        /* The newest value of each, in the second copy of the ring: the
-         * older ones lie before it. */
-        const double *p0 = m->fwd[m->job_at[j[0]] + m->fwd_size];
-        const double *p1 = m->fwd[m->job_at[j[1]] + m->fwd_size];
-        const double *p2 = m->fwd[m->job_at[j[2]] + m->fwd_size];
-        const double *p3 = m->fwd[m->job_at[j[3]] + m->fwd_size];
-        /* x and y in a vector, z alone: twelve independent chains. */
-        Pair b0 = pair_load(p0), b1 = pair_load(p1), b2 = pair_load(p2), b3 = pair_load(p3);
-        double z0 = p0[2], z1 = p1[2], z2 = p2[2], z3 = p3[2];
 
-        for (size_t i = 1; i <= m->trunk_lag; i++) {
-                p0 -= 3;
-                p1 -= 3;
-                p2 -= 3;
-                p3 -= 3;
-                b0 = pa * b0 + pab * pair_load(p0);
-                b1 = pa * b1 + pab * pair_load(p1);
-                b2 = pa * b2 + pab * pair_load(p2);
-                b3 = pa * b3 + pab * pair_load(p3);
-                z0 = a * z0 + ab * p0[2];
-                z1 = a * z1 + ab * p1[2];
-                z2 = a * z2 + ab * p2[2];
-                z3 = a * z3 + ab * p3[2];
+        for (size_t k = 0; k < 3; k++) {
+                const double *p = m->fwd + k * m->fwd_span + m->job_at[j] + m->fwd_size;
+                double b = p[0];
+
+                for (size_t i = 1; i <= m->trunk_lag; i++)
+                        b = a * b + ab * p[-(ptrdiff_t) i];
+                m->job_b[j][k] = b;
         }
-        /* A repeated job gets the same values each time. */
-        m->job_b[j[3]][0] = b3[0];
-        m->job_b[j[3]][1] = b3[1];
-        m->job_b[j[3]][2] = z3;
-        m->job_b[j[2]][0] = b2[0];
-        m->job_b[j[2]][1] = b2[1];
-        m->job_b[j[2]][2] = z2;
-        m->job_b[j[1]][0] = b1[0];
-        m->job_b[j[1]][1] = b1[1];
-        m->job_b[j[1]][2] = z1;
-        m->job_b[j[0]][0] = b0[0];
-        m->job_b[j[0]][1] = b0[1];
-        m->job_b[j[0]][2] = z0;
+}
+
+/* The jobs @j..@j + TRUNK_RUN - 1 exist and are blocks in a row. */
+static bool trunk_in_a_row(const Motion *m, size_t j)
+{
+        if (j + TRUNK_RUN > m->n_jobs)
+                return false;
+        for (size_t q = 1; q < TRUNK_RUN; q++)
+                if (m->job_at[j + q] != (m->job_at[j] + q) % m->fwd_size)
+                        return false;
+        return true;
+}
+
+/* trunk_backward1() for the TRUNK_RUN jobs from @j, blocks in a row (see
+ * trunk_in_a_row()), lane by lane: the same operations on the same values.
+ * Their newest values lie in a row from m->job_at[j] + fwd_size on (past
+ * 2 · fwd_size, in the ring's third copy), and so do those i blocks older:
+ * one vector holds four jobs' values of an axis. */
+static void trunk_backward_run(Motion *m, size_t j)
+{
+        typedef double Run __attribute__((vector_size(TRUNK_RUN * sizeof(double))));
+        const double a = m->ema_a, ab = m->ema_b;
+        const Run pa = { a, a, a, a, a, a, a, a }, pab = { ab, ab, ab, ab, ab, ab, ab, ab };
+        Run b[3];
+        const double *p[3];
+
+        _Static_assert(TRUNK_RUN == 8, "a lane for each block of the run");
+        for (size_t k = 0; k < 3; k++) {
+                p[k] = m->fwd + k * m->fwd_span + m->job_at[j] + m->fwd_size;
+                memcpy(&b[k], p[k], sizeof(b[k]));
+        }
+        for (size_t i = 1; i <= m->trunk_lag; i++)
+                for (size_t k = 0; k < 3; k++) {
+                        Run y;
+
+                        memcpy(&y, p[k] - i, sizeof(y));
+                        b[k] = pa * b[k] + pab * y;
+                }
+        for (size_t q = 0; q < TRUNK_RUN; q++)
+                for (size_t k = 0; k < 3; k++)
+                        m->job_b[j + q][k] = b[k][q];
 }
 
 #if defined(__x86_64__)
-/* trunk_backward4() with each value's x, y, z in one 4-lane vector (the
- * fourth lane reads the next value's x, or the ring's padding, and is not
- * used). Only this function uses AVX2. */
-__attribute__((target("avx2"))) static void trunk_backward4_avx2(Motion *m, const size_t j[4])
+/* trunk_backward_run() with AVX2, two 4-lane vectors an axis. Only this
+ * function uses AVX2. */
+__attribute__((target("avx2"))) static void trunk_backward_run_avx2(Motion *m, size_t j)
 {
-        typedef double Quad __attribute__((vector_size(32)));
-        const double a = m->ema_a, ab = m->ema_b;
-        const Quad pa = { a, a, a, a }, pab = { ab, ab, ab, ab };
-        const double *p[4];
-        Quad b0, b1, b2, b3, y0, y1, y2, y3;
+        const __m256d pa = _mm256_set1_pd(m->ema_a), pab = _mm256_set1_pd(m->ema_b);
+        const double *px = m->fwd + m->job_at[j] + m->fwd_size;
+        const double *py = px + m->fwd_span, *pz = py + m->fwd_span;
+        __m256d x0 = _mm256_loadu_pd(px), x1 = _mm256_loadu_pd(px + 4);
+        __m256d y0 = _mm256_loadu_pd(py), y1 = _mm256_loadu_pd(py + 4);
+        __m256d z0 = _mm256_loadu_pd(pz), z1 = _mm256_loadu_pd(pz + 4);
+        double b[3][TRUNK_RUN];
 
-        for (size_t q = 0; q < 4; q++)
-                p[q] = m->fwd[m->job_at[j[q]] + m->fwd_size];
-        memcpy(&b0, p[0], sizeof(b0));
-        memcpy(&b1, p[1], sizeof(b1));
-        memcpy(&b2, p[2], sizeof(b2));
-        memcpy(&b3, p[3], sizeof(b3));
+        /* b = a·b + (1 - a)·value: a product each, then their sum, as
+         * in trunk_backward1() (no fused multiply-add). */
         for (size_t i = 1; i <= m->trunk_lag; i++) {
-                memcpy(&y0, p[0] - 3 * i, sizeof(y0));
-                memcpy(&y1, p[1] - 3 * i, sizeof(y1));
-                memcpy(&y2, p[2] - 3 * i, sizeof(y2));
-                memcpy(&y3, p[3] - 3 * i, sizeof(y3));
-                b0 = pa * b0 + pab * y0;
-                b1 = pa * b1 + pab * y1;
-                b2 = pa * b2 + pab * y2;
-                b3 = pa * b3 + pab * y3;
+                x0 = _mm256_add_pd(_mm256_mul_pd(pa, x0),
+                                   _mm256_mul_pd(pab, _mm256_loadu_pd(px - i)));
+                x1 = _mm256_add_pd(_mm256_mul_pd(pa, x1),
+                                   _mm256_mul_pd(pab, _mm256_loadu_pd(px + 4 - i)));
+                y0 = _mm256_add_pd(_mm256_mul_pd(pa, y0),
+                                   _mm256_mul_pd(pab, _mm256_loadu_pd(py - i)));
+                y1 = _mm256_add_pd(_mm256_mul_pd(pa, y1),
+                                   _mm256_mul_pd(pab, _mm256_loadu_pd(py + 4 - i)));
+                z0 = _mm256_add_pd(_mm256_mul_pd(pa, z0),
+                                   _mm256_mul_pd(pab, _mm256_loadu_pd(pz - i)));
+                z1 = _mm256_add_pd(_mm256_mul_pd(pa, z1),
+                                   _mm256_mul_pd(pab, _mm256_loadu_pd(pz + 4 - i)));
         }
-        /* A repeated job gets the same values each time. */
-        for (size_t k = 0; k < 3; k++) {
-                m->job_b[j[3]][k] = b3[k];
-                m->job_b[j[2]][k] = b2[k];
-                m->job_b[j[1]][k] = b1[k];
-                m->job_b[j[0]][k] = b0[k];
-        }
-}
-
-/* trunk_backward4_avx2() for the eight jobs @j[0..7]: a step's
- * multiplication and addition wait for the one before, so four passes left
- * the multipliers idle half of the time. Only this function uses AVX2. */
-__attribute__((target("avx2"))) static void trunk_backward8_avx2(Motion *m, const size_t j[8])
-{
-        typedef double Quad __attribute__((vector_size(32)));
-        const double a = m->ema_a, ab = m->ema_b;
-        const Quad pa = { a, a, a, a }, pab = { ab, ab, ab, ab };
-        const double *p[8];
-        Quad b[8], y[8];
-
-        for (size_t q = 0; q < 8; q++) {
-                p[q] = m->fwd[m->job_at[j[q]] + m->fwd_size];
-                memcpy(&b[q], p[q], sizeof(b[q]));
-        }
-        for (size_t i = 1; i <= m->trunk_lag; i++) {
-                memcpy(&y[0], p[0] - 3 * i, sizeof(y[0]));
-                memcpy(&y[1], p[1] - 3 * i, sizeof(y[1]));
-                memcpy(&y[2], p[2] - 3 * i, sizeof(y[2]));
-                memcpy(&y[3], p[3] - 3 * i, sizeof(y[3]));
-                memcpy(&y[4], p[4] - 3 * i, sizeof(y[4]));
-                memcpy(&y[5], p[5] - 3 * i, sizeof(y[5]));
-                memcpy(&y[6], p[6] - 3 * i, sizeof(y[6]));
-                memcpy(&y[7], p[7] - 3 * i, sizeof(y[7]));
-                b[0] = pa * b[0] + pab * y[0];
-                b[1] = pa * b[1] + pab * y[1];
-                b[2] = pa * b[2] + pab * y[2];
-                b[3] = pa * b[3] + pab * y[3];
-                b[4] = pa * b[4] + pab * y[4];
-                b[5] = pa * b[5] + pab * y[5];
-                b[6] = pa * b[6] + pab * y[6];
-                b[7] = pa * b[7] + pab * y[7];
-        }
-        /* A repeated job gets the same values each time. */
-        for (size_t q = 8; q-- > 0;)
+        _mm256_storeu_pd(b[0], x0);
+        _mm256_storeu_pd(b[0] + 4, x1);
+        _mm256_storeu_pd(b[1], y0);
+        _mm256_storeu_pd(b[1] + 4, y1);
+        _mm256_storeu_pd(b[2], z0);
+        _mm256_storeu_pd(b[2] + 4, z1);
+        for (size_t q = 0; q < TRUNK_RUN; q++)
                 for (size_t k = 0; k < 3; k++)
-                        m->job_b[j[q]][k] = b[q][k];
+                        m->job_b[j + q][k] = b[k][q];
 }
 #endif
 
@@ -204,30 +192,20 @@ void motion_trunk_run(Motion *m)
         assert(m);
 
         for (size_t i = 0; i < m->n_jobs;) {
-                size_t last = m->n_jobs - 1;
-                const size_t j[8] = { i,
-                                      MIN(i + 1, last),
-                                      MIN(i + 2, last),
-                                      MIN(i + 3, last),
-                                      MIN(i + 4, last),
-                                      MIN(i + 5, last),
-                                      MIN(i + 6, last),
-                                      MIN(i + 7, last) };
-
-#if defined(__x86_64__)
-                if (m->avx2 && m->n_jobs - i > 4) {
-                        trunk_backward8_avx2(m, j);
-                        i += 8;
+                if (!trunk_in_a_row(m, i)) {
+                        trunk_backward1(m, i);
+                        i++;
                         continue;
                 }
+#if defined(__x86_64__)
                 if (m->avx2) {
-                        trunk_backward4_avx2(m, j);
-                        i += 4;
+                        trunk_backward_run_avx2(m, i);
+                        i += TRUNK_RUN;
                         continue;
                 }
 #endif
-                trunk_backward4(m, j);
-                i += 4;
+                trunk_backward_run(m, i);
+                i += TRUNK_RUN;
         }
         m->n_jobs = 0;
 }
