@@ -10,10 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__)
-#include <emmintrin.h>
-#endif
-
+#include "core/estimator/estimator-motion-feed.h"
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
 
@@ -224,91 +221,6 @@ void motion_trunk_reset(Motion *m)
         m->rate_dps = 0;
 }
 
-#if defined(__x86_64__)
-/* A vector as x, y in one register and z (with a spare lane) in another. */
-typedef struct Vec3 {
-        __m128d xy, z;
-} Vec3;
-
-/* median3() lane by lane, to the bit: _mm_min_pd(a, b) is a < b ? a : b,
- * MIN(a, b), and _mm_max_pd(a, b) is a > b ? a : b, MAX(a, b) (NaNs and
- * signed zeros included: MINPD and MAXPD return their second operand
- * unless the comparison holds). */
-static inline __m128d median3_pd(__m128d a, __m128d b, __m128d c)
-{
-        return _mm_max_pd(_mm_min_pd(a, b), _mm_min_pd(_mm_max_pd(a, b), c));
-}
-
-/* Push @x into the history @h of the two vectors before it; return the
- * per-axis median of the three (@x itself until there are three). */
-static inline Vec3 median_push(double h[2][4], size_t n_hist, Vec3 x)
-{
-        Vec3 h0 = { _mm_loadu_pd(h[0]), _mm_loadu_pd(h[0] + 2) };
-        Vec3 h1 = { _mm_loadu_pd(h[1]), _mm_loadu_pd(h[1] + 2) };
-        Vec3 r = x;
-
-        if (n_hist >= 3) {
-                r.xy = median3_pd(x.xy, h0.xy, h1.xy);
-                r.z = median3_pd(x.z, h0.z, h1.z);
-        }
-        _mm_storeu_pd(h[1], h0.xy);
-        _mm_storeu_pd(h[1] + 2, h0.z);
-        _mm_storeu_pd(h[0], x.xy);
-        _mm_storeu_pd(h[0] + 2, x.z);
-        return r;
-}
-
-/* @dynamic gets the median of the last three raw - gravity, @med that of
- * the last three raw vectors, which is added to m->block_raw: the same
- * subtractions, medians and additions, axis by axis, as one at a time. */
-static inline void motion_medians(Motion *m, const double raw[3], const double gravity[3],
-                                  double dynamic[3], double med[3])
-{
-        Vec3 x = { _mm_loadu_pd(raw), _mm_load_sd(raw + 2) };
-        Vec3 d = { _mm_sub_pd(x.xy, _mm_loadu_pd(gravity)),
-                   _mm_sub_sd(x.z, _mm_load_sd(gravity + 2)) };
-        Vec3 rd = median_push(m->dyn, m->n_hist, d);
-        Vec3 rx = median_push(m->hist, m->n_hist, x);
-
-        _mm_storeu_pd(dynamic, rd.xy);
-        _mm_store_sd(dynamic + 2, rd.z);
-        _mm_storeu_pd(med, rx.xy);
-        _mm_store_sd(med + 2, rx.z);
-        _mm_storeu_pd(m->block_raw, _mm_add_pd(_mm_loadu_pd(m->block_raw), rx.xy));
-        m->block_raw[2] += _mm_cvtsd_f64(rx.z);
-}
-#else
-/* Push @v into the history @h of the two vectors before it; @med gets the
- * per-axis median of the three (@v itself until there are three). */
-static inline void median_push(double h[2][4], size_t n_hist, const double v[3], double med[3])
-{
-        for (size_t k = 0; k < 3; k++) {
-                med[k] = n_hist < 3 ? v[k] : median3(v[k], h[0][k], h[1][k]);
-                h[1][k] = h[0][k];
-                h[0][k] = v[k];
-        }
-}
-
-static inline void motion_medians(Motion *m, const double raw[3], const double gravity[3],
-                                  double dynamic[3], double med[3])
-{
-        double d[3];
-
-        for (size_t k = 0; k < 3; k++)
-                d[k] = raw[k] - gravity[k];
-        median_push(m->dyn, m->n_hist, d, dynamic);
-        median_push(m->hist, m->n_hist, raw, med);
-        for (size_t k = 0; k < 3; k++)
-                m->block_raw[k] += med[k];
-}
-#endif
-
-/* @sum / block: as a product where that is the same. */
-static inline double block_mean(const Motion *m, double sum)
-{
-        return m->block_inv > 0 ? sum * m->block_inv : sum / (double) m->block;
-}
-
 /**
  * motion_feed() - one valid sample.
  * @m: the state.
@@ -327,8 +239,8 @@ static inline double block_mean(const Motion *m, double sum)
  */
 /* The walking blocks whose periods end by @t_ns (see struct Motion); @v is
  * the vertical value of the sample at @t_ns, not yet in a block. */
-/* Out of line: once a block, and motion_feed() keeps fewer registers. */
-static __attribute__((noinline)) void walk_blocks_until(Motion *m, int64_t t_ns, double v)
+/* Out of line: once a block (see motion_feed_inline()). */
+void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v)
 {
         size_t emitted = 0;
 
@@ -384,52 +296,6 @@ static __attribute__((noinline)) void walk_blocks_until(Motion *m, int64_t t_ns,
 int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravity[3],
                 const double up[3], MotionResult *ret)
 {
-        double med[3], smooth[3], gn = norm3(up);
-        int64_t t_walk = t_ns;
-        int job = -1;
-
         assert(m);
-
-        m->n_hist = MIN(m->n_hist + 1, (size_t) 3);
-        motion_medians(m, raw, gravity, ret->dynamic, med);
-        if (m->walk_enabled && (m->block > 1 || motion_walk_reading(m, &t_walk, raw, smooth))) {
-                /* A slow sensor's walking blocks take its readings smoothed
-                 * (see motion_walk_reading()); a faster one's, their median. */
-                const double *x = m->block > 1 ? med : smooth;
-                double v = gn >= MIN_NORM ? dot3(x, up) / gn : norm3(x);
-
-                /* No block ends before the next: walk_blocks_until() would
-                 * only note the sample. */
-                if (m->walk_have_t && t_walk < m->walk_next_ns) {
-                        m->walk_prev_ns = t_walk;
-                        m->walk_prev_v = v;
-                } else
-                        walk_blocks_until(m, t_walk, v);
-                if (m->block == 1)
-                        motion_walk_read(m, gn >= MIN_NORM ? dot3(raw, up) / gn : norm3(raw));
-                if (gn >= MIN_NORM) {
-                        /* x and y as a pair: each lane is its scalar division and sum. */
-                        Pair u = pair_load(m->block_u) + pair_load(up) / (Pair){ gn, gn };
-
-                        memcpy(m->block_u, &u, sizeof(u));
-                        m->block_u[2] += up[2] / gn;
-                }
-                m->block_v += v;
-                m->walk_in_block++;
-        }
-
-        if (++m->in_block >= m->block) {
-                double x[3];
-
-                for (size_t k = 0; k < 3; k++)
-                        x[k] = block_mean(m, m->block_raw[k]);
-                job = trunk_forward(m, x);
-
-                m->in_block = 0;
-                for (size_t k = 0; k < 3; k++)
-                        m->block_raw[k] = 0;
-        }
-
-        ret->walking = m->walking;
-        return job;
+        return motion_feed_inline(m, t_ns, raw, gravity, up, ret);
 }

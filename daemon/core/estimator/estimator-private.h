@@ -22,7 +22,6 @@ typedef struct Worn Worn;
 int worn_new(Worn **ret, const EstimatorParams *p, double rate_hz);
 Worn *worn_free(Worn *w);
 void worn_reset(Worn *w);
-bool worn_get(const Worn *w);
 
 typedef struct WornBlock {
         double mean[3];
@@ -47,6 +46,12 @@ struct Worn {
 
 /** worn_block_done() - the block is complete: judge (estimator-worn.c). */
 void worn_block_done(Worn *w);
+
+/** worn_get() - the last decision. */
+static inline bool worn_get(const Worn *w)
+{
+        return w->worn;
+}
 
 /** worn_feed() - one valid body-frame sample. Return: whether the sensor is worn. */
 static inline bool worn_feed(Worn *w, const double raw[3])
@@ -306,8 +311,6 @@ static inline Pair pair_load(const double *p)
         return v;
 }
 
-/** trunk_forward() - a block mean into the trunk smoother (estimator-trunk.c); its job or -1. */
-int trunk_forward(Motion *m, const double x[3]);
 /** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
 /** motion_walk_reading() - whether a slow sensor's sample is a new reading. */

@@ -13,6 +13,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/estimator/estimator-motion-feed.h"
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
 
@@ -53,7 +54,7 @@ static double norm3(const double v[3])
 
 /* A block mean into the forward EMA. Return: the job for its backward
  * pass, or -1 while fewer than trunk_lag + 1 values are in. */
-int trunk_forward(Motion *m, const double x[3])
+static inline int trunk_forward(Motion *m, const double x[3])
 {
         double *f;
         size_t k;
@@ -82,6 +83,24 @@ int trunk_forward(Motion *m, const double x[3])
         assert(m->n_jobs < MOTION_BATCH);
         m->job_at[m->n_jobs] = k;
         return (int) m->n_jobs++;
+}
+
+/** motion_block_end() - a trunk block is complete: its mean into the forward EMA. */
+int motion_block_end(Motion *m)
+{
+        double x[3];
+        int job;
+
+        /* @sum / block: as a product where that is the same (a power of two). */
+        for (size_t k = 0; k < 3; k++)
+                x[k] = m->block_inv > 0 ? m->block_raw[k] * m->block_inv
+                                        : m->block_raw[k] / (double) m->block;
+        job = trunk_forward(m, x);
+
+        m->in_block = 0;
+        for (size_t k = 0; k < 3; k++)
+                m->block_raw[k] = 0;
+        return job;
 }
 
 /* The backward pass of the job @j alone: from the newest forward value to

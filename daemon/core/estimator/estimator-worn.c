@@ -153,9 +153,3 @@ void worn_block_done(Worn *w)
                 w->worn = motion_in(w, w->n_blocks, mean);
         w->judged = true;
 }
-
-/** worn_get() - the last decision. */
-bool worn_get(const Worn *w)
-{
-        return w->worn;
-}

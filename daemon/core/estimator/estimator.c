@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/estimator/estimator-motion-feed.h"
 #include "core/estimator/estimator-private.h"
 #include "core/estimator/estimator-vector.h"
 #include "core/estimator/estimator.h"
@@ -403,7 +404,8 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 
         if (note->valid) {
                 smooth_push(e, filt, out->gravity);
-                note->job = motion_feed(e->motion, raw->t_ns, out->raw, filt, out->gravity, &m);
+                note->job =
+                        motion_feed_inline(e->motion, raw->t_ns, out->raw, filt, out->gravity, &m);
                 window_push(e, filt,
                             m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
                                     m.dynamic[2] * m.dynamic[2]);

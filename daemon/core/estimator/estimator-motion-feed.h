@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * motion_feed() inline, for the feeding in estimator.c (a call a sample,
+ * with its saved registers and the result through memory, cost a tenth of
+ * it): the per-sample part, with the once-a-block parts out of line in
+ * estimator-motion.c. Included by estimator.c and estimator-motion.c only.
+ */
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
+#include "core/estimator/estimator-private.h"
+#include "util/macro.h"
+
+/** motion_walk_blocks_until() - the walking blocks whose periods end by @t_ns. */
+void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v);
+/** motion_block_end() - the trunk block is complete. Return: its job or -1. */
+int motion_block_end(Motion *m);
+
+/* dot3() and norm3() of estimator-motion.c: the same arithmetic. */
+static inline double motion_dot3(const double a[3], const double b[3])
+{
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static inline double motion_norm3(const double v[3])
+{
+        return sqrt(motion_dot3(v, v));
+}
+
+#if defined(__x86_64__)
+/* A vector as x, y in one register and z (with a spare lane) in another. */
+typedef struct Vec3 {
+        __m128d xy, z;
+} Vec3;
+
+/* median3() lane by lane, to the bit: _mm_min_pd(a, b) is a < b ? a : b,
+ * MIN(a, b), and _mm_max_pd(a, b) is a > b ? a : b, MAX(a, b) (NaNs and
+ * signed zeros included: MINPD and MAXPD return their second operand
+ * unless the comparison holds). */
+static inline __m128d median3_pd(__m128d a, __m128d b, __m128d c)
+{
+        return _mm_max_pd(_mm_min_pd(a, b), _mm_min_pd(_mm_max_pd(a, b), c));
+}
+
+/* Push @x into the history @h of the two vectors before it; return the
+ * per-axis median of the three (@x itself until there are three). */
+static inline Vec3 median_push(double h[2][4], size_t n_hist, Vec3 x)
+{
+        Vec3 h0 = { _mm_loadu_pd(h[0]), _mm_loadu_pd(h[0] + 2) };
+        Vec3 h1 = { _mm_loadu_pd(h[1]), _mm_loadu_pd(h[1] + 2) };
+        Vec3 r = x;
+
+        if (n_hist >= 3) {
+                r.xy = median3_pd(x.xy, h0.xy, h1.xy);
+                r.z = median3_pd(x.z, h0.z, h1.z);
+        }
+        _mm_storeu_pd(h[1], h0.xy);
+        _mm_storeu_pd(h[1] + 2, h0.z);
+        _mm_storeu_pd(h[0], x.xy);
+        _mm_storeu_pd(h[0] + 2, x.z);
+        return r;
+}
+
+/* @dynamic gets the median of the last three raw - gravity, @med that of
+ * the last three raw vectors, which is added to m->block_raw: the same
+ * subtractions, medians and additions, axis by axis, as one at a time. */
+static inline void motion_medians(Motion *m, const double raw[3], const double gravity[3],
+                                  double dynamic[3], double med[3])
+{
+        Vec3 x = { _mm_loadu_pd(raw), _mm_load_sd(raw + 2) };
+        Vec3 d = { _mm_sub_pd(x.xy, _mm_loadu_pd(gravity)),
+                   _mm_sub_sd(x.z, _mm_load_sd(gravity + 2)) };
+        Vec3 rd = median_push(m->dyn, m->n_hist, d);
+        Vec3 rx = median_push(m->hist, m->n_hist, x);
+
+        _mm_storeu_pd(dynamic, rd.xy);
+        _mm_store_sd(dynamic + 2, rd.z);
+        _mm_storeu_pd(med, rx.xy);
+        _mm_store_sd(med + 2, rx.z);
+        _mm_storeu_pd(m->block_raw, _mm_add_pd(_mm_loadu_pd(m->block_raw), rx.xy));
+        m->block_raw[2] += _mm_cvtsd_f64(rx.z);
+}
+#else
+/* Push @v into the history @h of the two vectors before it; @med gets the
+ * per-axis median of the three (@v itself until there are three). */
+static inline void median_push(double h[2][4], size_t n_hist, const double v[3], double med[3])
+{
+        for (size_t k = 0; k < 3; k++) {
+                med[k] = n_hist < 3 ? v[k] : median3(v[k], h[0][k], h[1][k]);
+                h[1][k] = h[0][k];
+                h[0][k] = v[k];
+        }
+}
+
+static inline void motion_medians(Motion *m, const double raw[3], const double gravity[3],
+                                  double dynamic[3], double med[3])
+{
+        double d[3];
+
+        for (size_t k = 0; k < 3; k++)
+                d[k] = raw[k] - gravity[k];
+        median_push(m->dyn, m->n_hist, d, dynamic);
+        median_push(m->hist, m->n_hist, raw, med);
+        for (size_t k = 0; k < 3; k++)
+                m->block_raw[k] += med[k];
+}
+#endif
+
+/* motion_feed() (see there), inline. */
+static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3],
+                                     const double gravity[3], const double up[3], MotionResult *ret)
+{
+        double med[3], smooth[3], gn = motion_norm3(up);
+        int64_t t_walk = t_ns;
+        int job = -1;
+
+        m->n_hist = MIN(m->n_hist + 1, (size_t) 3);
+        motion_medians(m, raw, gravity, ret->dynamic, med);
+        if (m->walk_enabled && (m->block > 1 || motion_walk_reading(m, &t_walk, raw, smooth))) {
+                /* A slow sensor's walking blocks take its readings smoothed
+                 * (see motion_walk_reading()); a faster one's, their median. */
+                const double *x = m->block > 1 ? med : smooth;
+                double v = gn >= MIN_NORM ? motion_dot3(x, up) / gn : motion_norm3(x);
+
+                /* No block ends before the next: motion_walk_blocks_until()
+                 * would only note the sample. */
+                if (m->walk_have_t && t_walk < m->walk_next_ns) {
+                        m->walk_prev_ns = t_walk;
+                        m->walk_prev_v = v;
+                } else
+                        motion_walk_blocks_until(m, t_walk, v);
+                if (m->block == 1)
+                        motion_walk_read(m, gn >= MIN_NORM ? motion_dot3(raw, up) / gn
+                                                           : motion_norm3(raw));
+                if (gn >= MIN_NORM) {
+                        /* x and y as a pair: each lane is its scalar division and sum. */
+                        Pair u = pair_load(m->block_u) + pair_load(up) / (Pair){ gn, gn };
+
+                        memcpy(m->block_u, &u, sizeof(u));
+                        m->block_u[2] += up[2] / gn;
+                }
+                m->block_v += v;
+                m->walk_in_block++;
+        }
+
+        if (++m->in_block >= m->block)
+                job = motion_block_end(m);
+
+        ret->walking = m->walking;
+        return job;
+}
