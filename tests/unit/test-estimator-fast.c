@@ -43,7 +43,8 @@ static float any_float(uint64_t *s)
         }
 }
 
-/* mount_apply2() is mount_apply() twice, to the bit, whatever the inputs. */
+/* mount_apply2() and mount_frames() are mount_apply() twice, to the bit,
+ * whatever the inputs. */
 static void test_mount_apply2(void **state)
 {
         static const MountMatrix swap = { .m = { { 0, 1, 0 }, { -1, 0, 0 }, { 0, 0, 1 } } };
@@ -71,6 +72,19 @@ static void test_mount_apply2(void **state)
                 mount_apply(mm, b, eb);
                 assert_memory_equal(ra, ea, sizeof(ea));
                 assert_memory_equal(rb, eb, sizeof(eb));
+                /* The same from frames, whatever their flags. */
+                {
+                        Frame fa = { .t_ns = 1, .flags = (uint32_t) next(&seed) };
+                        Frame fb = { .t_ns = 2, .flags = (uint32_t) next(&seed) };
+
+                        memcpy(fa.v, a, sizeof(fa.v));
+                        memcpy(fb.v, b, sizeof(fb.v));
+                        memset(ra, 0x55, sizeof(ra));
+                        memset(rb, 0x55, sizeof(rb));
+                        mount_frames(mm, identity, &fa, &fb, ra, rb);
+                        assert_memory_equal(ra, ea, sizeof(ea));
+                        assert_memory_equal(rb, eb, sizeof(eb));
+                }
         }
         /* The extremes of the product's range: six of the least and of the
          * largest floats. */

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "core/estimator/estimator.h"
 #include "util/macro.h"
@@ -444,6 +449,39 @@ static inline bool mount_apply2(const MountMatrix *mm, bool identity, const floa
         mount_apply(mm, a, ra);
         mount_apply(mm, b, rb);
         return false;
+}
+
+/*
+ * mount_apply2() of the values of the frames @a and @b. With SSE, the
+ * test of mount_apply2() is made on the floats themselves: each of the six
+ * finite and not zero, 0 < |x| <= FLT_MAX (a NaN fails both comparisons,
+ * an infinity the second; subnormals compare as themselves, the MXCSR's
+ * DAZ being off), the very condition mount_apply2()'s product proves; then
+ * the copy is the widening of each float, which CVTPS2PD and CVTSS2SD make
+ * exactly. The fourth lane read (the frame's flags) is not looked at.
+ */
+static inline bool mount_frames(const MountMatrix *mm, bool identity, const Frame *a,
+                                const Frame *b, double ra[3], double rb[3])
+{
+#if defined(__x86_64__)
+        const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+        const __m128 zero = _mm_setzero_ps(), max = _mm_set1_ps(FLT_MAX);
+        __m128 va = _mm_loadu_ps((const float *) ((const char *) a + offsetof(Frame, v)));
+        __m128 vb = _mm_loadu_ps((const float *) ((const char *) b + offsetof(Frame, v)));
+        __m128 xa = _mm_and_ps(va, abs_mask), xb = _mm_and_ps(vb, abs_mask);
+        int ok = _mm_movemask_ps(
+                _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(xa, zero), _mm_cmple_ps(xa, max)),
+                           _mm_and_ps(_mm_cmpgt_ps(xb, zero), _mm_cmple_ps(xb, max))));
+
+        if (identity && (ok & 7) == 7) {
+                _mm_storeu_pd(ra, _mm_cvtps_pd(va));
+                _mm_storeu_pd(rb, _mm_cvtps_pd(vb));
+                ra[2] = a->v[2];
+                rb[2] = b->v[2];
+                return true;
+        }
+#endif
+        return mount_apply2(mm, identity, a->v, b->v, ra, rb);
 }
 
 /* The neutral's rotation (estimator-angles.c), for estimator_angles() and the neutral. */

@@ -54,17 +54,23 @@ static double norm3(const double v[3])
 
 /* A block mean into the forward EMA. Return: the job for its backward
  * pass, or -1 while fewer than trunk_lag + 1 values are in. */
-static inline int trunk_forward(Motion *m, const double x[3])
+static inline int trunk_forward(Motion *m, Pair xy, double z)
 {
-        double *f;
+        const Pair a = { m->ema_a, m->ema_a }, b = { m->ema_b, m->ema_b };
+        Pair sxy;
+        double *f, sz;
         size_t k;
 
         if (!m->have_fwd) {
-                memcpy(m->fwd_state, x, sizeof(m->fwd_state));
+                memcpy(m->fwd_state, &xy, sizeof(xy));
+                m->fwd_state[2] = z;
                 m->have_fwd = true;
         }
-        for (size_t j = 0; j < 3; j++)
-                m->fwd_state[j] = m->ema_a * m->fwd_state[j] + m->ema_b * x[j];
+        /* x and y as a pair: each lane is ema_a · state + ema_b · value. */
+        sxy = a * pair_load(m->fwd_state) + b * xy;
+        sz = m->ema_a * m->fwd_state[2] + m->ema_b * z;
+        memcpy(m->fwd_state, &sxy, sizeof(sxy));
+        m->fwd_state[2] = sz;
         k = m->fwd_head;
         f = m->fwd + k;
         f[0] = f[m->fwd_size] = m->fwd_state[0];
@@ -73,8 +79,8 @@ static inline int trunk_forward(Motion *m, const double x[3])
         f += m->fwd_span;
         f[0] = f[m->fwd_size] = m->fwd_state[2];
         if (k < TRUNK_RUN)
-                for (size_t a = 0; a < 3; a++)
-                        m->fwd[a * m->fwd_span + k + 2 * m->fwd_size] = m->fwd_state[a];
+                for (size_t ax = 0; ax < 3; ax++)
+                        m->fwd[ax * m->fwd_span + k + 2 * m->fwd_size] = m->fwd_state[ax];
         m->fwd_head = k + 1 == m->fwd_size ? 0 : k + 1;
         m->fwd_count = MIN(m->fwd_count + 1, m->trunk_lag + 1);
         if (m->fwd_count <= m->trunk_lag)
@@ -88,18 +94,25 @@ static inline int trunk_forward(Motion *m, const double x[3])
 /** motion_block_end() - a trunk block is complete: its mean into the forward EMA. */
 int motion_block_end(Motion *m)
 {
-        double x[3];
+        Pair xy = pair_load(m->block_raw);
+        double z = m->block_raw[2];
         int job;
 
-        /* @sum / block: as a product where that is the same (a power of two). */
-        for (size_t k = 0; k < 3; k++)
-                x[k] = m->block_inv > 0 ? m->block_raw[k] * m->block_inv
-                                        : m->block_raw[k] / (double) m->block;
-        job = trunk_forward(m, x);
+        /* @sum / block: as a product where that is the same (a power of
+         * two); x and y as a pair, each lane as the scalar operation. */
+        if (m->block_inv > 0) {
+                xy *= (Pair){ m->block_inv, m->block_inv };
+                z *= m->block_inv;
+        } else {
+                double n = (double) m->block;
+
+                xy /= (Pair){ n, n };
+                z /= n;
+        }
+        job = trunk_forward(m, xy, z);
 
         m->in_block = 0;
-        for (size_t k = 0; k < 3; k++)
-                m->block_raw[k] = 0;
+        m->block_raw[0] = m->block_raw[1] = m->block_raw[2] = 0;
         return job;
 }
 

@@ -387,9 +387,9 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         /* Every field is written below or in feed_second(). */
         out->t_ns = out->motion_t_ns = raw->t_ns;
         /* The identity's copy is of finite values: valid. */
-        note->valid = mount_apply2(&e->params.mount, e->mount_identity, raw->v, filtered->v,
-                                   out->raw, filt) ||
-                      (finite3(out->raw) && finite3(filt));
+        note->valid =
+                mount_frames(&e->params.mount, e->mount_identity, raw, filtered, out->raw, filt) ||
+                (finite3(out->raw) && finite3(filt));
         note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
         note->job = -1;
 
@@ -452,7 +452,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 static void feed_second(Estimator *e, const SampleNote *note, const Rotation *rot, unsigned gen,
                         PostureSample *out)
 {
-        double trunk[3] = { NAN, NAN, NAN };
+        double trunk[3];
 
         /* Between two blocks the trunk stays as it was: a valid sample
          * without a job of its own, after no gap, gets from
@@ -468,6 +468,7 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
                 return;
         }
 
+        trunk[0] = trunk[1] = trunk[2] = NAN;
         out->rate_dps = NAN;
         if (note->gap)
                 motion_trunk_reset(e->motion);
