@@ -14,9 +14,11 @@
 /*
  * What the recording reader's files share, and no one else: recording.c (the
  * public functions, and the common sample line read in one pass),
- * recording-line.c (any line read in full: comments, the header, a sample
- * with a message for what is wrong) and recording-input.c (the lines, from
- * blocks of a regular file or a line at a time from a stream).
+ * recording-avx2.c (the common sample lines of a block, many at a time, for
+ * recording_reader_read()), recording-line.c (any line read in full:
+ * comments, the header, a sample with a message for what is wrong) and
+ * recording-input.c (the lines, from blocks of a regular file or a line at a
+ * time from a stream).
  */
 
 #define RECORDING_N_FIELDS 4
