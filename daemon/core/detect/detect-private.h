@@ -122,20 +122,22 @@ typedef struct StaticState {
  * flexion limits, cosines of |lateral| ones; "keep" is the limit minus the
  * hysteresis (plus, for the backward lean). */
 typedef struct DetectLimits {
-        AngleLimit flexion_min;       /* flexion_min_deg */
-        AngleLimit extreme;           /* extreme_deg */
-        AngleLimit extreme_keep;      /* extreme_deg − hysteresis_deg */
-        AngleLimit extension;         /* extension_deg or −backrest_deg */
-        AngleLimit extension_keep;    /* that + hysteresis_deg */
-        AngleLimit strain_extension;  /* extension_deg */
-        AngleLimit slouch;            /* slouch_deg */
-        AngleLimit slouch_keep;       /* slouch_deg − hysteresis_deg */
-        AngleLimit repetitive;        /* repetitive_deg */
-        AngleLimit repetitive_keep;   /* repetitive_deg − hysteresis_deg */
-        AngleLimit lateral;           /* lateral_deg (cosine) */
-        AngleLimit lateral_keep;      /* lateral_deg − hysteresis_deg (cosine) */
-        AngleLimit lateral_high;      /* lateral_high_deg (cosine) */
-        AngleLimit lateral_high_keep; /* lateral_high_deg − hysteresis_deg (cosine) */
+        AngleLimit flexion_min;          /* flexion_min_deg */
+        AngleLimit extreme;              /* extreme_deg */
+        AngleLimit extreme_keep;         /* extreme_deg − hysteresis_deg */
+        AngleLimit extension;            /* extension_deg or −backrest_deg */
+        AngleLimit extension_keep;       /* that + hysteresis_deg */
+        AngleLimit strain_extension;     /* extension_deg */
+        AngleLimit slouch;               /* slouch_deg */
+        AngleLimit slouch_keep;          /* slouch_deg − hysteresis_deg */
+        AngleLimit repetitive;           /* repetitive_deg */
+        AngleLimit repetitive_keep;      /* repetitive_deg − hysteresis_deg */
+        AngleLimit lateral;              /* lateral_deg (cosine) */
+        AngleLimit lateral_keep;         /* lateral_deg − hysteresis_deg (cosine) */
+        AngleLimit lateral_high;         /* lateral_high_deg (cosine) */
+        AngleLimit lateral_high_keep;    /* lateral_high_deg − hysteresis_deg (cosine) */
+        double calm_sin_lo, calm_sin_hi; /* feed_pending() */
+        double sudden_half_dps;          /* sudden_rate_dps / 2 */
 } DetectLimits;
 
 struct Detectors {

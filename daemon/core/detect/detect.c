@@ -290,6 +290,15 @@ static void limits_prepare(Detectors *d)
         angle_limit_cosine(&l->lateral_keep, p->lateral_deg - p->hysteresis_deg);
         angle_limit_cosine(&l->lateral_high, p->lateral_high_deg);
         angle_limit_cosine(&l->lateral_high_keep, p->lateral_high_deg - p->hysteresis_deg);
+
+        /* feed_pending()'s calm band: every flexion limit of its skips at
+         * once (empty when one has no shortcut: NaN bounds compare false). */
+        l->calm_sin_lo = MAX(l->extension.hi, l->strain_extension.hi);
+        l->calm_sin_hi = MIN(MIN(l->flexion_min.lo, l->extreme.lo), l->repetitive.lo);
+        if (isnan(l->extension.hi) || isnan(l->strain_extension.hi) || isnan(l->flexion_min.lo) ||
+            isnan(l->extreme.lo) || isnan(l->repetitive.lo))
+                l->calm_sin_lo = l->calm_sin_hi = NAN;
+        l->sudden_half_dps = p->sudden_rate_dps / 2;
 }
 
 /**
@@ -567,7 +576,11 @@ static __attribute__((noinline)) size_t feed_rules(Detectors *d, const PostureSa
  * - the load index: the flexion below flexion_min_deg and above
  *   extension_deg, |lateral| below lateral_deg: the loading time is
  *   infinite and the index decays (strain_decay()).
- * The rules that run, run in EventKind order, as in feed_rules().
+ * The rules that run, run in EventKind order, as in feed_rules(). The calm
+ * band (calm_sin_lo, calm_sin_hi: beyond the backward limits of
+ * unsupported-extension and of the load index, below flexion_min_deg,
+ * extreme_deg and repetitive_deg) answers the flexion part of the first
+ * skips at once.
  */
 static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, StrainEvent *out,
                            size_t max)
@@ -593,12 +606,29 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
                 }                                                \
         } while (0)
         _Static_assert(_EVENT_KIND_MAX == 9, "one RULE_UNLESS() for each kind");
+        /* Mostly: within the calm band (all the flexion limits below at
+         * once), |lateral| below lateral_deg, nothing going but static-posture
+         * and slouch. */
+        if (sin_flexion > l->calm_sin_lo && sin_flexion < l->calm_sin_hi &&
+            cos_lateral > l->lateral.hi &&
+            !(d->sustained.active | d->extreme.active | d->extension.active |
+              d->lateral.low.active | d->sudden.move.active | d->sudden.pending | d->rest.active) &&
+            !(s->rate_dps > l->sudden_half_dps) && repetitive_idle(d, s->t_ns)) {
+                d->sudden.have_prev = isfinite(s->rate_dps);
+                d->sudden.prev_rate = s->rate_dps;
+                d->sudden.prev_t_ns = s->motion_t_ns;
+                RULE_UNLESS(static_stay(d, s, dt), static_feed);
+                RULE_UNLESS(!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo),
+                            slouch_feed);
+                if (dt > 0)
+                        strain_decay(d, s, dt);
+                return n;
+        }
         RULE_UNLESS(!d->sustained.active && sin_flexion < l->flexion_min.lo, sustained_feed);
         RULE_UNLESS(!d->extreme.active && sin_flexion < l->extreme.lo, extreme_feed);
         RULE_UNLESS(!d->extension.active && sin_flexion > l->extension.hi, extension_feed);
         RULE_UNLESS(!d->lateral.low.active && cos_lateral > l->lateral.hi, lateral_feed);
-        if (!d->sudden.move.active && !d->sudden.pending &&
-            !(s->rate_dps > p->sudden_rate_dps / 2)) {
+        if (!d->sudden.move.active && !d->sudden.pending && !(s->rate_dps > l->sudden_half_dps)) {
                 d->sudden.have_prev = isfinite(s->rate_dps);
                 d->sudden.prev_rate = s->rate_dps;
                 d->sudden.prev_t_ns = s->motion_t_ns;
