@@ -655,10 +655,12 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
 /**
  * detectors_feed() - advance by one sample.
  * @d: the detectors.
- * @s: the sample: its time, angles, rate and activity. A non-finite angle
- *     counts as released (and as neutral for the load index); so do the
- *     angles of a lying sample, and those of a sample awaiting its neutral
- *     for every rule but static-posture.
+ * @s: the sample: its time, angles (given, or pending as
+ *     estimator_feed_many() leaves them: worked out only where needed,
+ *     angle-view.h), rate and activity. A non-finite angle counts as
+ *     released (and as neutral for the load index); so do the angles of a
+ *     lying sample, and those of a sample awaiting its neutral for every
+ *     rule but static-posture.
  * @out: room for @max events (max >= _EVENT_KIND_MAX suffices).
  * @max: capacity of @out; events beyond it are lost.
  *
