@@ -154,10 +154,11 @@ void pipeline_set_sample_handler(Pipeline *p, int64_t every_ns, PipelineSampleFn
         p->sample_started = false;
 }
 
-static void sample_report(Pipeline *p, const PostureSample *s)
+static void sample_report(Pipeline *p, PostureSample *s)
 {
         if (p->sample_started && s->t_ns < p->sample_next_ns)
                 return;
+        posture_sample_resolve_angles(s);
         /* Times on the grid of the first sample, unless a gap skipped it. */
         if (!p->sample_started || s->t_ns - p->sample_next_ns >= p->sample_every_ns)
                 p->sample_next_ns = s->t_ns;
@@ -217,9 +218,13 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
         /* p->last is the latest sample whenever an event handler runs, and
          * at the end; in between, the samples are where they are. */
         for (size_t i = 0; i < n; i++) {
-                const PostureSample *s = &p->samples[i];
+                PostureSample *s = &p->samples[i];
                 size_t k;
 
+                /* The estimator leaves the angles pending: handlers get them
+                 * worked out, the detectors work out what they need. */
+                if (p->summary_fn)
+                        posture_sample_resolve_angles(s);
                 summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
 
                 /* No episode spans a gap, a revised neutral or a time not
@@ -229,8 +234,10 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
                     (s->neutral_changed &&
                      estimator_get_calibration(p->estimator, NULL) == NEUTRAL_REVISED))
                         detectors_reset(p->detectors);
-                if (s->neutral_changed && p->calibration_fn)
+                if (s->neutral_changed && p->calibration_fn) {
+                        posture_sample_resolve_angles(s);
                         p->calibration_fn(s, p->calibration_userdata);
+                }
                 if (s->worn)
                         k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
                 else {
@@ -239,6 +246,7 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
                         k = 0;
                 }
                 if (k > 0 || i + 1 == n) {
+                        posture_sample_resolve_angles(s);
                         p->last = *s;
                         p->have_last = true;
                 }

@@ -26,14 +26,14 @@
  *
  * Return: true when sustained-flexion fired.
  */
-bool sustained_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool sustained_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
         SustainedState *st = &d->sustained;
         bool still = s->activity == ACTIVITY_STILL;
-        double theta = s->flexion_deg;
+        double theta;
 
-        if (!(theta >= p->flexion_min_deg)) { /* NaN counts as below */
+        if (!angle_flexion_ge(a, &d->limits.flexion_min)) { /* NaN counts as below */
                 if (!st->active)
                         return false;
                 st->below_s += dt;
@@ -44,6 +44,7 @@ bool sustained_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent
                 return false;
         }
 
+        theta = angle_view_flexion(a);
         if (!st->active) {
                 *st = (SustainedState){ .active = true, .start_ns = s->t_ns, .peak = theta };
                 return false;
@@ -81,13 +82,26 @@ typedef enum Peak {
         PEAK_HIGHEST_IN_BAND, /* the highest of the samples at HOLD_IN */
 } Peak;
 
+/* The new peak of an open episode at @peak after a sample at @a: the
+ * opening sample's flexion, else MIN(st->peak, θ) or MAX(st->peak, θ),
+ * which is st->peak when θ lies beyond it the other way and θ otherwise
+ * (a NaN θ never reaches here: its level is HOLD_OUT); the comparison
+ * mostly without θ (angle-view.h). */
+static void hold_peak(HoldState *st, bool opening, Peak peak, AngleView *a)
+{
+        if (!opening && (peak == PEAK_LOWEST ? angle_flexion_gt(a, &st->peak_limit)
+                                             : angle_flexion_lt(a, &st->peak_limit)))
+                return;
+        st->peak = angle_view_flexion(a);
+        angle_limit_sine(&st->peak_limit, st->peak);
+}
+
 /* One sample of a held bend at @level: the episode, its @peak, and @kind
  * once the episode has held for more than @limit_s. */
 static inline bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak peak,
-                             EventKind kind, double limit_s, const PostureSample *s, double dt,
-                             StrainEvent *ev)
+                             EventKind kind, double limit_s, const PostureSample *s, AngleView *a,
+                             double dt, StrainEvent *ev)
 {
-        double theta = s->flexion_deg;
         bool opening = !st->active;
 
         /* A closed episode stays closed (and all zero) unless at HOLD_IN. */
@@ -95,9 +109,7 @@ static inline bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak 
                 return false;
         hold_step(d, st, level, s, dt);
         if (st->active && (peak != PEAK_HIGHEST_IN_BAND || level == HOLD_IN))
-                st->peak = opening               ? theta
-                           : peak == PEAK_LOWEST ? MIN(st->peak, theta)
-                                                 : MAX(st->peak, theta);
+                hold_peak(st, opening, peak, a);
 
         if (!st->active || st->fired || !(st->held_s > limit_s) ||
             !detectors_may_fire(d, kind, s->t_ns))
@@ -121,15 +133,16 @@ static inline bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak 
  *
  * Return: true when extreme-flexion fired.
  */
-bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool extreme_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
-        double theta = s->flexion_deg;
+        const DetectLimits *l = &d->limits;
+        bool in = angle_flexion_gt(a, &l->extreme);
 
-        return hold_feed(
-                d, &d->extreme,
-                hold_level(theta > p->extreme_deg, theta >= p->extreme_deg - p->hysteresis_deg),
-                PEAK_HIGHEST, EVENT_EXTREME_FLEXION, p->extreme_hold_s, s, dt, ev);
+        /* The keep test only where hold_level() looks at it. */
+        return hold_feed(d, &d->extreme,
+                         hold_level(in, !in && angle_flexion_ge(a, &l->extreme_keep)), PEAK_HIGHEST,
+                         EVENT_EXTREME_FLEXION, p->extreme_hold_s, s, a, dt, ev);
 }
 
 /**
@@ -147,19 +160,17 @@ bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *
  *
  * Return: true when unsupported-extension fired.
  */
-bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool extension_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
-        double theta = s->flexion_deg, limit = p->extension_deg;
-
-        /* Leaning on a backrest supports the trunk. */
-        if (p->backrest_support)
-                limit = MIN(limit, -p->backrest_deg);
+        const DetectLimits *l = &d->limits;
+        /* The limit, leaning on a backrest supporting the trunk: limits_prepare(). */
+        bool in = angle_flexion_lt(a, &l->extension);
 
         return hold_feed(d, &d->extension,
-                         hold_level(theta < limit, theta <= limit + p->hysteresis_deg), PEAK_LOWEST,
-                         EVENT_UNSUPPORTED_EXTENSION, p->extension_hold_s * p->holding_time_factor,
-                         s, dt, ev);
+                         hold_level(in, !in && angle_flexion_le(a, &l->extension_keep)),
+                         PEAK_LOWEST, EVENT_UNSUPPORTED_EXTENSION,
+                         p->extension_hold_s * p->holding_time_factor, s, a, dt, ev);
 }
 
 /**
@@ -177,18 +188,18 @@ bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent
  *
  * Return: true when slouch fired.
  */
-bool slouch_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool slouch_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
-        double theta = s->flexion_deg;
+        const DetectLimits *l = &d->limits;
+        bool in;
 
         if (!p->slouch_enabled) {
                 d->slouch = (HoldState){ 0 };
                 return false;
         }
 
-        return hold_feed(d, &d->slouch,
-                         hold_level(theta >= p->slouch_deg && theta < p->flexion_min_deg,
-                                    theta >= p->slouch_deg - p->hysteresis_deg),
-                         PEAK_HIGHEST_IN_BAND, EVENT_SLOUCH, p->slouch_hold_s, s, dt, ev);
+        in = angle_flexion_ge(a, &l->slouch) && angle_flexion_lt(a, &l->flexion_min);
+        return hold_feed(d, &d->slouch, hold_level(in, !in && angle_flexion_ge(a, &l->slouch_keep)),
+                         PEAK_HIGHEST_IN_BAND, EVENT_SLOUCH, p->slouch_hold_s, s, a, dt, ev);
 }

@@ -5,11 +5,13 @@
 #include "core/detect/detect-private.h"
 #include "util/macro.h"
 
-static HoldLevel level_of(double a, double limit, double hysteresis)
+/* Where |lateral| of @a stands against @limit and @keep, that limit minus
+ * the hysteresis (cosine limits, angle-view.h). */
+static HoldLevel level_of(AngleView *a, const AngleLimit *limit, const AngleLimit *keep)
 {
-        if (a > limit)
+        if (angle_lateral_abs_gt(a, limit))
                 return HOLD_IN;
-        if (a >= limit - hysteresis)
+        if (angle_lateral_abs_ge(a, keep))
                 return HOLD_KEEP;
         return HOLD_OUT; /* and NaN */
 }
@@ -31,19 +33,22 @@ static HoldLevel level_of(double a, double limit, double hysteresis)
  *
  * Return: true when lateral-bend fired.
  */
-bool lateral_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool lateral_feed(Detectors *d, const PostureSample *s, AngleView *v, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
+        const DetectLimits *l = &d->limits;
         LateralState *st = &d->lateral;
-        double phi = s->lateral_deg, a = fabs(phi);
         bool opening = !st->low.active;
+        double phi, a;
 
-        hold_step(d, &st->low, level_of(a, p->lateral_deg, p->hysteresis_deg), s, dt);
+        hold_step(d, &st->low, level_of(v, &l->lateral, &l->lateral_keep), s, dt);
         if (!st->low.active) {
                 st->high = (HoldState){ 0 };
                 return false;
         }
-        hold_step(d, &st->high, level_of(a, p->lateral_high_deg, p->hysteresis_deg), s, dt);
+        hold_step(d, &st->high, level_of(v, &l->lateral_high, &l->lateral_high_keep), s, dt);
+        phi = angle_view_lateral(v);
+        a = fabs(phi);
 
         if (opening || a > fabs(st->low.peak))
                 st->low.peak = phi;

@@ -7,9 +7,6 @@
 
 /* Movement: sudden jerks while bent, and bending again and again. */
 
-/* repetitive-bending counts bends per minute. */
-#define MINUTE_NS (60 * NSEC_PER_SEC)
-
 /**
  * sudden_feed() - a fast movement while bent.
  * @d: the detectors.
@@ -88,7 +85,7 @@ static void move_step(const RuleParams *p, SuddenState *st, const PostureSample 
                 m->due = true;
 }
 
-bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool sudden_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
         SuddenState *st = &d->sudden;
@@ -176,11 +173,14 @@ static double recent_peak(const RepetitiveState *st, unsigned n)
 
 /* Bends: one starts when flexion rises above the limit while none is in
  * progress and counts once it has stayed above long enough. */
-static void bend_track(const RuleParams *p, RepetitiveState *st, const PostureSample *s, double dt)
+static void bend_track(const Detectors *d, RepetitiveState *st, const PostureSample *s,
+                       AngleView *a, double dt)
 {
-        double theta = s->flexion_deg;
+        const RuleParams *p = &d->params;
 
-        if (theta > p->repetitive_deg) {
+        if (angle_flexion_gt(a, &d->limits.repetitive)) {
+                double theta = angle_view_flexion(a);
+
                 if (!st->in_bend) {
                         st->in_bend = true;
                         st->bend_counted = false;
@@ -190,7 +190,7 @@ static void bend_track(const RuleParams *p, RepetitiveState *st, const PostureSa
                 } else
                         st->above_s += dt;
                 st->bend_peak = MAX(st->bend_peak, theta);
-        } else if (!(theta >= p->repetitive_deg - p->hysteresis_deg))
+        } else if (!angle_flexion_ge(a, &d->limits.repetitive_keep))
                 st->in_bend = false; /* and NaN */
 
         if (!st->in_bend)
@@ -223,15 +223,14 @@ static void bend_track(const RuleParams *p, RepetitiveState *st, const PostureSa
  *
  * Return: true when repetitive-bending fired.
  */
-bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool repetitive_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
         RepetitiveState *st = &d->repetitive;
-        double theta = s->flexion_deg;
         unsigned n = p->repetitive_per_min;
         int64_t start = s->t_ns;
 
-        bend_track(p, st, s, dt);
+        bend_track(d, st, s, a, dt);
 
         if (!rate_holds(st, n, true, s->t_ns)) {
                 st->active = st->fired = false;
@@ -244,7 +243,7 @@ bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEven
                 st->start_ns = start;
                 st->peak = recent_peak(st, n);
         }
-        st->peak = fmax(st->peak, theta);
+        st->peak = fmax(st->peak, angle_view_flexion(a));
 
         if (st->fired ||
             (double) (s->t_ns - st->start_ns) / (double) NSEC_PER_SEC < p->repetitive_duration_s ||

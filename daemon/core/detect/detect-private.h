@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "core/detect/detect.h"
+#include "core/estimator/angle-view.h"
+#include "util/macro.h"
 
 /*
  * Shared by the detector files: detect.c (the dispatcher, parameters and
@@ -33,6 +36,7 @@ typedef struct HoldState {
         double held_s;
         double pending_s;
         double peak;
+        AngleLimit peak_limit; /* at peak, for the flexion rules (angle-view.h) */
 } HoldState;
 
 typedef struct SustainedState {
@@ -109,10 +113,36 @@ typedef struct StaticState {
         double away_s; /* continuous time away from the reference */
         double ref_flexion, ref_lateral;
         double peak;
+        /* The references plus and minus static_change_deg, and the peak,
+         * for the angles' shortcut (angle-view.h). */
+        AngleLimit flexion_above, flexion_below, lateral_above, lateral_below, peak_limit;
 } StaticState;
+
+/* The rules' fixed limits, for the angles' shortcut (angle-view.h): sines of
+ * flexion limits, cosines of |lateral| ones; "keep" is the limit minus the
+ * hysteresis (plus, for the backward lean). */
+typedef struct DetectLimits {
+        AngleLimit flexion_min;          /* flexion_min_deg */
+        AngleLimit extreme;              /* extreme_deg */
+        AngleLimit extreme_keep;         /* extreme_deg − hysteresis_deg */
+        AngleLimit extension;            /* extension_deg or −backrest_deg */
+        AngleLimit extension_keep;       /* that + hysteresis_deg */
+        AngleLimit strain_extension;     /* extension_deg */
+        AngleLimit slouch;               /* slouch_deg */
+        AngleLimit slouch_keep;          /* slouch_deg − hysteresis_deg */
+        AngleLimit repetitive;           /* repetitive_deg */
+        AngleLimit repetitive_keep;      /* repetitive_deg − hysteresis_deg */
+        AngleLimit lateral;              /* lateral_deg (cosine) */
+        AngleLimit lateral_keep;         /* lateral_deg − hysteresis_deg (cosine) */
+        AngleLimit lateral_high;         /* lateral_high_deg (cosine) */
+        AngleLimit lateral_high_keep;    /* lateral_high_deg − hysteresis_deg (cosine) */
+        double calm_sin_lo, calm_sin_hi; /* feed_pending() */
+        double sudden_half_dps;          /* sudden_rate_dps / 2 */
+} DetectLimits;
 
 struct Detectors {
         RuleParams params;
+        DetectLimits limits; /* of params */
         bool have_last;
         int64_t last_t_ns;
         double moving_s; /* length of the current stretch of moving or walking */
@@ -133,6 +163,10 @@ struct Detectors {
         bool have_local_clock;
         int64_t local_offset_ns; /* detectors_set_local_clock() */
 
+        /* feed_pending()'s scratch: the sample's angles, an event. */
+        AngleView view;
+        StrainEvent event;
+
         double strain;
         /* exp2(-decay_dt / decay_h) is decay (strain_feed(): the same step
          * and half-life sample after sample need it once). */
@@ -146,18 +180,82 @@ void detectors_fire(Detectors *d, EventKind k, int64_t t_ns, int64_t start_ns, d
 void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const PostureSample *s,
                double dt);
 
-/* One rule each: advance by one sample of step @dt; true when *ev was fired. */
-bool sustained_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
-bool extreme_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
-bool extension_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
-bool slouch_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
-bool lateral_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
-bool sudden_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
-bool repetitive_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
-bool static_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+/* One rule each: advance by one sample of step @dt, whose angles @a tells
+ * (NaN where the rule sees none); true when *ev was fired. */
+bool sustained_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+bool extreme_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+bool extension_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+bool slouch_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+bool lateral_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+bool sudden_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+bool repetitive_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt,
+                     StrainEvent *ev);
+bool static_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
 
 /* detect-rest.c */
-bool rest_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev);
+bool rest_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
 
 /* detect-strain.c */
-void strain_feed(Detectors *d, const PostureSample *s, double dt);
+void strain_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt);
+
+/**
+ * strain_decay() - strain_feed() for a sample of a neutral posture (an
+ * infinite loading time): the load index decays by the step @dt (> 0).
+ * Inline: most samples.
+ */
+static inline void strain_decay(Detectors *d, const PostureSample *s, double dt)
+{
+        const RuleParams *p = &d->params;
+        double h;
+
+        h = s->activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
+        if (dt != d->decay_dt || h != d->decay_h) {
+                d->decay_dt = dt;
+                d->decay_h = h;
+                d->decay = exp2(-dt / h);
+        }
+        d->strain *= d->decay;
+}
+
+/* repetitive-bending counts bends per minute. */
+#define MINUTE_NS (60 * NSEC_PER_SEC)
+
+/*
+ * Whether repetitive-bending has neither a bend nor an episode going, and a
+ * sample at @t_ns without a bend would start none: repetitive_feed() of such
+ * a sample changes nothing. Without a bend in progress, rate_holds(st, n,
+ * true, @t_ns) is false exactly when fewer than n bends were counted or the
+ * n-th newest started a minute or more before @t_ns.
+ */
+static inline bool repetitive_idle(const Detectors *d, int64_t t_ns)
+{
+        const RepetitiveState *st = &d->repetitive;
+        unsigned n = d->params.repetitive_per_min;
+
+        if (st->in_bend || st->active)
+                return false;
+        return st->n_onsets < n || t_ns - st->onset_ns[(st->head + REPETITIVE_MAX_PER_MIN - n) %
+                                                       REPETITIVE_MAX_PER_MIN] >=
+                                           MINUTE_NS;
+}
+
+/*
+ * static_feed()'s common case, inline: an episode going on, not walking,
+ * the posture near its reference and below its peak by the shortcut
+ * (static_feed()), and not about to fire. Return: true when it took the
+ * sample (the same changes as static_feed(), which returns false for it).
+ */
+static inline bool static_stay(Detectors *d, const PostureSample *s, double dt)
+{
+        StaticState *st = &d->statics;
+        const double *pr = s->probe;
+
+        if (!(st->active && s->activity != ACTIVITY_WALKING && pr[0] > st->flexion_below.hi &&
+              pr[0] < st->flexion_above.lo && pr[2] > st->lateral_below.hi &&
+              pr[2] < st->lateral_above.lo && pr[0] < st->peak_limit.lo &&
+              (st->fired || st->held_s + dt < d->params.static_s)))
+                return false;
+        st->away_s = 0;
+        st->held_s += dt;
+        return true;
+}

@@ -41,7 +41,7 @@ static bool in_day(const Detectors *d, int64_t t_ns)
  *
  * Return: true when prolonged-rest fired.
  */
-bool rest_feed(Detectors *d, const PostureSample *s, double dt, StrainEvent *ev)
+bool rest_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev)
 {
         const RuleParams *p = &d->params;
         RestState *st = &d->rest;

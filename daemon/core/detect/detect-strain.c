@@ -5,22 +5,27 @@
 #include "core/detect/detect-private.h"
 #include "util/macro.h"
 
-/* The loading time T of the formula in detect.h: how long the posture of
- * @s takes to fill the gauge from empty; INFINITY for a neutral posture. */
-static double loading_time_s(const RuleParams *p, const PostureSample *s)
+/* The loading time T of the formula in detect.h: how long the posture at
+ * @a takes to fill the gauge from empty; INFINITY for a neutral posture.
+ * The comparisons mostly without the angles (angle-view.h). */
+static double loading_time_s(const Detectors *d, AngleView *a)
 {
-        double theta = s->flexion_deg, a = fabs(s->lateral_deg), f = p->holding_time_factor;
+        const RuleParams *p = &d->params;
+        const DetectLimits *l = &d->limits;
+        double f = p->holding_time_factor;
         double t = INFINITY;
 
-        if (theta >= p->flexion_min_deg) {
-                t = maht_s(p, theta) * f;
-                if (theta > p->extreme_deg)
+        if (angle_flexion_ge(a, &l->flexion_min)) {
+                t = maht_s(p, angle_view_flexion(a)) * f;
+                if (angle_flexion_gt(a, &l->extreme))
                         t /= p->strain_extreme_factor;
         }
-        if (a > p->lateral_deg)
+        if (angle_lateral_abs_gt(a, &l->lateral))
                 t = MIN(t, p->lateral_hold_s * f /
-                                   (a > p->lateral_high_deg ? p->strain_extreme_factor : 1.0));
-        if (theta < p->extension_deg)
+                                   (angle_lateral_abs_gt(a, &l->lateral_high)
+                                            ? p->strain_extreme_factor
+                                            : 1.0));
+        if (angle_flexion_lt(a, &l->strain_extension))
                 t = MIN(t, p->extension_hold_s * f);
         return t;
 }
@@ -34,13 +39,13 @@ static double loading_time_s(const RuleParams *p, const PostureSample *s)
  * See "StrainLevel" in detect.h. A loading time of zero fills the gauge at
  * once.
  */
-void strain_feed(Detectors *d, const PostureSample *s, double dt)
+void strain_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt)
 {
-        const RuleParams *p = &d->params;
-        double t = loading_time_s(p, s), h;
+        double t;
 
         if (dt <= 0)
                 return;
+        t = loading_time_s(d, a);
 
         if (isfinite(t)) {
                 if (s->activity == ACTIVITY_STILL)
@@ -48,13 +53,7 @@ void strain_feed(Detectors *d, const PostureSample *s, double dt)
                 return;
         }
 
-        h = s->activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
-        if (dt != d->decay_dt || h != d->decay_h) {
-                d->decay_dt = dt;
-                d->decay_h = h;
-                d->decay = exp2(-dt / h);
-        }
-        d->strain *= d->decay;
+        strain_decay(d, s, dt);
 }
 
 /**

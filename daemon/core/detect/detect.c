@@ -266,6 +266,41 @@ bool rule_params_are_valid(const RuleParams *p)
                p->rest_day_end_h <= 24;
 }
 
+/* The limits of @d->params as the angles' shortcut needs them (the same
+ * arithmetic as the rules' own comparisons). */
+static void limits_prepare(Detectors *d)
+{
+        const RuleParams *p = &d->params;
+        DetectLimits *l = &d->limits;
+        double extension = p->extension_deg;
+
+        if (p->backrest_support)
+                extension = MIN(extension, -p->backrest_deg);
+        angle_limit_sine(&l->flexion_min, p->flexion_min_deg);
+        angle_limit_sine(&l->extreme, p->extreme_deg);
+        angle_limit_sine(&l->extreme_keep, p->extreme_deg - p->hysteresis_deg);
+        angle_limit_sine(&l->extension, extension);
+        angle_limit_sine(&l->extension_keep, extension + p->hysteresis_deg);
+        angle_limit_sine(&l->strain_extension, p->extension_deg);
+        angle_limit_sine(&l->slouch, p->slouch_deg);
+        angle_limit_sine(&l->slouch_keep, p->slouch_deg - p->hysteresis_deg);
+        angle_limit_sine(&l->repetitive, p->repetitive_deg);
+        angle_limit_sine(&l->repetitive_keep, p->repetitive_deg - p->hysteresis_deg);
+        angle_limit_cosine(&l->lateral, p->lateral_deg);
+        angle_limit_cosine(&l->lateral_keep, p->lateral_deg - p->hysteresis_deg);
+        angle_limit_cosine(&l->lateral_high, p->lateral_high_deg);
+        angle_limit_cosine(&l->lateral_high_keep, p->lateral_high_deg - p->hysteresis_deg);
+
+        /* feed_pending()'s calm band: every flexion limit of its skips at
+         * once (empty when one has no shortcut: NaN bounds compare false). */
+        l->calm_sin_lo = MAX(l->extension.hi, l->strain_extension.hi);
+        l->calm_sin_hi = MIN(MIN(l->flexion_min.lo, l->extreme.lo), l->repetitive.lo);
+        if (isnan(l->extension.hi) || isnan(l->strain_extension.hi) || isnan(l->flexion_min.lo) ||
+            isnan(l->extreme.lo) || isnan(l->repetitive.lo))
+                l->calm_sin_lo = l->calm_sin_hi = NAN;
+        l->sudden_half_dps = p->sudden_rate_dps / 2;
+}
+
 /**
  * detectors_new() - create the strain detectors.
  * @ret: the new detectors.
@@ -293,6 +328,7 @@ int detectors_new(Detectors **ret, const RuleParams *p)
                 return -ENOMEM;
 
         d->params = *p;
+        limits_prepare(d);
         *ret = d;
         return 0;
 }
@@ -325,6 +361,7 @@ int detectors_set_params(Detectors *d, const RuleParams *p)
                 return -EINVAL;
 
         d->params = *p;
+        limits_prepare(d);
         return 0;
 }
 
@@ -454,13 +491,176 @@ void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const Posture
                 st->pending_s = 0;
 }
 
+/* detectors_feed() of any sample, rule by rule. */
+static __attribute__((noinline)) size_t feed_rules(Detectors *d, const PostureSample *s, double dt,
+                                                   StrainEvent *out, size_t max)
+{
+        const PostureSample *r = s;
+        PostureSample trunk;
+        AngleView view, view_static, *a = &view, *a_static = &view;
+        StrainEvent ev;
+        size_t n = 0;
+
+        /* Lying suspends the trunk rules: they see no angle (detect.h, "Lying");
+         * so does a sample without a neutral to measure them from, but for
+         * static-posture, which compares the angles with themselves only. */
+        if (s->lying || s->awaiting_neutral) {
+                angle_view_nan(&view);
+                if (s->lying)
+                        angle_view_nan(&view_static);
+                else
+                        angle_view_init(&view_static, s);
+                a_static = &view_static;
+                /* The motion path's angles share the missing reference (lying
+                 * suspends sudden-movement through motion_lying instead). */
+                if (s->awaiting_neutral) {
+                        trunk = *s;
+                        trunk.motion_trunk[0] = trunk.motion_trunk[1] = trunk.motion_trunk[2] = NAN;
+                        r = &trunk;
+                }
+        } else {
+                angle_view_init(&view, s);
+        }
+
+        /* In EventKind order, so that events of one sample come in that
+         * order; called directly, each once a sample. */
+#define RULE(feed, angles)                                  \
+        do {                                                \
+                if (feed(d, r, angles, dt, &ev) && n < max) \
+                        out[n++] = ev;                      \
+        } while (0)
+        _Static_assert(_EVENT_KIND_MAX == 9, "one RULE() for each kind");
+        RULE(sustained_feed, a);
+        RULE(extreme_feed, a);
+        RULE(extension_feed, a);
+        RULE(lateral_feed, a);
+        RULE(sudden_feed, a);
+        RULE(repetitive_feed, a);
+        RULE(static_feed, a_static);
+        RULE(slouch_feed, a);
+        RULE(rest_feed, a);
+#undef RULE
+
+        strain_feed(d, r, a, dt);
+        return n;
+}
+
+/*
+ * feed_rules() for a sample with pending angles, neither lying nor awaiting
+ * its neutral, calling only the rules that may change something: mostly
+ * none but static-posture (static_stay()) and the load index's decay. The
+ * shortcut of angle-view.h answers the limits from @s->probe (a NaN probe
+ * answers nothing: the rule is called). A rule is left out when (by the
+ * rule's own code) it would change nothing:
+ * - sustained-flexion: none going and the flexion below flexion_min_deg, so
+ *   it returns at once;
+ * - extreme-flexion, unsupported-extension: none going, the flexion below
+ *   extreme_deg, above the backward limit: HOLD_KEEP or HOLD_OUT, and a
+ *   closed episode stays closed at once;
+ * - lateral-bend: none going and |lateral| below lateral_deg: the closed
+ *   episode stays closed, and it zeroes the inner one, all zero whenever
+ *   the outer one is closed;
+ * - sudden-movement: no movement going nor pending, and the rate not above
+ *   half the limit (or NaN): it zeroes the movement, all zero when not
+ *   active (move_step() makes it active first, only a zeroing ends it), and
+ *   notes the rate and time, as done here;
+ * - repetitive-bending: repetitive_idle() and the flexion below
+ *   repetitive_deg: bend_track() changes nothing, and the failing rate
+ *   clears active and fired, clear already (fired is set only while active
+ *   and cleared with it);
+ * - static-posture: static_stay() took the sample;
+ * - slouch: none going and disabled, or the flexion below slouch_deg: a
+ *   closed episode stays closed (disabled, it zeroes it, all zero already);
+ * - prolonged-rest: none going, and not lying: it zeroes the closed, all
+ *   zero episode (it opens whole and closes by zeroing);
+ * - the load index: the flexion below flexion_min_deg and above
+ *   extension_deg, |lateral| below lateral_deg: the loading time is
+ *   infinite and the index decays (strain_decay()).
+ * The rules that run, run in EventKind order, as in feed_rules(). The calm
+ * band (calm_sin_lo, calm_sin_hi: beyond the backward limits of
+ * unsupported-extension and of the load index, below flexion_min_deg,
+ * extreme_deg and repetitive_deg) answers the flexion part of the first
+ * skips at once.
+ */
+static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, StrainEvent *out,
+                           size_t max)
+{
+        const DetectLimits *l = &d->limits;
+        const RuleParams *p = &d->params;
+        double sin_flexion = s->probe[0], cos_lateral = s->probe[1];
+        /* In @d, not on the stack: the common path takes no local's address. */
+        AngleView *view = &d->view;
+        StrainEvent *ev = &d->event;
+        bool have_view = false;
+        size_t n = 0;
+
+#define RULE_UNLESS(idle, feed)                                  \
+        do {                                                     \
+                if (!(idle)) {                                   \
+                        if (!have_view) {                        \
+                                angle_view_init(view, s);        \
+                                have_view = true;                \
+                        }                                        \
+                        if (feed(d, s, view, dt, ev) && n < max) \
+                                out[n++] = *ev;                  \
+                }                                                \
+        } while (0)
+        _Static_assert(_EVENT_KIND_MAX == 9, "one RULE_UNLESS() for each kind");
+        /* Mostly: within the calm band (all the flexion limits below at
+         * once), |lateral| below lateral_deg, nothing going but static-posture
+         * and slouch. */
+        if (sin_flexion > l->calm_sin_lo && sin_flexion < l->calm_sin_hi &&
+            cos_lateral > l->lateral.hi &&
+            !(d->sustained.active | d->extreme.active | d->extension.active |
+              d->lateral.low.active | d->sudden.move.active | d->sudden.pending | d->rest.active) &&
+            !(s->rate_dps > l->sudden_half_dps) && repetitive_idle(d, s->t_ns)) {
+                d->sudden.have_prev = isfinite(s->rate_dps);
+                d->sudden.prev_rate = s->rate_dps;
+                d->sudden.prev_t_ns = s->motion_t_ns;
+                RULE_UNLESS(static_stay(d, s, dt), static_feed);
+                RULE_UNLESS(!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo),
+                            slouch_feed);
+                if (dt > 0)
+                        strain_decay(d, s, dt);
+                return n;
+        }
+        RULE_UNLESS(!d->sustained.active && sin_flexion < l->flexion_min.lo, sustained_feed);
+        RULE_UNLESS(!d->extreme.active && sin_flexion < l->extreme.lo, extreme_feed);
+        RULE_UNLESS(!d->extension.active && sin_flexion > l->extension.hi, extension_feed);
+        RULE_UNLESS(!d->lateral.low.active && cos_lateral > l->lateral.hi, lateral_feed);
+        if (!d->sudden.move.active && !d->sudden.pending && !(s->rate_dps > l->sudden_half_dps)) {
+                d->sudden.have_prev = isfinite(s->rate_dps);
+                d->sudden.prev_rate = s->rate_dps;
+                d->sudden.prev_t_ns = s->motion_t_ns;
+        } else
+                RULE_UNLESS(false, sudden_feed);
+        RULE_UNLESS(repetitive_idle(d, s->t_ns) && sin_flexion < l->repetitive.lo, repetitive_feed);
+        RULE_UNLESS(static_stay(d, s, dt), static_feed);
+        RULE_UNLESS(!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo),
+                    slouch_feed);
+        RULE_UNLESS(!d->rest.active, rest_feed);
+#undef RULE_UNLESS
+
+        if (dt > 0 && sin_flexion < l->flexion_min.lo && sin_flexion > l->strain_extension.hi &&
+            cos_lateral > l->lateral.hi)
+                strain_decay(d, s, dt);
+        else {
+                if (!have_view)
+                        angle_view_init(view, s);
+                strain_feed(d, s, view, dt);
+        }
+        return n;
+}
+
 /**
  * detectors_feed() - advance by one sample.
  * @d: the detectors.
- * @s: the sample: its time, angles, rate and activity. A non-finite angle
- *     counts as released (and as neutral for the load index); so do the
- *     angles of a lying sample, and those of a sample awaiting its neutral
- *     for every rule but static-posture.
+ * @s: the sample: its time, angles (given, or pending as
+ *     estimator_feed_many() leaves them: worked out only where needed,
+ *     angle-view.h), rate and activity. A non-finite angle counts as
+ *     released (and as neutral for the load index); so do the angles of a
+ *     lying sample, and those of a sample awaiting its neutral for every
+ *     rule but static-posture.
  * @out: room for @max events (max >= _EVENT_KIND_MAX suffices).
  * @max: capacity of @out; events beyond it are lost.
  *
@@ -471,11 +671,7 @@ void hold_step(const Detectors *d, HoldState *st, HoldLevel level, const Posture
  */
 size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max)
 {
-        const PostureSample *r = s, *r_static = s;
-        PostureSample trunk;
-        StrainEvent ev;
         double dt = 0;
-        size_t n = 0;
 
         assert(d);
         assert(s);
@@ -492,40 +688,7 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
         else
                 d->moving_s += dt;
 
-        /* Lying suspends the trunk rules: they see no angle (detect.h, "Lying");
-         * so does a sample without a neutral to measure them from, but for
-         * static-posture, which compares the angles with themselves only. */
-        if (s->lying || s->awaiting_neutral) {
-                trunk = *s;
-                trunk.flexion_deg = trunk.lateral_deg = NAN;
-                /* The motion path's angles share the missing reference (lying
-                 * suspends sudden-movement through motion_lying instead). */
-                if (s->awaiting_neutral)
-                        trunk.motion_trunk[0] = trunk.motion_trunk[1] = trunk.motion_trunk[2] = NAN;
-                r = &trunk;
-                if (s->lying)
-                        r_static = &trunk;
-        }
-
-        /* In EventKind order, so that events of one sample come in that
-         * order; called directly, each once a sample. */
-#define RULE(feed, sample)                               \
-        do {                                             \
-                if (feed(d, sample, dt, &ev) && n < max) \
-                        out[n++] = ev;                   \
-        } while (0)
-        _Static_assert(_EVENT_KIND_MAX == 9, "one RULE() for each kind");
-        RULE(sustained_feed, r);
-        RULE(extreme_feed, r);
-        RULE(extension_feed, r);
-        RULE(lateral_feed, r);
-        RULE(sudden_feed, r);
-        RULE(repetitive_feed, r);
-        RULE(static_feed, r_static);
-        RULE(slouch_feed, r);
-        RULE(rest_feed, r);
-#undef RULE
-
-        strain_feed(d, r, dt);
-        return n;
+        if (!s->angles_pending || s->lying || s->awaiting_neutral)
+                return feed_rules(d, s, dt, out, max);
+        return feed_pending(d, s, dt, out, max);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/estimator/angle-view.h"
 #include "core/estimator/estimator-private.h"
 #include "core/estimator/estimator-vector.h"
 #include "core/estimator/estimator.h"
@@ -45,50 +46,16 @@ void rotation_prepare(Rotation *rot, const double neutral[3])
         rot->kind = rot->one_c < 1e-9 ? ROTATION_FLIP : ROTATION_RODRIGUES;
 }
 
-/* @g rotated by @rot into @r (NaN for an invalid rotation). */
-void rotate(const double g[3], const Rotation *rot, double r[3])
-{
-        r[0] = g[0];
-        r[1] = g[1];
-        r[2] = g[2];
-        switch (rot->kind) {
-        case ROTATION_NONE:
-                break;
-        case ROTATION_INVALID:
-                r[0] = r[1] = r[2] = NAN;
-                break;
-        case ROTATION_FLIP:
-                r[1] = -g[1];
-                r[2] = -g[2];
-                break;
-        case ROTATION_RODRIGUES: {
-                /* R g = g + v × g + v × (v × g) / (1 + c) */
-                double vg[3], vvg[3];
-
-                cross3(rot->v, g, vg);
-                cross3(rot->v, vg, vvg);
-                for (size_t i = 0; i < 3; i++)
-                        r[i] = g[i] + vg[i] + vvg[i] / rot->one_c;
-                break;
-        }
-        }
-}
-
-/* The angles of a vector @r already rotated by the neutral. */
+/* The angles of a vector @r already rotated by the neutral (angle-view.c). */
 static void vector_angles(const double r[3], double *flexion_deg, double *lateral_deg)
 {
-        /* |r| == 0 exactly when |r|² == 0: no square root needed. */
-        if (!finite3(r) || r[0] * r[0] + r[1] * r[1] + r[2] * r[2] == 0)
-                *flexion_deg = *lateral_deg = NAN;
-        else {
-                *flexion_deg = atan2(-r[2], hypot(r[0], r[1])) * DEG_PER_RAD;
-                *lateral_deg = atan2(-r[0], r[1]) * DEG_PER_RAD;
-        }
+        *flexion_deg = vector_flexion(r);
+        *lateral_deg = vector_lateral(r);
 }
 
 /* estimator_angles() with the rotation of the neutral worked out. */
-void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
-                    double *lateral_deg)
+static void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
+                           double *lateral_deg)
 {
         double r[3];
 
@@ -207,10 +174,25 @@ double lying_upright_cos2(const EstimatorParams *p)
  */
 bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double r[3])
 {
-        double y2 = r[1] * r[1], flexion, lateral;
+        double flexion, lateral;
 
-        if (r[1] > 0 && y2 >= DBL_MIN && y2 > upright_cos2 * (r[0] * r[0] + y2 + r[2] * r[2]))
+        if (rotated_clearly_upright(upright_cos2, r))
                 return false;
         vector_angles(r, &flexion, &lateral);
         return estimator_angles_are_lying(p, flexion, lateral);
+}
+
+/**
+ * view_is_lying() - vector_is_lying() of a view's vector, or
+ * estimator_angles_are_lying() of its given angles; the exact angles it
+ * works out stay in the view.
+ * @p: the parameters (lying_deg).
+ * @upright_cos2: lying_upright_cos2(@p).
+ * @v: the view.
+ */
+bool view_is_lying(const EstimatorParams *p, double upright_cos2, AngleView *v)
+{
+        if (v->r && rotated_clearly_upright(upright_cos2, v->r))
+                return false;
+        return estimator_angles_are_lying(p, angle_view_flexion(v), angle_view_lateral(v));
 }

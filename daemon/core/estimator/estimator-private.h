@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/estimator/angle-view.h"
 #include "core/estimator/estimator.h"
 #include "util/macro.h"
 
@@ -343,6 +344,15 @@ typedef struct Rotation {
         double one_c; /* 1 + unit(neutral) · (0, 1, 0) */
 } Rotation;
 
+/* classify()'s limits (angle-view.h): reclined_deg, extreme_deg,
+ * flexion_deg, slouch_deg (sines) and lateral_deg (cosine). */
+typedef struct ClassLimits {
+        AngleLimit reclined, extreme, flexed, slouched, lateral;
+        /* The upright band: sines strictly between these are upright,
+         * when |lateral| is below lateral_deg (empty: NaN). */
+        double upright_sin_lo, upright_sin_hi;
+} ClassLimits;
+
 typedef struct WindowEntry {
         double g[3]; /* filtered gravity, body frame */
         double d2;   /* |raw - filtered|² */
@@ -385,6 +395,7 @@ struct Estimator {
         /* The mount is the identity, bit for bit (see mount_apply2()). */
         bool mount_identity;
         int64_t motion_lag_ns; /* motion_lag_ns(), a constant */
+        ClassLimits limits;
 
         Motion *motion; /* dynamic part, trunk rate, walking */
         Worn *worn;
@@ -487,14 +498,58 @@ static inline bool mount_frames(const MountMatrix *mm, bool identity, const Fram
 /* The neutral's rotation (estimator-angles.c), for estimator_angles() and the neutral. */
 void rotation_prepare(Rotation *rot, const double neutral[3]);
 
-/* A vector rotated, and its angles (estimator-angles.c), for the feeding in estimator.c. */
-void rotate(const double g[3], const Rotation *rot, double r[3]);
-void rotated_angles(const double g[3], const Rotation *rot, double *flexion_deg,
-                    double *lateral_deg);
+/* cross3() of estimator-angles.c, for rotate(). */
+static inline void rotation_cross3(const double a[3], const double b[3], double out[3])
+{
+        out[0] = a[1] * b[2] - a[2] * b[1];
+        out[1] = a[2] * b[0] - a[0] * b[2];
+        out[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+/* Inline: twice a sample, the gravity and the trunk. */
+/* @g rotated by @rot into @r (NaN for an invalid rotation). */
+static inline void rotate(const double g[3], const Rotation *rot, double r[3])
+{
+        switch (rot->kind) {
+        case ROTATION_RODRIGUES: {
+                /* R g = g + v × g + v × (v × g) / (1 + c), each component
+                 * written out (as a loop would compute it). */
+                double vg[3], vvg[3];
+
+                rotation_cross3(rot->v, g, vg);
+                rotation_cross3(rot->v, vg, vvg);
+                r[0] = g[0] + vg[0] + vvg[0] / rot->one_c;
+                r[1] = g[1] + vg[1] + vvg[1] / rot->one_c;
+                r[2] = g[2] + vg[2] + vvg[2] / rot->one_c;
+                break;
+        }
+        case ROTATION_INVALID:
+                r[0] = r[1] = r[2] = NAN;
+                break;
+        case ROTATION_FLIP:
+                r[0] = g[0];
+                r[1] = -g[1];
+                r[2] = -g[2];
+                break;
+        default: /* ROTATION_NONE */
+                r[0] = g[0];
+                r[1] = g[1];
+                r[2] = g[2];
+                break;
+        }
+}
 
 /* Lying from a rotated vector (estimator-angles.c), mostly without its angles. */
 double lying_upright_cos2(const EstimatorParams *p);
 bool vector_is_lying(const EstimatorParams *p, double upright_cos2, const double r[3]);
+/* vector_is_lying()'s shortcut (see there), inline: once a sample. */
+static inline bool rotated_clearly_upright(double upright_cos2, const double r[3])
+{
+        double y2 = r[1] * r[1];
+
+        return r[1] > 0 && y2 >= DBL_MIN && y2 > upright_cos2 * (r[0] * r[0] + y2 + r[2] * r[2]);
+}
+bool view_is_lying(const EstimatorParams *p, double upright_cos2, AngleView *v);
 
 /* The neutral (estimator-neutral.c), for the feeding in estimator.c. */
 bool near_upright(const Estimator *e, const double v[3]);

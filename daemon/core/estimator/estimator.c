@@ -182,6 +182,18 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->upright_cos2 = lying_upright_cos2(p);
         /* Bit for bit: a -0.0 would not be the identity of mount_apply2(). */
         e->mount_identity = memcmp(&p->mount, &mount_matrix_identity, sizeof(p->mount)) == 0;
+        angle_limit_sine(&e->limits.reclined, p->reclined_deg);
+        angle_limit_sine(&e->limits.extreme, p->extreme_deg);
+        angle_limit_sine(&e->limits.flexed, p->flexion_deg);
+        angle_limit_sine(&e->limits.slouched, p->slouch_deg);
+        angle_limit_cosine(&e->limits.lateral, p->lateral_deg);
+        /* Above reclined_deg, below extreme_deg, flexion_deg and slouch_deg
+         * (a NaN bound makes the band empty). */
+        e->limits.upright_sin_lo = e->limits.reclined.hi;
+        e->limits.upright_sin_hi =
+                MIN(MIN(e->limits.extreme.lo, e->limits.flexed.lo), e->limits.slouched.lo);
+        if (isnan(e->limits.extreme.lo) || isnan(e->limits.flexed.lo))
+                e->limits.upright_sin_hi = NAN;
 
         r = motion_new(&e->motion, p, rate_hz);
         if (r < 0)
@@ -306,28 +318,35 @@ static void window_push(Estimator *e, const double g[3], double d2)
  * flexion, whose lateral angle is ill-defined): a deep bend and lying prone cannot be told
  * apart from the angles alone, and the bend is the one that matters.
  */
-static PostureClass classify(const EstimatorParams *p, bool worn, bool awaiting, double dynamic_rms,
-                             bool lying, double flexion, double lateral)
+static PostureClass classify(const Estimator *e, bool worn, bool awaiting, double dynamic_rms,
+                             bool lying, AngleView *v)
 {
+        const ClassLimits *l = &e->limits;
+
         if (!worn)
                 return POSTURE_NOT_WORN;
-        if (!isfinite(flexion) || !isfinite(lateral))
+        if (!angle_view_finite(v))
                 return POSTURE_UNKNOWN;
-        if (dynamic_rms >= p->posture_max_rms)
+        if (dynamic_rms >= e->params.posture_max_rms)
                 return POSTURE_MOVING;
         if (awaiting)
                 return POSTURE_UNKNOWN;
         if (lying)
                 return POSTURE_LYING;
-        if (flexion < p->reclined_deg)
+        /* The angles' comparisons, mostly without the angles (angle-view.h);
+         * the upright band's shortcut answers them all at once. */
+        if (v->sin_flexion > l->upright_sin_lo && v->sin_flexion < l->upright_sin_hi &&
+            v->cos_lateral > l->lateral.hi)
+                return POSTURE_UPRIGHT;
+        if (angle_flexion_lt(v, &l->reclined))
                 return POSTURE_RECLINED;
-        if (flexion > p->extreme_deg)
+        if (angle_flexion_gt(v, &l->extreme))
                 return POSTURE_EXTREME_FLEXION;
-        if (flexion >= p->flexion_deg)
+        if (angle_flexion_ge(v, &l->flexed))
                 return POSTURE_FLEXED;
-        if (fabs(lateral) > p->lateral_deg)
+        if (angle_lateral_abs_gt(v, &l->lateral))
                 return POSTURE_LATERAL;
-        if (flexion >= p->slouch_deg)
+        if (angle_flexion_ge(v, &l->slouched))
                 return POSTURE_SLOUCHED;
         return POSTURE_UPRIGHT;
 }
@@ -382,6 +401,7 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 {
         MotionResult m = {};
         double rms, filt[3];
+        AngleView view;
         bool lying;
 
         /* Every field is written below or in feed_second(). */
@@ -435,17 +455,28 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 
         out->calibrated = e->calibrated;
         out->neutral_changed = e->neutral_changed;
+        /* The angles are worked out where needed (angle-view.h). */
         if (note->valid)
-                rotated_angles(out->gravity, &e->rotation, &out->flexion_deg, &out->lateral_deg);
+                rotate(out->gravity, &e->rotation, out->rotated);
         else
-                out->flexion_deg = out->lateral_deg = NAN;
+                out->rotated[0] = out->rotated[1] = out->rotated[2] = NAN;
+        out->flexion_deg = out->lateral_deg = NAN;
+        out->angles_pending = true;
+        angle_probe(out->rotated, out->probe);
+        angle_view_init(&view, out);
 
         /* Lying is judged once, for the class and the flag. */
-        lying = estimator_angles_are_lying(&e->params, out->flexion_deg, out->lateral_deg);
+        lying = !rotated_clearly_upright(e->upright_cos2, out->rotated) &&
+                view_is_lying(&e->params, e->upright_cos2, &view);
         out->awaiting_neutral = e->params.auto_calibrate && !e->calibrated;
-        out->posture = classify(&e->params, out->worn, out->awaiting_neutral, out->dynamic_rms,
-                                lying, out->flexion_deg, out->lateral_deg);
+        out->posture =
+                classify(e, out->worn, out->awaiting_neutral, out->dynamic_rms, lying, &view);
         out->lying = !out->awaiting_neutral && lying;
+        if (view.have_flexion && view.have_lateral) {
+                out->flexion_deg = view.flexion;
+                out->lateral_deg = view.lateral;
+                out->angles_pending = false;
+        }
 }
 
 /* The second pass: the trunk's rate, and its angles against @rot of generation @gen. */
@@ -493,7 +524,8 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
 /**
  * estimator_feed_many() - estimator_feed() for @n samples in order, into
  * @out[0..n-1]; the same results, in less time: the trunk smoothing of the
- * motion path runs for many samples at once (see estimator-trunk.c).
+ * motion path runs for many samples at once (see estimator-trunk.c), and the
+ * samples' angles may be left pending (posture_sample_resolve_angles()).
  */
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out)
@@ -539,7 +571,8 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
  * @filtered: the low-passed frame (sensor frame), for gravity.
  * @out: the resulting sample (always written).
  *
- * A frame flagged FRAME_AFTER_GAP restarts the still window and the motion
+ * The sample's angles are worked out (estimator_feed_many() leaves them
+ * pending). A frame flagged FRAME_AFTER_GAP restarts the still window and the motion
  * path (trunk rate, walking). A frame with a non-finite value is kept out of
  * both and yields NaN angles and rate, the "unknown" posture and an activity
  * judged on the dynamic RMS alone.
@@ -552,4 +585,5 @@ void estimator_feed(Estimator *e, const Frame *raw, const Frame *filtered, Postu
         assert(out);
 
         estimator_feed_many(e, raw, filtered, 1, out);
+        posture_sample_resolve_angles(out);
 }

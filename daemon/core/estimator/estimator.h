@@ -242,8 +242,21 @@ void estimator_params_default(EstimatorParams *p);
 /** struct PostureSample - the estimator's output for one sample. */
 typedef struct PostureSample {
         int64_t t_ns;
+        /* Degrees, + forward and + right; while angles_pending, not yet
+         * worked out (NaN): posture_sample_resolve_angles() does. */
         double flexion_deg;
         double lateral_deg;
+        /* The gravity rotated by the neutral: what the angles are of
+         * (angle-view.h), NaN for an invalid sample; set by the estimator. */
+        double rotated[3];
+        /* Of rotated, for comparisons without the angles (angle-view.h):
+         * sin flexion, cos |lateral| and sin lateral, NaN where the
+         * shortcut does not apply. */
+        double probe[3];
+        /* estimator_feed_many() leaves the angles to be worked out where
+         * they are needed (the pipeline does before any handler sees the
+         * sample); estimator_feed() and a zeroed sample have them. */
+        bool angles_pending;
         /* Filtered gravity estimate and raw sample, body frame, m/s². */
         double gravity[3];
         double raw[3];
@@ -322,6 +335,9 @@ bool estimator_get_neutral(const Estimator *e, double body[3]);
 
 /** estimator_angles_are_lying() - whether the trunk at these angles lies (see "Lying"). */
 bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, double lateral_deg);
+
+/** posture_sample_resolve_angles() - work out pending angles into flexion_deg and lateral_deg. */
+void posture_sample_resolve_angles(PostureSample *s);
 
 /** posture_sample_motion_angles() - the motion path's flexion and lateral bend, on demand. */
 void posture_sample_motion_angles(const PostureSample *s, double *flexion_deg, double *lateral_deg);
