@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sure look at the walking window: the verdict of walk_evaluate()
+ * (estimator-walk.c) from exact integer sums that follow the ring block by
+ * block, bounded by how far they can lie from the floating-point values the
+ * full evaluation computes; only when a bound cannot tell is the window
+ * evaluated in full. The verdict is the same to the bit either way.
+ *
+ * The integers. q_t = floor(v_t · S), S = WALK_SURE_SCALE, t the time order
+ * of the window (t = 0 the oldest). v_t · S is exact (S a power of two), so
+ * q_t / S = v_t − δ_t with 0 <= δ_t < 1 / S. The full evaluation's lin_t =
+ * fl(v_t − mean), its mean off the real one by at most (n + 1) · 2^-46
+ * (n additions of values under 2^7, each rounded by 2^-53 of a sum under
+ * n · 2^7), each subtraction rounded by at most 2^-45. So with
+ * ã_t = (q_t − Q / n) / S (Q = Σ q_t, no rounding: a real number),
+ *
+ *     |lin_t − ã_t| <= η = 1 / S + (n + 8) · 2^-44,
+ *
+ * and the same holds within a quarter about its own mean (walk_sustained()
+ * takes each quarter's mean, rounded the same way). The ℓ2 norm moves by at
+ * most the largest move of its terms (times √n), so a standard deviation
+ * from the integers, σ̃, lies within η of the full evaluation's (before its
+ * own rounding, a relative 2^-40 at most for n <= 4096).
+ *
+ * The autocorrelation. With a = lin, C_k = Σ a_t a_t+k, C̃_k the same of ã,
+ * σ² = Σ a² / n and σ̃² = Σ ã² / n: a_t a_t+k − ã_t ã_t+k = e_t a_t+k +
+ * ã_t e_t+k with |e_t| <= η, so |C_k − C̃_k| <= η (Σ|a| + Σ|ã|) <=
+ * n η (σ + σ̃) (Cauchy-Schwarz), and n |σ² − σ̃²| no more. For r_k =
+ * C_k / ((n − k) σ²) and r̃_k = C̃_k / ((n − k) σ̃²),
+ *
+ *     |r_k − r̃_k| <= (n / (n − k) + |r̃_k|) · η (σ + σ̃) / σ²,
+ *
+ * and σ >= σ̃ − η bounds the last factor (E below). The full evaluation
+ * rounds its sums of n products by at most n · 2^-53 of Σ|a_t a_t+k| <=
+ * n σ², its divisions by 2^-53 each: another (n / (n − k) + |r_k|) · 2^-39
+ * at most, |r_k| <= n / (n − k). The integer side's own rounding (err_fl in
+ * sure_lags()) is added as well. So each r_k lies in [lo_k, hi_k], and a
+ * comparison that these bounds decide is decided as the full evaluation
+ * decides it; one they do not decide sends the window to it.
+ *
+ * The integer sums: P_k = Σ_t<n−k q_t q_t+k, for the lags the step search
+ * looks at, and each quarter's Σ q and Σ q², exact in an int64_t (see
+ * WALK_SURE_SCALE), are kept as blocks come and go while the window is not
+ * surely still (a block costs some 60 multiplications), and rebuilt from
+ * the ring when it stops being still (some n · max_lag).
+ */
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "core/estimator/estimator-private.h"
+#include "util/macro.h"
+
+static double dot3(const double a[3], const double b[3])
+{
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static double norm3(const double v[3])
+{
+        return sqrt(dot3(v, v));
+}
+
+static bool sure_wild(double v)
+{
+        return !(fabs(v) <= WALK_SURE_LIMIT);
+}
+
+/* The integer of @v: floor(v · S), exact (|v| <= 2^7, S = 2^16); 0 when wild. */
+static int64_t sure_int(double v)
+{
+        return sure_wild(v) ? 0 : (int64_t) floor(v * WALK_SURE_SCALE);
+}
+
+/*
+ * The sway. walk_evaluate() passes the window when each direction u_i (a
+ * unit vector, or zero) lies within walk_max_sway_deg of the sum M of
+ * them: fl(u_i · M) / fl(|M|) >= cos_max_sway. Here a direction rho is
+ * kept with dmin <= u_i · rho for every u_i in the window (the minimum
+ * over all added since rho was chosen: those that left can only raise it)
+ * and su, the sum of the u_i, added and removed as they come and go.
+ * With θ1 the largest angle from rho to a u_i (cos θ1 >= dmin − 2^-40: the
+ * dot's rounding and |u_i|, |rho| within 2^-50 of 1), θ2 the angle from
+ * rho to su and θ3 that from su to M, each u_i lies within θ1 + θ2 + θ3 of
+ * M. su and M are sums of n unit vectors rounded at most 9n times (rho is
+ * chosen anew every 4n blocks) by at most 2^-53 (n + 1) each: with
+ * cos θ1 >= 1/2, so |Σ u_i| >= n / 2, θ3 < 2^-30 for n <= 4096.
+ * cos(θ1 + θ2) >= c1 c2 − s1 s2 for lower bounds c of the cosines and the
+ * upper bounds s = √(1 − c²) of the sines, computed within 2^-25; so a
+ * computed value 2^-20 above cos_max_sway leaves cos(θ1 + θ2 + θ3) well
+ * above it, and the full evaluation's rounding (some 2^-50) cannot bring
+ * any u_i under it. True: the sway surely passes; false: cannot tell.
+ */
+static bool sure_sway_passes(const Motion *m)
+{
+        double c1 = m->sure_dmin - 0x1p-40, l = norm3(m->sure_su), c2, s1, s2;
+
+        if (!(c1 >= 0.5 && l > 0))
+                return false;
+        c2 = dot3(m->sure_su, m->sure_rho) / l - 0x1p-40;
+        if (!(c2 > 0))
+                return false;
+        c1 = MIN(c1, 1.0);
+        c2 = MIN(c2, 1.0);
+        s1 = sqrt(1 - c1 * c1);
+        s2 = sqrt(1 - c2 * c2);
+        return c1 * c2 - s1 * s2 - 0x1p-20 >= m->cos_max_sway;
+}
+
+/* rho anew: the window's mean direction, dmin over the window, su its sum. */
+static void sure_anchor(Motion *m)
+{
+        size_t n = m->n_blocks;
+        double s[3] = { 0, 0, 0 }, l;
+
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < 3; k++)
+                        s[k] += m->u[i][k];
+        l = norm3(s);
+        for (size_t k = 0; k < 3; k++) {
+                m->sure_su[k] = s[k];
+                m->sure_rho[k] = l > 0 ? s[k] / l : 0;
+        }
+        m->sure_dmin = INFINITY;
+        for (size_t i = 0; i < n; i++) {
+                double d = dot3(m->u[i], m->sure_rho);
+
+                if (!(d >= m->sure_dmin)) /* NaN too: never sure */
+                        m->sure_dmin = d;
+        }
+        m->sure_age = 0;
+}
+
+/* All the sums from the ring (full; its oldest at head). */
+static void sure_rebuild(Motion *m)
+{
+        size_t n = m->n_blocks, h = m->head, q = n / WALK_QUARTERS, last = m->max_lag + 2;
+        const int64_t *w = m->sq + h; /* w[t]: the window in time order */
+
+        m->sq_wild = 0;
+        for (size_t i = 0; i < n; i++) {
+                m->sq[i] = m->sq[i + n] = sure_int(m->v[i]);
+                m->sq_wild += sure_wild(m->v[i]);
+        }
+        for (size_t k = 0; k <= last; k++) {
+                int64_t p = 0;
+
+                for (size_t t = 0; t + k < n; t++)
+                        p += w[t] * w[t + k];
+                m->sp[k] = p;
+        }
+        m->sq_all = 0;
+        for (size_t t = 0; t < n; t++)
+                m->sq_all += w[t];
+        for (size_t j = 0; j < WALK_QUARTERS; j++) {
+                m->sq_sum[j] = m->sq_sum2[j] = 0;
+                for (size_t t = j * q; t < (j + 1) * q; t++) {
+                        m->sq_sum[j] += w[t];
+                        m->sq_sum2[j] += w[t] * w[t];
+                }
+        }
+        for (size_t k = 0; k <= last; k++) {
+                m->s_rdk[k] = 1 / (double) (n - k);
+                m->s_nk[k] = (double) n / (double) (n - k);
+        }
+        sure_anchor(m);
+        m->sure_valid = true;
+}
+
+/* P_k += a[-k] · nq − old · b[k] for the lags [@k, @last]: exact integers,
+ * so in any order. */
+static size_t sure_products(int64_t *sp, const int64_t *a, const int64_t *b, int64_t nq,
+                            int64_t old, size_t k, size_t last)
+{
+        for (; k <= last; k++)
+                sp[k] += a[-(ptrdiff_t) k] * nq - old * b[k];
+        return k;
+}
+
+#if defined(__x86_64__)
+/* The same, four lags at a time: the integers are under 2^23, so the
+ * products of their low 32 bits (vpmuldq) are theirs. */
+__attribute__((target("avx2"))) static size_t sure_products_avx2(int64_t *sp, const int64_t *a,
+                                                                 const int64_t *b, int64_t nq,
+                                                                 int64_t old, size_t k, size_t last)
+{
+        __m256i vn = _mm256_set1_epi64x(nq), vo = _mm256_set1_epi64x(old);
+
+        for (; k + 3 <= last; k += 4) {
+                __m256i x = _mm256_loadu_si256((const __m256i *) (a - (ptrdiff_t) k - 3));
+                __m256i y = _mm256_loadu_si256((const __m256i *) (b + k));
+                __m256i p = _mm256_loadu_si256((const __m256i *) (sp + k));
+
+                /* a[-k], a[-k-1], a[-k-2], a[-k-3] in that order */
+                x = _mm256_permute4x64_epi64(x, 0x1B);
+                p = _mm256_add_epi64(
+                        p, _mm256_sub_epi64(_mm256_mul_epi32(x, vn), _mm256_mul_epi32(y, vo)));
+                _mm256_storeu_si256((__m256i *) (sp + k), p);
+        }
+        return k;
+}
+#endif
+
+/**
+ * walk_sure_block() - a block into the sure look's sums.
+ * @m: the state, its ring full and the sums valid.
+ * @v: the new block's vertical value, which replaces the ring's oldest.
+ * @u: its direction.
+ *
+ * Called before the block takes the oldest's place (head). With W the
+ * window in time order and W[n] the new block, the next window is
+ * W[1..n]: P_k loses W[0] W[k] and gains W[n − k] W[n], quarter j loses
+ * W[jq] and gains W[(j + 1) q], all exact.
+ */
+void walk_sure_block(Motion *m, double v, const double u[3])
+{
+        size_t n = m->n_blocks, h = m->head, q = n / WALK_QUARTERS, last = m->max_lag + 2;
+        int64_t *sq = m->sq, old = sq[h], nq = sure_int(v);
+        const double *uo = m->u[h];
+        double d;
+        size_t k;
+
+        m->sq_wild += sure_wild(v);
+        m->sq_wild -= sure_wild(m->v[h]);
+        sq[h] = sq[h + n] = nq;
+        /* sq[h + t] is W[t] for 0 < t < n, and sq[h + n] is W[n]. */
+        m->sp[0] += nq * nq - old * old;
+        k = 1;
+#if defined(__x86_64__)
+        if (m->avx2)
+                k = sure_products_avx2(m->sp, sq + h + n, sq + h, nq, old, k, last);
+#endif
+        (void) sure_products(m->sp, sq + h + n, sq + h, nq, old, k, last);
+        m->sq_all += nq - old;
+        for (size_t j = 0; j < WALK_QUARTERS; j++) {
+                int64_t out = j == 0 ? old : sq[h + j * q], in = sq[h + (j + 1) * q];
+
+                m->sq_sum[j] += in - out;
+                m->sq_sum2[j] += in * in - out * out;
+        }
+
+        for (k = 0; k < 3; k++)
+                m->sure_su[k] = (m->sure_su[k] - uo[k]) + u[k];
+        d = dot3(u, m->sure_rho);
+        if (!(d >= m->sure_dmin))
+                m->sure_dmin = d;
+        m->sure_age++;
+}
+
+/* A three-valued verdict: 1 true, 0 false, -1 cannot tell. */
+static inline int tri_and(int a, int b)
+{
+        if (a == 0 || b == 0)
+                return 0;
+        return a == 1 && b == 1 ? 1 : -1;
+}
+
+/* r[a] >= r[b], r[a] > r[b], r[a] >= x, from the bounds. */
+static inline int tri_ge(const Motion *m, size_t a, size_t b)
+{
+        return m->s_lo[a] >= m->s_hi[b] ? 1 : m->s_hi[a] < m->s_lo[b] ? 0 : -1;
+}
+
+static inline int tri_gt(const Motion *m, size_t a, size_t b)
+{
+        return m->s_lo[a] > m->s_hi[b] ? 1 : m->s_hi[a] <= m->s_lo[b] ? 0 : -1;
+}
+
+/* r[a] >= x for every x in [xlo, xhi]. */
+static inline int tri_ge_x(const Motion *m, size_t a, double xlo, double xhi)
+{
+        return m->s_lo[a] >= xhi ? 1 : m->s_hi[a] < xlo ? 0 : -1;
+}
+
+/* r[k] is a peak: r[k] >= r[k - 1] && r[k] > r[k + 1]. */
+static inline int tri_peak(const Motion *m, size_t k)
+{
+        return tri_and(tri_ge(m, k, k - 1), tri_gt(m, k, k + 1));
+}
+
+/* walk_half_peak() with a threshold somewhere in [tlo, thi]: 1 and @ret, or -1. */
+static int sure_half_peak(const Motion *m, size_t best, size_t first, size_t last, double tlo,
+                          double thi, size_t *ret)
+{
+        for (size_t k = first, tol = MAX(best / 8, (size_t) 1); k + 1 < last; k++) {
+                int t;
+
+                if (2 * k + 2 * tol < best)
+                        continue;
+                if (2 * k > best + 2 * tol)
+                        break;
+                t = tri_and(tri_peak(m, k), tri_ge_x(m, k, tlo, thi));
+                if (t < 0)
+                        return -1;
+                if (t > 0) {
+                        *ret = k;
+                        return 1;
+                }
+        }
+        *ret = 0;
+        return 1;
+}
+
+/*
+ * walk_refined_hz() of a peak k (r[k] >= r[k - 1], r[k] > r[k + 1], from
+ * the bounds, with r[k] − r[k + 1] >= 2^-20 (1 + |r|)): the parabola's
+ * vertex lies within half a lag of k, as |r[k-1] − r[k+1]| <= −den; the
+ * rounding of den and of the difference (2^-50 of |r|) moves it by under
+ * 2^-26 more. So the frequency lies in [rate / (k + 0.5 + 2^-20),
+ * rate / (k − 0.5 − 2^-20)], give or take its own rounding. False when the
+ * gap is too small to say.
+ */
+static bool sure_hz(const Motion *m, size_t k, double *lo, double *hi)
+{
+        double mag = 1 + MAX(fabs(m->s_lo[k]), fabs(m->s_hi[k])) +
+                     MAX(fabs(m->s_lo[k - 1]), fabs(m->s_hi[k - 1])) +
+                     MAX(fabs(m->s_lo[k + 1]), fabs(m->s_hi[k + 1]));
+
+        if (!(m->s_lo[k] - m->s_hi[k + 1] >= 0x1p-20 * mag))
+                return false;
+        *lo = m->block_rate_hz / ((double) k + 0.5 + 0x1p-20) * (1 - 0x1p-40);
+        *hi = m->block_rate_hz / ((double) k - 0.5 - 0x1p-20) * (1 + 0x1p-40);
+        return true;
+}
+
+/* walk_periodic() from the bounds s_lo, s_hi of r. */
+static int sure_periodic(Motion *m)
+{
+        const double *lo = m->s_lo, *hi = m->s_hi;
+        size_t last = m->max_lag + 2, best = 0, first = 0, step = 0, stride = 0;
+        bool crossed = false;
+        double flo, fhi, min_corr;
+        int t;
+
+        for (size_t k = 1; k < last; k++) {
+                if (!crossed) {
+                        /* r[k] < 0 */
+                        if (hi[k] < 0)
+                                crossed = true;
+                        else if (!(lo[k] >= 0))
+                                return -1;
+                        if (!crossed)
+                                continue;
+                }
+                /* Surely no peak, the most common case, first. */
+                if (hi[k] < lo[k - 1] || hi[k] <= lo[k + 1])
+                        continue;
+                t = tri_peak(m, k);
+                if (t < 0)
+                        return -1;
+                if (t == 0)
+                        continue;
+                if (first == 0)
+                        first = k;
+                if (best == 0)
+                        best = k;
+                else {
+                        t = tri_gt(m, k, best);
+                        if (t < 0)
+                                return -1;
+                        if (t > 0)
+                                best = k;
+                }
+        }
+        if (best == 0)
+                return 0;
+
+        /* fl(0.7 · r) is monotonic in r: the threshold lies between those of
+         * the bounds. */
+        if (sure_half_peak(m, best, first, last, WALK_STEP_OF_STRIDE * m->s_lo[best],
+                           WALK_STEP_OF_STRIDE * m->s_hi[best], &step) < 0)
+                return -1;
+        if (step > 0)
+                best = step;
+        else {
+                /* walk_refined_hz(best) < walk_min_step_hz */
+                if (!sure_hz(m, best, &flo, &fhi))
+                        return -1;
+                if (fhi < m->walk_min_step_hz) {
+                        if (sure_half_peak(m, best, first, last, DBL_MIN, DBL_MIN, &step) < 0)
+                                return -1;
+                        if (step > 0) {
+                                stride = best;
+                                best = step;
+                        }
+                } else if (!(flo >= m->walk_min_step_hz))
+                        return -1;
+        }
+
+        if (!sure_hz(m, best, &flo, &fhi))
+                return -1;
+        if (fhi < m->walk_min_step_hz || flo > m->walk_max_step_hz)
+                return 0;
+        if (!(flo >= m->walk_min_step_hz && fhi <= m->walk_max_step_hz))
+                return -1;
+        min_corr = (m->walking ? WALK_KEEP_CORR : 1.0) * m->walk_min_corr;
+        if (stride > 0)
+                return tri_ge_x(m, stride, min_corr, min_corr);
+        /* Short of it, the stride decides (walk_stride_periodic()): the full
+         * evaluation does. */
+        return tri_ge_x(m, best, min_corr, min_corr) == 1 ? 1 : -1;
+}
+
+/* The bounds s_lo, s_hi of r[0..max_lag + 2] (see the top of the file):
+ * false when the window's spread is too small to bound them. */
+static bool sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi, double eta)
+{
+        size_t n = m->n_blocks, last = m->max_lag + 2;
+        const int64_t *w = m->sq + m->head;
+        double dn = (double) n, qm = (double) m->sq_all / dn, qm2 = qm * qm, inv = dn / d;
+        /* r_f = c · inv · s_rdk: three roundings, well within x. */
+        double e, x, e2, e3, e4, dk = dn, ab = 2 * (double) m->sq_all;
+
+        if (!(sig_lo > 0 && d > 0x1p-40 * p0))
+                return false;
+        /*
+         * |r_k − r̃_k| <= (n / (n − k) + |r̃_k|) e, e = η (σ + σ̃) / σ² (top
+         * of the file), and the full evaluation's own rounding adds
+         * 2 (n / (n − k)) 2^-39. r̃_k is computed here as C̃_k · (n / D) /
+         * (n − k), D = n σ̃²: C̃_k = P_k − q̄ (A_k + B_k) + (n − k) q̄² (A_k,
+         * B_k the sums of the first and the last n − k integers), each of
+         * its terms at most 2 P_0 (Cauchy-Schwarz), its dozen roundings by
+         * 2^-53 of 4 P_0 at most: under 2^-46 P_0; D within 2^-48 P_0
+         * (sure_spread()). So the computed r_f (three roundings more)
+         * lies within x (n / (n − k) + |r̃_k|) of r̃_k, x = 2^-45 P_0 / D <
+         * 2^-5, so within 2x (n / (n − k) + |r_f|), and |r̃_k| <= |r_f| +
+         * that; s_nk is n / (n − k) within 2^-53 of it. With e < 1/2 all of
+         * it is under
+         *     n / (n − k) · e3 + |r_f| · e2 + e4,
+         * e2 = e + 4x, e3 = e2 + 2^-38, e4 = 2^-40, which also takes the
+         * rounding of this bound and of r_f ± it (|r_f| <= n / (n − k) <=
+         * 2^12).
+         */
+        e = eta / sig_lo + eta * sig_hi / (sig_lo * sig_lo);
+        x = 0x1p-45 * (p0 / d);
+        e2 = e + 4 * x;
+        e3 = e2 + 0x1p-38;
+        e4 = 0x1p-40;
+        if (!(e2 < 0.5))
+                return false;
+        /* dk = n − k, and ab = A_k + B_k (under 2^36), exact as doubles. */
+        for (size_t k = 0; k <= last; k++, dk -= 1) {
+                double c = ((double) m->sp[k] - qm * ab) + dk * qm2;
+                double r = c * inv * m->s_rdk[k], eps = m->s_nk[k] * e3 + fabs(r) * e2 + e4;
+
+                m->s_lo[k] = r - eps;
+                m->s_hi[k] = r + eps;
+                ab -= (double) (w[k] + w[n - 1 - k]);
+        }
+        return true;
+}
+
+/* The spread of @cnt integers with sum @s and sum of squares @s2, as a
+ * standard deviation in m/s², within [*lo, *hi] before the η of the top of
+ * the file. (cnt · s2 − s², each term under 2^-53 · cnt · s2 from the
+ * exact, 2^-48 · cnt · s2 in all.) */
+static void sure_spread(double cnt, int64_t s, int64_t s2, double *lo, double *hi)
+{
+        double a = cnt * (double) s2, d = a - (double) s * (double) s, b = 0x1p-48 * a;
+
+        *lo = sqrt(MAX(d - b, 0.0) / (cnt * cnt)) * (1 - 0x1p-50) / WALK_SURE_SCALE;
+        *hi = sqrt(MAX(d + b, 0.0) / (cnt * cnt)) * (1 + 0x1p-50) / WALK_SURE_SCALE;
+}
+
+/* x >= min, with the full evaluation's standard deviation x within η and a
+ * relative 2^-40 of [lo, hi]. */
+static int sure_at_least(double lo, double hi, double eta, double min)
+{
+        if ((lo - eta) * (1 - 0x1p-30) >= min)
+                return 1;
+        if ((hi + eta) * (1 + 0x1p-30) < min)
+                return 0;
+        return -1;
+}
+
+/* The verdict of walk_sure(), the sums valid. */
+static int sure_verdict(Motion *m)
+{
+        size_t n = m->n_blocks, qn = n / WALK_QUARTERS;
+        double eta = 1 / WALK_SURE_SCALE + (double) (n + 8) * 0x1p-44, p0, d, lo, hi;
+        double sig_lo, sig_hi;
+        int amp, quarters = 1, periodic;
+
+        if (m->sq_wild > 0 || !(m->walk_min_rms > 0))
+                return -1;
+
+        /* The amplitude: sqrt(var) >= walk_min_rms (and var > 0). */
+        p0 = (double) m->sp[0];
+        sure_spread((double) n, m->sq_all, m->sp[0], &lo, &hi);
+        amp = sure_at_least(lo, hi, eta, m->walk_min_rms);
+        if (amp == 0)
+                return 0;
+
+        /* Each quarter: sqrt(var / q) >= walk_min_rms / 2. */
+        for (size_t j = 0; j < WALK_QUARTERS && quarters != 0; j++) {
+                double qlo, qhi;
+
+                sure_spread((double) qn, m->sq_sum[j], m->sq_sum2[j], &qlo, &qhi);
+                quarters = tri_and(quarters, sure_at_least(qlo, qhi, eta, 0.5 * m->walk_min_rms));
+        }
+        if (quarters == 0)
+                return 0;
+
+        /* n σ̃² in integer units, within 2^-48 P_0 (see sure_spread()). */
+        d = ((double) n * p0 - (double) m->sq_all * (double) m->sq_all) / (double) n;
+        sig_lo = lo * WALK_SURE_SCALE - eta * WALK_SURE_SCALE;
+        sig_hi = hi * WALK_SURE_SCALE;
+        if (!sure_lags(m, p0, d, sig_lo, sig_hi, eta * WALK_SURE_SCALE))
+                return -1;
+        periodic = sure_periodic(m);
+        if (periodic == 0)
+                return 0;
+        if (periodic < 0 || amp < 0 || quarters < 0)
+                return -1;
+
+        if (m->sure_age >= 4 * n)
+                sure_anchor(m);
+        if (!sure_sway_passes(m)) {
+                if (m->sure_age == 0)
+                        return -1;
+                sure_anchor(m);
+                if (!sure_sway_passes(m))
+                        return -1;
+        }
+        return 1;
+}
+
+/**
+ * walk_sure() - the verdict of walk_evaluate() from the sure look.
+ * @m: the state: a full window, not surely still nor running.
+ *
+ * The verdict is the conjunction of the amplitude, the quarters, the sway
+ * and the periodicity (block > 1: no roughness check): false when one of
+ * them is surely false, true when all are surely true.
+ *
+ * Return: 1 walking, 0 not, -1 when the full evaluation must tell.
+ */
+int walk_sure(Motion *m)
+{
+        int r;
+
+        if (!m->sure_on)
+                return -1;
+        if (!m->sure_valid)
+                sure_rebuild(m);
+        r = sure_verdict(m);
+        if (r >= 0)
+                m->n_sure++;
+        return r;
+}
