@@ -68,6 +68,11 @@ static void pair_feed(Pair3 *p, double v, const double u[3])
                 fail_msg("block %zu (v %.17g): sure %d, without AVX2 %d, full %d", p->n_blocks, v,
                          p->sure->walking, p->plain->walking, p->full->walking);
         assert_int_equal(p->sure->n_sure, p->plain->n_sure);
+        /* With AVX2 and without, the same bounds to the bit. */
+        assert_memory_equal(p->sure->s_lo, p->plain->s_lo, (p->sure->max_lag + 3) * sizeof(double));
+        assert_memory_equal(p->sure->s_hi, p->plain->s_hi, (p->sure->max_lag + 3) * sizeof(double));
+        assert_memory_equal(p->sure->sp, p->plain->sp, (p->sure->max_lag + 3) * sizeof(int64_t));
+        assert_memory_equal(p->sure->sab, p->plain->sab, (p->sure->max_lag + 3) * sizeof(int64_t));
         eval = p->sure->count == p->sure->n_blocks && p->sure->sure_valid;
         if (!eval)
                 return;
@@ -270,8 +275,8 @@ static void test_sure_bounds(void **state)
                 g.sway_deg = 0;
                 for (int b = 0; b < 150; b++) {
                         for (size_t k = 0; k <= last; k++) {
-                                p.sure->s_lo[k] = p.full->r[k] = NAN;
-                                p.sure->s_hi[k] = NAN;
+                                p.sure->s_lo[k] = p.plain->s_lo[k] = p.full->r[k] = NAN;
+                                p.sure->s_hi[k] = p.plain->s_hi[k] = NAN;
                         }
                         gait(&p, g, 1 / p.sure->block_rate_hz);
                         if (isnan(p.sure->s_lo[1]) || isnan(p.full->r[last]))

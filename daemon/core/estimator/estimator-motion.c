@@ -118,10 +118,10 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         /* Two copies of the forward ring and a spare value (see
          * trunk_backward4_avx2()), then u (3 each), v, lin, sum (4 each); r;
          * rd (WALK_RD each). */
-        /* The sure look's: sq (2 each), sp, s_lo, s_hi, s_rdk, s_nk (max_lag + 3). */
+        /* The sure look's: sq (2 each), sp, sab, s_lo, s_hi, s_rdk, s_nk (max_lag + 3). */
         n_mem = 6 * fwd_size + 3 + (9 + WALK_RD) * n_walk +
                 (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0) +
-                (walk_enabled ? 2 * n_blocks + 5 * (max_lag + 3) : 0);
+                (walk_enabled ? 2 * n_blocks + 6 * (max_lag + 3) : 0);
         m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
         if (!m)
                 return -ENOMEM;
@@ -136,7 +136,8 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         /* Allocated memory: its type is what is stored in it. */
         m->sq = (int64_t *) (void *) (m->rd + n_walk);
         m->sp = m->sq + 2 * n_walk;
-        m->s_lo = (double *) (void *) (m->sp + (walk_enabled ? max_lag + 3 : 0));
+        m->sab = m->sp + (walk_enabled ? max_lag + 3 : 0);
+        m->s_lo = (double *) (void *) (m->sab + (walk_enabled ? max_lag + 3 : 0));
         m->s_hi = m->s_lo + (walk_enabled ? max_lag + 3 : 0);
         m->s_rdk = m->s_hi + (walk_enabled ? max_lag + 3 : 0);
         m->s_nk = m->s_rdk + (walk_enabled ? max_lag + 3 : 0);

@@ -138,7 +138,7 @@ double motion_trunk_tau_s(const EstimatorParams *p);
 #define WALK_LAGS_AT_ONCE 16
 
 /*
- * The sure look (estimator-walk-sure.c): a window that is not surely still
+ * The sure look (estimator-walk-sure.c, estimator-walk-sums.c): a window that is not surely still
  * is judged from exact integer sums kept as blocks come and go, and only
  * when that cannot tell is it evaluated in full. Its integers are
  * floor(v · WALK_SURE_SCALE), for |v| <= WALK_SURE_LIMIT (13 g; the
@@ -262,7 +262,8 @@ struct Motion {
         /* The sure look (see WALK_SURE_SCALE), kept while @sure_valid: the
          * window's integers at each ring place, twice (sq[i] = sq[i + n]),
          * the sums of their products P_k = Σ q_t · q_t+k in time order for
-         * the lags 0..max_lag + 2 (sp), their sum (sq_all), the sums and sums of
+         * the lags 0..max_lag + 2 (sp) with the sums of the first and the
+         * last n − k integers, A_k + B_k (sab), their sum (sq_all), the sums and sums of
          * squares of each quarter in time order, how many values lie beyond
          * WALK_SURE_LIMIT, and for the sway a direction @sure_rho, a lower
          * bound @sure_dmin of u · rho over the window, the sum of the u
@@ -271,7 +272,7 @@ struct Motion {
          * 1 / (n − k) and n / (n − k), rounded. @sure_on: the look
          * applies (block > 1, n <= WALK_SURE_MAX_BLOCKS); @n_sure counts the
          * windows it decided. */
-        int64_t *sq, *sp, sq_all;
+        int64_t *sq, *sp, *sab, sq_all;
         double *s_lo, *s_hi, *s_rdk, *s_nk;
         int64_t sq_sum[WALK_QUARTERS], sq_sum2[WALK_QUARTERS];
         size_t sq_wild;
@@ -310,6 +311,12 @@ bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double s
 void motion_walk_read(Motion *m, double v);
 /** motion_walk_autocorr() - the autocorrelation r[from..to) of m->lin (estimator-autocorr.c). */
 size_t motion_walk_autocorr(Motion *m, double var, size_t from, size_t to);
+/** walk_sure_rebuild() - the sure look's sums from the ring (estimator-walk-sums.c). */
+void walk_sure_rebuild(Motion *m);
+/** walk_sure_anchor() - the sway's direction anew, from the ring. */
+void walk_sure_anchor(Motion *m);
+/** walk_sure_lags() - bounds s_lo, s_hi of the full evaluation's r[0..max_lag + 2]. */
+bool walk_sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi, double eta);
 /** walk_sure_block() - a block about to replace the ring's oldest, into the sure look's sums. */
 void walk_sure_block(Motion *m, double v, const double u[3]);
 /** walk_sure() - the window's verdict from the sure look: 1 walking, 0 not, -1 cannot tell. */

@@ -33,26 +33,23 @@
  * and σ >= σ̃ − η bounds the last factor (E below). The full evaluation
  * rounds its sums of n products by at most n · 2^-53 of Σ|a_t a_t+k| <=
  * n σ², its divisions by 2^-53 each: another (n / (n − k) + |r_k|) · 2^-39
- * at most, |r_k| <= n / (n − k). The integer side's own rounding (err_fl in
- * sure_lags()) is added as well. So each r_k lies in [lo_k, hi_k], and a
- * comparison that these bounds decide is decided as the full evaluation
- * decides it; one they do not decide sends the window to it.
+ * at most, |r_k| <= n / (n − k). The integer side's own rounding (see
+ * walk_sure_lags()) is added as well. So each r_k lies in [lo_k, hi_k],
+ * and a comparison that these bounds decide is decided as the full
+ * evaluation decides it; one they do not decide sends the window to it.
  *
  * The integer sums: P_k = Σ_t<n−k q_t q_t+k, for the lags the step search
  * looks at, and each quarter's Σ q and Σ q², exact in an int64_t (see
  * WALK_SURE_SCALE), are kept as blocks come and go while the window is not
  * surely still (a block costs some 60 multiplications), and rebuilt from
- * the ring when it stops being still (some n · max_lag).
+ * the ring when it stops being still (some n · max_lag): see
+ * estimator-walk-sums.c.
  */
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
@@ -65,17 +62,6 @@ static double dot3(const double a[3], const double b[3])
 static double norm3(const double v[3])
 {
         return sqrt(dot3(v, v));
-}
-
-static bool sure_wild(double v)
-{
-        return !(fabs(v) <= WALK_SURE_LIMIT);
-}
-
-/* The integer of @v: floor(v · S), exact (|v| <= 2^7, S = 2^16); 0 when wild. */
-static int64_t sure_int(double v)
-{
-        return sure_wild(v) ? 0 : (int64_t) floor(v * WALK_SURE_SCALE);
 }
 
 /*
@@ -111,146 +97,6 @@ static bool sure_sway_passes(const Motion *m)
         s1 = sqrt(1 - c1 * c1);
         s2 = sqrt(1 - c2 * c2);
         return c1 * c2 - s1 * s2 - 0x1p-20 >= m->cos_max_sway;
-}
-
-/* rho anew: the window's mean direction, dmin over the window, su its sum. */
-static void sure_anchor(Motion *m)
-{
-        size_t n = m->n_blocks;
-        double s[3] = { 0, 0, 0 }, l;
-
-        for (size_t i = 0; i < n; i++)
-                for (size_t k = 0; k < 3; k++)
-                        s[k] += m->u[i][k];
-        l = norm3(s);
-        for (size_t k = 0; k < 3; k++) {
-                m->sure_su[k] = s[k];
-                m->sure_rho[k] = l > 0 ? s[k] / l : 0;
-        }
-        m->sure_dmin = INFINITY;
-        for (size_t i = 0; i < n; i++) {
-                double d = dot3(m->u[i], m->sure_rho);
-
-                if (!(d >= m->sure_dmin)) /* NaN too: never sure */
-                        m->sure_dmin = d;
-        }
-        m->sure_age = 0;
-}
-
-/* All the sums from the ring (full; its oldest at head). */
-static void sure_rebuild(Motion *m)
-{
-        size_t n = m->n_blocks, h = m->head, q = n / WALK_QUARTERS, last = m->max_lag + 2;
-        const int64_t *w = m->sq + h; /* w[t]: the window in time order */
-
-        m->sq_wild = 0;
-        for (size_t i = 0; i < n; i++) {
-                m->sq[i] = m->sq[i + n] = sure_int(m->v[i]);
-                m->sq_wild += sure_wild(m->v[i]);
-        }
-        for (size_t k = 0; k <= last; k++) {
-                int64_t p = 0;
-
-                for (size_t t = 0; t + k < n; t++)
-                        p += w[t] * w[t + k];
-                m->sp[k] = p;
-        }
-        m->sq_all = 0;
-        for (size_t t = 0; t < n; t++)
-                m->sq_all += w[t];
-        for (size_t j = 0; j < WALK_QUARTERS; j++) {
-                m->sq_sum[j] = m->sq_sum2[j] = 0;
-                for (size_t t = j * q; t < (j + 1) * q; t++) {
-                        m->sq_sum[j] += w[t];
-                        m->sq_sum2[j] += w[t] * w[t];
-                }
-        }
-        for (size_t k = 0; k <= last; k++) {
-                m->s_rdk[k] = 1 / (double) (n - k);
-                m->s_nk[k] = (double) n / (double) (n - k);
-        }
-        sure_anchor(m);
-        m->sure_valid = true;
-}
-
-/* P_k += a[-k] · nq − old · b[k] for the lags [@k, @last]: exact integers,
- * so in any order. */
-static size_t sure_products(int64_t *sp, const int64_t *a, const int64_t *b, int64_t nq,
-                            int64_t old, size_t k, size_t last)
-{
-        for (; k <= last; k++)
-                sp[k] += a[-(ptrdiff_t) k] * nq - old * b[k];
-        return k;
-}
-
-#if defined(__x86_64__)
-/* The same, four lags at a time: the integers are under 2^23, so the
- * products of their low 32 bits (vpmuldq) are theirs. */
-__attribute__((target("avx2"))) static size_t sure_products_avx2(int64_t *sp, const int64_t *a,
-                                                                 const int64_t *b, int64_t nq,
-                                                                 int64_t old, size_t k, size_t last)
-{
-        __m256i vn = _mm256_set1_epi64x(nq), vo = _mm256_set1_epi64x(old);
-
-        for (; k + 3 <= last; k += 4) {
-                __m256i x = _mm256_loadu_si256((const __m256i *) (a - (ptrdiff_t) k - 3));
-                __m256i y = _mm256_loadu_si256((const __m256i *) (b + k));
-                __m256i p = _mm256_loadu_si256((const __m256i *) (sp + k));
-
-                /* a[-k], a[-k-1], a[-k-2], a[-k-3] in that order */
-                x = _mm256_permute4x64_epi64(x, 0x1B);
-                p = _mm256_add_epi64(
-                        p, _mm256_sub_epi64(_mm256_mul_epi32(x, vn), _mm256_mul_epi32(y, vo)));
-                _mm256_storeu_si256((__m256i *) (sp + k), p);
-        }
-        return k;
-}
-#endif
-
-/**
- * walk_sure_block() - a block into the sure look's sums.
- * @m: the state, its ring full and the sums valid.
- * @v: the new block's vertical value, which replaces the ring's oldest.
- * @u: its direction.
- *
- * Called before the block takes the oldest's place (head). With W the
- * window in time order and W[n] the new block, the next window is
- * W[1..n]: P_k loses W[0] W[k] and gains W[n − k] W[n], quarter j loses
- * W[jq] and gains W[(j + 1) q], all exact.
- */
-void walk_sure_block(Motion *m, double v, const double u[3])
-{
-        size_t n = m->n_blocks, h = m->head, q = n / WALK_QUARTERS, last = m->max_lag + 2;
-        int64_t *sq = m->sq, old = sq[h], nq = sure_int(v);
-        const double *uo = m->u[h];
-        double d;
-        size_t k;
-
-        m->sq_wild += sure_wild(v);
-        m->sq_wild -= sure_wild(m->v[h]);
-        sq[h] = sq[h + n] = nq;
-        /* sq[h + t] is W[t] for 0 < t < n, and sq[h + n] is W[n]. */
-        m->sp[0] += nq * nq - old * old;
-        k = 1;
-#if defined(__x86_64__)
-        if (m->avx2)
-                k = sure_products_avx2(m->sp, sq + h + n, sq + h, nq, old, k, last);
-#endif
-        (void) sure_products(m->sp, sq + h + n, sq + h, nq, old, k, last);
-        m->sq_all += nq - old;
-        for (size_t j = 0; j < WALK_QUARTERS; j++) {
-                int64_t out = j == 0 ? old : sq[h + j * q], in = sq[h + (j + 1) * q];
-
-                m->sq_sum[j] += in - out;
-                m->sq_sum2[j] += in * in - out * out;
-        }
-
-        for (k = 0; k < 3; k++)
-                m->sure_su[k] = (m->sure_su[k] - uo[k]) + u[k];
-        d = dot3(u, m->sure_rho);
-        if (!(d >= m->sure_dmin))
-                m->sure_dmin = d;
-        m->sure_age++;
 }
 
 /* A three-valued verdict: 1 true, 0 false, -1 cannot tell. */
@@ -407,55 +253,6 @@ static int sure_periodic(Motion *m)
         return tri_ge_x(m, best, min_corr, min_corr) == 1 ? 1 : -1;
 }
 
-/* The bounds s_lo, s_hi of r[0..max_lag + 2] (see the top of the file):
- * false when the window's spread is too small to bound them. */
-static bool sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi, double eta)
-{
-        size_t n = m->n_blocks, last = m->max_lag + 2;
-        const int64_t *w = m->sq + m->head;
-        double dn = (double) n, qm = (double) m->sq_all / dn, qm2 = qm * qm, inv = dn / d;
-        /* r_f = c · inv · s_rdk: three roundings, well within x. */
-        double e, x, e2, e3, e4, dk = dn, ab = 2 * (double) m->sq_all;
-
-        if (!(sig_lo > 0 && d > 0x1p-40 * p0))
-                return false;
-        /*
-         * |r_k − r̃_k| <= (n / (n − k) + |r̃_k|) e, e = η (σ + σ̃) / σ² (top
-         * of the file), and the full evaluation's own rounding adds
-         * 2 (n / (n − k)) 2^-39. r̃_k is computed here as C̃_k · (n / D) /
-         * (n − k), D = n σ̃²: C̃_k = P_k − q̄ (A_k + B_k) + (n − k) q̄² (A_k,
-         * B_k the sums of the first and the last n − k integers), each of
-         * its terms at most 2 P_0 (Cauchy-Schwarz), its dozen roundings by
-         * 2^-53 of 4 P_0 at most: under 2^-46 P_0; D within 2^-48 P_0
-         * (sure_spread()). So the computed r_f (three roundings more)
-         * lies within x (n / (n − k) + |r̃_k|) of r̃_k, x = 2^-45 P_0 / D <
-         * 2^-5, so within 2x (n / (n − k) + |r_f|), and |r̃_k| <= |r_f| +
-         * that; s_nk is n / (n − k) within 2^-53 of it. With e < 1/2 all of
-         * it is under
-         *     n / (n − k) · e3 + |r_f| · e2 + e4,
-         * e2 = e + 4x, e3 = e2 + 2^-38, e4 = 2^-40, which also takes the
-         * rounding of this bound and of r_f ± it (|r_f| <= n / (n − k) <=
-         * 2^12).
-         */
-        e = eta / sig_lo + eta * sig_hi / (sig_lo * sig_lo);
-        x = 0x1p-45 * (p0 / d);
-        e2 = e + 4 * x;
-        e3 = e2 + 0x1p-38;
-        e4 = 0x1p-40;
-        if (!(e2 < 0.5))
-                return false;
-        /* dk = n − k, and ab = A_k + B_k (under 2^36), exact as doubles. */
-        for (size_t k = 0; k <= last; k++, dk -= 1) {
-                double c = ((double) m->sp[k] - qm * ab) + dk * qm2;
-                double r = c * inv * m->s_rdk[k], eps = m->s_nk[k] * e3 + fabs(r) * e2 + e4;
-
-                m->s_lo[k] = r - eps;
-                m->s_hi[k] = r + eps;
-                ab -= (double) (w[k] + w[n - 1 - k]);
-        }
-        return true;
-}
-
 /* The spread of @cnt integers with sum @s and sum of squares @s2, as a
  * standard deviation in m/s², within [*lo, *hi] before the η of the top of
  * the file. (cnt · s2 − s², each term under 2^-53 · cnt · s2 from the
@@ -511,7 +308,7 @@ static int sure_verdict(Motion *m)
         d = ((double) n * p0 - (double) m->sq_all * (double) m->sq_all) / (double) n;
         sig_lo = lo * WALK_SURE_SCALE - eta * WALK_SURE_SCALE;
         sig_hi = hi * WALK_SURE_SCALE;
-        if (!sure_lags(m, p0, d, sig_lo, sig_hi, eta * WALK_SURE_SCALE))
+        if (!walk_sure_lags(m, p0, d, sig_lo, sig_hi, eta * WALK_SURE_SCALE))
                 return -1;
         periodic = sure_periodic(m);
         if (periodic == 0)
@@ -520,11 +317,11 @@ static int sure_verdict(Motion *m)
                 return -1;
 
         if (m->sure_age >= 4 * n)
-                sure_anchor(m);
+                walk_sure_anchor(m);
         if (!sure_sway_passes(m)) {
                 if (m->sure_age == 0)
                         return -1;
-                sure_anchor(m);
+                walk_sure_anchor(m);
                 if (!sure_sway_passes(m))
                         return -1;
         }
@@ -548,7 +345,7 @@ int walk_sure(Motion *m)
         if (!m->sure_on)
                 return -1;
         if (!m->sure_valid)
-                sure_rebuild(m);
+                walk_sure_rebuild(m);
         r = sure_verdict(m);
         if (r >= 0)
                 m->n_sure++;
