@@ -256,6 +256,33 @@ static void test_sure_wild(void **state)
         (void) state;
 }
 
+/* The sums are kept through a short still spell (n / 2 windows), then
+ * dropped, and rebuilt when the wearer moves again. */
+static void test_sure_still_spell(void **state)
+{
+        EstimatorParams ep;
+        Pair3 p;
+        size_t half;
+
+        estimator_params_default(&ep);
+        pair_init(&p, &ep);
+        half = p.sure->n_blocks / 2;
+        gait(&p, WALK, 8);
+        assert_true(p.sure->walking && p.sure->sure_valid);
+        /* Until the window is surely still, then n / 2 windows more. */
+        while (p.sure->sure_still == 0)
+                still(&p, 1 / p.sure->block_rate_hz);
+        still(&p, (double) (half - 1) / p.sure->block_rate_hz);
+        assert_int_equal(p.sure->sure_still, half);
+        assert_true(p.sure->sure_valid);
+        still(&p, 1 / p.sure->block_rate_hz);
+        assert_false(p.sure->sure_valid);
+        gait(&p, WALK, 8);
+        assert_true(p.sure->walking && p.sure->sure_valid);
+        pair_done(&p);
+        (void) state;
+}
+
 /* The bounds hold the full evaluation's r[k], and are narrow. */
 static void test_sure_bounds(void **state)
 {
@@ -299,9 +326,8 @@ static void test_sure_bounds(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_sure_boundaries),
-                cmocka_unit_test(test_sure_random),
-                cmocka_unit_test(test_sure_wild),
+                cmocka_unit_test(test_sure_boundaries), cmocka_unit_test(test_sure_random),
+                cmocka_unit_test(test_sure_wild),       cmocka_unit_test(test_sure_still_spell),
                 cmocka_unit_test(test_sure_bounds),
         };
 

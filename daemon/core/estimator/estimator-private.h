@@ -263,21 +263,22 @@ struct Motion {
          * window's integers at each ring place, twice (sq[i] = sq[i + n]),
          * the sums of their products P_k = Σ q_t · q_t+k in time order for
          * the lags 0..max_lag + 2 (sp) with the sums of the first and the
-         * last n − k integers, A_k + B_k (sab), their sum (sq_all), the sums and sums of
-         * squares of each quarter in time order, how many values lie beyond
-         * WALK_SURE_LIMIT, and for the sway a direction @sure_rho, a lower
-         * bound @sure_dmin of u · rho over the window, the sum of the u
-         * added and removed since (sure_su) and how many blocks ago rho was
-         * chosen. s_lo and s_hi: scratch, bounds of r[k]; s_rdk and s_nk:
-         * 1 / (n − k) and n / (n − k), rounded. @sure_on: the look
-         * applies (block > 1, n <= WALK_SURE_MAX_BLOCKS); @n_sure counts the
-         * windows it decided. */
+         * last n − k integers, A_k + B_k (sab), their sum (sq_all), the
+         * sums and sums of squares of each quarter in time order, how many
+         * values lie beyond WALK_SURE_LIMIT, and for the sway a direction
+         * @sure_rho, a lower bound @sure_dmin of u · rho over the window,
+         * the sum of the u added and removed since (sure_su) and how many
+         * blocks ago rho was chosen; @sure_still, for how many windows in a
+         * row the sums were kept though surely still (or running). s_lo and
+         * s_hi: scratch, bounds of r[k]; s_rdk and s_nk: 1 / (n − k) and
+         * n / (n − k), rounded. @sure_on: the look applies (block > 1, n <=
+         * WALK_SURE_MAX_BLOCKS); @n_sure counts the windows it decided. */
         int64_t *sq, *sp, *sab, sq_all;
         double *s_lo, *s_hi, *s_rdk, *s_nk;
         int64_t sq_sum[WALK_QUARTERS], sq_sum2[WALK_QUARTERS];
         size_t sq_wild;
         double sure_rho[3], sure_dmin, sure_su[3];
-        size_t sure_age;
+        size_t sure_age, sure_still;
         bool sure_valid, sure_on;
         size_t n_sure;
 

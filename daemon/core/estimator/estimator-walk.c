@@ -292,9 +292,16 @@ static void walk_evaluate(Motion *m)
 
         if (walk_surely_still(m) || walk_running(m)) {
                 m->walking = false;
-                m->sure_valid = false;
+                /* The sure look's sums cost 2 (max_lag + 3) products a
+                 * block to keep, n (max_lag + 3) to rebuild: kept through
+                 * n / 2 such windows, a still spell costs at most twice
+                 * what the better of the two would have (the ski-rental
+                 * rule), and a long one nothing after that. */
+                if (m->sure_valid && ++m->sure_still > m->n_blocks / 2)
+                        m->sure_valid = false;
                 return;
         }
+        m->sure_still = 0;
         /* The sure look (estimator-walk-sure.c), when it can tell. */
         sure = walk_sure(m);
         if (sure >= 0) {
