@@ -110,23 +110,20 @@ static void mark_gaps(Frame *frames, size_t n, int64_t *prev_ns, int64_t max_ns)
  */
 static int read_frames(RecordingReader *rr, const char *path, Frame *buf, size_t *n, size_t max)
 {
-        while (*n < max) {
-                _cleanup_(freep) char *msg = NULL;
-                int r;
+        _cleanup_(freep) char *msg = NULL;
+        size_t got = 0;
+        int r;
 
-                r = recording_reader_next(rr, &buf[*n], &msg);
-                if (r == 0)
-                        return 0;
-                if (r < 0) {
-                        if (msg)
-                                fprintf(stderr, "%s\n", msg);
-                        else
-                                fprintf(stderr, "%s: %s\n", path, strerror(-r));
-                        return r == -EBADMSG ? -EX_DATAERR : -EX_NOINPUT;
-                }
-                (*n)++;
+        r = recording_reader_read(rr, buf + *n, max - *n, &got, &msg);
+        *n += got;
+        if (r < 0) {
+                if (msg)
+                        fprintf(stderr, "%s\n", msg);
+                else
+                        fprintf(stderr, "%s: %s\n", path, strerror(-r));
+                return r == -EBADMSG ? -EX_DATAERR : -EX_NOINPUT;
         }
-        return 1;
+        return r;
 }
 
 static int open_recording(const char *path, RecordingReader **ret)

@@ -14,9 +14,11 @@
 /*
  * What the recording reader's files share, and no one else: recording.c (the
  * public functions, and the common sample line read in one pass),
- * recording-line.c (any line read in full: comments, the header, a sample
- * with a message for what is wrong) and recording-input.c (the lines, from
- * blocks of a regular file or a line at a time from a stream).
+ * recording-avx2.c (the common sample lines of a block, many at a time, for
+ * recording_reader_read()), recording-line.c (any line read in full:
+ * comments, the header, a sample with a message for what is wrong) and
+ * recording-input.c (the lines, from blocks of a regular file or a line at a
+ * time from a stream).
  */
 
 #define RECORDING_N_FIELDS 4
@@ -25,8 +27,9 @@
 #define RECORDING_MAX_META    32
 #define RECORDING_QUOTE_CHARS 32
 /* Zero bytes after the data in a block, so that parse_plain() may read 8
- * bytes at a time up to the end, and reader_line_sse2() (recording.c) a
- * line's first 72. */
+ * bytes at a time up to the end, reader_line_sse2() (recording.c) a line's
+ * first 72, and reader_lines_avx2() a line's first 64 and 16 at each of its
+ * fields. */
 #define READ_PAD 72
 
 struct RecordingReader {
@@ -49,6 +52,8 @@ struct RecordingReader {
 
         bool header_seen;
         bool any_sample;
+        /* Read the common lines of a block with reader_lines_avx2(). */
+        bool avx2;
         int64_t prev_ns;
         /* The previous time as written (its first RECORDING_QUOTE_CHARS + 1
          * bytes and its length), quoted only for the "not after" message. */
@@ -110,6 +115,17 @@ _printf_(3, 4) int reader_fail(RecordingReader *r, int error, const char *fmt, .
 /* recording-line.c */
 int reader_comment(RecordingReader *r, const char *s, const char *end);
 int reader_data_line(RecordingReader *r, const char *s, const char *end, Frame *out);
+
+/* recording-avx2.c: where the compiler has AVX2 intrinsics and target
+ * attributes. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+        __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define READER_AVX2 1
+bool reader_cpu_avx2(void);
+size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max);
+#else
+#define READER_AVX2 0
+#endif
 
 /* recording-input.c */
 int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, const char **limit);

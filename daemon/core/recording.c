@@ -329,6 +329,20 @@ static int reader_next(RecordingReader *r, Frame *out)
         return r->error;
 }
 
+/* @k, what reader_next() returned, and the message for a failure. */
+static int reader_result(RecordingReader *r, int k, char **ret_error)
+{
+        if (k >= 0 || !ret_error)
+                return k;
+        *ret_error = NULL;
+        if (r->error_msg) {
+                *ret_error = strdup(r->error_msg);
+                if (!*ret_error)
+                        return -ENOMEM;
+        }
+        return k;
+}
+
 /**
  * recording_reader_next() - the next sample of the recording.
  * @r: the reader.
@@ -345,21 +359,51 @@ static int reader_next(RecordingReader *r, Frame *out)
  */
 int recording_reader_next(RecordingReader *r, Frame *out, char **ret_error)
 {
-        int k;
-
         assert(r);
         assert(out);
 
-        k = reader_next(r, out);
-        if (k >= 0 || !ret_error)
-                return k;
-        *ret_error = NULL;
-        if (r->error_msg) {
-                *ret_error = strdup(r->error_msg);
-                if (!*ret_error)
-                        return -ENOMEM;
+        return reader_result(r, reader_next(r, out), ret_error);
+}
+
+/**
+ * recording_reader_read() - the next samples of the recording, up to @max:
+ * the same as that many recording_reader_next(), in fewer instructions.
+ * @r: the reader.
+ * @out: the samples.
+ * @max: room in @out.
+ * @ret_n: the number of samples read, also before an end or a failure.
+ * @ret_error: as recording_reader_next()'s.
+ *
+ * Return: 1 with @max samples, 0 at the end of the file (after *@ret_n
+ * samples, maybe none), or as recording_reader_next() fails.
+ */
+int recording_reader_read(RecordingReader *r, Frame *out, size_t max, size_t *ret_n,
+                          char **ret_error)
+{
+        size_t n = 0;
+        int k = 1;
+
+        assert(r);
+        assert(out || max == 0);
+        assert(ret_n);
+
+        while (n < max) {
+#if READER_AVX2
+                /* The common lines of the block; the first other line (or
+                 * one that goes on in the next block) as below. */
+                if (r->avx2 && r->blocks && r->header_seen && !r->error) {
+                        n += reader_lines_avx2(r, out + n, max - n);
+                        if (n == max)
+                                break;
+                }
+#endif
+                k = reader_next(r, &out[n]);
+                if (k <= 0)
+                        break;
+                n++;
         }
-        return k;
+        *ret_n = n;
+        return reader_result(r, k, ret_error);
 }
 
 /**
@@ -388,6 +432,9 @@ int recording_reader_new(RecordingReader **ret, FILE *f, const char *name, bool 
         memcpy(r->name, name, n + 1);
         r->f = f;
         r->own = own;
+#if READER_AVX2
+        r->avx2 = reader_cpu_avx2();
+#endif
         *ret = r;
         return 0;
 }

@@ -41,6 +41,10 @@ static inline void recording_reader_freep(RecordingReader **r)
 /** recording_reader_next() - the next sample, or a message saying what is wrong where. */
 int recording_reader_next(RecordingReader *r, Frame *out, char **ret_error);
 
+/** recording_reader_read() - up to @max next samples, as many recording_reader_next(). */
+int recording_reader_read(RecordingReader *r, Frame *out, size_t max, size_t *ret_n,
+                          char **ret_error);
+
 /** recording_reader_line() - the current line number (1-based). */
 unsigned recording_reader_line(const RecordingReader *r);
 

@@ -399,109 +399,14 @@ static void test_long_line(void **state)
         }
 }
 
-static uint64_t xorshift(uint64_t *x)
-{
-        *x ^= *x << 13;
-        *x ^= *x >> 7;
-        *x ^= *x << 17;
-        return *x;
-}
-
-static const char *strnull(const char *s)
-{
-        return s ? s : "(null)";
-}
-
-/* A number in one of many forms: mostly the plain [-]digits.digits with 0
- * to 8 digits on either side (recording.c reads 1 to 7 on its fastest way),
- * else signs, 0 to 9 digits on either side of a dot or none, and now and then
- * an exponent, a space or a stray character. */
-static void random_number(char *buf, size_t size, uint64_t *seed)
-{
-        static const char *const signs[] = { "", "", "-", "+" };
-        static const char *const extra[] = { "", "", "", "", "", "", "e1", " ", "x", ".", "-" };
-        bool plain = xorshift(seed) % 8 != 0;
-        char digits[2][16];
-        unsigned n[2];
-
-        for (unsigned k = 0; k < 2; k++) {
-                n[k] = (unsigned) (xorshift(seed) % (plain ? 9 : 10));
-                for (unsigned i = 0; i < n[k]; i++)
-                        digits[k][i] = (char) ('0' + xorshift(seed) % 10);
-                digits[k][n[k]] = 0;
-        }
-        (void) snprintf(buf, size, "%s%s%s%s%s", signs[xorshift(seed) % (plain ? 3 : 4)], digits[0],
-                        plain || xorshift(seed) % 8 ? "." : "", digits[1],
-                        plain ? "" : extra[xorshift(seed) % ELEMENTSOF(extra)]);
-}
-
-/* Every sample, the end and the message of @f, a line at a time or in
- * blocks: the same. */
-static void read_all(FILE *f, Frame *frames, size_t max, size_t *n, int *k, char **msg)
-{
-        _cleanup_(recording_reader_freep) RecordingReader *r = NULL;
-
-        assert_int_equal(recording_reader_new(&r, f, "rec.csv", false), 0);
-        for (*n = 0; *n < max && (*k = recording_reader_next(r, &frames[*n], msg)) > 0;)
-                (*n)++;
-}
-
-static void test_blocks_as_lines(void **state)
-{
-        _cleanup_(fclosep) FILE *file = tmpfile();
-        uint64_t seed = 1;
-
-        assert_non_null(file);
-        for (unsigned c = 0; c < 20000; c++) {
-                char text[512], num[4][64];
-                Frame a[4], b[4];
-                size_t na, nb, len;
-                int ka = 0, kb = 0;
-                _cleanup_(freep) char *ma = NULL, *mb = NULL;
-                _cleanup_(fclosep) FILE *mem = NULL;
-
-                for (unsigned i = 0; i < 4; i++)
-                        random_number(num[i], sizeof(num[i]), &seed);
-                /* A second line with the same digits, 1 s later, or the same
-                 * time (not after the first); a '\r' or none at the end. */
-                len = (size_t) snprintf(
-                        text, sizeof(text), "time_s,ax,ay,az\n%s,%s,%s,%s\n%s%s,%s,%s,%s%s", num[0],
-                        num[1], num[2], num[3], c % 3 ? "1" : "", num[0], num[3], num[2], num[1],
-                        c % 5 == 0   ? "\r\n"
-                        : c % 7 == 0 ? ""
-                                     : "\n");
-                mem = fmemopen(text, len, "r");
-                assert_non_null(mem);
-                read_all(mem, a, ELEMENTSOF(a), &na, &ka, &ma);
-                assert_int_equal(ftruncate(fileno(file), 0), 0);
-                rewind(file);
-                assert_int_equal(fwrite(text, 1, len, file), len);
-                assert_int_equal(fflush(file), 0);
-                rewind(file);
-                read_all(file, b, ELEMENTSOF(b), &nb, &kb, &mb);
-
-                if (na != nb || ka != kb || memcmp(a, b, na * sizeof(Frame)) != 0 ||
-                    (ma || mb ? !ma || !mb || strcmp(ma, mb) != 0 : false))
-                        fail_msg("'%s': %zu samples and %d (%s) a line at a time, %zu and %d (%s) "
-                                 "in blocks",
-                                 text, na, ka, strnull(ma), nb, kb, strnull(mb));
-        }
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_good_file),
-                cmocka_unit_test(test_crlf_and_bom),
-                cmocka_unit_test(test_header_only),
-                cmocka_unit_test(test_rate),
-                cmocka_unit_test(test_meta_limit),
-                cmocka_unit_test(test_bad_input),
-                cmocka_unit_test(test_open),
-                cmocka_unit_test(test_round_trip),
-                cmocka_unit_test(test_write_locale),
-                cmocka_unit_test(test_long_line),
-                cmocka_unit_test(test_blocks_as_lines),
+                cmocka_unit_test(test_good_file),    cmocka_unit_test(test_crlf_and_bom),
+                cmocka_unit_test(test_header_only),  cmocka_unit_test(test_rate),
+                cmocka_unit_test(test_meta_limit),   cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_open),         cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_write_locale), cmocka_unit_test(test_long_line),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
