@@ -118,9 +118,11 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         /* One allocation: the state, then its rings and scratch arrays. */
         /* The forward ring's three axes (see struct Motion), then u (3
          * each), v, lin, sum (4 each); r; rd (WALK_RD each). */
+        /* The sure look's: sq (2 each), sp, sab, s_lo, s_hi, s_rdk, s_nk (max_lag + 3). */
         fwd_span = 2 * fwd_size + TRUNK_RUN;
         n_mem = 3 * fwd_span + (9 + WALK_RD) * n_walk +
-                (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0);
+                (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0) +
+                (walk_enabled ? 2 * n_blocks + 6 * (max_lag + 3) : 0);
         m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
         if (!m)
                 return -ENOMEM;
@@ -133,6 +135,14 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         m->sum = (double(*)[4])(m->lin + n_walk);
         m->r = m->lin + 5 * n_walk;
         m->rd = (double(*)[WALK_RD])(m->r + (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0));
+        /* Allocated memory: its type is what is stored in it. */
+        m->sq = (int64_t *) (void *) (m->rd + n_walk);
+        m->sp = m->sq + 2 * n_walk;
+        m->sab = m->sp + (walk_enabled ? max_lag + 3 : 0);
+        m->s_lo = (double *) (void *) (m->sab + (walk_enabled ? max_lag + 3 : 0));
+        m->s_hi = m->s_lo + (walk_enabled ? max_lag + 3 : 0);
+        m->s_rdk = m->s_hi + (walk_enabled ? max_lag + 3 : 0);
+        m->s_nk = m->s_rdk + (walk_enabled ? max_lag + 3 : 0);
 
         m->block = block;
         m->block_rate_hz = block_rate_hz;
@@ -152,6 +162,7 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         m->walk_min_rms = p->walk_min_rms;
         m->walk_min_corr = p->walk_min_corr;
         m->cos_max_sway = cos(p->walk_max_sway_deg / DEG_PER_RAD);
+        m->sure_on = block > 1 && n_blocks <= WALK_SURE_MAX_BLOCKS;
         if (p->walk_min_rms > WALK_Q_MARGIN) {
                 double t = (p->walk_min_rms - WALK_Q_MARGIN) * (double) n_blocks * WALK_Q_SCALE;
 

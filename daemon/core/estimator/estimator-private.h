@@ -177,11 +177,32 @@ double motion_trunk_tau_s(const EstimatorParams *p);
 #define WALK_Q_LIMIT  1024.0
 #define WALK_Q_MARGIN (4.0 / WALK_Q_SCALE)
 
+/* A walk goes on while the step's peak is at least this share of
+ * walk_min_corr: a turn or a few uneven steps do not end it. */
+#define WALK_KEEP_CORR 0.7
+
+/* A peak at half the highest one's lag at least this high, relative to it,
+ * is the step of that stride. */
+#define WALK_STEP_OF_STRIDE 0.7
+
 /* The statistics of a slow sensor's readings per block (see struct Motion). */
 #define WALK_RD 5
 
 /* Spare room after the autocorrelation (see motion_walk_autocorr()). */
 #define WALK_LAGS_AT_ONCE 16
+
+/*
+ * The sure look (estimator-walk-sure.c, estimator-walk-sums.c): a window that is not surely still
+ * is judged from exact integer sums kept as blocks come and go, and only
+ * when that cannot tell is it evaluated in full. Its integers are
+ * floor(v · WALK_SURE_SCALE), for |v| <= WALK_SURE_LIMIT (13 g; the
+ * pipeline limits a worn sensor to 8 g), over at most WALK_SURE_MAX_BLOCKS
+ * blocks: products under 2^46, sums of them under 2^58, all exact in an
+ * int64_t.
+ */
+#define WALK_SURE_SCALE      65536.0
+#define WALK_SURE_LIMIT      128.0
+#define WALK_SURE_MAX_BLOCKS 4096
 
 struct Motion {
         double block_rate_hz;
@@ -297,6 +318,29 @@ struct Motion {
         /* n² · WALK_Q_SCALE² · (walk_min_rms − WALK_Q_MARGIN)², or -1 */
         double q_still_below;
 
+        /* The sure look (see WALK_SURE_SCALE), kept while @sure_valid: the
+         * window's integers at each ring place, twice (sq[i] = sq[i + n]),
+         * the sums of their products P_k = Σ q_t · q_t+k in time order for
+         * the lags 0..max_lag + 2 (sp) with the sums of the first and the
+         * last n − k integers, A_k + B_k (sab), their sum (sq_all), the
+         * sums and sums of squares of each quarter in time order, how many
+         * values lie beyond WALK_SURE_LIMIT, and for the sway a direction
+         * @sure_rho, a lower bound @sure_dmin of u · rho over the window,
+         * the sum of the u added and removed since (sure_su) and how many
+         * blocks ago rho was chosen; @sure_still, for how many windows in a
+         * row the sums were kept though surely still (or running). s_lo and
+         * s_hi: scratch, bounds of r[k]; s_rdk and s_nk: 1 / (n − k) and
+         * n / (n − k), rounded. @sure_on: the look applies (block > 1, n <=
+         * WALK_SURE_MAX_BLOCKS); @n_sure counts the windows it decided. */
+        int64_t *sq, *sp, *sab, sq_all;
+        double *s_lo, *s_hi, *s_rdk, *s_nk;
+        int64_t sq_sum[WALK_QUARTERS], sq_sum2[WALK_QUARTERS];
+        size_t sq_wild;
+        double sure_rho[3], sure_dmin, sure_su[3];
+        size_t sure_age, sure_still;
+        bool sure_valid, sure_on;
+        size_t n_sure;
+
         double mem[]; /* what fwd, u, v, lin, r and rd point into */
 };
 
@@ -325,6 +369,16 @@ bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double s
 void motion_walk_read(Motion *m, double v);
 /** motion_walk_autocorr() - the autocorrelation r[from..to) of m->lin (estimator-autocorr.c). */
 size_t motion_walk_autocorr(Motion *m, double var, size_t from, size_t to);
+/** walk_sure_rebuild() - the sure look's sums from the ring (estimator-walk-sums.c). */
+void walk_sure_rebuild(Motion *m);
+/** walk_sure_anchor() - the sway's direction anew, from the ring. */
+void walk_sure_anchor(Motion *m);
+/** walk_sure_lags() - bounds s_lo, s_hi of the full evaluation's r[0..max_lag + 2]. */
+bool walk_sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi, double eta);
+/** walk_sure_block() - a block about to replace the ring's oldest, into the sure look's sums. */
+void walk_sure_block(Motion *m, double v, const double u[3]);
+/** walk_sure() - the window's verdict from the sure look: 1 walking, 0 not, -1 cannot tell. */
+int walk_sure(Motion *m);
 
 /*
  * What estimator_angles() derives from the neutral vector alone, worked out

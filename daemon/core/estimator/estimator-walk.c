@@ -58,14 +58,6 @@ static inline void sway_check(Sway *s, const double u[3])
                 s->ok = false;
 }
 
-/* A walk goes on while the step's peak is at least this share of
- * walk_min_corr: a turn or a few uneven steps do not end it. */
-#define WALK_KEEP_CORR 0.7
-
-/* A peak at half the highest one's lag at least this high, relative to it,
- * is the step of that stride. */
-#define WALK_STEP_OF_STRIDE 0.7
-
 /* The stride, two steps: when left and right steps differ (stairs, where
  * one leg leads; a limp; a chest sensor rocking from side to side) the
  * autocorrelation at the step period is low, but a step pattern that
@@ -296,9 +288,24 @@ static void walk_evaluate(Motion *m)
         size_t n = m->n_blocks, older = n - m->head;
         double mean = 0, var = 0, x = 0, y = 0, z = 0;
         Sway sway;
+        int sure;
 
         if (walk_surely_still(m) || walk_running(m)) {
                 m->walking = false;
+                /* The sure look's sums cost 2 (max_lag + 3) products a
+                 * block to keep, n (max_lag + 3) to rebuild: kept through
+                 * n / 2 such windows, a still spell costs at most twice
+                 * what the better of the two would have (the ski-rental
+                 * rule), and a long one nothing after that. */
+                if (m->sure_valid && ++m->sure_still > m->n_blocks / 2)
+                        m->sure_valid = false;
+                return;
+        }
+        m->sure_still = 0;
+        /* The sure look (estimator-walk-sure.c), when it can tell. */
+        sure = walk_sure(m);
+        if (sure >= 0) {
+                m->walking = sure > 0;
                 return;
         }
 
@@ -341,7 +348,7 @@ static void walk_evaluate(Motion *m)
 }
 
 /* Add @v to the quick look's sums, or remove it (@add false). */
-static void walk_q_update(Motion *m, double v, bool add)
+static inline void walk_q_update(Motion *m, double v, bool add)
 {
         int64_t q;
 
@@ -461,6 +468,10 @@ void motion_walk_read(Motion *m, double v)
  */
 void motion_walk_feed(Motion *m, double v, const double u[3])
 {
+        if (m->count < m->n_blocks)
+                m->sure_valid = false;
+        else if (m->sure_valid)
+                walk_sure_block(m, v, u);
         if (m->count == m->n_blocks) {
                 walk_q_update(m, m->v[m->head], false);
                 m->n_flight -= m->v[m->head] < WALK_FLIGHT_G * STANDARD_GRAVITY;

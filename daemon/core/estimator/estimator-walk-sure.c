@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sure look at the walking window: the verdict of walk_evaluate()
+ * (estimator-walk.c) from exact integer sums that follow the ring block by
+ * block, bounded by how far they can lie from the floating-point values the
+ * full evaluation computes; only when a bound cannot tell is the window
+ * evaluated in full. The verdict is the same to the bit either way.
+ *
+ * The integers. q_t = floor(v_t · S), S = WALK_SURE_SCALE, t the time order
+ * of the window (t = 0 the oldest). v_t · S is exact (S a power of two), so
+ * q_t / S = v_t − δ_t with 0 <= δ_t < 1 / S. The full evaluation's lin_t =
+ * fl(v_t − mean), its mean off the real one by at most (n + 1) · 2^-46
+ * (n additions of values under 2^7, each rounded by 2^-53 of a sum under
+ * n · 2^7), each subtraction rounded by at most 2^-45. So with
+ * ã_t = (q_t − Q / n) / S (Q = Σ q_t, no rounding: a real number),
+ *
+ *     |lin_t − ã_t| <= η = 1 / S + (n + 8) · 2^-44,
+ *
+ * and the same holds within a quarter about its own mean (walk_sustained()
+ * takes each quarter's mean, rounded the same way). The ℓ2 norm moves by at
+ * most the largest move of its terms (times √n), so a standard deviation
+ * from the integers, σ̃, lies within η of the full evaluation's (before its
+ * own rounding, a relative 2^-40 at most for n <= 4096).
+ *
+ * The autocorrelation. With a = lin, C_k = Σ a_t a_t+k, C̃_k the same of ã,
+ * σ² = Σ a² / n and σ̃² = Σ ã² / n: a_t a_t+k − ã_t ã_t+k = e_t a_t+k +
+ * ã_t e_t+k with |e_t| <= η, so |C_k − C̃_k| <= η (Σ|a| + Σ|ã|) <=
+ * n η (σ + σ̃) (Cauchy-Schwarz), and n |σ² − σ̃²| no more. For r_k =
+ * C_k / ((n − k) σ²) and r̃_k = C̃_k / ((n − k) σ̃²),
+ *
+ *     |r_k − r̃_k| <= (n / (n − k) + |r̃_k|) · η (σ + σ̃) / σ²,
+ *
+ * and σ >= σ̃ − η bounds the last factor (E below). The full evaluation
+ * rounds its sums of n products by at most n · 2^-53 of Σ|a_t a_t+k| <=
+ * n σ², its divisions by 2^-53 each: another (n / (n − k) + |r_k|) · 2^-39
+ * at most, |r_k| <= n / (n − k). The integer side's own rounding (see
+ * walk_sure_lags()) is added as well. So each r_k lies in [lo_k, hi_k],
+ * and a comparison that these bounds decide is decided as the full
+ * evaluation decides it; one they do not decide sends the window to it.
+ *
+ * The integer sums: P_k = Σ_t<n−k q_t q_t+k, for the lags the step search
+ * looks at, and each quarter's Σ q and Σ q², exact in an int64_t (see
+ * WALK_SURE_SCALE), are kept as blocks come and go while the window is not
+ * surely still (a block costs some 60 multiplications), and rebuilt from
+ * the ring when it stops being still (some n · max_lag): see
+ * estimator-walk-sums.c.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/estimator/estimator-private.h"
+#include "util/macro.h"
+
+static double dot3(const double a[3], const double b[3])
+{
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static double norm3(const double v[3])
+{
+        return sqrt(dot3(v, v));
+}
+
+/*
+ * The sway. walk_evaluate() passes the window when each direction u_i (a
+ * unit vector, or zero) lies within walk_max_sway_deg of the sum M of
+ * them: fl(u_i · M) / fl(|M|) >= cos_max_sway. Here a direction rho is
+ * kept with dmin <= u_i · rho for every u_i in the window (the minimum
+ * over all added since rho was chosen: those that left can only raise it)
+ * and su, the sum of the u_i, added and removed as they come and go.
+ * With θ1 the largest angle from rho to a u_i (cos θ1 >= dmin − 2^-40: the
+ * dot's rounding and |u_i|, |rho| within 2^-50 of 1), θ2 the angle from
+ * rho to su and θ3 that from su to M, each u_i lies within θ1 + θ2 + θ3 of
+ * M. su and M are sums of n unit vectors rounded at most 9n times (rho is
+ * chosen anew every 4n blocks) by at most 2^-53 (n + 1) each: with
+ * cos θ1 >= 1/2, so |Σ u_i| >= n / 2, θ3 < 2^-30 for n <= 4096.
+ * cos(θ1 + θ2) >= c1 c2 − s1 s2 for lower bounds c of the cosines and the
+ * upper bounds s = √(1 − c²) of the sines, computed within 2^-25; so a
+ * computed value 2^-20 above cos_max_sway leaves cos(θ1 + θ2 + θ3) well
+ * above it, and the full evaluation's rounding (some 2^-50) cannot bring
+ * any u_i under it. True: the sway surely passes; false: cannot tell.
+ */
+static bool sure_sway_passes(const Motion *m)
+{
+        double c1 = m->sure_dmin - 0x1p-40, l = norm3(m->sure_su), c2, s1, s2;
+
+        if (!(c1 >= 0.5 && l > 0))
+                return false;
+        c2 = dot3(m->sure_su, m->sure_rho) / l - 0x1p-40;
+        if (!(c2 > 0))
+                return false;
+        c1 = MIN(c1, 1.0);
+        c2 = MIN(c2, 1.0);
+        s1 = sqrt(1 - c1 * c1);
+        s2 = sqrt(1 - c2 * c2);
+        return c1 * c2 - s1 * s2 - 0x1p-20 >= m->cos_max_sway;
+}
+
+/* A three-valued verdict: 1 true, 0 false, -1 cannot tell. */
+static inline int tri_and(int a, int b)
+{
+        if (a == 0 || b == 0)
+                return 0;
+        return a == 1 && b == 1 ? 1 : -1;
+}
+
+/* r[a] >= r[b], r[a] > r[b], r[a] >= x, from the bounds. */
+static inline int tri_ge(const Motion *m, size_t a, size_t b)
+{
+        return m->s_lo[a] >= m->s_hi[b] ? 1 : m->s_hi[a] < m->s_lo[b] ? 0 : -1;
+}
+
+static inline int tri_gt(const Motion *m, size_t a, size_t b)
+{
+        return m->s_lo[a] > m->s_hi[b] ? 1 : m->s_hi[a] <= m->s_lo[b] ? 0 : -1;
+}
+
+/* r[a] >= x for every x in [xlo, xhi]. */
+static inline int tri_ge_x(const Motion *m, size_t a, double xlo, double xhi)
+{
+        return m->s_lo[a] >= xhi ? 1 : m->s_hi[a] < xlo ? 0 : -1;
+}
+
+/* r[k] is a peak: r[k] >= r[k - 1] && r[k] > r[k + 1]. */
+static inline int tri_peak(const Motion *m, size_t k)
+{
+        return tri_and(tri_ge(m, k, k - 1), tri_gt(m, k, k + 1));
+}
+
+/* walk_half_peak() with a threshold somewhere in [tlo, thi]: 1 and @ret, or -1. */
+static int sure_half_peak(const Motion *m, size_t best, size_t first, size_t last, double tlo,
+                          double thi, size_t *ret)
+{
+        for (size_t k = first, tol = MAX(best / 8, (size_t) 1); k + 1 < last; k++) {
+                int t;
+
+                if (2 * k + 2 * tol < best)
+                        continue;
+                if (2 * k > best + 2 * tol)
+                        break;
+                t = tri_and(tri_peak(m, k), tri_ge_x(m, k, tlo, thi));
+                if (t < 0)
+                        return -1;
+                if (t > 0) {
+                        *ret = k;
+                        return 1;
+                }
+        }
+        *ret = 0;
+        return 1;
+}
+
+/*
+ * walk_refined_hz() of a peak k (r[k] >= r[k - 1], r[k] > r[k + 1], from
+ * the bounds, with r[k] − r[k + 1] >= 2^-20 (1 + |r|)): the parabola's
+ * vertex lies within half a lag of k, as |r[k-1] − r[k+1]| <= −den; the
+ * rounding of den and of the difference (2^-50 of |r|) moves it by under
+ * 2^-26 more. So the frequency lies in [rate / (k + 0.5 + 2^-20),
+ * rate / (k − 0.5 − 2^-20)], give or take its own rounding. False when the
+ * gap is too small to say.
+ */
+static bool sure_hz(const Motion *m, size_t k, double *lo, double *hi)
+{
+        double mag = 1 + MAX(fabs(m->s_lo[k]), fabs(m->s_hi[k])) +
+                     MAX(fabs(m->s_lo[k - 1]), fabs(m->s_hi[k - 1])) +
+                     MAX(fabs(m->s_lo[k + 1]), fabs(m->s_hi[k + 1]));
+
+        if (!(m->s_lo[k] - m->s_hi[k + 1] >= 0x1p-20 * mag))
+                return false;
+        *lo = m->block_rate_hz / ((double) k + 0.5 + 0x1p-20) * (1 - 0x1p-40);
+        *hi = m->block_rate_hz / ((double) k - 0.5 - 0x1p-20) * (1 + 0x1p-40);
+        return true;
+}
+
+/* walk_periodic() from the bounds s_lo, s_hi of r. */
+static int sure_periodic(Motion *m)
+{
+        const double *lo = m->s_lo, *hi = m->s_hi;
+        size_t last = m->max_lag + 2, best = 0, first = 0, step = 0, stride = 0;
+        bool crossed = false;
+        double flo, fhi, min_corr;
+        int t;
+
+        for (size_t k = 1; k < last; k++) {
+                if (!crossed) {
+                        /* r[k] < 0 */
+                        if (hi[k] < 0)
+                                crossed = true;
+                        else if (!(lo[k] >= 0))
+                                return -1;
+                        if (!crossed)
+                                continue;
+                }
+                /* Surely no peak, the most common case, first. */
+                if (hi[k] < lo[k - 1] || hi[k] <= lo[k + 1])
+                        continue;
+                t = tri_peak(m, k);
+                if (t < 0)
+                        return -1;
+                if (t == 0)
+                        continue;
+                if (first == 0)
+                        first = k;
+                if (best == 0)
+                        best = k;
+                else {
+                        t = tri_gt(m, k, best);
+                        if (t < 0)
+                                return -1;
+                        if (t > 0)
+                                best = k;
+                }
+        }
+        if (best == 0)
+                return 0;
+
+        /* fl(0.7 · r) is monotonic in r: the threshold lies between those of
+         * the bounds. */
+        if (sure_half_peak(m, best, first, last, WALK_STEP_OF_STRIDE * m->s_lo[best],
+                           WALK_STEP_OF_STRIDE * m->s_hi[best], &step) < 0)
+                return -1;
+        if (step > 0)
+                best = step;
+        else {
+                /* walk_refined_hz(best) < walk_min_step_hz */
+                if (!sure_hz(m, best, &flo, &fhi))
+                        return -1;
+                if (fhi < m->walk_min_step_hz) {
+                        if (sure_half_peak(m, best, first, last, DBL_MIN, DBL_MIN, &step) < 0)
+                                return -1;
+                        if (step > 0) {
+                                stride = best;
+                                best = step;
+                        }
+                } else if (!(flo >= m->walk_min_step_hz))
+                        return -1;
+        }
+
+        if (!sure_hz(m, best, &flo, &fhi))
+                return -1;
+        if (fhi < m->walk_min_step_hz || flo > m->walk_max_step_hz)
+                return 0;
+        if (!(flo >= m->walk_min_step_hz && fhi <= m->walk_max_step_hz))
+                return -1;
+        min_corr = (m->walking ? WALK_KEEP_CORR : 1.0) * m->walk_min_corr;
+        if (stride > 0)
+                return tri_ge_x(m, stride, min_corr, min_corr);
+        /* Short of it, the stride decides (walk_stride_periodic()): the full
+         * evaluation does. */
+        return tri_ge_x(m, best, min_corr, min_corr) == 1 ? 1 : -1;
+}
+
+/* The spread of @cnt integers with sum @s and sum of squares @s2, as a
+ * standard deviation in m/s², within [*lo, *hi] before the η of the top of
+ * the file. (cnt · s2 − s², each term under 2^-53 · cnt · s2 from the
+ * exact, 2^-48 · cnt · s2 in all.) */
+static void sure_spread(double cnt, int64_t s, int64_t s2, double *lo, double *hi)
+{
+        double a = cnt * (double) s2, d = a - (double) s * (double) s, b = 0x1p-48 * a;
+
+        *lo = sqrt(MAX(d - b, 0.0) / (cnt * cnt)) * (1 - 0x1p-50) / WALK_SURE_SCALE;
+        *hi = sqrt(MAX(d + b, 0.0) / (cnt * cnt)) * (1 + 0x1p-50) / WALK_SURE_SCALE;
+}
+
+/* x >= min, with the full evaluation's standard deviation x within η and a
+ * relative 2^-40 of [lo, hi]. */
+static int sure_at_least(double lo, double hi, double eta, double min)
+{
+        if ((lo - eta) * (1 - 0x1p-30) >= min)
+                return 1;
+        if ((hi + eta) * (1 + 0x1p-30) < min)
+                return 0;
+        return -1;
+}
+
+/* The verdict of walk_sure(), the sums valid. */
+static int sure_verdict(Motion *m)
+{
+        size_t n = m->n_blocks, qn = n / WALK_QUARTERS;
+        double eta = 1 / WALK_SURE_SCALE + (double) (n + 8) * 0x1p-44, p0, d, lo, hi;
+        double sig_lo, sig_hi;
+        int amp, quarters = 1, periodic;
+
+        if (m->sq_wild > 0 || !(m->walk_min_rms > 0))
+                return -1;
+
+        /* The amplitude: sqrt(var) >= walk_min_rms (and var > 0). */
+        p0 = (double) m->sp[0];
+        sure_spread((double) n, m->sq_all, m->sp[0], &lo, &hi);
+        amp = sure_at_least(lo, hi, eta, m->walk_min_rms);
+        if (amp == 0)
+                return 0;
+
+        /* Each quarter: sqrt(var / q) >= walk_min_rms / 2. */
+        for (size_t j = 0; j < WALK_QUARTERS && quarters != 0; j++) {
+                double qlo, qhi;
+
+                sure_spread((double) qn, m->sq_sum[j], m->sq_sum2[j], &qlo, &qhi);
+                quarters = tri_and(quarters, sure_at_least(qlo, qhi, eta, 0.5 * m->walk_min_rms));
+        }
+        if (quarters == 0)
+                return 0;
+
+        /* n σ̃² in integer units, within 2^-48 P_0 (see sure_spread()). */
+        d = ((double) n * p0 - (double) m->sq_all * (double) m->sq_all) / (double) n;
+        sig_lo = lo * WALK_SURE_SCALE - eta * WALK_SURE_SCALE;
+        sig_hi = hi * WALK_SURE_SCALE;
+        if (!walk_sure_lags(m, p0, d, sig_lo, sig_hi, eta * WALK_SURE_SCALE))
+                return -1;
+        periodic = sure_periodic(m);
+        if (periodic == 0)
+                return 0;
+        if (periodic < 0 || amp < 0 || quarters < 0)
+                return -1;
+
+        if (m->sure_age >= 4 * n)
+                walk_sure_anchor(m);
+        if (!sure_sway_passes(m)) {
+                if (m->sure_age == 0)
+                        return -1;
+                walk_sure_anchor(m);
+                if (!sure_sway_passes(m))
+                        return -1;
+        }
+        return 1;
+}
+
+/**
+ * walk_sure() - the verdict of walk_evaluate() from the sure look.
+ * @m: the state: a full window, not surely still nor running.
+ *
+ * The verdict is the conjunction of the amplitude, the quarters, the sway
+ * and the periodicity (block > 1: no roughness check): false when one of
+ * them is surely false, true when all are surely true.
+ *
+ * Return: 1 walking, 0 not, -1 when the full evaluation must tell.
+ */
+int walk_sure(Motion *m)
+{
+        int r;
+
+        if (!m->sure_on)
+                return -1;
+        if (!m->sure_valid)
+                walk_sure_rebuild(m);
+        r = sure_verdict(m);
+        if (r >= 0)
+                m->n_sure++;
+        return r;
+}
