@@ -204,6 +204,96 @@ static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSam
                               p->summary_userdata);
 }
 
+/* The summary's sums of @n samples, each after the one before it (@prev
+ * before the first, NULL when none): summary_add() of each in turn, when no
+ * summary handler is installed. The sums are the same additions in the same
+ * order: every accumulator gets the same dt's one after the other; only the
+ * class lookups are done once for a run of samples in the same posture and
+ * activity. */
+static void summary_run(Pipeline *p, const PostureSample *prev, const PostureSample *s, size_t n)
+{
+        PipelineSummary *sum = &p->summary;
+        size_t i = 0;
+
+        sum->frames += n;
+        if (!prev) {
+                prev = s;
+                i = 1;
+        }
+        while (i < n) {
+                PostureClass c = prev->posture;
+                Activity a = prev->activity;
+                double duration = sum->duration_s, ps = sum->posture_s[c], as = sum->activity_s[a],
+                       pba = sum->posture_by_activity_s[a][c];
+
+                /* The run of intervals credited to posture c while in activity a. */
+                do {
+                        double dt = summary_dt(p, prev, &s[i]);
+
+                        if (dt > 0) {
+                                duration += dt;
+                                ps += dt;
+                                as += dt;
+                                pba += dt;
+                        }
+                        prev = &s[i++];
+                } while (i < n && prev->posture == c && prev->activity == a);
+                sum->duration_s = duration;
+                sum->posture_s[c] = ps;
+                sum->activity_s[a] = as;
+                sum->posture_by_activity_s[a][c] = pba;
+        }
+}
+
+/* Sample @i of the chunk, but for the summary: process_chunk()'s steps.
+ * Return: its number of events, in @events. */
+static size_t sample_step(Pipeline *p, const Frame *raw, size_t i, StrainEvent *events)
+{
+        PostureSample *s = &p->samples[i];
+
+        /* No episode spans a gap, a revised neutral or a time not worn: one
+         * held before it and one after are two, each measured from its own
+         * start. While not worn no rule runs. */
+        if ((raw[i].flags & FRAME_AFTER_GAP) ||
+            (s->neutral_changed &&
+             estimator_get_calibration(p->estimator, NULL) == NEUTRAL_REVISED))
+                detectors_reset(p->detectors);
+        if (s->neutral_changed && p->calibration_fn) {
+                posture_sample_resolve_angles(s);
+                p->calibration_fn(s, p->calibration_userdata);
+        }
+        if (s->worn)
+                return detectors_feed(p->detectors, s, events, _EVENT_KIND_MAX);
+        if (i > 0 ? p->samples[i - 1].worn : !p->have_last || p->last.worn)
+                detectors_reset(p->detectors);
+        return 0;
+}
+
+/* The @k events of sample @i: counted, handed to the event handler, with
+ * the sample as p->last. */
+static void sample_events(Pipeline *p, size_t i, const StrainEvent *events, size_t k)
+{
+        PostureSample *s = &p->samples[i];
+
+        posture_sample_resolve_angles(s);
+        p->last = *s;
+        p->have_last = true;
+        for (size_t j = 0; j < k; j++) {
+                p->summary.events[events[j].kind]++;
+                if (p->event_fn)
+                        p->event_fn(&events[j], s, p->event_userdata);
+        }
+}
+
+/* Whether sample @i of the chunk needs no more than detectors_feed():
+ * worn, neither after a gap nor at a changed neutral. */
+static inline bool sample_plain(const Pipeline *p, const Frame *raw, size_t i)
+{
+        const PostureSample *s = &p->samples[i];
+
+        return s->worn && !s->neutral_changed && !(raw[i].flags & FRAME_AFTER_GAP);
+}
+
 static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
 {
         StrainEvent events[_EVENT_KIND_MAX];
@@ -214,6 +304,35 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
          * rest of the chunk when an event handler runs; the handlers report
          * and change rules, which only the detectors use. */
         estimator_feed_many(p->estimator, raw, p->scratch, n, p->samples);
+
+        /* Without summary and sample handlers (posturectl analyze), the
+         * summary's sums go first, for the whole chunk (no handler reads
+         * them: only pipeline_summary() does, between feeds), and the
+         * detectors take runs of plain samples at once. The rest is the same
+         * steps in the same order as below. */
+        if (!p->summary_fn && !p->sample_fn) {
+                summary_run(p, p->have_last ? &p->last : NULL, p->samples, n);
+                for (size_t i = 0; i < n;) {
+                        size_t k, m;
+
+                        if (!sample_plain(p, raw, i)) {
+                                k = sample_step(p, raw, i, events);
+                                i++;
+                        } else {
+                                m = 1;
+                                while (i + m < n && sample_plain(p, raw, i + m))
+                                        m++;
+                                i += detectors_feed_run(p->detectors, &p->samples[i], m, events,
+                                                        ELEMENTSOF(events), &k);
+                        }
+                        if (k > 0)
+                                sample_events(p, i - 1, events, k);
+                }
+                posture_sample_resolve_angles(&p->samples[n - 1]);
+                p->last = p->samples[n - 1];
+                p->have_last = true;
+                return;
+        }
 
         /* p->last is the latest sample whenever an event handler runs, and
          * at the end; in between, the samples are where they are. */
@@ -226,34 +345,13 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
                 if (p->summary_fn)
                         posture_sample_resolve_angles(s);
                 summary_add(p, i > 0 ? &p->samples[i - 1] : p->have_last ? &p->last : NULL, s);
-
-                /* No episode spans a gap, a revised neutral or a time not
-                 * worn: one held before it and one after are two, each
-                 * measured from its own start. While not worn no rule runs. */
-                if ((raw[i].flags & FRAME_AFTER_GAP) ||
-                    (s->neutral_changed &&
-                     estimator_get_calibration(p->estimator, NULL) == NEUTRAL_REVISED))
-                        detectors_reset(p->detectors);
-                if (s->neutral_changed && p->calibration_fn) {
-                        posture_sample_resolve_angles(s);
-                        p->calibration_fn(s, p->calibration_userdata);
-                }
-                if (s->worn)
-                        k = detectors_feed(p->detectors, s, events, ELEMENTSOF(events));
-                else {
-                        if (i > 0 ? p->samples[i - 1].worn : !p->have_last || p->last.worn)
-                                detectors_reset(p->detectors);
-                        k = 0;
-                }
-                if (k > 0 || i + 1 == n) {
+                k = sample_step(p, raw, i, events);
+                if (k > 0)
+                        sample_events(p, i, events, k);
+                else if (i + 1 == n) {
                         posture_sample_resolve_angles(s);
                         p->last = *s;
                         p->have_last = true;
-                }
-                for (size_t j = 0; j < k; j++) {
-                        p->summary.events[events[j].kind]++;
-                        if (p->event_fn)
-                                p->event_fn(&events[j], s, p->event_userdata);
                 }
                 if (p->sample_fn)
                         sample_report(p, s);

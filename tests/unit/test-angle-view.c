@@ -272,19 +272,61 @@ static double near_limit(const double *limits, size_t n, double spread)
         return (uniform() - 0.5) * 170;
 }
 
+static void assert_same_events(const StrainEvent *ea, const StrainEvent *eb, size_t n)
+{
+        for (size_t k = 0; k < n; k++) {
+                assert_int_equal(ea[k].kind, eb[k].kind);
+                assert_int_equal(ea[k].t_ns, eb[k].t_ns);
+                assert_int_equal(ea[k].start_ns, eb[k].start_ns);
+                assert_true(same(ea[k].peak_deg, eb[k].peak_deg));
+                assert_true(same(ea[k].duration_s, eb[k].duration_s));
+        }
+}
+
+/* A run of pending samples, and what detectors_feed() returned for each. */
+typedef struct Run {
+        PostureSample s[64];
+        StrainEvent ev[64][_EVENT_KIND_MAX];
+        size_t n_ev[64];
+        size_t n;
+} Run;
+
+/* detectors_feed_run() of @run's samples into @c, in runs of the random
+ * lengths it stops at: the events detectors_feed() gave, to the bit. */
+static void feed_run(Detectors *c, Run *run)
+{
+        for (size_t i = 0; i < run->n;) {
+                StrainEvent ec[_EVENT_KIND_MAX];
+                size_t k, took;
+
+                took = detectors_feed_run(c, &run->s[i], run->n - i, ec, ELEMENTSOF(ec), &k);
+                assert_true(took >= 1 && took <= run->n - i);
+                for (size_t j = i; j + 1 < i + took; j++)
+                        assert_int_equal(run->n_ev[j], 0);
+                i += took;
+                assert_int_equal(k, run->n_ev[i - 1]);
+                assert_same_events(ec, run->ev[i - 1], k);
+        }
+        run->n = 0;
+}
+
 /* The detectors fed samples with pending angles and the same samples with
- * their angles worked out: the same events and load index, to the bit. */
+ * their angles worked out: the same events and load index, to the bit; and
+ * a third fed the pending samples in runs (detectors_feed_run()). */
 static void run_pair(const RuleParams *p, unsigned seed, int n)
 {
         static const double flexions[] = { -35, -33, -20, 13, 15, 18, 20, 45, 58, 60, 0, 5 };
         static const double laterals[] = { -20, -18, -10, -8, 0, 8, 10, 18, 20, 3 };
-        Detectors *a, *b;
+        static Run run;
+        Detectors *a, *b, *c;
         double theta = 5, phi = 0;
         int64_t t = 0;
 
         rng_state = 0x9e3779b97f4a7c15ULL * (seed + 1);
         assert_int_equal(detectors_new(&a, p), 0);
         assert_int_equal(detectors_new(&b, p), 0);
+        assert_int_equal(detectors_new(&c, p), 0);
+        run.n = 0;
         for (int i = 0; i < n; i++) {
                 StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
                 PostureSample s, g;
@@ -296,6 +338,9 @@ static void run_pair(const RuleParams *p, unsigned seed, int n)
                         theta = near_limit(flexions, ELEMENTSOF(flexions), 4);
                 else if (u < 0.02)
                         phi = near_limit(laterals, ELEMENTSOF(laterals), 4);
+                else if (u < 0.03)
+                        /* A step across a hysteresis band, within static_change_deg. */
+                        theta += (uniform() - 0.5) * 8;
                 else if (u < 0.5) {
                         theta += (uniform() - 0.5) * 0.2;
                         phi += (uniform() - 0.5) * 0.2;
@@ -324,17 +369,22 @@ static void run_pair(const RuleParams *p, unsigned seed, int n)
                 na = detectors_feed(a, &s, ea, ELEMENTSOF(ea));
                 nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
                 assert_int_equal(na, nb);
-                for (size_t k = 0; k < na; k++) {
-                        assert_int_equal(ea[k].kind, eb[k].kind);
-                        assert_int_equal(ea[k].t_ns, eb[k].t_ns);
-                        assert_int_equal(ea[k].start_ns, eb[k].start_ns);
-                        assert_true(same(ea[k].peak_deg, eb[k].peak_deg));
-                        assert_true(same(ea[k].duration_s, eb[k].duration_s));
-                }
+                assert_same_events(ea, eb, na);
                 assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+
+                run.s[run.n] = s;
+                memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
+                run.n_ev[run.n++] = na;
+                if (run.n == ELEMENTSOF(run.s) || uniform() < 0.05) {
+                        feed_run(c, &run);
+                        assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
+                }
         }
+        feed_run(c, &run);
+        assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
         detectors_free(a);
         detectors_free(b);
+        detectors_free(c);
 }
 
 static void test_detectors(void **state)
@@ -360,6 +410,123 @@ static void test_detectors(void **state)
         p.repetitive_deg = 10;
         p.static_change_deg = 3;
         run_pair(&p, 3, 200000);
+}
+
+/* A scripted stretch: @theta and @phi (degrees) held for @s seconds, with
+ * the motion path's @rate (°/s) and its flexion @dtheta beyond @theta. */
+typedef struct Segment {
+        double theta, phi, s, rate, dtheta;
+} Segment;
+
+/* The script at 50 Hz, still and slow, through detectors fed the samples
+ * with pending angles (detectors_feed(), whose calm path takes most), with
+ * their angles worked out (the rules one by one) and in runs
+ * (detectors_feed_run()): the same events and load index, to the bit.
+ * Return: the number of events. */
+static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
+{
+        static Run run;
+        Detectors *a, *b, *c;
+        size_t n_events = 0;
+        int64_t t = 0;
+
+        assert_int_equal(detectors_new(&a, p), 0);
+        assert_int_equal(detectors_new(&b, p), 0);
+        assert_int_equal(detectors_new(&c, p), 0);
+        run.n = 0;
+        for (size_t j = 0; j < n_seg; j++)
+                for (int i = 0; i < (int) (seg[j].s * 50); i++) {
+                        StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
+                        PostureSample s, g;
+                        double r[3];
+                        size_t na, nb;
+
+                        vec(seg[j].theta, seg[j].phi, 9.80665, r);
+                        pending(&s, r);
+                        s.t_ns = t;
+                        s.motion_t_ns = t;
+                        s.rate_dps = seg[j].rate;
+                        s.activity = ACTIVITY_STILL;
+                        s.worn = true;
+                        vec(seg[j].theta + seg[j].dtheta, seg[j].phi, 9.80665, s.motion_trunk);
+                        t += 20000000;
+                        g = s;
+                        posture_sample_resolve_angles(&g);
+                        na = detectors_feed(a, &s, ea, ELEMENTSOF(ea));
+                        nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
+                        assert_int_equal(na, nb);
+                        assert_same_events(ea, eb, na);
+                        assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+                        n_events += na;
+                        run.s[run.n] = s;
+                        memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
+                        run.n_ev[run.n++] = na;
+                        if (run.n == ELEMENTSOF(run.s))
+                                feed_run(c, &run);
+                }
+        feed_run(c, &run);
+        assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
+        detectors_free(a);
+        detectors_free(b);
+        detectors_free(c);
+        return n_events;
+}
+
+/* An episode going on, and a sample in the calm band that must end or
+ * change it: the calm path must not take that sample. Each script fires
+ * no event when the episode ends where it should, one when it does not.
+ * The first stretch sets static-posture's peak above the calm samples, so
+ * that its episode takes them (static_stay()). */
+static void test_calm_edges(void **state)
+{
+        /* slouch: 10 s in the band, 1 s below its hysteresis, 25 s. */
+        static const Segment slouch[] = {
+                { 8, 0, 10 }, { 17, 0, 10 }, { 12, 0, 1 }, { 17, 0, 25 }, { 0, 0, 2 },
+        };
+        /* slouch: 36 s in the band fires. */
+        static const Segment slouch_long[] = {
+                { 8, 0, 10 },
+                { 18, 0, 1 },
+                { 17, 0, 35 },
+                { 0, 0, 2 },
+        };
+        /* sudden-movement: a jerk of the trunk while upright (the motion
+         * path bent). */
+        static const Segment sudden[] = {
+                { 8, 0, 10 },
+                { 5, 0, 0.5, 200, 30 },
+                { 5, 0, 3 },
+        };
+        /* repetitive-bending: a bend every 15 s for over 300 s. */
+        Segment bends[1 + 2 * 25] = { { 8, 0, 10 } };
+        /* sustained-flexion: a dip of 5 s ends the episode. */
+        static const Segment sustained[] = {
+                { 8, 0, 10 }, { 40, 0, 100 }, { 5, 0, 5 }, { 40, 0, 100 }, { 0, 0, 2 },
+        };
+        /* lateral-bend: 1 s below the hysteresis ends it. */
+        static const Segment lateral[] = {
+                { 8, 0, 10 }, { 3, 12, 40 }, { 0, 5, 1 }, { 3, 12, 40 }, { 0, 0, 2 },
+        };
+        /* unsupported-extension (without a backrest): the same. */
+        static const Segment extension[] = {
+                { 8, 0, 10 }, { -25, 0, 40 }, { -10, 0, 1 }, { -25, 0, 40 }, { 0, 0, 2 },
+        };
+        RuleParams p;
+
+        for (size_t i = 1; i < ELEMENTSOF(bends); i += 2) {
+                bends[i] = (Segment){ 30, 0, 1 };
+                bends[i + 1] = (Segment){ 10, 0, 14 };
+        }
+        rule_params_default(&p);
+        p.static_change_deg = 30; /* static-posture stays with every step */
+        p.backrest_support = false;
+        assert_int_equal(run_script(&p, slouch, ELEMENTSOF(slouch)), 0);
+        assert_int_equal(run_script(&p, slouch_long, ELEMENTSOF(slouch_long)), 1);
+        assert_int_equal(run_script(&p, sudden, ELEMENTSOF(sudden)), 1);
+        assert_int_equal(run_script(&p, bends, ELEMENTSOF(bends)), 1);
+        assert_int_equal(run_script(&p, sustained, ELEMENTSOF(sustained)), 0);
+        assert_int_equal(run_script(&p, lateral, ELEMENTSOF(lateral)), 0);
+        assert_int_equal(run_script(&p, extension, ELEMENTSOF(extension)), 0);
 }
 
 /* The class of DESIGN.md's rules, from the angles worked out. */
@@ -426,7 +593,7 @@ int main(void)
                 cmocka_unit_test(test_flexion_grid),      cmocka_unit_test(test_lateral_grid),
                 cmocka_unit_test(test_lateral_side_grid), cmocka_unit_test(test_random),
                 cmocka_unit_test(test_resolve),           cmocka_unit_test(test_detectors),
-                cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_calm_edges),        cmocka_unit_test(test_classify),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

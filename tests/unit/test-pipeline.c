@@ -19,7 +19,7 @@
 #define FILTER_LAG_S 1.0
 
 typedef struct Recorder {
-        StrainEvent ev[8];
+        StrainEvent ev[1024];
         size_t n;
 } Recorder;
 
@@ -255,6 +255,104 @@ static void test_batch_independence(void **state)
                 assert_same_events(&rec, &rec_whole);
                 assert_same_sample(pipeline_last(pl), pipeline_last(whole));
                 assert_memory_equal(pipeline_summary(pl), pipeline_summary(whole),
+                                    sizeof(PipelineSummary));
+        }
+}
+
+static void on_summary(const PostureSample *prev, const PostureSample *s, double dt_s,
+                       double strain, void *userdata)
+{
+        (*(size_t *) userdata)++;
+}
+
+/* A wearer who sits, slouches, bends, leans, walks about and takes the
+ * sensor off, with gaps in the stream: segments of random postures, with
+ * tremor (worn) or dead still (lying on a desk), 20 ms apart. Return: the
+ * number of frames in *ret. */
+static size_t make_day(Frame **ret, uint32_t rnd)
+{
+        static const double flexions[] = { -40, -10, 0, 8, 16, 18, 25, 40, 55, 70 };
+        static const double laterals[] = { 0, 0, 5, -15, 25 };
+        size_t cap = 200000, n = 0;
+        Frame *f = calloc(cap, sizeof(Frame));
+        int64_t t = T0_NS;
+
+        assert_non_null(f);
+        while (n < cap - 6000) {
+                double theta = flexions[next_random(&rnd) % ELEMENTSOF(flexions)] * M_PI / 180;
+                double phi = laterals[next_random(&rnd) % ELEMENTSOF(laterals)] * M_PI / 180;
+                unsigned kind = next_random(&rnd) % 8; /* 0: off, 1: walking, else still */
+                size_t len = 100 + next_random(&rnd) % (kind == 0 ? 5000 : 3000);
+                bool gap = next_random(&rnd) % 6 == 0;
+
+                for (size_t i = 0; i < len; i++) {
+                        double tt = (double) (t - T0_NS) / NSEC_PER_SEC, wob = 0;
+                        double body[3];
+
+                        if (kind == 1)
+                                wob = 2.0 * sin(2 * M_PI * 1.8 * tt);
+                        else if (kind != 0)
+                                wob = 0.02 * sin(2 * M_PI * 7.3 * tt + i);
+                        body[0] = G * sin(phi) * cos(theta) + 0.3 * wob;
+                        body[1] = G * cos(phi) * cos(theta) + wob;
+                        body[2] = -G * sin(theta) + 0.5 * wob;
+                        f[n].t_ns = t;
+                        for (size_t j = 0; j < 3; j++)
+                                f[n].v[j] = (float) body[j];
+                        if (gap && i == 0)
+                                f[n].flags |= FRAME_AFTER_GAP;
+                        n++;
+                        t += STEP_NS;
+                }
+                if (gap)
+                        t += (int64_t) (1 + next_random(&rnd) % 5) * NSEC_PER_SEC;
+        }
+        *ret = f;
+        return n;
+}
+
+/* Without summary and sample handlers the pipeline takes its short way
+ * (the summary a chunk at once, the detectors in runs): the same events,
+ * latest sample and summary, to the bit, as with a summary handler, in
+ * chunks of any size. */
+static void test_short_way(void **state)
+{
+        for (uint32_t seed = 1; seed <= 3; seed++) {
+                _cleanup_(pipeline_freep) Pipeline *ref = NULL, *pl = NULL;
+                _cleanup_(freep) Frame *f = NULL;
+                PipelineParams p;
+                Recorder rec_ref, rec;
+                uint32_t rnd = seed * 2654435761u;
+                size_t n = make_day(&f, seed * 40503u), calls = 0;
+
+                pipeline_params_default(&p);
+                p.estimator.auto_calibrate = true;
+                /* Shorter holds and cool-downs: many events. */
+                p.rules.static_s = 120;
+                p.rules.slouch_hold_s = 5;
+                p.rules.lateral_hold_s = 5;
+                p.rules.extension_hold_s = 5;
+                for (size_t k = 0; k < _EVENT_KIND_MAX; k++)
+                        p.rules.cooldown_s[k] = 10;
+                assert_int_equal(pipeline_new(&ref, &p, RATE_HZ), 0);
+                assert_int_equal(pipeline_new(&pl, &p, RATE_HZ), 0);
+                rec_ref = rec = (Recorder){ 0 };
+                pipeline_set_event_handler(ref, on_event, &rec_ref);
+                pipeline_set_event_handler(pl, on_event, &rec);
+                pipeline_set_summary_handler(ref, on_summary, &calls);
+
+                pipeline_feed(ref, f, n);
+                for (size_t i = 0; i < n;) {
+                        size_t k = MIN(1 + next_random(&rnd) % 700, n - i);
+
+                        pipeline_feed(pl, f + i, k);
+                        i += k;
+                }
+                assert_int_equal(calls, n);
+                assert_true(rec.n > 0);
+                assert_same_events(&rec, &rec_ref);
+                assert_same_sample(pipeline_last(pl), pipeline_last(ref));
+                assert_memory_equal(pipeline_summary(pl), pipeline_summary(ref),
                                     sizeof(PipelineSummary));
         }
 }
@@ -634,6 +732,7 @@ int main(void)
                 cmocka_unit_test(test_drops),          cmocka_unit_test(test_accept_boundaries),
                 cmocka_unit_test(test_acute_rules),    cmocka_unit_test(test_mount_matrix),
                 cmocka_unit_test(test_garbage),        cmocka_unit_test(test_samples_and_summary),
+                cmocka_unit_test(test_short_way),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -652,6 +652,69 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
         return n;
 }
 
+/*
+ * feed_pending()'s calm path, inline, for the sample it mostly sees: within
+ * the calm band, |lateral| below lateral_deg, nothing going that the calm
+ * path would call a rule for (static_stay() takes the sample, slouch is
+ * closed and would stay closed). Return: true when it took the sample, with
+ * the same changes as feed_pending() (which fires no event for it: the
+ * calm path calls no rule then); false, having changed nothing, otherwise.
+ * The tests are feed_pending()'s own, and static_stay() changes nothing when
+ * it declines, so the caller then hands the sample to feed_pending().
+ */
+static inline bool feed_calm(Detectors *d, const PostureSample *s, double dt)
+{
+        const DetectLimits *l = &d->limits;
+        double sin_flexion = s->probe[0];
+
+        if (!(s->angles_pending && !s->lying && !s->awaiting_neutral &&
+              sin_flexion > l->calm_sin_lo && sin_flexion < l->calm_sin_hi &&
+              s->probe[1] > l->lateral.hi &&
+              !(d->sustained.active | d->extreme.active | d->extension.active |
+                d->lateral.low.active | d->sudden.move.active | d->sudden.pending | d->rest.active |
+                d->slouch.active) &&
+              !(s->rate_dps > l->sudden_half_dps) &&
+              (!d->params.slouch_enabled || sin_flexion < l->slouch.lo) &&
+              repetitive_idle(d, s->t_ns) && static_stay(d, s, dt)))
+                return false;
+        d->sudden.have_prev = isfinite(s->rate_dps);
+        d->sudden.prev_rate = s->rate_dps;
+        d->sudden.prev_t_ns = s->motion_t_ns;
+        if (dt > 0)
+                strain_decay(d, s, dt);
+        return true;
+}
+
+/* detectors_feed() once the step is taken: feed_rules() or feed_pending(). */
+static __attribute__((noinline)) size_t feed_any(Detectors *d, const PostureSample *s, double dt,
+                                                 StrainEvent *out, size_t max)
+{
+        if (!s->angles_pending || s->lying || s->awaiting_neutral)
+                return feed_rules(d, s, dt, out, max);
+        return feed_pending(d, s, dt, out, max);
+}
+
+/* detectors_feed() without the checks of its arguments. */
+static inline size_t feed_one(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max)
+{
+        double dt = 0;
+
+        if (d->have_last && s->t_ns > d->last_t_ns)
+                dt = MIN((double) (s->t_ns - d->last_t_ns) / (double) NSEC_PER_SEC, MAX_STEP_S);
+        if (!d->have_last || s->t_ns > d->last_t_ns)
+                d->last_t_ns = s->t_ns;
+        d->have_last = true;
+
+        if (s->activity == ACTIVITY_STILL)
+                d->moving_s = 0;
+        else
+                d->moving_s += dt;
+
+        if (feed_calm(d, s, dt))
+                return 0;
+        return feed_any(d, s, dt, out, max);
+}
+
 /**
  * detectors_feed() - advance by one sample.
  * @d: the detectors.
@@ -671,24 +734,43 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
  */
 size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max)
 {
-        double dt = 0;
-
         assert(d);
         assert(s);
         assert(out || max == 0);
 
-        if (d->have_last && s->t_ns > d->last_t_ns)
-                dt = MIN((double) (s->t_ns - d->last_t_ns) / (double) NSEC_PER_SEC, MAX_STEP_S);
-        if (!d->have_last || s->t_ns > d->last_t_ns)
-                d->last_t_ns = s->t_ns;
-        d->have_last = true;
+        return feed_one(d, s, out, max);
+}
 
-        if (s->activity == ACTIVITY_STILL)
-                d->moving_s = 0;
-        else
-                d->moving_s += dt;
+/**
+ * detectors_feed_run() - detectors_feed() of @s[0], @s[1], ... in turn,
+ * up to and including the first sample for which it returns events.
+ * @d: the detectors.
+ * @s: the samples, in order.
+ * @n: their number.
+ * @out: room for @max events.
+ * @max: capacity of @out.
+ * @ret_k: the number of events of the last sample taken (0 when none
+ *         returned any).
+ *
+ * Return: the number of samples taken: @n, or fewer when the last one
+ * taken returned events.
+ */
+size_t detectors_feed_run(Detectors *d, const PostureSample *s, size_t n, StrainEvent *out,
+                          size_t max, size_t *ret_k)
+{
+        assert(d);
+        assert(s || n == 0);
+        assert(out || max == 0);
+        assert(ret_k);
 
-        if (!s->angles_pending || s->lying || s->awaiting_neutral)
-                return feed_rules(d, s, dt, out, max);
-        return feed_pending(d, s, dt, out, max);
+        for (size_t i = 0; i < n; i++) {
+                size_t k = feed_one(d, &s[i], out, max);
+
+                if (k > 0) {
+                        *ret_k = k;
+                        return i + 1;
+                }
+        }
+        *ret_k = 0;
+        return n;
 }

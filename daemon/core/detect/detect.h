@@ -323,6 +323,10 @@ int detectors_set_params(Detectors *d, const RuleParams *p);
 /** detectors_feed() - advance by one sample; the events it fires. */
 size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max);
 
+/** detectors_feed_run() - detectors_feed() of samples in turn, up to the first that fires. */
+size_t detectors_feed_run(Detectors *d, const PostureSample *s, size_t n, StrainEvent *out,
+                          size_t max, size_t *ret_k);
+
 /**
  * detectors_strain_level() - the cumulative load index, 0..1 (see above).
  */
