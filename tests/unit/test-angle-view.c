@@ -413,9 +413,13 @@ static void test_detectors(void **state)
 }
 
 /* A scripted stretch: @theta and @phi (degrees) held for @s seconds, with
- * the motion path's @rate (°/s) and its flexion @dtheta beyond @theta. */
+ * the motion path's @rate (°/s) and its flexion @dtheta beyond @theta,
+ * walking or lying when said; before it the detectors are reset or take
+ * new @params when said. */
 typedef struct Segment {
         double theta, phi, s, rate, dtheta;
+        bool walking, lying, reset;
+        const RuleParams *params;
 } Segment;
 
 /* The script at 50 Hz, still and slow, through detectors fed the samples
@@ -434,7 +438,18 @@ static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
         assert_int_equal(detectors_new(&b, p), 0);
         assert_int_equal(detectors_new(&c, p), 0);
         run.n = 0;
-        for (size_t j = 0; j < n_seg; j++)
+        for (size_t j = 0; j < n_seg; j++) {
+                if (seg[j].reset || seg[j].params) {
+                        feed_run(c, &run);
+                        for (size_t k = 0; k < 3; k++) {
+                                Detectors *d = k == 0 ? a : k == 1 ? b : c;
+
+                                if (seg[j].reset)
+                                        detectors_reset(d);
+                                if (seg[j].params)
+                                        assert_int_equal(detectors_set_params(d, seg[j].params), 0);
+                        }
+                }
                 for (int i = 0; i < (int) (seg[j].s * 50); i++) {
                         StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
                         PostureSample s, g;
@@ -446,7 +461,8 @@ static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
                         s.t_ns = t;
                         s.motion_t_ns = t;
                         s.rate_dps = seg[j].rate;
-                        s.activity = ACTIVITY_STILL;
+                        s.activity = seg[j].walking ? ACTIVITY_WALKING : ACTIVITY_STILL;
+                        s.lying = s.motion_lying = seg[j].lying;
                         s.worn = true;
                         vec(seg[j].theta + seg[j].dtheta, seg[j].phi, 9.80665, s.motion_trunk);
                         t += 20000000;
@@ -464,6 +480,7 @@ static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
                         if (run.n == ELEMENTSOF(run.s))
                                 feed_run(c, &run);
                 }
+        }
         feed_run(c, &run);
         assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
         detectors_free(a);
@@ -474,31 +491,35 @@ static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
 
 /* An episode going on, and a sample in the calm band that must end or
  * change it: the calm path must not take that sample. Each script fires
- * no event when the episode ends where it should, one when it does not.
- * The first stretch sets static-posture's peak above the calm samples, so
- * that its episode takes them (static_stay()). */
+ * no event when the episode ends where it should, one when it does not
+ * (and the other way round for those that fire). Mostly a first stretch
+ * sets static-posture's peak above the calm samples, so that its episode
+ * takes them (static_stay()). */
 static void test_calm_edges(void **state)
 {
         /* slouch: 10 s in the band, 1 s below its hysteresis, 25 s. */
         static const Segment slouch[] = {
                 { 8, 0, 10 }, { 17, 0, 10 }, { 12, 0, 1 }, { 17, 0, 25 }, { 0, 0, 2 },
         };
-        /* slouch: 36 s in the band fires. */
+        /* slouch: 36 s in the band fires; also when the band is entered
+         * from below static-posture's peak. */
         static const Segment slouch_long[] = {
                 { 8, 0, 10 },
                 { 18, 0, 1 },
                 { 17, 0, 35 },
                 { 0, 0, 2 },
         };
+        static const Segment slouch_calm[] = {
+                { 8, 0, 10 }, { 25, 0, 0.5 }, { 8, 0, 5 }, { 17, 0, 35 }, { 0, 0, 2 },
+        };
         /* sudden-movement: a jerk of the trunk while upright (the motion
-         * path bent). */
+         * path bent), after calm samples. */
         static const Segment sudden[] = {
                 { 8, 0, 10 },
+                { 5, 0, 3 },
                 { 5, 0, 0.5, 200, 30 },
                 { 5, 0, 3 },
         };
-        /* repetitive-bending: a bend every 15 s for over 300 s. */
-        Segment bends[1 + 2 * 25] = { { 8, 0, 10 } };
         /* sustained-flexion: a dip of 5 s ends the episode. */
         static const Segment sustained[] = {
                 { 8, 0, 10 }, { 40, 0, 100 }, { 5, 0, 5 }, { 40, 0, 100 }, { 0, 0, 2 },
@@ -511,22 +532,129 @@ static void test_calm_edges(void **state)
         static const Segment extension[] = {
                 { 8, 0, 10 }, { -25, 0, 40 }, { -10, 0, 1 }, { -25, 0, 40 }, { 0, 0, 2 },
         };
-        RuleParams p;
+        /* static-posture: the peak rises, then 60 s below it fire; a change
+         * of posture beyond static_change_deg (either angle, either way),
+         * walking, lying or a reset starts the count again. */
+        static const Segment static_peak[] = { { 8, 0, 10 }, { 12, 0, 1 }, { 5, 0, 60 } };
+        static const Segment static_down[] = { { 12, 0, 1 }, { 8, 0, 30 }, { -5, 0, 40 } };
+        static const Segment static_up[] = { { -5, 0, 1 }, { -8, 0, 30 }, { 6, 0, 40 } };
+        static const Segment static_left[] = { { 8, 4, 1 }, { 5, 4, 30 }, { 5, -7, 40 } };
+        static const Segment static_right[] = { { 8, -6, 1 }, { 5, -6, 30 }, { 5, 6, 40 } };
+        static const Segment static_walk[] = {
+                { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 1, .walking = true }, { 5, 0, 40 }
+        };
+        static const Segment static_lie[] = {
+                { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 0.1, .lying = true }, { 5, 0, 40 }
+        };
+        static const Segment static_reset[] = { { 12, 0, 1 },
+                                                { 5, 0, 30 },
+                                                { 5, 0, 70, .reset = true } };
+        /* static-posture: back from a change within static_change_min_s,
+         * but not as far back as the reference plus static_change_deg. */
+        static const Segment static_back[] = {
+                { 2, 0, 10 }, { 14, 0, 1 }, { 13, 0, 1.5 }, { 5, 0, 55 }
+        };
+        /* sustained-flexion, slouch off: its band entered from below
+         * static-posture's peak. */
+        static const Segment sustained_calm[] = { { 25, 0, 0.5 }, { 8, 0, 5 }, { 21, 0, 240 } };
+        /* repetitive-bending: a bend every 15 s for over 300 s; bends
+         * every 15 s for 105 s, a pause of 35 s more (the episode ends, a new one starts), bends
+         * again for 375 s; bends every 25 s, four a minute asked for, then
+         * two (the episode starts at once). */
+        Segment bends[1 + 2 * 25] = { { 8, 0, 10 } };
+        Segment pause[1 + 2 * 7 + 1 + 2 * 25] = { { 8, 0, 10 } };
+        Segment per_min[1 + 2 * 5 + 2 + 2 * 14] = { { 8, 0, 10 } };
+        RuleParams p, quiet, four;
+        /* New limits while the calm path takes the samples: the same again
+         * (nothing changes), and slouch turned on within its band. */
+        const Segment same_params[] = { { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 40, .params = &p } };
+        const Segment slouch_on[] = {
+                { 20, 0, 0.5 }, { 8, 0, 5 }, { 17, 0, 5 }, { 17, 0, 35, .params = &p }
+        };
 
         for (size_t i = 1; i < ELEMENTSOF(bends); i += 2) {
                 bends[i] = (Segment){ 30, 0, 1 };
                 bends[i + 1] = (Segment){ 10, 0, 14 };
+        }
+        for (size_t i = 1; i < ELEMENTSOF(pause); i += 2) {
+                if (i == 1 + 2 * 7) {
+                        pause[i++] = (Segment){ 10, 0, 35 };
+                }
+                pause[i] = (Segment){ 30, 0, 1 };
+                pause[i + 1] = (Segment){ 10, 0, 14 };
+        }
+        for (size_t i = 1; i < ELEMENTSOF(per_min); i += 2) {
+                if (i == 1 + 2 * 5) {
+                        per_min[i++] = (Segment){ 10, 0, 2 };
+                        per_min[i++] = (Segment){ 10, 0, 3, .params = &p };
+                }
+                per_min[i] = (Segment){ 30, 0, 1 };
+                per_min[i + 1] = (Segment){ 10, 0, 24 };
         }
         rule_params_default(&p);
         p.static_change_deg = 30; /* static-posture stays with every step */
         p.backrest_support = false;
         assert_int_equal(run_script(&p, slouch, ELEMENTSOF(slouch)), 0);
         assert_int_equal(run_script(&p, slouch_long, ELEMENTSOF(slouch_long)), 1);
+        assert_int_equal(run_script(&p, slouch_calm, ELEMENTSOF(slouch_calm)), 1);
         assert_int_equal(run_script(&p, sudden, ELEMENTSOF(sudden)), 1);
         assert_int_equal(run_script(&p, bends, ELEMENTSOF(bends)), 1);
+        assert_int_equal(run_script(&p, pause, ELEMENTSOF(pause)), 1);
+        four = p;
+        four.repetitive_per_min = 4;
+        assert_int_equal(run_script(&four, per_min, ELEMENTSOF(per_min)), 1);
         assert_int_equal(run_script(&p, sustained, ELEMENTSOF(sustained)), 0);
         assert_int_equal(run_script(&p, lateral, ELEMENTSOF(lateral)), 0);
         assert_int_equal(run_script(&p, extension, ELEMENTSOF(extension)), 0);
+        quiet = p;
+        quiet.slouch_enabled = false;
+        assert_int_equal(run_script(&quiet, slouch_on, ELEMENTSOF(slouch_on)), 1);
+        assert_int_equal(run_script(&quiet, sustained_calm, ELEMENTSOF(sustained_calm)), 1);
+
+        p.static_s = 60;
+        p.static_change_deg = 10;
+        assert_int_equal(run_script(&p, static_peak, ELEMENTSOF(static_peak)), 1);
+        assert_int_equal(run_script(&p, static_down, ELEMENTSOF(static_down)), 0);
+        assert_int_equal(run_script(&p, static_up, ELEMENTSOF(static_up)), 0);
+        assert_int_equal(run_script(&p, static_left, ELEMENTSOF(static_left)), 0);
+        assert_int_equal(run_script(&p, static_right, ELEMENTSOF(static_right)), 0);
+        assert_int_equal(run_script(&p, static_walk, ELEMENTSOF(static_walk)), 0);
+        assert_int_equal(run_script(&p, static_lie, ELEMENTSOF(static_lie)), 0);
+        assert_int_equal(run_script(&p, static_reset, ELEMENTSOF(static_reset)), 1);
+        assert_int_equal(run_script(&p, same_params, ELEMENTSOF(same_params)), 1);
+        assert_int_equal(run_script(&p, static_back, ELEMENTSOF(static_back)), 0);
+}
+
+/* Given angles are the detectors' whatever the probe says: a sample with
+ * its angles given (estimator_feed(), or made by hand) never takes the calm
+ * path, which reads the probe. */
+static void test_given_angles(void **state)
+{
+        Detectors *d;
+        RuleParams p;
+        size_t n = 0;
+        double r[3];
+
+        rule_params_default(&p);
+        assert_int_equal(detectors_new(&d, &p), 0);
+        vec(3, 0, 9.80665, r);
+        for (int i = 0; i < 200 * 50; i++) {
+                StrainEvent ev[_EVENT_KIND_MAX];
+                PostureSample s;
+
+                pending(&s, r); /* the probe of 3°, below the peak */
+                s.angles_pending = false;
+                s.flexion_deg = i < 10 * 50 ? 5 : 40;
+                s.lateral_deg = 0;
+                s.t_ns = (int64_t) i * 20000000;
+                s.motion_t_ns = s.t_ns;
+                s.activity = ACTIVITY_STILL;
+                s.worn = true;
+                n += detectors_feed(d, &s, ev, ELEMENTSOF(ev));
+        }
+        /* sustained-flexion after MAHT(40°) = 150 s. */
+        assert_int_equal(n, 1);
+        detectors_free(d);
 }
 
 /* The class of DESIGN.md's rules, from the angles worked out. */
@@ -593,7 +721,8 @@ int main(void)
                 cmocka_unit_test(test_flexion_grid),      cmocka_unit_test(test_lateral_grid),
                 cmocka_unit_test(test_lateral_side_grid), cmocka_unit_test(test_random),
                 cmocka_unit_test(test_resolve),           cmocka_unit_test(test_detectors),
-                cmocka_unit_test(test_calm_edges),        cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_calm_edges),        cmocka_unit_test(test_given_angles),
+                cmocka_unit_test(test_classify),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

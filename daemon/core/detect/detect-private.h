@@ -140,9 +140,27 @@ typedef struct DetectLimits {
         double sudden_half_dps;          /* sudden_rate_dps / 2 */
 } DetectLimits;
 
+/*
+ * What feed_calm() asks of the state, gathered (calm_box_update()): the
+ * bounds of the calm path's tests on the probe, each the tightest of the
+ * limits it stands for (an empty box, NaN bounds, when one of them is NaN
+ * or an episode is going on that the calm path does not take), and
+ * repetitive-bending's last test. A cache of the state: every change of
+ * those parts of the state or the parameters invalidates it (valid false).
+ */
+typedef struct CalmBox {
+        bool valid;
+        double sin_flexion_lo, sin_flexion_hi; /* probe[0] strictly within */
+        double cos_lateral_lo;                 /* probe[1] above */
+        double sin_lateral_lo, sin_lateral_hi; /* probe[2] strictly within */
+        bool rep_free;     /* repetitive_idle() whatever the time: fewer onsets */
+        int64_t rep_onset; /* else: idle a minute or more after this onset */
+} CalmBox;
+
 struct Detectors {
         RuleParams params;
         DetectLimits limits; /* of params */
+        CalmBox calm;        /* of the state and params: feed_calm() */
         bool have_last;
         int64_t last_t_ns;
         double moving_s; /* length of the current stretch of moving or walking */

@@ -299,6 +299,7 @@ static void limits_prepare(Detectors *d)
             isnan(l->extreme.lo) || isnan(l->repetitive.lo))
                 l->calm_sin_lo = l->calm_sin_hi = NAN;
         l->sudden_half_dps = p->sudden_rate_dps / 2;
+        d->calm.valid = false;
 }
 
 /**
@@ -404,6 +405,7 @@ void detectors_reset(Detectors *d)
         d->repetitive = (RepetitiveState){ 0 };
         d->statics = (StaticState){ 0 };
         d->rest = (RestState){ 0 };
+        d->calm.valid = false;
 }
 
 /**
@@ -653,30 +655,100 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
 }
 
 /*
+ * feed_calm()'s box of the state as it is (CalmBox). feed_pending()'s calm
+ * path, with static_stay() and the skip of slouch, asks of a sample:
+ *   calm_sin_lo < p0 < calm_sin_hi, p1 > lateral.hi,
+ *   slouch_enabled implies p0 < slouch.lo,
+ *   flexion_below.hi < p0 < flexion_above.lo, p0 < peak_limit.lo,
+ *   lateral_below.hi < p2 < lateral_above.lo
+ * (p the probe), of the state: no episode going on of sustained-flexion,
+ * extreme-flexion, unsupported-extension, lateral-bend, sudden-movement
+ * (nor one pending), prolonged-rest and slouch, and static-posture's going
+ * on; and repetitive_idle(), the rate, the activity and static-posture's
+ * time, which feed_calm() tests itself. For bounds that are not NaN, p > a
+ * and p > b hold exactly when p > MAX(a, b), and p < a and p < b when
+ * p < MIN(a, b); a NaN bound fails its test for every p, and so does the
+ * NaN bound the box then takes. So the box's tests on the probe are the
+ * calm path's, bit for bit. Some tests are implied by others and kept as
+ * the calm path has them (no test can tell them missing): a closed
+ * static-posture episode is all zero, its limits too, which no probe lies
+ * strictly within; prolonged-rest opens only lying, which also ends
+ * static-posture, so the box is empty until a sample after it went the
+ * long way; and feed_calm() refuses a sample awaiting its neutral, which
+ * the rules would take as it does (its angles are NaN for them but for
+ * static-posture's).
+ */
+static __attribute__((noinline)) void calm_box_update(Detectors *d)
+{
+        const DetectLimits *l = &d->limits;
+        const StaticState *st = &d->statics;
+        const RepetitiveState *rep = &d->repetitive;
+        CalmBox *b = &d->calm;
+        double lo[] = { l->calm_sin_lo, st->flexion_below.hi };
+        double hi[] = { l->calm_sin_hi, st->flexion_above.lo, st->peak_limit.lo,
+                        d->params.slouch_enabled ? l->slouch.lo : INFINITY };
+        bool open = st->active && !rep->in_bend && !rep->active &&
+                    !(d->sustained.active | d->extreme.active | d->extension.active |
+                      d->lateral.low.active | d->sudden.move.active | d->sudden.pending |
+                      d->rest.active | d->slouch.active);
+        unsigned n = d->params.repetitive_per_min;
+        double flexion_lo = -INFINITY, flexion_hi = INFINITY;
+
+        b->valid = true;
+        b->sin_flexion_lo = b->sin_flexion_hi = b->cos_lateral_lo = NAN;
+        b->sin_lateral_lo = b->sin_lateral_hi = NAN;
+        if (!open)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(lo); i++) {
+                if (isnan(lo[i]))
+                        return;
+                flexion_lo = MAX(flexion_lo, lo[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(hi); i++) {
+                if (isnan(hi[i]))
+                        return;
+                flexion_hi = MIN(flexion_hi, hi[i]);
+        }
+        b->sin_flexion_lo = flexion_lo;
+        b->sin_flexion_hi = flexion_hi;
+        b->cos_lateral_lo = l->lateral.hi;
+        b->sin_lateral_lo = st->lateral_below.hi;
+        b->sin_lateral_hi = st->lateral_above.lo;
+        /* repetitive_idle() without a bend or an episode. */
+        b->rep_free = rep->n_onsets < n;
+        b->rep_onset =
+                rep->onset_ns[(rep->head + REPETITIVE_MAX_PER_MIN - n) % REPETITIVE_MAX_PER_MIN];
+}
+
+/*
  * feed_pending()'s calm path, inline, for the sample it mostly sees: within
  * the calm band, |lateral| below lateral_deg, nothing going that the calm
  * path would call a rule for (static_stay() takes the sample, slouch is
  * closed and would stay closed). Return: true when it took the sample, with
  * the same changes as feed_pending() (which fires no event for it: the
  * calm path calls no rule then); false, having changed nothing, otherwise.
- * The tests are feed_pending()'s own, and static_stay() changes nothing when
- * it declines, so the caller then hands the sample to feed_pending().
+ * The tests are feed_pending()'s own (the probe's and the state's through
+ * the box, calm_box_update()), and the caller hands a sample it declines to
+ * feed_pending() and invalidates the box.
  */
 static inline bool feed_calm(Detectors *d, const PostureSample *s, double dt)
 {
-        const DetectLimits *l = &d->limits;
-        double sin_flexion = s->probe[0];
+        const CalmBox *b = &d->calm;
+        StaticState *st = &d->statics;
+        const double *pr = s->probe;
 
-        if (!(s->angles_pending && !s->lying && !s->awaiting_neutral &&
-              sin_flexion > l->calm_sin_lo && sin_flexion < l->calm_sin_hi &&
-              s->probe[1] > l->lateral.hi &&
-              !(d->sustained.active | d->extreme.active | d->extension.active |
-                d->lateral.low.active | d->sudden.move.active | d->sudden.pending | d->rest.active |
-                d->slouch.active) &&
-              !(s->rate_dps > l->sudden_half_dps) &&
-              (!d->params.slouch_enabled || sin_flexion < l->slouch.lo) &&
-              repetitive_idle(d, s->t_ns) && static_stay(d, s, dt)))
+        if (!b->valid)
+                calm_box_update(d);
+        if (!(s->angles_pending && !s->lying && !s->awaiting_neutral && pr[0] > b->sin_flexion_lo &&
+              pr[0] < b->sin_flexion_hi && pr[1] > b->cos_lateral_lo && pr[2] > b->sin_lateral_lo &&
+              pr[2] < b->sin_lateral_hi && !(s->rate_dps > d->limits.sudden_half_dps) &&
+              s->activity != ACTIVITY_WALKING &&
+              (b->rep_free || s->t_ns - b->rep_onset >= MINUTE_NS) &&
+              (st->fired || st->held_s + dt < d->params.static_s)))
                 return false;
+        /* static_stay() */
+        st->away_s = 0;
+        st->held_s += dt;
         d->sudden.have_prev = isfinite(s->rate_dps);
         d->sudden.prev_rate = s->rate_dps;
         d->sudden.prev_t_ns = s->motion_t_ns;
@@ -712,6 +784,7 @@ static inline size_t feed_one(Detectors *d, const PostureSample *s, StrainEvent 
 
         if (feed_calm(d, s, dt))
                 return 0;
+        d->calm.valid = false;
         return feed_any(d, s, dt, out, max);
 }
 
