@@ -22,6 +22,9 @@
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out);
 
+/* Two doubles, for two lanes at once; each lane is rounded as a double alone. */
+typedef double Pair __attribute__((vector_size(16)));
+
 /* Worn or not (estimator-worn.c; see estimator.h). */
 typedef struct Worn Worn;
 
@@ -62,14 +65,19 @@ static inline bool worn_get(const Worn *w)
 /** worn_feed() - one valid body-frame sample. Return: whether the sensor is worn. */
 static inline bool worn_feed(Worn *w, const double raw[3])
 {
-        double x = raw[0], y = raw[1], z = raw[2];
+        double z = raw[2];
+        Pair xy, sum, sum2;
 
-        /* The same sums, axis by axis, each as before. */
-        w->sum[0] += x;
-        w->sum[1] += y;
+        /* The same sums, axis by axis, each as before: x and y as a pair,
+         * each lane its scalar product and sum. */
+        memcpy(&xy, raw, sizeof(xy));
+        memcpy(&sum, w->sum, sizeof(sum));
+        memcpy(&sum2, w->sum2, sizeof(sum2));
+        sum += xy;
+        sum2 += xy * xy;
+        memcpy(w->sum, &sum, sizeof(sum));
+        memcpy(w->sum2, &sum2, sizeof(sum2));
         w->sum[2] += z;
-        w->sum2[0] += x * x;
-        w->sum2[1] += y * y;
         w->sum2[2] += z * z;
         if (++w->in_block == w->block)
                 worn_block_done(w);
@@ -344,9 +352,6 @@ struct Motion {
         double mem[]; /* what fwd, u, v, lin, r and rd point into */
 };
 
-/* Two doubles, for two lanes at once; each lane is rounded as a double alone. */
-typedef double Pair __attribute__((vector_size(16)));
-
 /* The median of three values. */
 static inline double median3(double a, double b, double c)
 {
@@ -448,6 +453,8 @@ struct Estimator {
         double trunk_rate;
         /* The mount is the identity, bit for bit (see mount_apply2()). */
         bool mount_identity;
+        bool avx;              /* rotate_probe_many() may use AVX */
+        bool upright_shortcut; /* feed_class()'s, on (off in a test) */
         int64_t motion_lag_ns; /* motion_lag_ns(), a constant */
         ClassLimits limits;
 
@@ -604,6 +611,10 @@ static inline bool rotated_clearly_upright(double upright_cos2, const double r[3
         return r[1] > 0 && y2 >= DBL_MIN && y2 > upright_cos2 * (r[0] * r[0] + y2 + r[2] * r[2]);
 }
 bool view_is_lying(const EstimatorParams *p, double upright_cos2, AngleView *v);
+/* rotate(), angle_probe() and rotated_clearly_upright() of samples' gravity (estimator-rotate.c).
+ */
+void rotate_probe_many(const Rotation *rot, double upright_cos2, bool avx, const bool *valid,
+                       PostureSample *s, size_t n, bool *upright);
 
 /* The neutral (estimator-neutral.c), for the feeding in estimator.c. */
 bool near_upright(const Estimator *e, const double v[3]);
