@@ -193,6 +193,7 @@ bool sudden_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, 
 bool repetitive_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt,
                      StrainEvent *ev);
 bool static_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+void static_limits_prepare(StaticState *st, double change_deg);
 
 /* detect-rest.c */
 bool rest_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);

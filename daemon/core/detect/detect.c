@@ -362,6 +362,9 @@ int detectors_set_params(Detectors *d, const RuleParams *p)
 
         d->params = *p;
         limits_prepare(d);
+        /* A static episode's limits follow static_change_deg too. */
+        if (d->statics.active)
+                static_limits_prepare(&d->statics, p->static_change_deg);
         return 0;
 }
 
