@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/detect/detect-private.h"
 #include "core/detect/detect.h"
 #include "core/estimator/angle-view.h"
 #include "core/estimator/estimator.h"
+#include "core/estimator/rate-view.h"
 
 /* Offsets from a limit, degrees: within the margin, at it, and beyond. */
 static const double deltas[] = { 0,    1e-15, -1e-15, 1e-13, -1e-13, 1e-11, -1e-11, 1e-9,  -1e-9,
@@ -272,15 +274,26 @@ static double near_limit(const double *limits, size_t n, double spread)
         return (uniform() - 0.5) * 170;
 }
 
-/* The detectors fed samples with pending angles and the same samples with
- * their angles worked out: the same events and load index, to the bit. */
+/* A pending trunk rate of about @dps at 50 Hz blocks (rate-view.h), in @s:
+ * two directions that far apart, the bound in rate_dps. */
+static void pending_rate(PostureSample *s, double dps)
+{
+        double a = dps / 50 * M_PI / 180;
+
+        s->rate_pending = (RatePending){ .y = fabs(sin(a)), .x = cos(a), .per_s = 50 };
+        s->rate_dps = rate_pending_bound(s->rate_pending.y, s->rate_pending.x, 50);
+}
+
+/* The detectors fed samples with pending angles (and mostly pending rates)
+ * and the same samples with them worked out: the same events and load
+ * index, to the bit. */
 static void run_pair(const RuleParams *p, unsigned seed, int n, bool reload)
 {
         static const double changes[] = { 2, 3, 6, 10 };
         static const double flexions[] = { -35, -33, -20, 13, 15, 18, 20, 45, 58, 60, 0, 5 };
         static const double laterals[] = { -20, -18, -10, -8, 0, 8, 10, 18, 20, 3 };
         Detectors *a, *b;
-        double theta = 5, phi = 0;
+        double theta = 5, phi = 0, burst = 0;
         int64_t t = 0;
 
         rng_state = 0x9e3779b97f4a7c15ULL * (seed + 1);
@@ -321,8 +334,21 @@ static void run_pair(const RuleParams *p, unsigned seed, int n, bool reload)
                              : u < 0.9 ? ACTIVITY_MOVING
                                        : ACTIVITY_WALKING;
                 s.rate_dps = uniform() < 0.97 ? uniform() * 50 : uniform() * 300;
-                if (uniform() < 0.002)
+                /* Now and then a fast turn: a rise through the limits
+                 * (half of sudden_rate_dps and all of it) and back. */
+                if (burst <= 0 && uniform() < 0.003)
+                        burst = 20 + uniform() * 60;
+                if (burst > 0) {
+                        burst -= 1;
+                        s.rate_dps = near_limit((const double[]){ 60, 120, 150 }, 3, 40);
+                        s.rate_dps = fabs(s.rate_dps);
+                }
+                if (uniform() < 0.9)
+                        pending_rate(&s, s.rate_dps);
+                if (uniform() < 0.002) {
                         s.rate_dps = NAN;
+                        s.rate_pending = (RatePending){ 0 };
+                }
                 vec(theta + (uniform() - 0.5) * 30, phi, 9.8, s.motion_trunk);
                 s.lying = uniform() < 0.01;
                 s.motion_lying = s.lying;
@@ -342,6 +368,13 @@ static void run_pair(const RuleParams *p, unsigned seed, int n, bool reload)
                         assert_true(same(ea[k].duration_s, eb[k].duration_s));
                 }
                 assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+                /* The rate sudden-movement keeps for its crossings: the
+                 * exact one, when worked out. */
+                assert_int_equal(a->sudden.have_prev, b->sudden.have_prev);
+                if (a->sudden.have_prev)
+                        assert_true(
+                                same(rate_view_value(a->sudden.prev_rate, &a->sudden.prev_pending),
+                                     b->sudden.prev_rate));
         }
         detectors_free(a);
         detectors_free(b);

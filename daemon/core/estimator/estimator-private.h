@@ -139,7 +139,7 @@ int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravi
 void motion_trunk_run(Motion *m);
 
 /** motion_trunk_next() - the trunk after the next sample of the batch. */
-void motion_trunk_next(Motion *m, int job, double *rate_dps, double trunk[3]);
+void motion_trunk_next(Motion *m, int job, double *rate_dps, RatePending *rate, double trunk[3]);
 
 /** motion_trunk_reset() - the trunk side of motion_reset(), in the second pass. */
 void motion_trunk_reset(Motion *m);
@@ -235,7 +235,8 @@ struct Motion {
          * TRUNK_RUN of them a third time (at i + 2 · fwd_size), so that the
          * last trunk_lag + 1 lie in a row wherever the newest is, those of
          * TRUNK_RUN blocks in a row too, and a batch's new values leave
-         * those of its earlier blocks alone. */
+         * those of its earlier blocks alone. The three axes of ema_b · value
+         * follow (fwd + (3 + axis) · fwd_span), laid out alike. */
         double *fwd;
         size_t fwd_span;
         size_t trunk_lag, fwd_size, fwd_head, fwd_count;
@@ -247,8 +248,9 @@ struct Motion {
         bool have_trunk;
         bool trunk_force_ok; /* the last smoothed vector was close to g */
         double trunk[3];     /* the last smoothed vector, unit length */
-        double rate_dps;
-        int64_t lag_ns; /* how far the trunk lies behind the sample */
+        double rate_dps;     /* while rate is pending, a bound above it */
+        RatePending rate;    /* the rate's atan2(), put off (rate-view.h) */
+        int64_t lag_ns;      /* how far the trunk lies behind the sample */
 
         /* Walking: a ring of @n_blocks block means. The walking blocks lie
          * on a grid of sample time, one every walk_period_ns (the nominal
@@ -384,6 +386,8 @@ bool walk_sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi
 void walk_sure_block(Motion *m, double v, const double u[3]);
 /** walk_sure() - the window's verdict from the sure look: 1 walking, 0 not, -1 cannot tell. */
 int walk_sure(Motion *m);
+/** walk_sure_may_peak() - the lags that are not surely no peak, as bits. */
+void walk_sure_may_peak(const Motion *m, size_t from, size_t last, uint64_t *may);
 
 /*
  * What estimator_angles() derives from the neutral vector alone, worked out
@@ -451,6 +455,7 @@ struct Estimator {
          * and the rate it got. */
         bool trunk_cached;
         double trunk_rate;
+        RatePending trunk_rate_pending;
         /* The mount is the identity, bit for bit (see mount_apply2()). */
         bool mount_identity;
         bool avx;              /* rotate_probe_many() may use AVX */

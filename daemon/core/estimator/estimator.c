@@ -523,6 +523,7 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
          * through it, and was valid). */
         if (note->valid && !note->gap && note->job < 0 && e->trunk_cached && e->trunk_gen == gen) {
                 out->rate_dps = e->trunk_rate;
+                out->rate_pending = e->trunk_rate_pending;
                 memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
                 out->motion_lying = e->trunk_lying;
                 return;
@@ -530,10 +531,11 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
 
         trunk[0] = trunk[1] = trunk[2] = NAN;
         out->rate_dps = NAN;
+        out->rate_pending = (RatePending){ 0 };
         if (note->gap)
                 motion_trunk_reset(e->motion);
         if (note->valid)
-                motion_trunk_next(e->motion, note->job, &out->rate_dps, trunk);
+                motion_trunk_next(e->motion, note->job, &out->rate_dps, &out->rate_pending, trunk);
 
         /* rotate() keeps a NaN vector NaN; vector_angles() makes NaN angles of it. */
         if (!e->have_trunk || e->trunk_gen != gen ||
@@ -547,6 +549,7 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
         memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
         out->motion_lying = e->trunk_lying;
         e->trunk_rate = out->rate_dps;
+        e->trunk_rate_pending = out->rate_pending;
         e->trunk_cached = note->valid;
 }
 
