@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/detect/detect-private.h"
 #include "core/detect/detect.h"
 #include "core/estimator/angle-view.h"
 #include "core/estimator/estimator.h"
+#include "core/estimator/rate-view.h"
 
 /* Offsets from a limit, degrees: within the margin, at it, and beyond. */
 static const double deltas[] = { 0,    1e-15, -1e-15, 1e-13, -1e-13, 1e-11, -1e-11, 1e-9,  -1e-9,
@@ -310,16 +312,28 @@ static void feed_run(Detectors *c, Run *run)
         run->n = 0;
 }
 
-/* The detectors fed samples with pending angles and the same samples with
- * their angles worked out: the same events and load index, to the bit; and
- * a third fed the pending samples in runs (detectors_feed_run()). */
-static void run_pair(const RuleParams *p, unsigned seed, int n)
+/* A pending trunk rate of about @dps at 50 Hz blocks (rate-view.h), in @s:
+ * two directions that far apart, the bound in rate_dps. */
+static void pending_rate(PostureSample *s, double dps)
 {
+        double a = dps / 50 * M_PI / 180;
+
+        s->rate_pending = (RatePending){ .y = fabs(sin(a)), .x = cos(a), .per_s = 50 };
+        s->rate_dps = rate_pending_bound(s->rate_pending.y, s->rate_pending.x, 50);
+}
+
+/* The detectors fed samples with pending angles (and mostly pending rates)
+ * and the same samples with them worked out: the same events and load
+ * index, to the bit; and a third fed the pending samples in runs
+ * (detectors_feed_run()). */
+static void run_pair(const RuleParams *p, unsigned seed, int n, bool reload)
+{
+        static const double changes[] = { 2, 3, 6, 10 };
         static const double flexions[] = { -35, -33, -20, 13, 15, 18, 20, 45, 58, 60, 0, 5 };
         static const double laterals[] = { -20, -18, -10, -8, 0, 8, 10, 18, 20, 3 };
         static Run run;
         Detectors *a, *b, *c;
-        double theta = 5, phi = 0;
+        double theta = 5, phi = 0, burst = 0;
         int64_t t = 0;
 
         rng_state = 0x9e3779b97f4a7c15ULL * (seed + 1);
@@ -351,13 +365,37 @@ static void run_pair(const RuleParams *p, unsigned seed, int n)
                 s.t_ns = t;
                 s.motion_t_ns = t - 900000000;
                 t += uniform() < 0.001 ? 3 * NSEC_PER_SEC : 20000000;
+                /* A reload during episodes: the limits change under them. */
+                if (reload && uniform() < 0.0002) {
+                        RuleParams q = *p;
+
+                        q.static_change_deg = changes[(size_t) (uniform() * 4) % 4];
+                        q.extreme_deg = uniform() < 0.5 ? p->extreme_deg : p->extreme_deg - 5;
+                        assert_int_equal(detectors_set_params(a, &q), 0);
+                        assert_int_equal(detectors_set_params(b, &q), 0);
+                        feed_run(c, &run);
+                        assert_int_equal(detectors_set_params(c, &q), 0);
+                }
                 u = uniform();
                 s.activity = u < 0.8   ? ACTIVITY_STILL
                              : u < 0.9 ? ACTIVITY_MOVING
                                        : ACTIVITY_WALKING;
                 s.rate_dps = uniform() < 0.97 ? uniform() * 50 : uniform() * 300;
-                if (uniform() < 0.002)
+                /* Now and then a fast turn: a rise through the limits
+                 * (half of sudden_rate_dps and all of it) and back. */
+                if (burst <= 0 && uniform() < 0.003)
+                        burst = 20 + uniform() * 60;
+                if (burst > 0) {
+                        burst -= 1;
+                        s.rate_dps = near_limit((const double[]){ 60, 120, 150 }, 3, 40);
+                        s.rate_dps = fabs(s.rate_dps);
+                }
+                if (uniform() < 0.9)
+                        pending_rate(&s, s.rate_dps);
+                if (uniform() < 0.002) {
                         s.rate_dps = NAN;
+                        s.rate_pending = (RatePending){ 0 };
+                }
                 vec(theta + (uniform() - 0.5) * 30, phi, 9.8, s.motion_trunk);
                 s.lying = uniform() < 0.01;
                 s.motion_lying = s.lying;
@@ -371,7 +409,6 @@ static void run_pair(const RuleParams *p, unsigned seed, int n)
                 assert_int_equal(na, nb);
                 assert_same_events(ea, eb, na);
                 assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
-
                 run.s[run.n] = s;
                 memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
                 run.n_ev[run.n++] = na;
@@ -379,6 +416,13 @@ static void run_pair(const RuleParams *p, unsigned seed, int n)
                         feed_run(c, &run);
                         assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
                 }
+                /* The rate sudden-movement keeps for its crossings: the
+                 * exact one, when worked out. */
+                assert_int_equal(a->sudden.have_prev, b->sudden.have_prev);
+                if (a->sudden.have_prev)
+                        assert_true(
+                                same(rate_view_value(a->sudden.prev_rate, &a->sudden.prev_pending),
+                                     b->sudden.prev_rate));
         }
         feed_run(c, &run);
         assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
@@ -399,17 +443,71 @@ static void test_detectors(void **state)
         p.extension_hold_s = 5;
         for (size_t k = 0; k < _EVENT_KIND_MAX; k++)
                 p.cooldown_s[k] = 10;
-        run_pair(&p, 1, 400000);
+        run_pair(&p, 1, 400000, false);
 
         rule_params_acute(&p);
         p.backrest_support = false;
-        run_pair(&p, 2, 200000);
+        run_pair(&p, 2, 200000, false);
 
         rule_params_default(&p);
         p.slouch_enabled = false;
         p.repetitive_deg = 10;
         p.static_change_deg = 3;
-        run_pair(&p, 3, 200000);
+        run_pair(&p, 3, 200000, false);
+
+        /* Reloads mid-run (static_change_deg and extreme_deg changing). */
+        rule_params_default(&p);
+        p.static_s = 120;
+        p.static_change_min_s = 5;
+        run_pair(&p, 4, 400000, true);
+}
+
+/* A reload that narrows static_change_deg during a static-posture episode:
+ * a move smaller than the old limit but larger than the new one is a change
+ * for the shortcut as for the exact angles (the episode restarts). */
+static void test_static_reload(void **state)
+{
+        Detectors *d[2];
+        RuleParams p;
+        int64_t fired_start[2] = { -1, -1 };
+
+        rule_params_default(&p);
+        p.static_s = 120;
+        p.static_change_min_s = 5;
+        for (int k = 0; k < 2; k++) {
+                assert_int_equal(detectors_new(&d[k], &p), 0);
+                for (int64_t i = 0; i < 200 * 100; i++) {
+                        StrainEvent ev[_EVENT_KIND_MAX];
+                        PostureSample s;
+                        double r[3];
+                        size_t n;
+
+                        if (i == 20 * 100) {
+                                RuleParams q = p;
+
+                                q.static_change_deg = 2;
+                                assert_int_equal(detectors_set_params(d[k], &q), 0);
+                        }
+                        vec(i < 20 * 100 ? 0 : 5, 0, 9.80665, r);
+                        pending(&s, r);
+                        s.t_ns = i * 10 * NSEC_PER_MSEC;
+                        s.motion_t_ns = s.t_ns;
+                        s.activity = ACTIVITY_STILL;
+                        s.worn = true;
+                        if (k == 1)
+                                posture_sample_resolve_angles(&s);
+                        n = detectors_feed(d[k], &s, ev, ELEMENTSOF(ev));
+                        for (size_t j = 0; j < n; j++)
+                                if (ev[j].kind == EVENT_STATIC_POSTURE && fired_start[k] < 0)
+                                        fired_start[k] = ev[j].start_ns;
+                }
+                detectors_free(d[k]);
+        }
+        /* The 5 degree move at 20 s, held 5 s, opened the episode at 25 s or
+         * so: never the one that began at the start. */
+        assert_true(fired_start[1] >= 20 * NSEC_PER_SEC);
+        assert_int_equal(fired_start[0], fired_start[1]);
+        (void) state;
 }
 
 /* A scripted stretch: @theta and @phi (degrees) held for @s seconds, with
@@ -473,6 +571,7 @@ static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
                         assert_int_equal(na, nb);
                         assert_same_events(ea, eb, na);
                         assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+                        assert_int_equal(a->sudden.have_prev, b->sudden.have_prev);
                         n_events += na;
                         run.s[run.n] = s;
                         memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
@@ -513,12 +612,9 @@ static void test_calm_edges(void **state)
                 { 8, 0, 10 }, { 25, 0, 0.5 }, { 8, 0, 5 }, { 17, 0, 35 }, { 0, 0, 2 },
         };
         /* sudden-movement: a jerk of the trunk while upright (the motion
-         * path bent), after calm samples. */
+         * path bent), after calm samples and a rate unknown. */
         static const Segment sudden[] = {
-                { 8, 0, 10 },
-                { 5, 0, 3 },
-                { 5, 0, 0.5, 200, 30 },
-                { 5, 0, 3 },
+                { 8, 0, 10 }, { 5, 0, 3 }, { 5, 0, 0.1, NAN }, { 5, 0, 0.5, 200, 30 }, { 5, 0, 3 },
         };
         /* sustained-flexion: a dip of 5 s ends the episode. */
         static const Segment sustained[] = {
@@ -722,7 +818,7 @@ int main(void)
                 cmocka_unit_test(test_lateral_side_grid), cmocka_unit_test(test_random),
                 cmocka_unit_test(test_resolve),           cmocka_unit_test(test_detectors),
                 cmocka_unit_test(test_calm_edges),        cmocka_unit_test(test_given_angles),
-                cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_classify),          cmocka_unit_test(test_static_reload),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

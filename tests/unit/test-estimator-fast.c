@@ -284,6 +284,8 @@ static void run_pair(const EstimatorParams *p, const MountMatrix *mount, const d
         assert_int_equal(estimator_new(&fast, &q, 100), 0);
         assert_int_equal(estimator_new(&slow, &q, 100), 0);
         slow->mount_identity = false;
+        slow->avx = false;
+        slow->upright_shortcut = false;
 
         for (size_t i = 0; i < N; i++) {
                 uint64_t r = next(&seed);
@@ -360,16 +362,105 @@ static void test_shortcuts(void **state)
         p.auto_calibrate = true;
         run_pair(&p, &mount_matrix_identity, y, 3);
         run_pair(&p, &swap, minus_x, 4);
+        /* Lying close to upright, and a sensor soon judged not worn:
+         * feed_class()'s upright shortcut must leave both to the rules. */
+        p.auto_calibrate = false;
+        p.lying_deg = 8;
+        p.not_worn_s = 3;
+        run_pair(&p, &mount_matrix_identity, y, 5);
+        (void) state;
+}
+
+/* Still frames of a gravity a hair to the side of upright, and lateral_deg
+ * at its lateral bend and just under it: within the probes' margin, so the
+ * exact angle decides (lateral or upright), with and without the shortcut. */
+static void test_lateral_limit(void **state)
+{
+        enum { N = 600 };
+        const float g[3] = { -1.7017f, 9.6509f, 0.2f };
+        Frame raw[N], filt[N];
+        PostureSample a[N], b[N];
+        EstimatorParams p;
+        Estimator *e = NULL;
+        double lateral;
+
+        memset(raw, 0, sizeof(raw));
+        for (size_t i = 0; i < N; i++) {
+                raw[i].t_ns = (int64_t) i * 10 * NSEC_PER_MSEC;
+                memcpy(raw[i].v, g, sizeof(g));
+        }
+        memcpy(filt, raw, sizeof(raw));
+        estimator_params_default(&p);
+        assert_int_equal(estimator_new(&e, &p, 100), 0);
+        estimator_feed(e, &raw[0], &filt[0], &a[0]);
+        lateral = fabs(a[0].lateral_deg);
+        estimator_free(e);
+        for (int t = 0; t < 2; t++) {
+                Estimator *fast = NULL, *slow = NULL;
+                size_t n_lateral = 0, n_upright = 0;
+
+                p.lateral_deg = t == 0 ? lateral : nextafter(lateral, 0);
+                assert_int_equal(estimator_new(&fast, &p, 100), 0);
+                assert_int_equal(estimator_new(&slow, &p, 100), 0);
+                slow->upright_shortcut = false;
+                estimator_feed_many(fast, raw, filt, N, a);
+                for (size_t i = 0; i < N; i++) {
+                        estimator_feed(slow, &raw[i], &filt[i], &b[i]);
+                        posture_sample_resolve_angles(&a[i]);
+                        assert_same_sample(&a[i], &b[i]);
+                        n_lateral += a[i].posture == POSTURE_LATERAL;
+                        n_upright += a[i].posture == POSTURE_UPRIGHT;
+                }
+                /* Both sides of the limit were seen. */
+                assert_true(t == 0 ? n_upright > 0 : n_lateral > 0);
+                estimator_free(fast);
+                estimator_free(slow);
+        }
+        (void) state;
+}
+
+/* An upright sensor without any motion, soon not worn: not-worn, with
+ * and without feed_class()'s upright shortcut. */
+static void test_still_not_worn(void **state)
+{
+        enum { N = 1000 };
+        const float g[3] = { 0.3f, 9.79f, -0.2f };
+        Frame raw[N];
+        PostureSample a[N], b[N];
+        EstimatorParams p;
+        Estimator *fast = NULL, *slow = NULL;
+        size_t n_not_worn = 0, n_upright = 0;
+
+        memset(raw, 0, sizeof(raw));
+        for (size_t i = 0; i < N; i++) {
+                raw[i].t_ns = (int64_t) i * 10 * NSEC_PER_MSEC;
+                memcpy(raw[i].v, g, sizeof(g));
+        }
+        estimator_params_default(&p);
+        p.not_worn_s = 2;
+        assert_int_equal(estimator_new(&fast, &p, 100), 0);
+        assert_int_equal(estimator_new(&slow, &p, 100), 0);
+        slow->upright_shortcut = false;
+        estimator_feed_many(fast, raw, raw, N, a);
+        for (size_t i = 0; i < N; i++) {
+                estimator_feed(slow, &raw[i], &raw[i], &b[i]);
+                posture_sample_resolve_angles(&a[i]);
+                assert_same_sample(&a[i], &b[i]);
+                n_not_worn += a[i].posture == POSTURE_NOT_WORN;
+                n_upright += a[i].posture == POSTURE_UPRIGHT;
+        }
+        assert_true(n_not_worn > 0 && n_upright > 0);
+        estimator_free(fast);
+        estimator_free(slow);
         (void) state;
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_mount_apply2),
-                cmocka_unit_test(test_medians),
-                cmocka_unit_test(test_trunk_backward),
-                cmocka_unit_test(test_shortcuts),
+                cmocka_unit_test(test_mount_apply2),   cmocka_unit_test(test_medians),
+                cmocka_unit_test(test_trunk_backward), cmocka_unit_test(test_shortcuts),
+                cmocka_unit_test(test_lateral_limit),  cmocka_unit_test(test_still_not_worn),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include "test-util.h"
 #include "core/estimator/estimator.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/rate-view.h"
 
 /* The motion path's flexion (posture_sample_motion_angles()). */
 static double motion_flexion(const PostureSample *s)
@@ -320,11 +321,14 @@ static void test_motion_avx2(void **state)
                         motion_trunk_run(m[k]);
                 for (size_t i = 0; i < size; i++) {
                         double rate[2], trunk[2][3];
+                        RatePending pending[2];
 
                         assert_int_equal(job[0][i], job[1][i]);
                         assert_int_equal(walking[0][i], walking[1][i]);
-                        for (size_t k = 0; k < 2; k++)
-                                motion_trunk_next(m[k], job[k][i], &rate[k], trunk[k]);
+                        for (size_t k = 0; k < 2; k++) {
+                                motion_trunk_next(m[k], job[k][i], &rate[k], &pending[k], trunk[k]);
+                                rate[k] = rate_view_value(rate[k], &pending[k]);
+                        }
                         assert_memory_equal(&rate[0], &rate[1], sizeof(rate[0]));
                         assert_memory_equal(trunk[0], trunk[1], sizeof(trunk[0]));
                 }

@@ -323,12 +323,63 @@ static void test_sure_bounds(void **state)
         (void) state;
 }
 
+/* walk_sure_may_peak(), with AVX2 and without, against the comparisons it
+ * stands for, lag by lag: bounds drawn from a few values (ties are common),
+ * NaN now and then, every start, windows of lags across 64-bit words. */
+static void test_sure_may_peak(void **state)
+{
+        static const double vals[] = { -0.5, 0, 0.25, 0.5, 0.5000000000000001, 1, NAN };
+        EstimatorParams ep;
+        Motion *m;
+        uint64_t seed = 0x2545f4914f6cdd1du;
+
+        estimator_params_default(&ep);
+        /* Slow steps: some 200 lags, four words of them. */
+        ep.walk_min_step_hz = 0.25;
+        ep.walk_window_s = 10;
+        assert_int_equal(motion_new(&m, &ep, 100), 0);
+        assert_true(m->sure_on);
+        assert_true(m->max_lag + 2 > 3 * 64);
+        for (int round = 0; round < 300; round++) {
+                size_t last = m->max_lag + 2 - (size_t) (round % 5);
+
+                for (size_t k = 0; k <= m->max_lag + 2; k++) {
+                        seed = seed * 6364136223846793005u + 1442695040888963407u;
+                        m->s_lo[k] = vals[(seed >> 33) % (ELEMENTSOF(vals) - (round % 2))];
+                        m->s_hi[k] = vals[(seed >> 45) % (ELEMENTSOF(vals) - (round % 2))];
+                }
+                for (size_t from = 1; from < last; from += 1 + (size_t) (round % 3)) {
+                        for (int avx2 = 0; avx2 < 2; avx2++) {
+                                uint64_t may[WALK_SURE_MAX_BLOCKS / 64 + 1];
+                                bool had = m->avx2;
+
+                                if (avx2 && !had)
+                                        continue;
+                                m->avx2 = avx2;
+                                walk_sure_may_peak(m, from, last, may);
+                                m->avx2 = had;
+                                for (size_t k = from / 64 * 64; k < (last + 63) / 64 * 64; k++) {
+                                        bool want = k >= from && k < last &&
+                                                    !(m->s_hi[k] < m->s_lo[k - 1] ||
+                                                      m->s_hi[k] <= m->s_lo[k + 1]);
+
+                                        if (((may[k / 64] >> (k % 64)) & 1) != want)
+                                                fail_msg("avx2 %d, from %zu, last %zu: lag %zu",
+                                                         avx2, from, last, k);
+                                }
+                        }
+                }
+        }
+        motion_free(m);
+        (void) state;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sure_boundaries), cmocka_unit_test(test_sure_random),
                 cmocka_unit_test(test_sure_wild),       cmocka_unit_test(test_sure_still_spell),
-                cmocka_unit_test(test_sure_bounds),
+                cmocka_unit_test(test_sure_bounds),     cmocka_unit_test(test_sure_may_peak),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

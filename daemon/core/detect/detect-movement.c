@@ -38,7 +38,8 @@
  * (linearly interpolated; @s's own time without a usable previous one). */
 static double crossing_ns(const SuddenState *st, const PostureSample *s, double level)
 {
-        double r0 = st->prev_rate, r1 = s->rate_dps, f;
+        double r0 = rate_view_value(st->prev_rate, &st->prev_pending);
+        double r1 = rate_view_value(s->rate_dps, &s->rate_pending), f;
 
         if (!st->have_prev || !(r0 < level) || !(r1 > r0) || s->motion_t_ns <= st->prev_t_ns)
                 return (double) s->motion_t_ns;
@@ -51,7 +52,7 @@ static void move_step(const RuleParams *p, SuddenState *st, const PostureSample 
 {
         SuddenMove *m = &st->move;
         double theta, lateral, a, angle;
-        bool above = s->rate_dps > p->sudden_rate_dps;
+        bool above = rate_view_gt(s->rate_dps, &s->rate_pending, p->sudden_rate_dps);
 
         posture_sample_motion_angles(s, &theta, &lateral);
         a = fabs(lateral);
@@ -89,9 +90,10 @@ bool sudden_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, 
 {
         const RuleParams *p = &d->params;
         SuddenState *st = &d->sudden;
-        double rate = s->rate_dps;
+        /* The rate is finite, and above half the limit (rate-view.h). */
+        bool known = rate_view_finite(s->rate_dps, &s->rate_pending);
 
-        if (rate > p->sudden_rate_dps / 2)
+        if (rate_view_gt(s->rate_dps, &s->rate_pending, p->sudden_rate_dps / 2))
                 move_step(p, st, s, dt);
         else {
                 /* The movement is over (or the rate is unknown). A due one
@@ -99,7 +101,7 @@ bool sudden_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, 
                  * on the way (into or out of bed) or ended in an impact. */
                 const SuddenMove *m = &st->move;
 
-                if (m->due && !m->lay && !s->motion_lying && isfinite(rate) && !st->pending) {
+                if (m->due && !m->lay && !s->motion_lying && known && !st->pending) {
                         st->pending = true;
                         st->pending_until_ns =
                                 s->motion_t_ns + (int64_t) (p->sudden_settle_s * NSEC_PER_SEC);
@@ -108,15 +110,16 @@ bool sudden_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, 
                 }
                 st->move = (SuddenMove){ 0 };
         }
-        st->have_prev = isfinite(rate);
-        st->prev_rate = rate;
+        st->have_prev = known;
+        st->prev_rate = s->rate_dps;
+        st->prev_pending = s->rate_pending;
         st->prev_t_ns = s->motion_t_ns;
 
         if (!st->pending)
                 return false;
         /* The gravity estimate (lying) is about the sample itself, the
          * motion path some 0.9 s earlier: either may show the trunk lie. */
-        if (s->lying || s->motion_lying || !isfinite(rate)) {
+        if (s->lying || s->motion_lying || !known) {
                 st->pending = false;
                 return false;
         }

@@ -7,6 +7,7 @@
 
 #include "core/detect/detect.h"
 #include "core/estimator/angle-view.h"
+#include "core/estimator/rate-view.h"
 #include "util/macro.h"
 
 /*
@@ -71,6 +72,7 @@ typedef struct SuddenState {
         SuddenMove move;
         bool have_prev; /* the previous sample's rate and motion time */
         double prev_rate;
+        RatePending prev_pending; /* its rate's atan2(), put off (rate-view.h) */
         int64_t prev_t_ns;
         /* A due movement that is over, waiting sudden_settle_s (motion
          * time) to see whether the trunk comes to lie. */
@@ -209,6 +211,7 @@ bool sudden_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, 
 bool repetitive_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt,
                      StrainEvent *ev);
 bool static_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);
+void static_limits_prepare(StaticState *st, double change_deg);
 
 /* detect-rest.c */
 bool rest_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, StrainEvent *ev);

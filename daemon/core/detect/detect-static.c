@@ -34,6 +34,18 @@
  * subtraction (an ulp of 180 is 2.8e-14) could undo, and also with @change
  * up to 180° (an ulp of @change is at most 2.8e-14).
  */
+/* The references plus and minus @change_deg, for the shortcut: when an
+ * episode opens and when the limits change during one
+ * (detectors_set_params()), as static_feed()'s exact path reads the
+ * current static_change_deg. */
+void static_limits_prepare(StaticState *st, double change_deg)
+{
+        angle_limit_sine(&st->flexion_above, st->ref_flexion + change_deg);
+        angle_limit_sine(&st->flexion_below, st->ref_flexion - change_deg);
+        angle_limit_sine(&st->lateral_above, st->ref_lateral + change_deg);
+        angle_limit_sine(&st->lateral_below, st->ref_lateral - change_deg);
+}
+
 static bool away(int side_above, int side_below)
 {
         return side_above > 0 || side_below < 0;
@@ -100,10 +112,7 @@ bool static_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, 
                         .ref_lateral = phi,
                         .peak = theta,
                 };
-                angle_limit_sine(&st->flexion_above, theta + p->static_change_deg);
-                angle_limit_sine(&st->flexion_below, theta - p->static_change_deg);
-                angle_limit_sine(&st->lateral_above, phi + p->static_change_deg);
-                angle_limit_sine(&st->lateral_below, phi - p->static_change_deg);
+                static_limits_prepare(st, p->static_change_deg);
                 angle_limit_sine(&st->peak_limit, theta);
                 return false;
         }

@@ -363,6 +363,9 @@ int detectors_set_params(Detectors *d, const RuleParams *p)
 
         d->params = *p;
         limits_prepare(d);
+        /* A static episode's limits follow static_change_deg too. */
+        if (d->statics.active)
+                static_limits_prepare(&d->statics, p->static_change_deg);
         return 0;
 }
 
@@ -615,9 +618,11 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
             cos_lateral > l->lateral.hi &&
             !(d->sustained.active | d->extreme.active | d->extension.active |
               d->lateral.low.active | d->sudden.move.active | d->sudden.pending | d->rest.active) &&
-            !(s->rate_dps > l->sudden_half_dps) && repetitive_idle(d, s->t_ns)) {
-                d->sudden.have_prev = isfinite(s->rate_dps);
+            !rate_view_gt(s->rate_dps, &s->rate_pending, l->sudden_half_dps) &&
+            repetitive_idle(d, s->t_ns)) {
+                d->sudden.have_prev = rate_view_finite(s->rate_dps, &s->rate_pending);
                 d->sudden.prev_rate = s->rate_dps;
+                d->sudden.prev_pending = s->rate_pending;
                 d->sudden.prev_t_ns = s->motion_t_ns;
                 RULE_UNLESS(static_stay(d, s, dt), static_feed);
                 RULE_UNLESS(!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo),
@@ -630,9 +635,11 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
         RULE_UNLESS(!d->extreme.active && sin_flexion < l->extreme.lo, extreme_feed);
         RULE_UNLESS(!d->extension.active && sin_flexion > l->extension.hi, extension_feed);
         RULE_UNLESS(!d->lateral.low.active && cos_lateral > l->lateral.hi, lateral_feed);
-        if (!d->sudden.move.active && !d->sudden.pending && !(s->rate_dps > l->sudden_half_dps)) {
-                d->sudden.have_prev = isfinite(s->rate_dps);
+        if (!d->sudden.move.active && !d->sudden.pending &&
+            !rate_view_gt(s->rate_dps, &s->rate_pending, l->sudden_half_dps)) {
+                d->sudden.have_prev = rate_view_finite(s->rate_dps, &s->rate_pending);
                 d->sudden.prev_rate = s->rate_dps;
+                d->sudden.prev_pending = s->rate_pending;
                 d->sudden.prev_t_ns = s->motion_t_ns;
         } else
                 RULE_UNLESS(false, sudden_feed);
@@ -741,7 +748,8 @@ static inline bool feed_calm(Detectors *d, const PostureSample *s, double dt)
                 calm_box_update(d);
         if (!(s->angles_pending && !s->lying && !s->awaiting_neutral && pr[0] > b->sin_flexion_lo &&
               pr[0] < b->sin_flexion_hi && pr[1] > b->cos_lateral_lo && pr[2] > b->sin_lateral_lo &&
-              pr[2] < b->sin_lateral_hi && !(s->rate_dps > d->limits.sudden_half_dps) &&
+              pr[2] < b->sin_lateral_hi &&
+              !rate_view_gt(s->rate_dps, &s->rate_pending, d->limits.sudden_half_dps) &&
               s->activity != ACTIVITY_WALKING &&
               (b->rep_free || s->t_ns - b->rep_onset >= MINUTE_NS) &&
               (st->fired || st->held_s + dt < d->params.static_s)))
@@ -749,8 +757,9 @@ static inline bool feed_calm(Detectors *d, const PostureSample *s, double dt)
         /* static_stay() */
         st->away_s = 0;
         st->held_s += dt;
-        d->sudden.have_prev = isfinite(s->rate_dps);
+        d->sudden.have_prev = rate_view_finite(s->rate_dps, &s->rate_pending);
         d->sudden.prev_rate = s->rate_dps;
+        d->sudden.prev_pending = s->rate_pending;
         d->sudden.prev_t_ns = s->motion_t_ns;
         if (dt > 0)
                 strain_decay(d, s, dt);
@@ -793,7 +802,8 @@ static inline size_t feed_one(Detectors *d, const PostureSample *s, StrainEvent 
  * @d: the detectors.
  * @s: the sample: its time, angles (given, or pending as
  *     estimator_feed_many() leaves them: worked out only where needed,
- *     angle-view.h), rate and activity. A non-finite angle counts as
+ *     angle-view.h), rate (likewise given or pending, rate-view.h) and
+ *     activity. A non-finite angle counts as
  *     released (and as neutral for the load index); so do the angles of a
  *     lying sample, and those of a sample awaiting its neutral for every
  *     rule but static-posture.

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/estimator/angle-view.h"
+#include "core/estimator/rate-view.h"
 #include "core/estimator/estimator-vector.h"
 
 /* |r| == 0 exactly when |r|² == 0: no square root needed. */
@@ -104,15 +105,27 @@ double angle_view_lateral_exact(AngleView *v)
         return v->lateral;
 }
 
+/* The estimator's operations, in its order (estimator-trunk.c). */
+double rate_pending_value(const RatePending *r)
+{
+        assert(r);
+        return atan2(r->y, r->x) * (180.0 / M_PI) * r->per_s;
+}
+
 /**
  * posture_sample_resolve_angles() - work out @s's pending angles into its
- * flexion_deg and lateral_deg (nothing when they are given already).
+ * flexion_deg and lateral_deg (nothing when they are given already), and
+ * its pending rate into rate_dps (rate-view.h).
  * @s: the sample.
  */
 void posture_sample_resolve_angles(PostureSample *s)
 {
         assert(s);
 
+        if (rate_is_pending(&s->rate_pending)) {
+                s->rate_dps = rate_pending_value(&s->rate_pending);
+                s->rate_pending.per_s = 0;
+        }
         if (!s->angles_pending)
                 return;
         s->flexion_deg = vector_flexion(s->rotated);

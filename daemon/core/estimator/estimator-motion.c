@@ -116,11 +116,11 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         n_walk = walk_enabled ? n_blocks : 0;
 
         /* One allocation: the state, then its rings and scratch arrays. */
-        /* The forward ring's three axes (see struct Motion), then u (3
-         * each), v, lin, sum (4 each); r; rd (WALK_RD each). */
+        /* The forward ring's three axes and their products (see struct
+         * Motion), then u (3 each), v, lin, sum (4 each); r; rd (WALK_RD each). */
         /* The sure look's: sq (2 each), sp, sab, s_lo, s_hi, s_rdk, s_nk (max_lag + 3). */
         fwd_span = 2 * fwd_size + TRUNK_RUN;
-        n_mem = 3 * fwd_span + (9 + WALK_RD) * n_walk +
+        n_mem = 6 * fwd_span + (9 + WALK_RD) * n_walk +
                 (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0) +
                 (walk_enabled ? 2 * n_blocks + 6 * (max_lag + 3) : 0);
         m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
@@ -129,8 +129,8 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
 
         m->fwd = m->mem;
         m->fwd_span = fwd_span;
-        m->u = (double(*)[3])(m->mem + 3 * fwd_span);
-        m->v = m->mem + 3 * fwd_span + 3 * n_walk;
+        m->u = (double(*)[3])(m->mem + 6 * fwd_span);
+        m->v = m->mem + 6 * fwd_span + 3 * n_walk;
         m->lin = m->v + n_walk;
         m->sum = (double(*)[4])(m->lin + n_walk);
         m->r = m->lin + 5 * n_walk;
@@ -230,6 +230,7 @@ void motion_trunk_reset(Motion *m)
 
         m->have_trunk = false;
         m->rate_dps = 0;
+        m->rate.per_s = 0;
 }
 
 /**

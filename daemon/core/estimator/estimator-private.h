@@ -22,6 +22,9 @@
 void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, size_t n,
                          PostureSample *out);
 
+/* Two doubles, for two lanes at once; each lane is rounded as a double alone. */
+typedef double Pair __attribute__((vector_size(16)));
+
 /* Worn or not (estimator-worn.c; see estimator.h). */
 typedef struct Worn Worn;
 
@@ -62,14 +65,19 @@ static inline bool worn_get(const Worn *w)
 /** worn_feed() - one valid body-frame sample. Return: whether the sensor is worn. */
 static inline bool worn_feed(Worn *w, const double raw[3])
 {
-        double x = raw[0], y = raw[1], z = raw[2];
+        double z = raw[2];
+        Pair xy, sum, sum2;
 
-        /* The same sums, axis by axis, each as before. */
-        w->sum[0] += x;
-        w->sum[1] += y;
+        /* The same sums, axis by axis, each as before: x and y as a pair,
+         * each lane its scalar product and sum. */
+        memcpy(&xy, raw, sizeof(xy));
+        memcpy(&sum, w->sum, sizeof(sum));
+        memcpy(&sum2, w->sum2, sizeof(sum2));
+        sum += xy;
+        sum2 += xy * xy;
+        memcpy(w->sum, &sum, sizeof(sum));
+        memcpy(w->sum2, &sum2, sizeof(sum2));
         w->sum[2] += z;
-        w->sum2[0] += x * x;
-        w->sum2[1] += y * y;
         w->sum2[2] += z * z;
         if (++w->in_block == w->block)
                 worn_block_done(w);
@@ -131,7 +139,7 @@ int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravi
 void motion_trunk_run(Motion *m);
 
 /** motion_trunk_next() - the trunk after the next sample of the batch. */
-void motion_trunk_next(Motion *m, int job, double *rate_dps, double trunk[3]);
+void motion_trunk_next(Motion *m, int job, double *rate_dps, RatePending *rate, double trunk[3]);
 
 /** motion_trunk_reset() - the trunk side of motion_reset(), in the second pass. */
 void motion_trunk_reset(Motion *m);
@@ -227,7 +235,8 @@ struct Motion {
          * TRUNK_RUN of them a third time (at i + 2 · fwd_size), so that the
          * last trunk_lag + 1 lie in a row wherever the newest is, those of
          * TRUNK_RUN blocks in a row too, and a batch's new values leave
-         * those of its earlier blocks alone. */
+         * those of its earlier blocks alone. The three axes of ema_b · value
+         * follow (fwd + (3 + axis) · fwd_span), laid out alike. */
         double *fwd;
         size_t fwd_span;
         size_t trunk_lag, fwd_size, fwd_head, fwd_count;
@@ -239,8 +248,9 @@ struct Motion {
         bool have_trunk;
         bool trunk_force_ok; /* the last smoothed vector was close to g */
         double trunk[3];     /* the last smoothed vector, unit length */
-        double rate_dps;
-        int64_t lag_ns; /* how far the trunk lies behind the sample */
+        double rate_dps;     /* while rate is pending, a bound above it */
+        RatePending rate;    /* the rate's atan2(), put off (rate-view.h) */
+        int64_t lag_ns;      /* how far the trunk lies behind the sample */
 
         /* Walking: a ring of @n_blocks block means. The walking blocks lie
          * on a grid of sample time, one every walk_period_ns (the nominal
@@ -344,9 +354,6 @@ struct Motion {
         double mem[]; /* what fwd, u, v, lin, r and rd point into */
 };
 
-/* Two doubles, for two lanes at once; each lane is rounded as a double alone. */
-typedef double Pair __attribute__((vector_size(16)));
-
 /* The median of three values. */
 static inline double median3(double a, double b, double c)
 {
@@ -379,6 +386,8 @@ bool walk_sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi
 void walk_sure_block(Motion *m, double v, const double u[3]);
 /** walk_sure() - the window's verdict from the sure look: 1 walking, 0 not, -1 cannot tell. */
 int walk_sure(Motion *m);
+/** walk_sure_may_peak() - the lags that are not surely no peak, as bits. */
+void walk_sure_may_peak(const Motion *m, size_t from, size_t last, uint64_t *may);
 
 /*
  * What estimator_angles() derives from the neutral vector alone, worked out
@@ -446,8 +455,11 @@ struct Estimator {
          * and the rate it got. */
         bool trunk_cached;
         double trunk_rate;
+        RatePending trunk_rate_pending;
         /* The mount is the identity, bit for bit (see mount_apply2()). */
         bool mount_identity;
+        bool avx;              /* rotate_probe_many() may use AVX */
+        bool upright_shortcut; /* feed_class()'s, on (off in a test) */
         int64_t motion_lag_ns; /* motion_lag_ns(), a constant */
         ClassLimits limits;
 
@@ -604,6 +616,10 @@ static inline bool rotated_clearly_upright(double upright_cos2, const double r[3
         return r[1] > 0 && y2 >= DBL_MIN && y2 > upright_cos2 * (r[0] * r[0] + y2 + r[2] * r[2]);
 }
 bool view_is_lying(const EstimatorParams *p, double upright_cos2, AngleView *v);
+/* rotate(), angle_probe() and rotated_clearly_upright() of samples' gravity (estimator-rotate.c).
+ */
+void rotate_probe_many(const Rotation *rot, double upright_cos2, bool avx, const bool *valid,
+                       PostureSample *s, size_t n, bool *upright);
 
 /* The neutral (estimator-neutral.c), for the feeding in estimator.c. */
 bool near_upright(const Estimator *e, const double v[3]);

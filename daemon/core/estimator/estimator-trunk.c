@@ -15,9 +15,8 @@
 
 #include "core/estimator/estimator-motion-feed.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/rate-view.h"
 #include "util/macro.h"
-
-#define DEG_PER_RAD (180.0 / M_PI)
 
 /* The smoothed vector of a turning trunk is gravity plus what is left of
  * the centripetal part, within a few m/s² of g. Further from g, the
@@ -78,9 +77,20 @@ static inline int trunk_forward(Motion *m, Pair xy, double z)
         f[0] = f[m->fwd_size] = m->fwd_state[1];
         f += m->fwd_span;
         f[0] = f[m->fwd_size] = m->fwd_state[2];
+        /* The backward passes' products ema_b · value, each worked out once
+         * here rather than in each of the trunk_lag passes that take it:
+         * the same product of the same values. */
+        sxy = b * sxy;
+        f += m->fwd_span;
+        f[0] = f[m->fwd_size] = sxy[0];
+        f += m->fwd_span;
+        f[0] = f[m->fwd_size] = sxy[1];
+        f += m->fwd_span;
+        f[0] = f[m->fwd_size] = m->ema_b * sz;
         if (k < TRUNK_RUN)
-                for (size_t ax = 0; ax < 3; ax++)
-                        m->fwd[ax * m->fwd_span + k + 2 * m->fwd_size] = m->fwd_state[ax];
+                for (size_t ax = 0; ax < 2 * 3; ax++)
+                        m->fwd[ax * m->fwd_span + k + 2 * m->fwd_size] =
+                                m->fwd[ax * m->fwd_span + k];
         m->fwd_head = k + 1 == m->fwd_size ? 0 : k + 1;
         m->fwd_count = MIN(m->fwd_count + 1, m->trunk_lag + 1);
         if (m->fwd_count <= m->trunk_lag)
@@ -117,17 +127,19 @@ int motion_block_end(Motion *m)
 }
 
 /* The backward pass of the job @j alone: from the newest forward value to
- * the oldest, b = a·b + (1 - a)·value, each axis on its own. */
+ * the oldest, b = a·b + (1 - a)·value, each axis on its own; (1 - a)·value
+ * is the product kept in the ring (trunk_forward()). */
 static void trunk_backward1(Motion *m, size_t j)
 {
-        const double a = m->ema_a, ab = m->ema_b;
+        const double a = m->ema_a;
 
         for (size_t k = 0; k < 3; k++) {
                 const double *p = m->fwd + k * m->fwd_span + m->job_at[j] + m->fwd_size;
+                const double *pb = p + 3 * m->fwd_span;
                 double b = p[0];
 
                 for (size_t i = 1; i <= m->trunk_lag; i++)
-                        b = a * b + ab * p[-(ptrdiff_t) i];
+                        b = a * b + pb[-(ptrdiff_t) i];
                 m->job_b[j][k] = b;
         }
 }
@@ -151,8 +163,8 @@ static bool trunk_in_a_row(const Motion *m, size_t j)
 static void trunk_backward_run(Motion *m, size_t j)
 {
         typedef double Run __attribute__((vector_size(TRUNK_RUN * sizeof(double))));
-        const double a = m->ema_a, ab = m->ema_b;
-        const Run pa = { a, a, a, a, a, a, a, a }, pab = { ab, ab, ab, ab, ab, ab, ab, ab };
+        const double a = m->ema_a;
+        const Run pa = { a, a, a, a, a, a, a, a };
         Run b[3];
         const double *p[3];
 
@@ -165,8 +177,8 @@ static void trunk_backward_run(Motion *m, size_t j)
                 for (size_t k = 0; k < 3; k++) {
                         Run y;
 
-                        memcpy(&y, p[k] - i, sizeof(y));
-                        b[k] = pa * b[k] + pab * y;
+                        memcpy(&y, p[k] + 3 * m->fwd_span - i, sizeof(y));
+                        b[k] = pa * b[k] + y;
                 }
         for (size_t q = 0; q < TRUNK_RUN; q++)
                 for (size_t k = 0; k < 3; k++)
@@ -178,29 +190,25 @@ static void trunk_backward_run(Motion *m, size_t j)
  * function uses AVX2. */
 __attribute__((target("avx2"))) static void trunk_backward_run_avx2(Motion *m, size_t j)
 {
-        const __m256d pa = _mm256_set1_pd(m->ema_a), pab = _mm256_set1_pd(m->ema_b);
+        const __m256d pa = _mm256_set1_pd(m->ema_a);
         const double *px = m->fwd + m->job_at[j] + m->fwd_size;
         const double *py = px + m->fwd_span, *pz = py + m->fwd_span;
+        /* The products (1 - a)·value (trunk_forward()). */
+        const double *qx = pz + m->fwd_span, *qy = qx + m->fwd_span, *qz = qy + m->fwd_span;
         __m256d x0 = _mm256_loadu_pd(px), x1 = _mm256_loadu_pd(px + 4);
         __m256d y0 = _mm256_loadu_pd(py), y1 = _mm256_loadu_pd(py + 4);
         __m256d z0 = _mm256_loadu_pd(pz), z1 = _mm256_loadu_pd(pz + 4);
         double b[3][TRUNK_RUN];
 
-        /* b = a·b + (1 - a)·value: a product each, then their sum, as
-         * in trunk_backward1() (no fused multiply-add). */
+        /* b = a·b + (1 - a)·value: a product, then the sum, as in
+         * trunk_backward1() (no fused multiply-add). */
         for (size_t i = 1; i <= m->trunk_lag; i++) {
-                x0 = _mm256_add_pd(_mm256_mul_pd(pa, x0),
-                                   _mm256_mul_pd(pab, _mm256_loadu_pd(px - i)));
-                x1 = _mm256_add_pd(_mm256_mul_pd(pa, x1),
-                                   _mm256_mul_pd(pab, _mm256_loadu_pd(px + 4 - i)));
-                y0 = _mm256_add_pd(_mm256_mul_pd(pa, y0),
-                                   _mm256_mul_pd(pab, _mm256_loadu_pd(py - i)));
-                y1 = _mm256_add_pd(_mm256_mul_pd(pa, y1),
-                                   _mm256_mul_pd(pab, _mm256_loadu_pd(py + 4 - i)));
-                z0 = _mm256_add_pd(_mm256_mul_pd(pa, z0),
-                                   _mm256_mul_pd(pab, _mm256_loadu_pd(pz - i)));
-                z1 = _mm256_add_pd(_mm256_mul_pd(pa, z1),
-                                   _mm256_mul_pd(pab, _mm256_loadu_pd(pz + 4 - i)));
+                x0 = _mm256_add_pd(_mm256_mul_pd(pa, x0), _mm256_loadu_pd(qx - i));
+                x1 = _mm256_add_pd(_mm256_mul_pd(pa, x1), _mm256_loadu_pd(qx + 4 - i));
+                y0 = _mm256_add_pd(_mm256_mul_pd(pa, y0), _mm256_loadu_pd(qy - i));
+                y1 = _mm256_add_pd(_mm256_mul_pd(pa, y1), _mm256_loadu_pd(qy + 4 - i));
+                z0 = _mm256_add_pd(_mm256_mul_pd(pa, z0), _mm256_loadu_pd(qz - i));
+                z1 = _mm256_add_pd(_mm256_mul_pd(pa, z1), _mm256_loadu_pd(qz + 4 - i));
         }
         _mm256_storeu_pd(b[0], x0);
         _mm256_storeu_pd(b[0] + 4, x1);
@@ -257,14 +265,21 @@ static void trunk_finish(Motion *m, const double b_in[3])
                 b[j] /= n;
 
         ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
+        m->rate.per_s = 0;
         if (m->have_trunk && !(ok && m->trunk_force_ok))
                 m->rate_dps = NAN;
         else if (m->have_trunk) {
-                /* atan2(|a × b|, a · b) keeps its precision for tiny angles. */
+                /* atan2(|a × b|, a · b) keeps its precision for tiny angles.
+                 * It is put off (rate-view.h): rate_pending_value() works
+                 * out atan2(y, x) · (180 / π) · block_rate_hz where the
+                 * value is needed, with a bound above it for comparisons. */
                 c[0] = m->trunk[1] * b[2] - m->trunk[2] * b[1];
                 c[1] = m->trunk[2] * b[0] - m->trunk[0] * b[2];
                 c[2] = m->trunk[0] * b[1] - m->trunk[1] * b[0];
-                m->rate_dps = atan2(norm3(c), dot3(m->trunk, b)) * DEG_PER_RAD * m->block_rate_hz;
+                m->rate.y = norm3(c);
+                m->rate.x = dot3(m->trunk, b);
+                m->rate.per_s = m->block_rate_hz;
+                m->rate_dps = rate_pending_bound(m->rate.y, m->rate.x, m->block_rate_hz);
         } else
                 m->rate_dps = 0;
         memcpy(m->trunk, b, sizeof(m->trunk));
@@ -277,22 +292,28 @@ static void trunk_finish(Motion *m, const double b_in[3])
  * @m: the state.
  * @job: what motion_feed() returned for the sample.
  * @rate_dps: the angular rate, degrees per second (>= 0), or NaN (also while
- *            the smoothed vector is more than 25 % away from g).
+ *            the smoothed vector is more than 25 % away from g); while
+ *            @rate is pending, a bound above the rate.
+ * @rate: the rate's atan2(), when put off (rate-view.h).
  * @trunk: the direction, unit vector, body frame, or NaN.
  *
  * Called after motion_trunk_run(), once for each valid sample. Both values
  * lie motion_lag_ns() behind the sample, and are NaN until the smoother has
  * seen that much data.
  */
-void motion_trunk_next(Motion *m, int job, double *rate_dps, double trunk[3])
+void motion_trunk_next(Motion *m, int job, double *rate_dps, RatePending *rate, double trunk[3])
 {
         assert(m);
         assert(rate_dps);
+        assert(rate);
         assert(trunk);
 
         if (job >= 0)
                 trunk_finish(m, m->job_b[job]);
         *rate_dps = m->have_trunk ? m->rate_dps : NAN;
+        *rate = m->rate;
+        if (!m->have_trunk)
+                rate->per_s = 0;
         for (size_t k = 0; k < 3; k++)
                 trunk[k] = m->have_trunk ? m->trunk[k] : NAN;
 }

@@ -45,11 +45,16 @@
  * the ring when it stops being still (some n · max_lag): see
  * estimator-walk-sums.c.
  */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
@@ -175,28 +180,110 @@ static bool sure_hz(const Motion *m, size_t k, double *lo, double *hi)
         return true;
 }
 
+/*
+ * The lags k in [@from, @last) that may be peaks: not hi[k] < lo[k - 1] ||
+ * hi[k] <= lo[k + 1] (surely no peak), bit k of @may (words of 64 lags).
+ * The same comparisons of the same values as sure_periodic()'s loop made
+ * lag by lag, all at once; that loop then visits the lags whose bit is set.
+ */
+static void sure_may_peak(const Motion *m, size_t from, size_t last, uint64_t *may)
+{
+        const double *lo = m->s_lo, *hi = m->s_hi;
+
+        for (size_t w = from / 64; w <= (last - 1) / 64; w++)
+                may[w] = 0;
+        for (size_t k = from; k < last; k++)
+                may[k / 64] |= (uint64_t) !(hi[k] < lo[k - 1] || hi[k] <= lo[k + 1]) << (k % 64);
+}
+
+#if defined(__x86_64__)
+/* sure_may_peak() with AVX2, four lags at a time (the comparisons ordered
+ * and quiet, as C's < and <= are: false with a NaN). The fours start at
+ * multiples of 4, so that none straddles two words; lags below @from are
+ * then cleared. */
+__attribute__((target("avx2"))) static void sure_may_peak_avx2(const Motion *m, size_t from,
+                                                               size_t last, uint64_t *may)
+{
+        const double *lo = m->s_lo, *hi = m->s_hi;
+        size_t k = from & ~(size_t) 3;
+        uint64_t acc = 0;
+
+        if (k == 0) {
+                /* Lag 0 has no lag before it: lags 1..3 one by one. */
+                for (k = 1; k < 4 && k < last; k++)
+                        acc |= (uint64_t) !(hi[k] < lo[k - 1] || hi[k] <= lo[k + 1]) << k;
+        }
+        for (; k + 4 <= last; k += 4) {
+                __m256d h = _mm256_loadu_pd(hi + k);
+                __m256d none =
+                        _mm256_or_pd(_mm256_cmp_pd(h, _mm256_loadu_pd(lo + k - 1), _CMP_LT_OQ),
+                                     _mm256_cmp_pd(h, _mm256_loadu_pd(lo + k + 1), _CMP_LE_OQ));
+
+                acc |= (uint64_t) (~_mm256_movemask_pd(none) & 0xf) << (k % 64);
+                if ((k + 4) % 64 == 0) {
+                        may[k / 64] = acc;
+                        acc = 0;
+                }
+        }
+        for (; k < last; k++)
+                acc |= (uint64_t) !(hi[k] < lo[k - 1] || hi[k] <= lo[k + 1]) << (k % 64);
+        if (last % 64 != 0)
+                may[(last - 1) / 64] = acc;
+        may[from / 64] &= ~(uint64_t) 0 << (from % 64);
+}
+#endif
+
+/**
+ * walk_sure_may_peak() - the lags k in [@from, @last) that may be peaks, by
+ * the bounds s_lo and s_hi: bit k of @may (1 <= @from < @last <= max_lag + 2).
+ */
+void walk_sure_may_peak(const Motion *m, size_t from, size_t last, uint64_t *may)
+{
+        assert(from >= 1 && from < last && last <= m->max_lag + 2);
+#if defined(__x86_64__)
+        if (m->avx2) {
+                sure_may_peak_avx2(m, from, last, may);
+                return;
+        }
+#endif
+        sure_may_peak(m, from, last, may);
+}
+
+/* The next lag from @k (< @last) whose bit is set in @may, or @last. */
+static inline size_t sure_next_may(const uint64_t *may, size_t k, size_t last)
+{
+        while (k < last) {
+                uint64_t w = may[k / 64] >> (k % 64);
+
+                if (w)
+                        return MIN(k + (size_t) __builtin_ctzll(w), last);
+                k = (k / 64 + 1) * 64;
+        }
+        return last;
+}
+
 /* walk_periodic() from the bounds s_lo, s_hi of r. */
 static int sure_periodic(Motion *m)
 {
         const double *lo = m->s_lo, *hi = m->s_hi;
-        size_t last = m->max_lag + 2, best = 0, first = 0, step = 0, stride = 0;
-        bool crossed = false;
+        size_t last = m->max_lag + 2, best = 0, first = 0, step = 0, stride = 0, k;
+        uint64_t may[WALK_SURE_MAX_BLOCKS / 64 + 1];
         double flo, fhi, min_corr;
         int t;
 
-        for (size_t k = 1; k < last; k++) {
-                if (!crossed) {
-                        /* r[k] < 0 */
-                        if (hi[k] < 0)
-                                crossed = true;
-                        else if (!(lo[k] >= 0))
-                                return -1;
-                        if (!crossed)
-                                continue;
-                }
-                /* Surely no peak, the most common case, first. */
-                if (hi[k] < lo[k - 1] || hi[k] <= lo[k + 1])
-                        continue;
+        assert(last <= WALK_SURE_MAX_BLOCKS); /* sure_on: last < n_blocks */
+        /* Up to the first r[k] < 0 (surely), each r[k] >= 0 (surely). */
+        for (k = 1; k < last; k++) {
+                if (hi[k] < 0)
+                        break;
+                if (!(lo[k] >= 0))
+                        return -1;
+        }
+        /* From there on, the lags that are surely no peak, the most
+         * common case, are skipped; the others are looked at in order. */
+        if (k < last)
+                walk_sure_may_peak(m, k, last, may);
+        for (k = sure_next_may(may, k, last); k < last; k = sure_next_may(may, k + 1, last)) {
                 t = tri_peak(m, k);
                 if (t < 0)
                         return -1;

@@ -181,6 +181,7 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->smooth = TAKE_PTR(smooth);
         e->upright_cos2 = lying_upright_cos2(p);
         /* Bit for bit: a -0.0 would not be the identity of mount_apply2(). */
+        e->upright_shortcut = true;
         e->mount_identity = memcmp(&p->mount, &mount_matrix_identity, sizeof(p->mount)) == 0;
         angle_limit_sine(&e->limits.reclined, p->reclined_deg);
         angle_limit_sine(&e->limits.extreme, p->extreme_deg);
@@ -202,6 +203,9 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         if (r < 0)
                 return r;
         e->motion_lag_ns = motion_lag_ns(e->motion);
+#if defined(__x86_64__)
+        e->avx = __builtin_cpu_supports("avx");
+#endif
 
         *ret = TAKE_PTR(e);
         return 0;
@@ -251,12 +255,16 @@ static void smooth_push(Estimator *e, const double g[3], double out[3])
         e->smooth_sum[2] = z;
         if (++e->smooth_head == e->smooth_size) {
                 e->smooth_head = 0;
-                e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
-                for (size_t i = 0; i < e->smooth_count; i++)
-                        for (size_t k = 0; k < 3; k++)
-                                e->smooth_sum[k] += e->smooth[i][k];
-                xy = pair_load(e->smooth_sum);
-                z = e->smooth_sum[2];
+                /* Each axis summed in the order of the ring, from zero:
+                 * x and y as a pair, a lane each. */
+                xy = (Pair){ 0, 0 };
+                z = 0;
+                for (size_t i = 0; i < e->smooth_count; i++) {
+                        xy += pair_load(e->smooth[i]);
+                        z += e->smooth[i][2];
+                }
+                pair_store(e->smooth_sum, xy);
+                e->smooth_sum[2] = z;
         }
         n = (double) e->smooth_count;
         nn = (Pair){ n, n };
@@ -264,15 +272,20 @@ static void smooth_push(Estimator *e, const double g[3], double out[3])
         out[2] = z / n;
 }
 
-/* Exact sums from the entries, so rounding errors cannot build up. */
+/* Exact sums from the entries, so rounding errors cannot build up: each
+ * of the four summed in the order of the ring, from zero, (x, y) and
+ * (z, d2) as pairs, a lane each. */
 static void window_resum(Estimator *e)
 {
-        e->sum_g[0] = e->sum_g[1] = e->sum_g[2] = e->sum_d2 = 0;
+        Pair xy = { 0, 0 }, zd = { 0, 0 };
+
         for (size_t i = 0; i < e->count; i++) {
-                for (size_t k = 0; k < 3; k++)
-                        e->sum_g[k] += e->window[i].g[k];
-                e->sum_d2 += e->window[i].d2;
+                xy += pair_load(e->window[i].g);
+                zd += (Pair){ e->window[i].g[2], e->window[i].d2 };
         }
+        pair_store(e->sum_g, xy);
+        e->sum_g[2] = zd[0];
+        e->sum_d2 = zd[1];
 }
 
 /* The entry and the sums as pairs (x, y) and (z, d2): each lane is the
@@ -401,8 +414,6 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 {
         MotionResult m = {};
         double rms, filt[3];
-        AngleView view;
-        bool lying;
 
         /* Every field is written below or in feed_second(). */
         out->t_ns = out->motion_t_ns = raw->t_ns;
@@ -455,20 +466,38 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 
         out->calibrated = e->calibrated;
         out->neutral_changed = e->neutral_changed;
+        out->awaiting_neutral = e->params.auto_calibrate && !e->calibrated;
+}
+
+/* The rest of the first pass, once rotate_probe_many() has rotated the
+ * gravity of @out and worked out its probes (@upright: rotated_clearly_upright()). */
+static void feed_class(const Estimator *e, PostureSample *out, bool upright)
+{
+        const ClassLimits *l = &e->limits;
+        AngleView view;
+        bool lying;
+
         /* The angles are worked out where needed (angle-view.h). */
-        if (note->valid)
-                rotate(out->gravity, &e->rotation, out->rotated);
-        else
-                out->rotated[0] = out->rotated[1] = out->rotated[2] = NAN;
         out->flexion_deg = out->lateral_deg = NAN;
         out->angles_pending = true;
-        angle_probe(out->rotated, out->probe);
+        /* The still, upright wearer's sample, without the view: clearly
+         * upright, it is not lying (view_is_lying() is not asked); then
+         * classify() of a worn sample whose dynamic RMS is under
+         * posture_max_rms, not awaiting a neutral, answers with its
+         * upright band, which needs sin_flexion (probe[0]) not NaN, so
+         * angle_view_finite() holds: upright, and no angle is worked out. */
+        if (upright && e->upright_shortcut && out->worn &&
+            out->dynamic_rms < e->params.posture_max_rms && !out->awaiting_neutral &&
+            out->probe[0] > l->upright_sin_lo && out->probe[0] < l->upright_sin_hi &&
+            out->probe[1] > l->lateral.hi) {
+                out->posture = POSTURE_UPRIGHT;
+                out->lying = false;
+                return;
+        }
         angle_view_init(&view, out);
 
         /* Lying is judged once, for the class and the flag. */
-        lying = !rotated_clearly_upright(e->upright_cos2, out->rotated) &&
-                view_is_lying(&e->params, e->upright_cos2, &view);
-        out->awaiting_neutral = e->params.auto_calibrate && !e->calibrated;
+        lying = !upright && view_is_lying(&e->params, e->upright_cos2, &view);
         out->posture =
                 classify(e, out->worn, out->awaiting_neutral, out->dynamic_rms, lying, &view);
         out->lying = !out->awaiting_neutral && lying;
@@ -494,6 +523,7 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
          * through it, and was valid). */
         if (note->valid && !note->gap && note->job < 0 && e->trunk_cached && e->trunk_gen == gen) {
                 out->rate_dps = e->trunk_rate;
+                out->rate_pending = e->trunk_rate_pending;
                 memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
                 out->motion_lying = e->trunk_lying;
                 return;
@@ -501,10 +531,11 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
 
         trunk[0] = trunk[1] = trunk[2] = NAN;
         out->rate_dps = NAN;
+        out->rate_pending = (RatePending){ 0 };
         if (note->gap)
                 motion_trunk_reset(e->motion);
         if (note->valid)
-                motion_trunk_next(e->motion, note->job, &out->rate_dps, trunk);
+                motion_trunk_next(e->motion, note->job, &out->rate_dps, &out->rate_pending, trunk);
 
         /* rotate() keeps a NaN vector NaN; vector_angles() makes NaN angles of it. */
         if (!e->have_trunk || e->trunk_gen != gen ||
@@ -518,6 +549,7 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
         memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
         out->motion_lying = e->trunk_lying;
         e->trunk_rate = out->rate_dps;
+        e->trunk_rate_pending = out->rate_pending;
         e->trunk_cached = note->valid;
 }
 
@@ -538,6 +570,7 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
         while (n > 0) {
                 size_t k = MIN(n, (size_t) MOTION_BATCH);
                 SampleNote notes[MOTION_BATCH];
+                bool valid[MOTION_BATCH], upright[MOTION_BATCH], changed;
                 /* The neutral may be found during the batch (auto_calibrate):
                  * the batch ends with that sample, the only one with the new
                  * neutral; those before it keep the old one. */
@@ -546,12 +579,25 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
 
                 for (size_t i = 0; i < k; i++) {
                         feed_first(e, &raw[i], &filtered[i], &out[i], &notes[i]);
+                        valid[i] = notes[i].valid;
                         if (e->rotation_gen != gen_before)
                                 k = i + 1;
                 }
+                /* The rotation changes only with rotation_gen: the samples
+                 * before the last have the one of the batch's start, and
+                 * the last, if it changed, the new one (as feed_first()
+                 * found them). */
+                changed = e->rotation_gen != gen_before;
+                rotate_probe_many(&before, e->upright_cos2, e->avx, valid, out, k - changed,
+                                  upright);
+                if (changed)
+                        rotate_probe_many(&e->rotation, e->upright_cos2, e->avx, valid + k - 1,
+                                          out + k - 1, 1, upright + k - 1);
+                for (size_t i = 0; i < k; i++)
+                        feed_class(e, &out[i], upright[i]);
                 motion_trunk_run(e->motion);
                 for (size_t i = 0; i < k; i++) {
-                        bool now = i + 1 == k && e->rotation_gen != gen_before;
+                        bool now = i + changed >= k;
 
                         feed_second(e, &notes[i], now ? &e->rotation : &before,
                                     now ? e->rotation_gen : gen_before, &out[i]);

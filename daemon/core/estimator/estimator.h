@@ -239,6 +239,15 @@ typedef struct EstimatorParams {
 
 void estimator_params_default(EstimatorParams *p);
 
+/**
+ * struct RatePending - a trunk rate whose atan2() is put off (rate-view.h).
+ * @y, @x, @per_s: the rate is atan2(@y, @x) · (180 / π) · @per_s (all
+ *                 finite); @per_s is 0 when nothing is pending.
+ */
+typedef struct RatePending {
+        double y, x, per_s;
+} RatePending;
+
 /** struct PostureSample - the estimator's output for one sample. */
 typedef struct PostureSample {
         int64_t t_ns;
@@ -269,6 +278,11 @@ typedef struct PostureSample {
          * bend); NaN until the path has filled. */
         int64_t motion_t_ns;
         double rate_dps;
+        /* estimator_feed_many() leaves the rate's atan2() pending
+         * (rate_pending.per_s > 0), rate_dps meanwhile only a bound above
+         * the rate (rate-view.h): posture_sample_resolve_angles() works it
+         * out, as it does the angles. */
+        RatePending rate_pending;
         double motion_trunk[3];
         /* The trunk lies (see "Lying"), by the gravity estimate and by the
          * motion path, whatever the activity. */
