@@ -608,6 +608,14 @@ static void test_calm_edges(void **state)
                 { 17, 0, 35 },
                 { 0, 0, 2 },
         };
+        /* slouch: its band entered a hair below flexion_min_deg, where
+         * only the exact flexion tells (angle-view.h). */
+        static const Segment slouch_edge[] = {
+                { 8, 0, 10 },
+                { 20 - 1e-10, 0, 0.02 },
+                { 17, 0, 35 },
+                { 0, 0, 2 },
+        };
         static const Segment slouch_calm[] = {
                 { 8, 0, 10 }, { 25, 0, 0.5 }, { 8, 0, 5 }, { 17, 0, 35 }, { 0, 0, 2 },
         };
@@ -693,6 +701,7 @@ static void test_calm_edges(void **state)
         assert_int_equal(run_script(&p, slouch, ELEMENTSOF(slouch)), 0);
         assert_int_equal(run_script(&p, slouch_long, ELEMENTSOF(slouch_long)), 1);
         assert_int_equal(run_script(&p, slouch_calm, ELEMENTSOF(slouch_calm)), 1);
+        assert_int_equal(run_script(&p, slouch_edge, ELEMENTSOF(slouch_edge)), 1);
         assert_int_equal(run_script(&p, sudden, ELEMENTSOF(sudden)), 1);
         assert_int_equal(run_script(&p, bends, ELEMENTSOF(bends)), 1);
         assert_int_equal(run_script(&p, pause, ELEMENTSOF(pause)), 1);
