@@ -180,8 +180,8 @@ int estimator_new(Estimator **ret, const EstimatorParams *p, double rate_hz)
         e->smooth_size = smooth_size;
         e->smooth = TAKE_PTR(smooth);
         e->upright_cos2 = lying_upright_cos2(p);
-        /* Bit for bit: a -0.0 would not be the identity of mount_apply2(). */
         e->upright_shortcut = true;
+        /* Bit for bit: a -0.0 would not be the identity of mount_apply2(). */
         e->mount_identity = memcmp(&p->mount, &mount_matrix_identity, sizeof(p->mount)) == 0;
         angle_limit_sine(&e->limits.reclined, p->reclined_deg);
         angle_limit_sine(&e->limits.extreme, p->extreme_deg);

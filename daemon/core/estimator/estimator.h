@@ -350,7 +350,10 @@ bool estimator_get_neutral(const Estimator *e, double body[3]);
 /** estimator_angles_are_lying() - whether the trunk at these angles lies (see "Lying"). */
 bool estimator_angles_are_lying(const EstimatorParams *p, double flexion_deg, double lateral_deg);
 
-/** posture_sample_resolve_angles() - work out pending angles into flexion_deg and lateral_deg. */
+/**
+ * posture_sample_resolve_angles() - work out what a sample left pending: its
+ * angles into flexion_deg and lateral_deg, its trunk rate into rate_dps.
+ */
 void posture_sample_resolve_angles(PostureSample *s);
 
 /** posture_sample_motion_angles() - the motion path's flexion and lateral bend, on demand. */
