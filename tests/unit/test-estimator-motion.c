@@ -10,6 +10,7 @@
 #include "motion-harness.h"
 #include "test-util.h"
 #include "core/estimator/estimator.h"
+#include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 #include "core/estimator/rate-view.h"
 

@@ -10,6 +10,7 @@
 
 #include "test-util.h"
 #include "core/estimator/estimator.h"
+#include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 
 /* Three states fed the same blocks: the sure look with and without AVX2,

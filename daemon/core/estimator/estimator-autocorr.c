@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 
 /*

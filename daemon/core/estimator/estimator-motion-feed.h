@@ -18,6 +18,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
 

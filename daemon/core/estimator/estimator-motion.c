@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/estimator/estimator-motion-feed.h"
+#include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
 

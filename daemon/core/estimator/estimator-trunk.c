@@ -14,6 +14,7 @@
 #endif
 
 #include "core/estimator/estimator-motion-feed.h"
+#include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 #include "core/estimator/rate-view.h"
 #include "util/macro.h"

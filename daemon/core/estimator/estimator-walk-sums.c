@@ -13,6 +13,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
 
