@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The detectors fed pending angles (angle-view.h) against the same samples
+ * with their angles worked out: random walks near the rules' limits, reloads,
+ * the calm path's edges, and samples whose angles are given.
+ */
+#include "test-util.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "angle-harness.h"
+#include "core/detect/detect-private.h"
+#include "core/detect/detect.h"
+#include "core/estimator/angle-view.h"
+#include "core/estimator/estimator.h"
+#include "core/estimator/rate-view.h"
+
+static void assert_same_events(const StrainEvent *ea, const StrainEvent *eb, size_t n)
+{
+        for (size_t k = 0; k < n; k++) {
+                assert_int_equal(ea[k].kind, eb[k].kind);
+                assert_int_equal(ea[k].t_ns, eb[k].t_ns);
+                assert_int_equal(ea[k].start_ns, eb[k].start_ns);
+                assert_true(same(ea[k].peak_deg, eb[k].peak_deg));
+                assert_true(same(ea[k].duration_s, eb[k].duration_s));
+        }
+}
+
+/* A run of pending samples, and what detectors_feed() returned for each. */
+typedef struct Run {
+        PostureSample s[64];
+        StrainEvent ev[64][_EVENT_KIND_MAX];
+        size_t n_ev[64];
+        size_t n;
+} Run;
+
+/* detectors_feed_run() of @run's samples into @c, in runs of the random
+ * lengths it stops at: the events detectors_feed() gave, to the bit. */
+static void feed_run(Detectors *c, Run *run)
+{
+        for (size_t i = 0; i < run->n;) {
+                StrainEvent ec[_EVENT_KIND_MAX];
+                size_t k, took;
+
+                took = detectors_feed_run(c, &run->s[i], run->n - i, ec, ELEMENTSOF(ec), &k);
+                assert_true(took >= 1 && took <= run->n - i);
+                for (size_t j = i; j + 1 < i + took; j++)
+                        assert_int_equal(run->n_ev[j], 0);
+                i += took;
+                assert_int_equal(k, run->n_ev[i - 1]);
+                assert_same_events(ec, run->ev[i - 1], k);
+        }
+        run->n = 0;
+}
+
+/* A pending trunk rate of about @dps at 50 Hz blocks (rate-view.h), in @s:
+ * two directions that far apart, the bound in rate_dps. */
+static void pending_rate(PostureSample *s, double dps)
+{
+        double a = dps / 50 * M_PI / 180;
+
+        s->rate_pending = (RatePending){ .y = fabs(sin(a)), .x = cos(a), .per_s = 50 };
+        s->rate_dps = rate_pending_bound(s->rate_pending.y, s->rate_pending.x, 50);
+}
+
+/* The detectors fed samples with pending angles (and mostly pending rates)
+ * and the same samples with them worked out: the same events and load
+ * index, to the bit; and a third fed the pending samples in runs
+ * (detectors_feed_run()). */
+static void run_pair(const RuleParams *p, unsigned seed, int n, bool reload)
+{
+        static const double changes[] = { 2, 3, 6, 10 };
+        static const double flexions[] = { -35, -33, -20, 13, 15, 18, 20, 45, 58, 60, 0, 5 };
+        static const double laterals[] = { -20, -18, -10, -8, 0, 8, 10, 18, 20, 3 };
+        static Run run;
+        Detectors *a, *b, *c;
+        double theta = 5, phi = 0, burst = 0;
+        int64_t t = 0;
+
+        rng_state = 0x9e3779b97f4a7c15ULL * (seed + 1);
+        assert_int_equal(detectors_new(&a, p), 0);
+        assert_int_equal(detectors_new(&b, p), 0);
+        assert_int_equal(detectors_new(&c, p), 0);
+        run.n = 0;
+        for (int i = 0; i < n; i++) {
+                StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
+                PostureSample s, g;
+                double r[3], u = uniform();
+                size_t na, nb;
+
+                /* Mostly stay (a static posture), sometimes move to a limit. */
+                if (u < 0.01)
+                        theta = near_limit(flexions, ELEMENTSOF(flexions), 4);
+                else if (u < 0.02)
+                        phi = near_limit(laterals, ELEMENTSOF(laterals), 4);
+                else if (u < 0.03)
+                        /* A step across a hysteresis band, within static_change_deg. */
+                        theta += (uniform() - 0.5) * 8;
+                else if (u < 0.5) {
+                        theta += (uniform() - 0.5) * 0.2;
+                        phi += (uniform() - 0.5) * 0.2;
+                }
+                theta = CLAMP(theta, -89.0, 89.0);
+                vec(theta, phi, 9.80665 * (0.9 + 0.2 * uniform()), r);
+                pending(&s, r);
+                s.t_ns = t;
+                s.motion_t_ns = t - 900000000;
+                t += uniform() < 0.001 ? 3 * NSEC_PER_SEC : 20000000;
+                /* A reload during episodes: the limits change under them. */
+                if (reload && uniform() < 0.0002) {
+                        RuleParams q = *p;
+
+                        q.static_change_deg = changes[(size_t) (uniform() * 4) % 4];
+                        q.extreme_deg = uniform() < 0.5 ? p->extreme_deg : p->extreme_deg - 5;
+                        assert_int_equal(detectors_set_params(a, &q), 0);
+                        assert_int_equal(detectors_set_params(b, &q), 0);
+                        feed_run(c, &run);
+                        assert_int_equal(detectors_set_params(c, &q), 0);
+                }
+                u = uniform();
+                s.activity = u < 0.8   ? ACTIVITY_STILL
+                             : u < 0.9 ? ACTIVITY_MOVING
+                                       : ACTIVITY_WALKING;
+                s.rate_dps = uniform() < 0.97 ? uniform() * 50 : uniform() * 300;
+                /* Now and then a fast turn: a rise through the limits
+                 * (half of sudden_rate_dps and all of it) and back. */
+                if (burst <= 0 && uniform() < 0.003)
+                        burst = 20 + uniform() * 60;
+                if (burst > 0) {
+                        burst -= 1;
+                        s.rate_dps = near_limit((const double[]){ 60, 120, 150 }, 3, 40);
+                        s.rate_dps = fabs(s.rate_dps);
+                }
+                if (uniform() < 0.9)
+                        pending_rate(&s, s.rate_dps);
+                if (uniform() < 0.002) {
+                        s.rate_dps = NAN;
+                        s.rate_pending = (RatePending){ 0 };
+                }
+                vec(theta + (uniform() - 0.5) * 30, phi, 9.8, s.motion_trunk);
+                s.lying = uniform() < 0.01;
+                s.motion_lying = s.lying;
+                s.awaiting_neutral = uniform() < 0.005;
+                s.worn = true;
+                g = s;
+                posture_sample_resolve_angles(&g);
+
+                na = detectors_feed(a, &s, ea, ELEMENTSOF(ea));
+                nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
+                assert_int_equal(na, nb);
+                assert_same_events(ea, eb, na);
+                assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+                run.s[run.n] = s;
+                memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
+                run.n_ev[run.n++] = na;
+                if (run.n == ELEMENTSOF(run.s) || uniform() < 0.05) {
+                        feed_run(c, &run);
+                        assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
+                }
+                /* The rate sudden-movement keeps for its crossings: the
+                 * exact one, when worked out. */
+                assert_int_equal(a->sudden.have_prev, b->sudden.have_prev);
+                if (a->sudden.have_prev)
+                        assert_true(
+                                same(rate_view_value(a->sudden.prev_rate, &a->sudden.prev_pending),
+                                     b->sudden.prev_rate));
+        }
+        feed_run(c, &run);
+        assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
+        detectors_free(a);
+        detectors_free(b);
+        detectors_free(c);
+}
+
+static void test_detectors(void **state)
+{
+        RuleParams p;
+
+        rule_params_default(&p);
+        /* Shorter holds and cool-downs: many events in a short run. */
+        p.static_s = 120;
+        p.slouch_hold_s = 5;
+        p.lateral_hold_s = 5;
+        p.extension_hold_s = 5;
+        for (size_t k = 0; k < _EVENT_KIND_MAX; k++)
+                p.cooldown_s[k] = 10;
+        run_pair(&p, 1, 400000, false);
+
+        rule_params_acute(&p);
+        p.backrest_support = false;
+        run_pair(&p, 2, 200000, false);
+
+        rule_params_default(&p);
+        p.slouch_enabled = false;
+        p.repetitive_deg = 10;
+        p.static_change_deg = 3;
+        run_pair(&p, 3, 200000, false);
+
+        /* Reloads mid-run (static_change_deg and extreme_deg changing). */
+        rule_params_default(&p);
+        p.static_s = 120;
+        p.static_change_min_s = 5;
+        run_pair(&p, 4, 400000, true);
+}
+
+/* A reload that narrows static_change_deg during a static-posture episode:
+ * a move smaller than the old limit but larger than the new one is a change
+ * for the shortcut as for the exact angles (the episode restarts). */
+static void test_static_reload(void **state)
+{
+        Detectors *d[2];
+        RuleParams p;
+        int64_t fired_start[2] = { -1, -1 };
+
+        rule_params_default(&p);
+        p.static_s = 120;
+        p.static_change_min_s = 5;
+        for (int k = 0; k < 2; k++) {
+                assert_int_equal(detectors_new(&d[k], &p), 0);
+                for (int64_t i = 0; i < 200 * 100; i++) {
+                        StrainEvent ev[_EVENT_KIND_MAX];
+                        PostureSample s;
+                        double r[3];
+                        size_t n;
+
+                        if (i == 20 * 100) {
+                                RuleParams q = p;
+
+                                q.static_change_deg = 2;
+                                assert_int_equal(detectors_set_params(d[k], &q), 0);
+                        }
+                        vec(i < 20 * 100 ? 0 : 5, 0, 9.80665, r);
+                        pending(&s, r);
+                        s.t_ns = i * 10 * NSEC_PER_MSEC;
+                        s.motion_t_ns = s.t_ns;
+                        s.activity = ACTIVITY_STILL;
+                        s.worn = true;
+                        if (k == 1)
+                                posture_sample_resolve_angles(&s);
+                        n = detectors_feed(d[k], &s, ev, ELEMENTSOF(ev));
+                        for (size_t j = 0; j < n; j++)
+                                if (ev[j].kind == EVENT_STATIC_POSTURE && fired_start[k] < 0)
+                                        fired_start[k] = ev[j].start_ns;
+                }
+                detectors_free(d[k]);
+        }
+        /* The 5 degree move at 20 s, held 5 s, opened the episode at 25 s or
+         * so: never the one that began at the start. */
+        assert_true(fired_start[1] >= 20 * NSEC_PER_SEC);
+        assert_int_equal(fired_start[0], fired_start[1]);
+        (void) state;
+}
+
+/* A scripted stretch: @theta and @phi (degrees) held for @s seconds, with
+ * the motion path's @rate (°/s) and its flexion @dtheta beyond @theta,
+ * walking or lying when said; before it the detectors are reset or take
+ * new @params when said. */
+typedef struct Segment {
+        double theta, phi, s, rate, dtheta;
+        bool walking, lying, reset;
+        const RuleParams *params;
+} Segment;
+
+/* The script at 50 Hz, still and slow, through detectors fed the samples
+ * with pending angles (detectors_feed(), whose calm path takes most), with
+ * their angles worked out (the rules one by one) and in runs
+ * (detectors_feed_run()): the same events and load index, to the bit.
+ * Return: the number of events. */
+static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
+{
+        static Run run;
+        Detectors *a, *b, *c;
+        size_t n_events = 0;
+        int64_t t = 0;
+
+        assert_int_equal(detectors_new(&a, p), 0);
+        assert_int_equal(detectors_new(&b, p), 0);
+        assert_int_equal(detectors_new(&c, p), 0);
+        run.n = 0;
+        for (size_t j = 0; j < n_seg; j++) {
+                if (seg[j].reset || seg[j].params) {
+                        feed_run(c, &run);
+                        for (size_t k = 0; k < 3; k++) {
+                                Detectors *d = k == 0 ? a : k == 1 ? b : c;
+
+                                if (seg[j].reset)
+                                        detectors_reset(d);
+                                if (seg[j].params)
+                                        assert_int_equal(detectors_set_params(d, seg[j].params), 0);
+                        }
+                }
+                for (int i = 0; i < (int) (seg[j].s * 50); i++) {
+                        StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
+                        PostureSample s, g;
+                        double r[3];
+                        size_t na, nb;
+
+                        vec(seg[j].theta, seg[j].phi, 9.80665, r);
+                        pending(&s, r);
+                        s.t_ns = t;
+                        s.motion_t_ns = t;
+                        s.rate_dps = seg[j].rate;
+                        s.activity = seg[j].walking ? ACTIVITY_WALKING : ACTIVITY_STILL;
+                        s.lying = s.motion_lying = seg[j].lying;
+                        s.worn = true;
+                        vec(seg[j].theta + seg[j].dtheta, seg[j].phi, 9.80665, s.motion_trunk);
+                        t += 20000000;
+                        g = s;
+                        posture_sample_resolve_angles(&g);
+                        na = detectors_feed(a, &s, ea, ELEMENTSOF(ea));
+                        nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
+                        assert_int_equal(na, nb);
+                        assert_same_events(ea, eb, na);
+                        assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+                        assert_int_equal(a->sudden.have_prev, b->sudden.have_prev);
+                        n_events += na;
+                        run.s[run.n] = s;
+                        memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
+                        run.n_ev[run.n++] = na;
+                        if (run.n == ELEMENTSOF(run.s))
+                                feed_run(c, &run);
+                }
+        }
+        feed_run(c, &run);
+        assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
+        detectors_free(a);
+        detectors_free(b);
+        detectors_free(c);
+        return n_events;
+}
+
+/* An episode going on, and a sample in the calm band that must end or
+ * change it: the calm path must not take that sample. Each script fires
+ * no event when the episode ends where it should, one when it does not
+ * (and the other way round for those that fire). Mostly a first stretch
+ * sets static-posture's peak above the calm samples, so that its episode
+ * takes them (static_stay()). */
+static void test_calm_edges(void **state)
+{
+        /* slouch: 10 s in the band, 1 s below its hysteresis, 25 s. */
+        static const Segment slouch[] = {
+                { 8, 0, 10 }, { 17, 0, 10 }, { 12, 0, 1 }, { 17, 0, 25 }, { 0, 0, 2 },
+        };
+        /* slouch: 36 s in the band fires; also when the band is entered
+         * from below static-posture's peak. */
+        static const Segment slouch_long[] = {
+                { 8, 0, 10 },
+                { 18, 0, 1 },
+                { 17, 0, 35 },
+                { 0, 0, 2 },
+        };
+        /* slouch: its band entered a hair below flexion_min_deg, where
+         * only the exact flexion tells (angle-view.h). */
+        static const Segment slouch_edge[] = {
+                { 8, 0, 10 },
+                { 20 - 1e-10, 0, 0.02 },
+                { 17, 0, 35 },
+                { 0, 0, 2 },
+        };
+        static const Segment slouch_calm[] = {
+                { 8, 0, 10 }, { 25, 0, 0.5 }, { 8, 0, 5 }, { 17, 0, 35 }, { 0, 0, 2 },
+        };
+        /* sudden-movement: a jerk of the trunk while upright (the motion
+         * path bent), after calm samples and a rate unknown. */
+        static const Segment sudden[] = {
+                { 8, 0, 10 }, { 5, 0, 3 }, { 5, 0, 0.1, NAN }, { 5, 0, 0.5, 200, 30 }, { 5, 0, 3 },
+        };
+        /* sustained-flexion: a dip of 5 s ends the episode. */
+        static const Segment sustained[] = {
+                { 8, 0, 10 }, { 40, 0, 100 }, { 5, 0, 5 }, { 40, 0, 100 }, { 0, 0, 2 },
+        };
+        /* lateral-bend: 1 s below the hysteresis ends it. */
+        static const Segment lateral[] = {
+                { 8, 0, 10 }, { 3, 12, 40 }, { 0, 5, 1 }, { 3, 12, 40 }, { 0, 0, 2 },
+        };
+        /* unsupported-extension (without a backrest): the same. */
+        static const Segment extension[] = {
+                { 8, 0, 10 }, { -25, 0, 40 }, { -10, 0, 1 }, { -25, 0, 40 }, { 0, 0, 2 },
+        };
+        /* static-posture: the peak rises, then 60 s below it fire; a change
+         * of posture beyond static_change_deg (either angle, either way),
+         * walking, lying or a reset starts the count again. */
+        static const Segment static_peak[] = { { 8, 0, 10 }, { 12, 0, 1 }, { 5, 0, 60 } };
+        static const Segment static_down[] = { { 12, 0, 1 }, { 8, 0, 30 }, { -5, 0, 40 } };
+        static const Segment static_up[] = { { -5, 0, 1 }, { -8, 0, 30 }, { 6, 0, 40 } };
+        static const Segment static_left[] = { { 8, 4, 1 }, { 5, 4, 30 }, { 5, -7, 40 } };
+        static const Segment static_right[] = { { 8, -6, 1 }, { 5, -6, 30 }, { 5, 6, 40 } };
+        static const Segment static_walk[] = {
+                { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 1, .walking = true }, { 5, 0, 40 }
+        };
+        static const Segment static_lie[] = {
+                { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 0.1, .lying = true }, { 5, 0, 40 }
+        };
+        static const Segment static_reset[] = { { 12, 0, 1 },
+                                                { 5, 0, 30 },
+                                                { 5, 0, 70, .reset = true } };
+        /* static-posture: back from a change within static_change_min_s,
+         * but not as far back as the reference plus static_change_deg. */
+        static const Segment static_back[] = {
+                { 2, 0, 10 }, { 14, 0, 1 }, { 13, 0, 1.5 }, { 5, 0, 55 }
+        };
+        /* sustained-flexion, slouch off: its band entered from below
+         * static-posture's peak. */
+        static const Segment sustained_calm[] = { { 25, 0, 0.5 }, { 8, 0, 5 }, { 21, 0, 240 } };
+        /* repetitive-bending: a bend every 15 s for over 300 s; bends
+         * every 15 s for 105 s, a pause of 35 s more (the episode ends, a new one starts), bends
+         * again for 375 s; bends every 25 s, four a minute asked for, then
+         * two (the episode starts at once). */
+        Segment bends[1 + 2 * 25] = { { 8, 0, 10 } };
+        Segment pause[1 + 2 * 7 + 1 + 2 * 25] = { { 8, 0, 10 } };
+        Segment per_min[1 + 2 * 5 + 2 + 2 * 14] = { { 8, 0, 10 } };
+        RuleParams p, quiet, four;
+        /* New limits while the calm path takes the samples: the same again
+         * (nothing changes), and slouch turned on within its band. */
+        const Segment same_params[] = { { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 40, .params = &p } };
+        const Segment slouch_on[] = {
+                { 20, 0, 0.5 }, { 8, 0, 5 }, { 17, 0, 5 }, { 17, 0, 35, .params = &p }
+        };
+
+        for (size_t i = 1; i < ELEMENTSOF(bends); i += 2) {
+                bends[i] = (Segment){ 30, 0, 1 };
+                bends[i + 1] = (Segment){ 10, 0, 14 };
+        }
+        for (size_t i = 1; i < ELEMENTSOF(pause); i += 2) {
+                if (i == 1 + 2 * 7) {
+                        pause[i++] = (Segment){ 10, 0, 35 };
+                }
+                pause[i] = (Segment){ 30, 0, 1 };
+                pause[i + 1] = (Segment){ 10, 0, 14 };
+        }
+        for (size_t i = 1; i < ELEMENTSOF(per_min); i += 2) {
+                if (i == 1 + 2 * 5) {
+                        per_min[i++] = (Segment){ 10, 0, 2 };
+                        per_min[i++] = (Segment){ 10, 0, 3, .params = &p };
+                }
+                per_min[i] = (Segment){ 30, 0, 1 };
+                per_min[i + 1] = (Segment){ 10, 0, 24 };
+        }
+        rule_params_default(&p);
+        p.static_change_deg = 30; /* static-posture stays with every step */
+        p.backrest_support = false;
+        assert_int_equal(run_script(&p, slouch, ELEMENTSOF(slouch)), 0);
+        assert_int_equal(run_script(&p, slouch_long, ELEMENTSOF(slouch_long)), 1);
+        assert_int_equal(run_script(&p, slouch_calm, ELEMENTSOF(slouch_calm)), 1);
+        assert_int_equal(run_script(&p, slouch_edge, ELEMENTSOF(slouch_edge)), 1);
+        assert_int_equal(run_script(&p, sudden, ELEMENTSOF(sudden)), 1);
+        assert_int_equal(run_script(&p, bends, ELEMENTSOF(bends)), 1);
+        assert_int_equal(run_script(&p, pause, ELEMENTSOF(pause)), 1);
+        four = p;
+        four.repetitive_per_min = 4;
+        assert_int_equal(run_script(&four, per_min, ELEMENTSOF(per_min)), 1);
+        assert_int_equal(run_script(&p, sustained, ELEMENTSOF(sustained)), 0);
+        assert_int_equal(run_script(&p, lateral, ELEMENTSOF(lateral)), 0);
+        assert_int_equal(run_script(&p, extension, ELEMENTSOF(extension)), 0);
+        quiet = p;
+        quiet.slouch_enabled = false;
+        assert_int_equal(run_script(&quiet, slouch_on, ELEMENTSOF(slouch_on)), 1);
+        assert_int_equal(run_script(&quiet, sustained_calm, ELEMENTSOF(sustained_calm)), 1);
+
+        p.static_s = 60;
+        p.static_change_deg = 10;
+        assert_int_equal(run_script(&p, static_peak, ELEMENTSOF(static_peak)), 1);
+        assert_int_equal(run_script(&p, static_down, ELEMENTSOF(static_down)), 0);
+        assert_int_equal(run_script(&p, static_up, ELEMENTSOF(static_up)), 0);
+        assert_int_equal(run_script(&p, static_left, ELEMENTSOF(static_left)), 0);
+        assert_int_equal(run_script(&p, static_right, ELEMENTSOF(static_right)), 0);
+        assert_int_equal(run_script(&p, static_walk, ELEMENTSOF(static_walk)), 0);
+        assert_int_equal(run_script(&p, static_lie, ELEMENTSOF(static_lie)), 0);
+        assert_int_equal(run_script(&p, static_reset, ELEMENTSOF(static_reset)), 1);
+        assert_int_equal(run_script(&p, same_params, ELEMENTSOF(same_params)), 1);
+        assert_int_equal(run_script(&p, static_back, ELEMENTSOF(static_back)), 0);
+}
+
+/* Given angles are the detectors' whatever the probe says: a sample with
+ * its angles given (estimator_feed(), or made by hand) never takes the calm
+ * path, which reads the probe. */
+static void test_given_angles(void **state)
+{
+        Detectors *d;
+        RuleParams p;
+        size_t n = 0;
+        double r[3];
+
+        rule_params_default(&p);
+        assert_int_equal(detectors_new(&d, &p), 0);
+        vec(3, 0, 9.80665, r);
+        for (int i = 0; i < 200 * 50; i++) {
+                StrainEvent ev[_EVENT_KIND_MAX];
+                PostureSample s;
+
+                pending(&s, r); /* the probe of 3°, below the peak */
+                s.angles_pending = false;
+                s.flexion_deg = i < 10 * 50 ? 5 : 40;
+                s.lateral_deg = 0;
+                s.t_ns = (int64_t) i * 20000000;
+                s.motion_t_ns = s.t_ns;
+                s.activity = ACTIVITY_STILL;
+                s.worn = true;
+                n += detectors_feed(d, &s, ev, ELEMENTSOF(ev));
+        }
+        /* sustained-flexion after MAHT(40°) = 150 s. */
+        assert_int_equal(n, 1);
+        detectors_free(d);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_detectors),
+                cmocka_unit_test(test_calm_edges),
+                cmocka_unit_test(test_given_angles),
+                cmocka_unit_test(test_static_reload),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
