@@ -20,23 +20,13 @@
 
 #include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 #include "util/macro.h"
 
 /** motion_walk_blocks_until() - the walking blocks whose periods end by @t_ns. */
 void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v);
 /** motion_block_end() - the trunk block is complete. Return: its job or -1. */
 int motion_block_end(Motion *m);
-
-/* dot3() and norm3() of estimator-motion.c: the same arithmetic. */
-static inline double motion_dot3(const double a[3], const double b[3])
-{
-        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-static inline double motion_norm3(const double v[3])
-{
-        return sqrt(motion_dot3(v, v));
-}
 
 #if defined(__x86_64__)
 /* A vector as x, y in one register and z (with a spare lane) in another. */
@@ -121,7 +111,7 @@ static inline void motion_medians(Motion *m, const double raw[3], const double g
 static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3],
                                      const double gravity[3], const double up[3], MotionResult *ret)
 {
-        double med[3], smooth[3], gn = motion_norm3(up);
+        double med[3], smooth[3], gn = norm3(up);
         int64_t t_walk = t_ns;
         int job = -1;
 
@@ -131,7 +121,7 @@ static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3
                 /* A slow sensor's walking blocks take its readings smoothed
                  * (see motion_walk_reading()); a faster one's, their median. */
                 const double *x = m->block > 1 ? med : smooth;
-                double v = gn >= MIN_NORM ? motion_dot3(x, up) / gn : motion_norm3(x);
+                double v = gn >= MIN_NORM ? dot3(x, up) / gn : norm3(x);
 
                 /* No block ends before the next: motion_walk_blocks_until()
                  * would only note the sample. */
@@ -141,8 +131,7 @@ static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3
                 } else
                         motion_walk_blocks_until(m, t_walk, v);
                 if (m->block == 1)
-                        motion_walk_read(m, gn >= MIN_NORM ? motion_dot3(raw, up) / gn
-                                                           : motion_norm3(raw));
+                        motion_walk_read(m, gn >= MIN_NORM ? dot3(raw, up) / gn : norm3(raw));
                 if (gn >= MIN_NORM) {
                         /* x and y as a pair: each lane is its scalar division and sum. */
                         Pair u = pair_load(m->block_u) + pair_load(up) / (Pair){ gn, gn };

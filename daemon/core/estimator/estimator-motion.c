@@ -13,9 +13,8 @@
 #include "core/estimator/estimator-motion-feed.h"
 #include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 #include "util/macro.h"
-
-#define DEG_PER_RAD (180.0 / M_PI)
 
 /* Both paths work on block averages at about this rate: enough for steps at
  * up to 2.5 Hz and for the trunk's rate, and they cost the same for a 50 Hz
@@ -31,16 +30,6 @@
 /* The backward half of the trunk smoother looks this many time constants
  * ahead; what lies beyond weighs e^-4, under 2 %. */
 #define TRUNK_LAG_TAUS 4.0
-
-static double dot3(const double a[3], const double b[3])
-{
-        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-static double norm3(const double v[3])
-{
-        return sqrt(dot3(v, v));
-}
 
 /**
  * motion_params_are_valid() - whether the walking and trunk parameters are usable.

@@ -16,6 +16,7 @@
 #include "core/estimator/estimator-motion-feed.h"
 #include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 #include "core/estimator/rate-view.h"
 #include "util/macro.h"
 
@@ -25,16 +26,6 @@
  * fall onto a bed) dominates it, and the change of its direction is no
  * rotation of the trunk: the rate is then not known (NaN). */
 #define TRUNK_MAX_FORCE_DEVIATION 0.25
-
-static double dot3(const double a[3], const double b[3])
-{
-        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-static double norm3(const double v[3])
-{
-        return sqrt(dot3(v, v));
-}
 
 /*
  * The trunk smoother: each block mean of the (median) raw vector goes into a

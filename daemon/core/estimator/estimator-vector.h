@@ -5,10 +5,8 @@
 #include <stdbool.h>
 
 /*
- * The vector helpers of estimator.c that estimator-neutral.c and
- * estimator-angles.c use too: included by those three only
- * (estimator-motion.c, estimator-trunk.c and estimator-walk.c keep norm3()
- * of their own, static).
+ * The vector helpers of the estimator's files: one definition of each, the
+ * same arithmetic (and so the same bits) wherever it is used.
  */
 
 #define DEG_PER_RAD (180.0 / M_PI)
@@ -16,7 +14,16 @@
 /* Below this magnitude (m/s²) a vector carries no usable direction. */
 #define MIN_GRAVITY 1.0
 
-double norm3(const double v[3]);
+static inline double dot3(const double a[3], const double b[3])
+{
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static inline double norm3(const double v[3])
+{
+        return sqrt(dot3(v, v));
+}
+
 /* Inline: called for every vector of every sample. */
 static inline bool finite3(const double v[3])
 {

@@ -58,17 +58,8 @@
 
 #include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 #include "util/macro.h"
-
-static double dot3(const double a[3], const double b[3])
-{
-        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-static double norm3(const double v[3])
-{
-        return sqrt(dot3(v, v));
-}
 
 /*
  * The sway. walk_evaluate() passes the window when each direction u_i (a

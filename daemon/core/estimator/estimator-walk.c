@@ -10,17 +10,8 @@
 
 #include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 #include "util/macro.h"
-
-static double dot3(const double a[3], const double b[3])
-{
-        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-static double norm3(const double v[3])
-{
-        return sqrt(dot3(v, v));
-}
 
 /*
  * The trunk kept its direction over the window: walking, not bending. Each

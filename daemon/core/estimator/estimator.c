@@ -21,11 +21,6 @@
 #define REVISE_WALK_S  20.0
 #define REVISE_MIN_DEG 10.0
 
-double norm3(const double v[3])
-{
-        return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-}
-
 static void window_clear(Estimator *e)
 {
         e->count = e->head = 0;
