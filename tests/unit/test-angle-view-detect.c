@@ -55,6 +55,27 @@ static void feed_run(Detectors *c, Run *run)
         run->n = 0;
 }
 
+/* @s (pending) into @a, the same sample worked out into @b: the same events
+ * and load index, to the bit; @s and @a's events queued in @run for
+ * feed_run(). Return: the number of events. */
+static size_t feed_both(Detectors *a, Detectors *b, Run *run, const PostureSample *s)
+{
+        StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
+        PostureSample g = *s;
+        size_t na, nb;
+
+        posture_sample_resolve_angles(&g);
+        na = detectors_feed(a, s, ea, ELEMENTSOF(ea));
+        nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
+        assert_int_equal(na, nb);
+        assert_same_events(ea, eb, na);
+        assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+        run->s[run->n] = *s;
+        memcpy(run->ev[run->n], ea, na * sizeof(ea[0]));
+        run->n_ev[run->n++] = na;
+        return na;
+}
+
 /* A pending trunk rate of about @dps at 50 Hz blocks (rate-view.h), in @s:
  * two directions that far apart, the bound in rate_dps. */
 static void pending_rate(PostureSample *s, double dps)
@@ -85,10 +106,8 @@ static void run_pair(const RuleParams *p, unsigned seed, int n, bool reload)
         assert_int_equal(detectors_new(&c, p), 0);
         run.n = 0;
         for (int i = 0; i < n; i++) {
-                StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
-                PostureSample s, g;
+                PostureSample s;
                 double r[3], u = uniform();
-                size_t na, nb;
 
                 /* Mostly stay (a static posture), sometimes move to a limit. */
                 if (u < 0.01)
@@ -144,17 +163,7 @@ static void run_pair(const RuleParams *p, unsigned seed, int n, bool reload)
                 s.motion_lying = s.lying;
                 s.awaiting_neutral = uniform() < 0.005;
                 s.worn = true;
-                g = s;
-                posture_sample_resolve_angles(&g);
-
-                na = detectors_feed(a, &s, ea, ELEMENTSOF(ea));
-                nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
-                assert_int_equal(na, nb);
-                assert_same_events(ea, eb, na);
-                assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
-                run.s[run.n] = s;
-                memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
-                run.n_ev[run.n++] = na;
+                (void) feed_both(a, b, &run, &s);
                 if (run.n == ELEMENTSOF(run.s) || uniform() < 0.05) {
                         feed_run(c, &run);
                         assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
@@ -292,10 +301,8 @@ static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
                         }
                 }
                 for (int i = 0; i < (int) (seg[j].s * 50); i++) {
-                        StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
-                        PostureSample s, g;
+                        PostureSample s;
                         double r[3];
-                        size_t na, nb;
 
                         vec(seg[j].theta, seg[j].phi, 9.80665, r);
                         pending(&s, r);
@@ -307,18 +314,8 @@ static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
                         s.worn = true;
                         vec(seg[j].theta + seg[j].dtheta, seg[j].phi, 9.80665, s.motion_trunk);
                         t += 20000000;
-                        g = s;
-                        posture_sample_resolve_angles(&g);
-                        na = detectors_feed(a, &s, ea, ELEMENTSOF(ea));
-                        nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
-                        assert_int_equal(na, nb);
-                        assert_same_events(ea, eb, na);
-                        assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
+                        n_events += feed_both(a, b, &run, &s);
                         assert_int_equal(a->sudden.have_prev, b->sudden.have_prev);
-                        n_events += na;
-                        run.s[run.n] = s;
-                        memcpy(run.ev[run.n], ea, na * sizeof(ea[0]));
-                        run.n_ev[run.n++] = na;
                         if (run.n == ELEMENTSOF(run.s))
                                 feed_run(c, &run);
                 }
