@@ -101,7 +101,17 @@ struct Motion {
          * value's place in the ring), then its results (motion_trunk_run()). */
         size_t n_jobs;
         size_t job_at[MOTION_BATCH];
-        double job_b[MOTION_BATCH][3];
+        double job_b[3][MOTION_BATCH]; /* axis by axis */
+        /* What motion_trunk_prepare() works out for each job of the batch at once:
+         * |b| (job_n), b / |b| (job_u[axis][1 + job], with job_u[axis][0]
+         * the trunk before the batch), and y, x and the rate's bound
+         * against the direction of the job before (job_y, job_x, job_hi).
+         * trunk_src: which job's direction m->trunk is (-1: the one it was
+         * when they were prepared). */
+        double job_n[MOTION_BATCH];
+        double job_u[3][MOTION_BATCH + 1];
+        double job_y[MOTION_BATCH], job_x[MOTION_BATCH], job_hi[MOTION_BATCH];
+        int trunk_src;
         bool have_trunk;
         bool trunk_force_ok; /* the last smoothed vector was close to g */
         double trunk[3];     /* the last smoothed vector, unit length */
@@ -211,6 +221,9 @@ struct Motion {
         double mem[]; /* what fwd, u, v, lin, r and rd point into */
 };
 
+/** motion_trunk_prepare() - the direction and rate of the jobs [0, n_jobs) at once
+ * (estimator-trunk.c). */
+void motion_trunk_prepare(Motion *m);
 /** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
 /** motion_walk_reading() - whether a slow sensor's sample is a new reading. */
