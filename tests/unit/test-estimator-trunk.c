@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The trunk's direction and rate worked out for a whole batch at once
- * (trunk_prepare(), with AVX2 and without) against the arithmetic of one
+ * (motion_trunk_prepare(), with AVX2 and without) against the arithmetic of one
  * block at a time, written out here over the smoothed vectors the backward
  * passes gave (test-estimator-fast checks those): the same to the bit, for
  * every kind of block (a norm under MIN_NORM, far from g, a turn past 90°,
- * NaN-free but random), across gaps, batches of every size, and jobs taken
- * out of order or left out (where the prepared values do not apply).
+ * NaN-free but random), across gaps, batches of every size, and jobs left
+ * out (so that the prepared values do not apply to the next one).
  */
 #include <float.h>
 #include <math.h>
@@ -31,7 +31,7 @@ static double uniform(uint64_t *s)
 }
 
 /* The trunk as one block at a time works it out (the code before
- * trunk_prepare(), written out). */
+ * motion_trunk_prepare(), written out). */
 typedef struct Ref {
         bool have_trunk, force_ok;
         double trunk[3], rate_dps;
