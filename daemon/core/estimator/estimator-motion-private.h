@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 
 /*
  * Shared by estimator-motion.c (motion_feed()), estimator-trunk.c (trunk
@@ -181,7 +182,9 @@ struct Motion {
         bool walk_have_t;
         size_t walk_in_block;
         double walk_last_v;
-        _Alignas(16) double walk_last_u[3];
+        /* The last block's sway direction before it is made unit length
+         * (see motion_walk_feed_raw()). */
+        _Alignas(16) double walk_last_s[3];
         bool walk_enabled;
         double walk_min_step_hz, walk_max_step_hz, walk_min_rms, walk_min_corr;
         double cos_max_sway;
@@ -191,7 +194,10 @@ struct Motion {
         size_t max_lag;
         double *v;      /* vertical acceleration, m/s² */
         double (*u)[3]; /* direction of gravity, unit vectors */
-        double *lin;    /* scratch: the ring in time order, minus its mean */
+        /* The last @u_raw entries of u before head are not unit vectors yet
+         * but what they are made of (see motion_walk_feed_raw()). */
+        size_t u_raw;
+        double *lin; /* scratch: the ring in time order, minus its mean */
         /* The running sums of v and u over the ring in the order of its
          * places, as walk_evaluate() adds them: sum[i] = sum[i - 1] + v[i].
          * A new block changes the sums from its place on only; those from
@@ -248,6 +254,33 @@ struct Motion {
 void motion_trunk_prepare(Motion *m);
 /** motion_walk_feed() - one block into the walking window. */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
+/** motion_walk_feed_raw() - the same, its direction @s / |s| (0 when |s| is not > 0). */
+void motion_walk_feed_raw(Motion *m, double v, const double s[3]);
+/** motion_walk_unit() - the direction of @s: s / |s|, or 0 when |s| is not > 0. */
+static inline void motion_walk_unit(double u[3], const double s[3])
+{
+        double l = norm3(s);
+
+        for (size_t k = 0; k < 3; k++)
+                u[k] = l > 0 ? s[k] / l : 0;
+}
+/**
+ * motion_walk_block_mean() - block_v / walk_in_block, the mean of a block's
+ * vertical values (block > 1, walk_in_block > 0).
+ *
+ * A whole block of samples, their number a power of two: its inverse
+ * (block_inv) is exact, and x · 2^-k and x / 2^k are the one correctly
+ * rounded value of the same real number, whatever x (subnormal, infinite
+ * or NaN too); the multiplication has the shorter latency.
+ */
+static inline double motion_walk_block_mean(const Motion *m)
+{
+        return m->walk_in_block == m->block && m->block_inv != 0
+                       ? m->block_v * m->block_inv
+                       : m->block_v / (double) m->walk_in_block;
+}
+/** walk_u_settle() - the ring's directions u all unit vectors (see u_raw). */
+void walk_u_settle(Motion *m);
 /** motion_walk_reading() - whether a slow sensor's sample is a new reading. */
 bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double smooth[3]);
 /** motion_walk_read() - a slow sensor's reading into its block's statistics. */

@@ -204,6 +204,7 @@ void motion_reset(Motion *m)
         m->fwd_count = 0;
         m->block_raw[0] = m->block_raw[1] = m->block_raw[2] = 0;
         m->head = m->count = 0;
+        m->u_raw = 0;
         m->sum_dirty = 0;
         m->block_v = 0;
         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
@@ -270,20 +271,18 @@ void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v)
                 }
                 if (m->walk_in_block > 0) {
                         if (m->block > 1)
-                                m->walk_last_v = m->block_v / (double) m->walk_in_block;
+                                m->walk_last_v = motion_walk_block_mean(m);
                         /* The sway is the trunk's: the forward half of the
-                         * trunk smoother (see walk_sway_direction()). */
-                        if (m->have_fwd && norm3(m->fwd_state) > 0) {
-                                double fn = norm3(m->fwd_state);
-
-                                for (size_t k = 0; k < 3; k++)
-                                        m->walk_last_u[k] = m->fwd_state[k] / fn;
-                        } else {
-                                double un = norm3(m->block_u);
-
-                                for (size_t k = 0; k < 3; k++)
-                                        m->walk_last_u[k] = un > 0 ? m->block_u[k] / un : 0;
-                        }
+                         * trunk smoother (see walk_sway_direction()), made
+                         * unit length only when the window is looked at
+                         * (motion_walk_feed_raw()): s / |s| for |s| > 0 is
+                         * what motion_walk_unit() makes of it, and |s| > 0
+                         * is |s|² > 0 (the root of a positive number is
+                         * positive, that of 0 or NaN not). */
+                        if (m->have_fwd && dot3(m->fwd_state, m->fwd_state) > 0)
+                                memcpy(m->walk_last_s, m->fwd_state, sizeof(m->walk_last_s));
+                        else
+                                memcpy(m->walk_last_s, m->block_u, sizeof(m->walk_last_s));
                         m->walk_in_block = 0;
                         m->block_v = 0;
                         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
@@ -291,7 +290,7 @@ void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v)
                 /* After a whole window of the same value, more of it changes
                  * nothing: skip to the sample (a gap the caller did not flag). */
                 if (emitted++ < m->n_blocks)
-                        motion_walk_feed(m, m->walk_last_v, m->walk_last_u);
+                        motion_walk_feed_raw(m, m->walk_last_v, m->walk_last_s);
                 m->walk_next_ns += m->walk_period_ns;
                 if (emitted > m->n_blocks && t_ns - m->walk_next_ns > m->walk_period_ns)
                         m->walk_next_ns +=

@@ -262,38 +262,30 @@ static bool walk_rough(const Motion *m)
 }
 
 /* The quick look (see WALK_Q_SCALE): true when the window certainly moves
- * too little for walking. */
-static bool walk_surely_still(const Motion *m)
+ * too little for walking, from its sums @q_sum, @q_sum2 and @q_wild (the
+ * new ones, in registers: not read back from the state just written). */
+static inline bool walk_surely_still(const Motion *m, int64_t q_sum, int64_t q_sum2, size_t q_wild)
 {
-        double s1 = (double) m->q_sum;
+        double s1 = (double) q_sum;
 
         /* n² · WALK_Q_SCALE² · var = n · Σq² − (Σq)², against the same
          * factor times (walk_min_rms − WALK_Q_MARGIN)²: no division, no
          * root. Its rounding, a few 2^-53 of n · Σq², is about 2^-15 m/s²
          * of standard deviation at the very worst. */
-        return m->q_wild == 0 &&
-               (double) m->n_blocks * (double) m->q_sum2 - s1 * s1 < m->q_still_below;
+        return q_wild == 0 && (double) m->n_blocks * (double) q_sum2 - s1 * s1 < m->q_still_below;
 }
 
-static void walk_evaluate(Motion *m)
+/* The window, not surely still nor running (out of line: the rest of
+ * walk_feed() is a few dozen instructions, without this one's frame). */
+static __attribute__((noinline)) void walk_evaluate(Motion *m)
 {
         size_t n = m->n_blocks, older = n - m->head;
         double mean = 0, var = 0, x = 0, y = 0, z = 0;
         Sway sway;
         int sure;
 
-        if (walk_surely_still(m) || walk_running(m)) {
-                m->walking = false;
-                /* The sure look's sums cost 2 (max_lag + 3) products a
-                 * block to keep, n (max_lag + 3) to rebuild: kept through
-                 * n / 2 such windows, a still spell costs at most twice
-                 * what the better of the two would have (the ski-rental
-                 * rule), and a long one nothing after that. */
-                if (m->sure_valid && ++m->sure_still > m->n_blocks / 2)
-                        m->sure_valid = false;
-                return;
-        }
         m->sure_still = 0;
+        walk_u_settle(m);
         /* The sure look (estimator-walk-sure.c), when it can tell. */
         sure = walk_sure(m);
         if (sure >= 0) {
@@ -340,24 +332,25 @@ static void walk_evaluate(Motion *m)
 }
 
 /* Add @v to the quick look's sums, or remove it (@add false). */
-static inline void walk_q_update(Motion *m, double v, bool add)
+static inline void walk_q_update(int64_t *q_sum, int64_t *q_sum2, size_t *q_wild, double v,
+                                 bool add)
 {
         int64_t q;
 
         if (!(fabs(v) <= WALK_Q_LIMIT)) {
                 if (add)
-                        m->q_wild++;
+                        (*q_wild)++;
                 else
-                        m->q_wild--;
+                        (*q_wild)--;
                 return;
         }
         q = (int64_t) (v * WALK_Q_SCALE);
         if (add) {
-                m->q_sum += q;
-                m->q_sum2 += q * q;
+                *q_sum += q;
+                *q_sum2 += q * q;
         } else {
-                m->q_sum -= q;
-                m->q_sum2 -= q * q;
+                *q_sum -= q;
+                *q_sum2 -= q * q;
         }
 }
 
@@ -450,6 +443,90 @@ void motion_walk_read(Motion *m, double v)
 }
 
 /**
+ * walk_u_settle() - the ring's directions u all unit vectors.
+ * @m: the state.
+ *
+ * The last u_raw entries before head hold what motion_walk_feed_raw() was
+ * given; each becomes motion_walk_unit() of it, the operations it would
+ * have had then, on the same values: only later, and only when the window
+ * is looked at (a still one, most of the time, never is).
+ */
+void walk_u_settle(Motion *m)
+{
+        size_t n = m->n_blocks, i = m->head;
+
+        for (; m->u_raw > 0; m->u_raw--) {
+                i = i == 0 ? n - 1 : i - 1;
+                motion_walk_unit(m->u[i], m->u[i]);
+        }
+}
+
+/* motion_walk_feed() (@raw false) and motion_walk_feed_raw() (@raw true). */
+static inline void walk_feed(Motion *m, double v, const double x[3], bool raw)
+{
+        int64_t q_sum = m->q_sum, q_sum2 = m->q_sum2;
+        size_t q_wild = m->q_wild, n = m->n_blocks;
+
+        double u[3];
+
+        if (m->count < n)
+                m->sure_valid = false;
+        /* The sure look follows the ring's directions block by block: all
+         * unit vectors; so is a ring that takes a unit vector. */
+        if (m->sure_valid || !raw) {
+                if (m->u_raw > 0)
+                        walk_u_settle(m);
+                if (raw) {
+                        motion_walk_unit(u, x);
+                        x = u;
+                        raw = false;
+                }
+        }
+        if (m->sure_valid)
+                walk_sure_block(m, v, x);
+        if (m->count == n) {
+                walk_q_update(&q_sum, &q_sum2, &q_wild, m->v[m->head], false);
+                m->n_flight -= m->v[m->head] < WALK_FLIGHT_G * STANDARD_GRAVITY;
+        }
+        walk_q_update(&q_sum, &q_sum2, &q_wild, v, true);
+        m->q_sum = q_sum;
+        m->q_sum2 = q_sum2;
+        m->q_wild = q_wild;
+        m->n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
+        m->v[m->head] = v;
+        memcpy(m->u[m->head], x, sizeof(m->u[0]));
+        if (raw)
+                m->u_raw = MIN(m->u_raw + 1, n);
+        if (m->block == 1) {
+                if (m->count == n) {
+                        m->n_read -= m->rd[m->head][0];
+                        m->n_read_flight -= m->rd[m->head][1];
+                }
+                memcpy(m->rd[m->head], m->rd_acc, sizeof(m->rd[0]));
+                m->n_read += m->rd_acc[0];
+                m->n_read_flight += m->rd_acc[1];
+                memset(m->rd_acc, 0, sizeof(m->rd_acc));
+        }
+        m->sum_dirty = MIN(m->sum_dirty, m->head);
+        m->head = m->head + 1 == n ? 0 : m->head + 1;
+        m->count = MIN(m->count + 1, n);
+        if (m->count < n)
+                return;
+        if (walk_surely_still(m, q_sum, q_sum2, q_wild) || walk_running(m)) {
+                m->walking = false;
+                /* The sure look's sums cost 2 (max_lag + 3) products a
+                 * block to keep, n (max_lag + 3) to rebuild: kept through
+                 * n / 2 such windows, a still spell costs at most twice
+                 * what the better of the two would have (the ski-rental
+                 * rule), and a long one nothing after that. */
+                if (m->sure_valid && ++m->sure_still > n / 2)
+                        m->sure_valid = false;
+                return;
+        }
+        walk_evaluate(m);
+}
+
+/**
  * motion_walk_feed() - one block into the walking window.
  * @m: the state.
  * @v: the block mean of the vertical acceleration (the raw vector along
@@ -460,31 +537,20 @@ void motion_walk_read(Motion *m, double v)
  */
 void motion_walk_feed(Motion *m, double v, const double u[3])
 {
-        if (m->count < m->n_blocks)
-                m->sure_valid = false;
-        else if (m->sure_valid)
-                walk_sure_block(m, v, u);
-        if (m->count == m->n_blocks) {
-                walk_q_update(m, m->v[m->head], false);
-                m->n_flight -= m->v[m->head] < WALK_FLIGHT_G * STANDARD_GRAVITY;
-        }
-        walk_q_update(m, v, true);
-        m->n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
-        m->v[m->head] = v;
-        memcpy(m->u[m->head], u, sizeof(m->u[0]));
-        if (m->block == 1) {
-                if (m->count == m->n_blocks) {
-                        m->n_read -= m->rd[m->head][0];
-                        m->n_read_flight -= m->rd[m->head][1];
-                }
-                memcpy(m->rd[m->head], m->rd_acc, sizeof(m->rd[0]));
-                m->n_read += m->rd_acc[0];
-                m->n_read_flight += m->rd_acc[1];
-                memset(m->rd_acc, 0, sizeof(m->rd_acc));
-        }
-        m->sum_dirty = MIN(m->sum_dirty, m->head);
-        m->head = m->head + 1 == m->n_blocks ? 0 : m->head + 1;
-        m->count = MIN(m->count + 1, m->n_blocks);
-        if (m->count == m->n_blocks)
-                walk_evaluate(m);
+        walk_feed(m, v, u, false);
+}
+
+/**
+ * motion_walk_feed_raw() - one block into the walking window, its direction
+ * not yet unit length.
+ * @m: the state.
+ * @v: as for motion_walk_feed().
+ * @s: the block's direction is motion_walk_unit() of it.
+ *
+ * The same as motion_walk_feed() of that direction, whose root and
+ * divisions are put off until the window is looked at (walk_u_settle()).
+ */
+void motion_walk_feed_raw(Motion *m, double v, const double s[3])
+{
+        walk_feed(m, v, s, true);
 }
