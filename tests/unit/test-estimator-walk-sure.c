@@ -375,12 +375,83 @@ static void test_sure_may_peak(void **state)
         (void) state;
 }
 
+/*
+ * walk_sure_at_least_sq() (a quarter's spread against its minimum, from
+ * squares) against the spread worked out in long double from the exact
+ * D = cnt · Σq² − (Σq)² (an __int128): 1 only when the full evaluation's
+ * spread, within η and a relative 2^-40 of √D / (cnt · S), is surely at
+ * least @min; 0 only when surely under it; and a verdict once the spread
+ * is a relative 2^-26 beyond those bounds. The sums are drawn about each
+ * bound, within a relative 2^-20 to 2^-45 of it (steps of D by cnt), on a
+ * grid and at random, for several counts, minimums and means.
+ */
+static void test_sure_at_least_sq(void **state)
+{
+        static const int64_t cnts[] = { 25, 50, 62, 1024 };
+        static const double mins[] = { 0.25, 0.1, 1.3, 0x1p-12 };
+        Pair3 p = { .seed = 0x853c49e6748fea9bu };
+        size_t n_true = 0, n_false = 0, n_band = 0;
+
+        for (size_t ci = 0; ci < ELEMENTSOF(cnts); ci++)
+                for (size_t mi = 0; mi < ELEMENTSOF(mins); mi++)
+                        for (int i = 0; i < 4000; i++) {
+                                int64_t cnt = cnts[ci], s, s2;
+                                double min = mins[mi], dcnt = (double) cnt;
+                                double eta = 1 / WALK_SURE_SCALE + (4.0 * dcnt + 8) * 0x1p-44;
+                                long double lmin = min, leta = eta, sig, tgt, want_hi, want_lo,
+                                            band;
+                                __int128 d;
+                                int r, side = i % 3;
+
+                                /* The mean: about g, or anywhere in range. */
+                                s = cnt * (int64_t) ((i % 2 ? 9.81 : 200 * (uniform(&p) - 0.5)) *
+                                                     WALK_SURE_SCALE);
+                                want_hi = (lmin / (1 - 0x1p-40L) + leta);
+                                want_lo = (lmin / (1 + 0x1p-40L) - leta);
+                                /* About the 1 bound, the 0 bound, or min. */
+                                tgt = side == 0 ? want_hi : side == 1 ? want_lo : lmin;
+                                if (tgt <= 0)
+                                        continue;
+                                tgt *= 1 +
+                                       (i % 4 < 2 ? 1 : -1) * ldexpl(i % 8 < 4 ? uniform(&p) : 1,
+                                                                     -20 - (i / 8) % 26);
+                                tgt = tgt * dcnt * WALK_SURE_SCALE;
+                                s2 = (int64_t) ceill((tgt * tgt + (long double) s * s) / dcnt);
+                                d = (__int128) cnt * s2 - (__int128) s * s;
+                                assert_true(d >= 0);
+                                sig = sqrtl((long double) d) / (dcnt * WALK_SURE_SCALE);
+                                r = walk_sure_at_least_sq(dcnt, s, s2, eta, min);
+                                if (r == 1) {
+                                        n_true++;
+                                        assert_true((sig * (1 - 0x1p-58L) - leta) *
+                                                            (1 - 0x1p-40L) >=
+                                                    lmin);
+                                } else if (r == 0) {
+                                        n_false++;
+                                        assert_true((sig * (1 + 0x1p-58L) + leta) * (1 + 0x1p-40L) <
+                                                    lmin);
+                                } else
+                                        n_band++;
+                                /* The sums' own rounding (b, see sure_spread()) widens
+                                 * the band where the mean is large against the spread. */
+                                band = 0x1p-26L +
+                                       ldexpl((long double) dcnt * s2, -48) / (long double) d;
+                                if (sig >= (lmin + leta) * (1 + band))
+                                        assert_int_equal(r, 1);
+                                if (lmin - leta > 0 && sig <= (lmin - leta) * (1 - band))
+                                        assert_int_equal(r, 0);
+                        }
+        assert_true(n_true > 1000 && n_false > 1000 && n_band > 1000);
+        (void) state;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_sure_boundaries), cmocka_unit_test(test_sure_random),
-                cmocka_unit_test(test_sure_wild),       cmocka_unit_test(test_sure_still_spell),
-                cmocka_unit_test(test_sure_bounds),     cmocka_unit_test(test_sure_may_peak),
+                cmocka_unit_test(test_sure_boundaries),  cmocka_unit_test(test_sure_random),
+                cmocka_unit_test(test_sure_wild),        cmocka_unit_test(test_sure_still_spell),
+                cmocka_unit_test(test_sure_bounds),      cmocka_unit_test(test_sure_may_peak),
+                cmocka_unit_test(test_sure_at_least_sq),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

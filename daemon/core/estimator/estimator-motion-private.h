@@ -297,5 +297,8 @@ bool walk_sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi
 void walk_sure_block(Motion *m, double v, const double u[3]);
 /** walk_sure() - the window's verdict from the sure look: 1 walking, 0 not, -1 cannot tell. */
 int walk_sure(Motion *m);
+/** walk_sure_at_least_sq() - whether the standard deviation of @cnt integers (sum @s, of
+ * squares @s2) as the full evaluation works it out is at least @min: 1, 0, -1 cannot tell. */
+int walk_sure_at_least_sq(double cnt, int64_t s, int64_t s2, double eta, double min);
 /** walk_sure_may_peak() - the lags that are not surely no peak, as bits. */
 void walk_sure_may_peak(const Motion *m, size_t from, size_t last, uint64_t *may);

@@ -355,6 +355,34 @@ static int sure_at_least(double lo, double hi, double eta, double min)
         return -1;
 }
 
+/*
+ * walk_sure_at_least_sq() - sure_at_least() of the spread of @cnt integers with sum @s and sum of
+ * squares @s2, against @min, without its root and division: the squares of
+ * the bounds, in units of the integers' n · Σq² − (Σq)². Its D lies within
+ * b of the computed d (see sure_spread()), σ̃ = √D / (cnt · S), and the full
+ * evaluation's standard deviation lies in [(σ̃ − η)(1 − 2^-40),
+ * (σ̃ + η)(1 + 2^-40)]. So it is surely at least @min when σ̃ >= M_hi =
+ * min (1 + 2^-29) + η (> (min / (1 − 2^-40) + η), so that (σ̃ − η)(1 −
+ * 2^-40) >= min), that is D >= (M_hi · cnt · S)², and surely under it
+ * when σ̃ < M_lo = min (1 − 2^-29) − η (M_lo > 0), D < (M_lo · cnt · S)².
+ * The factors 1 ± 2^-30 on the squares take the rounding of d ± b and of
+ * the products (a dozen roundings by 2^-53 each); the margins are those of
+ * sure_spread() and sure_at_least() within a relative 2^-28: the bounds
+ * decide (nearly) the same windows, and what they decide is decided right.
+ */
+int walk_sure_at_least_sq(double cnt, int64_t s, int64_t s2, double eta, double min)
+{
+        double a = cnt * (double) s2, d = a - (double) s * (double) s, b = 0x1p-48 * a;
+        double hi = (min * (1 + 0x1p-29) + eta) * cnt * WALK_SURE_SCALE;
+        double lo = (min * (1 - 0x1p-29) - eta) * cnt * WALK_SURE_SCALE;
+
+        if (d - b >= hi * hi * (1 + 0x1p-30))
+                return 1;
+        if (lo > 0 && d + b < lo * lo * (1 - 0x1p-30))
+                return 0;
+        return -1;
+}
+
 /* The verdict of walk_sure(), the sums valid. */
 static int sure_verdict(Motion *m)
 {
@@ -374,12 +402,10 @@ static int sure_verdict(Motion *m)
                 return 0;
 
         /* Each quarter: sqrt(var / q) >= walk_min_rms / 2. */
-        for (size_t j = 0; j < WALK_QUARTERS && quarters != 0; j++) {
-                double qlo, qhi;
-
-                sure_spread((double) qn, m->sq_sum[j], m->sq_sum2[j], &qlo, &qhi);
-                quarters = tri_and(quarters, sure_at_least(qlo, qhi, eta, 0.5 * m->walk_min_rms));
-        }
+        for (size_t j = 0; j < WALK_QUARTERS && quarters != 0; j++)
+                quarters = tri_and(quarters,
+                                   walk_sure_at_least_sq((double) qn, m->sq_sum[j], m->sq_sum2[j],
+                                                         eta, 0.5 * m->walk_min_rms));
         if (quarters == 0)
                 return 0;
 

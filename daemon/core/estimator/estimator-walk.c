@@ -461,29 +461,42 @@ void walk_u_settle(Motion *m)
         }
 }
 
-/* motion_walk_feed() (@raw false) and motion_walk_feed_raw() (@raw true). */
-static inline void walk_feed(Motion *m, double v, const double x[3], bool raw)
+/* The block's direction into the ring as a unit vector, and into the sure
+ * look's sums while they are kept: all the ring's are unit vectors then. Out
+ * of line: a still window's blocks (most) do without. */
+static __attribute__((noinline)) void walk_feed_unit(Motion *m, double v, const double x[3],
+                                                     bool raw)
+{
+        double u[3];
+
+        if (m->u_raw > 0)
+                walk_u_settle(m);
+        if (raw) {
+                motion_walk_unit(u, x);
+                x = u;
+        }
+        /* Before the block takes the oldest's place (see there). */
+        if (m->sure_valid)
+                walk_sure_block(m, v, x);
+        memcpy(m->u[m->head], x, sizeof(m->u[0]));
+}
+
+/* motion_walk_feed() (@raw false) and motion_walk_feed_raw() (@raw true),
+ * each its own copy (no call more a block). */
+__attribute__((always_inline)) static inline void walk_feed(Motion *m, double v, const double x[3],
+                                                            bool raw)
 {
         int64_t q_sum = m->q_sum, q_sum2 = m->q_sum2;
         size_t q_wild = m->q_wild, n = m->n_blocks;
 
-        double u[3];
-
         if (m->count < n)
                 m->sure_valid = false;
-        /* The sure look follows the ring's directions block by block: all
-         * unit vectors; so is a ring that takes a unit vector. */
-        if (m->sure_valid || !raw) {
-                if (m->u_raw > 0)
-                        walk_u_settle(m);
-                if (raw) {
-                        motion_walk_unit(u, x);
-                        x = u;
-                        raw = false;
-                }
+        if (m->sure_valid || !raw)
+                walk_feed_unit(m, v, x, raw);
+        else {
+                memcpy(m->u[m->head], x, sizeof(m->u[0]));
+                m->u_raw = MIN(m->u_raw + 1, n);
         }
-        if (m->sure_valid)
-                walk_sure_block(m, v, x);
         if (m->count == n) {
                 walk_q_update(&q_sum, &q_sum2, &q_wild, m->v[m->head], false);
                 m->n_flight -= m->v[m->head] < WALK_FLIGHT_G * STANDARD_GRAVITY;
@@ -494,9 +507,6 @@ static inline void walk_feed(Motion *m, double v, const double x[3], bool raw)
         m->q_wild = q_wild;
         m->n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
         m->v[m->head] = v;
-        memcpy(m->u[m->head], x, sizeof(m->u[0]));
-        if (raw)
-                m->u_raw = MIN(m->u_raw + 1, n);
         if (m->block == 1) {
                 if (m->count == n) {
                         m->n_read -= m->rd[m->head][0];
