@@ -107,11 +107,13 @@ static inline void motion_medians(Motion *m, const double raw[3], const double g
 }
 #endif
 
-/* motion_feed() (see there), inline. */
-static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3],
-                                     const double gravity[3], const double up[3], MotionResult *ret)
+/* motion_feed() (see there), inline, with @gn, norm3(@up), worked out
+ * beforehand (estimator_feed_many() does so for a batch at once). */
+static inline int motion_feed_gn(Motion *m, int64_t t_ns, const double raw[3],
+                                 const double gravity[3], const double up[3], double gn,
+                                 MotionResult *ret)
 {
-        double med[3], smooth[3], gn = norm3(up);
+        double med[3], smooth[3];
         int64_t t_walk = t_ns;
         int job = -1;
 
@@ -148,4 +150,11 @@ static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3
 
         ret->walking = m->walking;
         return job;
+}
+
+/* motion_feed() (see there), inline. */
+static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3],
+                                     const double gravity[3], const double up[3], MotionResult *ret)
+{
+        return motion_feed_gn(m, t_ns, raw, gravity, up, norm3(up), ret);
 }

@@ -21,10 +21,16 @@
 #define REVISE_WALK_S  20.0
 #define REVISE_MIN_DEG 10.0
 
+/* The still window and the smoothing ring are cleared at a gap, each in
+ * its own pass over a batch (estimator_feed_many()). */
 static void window_clear(Estimator *e)
 {
         e->count = e->head = 0;
         e->sum_g[0] = e->sum_g[1] = e->sum_g[2] = e->sum_d2 = 0;
+}
+
+static void smooth_clear(Estimator *e)
+{
         e->smooth_count = e->smooth_head = 0;
         e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
 }
@@ -162,9 +168,11 @@ static PostureClass classify(const Estimator *e, bool worn, bool awaiting, doubl
         return POSTURE_UPRIGHT;
 }
 
-/* What the second pass needs of a sample (estimator_feed_many()). */
+/* What the later passes need of a sample (estimator_feed_many()). */
 typedef struct SampleNote {
-        int job; /* motion_feed()'s */
+        double filt[3]; /* the filtered frame, body frame */
+        double gn;      /* norm3() of the smoothed gravity */
+        int job;        /* motion_feed()'s */
         bool valid;
         bool gap;
 } SampleNote;
@@ -206,20 +214,37 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
                                          s->t_ns);
 }
 
-/* The first pass over a sample: everything but the trunk's rate and angles. */
-static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
-                       SampleNote *note)
+/*
+ * The pre-pass over a sample: the mount, and the smoothing ring into
+ * out->gravity. Nothing else reads or writes the ring, and nothing here
+ * depends on the rest of the estimator: run over a whole batch before its
+ * first pass, each sample meets the ring as it would one sample at a time.
+ */
+static void feed_pre(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
+                     SampleNote *note)
+{
+        /* The identity's copy is of finite values: valid. */
+        note->valid = mount_frames(&e->params.mount, e->mount_identity, raw, filtered, out->raw,
+                                   note->filt) ||
+                      (finite3(out->raw) && finite3(note->filt));
+        note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
+        if (note->gap)
+                smooth_clear(e);
+        if (note->valid)
+                smooth_push(e, note->filt, out->gravity);
+        else
+                memcpy(out->gravity, note->filt, sizeof(note->filt));
+}
+
+/* The first pass over a sample, after feed_pre() and its norm: everything
+ * but the trunk's rate and angles. */
+static void feed_first(Estimator *e, int64_t t_ns, PostureSample *out, SampleNote *note)
 {
         MotionResult m = {};
-        double rms, filt[3];
+        double rms;
 
-        /* Every field is written below or in feed_second(). */
-        out->t_ns = out->motion_t_ns = raw->t_ns;
-        /* The identity's copy is of finite values: valid. */
-        note->valid =
-                mount_frames(&e->params.mount, e->mount_identity, raw, filtered, out->raw, filt) ||
-                (finite3(out->raw) && finite3(filt));
-        note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
+        /* Every field is written below, in feed_pre() or in feed_second(). */
+        out->t_ns = out->motion_t_ns = t_ns;
         note->job = -1;
 
         if (note->gap) {
@@ -228,22 +253,17 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
                 motion_reset(e->motion);
                 worn_reset(e->worn);
         }
-        e->last_t_ns = raw->t_ns;
+        e->last_t_ns = t_ns;
         e->neutral_changed = false;
 
         if (note->valid) {
-                smooth_push(e, filt, out->gravity);
-                note->job =
-                        motion_feed_inline(e->motion, raw->t_ns, out->raw, filt, out->gravity, &m);
-                window_push(e, filt,
+                note->job = motion_feed_gn(e->motion, t_ns, out->raw, note->filt, out->gravity,
+                                           note->gn, &m);
+                window_push(e, note->filt,
                             m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
                                     m.dynamic[2] * m.dynamic[2]);
-                out->motion_t_ns = raw->t_ns - e->motion_lag_ns;
+                out->motion_t_ns = t_ns - e->motion_lag_ns;
                 (void) worn_feed(e->worn, out->raw);
-        } else {
-                /* Only here: a copy of filt whole right after its stores
-                 * waited for them (a store-forwarding stall). */
-                memcpy(out->gravity, filt, sizeof(filt));
         }
         out->worn = worn_get(e->worn);
         /* Put on again: an automatic neutral belonged to the last wearing. */
@@ -365,9 +385,12 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
         assert(filtered || n == 0);
         assert(out || n == 0);
 
+        /* The samples feed_pre() has seen, from the batch's start. */
+        size_t pre = 0;
+        SampleNote notes[MOTION_BATCH];
+
         while (n > 0) {
-                size_t k = MIN(n, (size_t) MOTION_BATCH);
-                SampleNote notes[MOTION_BATCH];
+                size_t k = MIN(n, (size_t) MOTION_BATCH), k_pre = k;
                 bool valid[MOTION_BATCH], upright[MOTION_BATCH], changed;
                 /* The neutral may be found during the batch (auto_calibrate):
                  * the batch ends with that sample, the only one with the new
@@ -375,8 +398,15 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                 Rotation before = e->rotation;
                 unsigned gen_before = e->rotation_gen;
 
+                /* The smoothing first, for the whole batch, then the norms
+                 * of its gravity: the square roots of many samples overlap,
+                 * where inside one sample's first pass each would wait. */
+                for (size_t i = pre; i < k; i++)
+                        feed_pre(e, &raw[i], &filtered[i], &out[i], &notes[i]);
+                for (size_t i = pre; i < k; i++)
+                        notes[i].gn = norm3(out[i].gravity);
                 for (size_t i = 0; i < k; i++) {
-                        feed_first(e, &raw[i], &filtered[i], &out[i], &notes[i]);
+                        feed_first(e, raw[i].t_ns, &out[i], &notes[i]);
                         valid[i] = notes[i].valid;
                         if (e->rotation_gen != gen_before)
                                 k = i + 1;
@@ -401,6 +431,11 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                                     now ? e->rotation_gen : gen_before, &out[i]);
                 }
 
+                /* A batch ended early keeps the pre-pass of the samples
+                 * after it, which nothing of the neutral touches: they
+                 * begin the next. */
+                pre = k_pre - k;
+                memmove(notes, notes + k, pre * sizeof(notes[0]));
                 raw += k;
                 filtered += k;
                 out += k;
