@@ -103,10 +103,12 @@ typedef struct Motion Motion;
  * struct MotionResult - what motion_feed() finds at once.
  * @walking: the last window looks like walking.
  * @dynamic: raw minus gravity, the per-axis median of its last three values.
+ * @d2: dot3(dynamic, dynamic).
  */
 typedef struct MotionResult {
         bool walking;
         double dynamic[3];
+        double d2;
 } MotionResult;
 
 /** motion_new() - state for @rate_hz samples. */

@@ -277,9 +277,7 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
         if (note->valid) {
                 note->job =
                         motion_feed_gn(e->motion, t_ns, out->raw, note->filt, out->gravity, gn, &m);
-                window_push(e, note->filt,
-                            m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
-                                    m.dynamic[2] * m.dynamic[2]);
+                window_push(e, note->filt, m.d2);
                 out->motion_t_ns = t_ns - e->motion_lag_ns;
                 (void) worn_feed(e->worn, out->raw);
         }
