@@ -393,6 +393,27 @@ static void test_calm_edges(void **state)
         static const Segment static_reset[] = { { 12, 0, 1 },
                                                 { 5, 0, 30 },
                                                 { 5, 0, 70, .reset = true } };
+        /* Walking with static-posture closed (the calm path takes it): the
+         * first still sample after the walk opens static-posture, which
+         * fires 60 s later; a walk into the slouch band opens slouch, which
+         * fires once held still (its start in the walk); a jerk while
+         * walking fires sudden-movement. */
+        static const Segment static_walk_on[] = {
+                { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 20, .walking = true }, { 5, 0, 65 }
+        };
+        static const Segment slouch_walk[] = {
+                { 8, 0, 10 },
+                { 8, 0, 5, .walking = true },
+                { 17, 0, 20, .walking = true },
+                { 17, 0, 35 },
+                { 0, 0, 2 },
+        };
+        static const Segment sudden_walk[] = {
+                { 8, 0, 10 },
+                { 5, 0, 3, .walking = true },
+                { 5, 0, 0.5, 200, 30, .walking = true },
+                { 5, 0, 3, .walking = true },
+        };
         /* static-posture: back from a change within static_change_min_s,
          * but not as far back as the reference plus static_change_deg. */
         static const Segment static_back[] = {
@@ -443,6 +464,8 @@ static void test_calm_edges(void **state)
         assert_int_equal(run_script(&p, slouch_calm, ELEMENTSOF(slouch_calm)), 1);
         assert_int_equal(run_script(&p, slouch_edge, ELEMENTSOF(slouch_edge)), 1);
         assert_int_equal(run_script(&p, sudden, ELEMENTSOF(sudden)), 1);
+        assert_int_equal(run_script(&p, sudden_walk, ELEMENTSOF(sudden_walk)), 1);
+        assert_int_equal(run_script(&p, slouch_walk, ELEMENTSOF(slouch_walk)), 1);
         assert_int_equal(run_script(&p, bends, ELEMENTSOF(bends)), 1);
         assert_int_equal(run_script(&p, pause, ELEMENTSOF(pause)), 1);
         four = p;
@@ -464,6 +487,7 @@ static void test_calm_edges(void **state)
         assert_int_equal(run_script(&p, static_left, ELEMENTSOF(static_left)), 0);
         assert_int_equal(run_script(&p, static_right, ELEMENTSOF(static_right)), 0);
         assert_int_equal(run_script(&p, static_walk, ELEMENTSOF(static_walk)), 0);
+        assert_int_equal(run_script(&p, static_walk_on, ELEMENTSOF(static_walk_on)), 1);
         assert_int_equal(run_script(&p, static_lie, ELEMENTSOF(static_lie)), 0);
         assert_int_equal(run_script(&p, static_reset, ELEMENTSOF(static_reset)), 1);
         assert_int_equal(run_script(&p, same_params, ELEMENTSOF(same_params)), 1);

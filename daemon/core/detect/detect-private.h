@@ -146,12 +146,16 @@ typedef struct DetectLimits {
  * What feed_calm() asks of the state, gathered (calm_box_update()): the
  * bounds of the calm path's tests on the probe, each the tightest of the
  * limits it stands for (an empty box, NaN bounds, when one of them is NaN
- * or an episode is going on that the calm path does not take), and
+ * or an episode is going on that the calm path does not take), whether
+ * static-posture is closed (then only walking samples fit), and
  * repetitive-bending's last test. A cache of the state: every change of
  * those parts of the state or the parameters invalidates it (valid false).
  */
 typedef struct CalmBox {
         bool valid;
+        /* static-posture is closed (all zero): the box takes only walking
+         * samples, which leave it so, and has no static-posture bounds. */
+        bool walking;
         double sin_flexion_lo, sin_flexion_hi; /* probe[0] strictly within */
         double cos_lateral_lo;                 /* probe[1] above */
         double sin_lateral_lo, sin_lateral_hi; /* probe[2] strictly within */

@@ -423,13 +423,22 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
  * p < MIN(a, b); a NaN bound fails its test for every p, and so does the
  * NaN bound the box then takes. So the box's tests on the probe are the
  * calm path's, bit for bit. Some tests are implied by others and kept as
- * the calm path has them (no test can tell them missing): a closed
- * static-posture episode is all zero, its limits too, which no probe lies
- * strictly within; prolonged-rest opens only lying, which also ends
- * static-posture, so the box is empty until a sample after it went the
- * long way; and feed_calm() refuses a sample awaiting its neutral, which
- * the rules would take as it does (its angles are NaN for them but for
- * static-posture's).
+ * the calm path has them (no test can tell them missing): prolonged-rest
+ * opens only lying, which also ends static-posture, so the box is empty
+ * until a sample after it went the long way; and feed_calm() refuses a
+ * sample awaiting its neutral, which the rules would take as it does (its
+ * angles are NaN for them but for static-posture's).
+ *
+ * With static-posture closed, the calm path takes a walking sample too, and
+ * the box says so (walking) without static-posture's bounds: static_stay()
+ * declines it, and static_feed() of a walking sample zeroes the episode
+ * (the walking branch, as the episode is not active), which a closed one
+ * is already: static_feed() leaves it inactive only by zeroing it (its
+ * "st->active = false" is followed by the reopening at once), and so do
+ * detectors_new() and detectors_reset(); detectors_set_params() changes
+ * only an active one. So feed_pending() changes nothing of static-posture
+ * and fires nothing for it; the view it builds for static_feed() is its
+ * scratch, built afresh before each use.
  */
 static __attribute__((noinline)) void calm_box_update(Detectors *d)
 {
@@ -437,10 +446,7 @@ static __attribute__((noinline)) void calm_box_update(Detectors *d)
         const StaticState *st = &d->statics;
         const RepetitiveState *rep = &d->repetitive;
         CalmBox *b = &d->calm;
-        double lo[] = { l->calm_sin_lo, st->flexion_below.hi };
-        double hi[] = { l->calm_sin_hi, st->flexion_above.lo, st->peak_limit.lo,
-                        d->params.slouch_enabled ? l->slouch.lo : INFINITY };
-        bool open = st->active && !rep->in_bend && !rep->active &&
+        bool open = !rep->in_bend && !rep->active &&
                     !(d->sustained.active | d->extreme.active | d->extension.active |
                       d->lateral.low.active | d->sudden.move.active | d->sudden.pending |
                       d->rest.active | d->slouch.active);
@@ -448,19 +454,29 @@ static __attribute__((noinline)) void calm_box_update(Detectors *d)
         double flexion_lo = -INFINITY, flexion_hi = INFINITY;
 
         b->valid = true;
+        b->walking = !st->active;
         b->sin_flexion_lo = b->sin_flexion_hi = b->cos_lateral_lo = NAN;
         b->sin_lateral_lo = b->sin_lateral_hi = NAN;
         if (!open)
                 return;
-        for (size_t i = 0; i < ELEMENTSOF(lo); i++) {
-                if (isnan(lo[i]))
-                        return;
-                flexion_lo = MAX(flexion_lo, lo[i]);
-        }
-        for (size_t i = 0; i < ELEMENTSOF(hi); i++) {
-                if (isnan(hi[i]))
-                        return;
-                flexion_hi = MIN(flexion_hi, hi[i]);
+        {
+                /* static-posture's bounds count only while it is active. */
+                double lo[] = { l->calm_sin_lo, st->flexion_below.hi };
+                double hi[] = { l->calm_sin_hi, d->params.slouch_enabled ? l->slouch.lo : INFINITY,
+                                st->flexion_above.lo, st->peak_limit.lo };
+                size_t n_lo = b->walking ? 1 : ELEMENTSOF(lo);
+                size_t n_hi = b->walking ? 2 : ELEMENTSOF(hi);
+
+                for (size_t i = 0; i < n_lo; i++) {
+                        if (isnan(lo[i]))
+                                return;
+                        flexion_lo = MAX(flexion_lo, lo[i]);
+                }
+                for (size_t i = 0; i < n_hi; i++) {
+                        if (isnan(hi[i]))
+                                return;
+                        flexion_hi = MIN(flexion_hi, hi[i]);
+                }
         }
         b->sin_flexion_lo = flexion_lo;
         b->sin_flexion_hi = flexion_hi;
@@ -476,12 +492,14 @@ static __attribute__((noinline)) void calm_box_update(Detectors *d)
 /*
  * feed_pending()'s calm path, inline, for the sample it mostly sees: within
  * the calm band, |lateral| below lateral_deg, nothing going that the calm
- * path would call a rule for (static_stay() takes the sample, slouch is
- * closed and would stay closed). Return: true when it took the sample, with
- * the same changes as feed_pending() (which fires no event for it: the
- * calm path calls no rule then); false, having changed nothing, otherwise.
- * The tests are feed_pending()'s own (the probe's and the state's through
- * the box, calm_box_update()), and the caller hands a sample it declines to
+ * path would call a rule for (static_stay() takes the sample, or
+ * static-posture is closed and the sample walking; slouch is closed and
+ * would stay closed). Return: true when it took the sample, with the same
+ * changes as feed_pending() (which fires no event for it: the calm path
+ * calls no rule then, or static_feed() of a walking sample, which fires
+ * none); false, having changed nothing, otherwise. The tests are
+ * feed_pending()'s own (the probe's and the state's through the box,
+ * calm_box_update()), and the caller hands a sample it declines to
  * feed_pending() and invalidates the box.
  */
 static inline bool feed_calm(Detectors *d, const PostureSample *s, double dt)
@@ -493,16 +511,22 @@ static inline bool feed_calm(Detectors *d, const PostureSample *s, double dt)
         if (!b->valid)
                 calm_box_update(d);
         if (!(s->angles_pending && !s->lying && !s->awaiting_neutral && pr[0] > b->sin_flexion_lo &&
-              pr[0] < b->sin_flexion_hi && pr[1] > b->cos_lateral_lo && pr[2] > b->sin_lateral_lo &&
-              pr[2] < b->sin_lateral_hi &&
+              pr[0] < b->sin_flexion_hi && pr[1] > b->cos_lateral_lo &&
               !rate_view_gt(s->rate_dps, &s->rate_pending, d->limits.sudden_half_dps) &&
-              s->activity != ACTIVITY_WALKING &&
-              (b->rep_free || s->t_ns - b->rep_onset >= MINUTE_NS) &&
-              (st->fired || st->held_s + dt < d->params.static_s)))
+              (b->rep_free || s->t_ns - b->rep_onset >= MINUTE_NS)))
                 return false;
-        /* static_stay() */
-        st->away_s = 0;
-        st->held_s += dt;
+        if (b->walking) {
+                if (s->activity != ACTIVITY_WALKING)
+                        return false;
+        } else {
+                if (!(pr[2] > b->sin_lateral_lo && pr[2] < b->sin_lateral_hi &&
+                      s->activity != ACTIVITY_WALKING &&
+                      (st->fired || st->held_s + dt < d->params.static_s)))
+                        return false;
+                /* static_stay() */
+                st->away_s = 0;
+                st->held_s += dt;
+        }
         d->sudden.have_prev = rate_view_finite(s->rate_dps, &s->rate_pending);
         d->sudden.prev_rate = s->rate_dps;
         d->sudden.prev_pending = s->rate_pending;
