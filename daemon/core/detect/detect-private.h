@@ -169,6 +169,11 @@ struct Detectors {
         CalmBox calm;        /* of the state and params: feed_calm() */
         bool have_last;
         int64_t last_t_ns;
+        /* The last step in nanoseconds and in seconds, as feed_one() works
+         * it out (a sample's step is mostly the one before: the division
+         * once, the same double). */
+        int64_t step_ns;
+        double step_s;
         double moving_s; /* length of the current stretch of moving or walking */
 
         bool fired_before[_EVENT_KIND_MAX];

@@ -550,8 +550,17 @@ static inline size_t feed_one(Detectors *d, const PostureSample *s, StrainEvent 
 {
         double dt = 0;
 
-        if (d->have_last && s->t_ns > d->last_t_ns)
-                dt = MIN((double) (s->t_ns - d->last_t_ns) / (double) NSEC_PER_SEC, MAX_STEP_S);
+        if (d->have_last && s->t_ns > d->last_t_ns) {
+                int64_t step = s->t_ns - d->last_t_ns;
+
+                /* A function of the step alone: computed again only when
+                 * the step changes (step_ns is 0 at first, and step > 0). */
+                if (step != d->step_ns) {
+                        d->step_ns = step;
+                        d->step_s = MIN((double) step / (double) NSEC_PER_SEC, MAX_STEP_S);
+                }
+                dt = d->step_s;
+        }
         if (!d->have_last || s->t_ns > d->last_t_ns)
                 d->last_t_ns = s->t_ns;
         d->have_last = true;
