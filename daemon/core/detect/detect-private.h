@@ -143,7 +143,7 @@ typedef struct DetectLimits {
 } DetectLimits;
 
 /*
- * What feed_calm() asks of the state, gathered (calm_box_update()): the
+ * What calm_run() asks of the state, gathered (calm_box_update()): the
  * bounds of the calm path's tests on the probe, each the tightest of the
  * limits it stands for (an empty box, NaN bounds, when one of them is NaN
  * or an episode is going on that the calm path does not take), whether
@@ -166,12 +166,10 @@ typedef struct CalmBox {
 struct Detectors {
         RuleParams params;
         DetectLimits limits; /* of params */
-        CalmBox calm;        /* of the state and params: feed_calm() */
+        CalmBox calm;        /* of the state and params: calm_run() */
         bool have_last;
         int64_t last_t_ns;
-        /* The last step in nanoseconds and in seconds, as feed_one() works
-         * it out (a sample's step is mostly the one before: the division
-         * once, the same double). */
+        /* The last step in nanoseconds and in seconds (sample_step()). */
         int64_t step_ns;
         double step_s;
         double moving_s; /* length of the current stretch of moving or walking */
@@ -233,19 +231,62 @@ void strain_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt);
  * infinite loading time): the load index decays by the step @dt (> 0).
  * Inline: most samples.
  */
-static inline void strain_decay(Detectors *d, const PostureSample *s, double dt)
+static inline void strain_decay_by(const RuleParams *p, Activity activity, double dt,
+                                   double *strain, double *decay_dt, double *decay_h, double *decay)
 {
-        const RuleParams *p = &d->params;
         double h;
 
-        h = s->activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
-        if (dt != d->decay_dt || h != d->decay_h) {
-                d->decay_dt = dt;
-                d->decay_h = h;
-                d->decay = exp2(-dt / h);
+        h = activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
+        if (dt != *decay_dt || h != *decay_h) {
+                *decay_dt = dt;
+                *decay_h = h;
+                *decay = exp2(-dt / h);
         }
-        d->strain *= d->decay;
+        *strain *= *decay;
 }
+
+static inline void strain_decay(Detectors *d, const PostureSample *s, double dt)
+{
+        strain_decay_by(&d->params, s->activity, dt, &d->strain, &d->decay_dt, &d->decay_h,
+                        &d->decay);
+}
+
+/* Longest step between two samples that counts as time: a pause in the
+ * stream (suspended laptop, lost radio link) must not count as held time. */
+#define MAX_STEP_S 1.0
+
+/*
+ * The step of a sample at @t_ns (detectors_feed(): none for the first, none
+ * when the time does not go forward, at most MAX_STEP_S), with the last
+ * sample's time (@have_last, @last_t_ns) advanced past it. @step_ns and
+ * @step_s keep the last step worked out: a sample's step is mostly the one
+ * before, and the same expression of the same integer is the same double,
+ * so the division is done once per change of the step (@step_ns is 0 at
+ * first, and a step taken is positive).
+ */
+static inline double sample_step(bool *have_last, int64_t *last_t_ns, int64_t *step_ns,
+                                 double *step_s, int64_t t_ns)
+{
+        double dt = 0;
+
+        if (*have_last && t_ns > *last_t_ns) {
+                int64_t step = t_ns - *last_t_ns;
+
+                if (step != *step_ns) {
+                        *step_ns = step;
+                        *step_s = MIN((double) step / (double) NSEC_PER_SEC, MAX_STEP_S);
+                }
+                dt = *step_s;
+        }
+        if (!*have_last || t_ns > *last_t_ns)
+                *last_t_ns = t_ns;
+        *have_last = true;
+        return dt;
+}
+
+/* detect-calm.c */
+void calm_box_update(Detectors *d);
+size_t calm_run(Detectors *d, const PostureSample *s, size_t n);
 
 /* repetitive-bending counts bends per minute. */
 #define MINUTE_NS (60 * NSEC_PER_SEC)
