@@ -34,13 +34,8 @@ bool sustained_feed(Detectors *d, const PostureSample *s, AngleView *a, double d
         double theta;
 
         if (!angle_flexion_ge(a, &d->limits.flexion_min)) { /* NaN counts as below */
-                if (!st->active)
-                        return false;
-                st->below_s += dt;
-                if (still || d->moving_s > p->moving_grace_s)
-                        st->pending_dose = 0;
-                if (st->below_s >= p->dip_tolerance_s)
-                        *st = (SustainedState){ 0 };
+                if (st->active)
+                        sustained_below(d, s, dt);
                 return false;
         }
 

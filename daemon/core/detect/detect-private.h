@@ -298,16 +298,63 @@ size_t calm_run(Detectors *d, const PostureSample *s, size_t n);
  * true, @t_ns) is false exactly when fewer than n bends were counted or the
  * n-th newest started a minute or more before @t_ns.
  */
-static inline bool repetitive_idle(const Detectors *d, int64_t t_ns)
+static inline bool repetitive_rate_fails(const Detectors *d, int64_t t_ns)
 {
         const RepetitiveState *st = &d->repetitive;
         unsigned n = d->params.repetitive_per_min;
 
-        if (st->in_bend || st->active)
-                return false;
         return st->n_onsets < n || t_ns - st->onset_ns[(st->head + REPETITIVE_MAX_PER_MIN - n) %
                                                        REPETITIVE_MAX_PER_MIN] >=
                                            MINUTE_NS;
+}
+
+static inline bool repetitive_idle(const Detectors *d, int64_t t_ns)
+{
+        const RepetitiveState *st = &d->repetitive;
+
+        if (st->in_bend || st->active)
+                return false;
+        return repetitive_rate_fails(d, t_ns);
+}
+
+/*
+ * Whether repetitive_feed() of a sample at @t_ns whose flexion lies surely
+ * (angle-view.h) between repetitive_deg − hysteresis_deg and repetitive_deg
+ * (@sin_flexion beyond the keep limit's hi, short of the limit's lo) changes
+ * nothing: a counted bend in progress and no episode. bend_track() finds
+ * the flexion not above the limit and not below the keep limit (the bend
+ * goes on), the bend counted already; it stores bend_peak in peaks[head −
+ * 1], which holds it already (bend_track() stores it there whenever it
+ * changes or the bend is counted, and head moves only then). Then, the bend
+ * counted, rate_holds(st, n, true, @t_ns) is false exactly as in
+ * repetitive_idle(), and repetitive_feed() clears active and fired, clear
+ * already (fired is set only while active).
+ */
+static inline bool repetitive_held(const Detectors *d, double sin_flexion, int64_t t_ns)
+{
+        const RepetitiveState *st = &d->repetitive;
+
+        return st->in_bend && st->bend_counted && !st->active &&
+               sin_flexion > d->limits.repetitive_keep.hi &&
+               sin_flexion < d->limits.repetitive.lo && repetitive_rate_fails(d, t_ns);
+}
+
+/*
+ * sustained_feed() of a sample whose flexion is below flexion_min_deg (or
+ * NaN) while an episode is going on: the stay below the band grows, the
+ * pending dose goes when still or after a long movement, and a stay as long
+ * as dip_tolerance_s ends the episode.
+ */
+static inline void sustained_below(Detectors *d, const PostureSample *s, double dt)
+{
+        const RuleParams *p = &d->params;
+        SustainedState *st = &d->sustained;
+
+        st->below_s += dt;
+        if (s->activity == ACTIVITY_STILL || d->moving_s > p->moving_grace_s)
+                st->pending_dose = 0;
+        if (st->below_s >= p->dip_tolerance_s)
+                *st = (SustainedState){ 0 };
 }
 
 /*

@@ -373,7 +373,13 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
                         strain_decay(d, s, dt);
                 return n;
         }
-        RULE_UNLESS(!d->sustained.active && sin_flexion < l->flexion_min.lo, sustained_feed);
+        /* A flexion surely below the band: sustained_feed()'s own branch
+         * for it, inline (a stay below the band in an episode). */
+        if (sin_flexion < l->flexion_min.lo) {
+                if (d->sustained.active)
+                        sustained_below(d, s, dt);
+        } else
+                RULE_UNLESS(false, sustained_feed);
         RULE_UNLESS(!d->extreme.active && sin_flexion < l->extreme.lo, extreme_feed);
         RULE_UNLESS(!d->extension.active && sin_flexion > l->extension.hi, extension_feed);
         RULE_UNLESS(!d->lateral.low.active && cos_lateral > l->lateral.hi, lateral_feed);
@@ -385,10 +391,16 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
                 d->sudden.prev_t_ns = s->motion_t_ns;
         } else
                 RULE_UNLESS(false, sudden_feed);
-        RULE_UNLESS(repetitive_idle(d, s->t_ns) && sin_flexion < l->repetitive.lo, repetitive_feed);
+        RULE_UNLESS((repetitive_idle(d, s->t_ns) && sin_flexion < l->repetitive.lo) ||
+                            repetitive_held(d, sin_flexion, s->t_ns),
+                    repetitive_feed);
         RULE_UNLESS(static_stay(d, s, dt), static_feed);
-        RULE_UNLESS(!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo),
-                    slouch_feed);
+        /* A fired slouch episode, the flexion surely above its keep limit:
+         * HOLD_IN or HOLD_KEEP, which hold_feed() takes without a change. */
+        RULE_UNLESS(
+                (!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo)) ||
+                        (d->slouch.fired && p->slouch_enabled && sin_flexion > l->slouch_keep.hi),
+                slouch_feed);
         RULE_UNLESS(!d->rest.active, rest_feed);
 #undef RULE_UNLESS
 
