@@ -299,8 +299,9 @@ static __attribute__((noinline)) size_t feed_rules(Detectors *d, const PostureSa
  * shortcut of angle-view.h answers the limits from @s->probe (a NaN probe
  * answers nothing: the rule is called). A rule is left out when (by the
  * rule's own code) it would change nothing:
- * - sustained-flexion: none going and the flexion below flexion_min_deg, so
- *   it returns at once;
+ * - sustained-flexion: the flexion below flexion_min_deg: none going, so it
+ *   returns at once, or one going, whose stay below the band
+ *   sustained_below() (the rule's own branch for it) extends here;
  * - extreme-flexion, unsupported-extension: none going, the flexion below
  *   extreme_deg, above the backward limit: HOLD_KEEP or HOLD_OUT, and a
  *   closed episode stays closed at once;
@@ -314,10 +315,13 @@ static __attribute__((noinline)) size_t feed_rules(Detectors *d, const PostureSa
  * - repetitive-bending: repetitive_idle() and the flexion below
  *   repetitive_deg: bend_track() changes nothing, and the failing rate
  *   clears active and fired, clear already (fired is set only while active
- *   and cleared with it);
+ *   and cleared with it); or repetitive_held();
  * - static-posture: static_stay() took the sample;
  * - slouch: none going and disabled, or the flexion below slouch_deg: a
  *   closed episode stays closed (disabled, it zeroes it, all zero already);
+ *   or enabled, fired, and the flexion above slouch_deg − hysteresis_deg
+ *   (HOLD_IN or HOLD_KEEP, which hold_feed() takes from a fired episode
+ *   without a change);
  * - prolonged-rest: none going, and not lying: it zeroes the closed, all
  *   zero episode (it opens whole and closes by zeroing);
  * - the load index: the flexion below flexion_min_deg and above
