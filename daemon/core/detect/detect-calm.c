@@ -129,6 +129,8 @@ size_t calm_run(Detectors *d, const PostureSample *s, size_t n)
         double step_s = d->step_s, moving_s = d->moving_s, held_s = st->held_s;
         double strain = d->strain, decay_dt = d->decay_dt, decay_h = d->decay_h, decay = d->decay;
         double half_dps = d->limits.sudden_half_dps, static_s = p->static_s;
+        double h_still = strain_half_life(p, ACTIVITY_STILL);
+        double h_walking = strain_half_life(p, ACTIVITY_WALKING);
         bool fired = st->fired;
         size_t i;
 
@@ -163,7 +165,8 @@ size_t calm_run(Detectors *d, const PostureSample *s, size_t n)
                 if (!b.walking)
                         held_s += dt;
                 if (dt > 0)
-                        strain_decay_by(p, x->activity, dt, &strain, &decay_dt, &decay_h, &decay);
+                        strain_decay_by(x->activity == ACTIVITY_WALKING ? h_walking : h_still, dt,
+                                        &strain, &decay_dt, &decay_h, &decay);
         }
 
         /* The step cache holds a step and its dt however far it got. */

@@ -226,17 +226,18 @@ bool rest_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, St
 /* detect-strain.c */
 void strain_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt);
 
-/**
- * strain_decay() - strain_feed() for a sample of a neutral posture (an
- * infinite loading time): the load index decays by the step @dt (> 0).
- * Inline: most samples.
- */
-static inline void strain_decay_by(const RuleParams *p, Activity activity, double dt,
-                                   double *strain, double *decay_dt, double *decay_h, double *decay)
+/* The load index's half-life for a sample of @activity (detect.h). */
+static inline double strain_half_life(const RuleParams *p, Activity activity)
 {
-        double h;
+        return activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
+}
 
-        h = activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
+/* The decay of *@strain by the step @dt with half-life @h: exp2(-dt / h),
+ * worked out once for the same step and half-life (cached in *@decay_dt,
+ * *@decay_h and *@decay: the same value). */
+static inline void strain_decay_by(double h, double dt, double *strain, double *decay_dt,
+                                   double *decay_h, double *decay)
+{
         if (dt != *decay_dt || h != *decay_h) {
                 *decay_dt = dt;
                 *decay_h = h;
@@ -245,10 +246,15 @@ static inline void strain_decay_by(const RuleParams *p, Activity activity, doubl
         *strain *= *decay;
 }
 
+/**
+ * strain_decay() - strain_feed() for a sample of a neutral posture (an
+ * infinite loading time): the load index decays by the step @dt (> 0).
+ * Inline: most samples.
+ */
 static inline void strain_decay(Detectors *d, const PostureSample *s, double dt)
 {
-        strain_decay_by(&d->params, s->activity, dt, &d->strain, &d->decay_dt, &d->decay_h,
-                        &d->decay);
+        strain_decay_by(strain_half_life(&d->params, s->activity), dt, &d->strain, &d->decay_dt,
+                        &d->decay_h, &d->decay);
 }
 
 /* Longest step between two samples that counts as time: a pause in the
