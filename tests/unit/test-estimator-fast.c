@@ -227,7 +227,7 @@ static void test_trunk_backward(void **state)
 
                                         for (size_t l = 1; l <= m->trunk_lag; l++)
                                                 b = m->ema_a * b + m->ema_b * hist[at[i] - l][k];
-                                        assert_memory_equal(&m->job_b[job[i]][k], &b, sizeof(b));
+                                        assert_memory_equal(&m->job_b[k][job[i]], &b, sizeof(b));
                                 }
                                 n_jobs++;
                         }

@@ -81,6 +81,8 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         size_t block, trunk_lag, fwd_size, fwd_span, n_blocks, max_lag, n_walk, n_mem;
         double block_rate_hz, tau, lag, blocks;
         bool walk_enabled;
+        void *p_mem;
+        size_t size;
         Motion *m;
 
         assert(ret);
@@ -113,9 +115,13 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         n_mem = 6 * fwd_span + (9 + WALK_RD) * n_walk +
                 (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0) +
                 (walk_enabled ? 2 * n_blocks + 6 * (max_lag + 3) : 0);
-        m = calloc(1, offsetof(Motion, mem) + n_mem * sizeof(double));
-        if (!m)
+        /* On a cache line of its own: where a field lies in its line,
+         * and so whether a pair of them read or written as one 16-byte
+         * vector (struct Motion) crosses two, does not depend on malloc(). */
+        size = offsetof(Motion, mem) + n_mem * sizeof(double);
+        if (posix_memalign(&p_mem, MOTION_ALIGN, size) != 0)
                 return -ENOMEM;
+        m = memset(p_mem, 0, size);
 
         m->fwd = m->mem;
         m->fwd_span = fwd_span;

@@ -3,6 +3,7 @@
  * the backward passes of a batch (with their AVX2 kernels), and the trunk's
  * direction and rate from their results. */
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -132,7 +133,7 @@ static void trunk_backward1(Motion *m, size_t j)
 
                 for (size_t i = 1; i <= m->trunk_lag; i++)
                         b = a * b + pb[-(ptrdiff_t) i];
-                m->job_b[j][k] = b;
+                m->job_b[k][j] = b;
         }
 }
 
@@ -172,14 +173,12 @@ static void trunk_backward_run(Motion *m, size_t j)
                         memcpy(&y, p[k] + 3 * m->fwd_span - i, sizeof(y));
                         b[k] = pa * b[k] + y;
                 }
-        for (size_t q = 0; q < TRUNK_RUN; q++)
-                for (size_t k = 0; k < 3; k++)
-                        m->job_b[j + q][k] = b[k][q];
+        for (size_t k = 0; k < 3; k++)
+                memcpy(&m->job_b[k][j], &b[k], sizeof(b[k]));
 }
 
 #if defined(__x86_64__)
-/* trunk_backward_run() with AVX2, two 4-lane vectors an axis. Only this
- * function uses AVX2. */
+/* trunk_backward_run() with AVX2, two 4-lane vectors an axis. */
 __attribute__((target("avx2"))) static void trunk_backward_run_avx2(Motion *m, size_t j)
 {
         const __m256d pa = _mm256_set1_pd(m->ema_a);
@@ -190,7 +189,6 @@ __attribute__((target("avx2"))) static void trunk_backward_run_avx2(Motion *m, s
         __m256d x0 = _mm256_loadu_pd(px), x1 = _mm256_loadu_pd(px + 4);
         __m256d y0 = _mm256_loadu_pd(py), y1 = _mm256_loadu_pd(py + 4);
         __m256d z0 = _mm256_loadu_pd(pz), z1 = _mm256_loadu_pd(pz + 4);
-        double b[3][TRUNK_RUN];
 
         /* b = a·b + (1 - a)·value: a product, then the sum, as in
          * trunk_backward1() (no fused multiply-add). */
@@ -202,27 +200,157 @@ __attribute__((target("avx2"))) static void trunk_backward_run_avx2(Motion *m, s
                 z0 = _mm256_add_pd(_mm256_mul_pd(pa, z0), _mm256_loadu_pd(qz - i));
                 z1 = _mm256_add_pd(_mm256_mul_pd(pa, z1), _mm256_loadu_pd(qz + 4 - i));
         }
-        _mm256_storeu_pd(b[0], x0);
-        _mm256_storeu_pd(b[0] + 4, x1);
-        _mm256_storeu_pd(b[1], y0);
-        _mm256_storeu_pd(b[1] + 4, y1);
-        _mm256_storeu_pd(b[2], z0);
-        _mm256_storeu_pd(b[2] + 4, z1);
-        for (size_t q = 0; q < TRUNK_RUN; q++)
+        _mm256_storeu_pd(&m->job_b[0][j], x0);
+        _mm256_storeu_pd(&m->job_b[0][j + 4], x1);
+        _mm256_storeu_pd(&m->job_b[1][j], y0);
+        _mm256_storeu_pd(&m->job_b[1][j + 4], y1);
+        _mm256_storeu_pd(&m->job_b[2][j], z0);
+        _mm256_storeu_pd(&m->job_b[2][j + 4], z1);
+}
+
+#endif
+
+/* The rate's y = |@a × @u| and x = @a · @u of two successive directions
+ * (see trunk_finish()). */
+static inline void trunk_rate_yx(const double a[3], const double u[3], double *y, double *x)
+{
+        double c[3];
+
+        c[0] = a[1] * u[2] - a[2] * u[1];
+        c[1] = a[2] * u[0] - a[0] * u[2];
+        c[2] = a[0] * u[1] - a[1] * u[0];
+        *y = norm3(c);
+        *x = dot3(a, u);
+}
+
+/* motion_trunk_prepare() for the jobs [0, @n), one at a time. */
+static void trunk_prepare1(Motion *m, size_t n)
+{
+        for (size_t j = 0; j < n; j++) {
+                const double b[3] = { m->job_b[0][j], m->job_b[1][j], m->job_b[2][j] };
+                double nb = norm3(b);
+
+                m->job_n[j] = nb;
                 for (size_t k = 0; k < 3; k++)
-                        m->job_b[j + q][k] = b[k][q];
+                        m->job_u[k][1 + j] = b[k] / nb;
+        }
+        for (size_t j = 0; j < n; j++) {
+                const double a[3] = { m->job_u[0][j], m->job_u[1][j], m->job_u[2][j] };
+                const double u[3] = { m->job_u[0][1 + j], m->job_u[1][1 + j], m->job_u[2][1 + j] };
+
+                trunk_rate_yx(a, u, &m->job_y[j], &m->job_x[j]);
+                m->job_hi[j] = rate_pending_bound(m->job_y[j], m->job_x[j], m->block_rate_hz);
+        }
+}
+
+#if defined(__x86_64__)
+/* trunk_prepare1() for the jobs [0, @n) rounded up to four, four at a time
+ * with AVX: each lane makes the scalar code's operations in its order
+ * (IEEE multiplication, addition, division and square root are correctly
+ * rounded in every lane; no FMA: none written, and -ffp-contract=off), so
+ * the same bits. The lanes past @n work on stale values of the arrays
+ * (MOTION_BATCH is a multiple of four), which no job reads. */
+__attribute__((target("avx2"))) static void trunk_prepare_avx2(Motion *m, size_t n)
+{
+        const __m256d zero = _mm256_setzero_pd(), inf = _mm256_set1_pd(INFINITY);
+        const __m256d deg = _mm256_set1_pd(180.0 / M_PI);
+        const __m256d per_s = _mm256_set1_pd(m->block_rate_hz);
+        const __m256d margin = _mm256_set1_pd(RATE_VIEW_MARGIN);
+        const __m256d tiny = _mm256_set1_pd(DBL_MIN);
+
+        _Static_assert(MOTION_BATCH % 4 == 0, "whole vectors of jobs");
+        for (size_t j = 0; j < n; j += 4) {
+                const __m256d x = _mm256_loadu_pd(&m->job_b[0][j]);
+                const __m256d y = _mm256_loadu_pd(&m->job_b[1][j]);
+                const __m256d z = _mm256_loadu_pd(&m->job_b[2][j]);
+                /* norm3(): (x·x + y·y) + z·z, then its square root. */
+                const __m256d nb = _mm256_sqrt_pd(
+                        _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(x, x), _mm256_mul_pd(y, y)),
+                                      _mm256_mul_pd(z, z)));
+
+                _mm256_storeu_pd(&m->job_n[j], nb);
+                _mm256_storeu_pd(&m->job_u[0][1 + j], _mm256_div_pd(x, nb));
+                _mm256_storeu_pd(&m->job_u[1][1 + j], _mm256_div_pd(y, nb));
+                _mm256_storeu_pd(&m->job_u[2][1 + j], _mm256_div_pd(z, nb));
+        }
+        for (size_t j = 0; j < n; j += 4) {
+                const __m256d a0 = _mm256_loadu_pd(&m->job_u[0][j]);
+                const __m256d a1 = _mm256_loadu_pd(&m->job_u[1][j]);
+                const __m256d a2 = _mm256_loadu_pd(&m->job_u[2][j]);
+                const __m256d u0 = _mm256_loadu_pd(&m->job_u[0][1 + j]);
+                const __m256d u1 = _mm256_loadu_pd(&m->job_u[1][1 + j]);
+                const __m256d u2 = _mm256_loadu_pd(&m->job_u[2][1 + j]);
+                /* trunk_rate_yx(). */
+                const __m256d c0 = _mm256_sub_pd(_mm256_mul_pd(a1, u2), _mm256_mul_pd(a2, u1));
+                const __m256d c1 = _mm256_sub_pd(_mm256_mul_pd(a2, u0), _mm256_mul_pd(a0, u2));
+                const __m256d c2 = _mm256_sub_pd(_mm256_mul_pd(a0, u1), _mm256_mul_pd(a1, u0));
+                const __m256d yy = _mm256_sqrt_pd(
+                        _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(c0, c0), _mm256_mul_pd(c1, c1)),
+                                      _mm256_mul_pd(c2, c2)));
+                const __m256d xx =
+                        _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(a0, u0), _mm256_mul_pd(a1, u1)),
+                                      _mm256_mul_pd(a2, u2));
+                /* rate_pending_bound(): y / x · (180 / π) · per_s · margin
+                 * + DBL_MIN where x > 0 (an ordered comparison: false for
+                 * NaN), +∞ elsewhere. */
+                const __m256d hi = _mm256_add_pd(
+                        _mm256_mul_pd(
+                                _mm256_mul_pd(_mm256_mul_pd(_mm256_div_pd(yy, xx), deg), per_s),
+                                margin),
+                        tiny);
+
+                _mm256_storeu_pd(&m->job_y[j], yy);
+                _mm256_storeu_pd(&m->job_x[j], xx);
+                _mm256_storeu_pd(&m->job_hi[j],
+                                 _mm256_blendv_pd(inf, hi, _mm256_cmp_pd(xx, zero, _CMP_GT_OQ)));
+        }
 }
 #endif
 
 /**
+ * motion_trunk_prepare() - the once-a-block arithmetic of trunk_finish() for
+ * the jobs [0, n_jobs) at once, before any job is taken.
+ * @m: the state.
+ *
+ * The norm of each smoothed vector, its direction, and the rate's y, x and
+ * bound against the direction of the job before it (the first job's against
+ * m->trunk as it is now). A block's square roots and divisions wait for the
+ * dot products before them and then for each other (about a hundred cycles
+ * a block, one block after the other when each job works out its own); here
+ * the blocks' chains are independent and overlap, four lanes at a time with
+ * AVX2. trunk_finish() takes a job's y and x only where m->trunk is the
+ * direction they were worked out against (trunk_src == job - 1): every job
+ * whose rate is worked out, when the jobs are taken in order (a job with a
+ * bad norm, which leaves the trunk alone, also leaves have_trunk false);
+ * otherwise it works them out anew. The same operations on the same values
+ * as each job alone would make.
+ */
+void motion_trunk_prepare(Motion *m)
+{
+        for (size_t k = 0; k < 3; k++)
+                m->job_u[k][0] = m->trunk[k];
+        m->trunk_src = -1;
+#if defined(__x86_64__)
+        if (m->avx2) {
+                trunk_prepare_avx2(m, m->n_jobs);
+                return;
+        }
+#endif
+        trunk_prepare1(m, m->n_jobs);
+}
+
+/**
  * motion_trunk_run() - the backward passes of the blocks fed since the last
- * call (see trunk_forward()).
+ * call (see trunk_forward()), and what motion_trunk_prepare() works out of them.
  * @m: the state.
  */
 void motion_trunk_run(Motion *m)
 {
         assert(m);
 
+        /* Nothing to do: the jobs prepared last time stay as they are. */
+        if (m->n_jobs == 0)
+                return;
         for (size_t i = 0; i < m->n_jobs;) {
                 if (!trunk_in_a_row(m, i)) {
                         trunk_backward1(m, i);
@@ -239,42 +367,63 @@ void motion_trunk_run(Motion *m)
                 trunk_backward_run(m, i);
                 i += TRUNK_RUN;
         }
+        motion_trunk_prepare(m);
         m->n_jobs = 0;
 }
 
-/* The smoothed vector @b of a block: the trunk's new direction and rate. */
-static void trunk_finish(Motion *m, const double b_in[3])
+/* Job @j's block: the trunk's new direction and rate from its smoothed
+ * vector (its norm, direction, and y and x against the direction before,
+ * from motion_trunk_prepare()), into @m and motion_trunk_next()'s @rate_dps,
+ * @rate and @trunk. Each value is stored from a register to both: reading
+ * @m's back at once would wait for the stores (a load across two of them
+ * is not forwarded). */
+static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rate, double trunk[3])
 {
-        double b[3] = { b_in[0], b_in[1], b_in[2] }, n, c[3];
+        const double n = m->job_n[j];
+        const double u[3] = { m->job_u[0][1 + j], m->job_u[1][1 + j], m->job_u[2][1 + j] };
+        RatePending r = { .per_s = 0 };
+        double dps;
         bool ok;
 
-        n = norm3(b);
         if (!(n >= MIN_NORM) || !isfinite(n)) {
                 m->have_trunk = false;
+                *rate_dps = NAN;
+                *rate = m->rate;
+                rate->per_s = 0;
+                for (size_t k = 0; k < 3; k++)
+                        trunk[k] = NAN;
                 return;
         }
-        for (size_t j = 0; j < 3; j++)
-                b[j] /= n;
 
         ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
-        m->rate.per_s = 0;
-        if (m->have_trunk && !(ok && m->trunk_force_ok))
-                m->rate_dps = NAN;
-        else if (m->have_trunk) {
+        if (m->have_trunk && !(ok && m->trunk_force_ok)) {
+                dps = NAN;
+                r.y = m->rate.y;
+                r.x = m->rate.x;
+        } else if (m->have_trunk) {
                 /* atan2(|a × b|, a · b) keeps its precision for tiny angles.
                  * It is put off (rate-view.h): rate_pending_value() works
                  * out atan2(y, x) · (180 / π) · block_rate_hz where the
                  * value is needed, with a bound above it for comparisons. */
-                c[0] = m->trunk[1] * b[2] - m->trunk[2] * b[1];
-                c[1] = m->trunk[2] * b[0] - m->trunk[0] * b[2];
-                c[2] = m->trunk[0] * b[1] - m->trunk[1] * b[0];
-                m->rate.y = norm3(c);
-                m->rate.x = dot3(m->trunk, b);
-                m->rate.per_s = m->block_rate_hz;
-                m->rate_dps = rate_pending_bound(m->rate.y, m->rate.x, m->block_rate_hz);
-        } else
-                m->rate_dps = 0;
-        memcpy(m->trunk, b, sizeof(m->trunk));
+                if (m->trunk_src == (int) j - 1) {
+                        r.y = m->job_y[j];
+                        r.x = m->job_x[j];
+                        dps = m->job_hi[j];
+                } else {
+                        trunk_rate_yx(m->trunk, u, &r.y, &r.x);
+                        dps = rate_pending_bound(r.y, r.x, m->block_rate_hz);
+                }
+                r.per_s = m->block_rate_hz;
+        } else {
+                dps = 0;
+                r.y = m->rate.y;
+                r.x = m->rate.x;
+        }
+        m->rate_dps = *rate_dps = dps;
+        m->rate = *rate = r;
+        for (size_t k = 0; k < 3; k++)
+                m->trunk[k] = trunk[k] = u[k];
+        m->trunk_src = (int) j;
         m->have_trunk = true;
         m->trunk_force_ok = ok;
 }
@@ -300,8 +449,10 @@ void motion_trunk_next(Motion *m, int job, double *rate_dps, RatePending *rate, 
         assert(rate);
         assert(trunk);
 
-        if (job >= 0)
-                trunk_finish(m, m->job_b[job]);
+        if (job >= 0) {
+                trunk_finish(m, (size_t) job, rate_dps, rate, trunk);
+                return;
+        }
         *rate_dps = m->have_trunk ? m->rate_dps : NAN;
         *rate = m->rate;
         if (!m->have_trunk)
