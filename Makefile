@@ -74,7 +74,6 @@ EVDEV_LIBS     := $(shell $(PKG_CONFIG) --libs libevdev 2>/dev/null)
 SQLITE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
 CAIRO_CFLAGS   := $(shell $(PKG_CONFIG) --cflags cairo fontconfig 2>/dev/null)
-CAIRO_LIBS     := $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null)
 
 ALL_CFLAGS  := $(BASEFLAGS) $(SYSTEMD_CFLAGS) $(INIH_CFLAGS) $(SQLITE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(OPTFLAGS) -Wl,-z,relro,-z,now $(LDFLAGS)
@@ -126,7 +125,7 @@ $(BUILD)/%.o: %.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-# posturectl report draws with cairo.
+# posturectl report draws with cairo (its headers; the library is loaded at run time).
 $(BUILD)/client/%.o: client/%.c | $(BUILD)/paths.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CAIRO_CFLAGS) -MMD -MP -c $< -o $@
@@ -138,8 +137,9 @@ $(CORE_LIB): $(CORE_OBJS)
 $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM) -ldl -lpthread
 
+# cairo and fontconfig are not linked: report loads them (client/report-cairo.h).
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(CAIRO_LIBS) $(LIBM)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM) -ldl
 
 $(BUILD)/postured-notify: $(NOTIFY_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)

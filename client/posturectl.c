@@ -44,8 +44,14 @@ static const Verb verbs[] = {
  */
 const char *default_catalogue_path(void)
 {
-        return exe_runs_from(POSTURED_BUILD_DIR) ? POSTURED_SOURCE_DIR "/conf/advice.conf"
-                                                 : POSTURED_PKGDATADIR "/advice.conf";
+        /* Once: analyze asks twice (the configuration's default, then the
+         * catalogue), and each answer costs five system calls. */
+        static const char *path;
+
+        if (!path)
+                path = exe_runs_from(POSTURED_BUILD_DIR) ? POSTURED_SOURCE_DIR "/conf/advice.conf"
+                                                         : POSTURED_PKGDATADIR "/advice.conf";
+        return path;
 }
 
 /**

@@ -11,11 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <cairo-pdf.h>
-#include <cairo-svg.h>
-#include <cairo.h>
-#include <fontconfig/fontconfig.h>
-
+#include "report-cairo.h"
 #include "report-draw.h"
 #include "util/macro.h"
 
@@ -426,6 +422,18 @@ int report_draw_week(const ReportWeek *wk, const char *path)
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
         text(cr, x0, HEIGHT - 24, 13, 0, GUIDANCE);
         return finish(cr, s, path);
+}
+
+/**
+ * report_draw_load() - load cairo and fontconfig, which posturectl does not
+ * link (report-cairo.h), before the first picture. Says on stderr what is
+ * missing.
+ *
+ * Return: 0, or -ELIBACC.
+ */
+int report_draw_load(void)
+{
+        return report_cairo_load();
 }
 
 /**

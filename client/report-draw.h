@@ -50,6 +50,10 @@ typedef struct ReportWeek {
         unsigned events[7];
 } ReportWeek;
 
+/** report_draw_load() - load the drawing libraries, first. Return: 0, or -ELIBACC (said on stderr).
+ */
+int report_draw_load(void);
+
 /** report_draw_day() - the day into @path (.png, .svg or .pdf). Return: 0 or -errno. */
 int report_draw_day(const ReportDay *d, const char *path);
 
@@ -59,5 +63,6 @@ int report_draw_week(const ReportWeek *w, const char *path);
 /** report_format_ok() - whether @path ends in .png, .svg or .pdf. */
 int report_format_ok(const char *path);
 
-/** report_draw_done() - free cairo's and fontconfig's caches, at the end. */
+/** report_draw_done() - free cairo's and fontconfig's caches, at the end (after
+ * report_draw_load()). */
 void report_draw_done(void);

@@ -344,7 +344,10 @@ int verb_report(int argc, char *argv[])
                 return usage_error("report: --day, --week and --from exclude each other");
         if (!from && (pa.config || pa.have_mount))
                 return usage_error("report: --config and --mount-matrix go with --from");
+        /* Before any work: without cairo there is no picture to draw. */
         if (from) {
+                if (report_draw_load() < 0)
+                        return EX_UNAVAILABLE;
                 r = report_recording(from, &pa, out);
                 report_draw_done();
                 return r;
@@ -355,6 +358,8 @@ int verb_report(int argc, char *argv[])
                                    "yesterday",
                                    day_s ?: week_s);
         when = local_midnight(when, 0);
+        if (report_draw_load() < 0)
+                return EX_UNAVAILABLE;
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/recording-private.h"
@@ -122,6 +123,94 @@ AVX2 static inline __m256i load2(const void *p, const void *q)
                                        _mm_loadu_si128(q), 1);
 }
 
+/*
+ * What a line's layout decides, kept by the layout: the line's commas (and
+ * its '\n') and dots at the same bytes, and "\r\n" or '\n' at its end, give
+ * the same dots and fields (a[], nf[]), so the same shuffles, divisors and
+ * field starts; and the same checks passed (three commas, each field 1 to
+ * 15 digits around its dot). A line of a layout seen before takes them from
+ * here and skips those steps (some 60 instructions of 170): the same
+ * values, from the same operations done once. Lines of a recording have
+ * few layouts (the signs, the digits before each dot, the time's length).
+ */
+typedef struct {
+        __m256i shuf01, shuf23; /* field_shuffle[a][nf] of fields 0 and 1, 2 and 3 */
+        __m256d den;            /* 10^nf of fields 0, 2, 1, 3 */
+        /* The key: bits of the commas and the '\n' up to it; of the dots up
+         * to the '\n', and bit 63 for a '\r' before it. No line has all
+         * bits 0: an empty slot. */
+        uint64_t seps, dots;
+        uint32_t f1, f2, f3; /* where fields 1, 2, 3 start */
+        uint32_t nf0;        /* the digits after the time's dot */
+} Layout;
+
+_Static_assert(sizeof(Layout) == 128, "a Layout is two cache lines");
+
+/* Slots, a line's layout in the one its key hashes to (a layout that does
+ * not fit is worked out again): 8 KiB. */
+#define LAYOUT_BITS 6
+
+/* The slot of a key: a multiplicative hash of both words. */
+static inline size_t layout_slot(uint64_t seps, uint64_t dots)
+{
+        return (size_t) (((seps * UINT64_C(0x9e3779b97f4a7c15)) ^
+                          (dots * UINT64_C(0xc2b2ae3d27d4eb4f))) >>
+                         (64 - LAYOUT_BITS));
+}
+
+/*
+ * Work out the layout of a line whose '\n' is the first bit of @nl, at @e3,
+ * from @comma and @dot (the bits of the 64 bytes at its start), into @l
+ * with its key @seps, @dots. Return: false for a line of any other form.
+ */
+AVX2 static bool layout_fill(Layout *l, uint64_t nl, uint64_t comma, uint64_t dot, uint64_t e3,
+                             uint64_t seps, uint64_t dots)
+{
+        uint64_t c0, c1, c2, d0, d1, d2, d3, bad, a[4], nf[4];
+
+        /* Three commas before the '\n'; any dot: a field without its own
+         * takes the next field's, after its end, and is refused. */
+        comma &= _blsmsk_u64(nl);
+        if (_mm_popcnt_u64(comma) != 3)
+                return false;
+        c0 = _tzcnt_u64(comma);
+        comma = _blsr_u64(comma);
+        c1 = _tzcnt_u64(comma);
+        c2 = _tzcnt_u64(_blsr_u64(comma));
+        d0 = _tzcnt_u64(dot);
+        dot = _blsr_u64(dot);
+        d1 = _tzcnt_u64(dot);
+        dot = _blsr_u64(dot);
+        d2 = _tzcnt_u64(dot);
+        d3 = _tzcnt_u64(_blsr_u64(dot)); /* 64 for none */
+
+        /* The bytes before each dot (a sign too) and the digits after it,
+         * to its comma (the last field to its "\r\n" or '\n'): unsigned, so
+         * a dot outside its field wraps around. */
+        a[0] = d0;
+        nf[0] = c0 - d0 - 1;
+        a[1] = d1 - c0 - 1;
+        nf[1] = c1 - d1 - 1;
+        a[2] = d2 - c1 - 1;
+        nf[2] = c2 - d2 - 1;
+        a[3] = d3 - c2 - 1;
+        nf[3] = e3 - (dots >> 63) - d3 - 1;
+        bad = a[0] | nf[0] | a[1] | nf[1] | a[2] | nf[2] | a[3] | nf[3];
+        if (bad >= 16)
+                return false;
+
+        l->shuf01 = load2(field_shuffle[a[0]][nf[0]], field_shuffle[a[1]][nf[1]]);
+        l->shuf23 = load2(field_shuffle[a[2]][nf[2]], field_shuffle[a[3]][nf[3]]);
+        l->den = _mm256_setr_pd(pow10[nf[0]], pow10[nf[2]], pow10[nf[1]], pow10[nf[3]]);
+        l->f1 = (uint32_t) c0 + 1;
+        l->f2 = (uint32_t) c1 + 1;
+        l->f3 = (uint32_t) c2 + 1;
+        l->nf0 = (uint32_t) nf[0];
+        l->seps = seps;
+        l->dots = dots;
+        return true;
+}
+
 /**
  * reader_lines_avx2() - read the common sample lines that follow in the
  * current block, up to @max: as many as come before the first other line
@@ -138,7 +227,8 @@ AVX2 static inline __m256i load2(const void *p, const void *q)
  * sign; the time and the limits as reader_plain_sample(). Each line moves
  * r->pos and r->line_no on as reader_next() would.
  *
- * Return: the number of samples read.
+ * Return: the number of samples read (0 also when the layouts cannot be
+ * allocated: recording.c then reads the lines).
  */
 AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
 {
@@ -151,8 +241,19 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
          * again (3 instructions) where an instruction can take it from
          * memory as it is. */
         const LineConsts *k = &K;
+        Layout *layouts = r->layouts;
 
         __asm__("" : "+r"(k));
+
+        if (!layouts) {
+                size_t size = sizeof(Layout) << LAYOUT_BITS;
+
+                layouts = aligned_alloc(_Alignof(Layout), size);
+                if (!layouts)
+                        return 0;
+                memset(layouts, 0, size);
+                r->layouts = layouts;
+        }
 
         /* Every line read below ends at a '\n' before the end of the data;
          * the block has READ_PAD zero bytes after it (no '\n': at the end,
@@ -164,58 +265,37 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
                         v23, n01, n23, x, m;
                 __m256d q;
                 __m128 f;
-                uint64_t nl, comma, dot, c0, c1, c2, e3, d0, d1, d2, d3, bad, a[4], nf[4];
+                uint64_t nl, upto, comma, dot, e3, seps, dots;
+                Layout *l;
                 double t;
                 int64_t t_ns;
 
                 nl = mask64(lo, hi, KV(nl));
                 if (!nl)
                         break;
-                /* Three commas before the '\n'; any dot: a field without its
-                 * own takes the next field's, after its end, and is refused. */
-                comma = mask64(lo, hi, KV(comma)) & _blsmsk_u64(nl);
-                if (_mm_popcnt_u64(comma) != 3)
-                        break;
-                dot = mask64(lo, hi, KV(dot));
+                upto = _blsmsk_u64(nl);
                 e3 = _tzcnt_u64(nl);
-                c0 = _tzcnt_u64(comma);
-                comma = _blsr_u64(comma);
-                c1 = _tzcnt_u64(comma);
-                c2 = _tzcnt_u64(_blsr_u64(comma));
-                d0 = _tzcnt_u64(dot);
-                dot = _blsr_u64(dot);
-                d1 = _tzcnt_u64(dot);
-                dot = _blsr_u64(dot);
-                d2 = _tzcnt_u64(dot);
-                d3 = _tzcnt_u64(_blsr_u64(dot)); /* 64 for none */
-
-                /* The bytes before each dot (a sign too) and the digits after
-                 * it, to its comma (the last field to its "\r\n" or '\n'):
-                 * unsigned, so a dot outside its field wraps around. */
-                a[0] = d0;
-                nf[0] = c0 - d0 - 1;
-                a[1] = d1 - c0 - 1;
-                nf[1] = c1 - d1 - 1;
-                a[2] = d2 - c1 - 1;
-                nf[2] = c2 - d2 - 1;
-                a[3] = d3 - c2 - 1;
-                nf[3] = e3 - (s[e3 - 1] == '\r') - d3 - 1;
-                bad = a[0] | nf[0] | a[1] | nf[1] | a[2] | nf[2] | a[3] | nf[3];
-                if (bad >= 16)
+                comma = mask64(lo, hi, KV(comma));
+                dot = mask64(lo, hi, KV(dot));
+                /* The key of the line's layout (Layout). A '\n' first is no
+                 * sample line: it has no commas, and no slot its key. */
+                seps = (comma | nl) & upto;
+                dots = (dot & upto) | (uint64_t) (e3 > 0 && s[e3 - 1] == '\r') << 63;
+                l = &layouts[layout_slot(seps, dots)];
+                if ((l->seps != seps || l->dots != dots) &&
+                    !layout_fill(l, nl, comma, dot, e3, seps, dots))
                         break;
 
                 /* Fields 0 and 1, 2 and 3 in the halves; a '-' first in a
                  * field is its sign, and no digit. */
-                v01 = load2(s, s + c0 + 1);
-                v23 = load2(s + c1 + 1, s + c2 + 1);
+                v01 = load2(s, s + l->f1);
+                v23 = load2(s + l->f2, s + l->f3);
                 n01 = _mm256_and_si256(_mm256_cmpeq_epi8(v01, KV(minus)), KV(first));
                 n23 = _mm256_and_si256(_mm256_cmpeq_epi8(v23, KV(minus)), KV(first));
-                v01 = _mm256_shuffle_epi8(
-                        _mm256_andnot_si256(n01, _mm256_sub_epi8(v01, KV(zero))),
-                        load2(field_shuffle[a[0]][nf[0]], field_shuffle[a[1]][nf[1]]));
-                v23 = _mm256_shuffle_epi8(
-                        _mm256_andnot_si256(n23, _mm256_sub_epi8(v23, KV(zero))),
-                        load2(field_shuffle[a[2]][nf[2]], field_shuffle[a[3]][nf[3]]));
+                v01 = _mm256_shuffle_epi8(_mm256_andnot_si256(n01, _mm256_sub_epi8(v01, KV(zero))),
+                                          l->shuf01);
+                v23 = _mm256_shuffle_epi8(_mm256_andnot_si256(n23, _mm256_sub_epi8(v23, KV(zero))),
+                                          l->shuf23);
                 /* Digits only (a byte above 9 stays above 0). */
                 x = _mm256_subs_epu8(_mm256_max_epu8(v01, v23), KV(nine));
                 if (!_mm256_testz_si256(x, x))
@@ -230,19 +310,25 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
                 /* m < 2^52: its double is 2^52 + m, exactly, minus 2^52. */
                 q = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(m, KV(two52))),
                                   _mm256_castsi256_pd(KV(two52)));
-                q = _mm256_div_pd(
-                        q, _mm256_setr_pd(pow10[nf[0]], pow10[nf[2]], pow10[nf[1]], pow10[nf[3]]));
+                q = _mm256_div_pd(q, l->den);
                 /* The signs, byte 0 of each half, to bit 63 of lanes 0, 2
                  * (fields 0, 1) and 1, 3 (fields 2, 3). */
                 q = _mm256_xor_pd(q, _mm256_castsi256_pd(_mm256_or_si256(
                                              _mm256_slli_epi64(n01, 63),
                                              _mm256_bslli_epi128(_mm256_slli_epi64(n23, 63), 8))));
 
-                /* The limit of reader_number() (1e15 is below FLT_MAX). */
-                t = _mm256_cvtsd_f64(q);
-                if (!(__builtin_fabs(t) <= 9.2e9))
-                        break;
-                t_ns = round_ns(t * 1e9);
+                /* The time from its digits when reader_time_ns_fast() can:
+                 * the same, without the rounding's chain of some 15 cycles
+                 * after the division. Else from that, with the limit of
+                 * reader_number() (1e15 is below FLT_MAX). */
+                if (s[0] == '-' ||
+                    !reader_time_ns_fast((uint64_t) _mm_cvtsi128_si64(_mm256_castsi256_si128(m)),
+                                         l->nf0, &t_ns)) {
+                        t = _mm256_cvtsd_f64(q);
+                        if (!(__builtin_fabs(t) <= 9.2e9))
+                                break;
+                        t_ns = round_ns(t * 1e9);
+                }
                 if (t_ns <= prev)
                         break;
 

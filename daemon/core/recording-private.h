@@ -52,8 +52,11 @@ struct RecordingReader {
 
         bool header_seen;
         bool any_sample;
-        /* Read the common lines of a block with reader_lines_avx2(). */
+        /* Read the common lines of a block with reader_lines_avx2(), which
+         * keeps the layouts of the lines it has seen in @layouts
+         * (recording-avx2.c), allocated when it first runs. */
         bool avx2;
+        void *layouts;
         int64_t prev_ns;
         /* The previous time as written (its first RECORDING_QUOTE_CHARS + 1
          * bytes and its length), quoted only for the "not after" message. */
@@ -87,6 +90,42 @@ static inline int64_t round_ns(double x)
         double f = x - (double) t;
 
         return t + (f >= 0.5) - (f <= -0.5);
+}
+
+/*
+ * round_ns(RN(RN(m / 10^nf) * 1e9)), the time in ns of a field of @nf digits
+ * after its dot, the digits @m (m < 2^53), without the division: true with
+ * *@ret when the shortcut holds, false (the division decides) when not.
+ *
+ * Proof. Let N = m 10^(9 - nf), for nf <= 9 an integer: the time in ns,
+ * exactly. 10^nf and 1e9 are exact in a double, so each operation rounds
+ * once: q = m / 10^nf (1 + d1), y = q 1e9 (1 + d2) = N (1 + d1)(1 + d2),
+ * |d1|, |d2| <= 2^-53. For N < 2^50 that puts y within
+ * N (2^-52 + 2^-106) < 2^-2 + 2^-56 of N, well inside (N - 1/2, N + 1/2),
+ * where round_ns() (half away from zero, exact for |y| < 2^63) gives N.
+ * 2^50 ns is 13 days, far within the limit 9.2e9 s of reader_number(),
+ * which needs no check then. A time with a sign, nf > 9 or N >= 2^50 is
+ * left to the division.
+ */
+static inline bool reader_time_ns_fast(uint64_t m, size_t nf, int64_t *ret)
+{
+        /* 10^(9 - nf), and m below 2^50 / 10^(9 - nf) rounded up keeps N
+         * below 2^50; for nf > 9, 0: never. */
+#define TIME_NS_BELOW(s) (((UINT64_C(1) << 50) + (s) -1) / (s))
+        static const uint64_t scale[16] = { 1000000000, 100000000, 10000000, 1000000, 100000,
+                                            10000,      1000,      100,      10,      1 };
+        static const uint64_t below[16] = {
+                TIME_NS_BELOW(1000000000), TIME_NS_BELOW(100000000), TIME_NS_BELOW(10000000),
+                TIME_NS_BELOW(1000000),    TIME_NS_BELOW(100000),    TIME_NS_BELOW(10000),
+                TIME_NS_BELOW(1000),       TIME_NS_BELOW(100),       TIME_NS_BELOW(10),
+                TIME_NS_BELOW(1),
+        };
+#undef TIME_NS_BELOW
+
+        if (nf >= 16 || m >= below[nf])
+                return false;
+        *ret = (int64_t) (m * scale[nf]);
+        return true;
 }
 
 /* Fail for lack of memory from now on. */

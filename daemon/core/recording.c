@@ -479,6 +479,7 @@ RecordingReader *recording_reader_free(RecordingReader *r)
                 free(r->meta[i]);
         free(r->line);
         free(r->buf);
+        free(r->layouts);
         free(r->error_msg);
         free(r);
         return NULL;

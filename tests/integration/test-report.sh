@@ -66,6 +66,28 @@ check "  and nothing written" test ! -e "$TMP/bad.png"
 out=$("$POSTURECTL" report --from "$DATA/work-session.csv" 2>&1)
 check_match "without -o: usage error" '-o FILE' "$out"
 
+# --- cairo is loaded when report draws, not linked: the other commands start
+# without mapping it; the ELF note names it for packagers.
+check "posturectl does not link cairo or fontconfig" \
+        sh -c '! readelf -d "$1" | grep -E "NEEDED.*(cairo|fontconfig)"' sh "$POSTURECTL"
+check_match "  its .note.dlopen names libcairo.so.2" '"soname":\["libcairo\.so\.2"' \
+        "$(readelf -p .note.dlopen "$POSTURECTL" | tr -d '\n')"
+if [ "$(id -u)" -ne 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
+        ok "# SKIP report without cairo: needs root and unshare -m (not counted)"
+else
+        cairo=$(ldconfig -p | sed -n 's/^[[:space:]]*libcairo\.so\.2 .*=> //p' | head -n 1)
+        check "  libcairo.so.2 found ($cairo)" test -f "$cairo"
+        # The library made unloadable by an empty file bound over it, in a namespace of its own.
+        out=$(unshare -m --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+                sh "$cairo" "$POSTURECTL" report --from "$DATA/work-session.csv" -o "$TMP/nocairo.png" 2>&1)
+        check_eq "report without cairo: exit status 69" 69 "$?"
+        check_match "  naming the library and the package" 'cannot load libcairo\.so\.2 .*libcairo2' "$out"
+        check "  and nothing written" test ! -e "$TMP/nocairo.png"
+        out=$(unshare -m --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+                sh "$cairo" "$POSTURECTL" analyze "$DATA/work-session.csv" | tail -n 1 | jq -r .type)
+        check_eq "  while analyze runs without it" summary "$out"
+fi
+
 # --- The daemon's history: a day and a week.
 export STATE_DIRECTORY="$TMP/state"
 mkdir -p "$STATE_DIRECTORY"
