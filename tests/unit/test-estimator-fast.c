@@ -12,6 +12,7 @@
 #include "core/estimator/estimator.h"
 #include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
 #include "core/mount-matrix.h"
 
 static uint64_t next(uint64_t *s)
@@ -120,8 +121,11 @@ static double any_double(uint64_t *s)
 }
 
 /* motion_feed()'s dynamic part is the per-axis median of the last three
- * raw - gravity (the newest alone until there are three), and its block sums
- * add the medians of the raw vectors: as median3() gives them, to the bit. */
+ * raw - gravity (the newest alone until there are three), with d2 its
+ * dot3() with itself; its block sums add the medians of the raw vectors,
+ * and the walking block's the vertical value of that median, dot3() with
+ * up over norm3(up) (or its norm3() for an up shorter than MIN_NORM): as
+ * median3(), dot3() and norm3() give them, to the bit. */
 static void test_medians(void **state)
 {
         EstimatorParams p;
@@ -135,8 +139,14 @@ static void test_medians(void **state)
         assert_int_equal(motion_new(&m, &p, 100), 0);
         assert_int_equal(m->block, 2);
         for (size_t t = 0; t < 200000; t++) {
-                double raw[3], grav[3], up[3] = { 0.3, 9.7, -0.8 }, d[3], dyn[3], med[3];
-                double before[3];
+                static const double ups[][3] = { { 0.3, 9.7, -0.8 },
+                                                 { -4.1, 7.3, 5.9 },
+                                                 { 0.2, 0.5, -0.4 },
+                                                 { 0.0, -0.0, 0.0 } };
+                const double *up = ups[(t / 7) % ELEMENTSOF(ups)];
+                double raw[3], grav[3], d[3], dyn[3], med[3], d2, v, v_sum, before[3];
+                double before_v = m->block_v;
+                size_t before_w = m->walk_in_block;
                 MotionResult r;
 
                 if (t % 1000 == 999) {
@@ -163,6 +173,12 @@ static void test_medians(void **state)
                 t_ns += 10 * NSEC_PER_MSEC;
                 (void) motion_feed(m, t_ns, raw, grav, up, &r);
                 assert_memory_equal(r.dynamic, dyn, sizeof(dyn));
+                d2 = dyn[0] * dyn[0] + dyn[1] * dyn[1] + dyn[2] * dyn[2];
+                assert_memory_equal(&r.d2, &d2, sizeof(d2));
+                v = norm3(up) >= MIN_NORM ? dot3(med, up) / norm3(up) : norm3(med);
+                v_sum = before_v + v;
+                if (m->walk_in_block == before_w + 1)
+                        assert_memory_equal(&m->block_v, &v_sum, sizeof(v_sum));
                 if (m->in_block == 1)
                         /* The block's first sample: its sum is the median added to 0. */
                         for (size_t k = 0; k < 3; k++) {

@@ -62,11 +62,39 @@ static inline Vec3 median_push(double h[2][4], size_t n_hist, Vec3 x)
         return r;
 }
 
-/* @dynamic gets the median of the last three raw - gravity, @med that of
- * the last three raw vectors, which is added to m->block_raw: the same
- * subtractions, medians and additions, axis by axis, as one at a time. */
-static inline void motion_medians(Motion *m, const double raw[3], const double gravity[3],
-                                  double dynamic[3], double med[3])
+/* The median of the last three raw vectors (motion_medians()). */
+typedef Vec3 Median;
+
+/* dot3(@a, @b) in registers: a0·b0 and a1·b1 in a pair, their sum, then
+ * plus a2·b2, the scalar code's operations in its order. Kept out of
+ * memory: a load of a double from the upper half of a 16-byte store just
+ * made waits for the store. */
+static inline double vec3_dot(Vec3 a, Vec3 b)
+{
+        __m128d p = _mm_mul_pd(a.xy, b.xy);
+
+        return _mm_cvtsd_f64(
+                _mm_add_sd(_mm_add_sd(p, _mm_unpackhi_pd(p, p)), _mm_mul_sd(a.z, b.z)));
+}
+
+/* dot3(@med, @up). */
+static inline double median_dot(Median med, const double up[3])
+{
+        return vec3_dot(med, (Vec3){ _mm_loadu_pd(up), _mm_load_sd(up + 2) });
+}
+
+/* norm3(@med). */
+static inline double median_norm(Median med)
+{
+        return sqrt(vec3_dot(med, med));
+}
+
+/* @ret->dynamic gets the median of the last three raw - gravity, and
+ * @ret->d2 its dot3() with itself; the median of the last three raw
+ * vectors is added to m->block_raw, and returned: the same subtractions,
+ * medians and additions, axis by axis, as one at a time. */
+static inline Median motion_medians(Motion *m, const double raw[3], const double gravity[3],
+                                    MotionResult *ret)
 {
         Vec3 x = { _mm_loadu_pd(raw), _mm_load_sd(raw + 2) };
         Vec3 d = { _mm_sub_pd(x.xy, _mm_loadu_pd(gravity)),
@@ -74,12 +102,12 @@ static inline void motion_medians(Motion *m, const double raw[3], const double g
         Vec3 rd = median_push(m->dyn, m->n_hist, d);
         Vec3 rx = median_push(m->hist, m->n_hist, x);
 
-        _mm_storeu_pd(dynamic, rd.xy);
-        _mm_store_sd(dynamic + 2, rd.z);
-        _mm_storeu_pd(med, rx.xy);
-        _mm_store_sd(med + 2, rx.z);
+        _mm_storeu_pd(ret->dynamic, rd.xy);
+        _mm_store_sd(ret->dynamic + 2, rd.z);
+        ret->d2 = vec3_dot(rd, rd);
         _mm_storeu_pd(m->block_raw, _mm_add_pd(_mm_loadu_pd(m->block_raw), rx.xy));
         m->block_raw[2] += _mm_cvtsd_f64(rx.z);
+        return rx;
 }
 #else
 /* Push @v into the history @h of the two vectors before it; @med gets the
@@ -93,35 +121,59 @@ static inline void median_push(double h[2][4], size_t n_hist, const double v[3],
         }
 }
 
-static inline void motion_medians(Motion *m, const double raw[3], const double gravity[3],
-                                  double dynamic[3], double med[3])
+typedef struct Median {
+        double v[3];
+} Median;
+
+static inline double median_dot(Median med, const double up[3])
+{
+        return dot3(med.v, up);
+}
+
+static inline double median_norm(Median med)
+{
+        return norm3(med.v);
+}
+
+static inline Median motion_medians(Motion *m, const double raw[3], const double gravity[3],
+                                    MotionResult *ret)
 {
         double d[3];
+        Median med = { { 0 } }; /* median_push() writes it all */
 
         for (size_t k = 0; k < 3; k++)
                 d[k] = raw[k] - gravity[k];
-        median_push(m->dyn, m->n_hist, d, dynamic);
-        median_push(m->hist, m->n_hist, raw, med);
+        median_push(m->dyn, m->n_hist, d, ret->dynamic);
+        median_push(m->hist, m->n_hist, raw, med.v);
         for (size_t k = 0; k < 3; k++)
-                m->block_raw[k] += med[k];
+                m->block_raw[k] += med.v[k];
+        ret->d2 = dot3(ret->dynamic, ret->dynamic);
+        return med;
 }
 #endif
 
-/* motion_feed() (see there), inline. */
-static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3],
-                                     const double gravity[3], const double up[3], MotionResult *ret)
+/* motion_feed() (see there), inline, with @gn, norm3(@up), worked out
+ * beforehand (estimator_feed_many() does so for a batch at once). */
+static inline int motion_feed_gn(Motion *m, int64_t t_ns, const double raw[3],
+                                 const double gravity[3], const double up[3], double gn,
+                                 MotionResult *ret)
 {
-        double med[3], smooth[3], gn = norm3(up);
+        double smooth[3];
         int64_t t_walk = t_ns;
         int job = -1;
+        Median med;
 
         m->n_hist = MIN(m->n_hist + 1, (size_t) 3);
-        motion_medians(m, raw, gravity, ret->dynamic, med);
+        med = motion_medians(m, raw, gravity, ret);
         if (m->walk_enabled && (m->block > 1 || motion_walk_reading(m, &t_walk, raw, smooth))) {
                 /* A slow sensor's walking blocks take its readings smoothed
                  * (see motion_walk_reading()); a faster one's, their median. */
-                const double *x = m->block > 1 ? med : smooth;
-                double v = gn >= MIN_NORM ? dot3(x, up) / gn : norm3(x);
+                double v;
+
+                if (m->block > 1)
+                        v = gn >= MIN_NORM ? median_dot(med, up) / gn : median_norm(med);
+                else
+                        v = gn >= MIN_NORM ? dot3(smooth, up) / gn : norm3(smooth);
 
                 /* No block ends before the next: motion_walk_blocks_until()
                  * would only note the sample. */
@@ -148,4 +200,11 @@ static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3
 
         ret->walking = m->walking;
         return job;
+}
+
+/* motion_feed() (see there), inline. */
+static inline int motion_feed_inline(Motion *m, int64_t t_ns, const double raw[3],
+                                     const double gravity[3], const double up[3], MotionResult *ret)
+{
+        return motion_feed_gn(m, t_ns, raw, gravity, up, norm3(up), ret);
 }

@@ -103,10 +103,12 @@ typedef struct Motion Motion;
  * struct MotionResult - what motion_feed() finds at once.
  * @walking: the last window looks like walking.
  * @dynamic: raw minus gravity, the per-axis median of its last three values.
+ * @d2: dot3(dynamic, dynamic).
  */
 typedef struct MotionResult {
         bool walking;
         double dynamic[3];
+        double d2;
 } MotionResult;
 
 /** motion_new() - state for @rate_hz samples. */
@@ -207,9 +209,10 @@ struct Estimator {
         /* Ring of the last still_window_s of samples, with running sums that
          * are recomputed exactly each time the ring wraps, so rounding errors
          * cannot build up over a long session. */
-        size_t size;  /* capacity: samples per still window */
-        size_t count; /* valid entries, <= size */
-        size_t head;  /* next slot to write */
+        size_t size;    /* capacity: samples per still window */
+        size_t count;   /* valid entries, <= size */
+        size_t head;    /* next slot to write */
+        double count_d; /* count, as a double */
         double sum_g[3];
         double sum_d2;
 
@@ -411,5 +414,9 @@ static inline double window_rms(const Estimator *e)
         /* The running sum can dip a hair below zero through cancellation. */
         return sqrt(MAX(e->sum_d2, 0.0) / (double) e->count);
 }
+/* The samples' gravity and its norm3(), and window_rms() of many windows
+ * (estimator-batch.c), four at a time where @avx. */
+void gravity_many(bool avx, PostureSample *s, double *n, size_t count);
+void rms_many(bool avx, const double *sum, const double *n, double *rms, size_t count);
 int calibrate_how(Estimator *e, NeutralHow how);
 void held_neutral(Estimator *e, const PostureSample *s);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,10 +22,17 @@
 #define REVISE_WALK_S  20.0
 #define REVISE_MIN_DEG 10.0
 
+/* The still window and the smoothing ring are cleared at a gap, each in
+ * its own pass over a batch (estimator_feed_many()). */
 static void window_clear(Estimator *e)
 {
         e->count = e->head = 0;
+        e->count_d = 0;
         e->sum_g[0] = e->sum_g[1] = e->sum_g[2] = e->sum_d2 = 0;
+}
+
+static void smooth_clear(Estimator *e)
+{
         e->smooth_count = e->smooth_head = 0;
         e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
 }
@@ -34,12 +42,13 @@ static inline void pair_store(double *p, Pair v)
         memcpy(p, &v, sizeof(v));
 }
 
-/* @g into the smoothing ring; @out its mean over the ring (see "Gravity").
- * x and y as a pair: each lane is the scalar operation on its axis. */
-static void smooth_push(Estimator *e, const double g[3], double out[3])
+/* @g into the smoothing ring; @sum the ring's sum and @n its count, whose
+ * quotient (gravity_many()) is the mean (see "Gravity"). x and y as a
+ * pair: each lane is the scalar operation on its axis. */
+static void smooth_push(Estimator *e, const double g[3], double sum[3], double *n)
 {
-        double *w = e->smooth[e->smooth_head], z = e->smooth_sum[2], n;
-        Pair xy = pair_load(e->smooth_sum), gxy = pair_load(g), nn;
+        double *w = e->smooth[e->smooth_head], z = e->smooth_sum[2];
+        Pair xy = pair_load(e->smooth_sum), gxy = pair_load(g);
 
         if (e->smooth_count == e->smooth_size) {
                 xy -= pair_load(w);
@@ -64,10 +73,10 @@ static void smooth_push(Estimator *e, const double g[3], double out[3])
                 pair_store(e->smooth_sum, xy);
                 e->smooth_sum[2] = z;
         }
-        n = (double) e->smooth_count;
-        nn = (Pair){ n, n };
-        pair_store(out, xy / nn);
-        out[2] = z / n;
+        pair_store(sum, xy);
+        sum[2] = z;
+        /* At most smooth_size: the same double through int64_t, in one conversion. */
+        *n = (double) (int64_t) e->smooth_count;
 }
 
 /* Exact sums from the entries, so rounding errors cannot build up: each
@@ -98,7 +107,8 @@ static void window_push(Estimator *e, const double g[3], double d2)
                 xy -= pair_load(w->g);
                 zd -= (Pair){ w->g[2], w->d2 };
         } else
-                e->count++;
+                /* At most size: the same double through int64_t, in one conversion. */
+                e->count_d = (double) (int64_t) ++e->count;
 
         pair_store(w->g, nxy);
         w->g[2] = g[2];
@@ -162,11 +172,13 @@ static PostureClass classify(const Estimator *e, bool worn, bool awaiting, doubl
         return POSTURE_UPRIGHT;
 }
 
-/* What the second pass needs of a sample (estimator_feed_many()). */
+/* What the later passes need of a sample (estimator_feed_many()). */
 typedef struct SampleNote {
-        int job; /* motion_feed()'s */
+        double filt[3]; /* the filtered frame, body frame */
+        int job;        /* motion_feed()'s */
         bool valid;
         bool gap;
+        bool walking; /* motion_feed()'s */
 } SampleNote;
 
 /* Automatic neutral (see estimator.h "Neutral"), for a valid sample of a worn sensor. */
@@ -206,20 +218,51 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
                                          s->t_ns);
 }
 
-/* The first pass over a sample: everything but the trunk's rate and angles. */
-static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
-                       SampleNote *note)
+/*
+ * The pre-pass over a sample: the mount, and the smoothing ring, whose sum
+ * goes into out->gravity and count into @n, for gravity_many() to divide
+ * (an invalid sample's gravity is its filtered frame: that over 1, itself
+ * to the bit, a NaN's payload kept). Nothing else reads or writes the
+ * ring, and nothing here depends on the rest of the estimator: run over a
+ * whole batch before its first pass, each sample meets the ring as it
+ * would one sample at a time.
+ */
+static void feed_pre(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
+                     SampleNote *note, double *n)
+{
+        /* The identity's copy is of finite values: valid. */
+        note->valid = mount_frames(&e->params.mount, e->mount_identity, raw, filtered, out->raw,
+                                   note->filt) ||
+                      (finite3(out->raw) && finite3(note->filt));
+        note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
+        if (note->gap)
+                smooth_clear(e);
+        if (note->valid)
+                smooth_push(e, note->filt, out->gravity, n);
+        else {
+                memcpy(out->gravity, note->filt, sizeof(note->filt));
+                *n = 1.0;
+        }
+}
+
+/*
+ * The first pass over a sample, after feed_pre() and the norm @gn of its
+ * gravity: everything but the trunk's rate and angles, its dynamic RMS
+ * and the activity that follows from it. Those rms_many() works out for
+ * the batch from the still window's sum and count, put into @rms_sum and
+ * @rms_n, and feed_class() puts them in. Only auto_neutral() of a sample
+ * without a neutral looks at the activity before that: it gets it here,
+ * worked out alike (window_rms()); with a neutral it looks for walking
+ * alone, which is known.
+ */
+static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out, SampleNote *note,
+                       double *rms_sum, double *rms_n)
 {
         MotionResult m = {};
-        double rms, filt[3];
+        bool neutral;
 
-        /* Every field is written below or in feed_second(). */
-        out->t_ns = out->motion_t_ns = raw->t_ns;
-        /* The identity's copy is of finite values: valid. */
-        note->valid =
-                mount_frames(&e->params.mount, e->mount_identity, raw, filtered, out->raw, filt) ||
-                (finite3(out->raw) && finite3(filt));
-        note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
+        /* Every field is written below, in feed_pre() or in feed_second(). */
+        out->t_ns = out->motion_t_ns = t_ns;
         note->job = -1;
 
         if (note->gap) {
@@ -228,22 +271,15 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
                 motion_reset(e->motion);
                 worn_reset(e->worn);
         }
-        e->last_t_ns = raw->t_ns;
+        e->last_t_ns = t_ns;
         e->neutral_changed = false;
 
         if (note->valid) {
-                smooth_push(e, filt, out->gravity);
                 note->job =
-                        motion_feed_inline(e->motion, raw->t_ns, out->raw, filt, out->gravity, &m);
-                window_push(e, filt,
-                            m.dynamic[0] * m.dynamic[0] + m.dynamic[1] * m.dynamic[1] +
-                                    m.dynamic[2] * m.dynamic[2]);
-                out->motion_t_ns = raw->t_ns - e->motion_lag_ns;
+                        motion_feed_gn(e->motion, t_ns, out->raw, note->filt, out->gravity, gn, &m);
+                window_push(e, note->filt, m.d2);
+                out->motion_t_ns = t_ns - e->motion_lag_ns;
                 (void) worn_feed(e->worn, out->raw);
-        } else {
-                /* Only here: a copy of filt whole right after its stores
-                 * waited for them (a store-forwarding stall). */
-                memcpy(out->gravity, filt, sizeof(filt));
         }
         out->worn = worn_get(e->worn);
         /* Put on again: an automatic neutral belonged to the last wearing. */
@@ -252,14 +288,16 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
         e->was_worn = out->worn;
 
         /* Before the window is full, judge on what has been seen so far. */
-        rms = window_rms(e);
-        out->dynamic_rms = rms;
-        if (m.walking)
-                out->activity = ACTIVITY_WALKING;
-        else
-                out->activity = rms < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
+        *rms_sum = e->sum_d2;
+        *rms_n = e->count_d;
+        note->walking = m.walking;
+        out->activity = m.walking ? ACTIVITY_WALKING : ACTIVITY_MOVING;
 
-        if (e->params.auto_calibrate && out->worn && note->valid)
+        neutral = e->params.auto_calibrate && out->worn && note->valid;
+        if (neutral && !m.walking && !e->calibrated)
+                out->activity =
+                        window_rms(e) < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
+        if (neutral)
                 auto_neutral(e, out);
 
         out->calibrated = e->calibrated;
@@ -268,12 +306,19 @@ static void feed_first(Estimator *e, const Frame *raw, const Frame *filtered, Po
 }
 
 /* The rest of the first pass, once rotate_probe_many() has rotated the
- * gravity of @out and worked out its probes (@upright: rotated_clearly_upright()). */
-static void feed_class(const Estimator *e, PostureSample *out, bool upright)
+ * gravity of @out and worked out its probes (@upright: rotated_clearly_upright()),
+ * and rms_many() its dynamic RMS @rms: that, the activity that follows
+ * from it unless @walking (see feed_first()), and the class. */
+static void feed_class(const Estimator *e, PostureSample *out, bool upright, double rms,
+                       bool walking)
 {
         const ClassLimits *l = &e->limits;
         AngleView view;
         bool lying;
+
+        out->dynamic_rms = rms;
+        if (!walking)
+                out->activity = rms < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
 
         /* The angles are worked out where needed (angle-view.h). */
         out->flexion_deg = out->lateral_deg = NAN;
@@ -284,10 +329,9 @@ static void feed_class(const Estimator *e, PostureSample *out, bool upright)
          * posture_max_rms, not awaiting a neutral, answers with its
          * upright band, which needs sin_flexion (probe[0]) not NaN, so
          * angle_view_finite() holds: upright, and no angle is worked out. */
-        if (upright && e->upright_shortcut && out->worn &&
-            out->dynamic_rms < e->params.posture_max_rms && !out->awaiting_neutral &&
-            out->probe[0] > l->upright_sin_lo && out->probe[0] < l->upright_sin_hi &&
-            out->probe[1] > l->lateral.hi) {
+        if (upright && e->upright_shortcut && out->worn && rms < e->params.posture_max_rms &&
+            !out->awaiting_neutral && out->probe[0] > l->upright_sin_lo &&
+            out->probe[0] < l->upright_sin_hi && out->probe[1] > l->lateral.hi) {
                 out->posture = POSTURE_UPRIGHT;
                 out->lying = false;
                 return;
@@ -365,18 +409,30 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
         assert(filtered || n == 0);
         assert(out || n == 0);
 
+        /* The samples feed_pre() has seen, from the batch's start. */
+        size_t pre = 0;
+        SampleNote notes[MOTION_BATCH];
+        double gn[MOTION_BATCH];
+
         while (n > 0) {
-                size_t k = MIN(n, (size_t) MOTION_BATCH);
-                SampleNote notes[MOTION_BATCH];
+                size_t k = MIN(n, (size_t) MOTION_BATCH), k_pre = k;
                 bool valid[MOTION_BATCH], upright[MOTION_BATCH], changed;
+                double rms_sum[MOTION_BATCH], rms_n[MOTION_BATCH], rms[MOTION_BATCH];
                 /* The neutral may be found during the batch (auto_calibrate):
                  * the batch ends with that sample, the only one with the new
                  * neutral; those before it keep the old one. */
                 Rotation before = e->rotation;
                 unsigned gen_before = e->rotation_gen;
 
+                /* The smoothing first, for the whole batch, then the norms
+                 * of its gravity: the square roots of many samples overlap,
+                 * where inside one sample's first pass each would wait. */
+                for (size_t i = pre; i < k; i++)
+                        feed_pre(e, &raw[i], &filtered[i], &out[i], &notes[i], &gn[i]);
+                gravity_many(e->avx, out + pre, gn + pre, k - pre);
                 for (size_t i = 0; i < k; i++) {
-                        feed_first(e, &raw[i], &filtered[i], &out[i], &notes[i]);
+                        feed_first(e, raw[i].t_ns, gn[i], &out[i], &notes[i], &rms_sum[i],
+                                   &rms_n[i]);
                         valid[i] = notes[i].valid;
                         if (e->rotation_gen != gen_before)
                                 k = i + 1;
@@ -385,6 +441,7 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                  * before the last have the one of the batch's start, and
                  * the last, if it changed, the new one (as feed_first()
                  * found them). */
+                rms_many(e->avx, rms_sum, rms_n, rms, k);
                 changed = e->rotation_gen != gen_before;
                 rotate_probe_many(&before, e->upright_cos2, e->avx, valid, out, k - changed,
                                   upright);
@@ -392,7 +449,7 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                         rotate_probe_many(&e->rotation, e->upright_cos2, e->avx, valid + k - 1,
                                           out + k - 1, 1, upright + k - 1);
                 for (size_t i = 0; i < k; i++)
-                        feed_class(e, &out[i], upright[i]);
+                        feed_class(e, &out[i], upright[i], rms[i], notes[i].walking);
                 motion_trunk_run(e->motion);
                 for (size_t i = 0; i < k; i++) {
                         bool now = i + changed >= k;
@@ -401,6 +458,12 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                                     now ? e->rotation_gen : gen_before, &out[i]);
                 }
 
+                /* A batch ended early keeps the pre-pass of the samples
+                 * after it, which nothing of the neutral touches: they
+                 * begin the next. */
+                pre = k_pre - k;
+                memmove(notes, notes + k, pre * sizeof(notes[0]));
+                memmove(gn, gn + k, pre * sizeof(gn[0]));
                 raw += k;
                 filtered += k;
                 out += k;

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * gravity_many() and rms_many() (estimator-batch.c), four samples at a time
+ * with AVX, against the scalar code one sample at a time, to the bit: the
+ * smoothing's division as smooth_push() made it and norm3(), and
+ * window_rms() itself, on random, grid and special values (signed zeros,
+ * subnormals, NaN, infinities, sums a hair below zero, an empty window),
+ * any batch length and offset; nothing else of a sample may change.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test-util.h"
+#include "core/estimator/estimator-private.h"
+#include "core/estimator/estimator-vector.h"
+
+static bool have_avx(void)
+{
+#if defined(__x86_64__)
+        return __builtin_cpu_supports("avx");
+#else
+        return false;
+#endif
+}
+
+static uint64_t next(uint64_t *s)
+{
+        *s = *s * 6364136223846793005u + 1442695040888963407u;
+        return *s >> 11;
+}
+
+static double uniform(uint64_t *s, double lo, double hi)
+{
+        return lo + (hi - lo) * ((double) (next(s) >> 10) * 0x1p-43);
+}
+
+static double any_value(uint64_t *s)
+{
+        static const double special[] = { 0.0,        -0.0,   DBL_MIN,  -DBL_MIN,  0x1p-1074,
+                                          -0x1p-1074, 1e-300, 1e300,    -1e300,    DBL_MAX,
+                                          NAN,        -NAN,   INFINITY, -INFINITY, 9.80665,
+                                          -1e-17,     1e154,  1e-160 };
+        uint64_t r = next(s);
+
+        if (r % 4 == 0)
+                return special[(r >> 8) % ELEMENTSOF(special)];
+        return uniform(s, -1200.0, 1200.0);
+}
+
+/* A count of the smoothing ring or still window: small, or about a
+ * power of two, or large. */
+static double any_count(uint64_t *s)
+{
+        static const double special[] = { 1, 2, 3, 7, 63, 64, 65, 100, 1000, 4096, 100000 };
+        uint64_t r = next(s);
+
+        if (r % 2 == 0)
+                return special[(r >> 8) % ELEMENTSOF(special)];
+        return (double) (1 + (r >> 8) % 5000);
+}
+
+/* smooth_push()'s division as it was, then norm3(). */
+static void gravity_reference(PostureSample *s, double *n)
+{
+        double c = *n;
+
+        s->gravity[0] /= c;
+        s->gravity[1] /= c;
+        s->gravity[2] /= c;
+        *n = norm3(s->gravity);
+}
+
+static void test_gravity_many(void **state)
+{
+        enum { N = 23 };
+        uint64_t seed = 0x9e3779b97f4a7c15u;
+        PostureSample *a = calloc(N, sizeof(*a)), *b = calloc(N, sizeof(*b));
+        double na[N], nb[N];
+
+        assert_non_null(a && b);
+        for (size_t round = 0; round < 40000; round++) {
+                size_t from = next(&seed) % 5, count = next(&seed) % (N - from + 1);
+                bool avx = round % 2 ? have_avx() : false;
+
+                for (size_t i = 0; i < N; i++) {
+                        /* Every byte random, the padding too: nothing else may change. */
+                        for (size_t j = 0; j < sizeof(a[i]); j++)
+                                ((unsigned char *) &a[i])[j] = (unsigned char) next(&seed);
+                        for (size_t k = 0; k < 3; k++)
+                                a[i].gravity[k] =
+                                        round % 3 ? uniform(&seed, -12.0, 12.0) * any_count(&seed)
+                                                  : any_value(&seed);
+                        na[i] = any_count(&seed);
+                }
+                memcpy(b, a, N * sizeof(*a));
+                memcpy(nb, na, sizeof(na));
+                gravity_many(avx, a + from, na + from, count);
+                for (size_t i = from; i < from + count; i++)
+                        gravity_reference(&b[i], &nb[i]);
+                assert_memory_equal(a, b, N * sizeof(*a));
+                /* A NaN's sign and payload, where two NaN components meet
+                 * in the sum of squares, follow the order of the operands
+                 * the compiler chose (C leaves it open); the norm is read
+                 * for valid samples only, whose gravity is finite. */
+                for (size_t i = 0; i < N; i++)
+                        if (isnan(nb[i]))
+                                assert_true(isnan(na[i]));
+                        else
+                                assert_memory_equal(&na[i], &nb[i], sizeof(nb[i]));
+        }
+        free(a);
+        free(b);
+        (void) state;
+}
+
+/* rms_many() against window_rms() of an estimator with that count and sum. */
+static void test_rms_many(void **state)
+{
+        enum { N = 23 };
+        uint64_t seed = 0x0123456789abcdefu;
+        Estimator *e = calloc(1, sizeof(*e));
+        double sum[N], n[N], rms[N + 1], want[N + 1];
+        size_t count[N];
+
+        assert_non_null(e);
+        for (size_t round = 0; round < 40000; round++) {
+                size_t from = next(&seed) % 5, len = next(&seed) % (N - from + 1);
+                bool avx = round % 2 ? have_avx() : false;
+
+                for (size_t i = 0; i < N; i++) {
+                        uint64_t r = next(&seed);
+
+                        count[i] = r % 7 == 0 ? 0 : (size_t) any_count(&seed);
+                        /* Sums of squares: ordinary, a hair below zero
+                         * (cancellation), zeros and specials. */
+                        sum[i] = r % 7 == 1   ? -uniform(&seed, 0, 1e-12)
+                                 : r % 7 == 2 ? any_value(&seed)
+                                 : count[i] == 0 && r % 2
+                                         ? 0.0
+                                         : uniform(&seed, 0, 50.0) * (double) count[i];
+                        n[i] = (double) count[i];
+                }
+                rms[from + len] = want[from + len] = 42.0;
+                rms_many(avx, sum + from, n + from, rms + from, len);
+                for (size_t i = from; i < from + len; i++) {
+                        e->count = count[i];
+                        e->sum_d2 = sum[i];
+                        want[i] = window_rms(e);
+                        assert_memory_equal(&rms[i], &want[i], sizeof(want[i]));
+                }
+                /* Nothing written past the batch. */
+                assert_memory_equal(&rms[from + len], &want[from + len], sizeof(want[0]));
+        }
+        /* The boundary of the empty window, and of the clamp at zero. */
+        {
+                static const double sums[] = { 0.0, -0.0, -DBL_MIN, 0x1p-1074, NAN, 1.0 };
+                static const size_t counts[] = { 0, 1, 0, 1 };
+
+                for (size_t i = 0; i < ELEMENTSOF(sums); i++)
+                        for (size_t j = 0; j < ELEMENTSOF(counts); j++) {
+                                double s4[4], n4[4], r4[4];
+
+                                for (size_t k = 0; k < 4; k++) {
+                                        s4[k] = sums[(i + k) % ELEMENTSOF(sums)];
+                                        n4[k] = (double) counts[(j + k) % 4];
+                                }
+                                rms_many(have_avx(), s4, n4, r4, 4);
+                                for (size_t k = 0; k < 4; k++) {
+                                        double w;
+
+                                        e->count = counts[(j + k) % 4];
+                                        e->sum_d2 = s4[k];
+                                        w = window_rms(e);
+                                        assert_memory_equal(&r4[k], &w, sizeof(w));
+                                }
+                        }
+        }
+        free(e);
+        (void) state;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_gravity_many),
+                cmocka_unit_test(test_rms_many),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
