@@ -11,70 +11,12 @@
 #include <string.h>
 
 #include "angle-harness.h"
+#include "detect-pair.h"
 #include "core/detect/detect-private.h"
 #include "core/detect/detect.h"
 #include "core/estimator/angle-view.h"
 #include "core/estimator/estimator.h"
 #include "core/estimator/rate-view.h"
-
-static void assert_same_events(const StrainEvent *ea, const StrainEvent *eb, size_t n)
-{
-        for (size_t k = 0; k < n; k++) {
-                assert_int_equal(ea[k].kind, eb[k].kind);
-                assert_int_equal(ea[k].t_ns, eb[k].t_ns);
-                assert_int_equal(ea[k].start_ns, eb[k].start_ns);
-                assert_true(same(ea[k].peak_deg, eb[k].peak_deg));
-                assert_true(same(ea[k].duration_s, eb[k].duration_s));
-        }
-}
-
-/* A run of pending samples, and what detectors_feed() returned for each. */
-typedef struct Run {
-        PostureSample s[64];
-        StrainEvent ev[64][_EVENT_KIND_MAX];
-        size_t n_ev[64];
-        size_t n;
-} Run;
-
-/* detectors_feed_run() of @run's samples into @c, in runs of the random
- * lengths it stops at: the events detectors_feed() gave, to the bit. */
-static void feed_run(Detectors *c, Run *run)
-{
-        for (size_t i = 0; i < run->n;) {
-                StrainEvent ec[_EVENT_KIND_MAX];
-                size_t k, took;
-
-                took = detectors_feed_run(c, &run->s[i], run->n - i, ec, ELEMENTSOF(ec), &k);
-                assert_true(took >= 1 && took <= run->n - i);
-                for (size_t j = i; j + 1 < i + took; j++)
-                        assert_int_equal(run->n_ev[j], 0);
-                i += took;
-                assert_int_equal(k, run->n_ev[i - 1]);
-                assert_same_events(ec, run->ev[i - 1], k);
-        }
-        run->n = 0;
-}
-
-/* @s (pending) into @a, the same sample worked out into @b: the same events
- * and load index, to the bit; @s and @a's events queued in @run for
- * feed_run(). Return: the number of events. */
-static size_t feed_both(Detectors *a, Detectors *b, Run *run, const PostureSample *s)
-{
-        StrainEvent ea[_EVENT_KIND_MAX], eb[_EVENT_KIND_MAX];
-        PostureSample g = *s;
-        size_t na, nb;
-
-        posture_sample_resolve_angles(&g);
-        na = detectors_feed(a, s, ea, ELEMENTSOF(ea));
-        nb = detectors_feed(b, &g, eb, ELEMENTSOF(eb));
-        assert_int_equal(na, nb);
-        assert_same_events(ea, eb, na);
-        assert_true(same(detectors_strain_level(a), detectors_strain_level(b)));
-        run->s[run->n] = *s;
-        memcpy(run->ev[run->n], ea, na * sizeof(ea[0]));
-        run->n_ev[run->n++] = na;
-        return na;
-}
 
 /* A pending trunk rate of about @dps at 50 Hz blocks (rate-view.h), in @s:
  * two directions that far apart, the bound in rate_dps. */
@@ -262,72 +204,6 @@ static void test_static_reload(void **state)
         (void) state;
 }
 
-/* A scripted stretch: @theta and @phi (degrees) held for @s seconds, with
- * the motion path's @rate (°/s) and its flexion @dtheta beyond @theta,
- * walking or lying when said; before it the detectors are reset or take
- * new @params when said. */
-typedef struct Segment {
-        double theta, phi, s, rate, dtheta;
-        bool walking, lying, reset;
-        const RuleParams *params;
-} Segment;
-
-/* The script at 50 Hz, still and slow, through detectors fed the samples
- * with pending angles (detectors_feed(), whose calm path takes most), with
- * their angles worked out (the rules one by one) and in runs
- * (detectors_feed_run()): the same events and load index, to the bit.
- * Return: the number of events. */
-static size_t run_script(const RuleParams *p, const Segment *seg, size_t n_seg)
-{
-        static Run run;
-        Detectors *a, *b, *c;
-        size_t n_events = 0;
-        int64_t t = 0;
-
-        assert_int_equal(detectors_new(&a, p), 0);
-        assert_int_equal(detectors_new(&b, p), 0);
-        assert_int_equal(detectors_new(&c, p), 0);
-        run.n = 0;
-        for (size_t j = 0; j < n_seg; j++) {
-                if (seg[j].reset || seg[j].params) {
-                        feed_run(c, &run);
-                        for (size_t k = 0; k < 3; k++) {
-                                Detectors *d = k == 0 ? a : k == 1 ? b : c;
-
-                                if (seg[j].reset)
-                                        detectors_reset(d);
-                                if (seg[j].params)
-                                        assert_int_equal(detectors_set_params(d, seg[j].params), 0);
-                        }
-                }
-                for (int i = 0; i < (int) (seg[j].s * 50); i++) {
-                        PostureSample s;
-                        double r[3];
-
-                        vec(seg[j].theta, seg[j].phi, 9.80665, r);
-                        pending(&s, r);
-                        s.t_ns = t;
-                        s.motion_t_ns = t;
-                        s.rate_dps = seg[j].rate;
-                        s.activity = seg[j].walking ? ACTIVITY_WALKING : ACTIVITY_STILL;
-                        s.lying = s.motion_lying = seg[j].lying;
-                        s.worn = true;
-                        vec(seg[j].theta + seg[j].dtheta, seg[j].phi, 9.80665, s.motion_trunk);
-                        t += 20000000;
-                        n_events += feed_both(a, b, &run, &s);
-                        assert_int_equal(a->sudden.have_prev, b->sudden.have_prev);
-                        if (run.n == ELEMENTSOF(run.s))
-                                feed_run(c, &run);
-                }
-        }
-        feed_run(c, &run);
-        assert_true(same(detectors_strain_level(a), detectors_strain_level(c)));
-        detectors_free(a);
-        detectors_free(b);
-        detectors_free(c);
-        return n_events;
-}
-
 /* An episode going on, and a sample in the calm band that must end or
  * change it: the calm path must not take that sample. Each script fires
  * no event when the episode ends where it should, one when it does not
@@ -364,6 +240,35 @@ static void test_calm_edges(void **state)
         static const Segment sudden[] = {
                 { 8, 0, 10 }, { 5, 0, 3 }, { 5, 0, 0.1, NAN }, { 5, 0, 0.5, 200, 30 }, { 5, 0, 3 },
         };
+        /* sudden-movement after a run of calm samples whose rates differ:
+         * the crossings interpolate from the last of them (calm_run() notes
+         * it). A jump from 50 to 200 deg/s is abrupt (fires); a ramp from
+         * 59.9 through 119.5 takes a little over sudden_rise_s (paced).
+         * Samples at static-posture's peak (8°) go the long way; the calm
+         * ones (5°) fill the runs detectors_feed_run() gets. */
+        static const Segment sudden_jump[] = {
+                { 8, 0, 10 },
+                { 5, 0, 1.2, 50 },
+                { 5, 0, 0.5, 200, 30 },
+                { 5, 0, 3 },
+        };
+        static const Segment sudden_ramp[] = {
+                { 8, 0, 10 },
+                { 5, 0, 1.2 },
+                { 5, 0, 0.2, 59.9 },
+                { 5, 0, 0.02, 100, 30 },
+                { 5, 0, 0.02, 102, 30 },
+                { 5, 0, 0.02, 104, 30 },
+                { 5, 0, 0.02, 106, 30 },
+                { 5, 0, 0.02, 108, 30 },
+                { 5, 0, 0.02, 110, 30 },
+                { 5, 0, 0.02, 112, 30 },
+                { 5, 0, 0.02, 114, 30 },
+                { 5, 0, 0.02, 116, 30 },
+                { 5, 0, 0.02, 119.5, 30 },
+                { 5, 0, 0.5, 121, 30 },
+                { 5, 0, 3 },
+        };
         /* sustained-flexion: a dip of 5 s ends the episode. */
         static const Segment sustained[] = {
                 { 8, 0, 10 }, { 40, 0, 100 }, { 5, 0, 5 }, { 40, 0, 100 }, { 0, 0, 2 },
@@ -393,6 +298,32 @@ static void test_calm_edges(void **state)
         static const Segment static_reset[] = { { 12, 0, 1 },
                                                 { 5, 0, 30 },
                                                 { 5, 0, 70, .reset = true } };
+        /* Walking with static-posture closed (the calm path takes it): the
+         * first still sample after the walk opens static-posture, which
+         * fires 60 s later; a walk into the slouch band opens slouch, which
+         * fires once held still (its start in the walk); a jerk while
+         * walking fires sudden-movement. */
+        static const Segment static_walk_on[] = {
+                { 12, 0, 1 }, { 5, 0, 30 }, { 5, 0, 20, .walking = true }, { 5, 0, 65 }
+        };
+        static const Segment slouch_walk[] = {
+                { 8, 0, 10 },
+                { 8, 0, 5, .walking = true },
+                { 17, 0, 20, .walking = true },
+                { 17, 0, 35 },
+                { 0, 0, 2 },
+        };
+        static const Segment sudden_walk[] = {
+                { 8, 0, 10 },
+                { 5, 0, 3, .walking = true },
+                { 5, 0, 0.5, 200, 30, .walking = true },
+                { 5, 0, 3, .walking = true },
+        };
+        /* static-posture: two changes shorter than static_change_min_s,
+         * calm samples between them: the episode goes on. */
+        static const Segment static_away_twice[] = {
+                { 2, 0, 10 }, { 14, 0, 1 }, { 2, 0, 5 }, { 14, 0, 1.5 }, { 2, 0, 50 }
+        };
         /* static-posture: back from a change within static_change_min_s,
          * but not as far back as the reference plus static_change_deg. */
         static const Segment static_back[] = {
@@ -443,6 +374,10 @@ static void test_calm_edges(void **state)
         assert_int_equal(run_script(&p, slouch_calm, ELEMENTSOF(slouch_calm)), 1);
         assert_int_equal(run_script(&p, slouch_edge, ELEMENTSOF(slouch_edge)), 1);
         assert_int_equal(run_script(&p, sudden, ELEMENTSOF(sudden)), 1);
+        assert_int_equal(run_script(&p, sudden_walk, ELEMENTSOF(sudden_walk)), 1);
+        assert_int_equal(run_script(&p, sudden_jump, ELEMENTSOF(sudden_jump)), 1);
+        assert_int_equal(run_script(&p, sudden_ramp, ELEMENTSOF(sudden_ramp)), 0);
+        assert_int_equal(run_script(&p, slouch_walk, ELEMENTSOF(slouch_walk)), 1);
         assert_int_equal(run_script(&p, bends, ELEMENTSOF(bends)), 1);
         assert_int_equal(run_script(&p, pause, ELEMENTSOF(pause)), 1);
         four = p;
@@ -464,10 +399,12 @@ static void test_calm_edges(void **state)
         assert_int_equal(run_script(&p, static_left, ELEMENTSOF(static_left)), 0);
         assert_int_equal(run_script(&p, static_right, ELEMENTSOF(static_right)), 0);
         assert_int_equal(run_script(&p, static_walk, ELEMENTSOF(static_walk)), 0);
+        assert_int_equal(run_script(&p, static_walk_on, ELEMENTSOF(static_walk_on)), 1);
         assert_int_equal(run_script(&p, static_lie, ELEMENTSOF(static_lie)), 0);
         assert_int_equal(run_script(&p, static_reset, ELEMENTSOF(static_reset)), 1);
         assert_int_equal(run_script(&p, same_params, ELEMENTSOF(same_params)), 1);
         assert_int_equal(run_script(&p, static_back, ELEMENTSOF(static_back)), 0);
+        assert_int_equal(run_script(&p, static_away_twice, ELEMENTSOF(static_away_twice)), 1);
 }
 
 /* Given angles are the detectors' whatever the probe says: a sample with

@@ -285,6 +285,21 @@ static void assert_closed_is_zero(const HoldState *st)
                             st->pending_s == 0 && st->peak == 0);
 }
 
+/* A closed static-posture episode is all zero too (the calm path takes
+ * walking samples on that: detect.c, calm_box_update()). */
+static void assert_static_closed_is_zero(const StaticState *st)
+{
+        const AngleLimit *l[] = { &st->flexion_above, &st->flexion_below, &st->lateral_above,
+                                  &st->lateral_below, &st->peak_limit };
+
+        if (st->active)
+                return;
+        assert_true(!st->fired && st->start_ns == 0 && st->held_s == 0 && st->away_s == 0 &&
+                    st->ref_flexion == 0 && st->ref_lateral == 0 && st->peak == 0);
+        for (size_t i = 0; i < ELEMENTSOF(l); i++)
+                assert_true(l[i]->deg == 0 && l[i]->lo == 0 && l[i]->hi == 0);
+}
+
 static uint64_t xorshift(uint64_t *x)
 {
         *x ^= *x << 13;
@@ -341,8 +356,66 @@ static void test_closed_episode_is_zero(void **state)
                 assert_closed_is_zero(&r.d->slouch);
                 assert_closed_is_zero(&r.d->lateral.low);
                 assert_closed_is_zero(&r.d->lateral.high);
+                assert_static_closed_is_zero(&r.d->statics);
         }
         run_done(&r);
+}
+
+/* Each sample's step, MIN(step / 1 s, 1 s) of the time since the last
+ * sample that went forward (none when it does not): static-posture's held
+ * time is their sum, in order, so it fires at the first sample at which that
+ * sum reaches static_s. Steps that repeat, change by a nanosecond, jitter,
+ * exceed a second, stand still and go back. */
+static void test_step_time(void **state)
+{
+        static const int64_t steps[] = { 20000000,  20000000, 20000001, 19999999,   20000000,
+                                         0,         -5000000, 25000000, 3000000000, 1000000000,
+                                         999999999, 20000000, 1,        10000000,   20000000 };
+        uint64_t seed = 7;
+        RuleParams p;
+        Run r;
+
+        rule_params_default(&p);
+        p.static_s = 30;
+        run_init(&r, &p);
+        {
+                int64_t t = 1000 * NSEC_PER_SEC, last = t;
+                double held = 0;
+                long fire_at = -1, fired = -1;
+
+                for (long i = 0; i < 20000 && fired < 0; i++) {
+                        PostureSample s = {
+                                .flexion_deg = 5,
+                                .activity = ACTIVITY_STILL,
+                                .worn = true,
+                        };
+                        StrainEvent ev[_EVENT_KIND_MAX];
+                        uint64_t x = xorshift(&seed);
+                        size_t k;
+
+                        if (i > 0) {
+                                /* Runs of one step, now and then another. */
+                                t += x % 8 == 0 ? (int64_t) (x >> 8) % 30000000
+                                                : steps[(i / 16) % ELEMENTSOF(steps)];
+                                if (t > last) {
+                                        held += MIN((double) (t - last) / (double) NSEC_PER_SEC,
+                                                    1.0);
+                                        last = t;
+                                }
+                                if (fire_at < 0 && held >= p.static_s)
+                                        fire_at = i;
+                        }
+                        s.t_ns = s.motion_t_ns = t;
+                        k = detectors_feed(r.d, &s, ev, ELEMENTSOF(ev));
+                        for (size_t j = 0; j < k; j++)
+                                if (ev[j].kind == EVENT_STATIC_POSTURE)
+                                        fired = i;
+                }
+                assert_true(fire_at > 0);
+                assert_int_equal(fired, fire_at);
+        }
+        run_done(&r);
+        (void) state;
 }
 
 int main(void)
@@ -351,6 +424,7 @@ int main(void)
                 cmocka_unit_test(test_extension), cmocka_unit_test(test_lateral),
                 cmocka_unit_test(test_slouch),    cmocka_unit_test(test_strain_level),
                 cmocka_unit_test(test_cooldown),  cmocka_unit_test(test_closed_episode_is_zero),
+                cmocka_unit_test(test_step_time),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,13 +34,8 @@ bool sustained_feed(Detectors *d, const PostureSample *s, AngleView *a, double d
         double theta;
 
         if (!angle_flexion_ge(a, &d->limits.flexion_min)) { /* NaN counts as below */
-                if (!st->active)
-                        return false;
-                st->below_s += dt;
-                if (still || d->moving_s > p->moving_grace_s)
-                        st->pending_dose = 0;
-                if (st->below_s >= p->dip_tolerance_s)
-                        *st = (SustainedState){ 0 };
+                if (st->active)
+                        sustained_below(d, s, dt);
                 return false;
         }
 
@@ -107,6 +102,20 @@ static inline bool hold_feed(Detectors *d, HoldState *st, HoldLevel level, Peak 
         /* A closed episode stays closed (and all zero) unless at HOLD_IN. */
         if (opening && level != HOLD_IN)
                 return false;
+        /* A fired episode (fired is set only below, on an open one, and
+         * cleared only with the rest by hold_step()'s zeroing) fires no more
+         * until it closes: the test below returns at st->fired. Its held_s,
+         * pending_s, peak and peak_limit are read nowhere else (these
+         * HoldStates are hold_feed()'s alone; calm_box_update() and
+         * feed_pending() read only active) and are zeroed when it closes,
+         * and a sample changes nothing else here (the exact flexion that
+         * hold_peak() might work out is the same wherever it is first
+         * asked for). So only the closing at HOLD_OUT matters. */
+        if (st->fired) {
+                if (level == HOLD_OUT)
+                        *st = (HoldState){ 0 };
+                return false;
+        }
         hold_step(d, st, level, s, dt);
         if (st->active && (peak != PEAK_HIGHEST_IN_BAND || level == HOLD_IN))
                 hold_peak(st, opening, peak, a);

@@ -143,15 +143,19 @@ typedef struct DetectLimits {
 } DetectLimits;
 
 /*
- * What feed_calm() asks of the state, gathered (calm_box_update()): the
+ * What calm_run() asks of the state, gathered (calm_box_update()): the
  * bounds of the calm path's tests on the probe, each the tightest of the
  * limits it stands for (an empty box, NaN bounds, when one of them is NaN
- * or an episode is going on that the calm path does not take), and
+ * or an episode is going on that the calm path does not take), whether
+ * static-posture is closed (then only walking samples fit), and
  * repetitive-bending's last test. A cache of the state: every change of
  * those parts of the state or the parameters invalidates it (valid false).
  */
 typedef struct CalmBox {
         bool valid;
+        /* static-posture is closed (all zero): the box takes only walking
+         * samples, which leave it so, and has no static-posture bounds. */
+        bool walking;
         double sin_flexion_lo, sin_flexion_hi; /* probe[0] strictly within */
         double cos_lateral_lo;                 /* probe[1] above */
         double sin_lateral_lo, sin_lateral_hi; /* probe[2] strictly within */
@@ -162,9 +166,12 @@ typedef struct CalmBox {
 struct Detectors {
         RuleParams params;
         DetectLimits limits; /* of params */
-        CalmBox calm;        /* of the state and params: feed_calm() */
+        CalmBox calm;        /* of the state and params: calm_run() */
         bool have_last;
         int64_t last_t_ns;
+        /* The last step in nanoseconds and in seconds (sample_step()). */
+        int64_t step_ns;
+        double step_s;
         double moving_s; /* length of the current stretch of moving or walking */
 
         bool fired_before[_EVENT_KIND_MAX];
@@ -219,6 +226,26 @@ bool rest_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt, St
 /* detect-strain.c */
 void strain_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt);
 
+/* The load index's half-life for a sample of @activity (detect.h). */
+static inline double strain_half_life(const RuleParams *p, Activity activity)
+{
+        return activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
+}
+
+/* The decay of *@strain by the step @dt with half-life @h: exp2(-dt / h),
+ * worked out once for the same step and half-life (cached in *@decay_dt,
+ * *@decay_h and *@decay: the same value). */
+static inline void strain_decay_by(double h, double dt, double *strain, double *decay_dt,
+                                   double *decay_h, double *decay)
+{
+        if (dt != *decay_dt || h != *decay_h) {
+                *decay_dt = dt;
+                *decay_h = h;
+                *decay = exp2(-dt / h);
+        }
+        *strain *= *decay;
+}
+
 /**
  * strain_decay() - strain_feed() for a sample of a neutral posture (an
  * infinite loading time): the load index decays by the step @dt (> 0).
@@ -226,17 +253,46 @@ void strain_feed(Detectors *d, const PostureSample *s, AngleView *a, double dt);
  */
 static inline void strain_decay(Detectors *d, const PostureSample *s, double dt)
 {
-        const RuleParams *p = &d->params;
-        double h;
-
-        h = s->activity == ACTIVITY_WALKING ? p->strain_walking_half_life_s : p->strain_half_life_s;
-        if (dt != d->decay_dt || h != d->decay_h) {
-                d->decay_dt = dt;
-                d->decay_h = h;
-                d->decay = exp2(-dt / h);
-        }
-        d->strain *= d->decay;
+        strain_decay_by(strain_half_life(&d->params, s->activity), dt, &d->strain, &d->decay_dt,
+                        &d->decay_h, &d->decay);
 }
+
+/* Longest step between two samples that counts as time: a pause in the
+ * stream (suspended laptop, lost radio link) must not count as held time. */
+#define MAX_STEP_S 1.0
+
+/*
+ * The step of a sample at @t_ns (detectors_feed(): none for the first, none
+ * when the time does not go forward, at most MAX_STEP_S), with the last
+ * sample's time (@have_last, @last_t_ns) advanced past it. @step_ns and
+ * @step_s keep the last step worked out: a sample's step is mostly the one
+ * before, and the same expression of the same integer is the same double,
+ * so the division is done once per change of the step (@step_ns is 0 at
+ * first, and a step taken is positive).
+ */
+static inline double sample_step(bool *have_last, int64_t *last_t_ns, int64_t *step_ns,
+                                 double *step_s, int64_t t_ns)
+{
+        double dt = 0;
+
+        if (*have_last && t_ns > *last_t_ns) {
+                int64_t step = t_ns - *last_t_ns;
+
+                if (step != *step_ns) {
+                        *step_ns = step;
+                        *step_s = MIN((double) step / (double) NSEC_PER_SEC, MAX_STEP_S);
+                }
+                dt = *step_s;
+        }
+        if (!*have_last || t_ns > *last_t_ns)
+                *last_t_ns = t_ns;
+        *have_last = true;
+        return dt;
+}
+
+/* detect-calm.c */
+void calm_box_update(Detectors *d);
+size_t calm_run(Detectors *d, const PostureSample *s, size_t n);
 
 /* repetitive-bending counts bends per minute. */
 #define MINUTE_NS (60 * NSEC_PER_SEC)
@@ -248,16 +304,63 @@ static inline void strain_decay(Detectors *d, const PostureSample *s, double dt)
  * true, @t_ns) is false exactly when fewer than n bends were counted or the
  * n-th newest started a minute or more before @t_ns.
  */
-static inline bool repetitive_idle(const Detectors *d, int64_t t_ns)
+static inline bool repetitive_rate_fails(const Detectors *d, int64_t t_ns)
 {
         const RepetitiveState *st = &d->repetitive;
         unsigned n = d->params.repetitive_per_min;
 
-        if (st->in_bend || st->active)
-                return false;
         return st->n_onsets < n || t_ns - st->onset_ns[(st->head + REPETITIVE_MAX_PER_MIN - n) %
                                                        REPETITIVE_MAX_PER_MIN] >=
                                            MINUTE_NS;
+}
+
+static inline bool repetitive_idle(const Detectors *d, int64_t t_ns)
+{
+        const RepetitiveState *st = &d->repetitive;
+
+        if (st->in_bend || st->active)
+                return false;
+        return repetitive_rate_fails(d, t_ns);
+}
+
+/*
+ * Whether repetitive_feed() of a sample at @t_ns whose flexion lies surely
+ * (angle-view.h) between repetitive_deg − hysteresis_deg and repetitive_deg
+ * (@sin_flexion beyond the keep limit's hi, short of the limit's lo) changes
+ * nothing: a counted bend in progress and no episode. bend_track() finds
+ * the flexion not above the limit and not below the keep limit (the bend
+ * goes on), the bend counted already; it stores bend_peak in peaks[head −
+ * 1], which holds it already (bend_track() stores it there whenever it
+ * changes or the bend is counted, and head moves only then). Then, the bend
+ * counted, rate_holds(st, n, true, @t_ns) is false exactly as in
+ * repetitive_idle(), and repetitive_feed() clears active and fired, clear
+ * already (fired is set only while active).
+ */
+static inline bool repetitive_held(const Detectors *d, double sin_flexion, int64_t t_ns)
+{
+        const RepetitiveState *st = &d->repetitive;
+
+        return st->in_bend && st->bend_counted && !st->active &&
+               sin_flexion > d->limits.repetitive_keep.hi &&
+               sin_flexion < d->limits.repetitive.lo && repetitive_rate_fails(d, t_ns);
+}
+
+/*
+ * sustained_feed() of a sample whose flexion is below flexion_min_deg (or
+ * NaN) while an episode is going on: the stay below the band grows, the
+ * pending dose goes when still or after a long movement, and a stay as long
+ * as dip_tolerance_s ends the episode.
+ */
+static inline void sustained_below(Detectors *d, const PostureSample *s, double dt)
+{
+        const RuleParams *p = &d->params;
+        SustainedState *st = &d->sustained;
+
+        st->below_s += dt;
+        if (s->activity == ACTIVITY_STILL || d->moving_s > p->moving_grace_s)
+                st->pending_dose = 0;
+        if (st->below_s >= p->dip_tolerance_s)
+                *st = (SustainedState){ 0 };
 }
 
 /*

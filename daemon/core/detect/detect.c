@@ -8,10 +8,6 @@
 #include "core/detect/detect-private.h"
 #include "util/macro.h"
 
-/* Longest step between two samples that counts as time: a pause in the
- * stream (suspended laptop, lost radio link) must not count as held time. */
-#define MAX_STEP_S 1.0
-
 /* The limits of @d->params as the angles' shortcut needs them (the same
  * arithmetic as the rules' own comparisons). */
 static void limits_prepare(Detectors *d)
@@ -303,8 +299,9 @@ static __attribute__((noinline)) size_t feed_rules(Detectors *d, const PostureSa
  * shortcut of angle-view.h answers the limits from @s->probe (a NaN probe
  * answers nothing: the rule is called). A rule is left out when (by the
  * rule's own code) it would change nothing:
- * - sustained-flexion: none going and the flexion below flexion_min_deg, so
- *   it returns at once;
+ * - sustained-flexion: the flexion below flexion_min_deg: none going, so it
+ *   returns at once, or one going, whose stay below the band
+ *   sustained_below() (the rule's own branch for it) extends here;
  * - extreme-flexion, unsupported-extension: none going, the flexion below
  *   extreme_deg, above the backward limit: HOLD_KEEP or HOLD_OUT, and a
  *   closed episode stays closed at once;
@@ -318,10 +315,13 @@ static __attribute__((noinline)) size_t feed_rules(Detectors *d, const PostureSa
  * - repetitive-bending: repetitive_idle() and the flexion below
  *   repetitive_deg: bend_track() changes nothing, and the failing rate
  *   clears active and fired, clear already (fired is set only while active
- *   and cleared with it);
+ *   and cleared with it); or repetitive_held();
  * - static-posture: static_stay() took the sample;
  * - slouch: none going and disabled, or the flexion below slouch_deg: a
  *   closed episode stays closed (disabled, it zeroes it, all zero already);
+ *   or enabled, fired, and the flexion above slouch_deg − hysteresis_deg
+ *   (HOLD_IN or HOLD_KEEP, which hold_feed() takes from a fired episode
+ *   without a change);
  * - prolonged-rest: none going, and not lying: it zeroes the closed, all
  *   zero episode (it opens whole and closes by zeroing);
  * - the load index: the flexion below flexion_min_deg and above
@@ -377,7 +377,13 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
                         strain_decay(d, s, dt);
                 return n;
         }
-        RULE_UNLESS(!d->sustained.active && sin_flexion < l->flexion_min.lo, sustained_feed);
+        /* A flexion surely below the band: sustained_feed()'s own branch
+         * for it, inline (a stay below the band in an episode). */
+        if (sin_flexion < l->flexion_min.lo) {
+                if (d->sustained.active)
+                        sustained_below(d, s, dt);
+        } else
+                RULE_UNLESS(false, sustained_feed);
         RULE_UNLESS(!d->extreme.active && sin_flexion < l->extreme.lo, extreme_feed);
         RULE_UNLESS(!d->extension.active && sin_flexion > l->extension.hi, extension_feed);
         RULE_UNLESS(!d->lateral.low.active && cos_lateral > l->lateral.hi, lateral_feed);
@@ -389,10 +395,16 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
                 d->sudden.prev_t_ns = s->motion_t_ns;
         } else
                 RULE_UNLESS(false, sudden_feed);
-        RULE_UNLESS(repetitive_idle(d, s->t_ns) && sin_flexion < l->repetitive.lo, repetitive_feed);
+        RULE_UNLESS((repetitive_idle(d, s->t_ns) && sin_flexion < l->repetitive.lo) ||
+                            repetitive_held(d, sin_flexion, s->t_ns),
+                    repetitive_feed);
         RULE_UNLESS(static_stay(d, s, dt), static_feed);
-        RULE_UNLESS(!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo),
-                    slouch_feed);
+        /* A fired slouch episode, the flexion surely above its keep limit:
+         * HOLD_IN or HOLD_KEEP, which hold_feed() takes without a change. */
+        RULE_UNLESS(
+                (!d->slouch.active && (!p->slouch_enabled || sin_flexion < l->slouch.lo)) ||
+                        (d->slouch.fired && p->slouch_enabled && sin_flexion > l->slouch_keep.hi),
+                slouch_feed);
         RULE_UNLESS(!d->rest.active, rest_feed);
 #undef RULE_UNLESS
 
@@ -407,111 +419,6 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
         return n;
 }
 
-/*
- * feed_calm()'s box of the state as it is (CalmBox). feed_pending()'s calm
- * path, with static_stay() and the skip of slouch, asks of a sample:
- *   calm_sin_lo < p0 < calm_sin_hi, p1 > lateral.hi,
- *   slouch_enabled implies p0 < slouch.lo,
- *   flexion_below.hi < p0 < flexion_above.lo, p0 < peak_limit.lo,
- *   lateral_below.hi < p2 < lateral_above.lo
- * (p the probe), of the state: no episode going on of sustained-flexion,
- * extreme-flexion, unsupported-extension, lateral-bend, sudden-movement
- * (nor one pending), prolonged-rest and slouch, and static-posture's going
- * on; and repetitive_idle(), the rate, the activity and static-posture's
- * time, which feed_calm() tests itself. For bounds that are not NaN, p > a
- * and p > b hold exactly when p > MAX(a, b), and p < a and p < b when
- * p < MIN(a, b); a NaN bound fails its test for every p, and so does the
- * NaN bound the box then takes. So the box's tests on the probe are the
- * calm path's, bit for bit. Some tests are implied by others and kept as
- * the calm path has them (no test can tell them missing): a closed
- * static-posture episode is all zero, its limits too, which no probe lies
- * strictly within; prolonged-rest opens only lying, which also ends
- * static-posture, so the box is empty until a sample after it went the
- * long way; and feed_calm() refuses a sample awaiting its neutral, which
- * the rules would take as it does (its angles are NaN for them but for
- * static-posture's).
- */
-static __attribute__((noinline)) void calm_box_update(Detectors *d)
-{
-        const DetectLimits *l = &d->limits;
-        const StaticState *st = &d->statics;
-        const RepetitiveState *rep = &d->repetitive;
-        CalmBox *b = &d->calm;
-        double lo[] = { l->calm_sin_lo, st->flexion_below.hi };
-        double hi[] = { l->calm_sin_hi, st->flexion_above.lo, st->peak_limit.lo,
-                        d->params.slouch_enabled ? l->slouch.lo : INFINITY };
-        bool open = st->active && !rep->in_bend && !rep->active &&
-                    !(d->sustained.active | d->extreme.active | d->extension.active |
-                      d->lateral.low.active | d->sudden.move.active | d->sudden.pending |
-                      d->rest.active | d->slouch.active);
-        unsigned n = d->params.repetitive_per_min;
-        double flexion_lo = -INFINITY, flexion_hi = INFINITY;
-
-        b->valid = true;
-        b->sin_flexion_lo = b->sin_flexion_hi = b->cos_lateral_lo = NAN;
-        b->sin_lateral_lo = b->sin_lateral_hi = NAN;
-        if (!open)
-                return;
-        for (size_t i = 0; i < ELEMENTSOF(lo); i++) {
-                if (isnan(lo[i]))
-                        return;
-                flexion_lo = MAX(flexion_lo, lo[i]);
-        }
-        for (size_t i = 0; i < ELEMENTSOF(hi); i++) {
-                if (isnan(hi[i]))
-                        return;
-                flexion_hi = MIN(flexion_hi, hi[i]);
-        }
-        b->sin_flexion_lo = flexion_lo;
-        b->sin_flexion_hi = flexion_hi;
-        b->cos_lateral_lo = l->lateral.hi;
-        b->sin_lateral_lo = st->lateral_below.hi;
-        b->sin_lateral_hi = st->lateral_above.lo;
-        /* repetitive_idle() without a bend or an episode. */
-        b->rep_free = rep->n_onsets < n;
-        b->rep_onset =
-                rep->onset_ns[(rep->head + REPETITIVE_MAX_PER_MIN - n) % REPETITIVE_MAX_PER_MIN];
-}
-
-/*
- * feed_pending()'s calm path, inline, for the sample it mostly sees: within
- * the calm band, |lateral| below lateral_deg, nothing going that the calm
- * path would call a rule for (static_stay() takes the sample, slouch is
- * closed and would stay closed). Return: true when it took the sample, with
- * the same changes as feed_pending() (which fires no event for it: the
- * calm path calls no rule then); false, having changed nothing, otherwise.
- * The tests are feed_pending()'s own (the probe's and the state's through
- * the box, calm_box_update()), and the caller hands a sample it declines to
- * feed_pending() and invalidates the box.
- */
-static inline bool feed_calm(Detectors *d, const PostureSample *s, double dt)
-{
-        const CalmBox *b = &d->calm;
-        StaticState *st = &d->statics;
-        const double *pr = s->probe;
-
-        if (!b->valid)
-                calm_box_update(d);
-        if (!(s->angles_pending && !s->lying && !s->awaiting_neutral && pr[0] > b->sin_flexion_lo &&
-              pr[0] < b->sin_flexion_hi && pr[1] > b->cos_lateral_lo && pr[2] > b->sin_lateral_lo &&
-              pr[2] < b->sin_lateral_hi &&
-              !rate_view_gt(s->rate_dps, &s->rate_pending, d->limits.sudden_half_dps) &&
-              s->activity != ACTIVITY_WALKING &&
-              (b->rep_free || s->t_ns - b->rep_onset >= MINUTE_NS) &&
-              (st->fired || st->held_s + dt < d->params.static_s)))
-                return false;
-        /* static_stay() */
-        st->away_s = 0;
-        st->held_s += dt;
-        d->sudden.have_prev = rate_view_finite(s->rate_dps, &s->rate_pending);
-        d->sudden.prev_rate = s->rate_dps;
-        d->sudden.prev_pending = s->rate_pending;
-        d->sudden.prev_t_ns = s->motion_t_ns;
-        if (dt > 0)
-                strain_decay(d, s, dt);
-        return true;
-}
-
 /* detectors_feed() once the step is taken: feed_rules() or feed_pending(). */
 static __attribute__((noinline)) size_t feed_any(Detectors *d, const PostureSample *s, double dt,
                                                  StrainEvent *out, size_t max)
@@ -521,24 +428,17 @@ static __attribute__((noinline)) size_t feed_any(Detectors *d, const PostureSamp
         return feed_pending(d, s, dt, out, max);
 }
 
-/* detectors_feed() without the checks of its arguments. */
-static inline size_t feed_one(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max)
+/* detectors_feed() of a sample that calm_run() declines: its step, then
+ * feed_any(), the box invalidated (the rules may change what it holds). */
+static size_t feed_slow(Detectors *d, const PostureSample *s, StrainEvent *out, size_t max)
 {
-        double dt = 0;
-
-        if (d->have_last && s->t_ns > d->last_t_ns)
-                dt = MIN((double) (s->t_ns - d->last_t_ns) / (double) NSEC_PER_SEC, MAX_STEP_S);
-        if (!d->have_last || s->t_ns > d->last_t_ns)
-                d->last_t_ns = s->t_ns;
-        d->have_last = true;
+        double dt = sample_step(&d->have_last, &d->last_t_ns, &d->step_ns, &d->step_s, s->t_ns);
 
         if (s->activity == ACTIVITY_STILL)
                 d->moving_s = 0;
         else
                 d->moving_s += dt;
 
-        if (feed_calm(d, s, dt))
-                return 0;
         d->calm.valid = false;
         return feed_any(d, s, dt, out, max);
 }
@@ -567,7 +467,9 @@ size_t detectors_feed(Detectors *d, const PostureSample *s, StrainEvent *out, si
         assert(s);
         assert(out || max == 0);
 
-        return feed_one(d, s, out, max);
+        if (calm_run(d, s, 1) == 1)
+                return 0;
+        return feed_slow(d, s, out, max);
 }
 
 /**
@@ -592,12 +494,24 @@ size_t detectors_feed_run(Detectors *d, const PostureSample *s, size_t n, Strain
         assert(out || max == 0);
         assert(ret_k);
 
-        for (size_t i = 0; i < n; i++) {
-                size_t k = feed_one(d, &s[i], out, max);
+        for (size_t i = 0; i < n;) {
+                size_t k;
 
+                /* The calm samples at once, then one that is not. calm_run()
+                 * takes none whose flexion lies outside the box (its first
+                 * test), as it does not after an episode opened (an empty
+                 * box): mostly after a sample that went the long way. */
+                if (!d->calm.valid)
+                        calm_box_update(d);
+                if (s[i].probe[0] > d->calm.sin_flexion_lo &&
+                    s[i].probe[0] < d->calm.sin_flexion_hi)
+                        i += calm_run(d, &s[i], n - i);
+                if (i == n)
+                        break;
+                k = feed_slow(d, &s[i++], out, max);
                 if (k > 0) {
                         *ret_k = k;
-                        return i + 1;
+                        return i;
                 }
         }
         *ret_k = 0;
