@@ -13,11 +13,10 @@
 #include "core/estimator/estimator-motion-private.h"
 #include "core/estimator/estimator-private.h"
 
-/* Four states fed the same blocks: the sure look with all the vector
- * paths the machine has, with AVX2 but not AVX-512, and without either, and
- * the full evaluation alone. */
+/* Three states fed the same blocks: the sure look with and without AVX2,
+ * and the full evaluation alone. */
 typedef struct Pair3 {
-        Motion *sure, *avx2, *plain, *full;
+        Motion *sure, *plain, *full;
         size_t n_blocks, n_eval, n_sure_true, n_sure_false, n_full;
         uint64_t seed;
         double t; /* blocks fed */
@@ -27,12 +26,10 @@ static void pair_init(Pair3 *p, const EstimatorParams *ep)
 {
         memset(p, 0, sizeof(*p));
         assert_int_equal(motion_new(&p->sure, ep, 100), 0);
-        assert_int_equal(motion_new(&p->avx2, ep, 100), 0);
         assert_int_equal(motion_new(&p->plain, ep, 100), 0);
         assert_int_equal(motion_new(&p->full, ep, 100), 0);
         assert_true(p->sure->sure_on);
-        p->avx2->avx512 = false;
-        p->plain->avx2 = p->plain->avx512 = false;
+        p->plain->avx2 = false;
         p->full->sure_on = false;
         p->seed = 0x9e3779b97f4a7c15u;
 }
@@ -40,7 +37,6 @@ static void pair_init(Pair3 *p, const EstimatorParams *ep)
 static void pair_done(Pair3 *p)
 {
         motion_free(p->sure);
-        motion_free(p->avx2);
         motion_free(p->plain);
         motion_free(p->full);
 }
@@ -65,7 +61,6 @@ static void pair_feed(Pair3 *p, double v, const double u[3])
         bool eval;
 
         motion_walk_feed(p->sure, v, u);
-        motion_walk_feed(p->avx2, v, u);
         motion_walk_feed(p->plain, v, u);
         motion_walk_feed(p->full, v, u);
         p->t += 1;
@@ -74,12 +69,9 @@ static void pair_feed(Pair3 *p, double v, const double u[3])
                 fail_msg("block %zu (v %.17g): sure %d, without AVX2 %d, full %d", p->n_blocks, v,
                          p->sure->walking, p->plain->walking, p->full->walking);
         assert_int_equal(p->sure->n_sure, p->plain->n_sure);
-        /* With AVX-512, AVX2 and neither, the same bounds to the bit. */
+        /* With AVX2 and without, the same bounds to the bit. */
         assert_memory_equal(p->sure->s_lo, p->plain->s_lo, (p->sure->max_lag + 3) * sizeof(double));
         assert_memory_equal(p->sure->s_hi, p->plain->s_hi, (p->sure->max_lag + 3) * sizeof(double));
-        assert_memory_equal(p->avx2->s_lo, p->plain->s_lo, (p->sure->max_lag + 3) * sizeof(double));
-        assert_memory_equal(p->avx2->s_hi, p->plain->s_hi, (p->sure->max_lag + 3) * sizeof(double));
-        assert_int_equal(p->avx2->walking, p->plain->walking);
         assert_memory_equal(p->sure->sp, p->plain->sp, (p->sure->max_lag + 3) * sizeof(int64_t));
         assert_memory_equal(p->sure->sab, p->plain->sab, (p->sure->max_lag + 3) * sizeof(int64_t));
         eval = p->sure->count == p->sure->n_blocks && p->sure->sure_valid;
@@ -233,7 +225,6 @@ static void test_sure_random(void **state)
                 gait(&p, g, 2 + 6 * uniform(&p));
                 if (uniform(&p) < 0.2) {
                         motion_reset(p.sure);
-                        motion_reset(p.avx2);
                         motion_reset(p.plain);
                         motion_reset(p.full);
                 }
@@ -312,9 +303,8 @@ static void test_sure_bounds(void **state)
                 g.sway_deg = 0;
                 for (int b = 0; b < 150; b++) {
                         for (size_t k = 0; k <= last; k++) {
-                                p.sure->s_lo[k] = p.plain->s_lo[k] = p.avx2->s_lo[k] = NAN;
-                                p.full->r[k] = NAN;
-                                p.sure->s_hi[k] = p.plain->s_hi[k] = p.avx2->s_hi[k] = NAN;
+                                p.sure->s_lo[k] = p.plain->s_lo[k] = p.full->r[k] = NAN;
+                                p.sure->s_hi[k] = p.plain->s_hi[k] = NAN;
                         }
                         gait(&p, g, 1 / p.sure->block_rate_hz);
                         if (isnan(p.sure->s_lo[1]) || isnan(p.full->r[last]))

@@ -207,8 +207,7 @@ struct Motion {
         double *r; /* scratch: autocorrelation for lags 0..n_blocks - 1 (the stride
                     * check looks past max_lag), and WALK_LAGS_AT_ONCE spare */
         bool walking;
-        bool avx2;   /* motion_walk_autocorr() and motion_trunk_run() may use AVX2 */
-        bool avx512; /* walk_sure_lags() may convert int64_t lanes (AVX-512 DQ, VL) */
+        bool avx2; /* motion_walk_autocorr() and motion_trunk_run() may use AVX2 */
         /* The quick look (see WALK_Q_SCALE): sums over the ring of the
          * integer values and their squares, and how many entries are beyond
          * WALK_Q_LIMIT. */

@@ -170,8 +170,6 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
 #if defined(__x86_64__)
         __builtin_cpu_init();
         m->avx2 = __builtin_cpu_supports("avx2");
-        m->avx512 =
-                m->avx2 && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 #endif
 
         *ret = m;

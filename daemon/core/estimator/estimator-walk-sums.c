@@ -206,40 +206,7 @@ __attribute__((target("avx2"), always_inline)) static inline __m256d sure_to_dou
 
 /* The loop of walk_sure_lags() four lags at a time, each lane the same
  * operations in the same order (no FMA): c[] = { qm, qm2, inv, e2, e3, e4 }.
- * With @dq (AVX-512 DQ and VL), the integers are converted by vcvtqq2pd:
- * rounded to nearest as C's conversion is, the same double as
- * sure_to_double()'s (one rounding) and sure_small_to_double()'s (exact).
  * Return: the first lag not done. */
-#define SURE_LAGS_LOOP(to_double, small_to_double)                                                \
-        for (; k + 3 <= last; k += 4, dk = _mm256_sub_pd(dk, four)) {                             \
-                __m256d p = to_double(_mm256_loadu_si256((const __m256i *) (m->sp + k)));         \
-                __m256d ab = small_to_double(_mm256_loadu_si256((const __m256i *) (m->sab + k))); \
-                __m256d cc = _mm256_add_pd(_mm256_sub_pd(p, _mm256_mul_pd(qm, ab)),               \
-                                           _mm256_mul_pd(dk, qm2));                               \
-                __m256d r = _mm256_mul_pd(_mm256_mul_pd(cc, inv), _mm256_loadu_pd(m->s_rdk + k)); \
-                __m256d eps = _mm256_add_pd(                                                      \
-                        _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(m->s_nk + k), e3),            \
-                                      _mm256_mul_pd(_mm256_andnot_pd(sign, r), e2)),              \
-                        e4);                                                                      \
-                                                                                                  \
-                _mm256_storeu_pd(m->s_lo + k, _mm256_sub_pd(r, eps));                             \
-                _mm256_storeu_pd(m->s_hi + k, _mm256_add_pd(r, eps));                             \
-        }
-
-__attribute__((target("avx512f,avx512dq,avx512vl"))) static size_t
-sure_lags_avx512(Motion *m, const double c[6], size_t last)
-{
-        __m256d qm = _mm256_set1_pd(c[0]), qm2 = _mm256_set1_pd(c[1]), inv = _mm256_set1_pd(c[2]);
-        __m256d e2 = _mm256_set1_pd(c[3]), e3 = _mm256_set1_pd(c[4]), e4 = _mm256_set1_pd(c[5]);
-        __m256d sign = _mm256_set1_pd(-0.0), four = _mm256_set1_pd(4);
-        double n = (double) m->n_blocks;
-        __m256d dk = _mm256_setr_pd(n, n - 1, n - 2, n - 3);
-        size_t k = 0;
-
-        SURE_LAGS_LOOP(_mm256_cvtepi64_pd, _mm256_cvtepi64_pd)
-        return k;
-}
-
 __attribute__((target("avx2"))) static size_t sure_lags_avx2(Motion *m, const double c[6],
                                                              size_t last)
 {
@@ -250,7 +217,21 @@ __attribute__((target("avx2"))) static size_t sure_lags_avx2(Motion *m, const do
         __m256d dk = _mm256_setr_pd(n, n - 1, n - 2, n - 3);
         size_t k = 0;
 
-        SURE_LAGS_LOOP(sure_to_double, sure_small_to_double)
+        for (; k + 3 <= last; k += 4, dk = _mm256_sub_pd(dk, four)) {
+                __m256d p = sure_to_double(_mm256_loadu_si256((const __m256i *) (m->sp + k)));
+                __m256d ab =
+                        sure_small_to_double(_mm256_loadu_si256((const __m256i *) (m->sab + k)));
+                __m256d cc = _mm256_add_pd(_mm256_sub_pd(p, _mm256_mul_pd(qm, ab)),
+                                           _mm256_mul_pd(dk, qm2));
+                __m256d r = _mm256_mul_pd(_mm256_mul_pd(cc, inv), _mm256_loadu_pd(m->s_rdk + k));
+                __m256d eps =
+                        _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(m->s_nk + k), e3),
+                                                    _mm256_mul_pd(_mm256_andnot_pd(sign, r), e2)),
+                                      e4);
+
+                _mm256_storeu_pd(m->s_lo + k, _mm256_sub_pd(r, eps));
+                _mm256_storeu_pd(m->s_hi + k, _mm256_add_pd(r, eps));
+        }
         return k;
 }
 #endif
@@ -289,9 +270,7 @@ bool walk_sure_lags(Motion *m, double p0, double d, double sig_lo, double sig_hi
                 return false;
         k = 0;
 #if defined(__x86_64__)
-        if (m->avx512)
-                k = sure_lags_avx512(m, (double[]){ qm, qm2, inv, e2, e3, e4 }, last);
-        else if (m->avx2)
+        if (m->avx2)
                 k = sure_lags_avx2(m, (double[]){ qm, qm2, inv, e2, e3, e4 }, last);
 #endif
         for (; k <= last; k++) {
