@@ -16,37 +16,17 @@
 #include "core/estimator/estimator-private.h"
 #include "core/estimator/estimator-vector.h"
 
-static bool have_avx(void)
-{
-#if defined(__x86_64__)
-        return __builtin_cpu_supports("avx");
-#else
-        return false;
-#endif
-}
-
-static uint64_t next(uint64_t *s)
-{
-        *s = *s * 6364136223846793005u + 1442695040888963407u;
-        return *s >> 11;
-}
-
-static double uniform(uint64_t *s, double lo, double hi)
-{
-        return lo + (hi - lo) * ((double) (next(s) >> 10) * 0x1p-43);
-}
-
 static double any_value(uint64_t *s)
 {
         static const double special[] = { 0.0,        -0.0,   DBL_MIN,  -DBL_MIN,  0x1p-1074,
                                           -0x1p-1074, 1e-300, 1e300,    -1e300,    DBL_MAX,
                                           NAN,        -NAN,   INFINITY, -INFINITY, 9.80665,
                                           -1e-17,     1e154,  1e-160 };
-        uint64_t r = next(s);
+        uint64_t r = test_rng_next(s);
 
         if (r % 4 == 0)
                 return special[(r >> 8) % ELEMENTSOF(special)];
-        return uniform(s, -1200.0, 1200.0);
+        return test_rng_uniform(s, -1200.0, 1200.0);
 }
 
 /* A count of the smoothing ring or still window: small, or about a
@@ -54,7 +34,7 @@ static double any_value(uint64_t *s)
 static double any_count(uint64_t *s)
 {
         static const double special[] = { 1, 2, 3, 7, 63, 64, 65, 100, 1000, 4096, 100000 };
-        uint64_t r = next(s);
+        uint64_t r = test_rng_next(s);
 
         if (r % 2 == 0)
                 return special[(r >> 8) % ELEMENTSOF(special)];
@@ -81,17 +61,18 @@ static void test_gravity_many(void **state)
 
         assert_non_null(a && b);
         for (size_t round = 0; round < 40000; round++) {
-                size_t from = next(&seed) % 5, count = next(&seed) % (N - from + 1);
-                bool avx = round % 2 ? have_avx() : false;
+                size_t from = test_rng_next(&seed) % 5,
+                       count = test_rng_next(&seed) % (N - from + 1);
+                bool avx = round % 2 ? test_have_avx() : false;
 
                 for (size_t i = 0; i < N; i++) {
                         /* Every byte random, the padding too: nothing else may change. */
                         for (size_t j = 0; j < sizeof(a[i]); j++)
-                                ((unsigned char *) &a[i])[j] = (unsigned char) next(&seed);
+                                ((unsigned char *) &a[i])[j] = (unsigned char) test_rng_next(&seed);
                         for (size_t k = 0; k < 3; k++)
-                                a[i].gravity[k] =
-                                        round % 3 ? uniform(&seed, -12.0, 12.0) * any_count(&seed)
-                                                  : any_value(&seed);
+                                a[i].gravity[k] = round % 3 ? test_rng_uniform(&seed, -12.0, 12.0) *
+                                                                      any_count(&seed)
+                                                            : any_value(&seed);
                         na[i] = any_count(&seed);
                 }
                 memcpy(b, a, N * sizeof(*a));
@@ -126,20 +107,20 @@ static void test_rms_many(void **state)
 
         assert_non_null(e);
         for (size_t round = 0; round < 40000; round++) {
-                size_t from = next(&seed) % 5, len = next(&seed) % (N - from + 1);
-                bool avx = round % 2 ? have_avx() : false;
+                size_t from = test_rng_next(&seed) % 5, len = test_rng_next(&seed) % (N - from + 1);
+                bool avx = round % 2 ? test_have_avx() : false;
 
                 for (size_t i = 0; i < N; i++) {
-                        uint64_t r = next(&seed);
+                        uint64_t r = test_rng_next(&seed);
 
                         count[i] = r % 7 == 0 ? 0 : (size_t) any_count(&seed);
                         /* Sums of squares: ordinary, a hair below zero
                          * (cancellation), zeros and specials. */
-                        sum[i] = r % 7 == 1   ? -uniform(&seed, 0, 1e-12)
+                        sum[i] = r % 7 == 1   ? -test_rng_uniform(&seed, 0, 1e-12)
                                  : r % 7 == 2 ? any_value(&seed)
                                  : count[i] == 0 && r % 2
                                          ? 0.0
-                                         : uniform(&seed, 0, 50.0) * (double) count[i];
+                                         : test_rng_uniform(&seed, 0, 50.0) * (double) count[i];
                         n[i] = (double) count[i];
                 }
                 rms[from + len] = want[from + len] = 42.0;
@@ -166,7 +147,7 @@ static void test_rms_many(void **state)
                                         s4[k] = sums[(i + k) % ELEMENTSOF(sums)];
                                         n4[k] = (double) counts[(j + k) % 4];
                                 }
-                                rms_many(have_avx(), s4, n4, r4, 4);
+                                rms_many(test_have_avx(), s4, n4, r4, 4);
                                 for (size_t k = 0; k < 4; k++) {
                                         double w;
 

@@ -14,28 +14,6 @@
 #include "core/estimator/angle-view.h"
 #include "core/estimator/estimator-private.h"
 
-/* The four-lane path where the CPU has it; elsewhere rotate_probe_many()
- * takes the scalar one whatever it is asked. */
-static bool have_avx(void)
-{
-#if defined(__x86_64__)
-        return __builtin_cpu_supports("avx");
-#else
-        return false;
-#endif
-}
-
-static uint64_t next(uint64_t *s)
-{
-        *s = *s * 6364136223846793005u + 1442695040888963407u;
-        return *s >> 11;
-}
-
-static double uniform(uint64_t *s, double lo, double hi)
-{
-        return lo + (hi - lo) * ((double) (next(s) >> 10) * 0x1p-43);
-}
-
 /* A gravity component: ordinary values mostly, and the range limits of
  * angle_probe() (squares about ANGLE_VIEW_MIN_SQ and ANGLE_VIEW_MAX_SQ),
  * zeros, subnormals, NaN and infinities. */
@@ -45,29 +23,29 @@ static double any_component(uint64_t *s)
                                           1.01e-140, 1e140,     -1e140, 7.07e139, 1.01e140,
                                           DBL_MIN,   0x1p-1074, NAN,    INFINITY, -INFINITY,
                                           9.80665,   -9.80665,  1.0,    -1.0,     1e-300 };
-        uint64_t r = next(s);
+        uint64_t r = test_rng_next(s);
 
         if (r % 5 == 0)
                 return special[(r >> 8) % ELEMENTSOF(special)];
-        return uniform(s, -12.0, 12.0);
+        return test_rng_uniform(s, -12.0, 12.0);
 }
 
 static void any_gravity(uint64_t *s, double g[3])
 {
-        uint64_t kind = next(s) % 8;
+        uint64_t kind = test_rng_next(s) % 8;
 
         for (size_t k = 0; k < 3; k++)
-                g[k] = kind == 0 ? any_component(s) : uniform(s, -12.0, 12.0);
+                g[k] = kind == 0 ? any_component(s) : test_rng_uniform(s, -12.0, 12.0);
         /* A whole vector about the range limits, with some scatter. */
         if (kind == 1 || kind == 2) {
-                double scale = (kind == 1 ? 1e-140 : 1e140) * uniform(s, 0.5, 1.5);
+                double scale = (kind == 1 ? 1e-140 : 1e140) * test_rng_uniform(s, 0.5, 1.5);
 
                 for (size_t k = 0; k < 3; k++)
                         g[k] *= scale / 12.0;
         }
         /* Upright and about the lying limit: the upright test's boundary. */
         if (kind == 3) {
-                g[1] = uniform(s, -1.0, 12.0);
+                g[1] = test_rng_uniform(s, -1.0, 12.0);
                 g[0] *= 0.3;
         }
 }
@@ -89,13 +67,13 @@ static void check_batches(const Rotation *rot, double c2, uint64_t *seed, size_t
         for (size_t t = 0; t < rounds; t++) {
                 PostureSample a[N], b[N];
                 bool valid[N], ua[N], ub[N];
-                size_t n = next(seed) % (N + 1);
-                bool some_invalid = next(seed) % 4 == 0;
+                size_t n = test_rng_next(seed) % (N + 1);
+                bool some_invalid = test_rng_next(seed) % 4 == 0;
 
-                memset(a, (int) (next(seed) & 0xff), sizeof(a));
+                memset(a, (int) (test_rng_next(seed) & 0xff), sizeof(a));
                 for (size_t i = 0; i < n; i++) {
                         any_gravity(seed, a[i].gravity);
-                        valid[i] = !some_invalid || next(seed) % 3 != 0;
+                        valid[i] = !some_invalid || test_rng_next(seed) % 3 != 0;
                 }
                 memcpy(b, a, sizeof(a));
                 for (size_t i = 0; i < n; i++)
@@ -105,7 +83,7 @@ static void check_batches(const Rotation *rot, double c2, uint64_t *seed, size_t
 
                         memcpy(c, a, sizeof(a));
                         memset(ua, 0x55, sizeof(ua));
-                        rotate_probe_many(rot, c2, avx && have_avx(), valid, c, n, ua);
+                        rotate_probe_many(rot, c2, avx && test_have_avx(), valid, c, n, ua);
                         assert_memory_equal(c, b, sizeof(c));
                         for (size_t i = 0; i < n; i++)
                                 assert_int_equal(ua[i], ub[i]);
@@ -135,9 +113,9 @@ static void test_rotate_probe_many(void **state)
                 double neutral[3];
 
                 for (size_t k = 0; k < 3; k++)
-                        neutral[k] = uniform(&seed, -10.0, 10.0);
+                        neutral[k] = test_rng_uniform(&seed, -10.0, 10.0);
                 if (t % 3 == 0)
-                        neutral[1] = uniform(&seed, 5.0, 10.0);
+                        neutral[1] = test_rng_uniform(&seed, 5.0, 10.0);
                 rotation_prepare(&rot, neutral);
                 check_batches(&rot, c2, &seed, 40);
         }
@@ -174,7 +152,7 @@ static void test_rotate_probe_grid(void **state)
                         memcpy(b, a, sizeof(a));
                         for (size_t k = 0; k < n; k++)
                                 reference(&rot, c2, true, &b[k], &ub[k]);
-                        rotate_probe_many(&rot, c2, have_avx(), valid, a, n, ua);
+                        rotate_probe_many(&rot, c2, test_have_avx(), valid, a, n, ua);
                         assert_memory_equal(a, b, sizeof(a));
                         for (size_t k = 0; k < n; k++)
                                 assert_int_equal(ua[k], ub[k]);
@@ -196,7 +174,7 @@ static void check_four(const Rotation *rot, double c2, const double g[4][3])
         memcpy(b, a, sizeof(a));
         for (size_t i = 0; i < 4; i++)
                 reference(rot, c2, true, &b[i], &ub[i]);
-        rotate_probe_many(rot, c2, have_avx(), valid, a, 4, ua);
+        rotate_probe_many(rot, c2, test_have_avx(), valid, a, 4, ua);
         assert_memory_equal(a, b, sizeof(a));
         for (size_t i = 0; i < 4; i++)
                 assert_int_equal(ua[i], ub[i]);
@@ -223,8 +201,8 @@ static void test_rotate_probe_bounds(void **state)
         }
         /* y² = c2 · |r|² exactly, and its neighbours: the strict comparison. */
         for (size_t t = 0; t < 20000; t++) {
-                double n[3] = { uniform(&seed, -3, 3), uniform(&seed, 5, 10),
-                                uniform(&seed, -3, 3) };
+                double n[3] = { test_rng_uniform(&seed, -3, 3), test_rng_uniform(&seed, 5, 10),
+                                test_rng_uniform(&seed, -3, 3) };
                 double g[4][3];
                 PostureSample s;
                 bool up;
@@ -232,7 +210,7 @@ static void test_rotate_probe_bounds(void **state)
 
                 rotation_prepare(&tilted, n);
                 for (size_t k = 0; k < 3; k++)
-                        s.gravity[k] = uniform(&seed, -10, 10);
+                        s.gravity[k] = test_rng_uniform(&seed, -10, 10);
                 reference(&tilted, 0, true, &s, &up);
                 y2 = s.rotated[1] * s.rotated[1];
                 rr = s.rotated[0] * s.rotated[0] + y2 + s.rotated[2] * s.rotated[2];

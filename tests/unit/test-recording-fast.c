@@ -76,21 +76,6 @@ static void test_time_ns_fast(void **state)
         }
 }
 
-/* A temporary regular file of @text. */
-static FILE *file_of(const char *text, size_t len)
-{
-        int fd = memfd_create("rec.csv", MFD_CLOEXEC);
-        FILE *f;
-
-        assert_true(fd >= 0);
-        f = fdopen(fd, "w+");
-        assert_non_null(f);
-        assert_int_equal(fwrite(text, 1, len, f), len);
-        assert_int_equal(fflush(f), 0);
-        rewind(f);
-        return f;
-}
-
 typedef struct {
         Frame *frames;
         size_t n;
@@ -110,7 +95,7 @@ static void read_all(const char *text, size_t len, bool avx2, size_t batch, Resu
                 max += text[i] == '\n';
         *res = (Result){ .frames = calloc(max, sizeof(Frame)) };
         assert_non_null(res->frames);
-        assert_int_equal(recording_reader_new(&r, file_of(text, len), "rec.csv", true), 0);
+        assert_int_equal(recording_reader_new(&r, test_file_of(text, len), "rec.csv", true), 0);
         r->avx2 = avx2;
         do {
                 size_t got = 0;

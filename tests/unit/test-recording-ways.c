@@ -61,21 +61,6 @@ static bool have_avx2(void)
 #endif
 }
 
-/* A temporary regular file of @len bytes of @text, at its start. */
-static FILE *file_of(const char *text, size_t len)
-{
-        int fd = memfd_create("rec.csv", MFD_CLOEXEC);
-        FILE *f;
-
-        assert_true(fd >= 0);
-        f = fdopen(fd, "w+");
-        assert_non_null(f);
-        assert_int_equal(fwrite(text, 1, len, f), len);
-        assert_int_equal(fflush(f), 0);
-        rewind(f);
-        return f;
-}
-
 /* Every sample of @text read @way, the end (or the message) and the line;
  * recording_reader_read() with batches of 1 to @batch samples (from @seed). */
 static void read_way(const char *text, size_t len, Way way, size_t batch, uint64_t seed,
@@ -91,7 +76,7 @@ static void read_way(const char *text, size_t len, Way way, size_t batch, uint64
         *res = (Result){};
         res->frames = calloc(max, sizeof(Frame));
         assert_non_null(res->frames);
-        f = way <= WAY_STREAM_READ ? fmemopen((void *) text, len, "r") : file_of(text, len);
+        f = way <= WAY_STREAM_READ ? fmemopen((void *) text, len, "r") : test_file_of(text, len);
         assert_non_null(f);
         assert_int_equal(recording_reader_new(&r, f, "rec.csv", true), 0);
         r->avx2 = way == WAY_READ_AVX2;
@@ -288,7 +273,8 @@ static size_t lines_avx2(const char *text, size_t max)
         size_t n;
 
         assert_true(max <= ELEMENTSOF(out));
-        assert_int_equal(recording_reader_new(&r, file_of(text, strlen(text)), "rec.csv", true), 0);
+        assert_int_equal(
+                recording_reader_new(&r, test_file_of(text, strlen(text)), "rec.csv", true), 0);
         r->avx2 = false;
         /* The header and the first sample. */
         assert_int_equal(recording_reader_next(r, &fr, NULL), 1);
