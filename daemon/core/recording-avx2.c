@@ -248,9 +248,13 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
         if (!layouts) {
                 size_t size = sizeof(Layout) << LAYOUT_BITS;
 
-                layouts = aligned_alloc(_Alignof(Layout), size);
-                if (!layouts)
+                /* On cache lines: a Layout is two of them, not three. */
+                layouts = r->layouts_failed ? NULL : aligned_alloc(64, size);
+                if (!layouts) {
+                        /* Asked once: recording.c reads the lines from now on. */
+                        r->layouts_failed = true;
                         return 0;
+                }
                 memset(layouts, 0, size);
                 r->layouts = layouts;
         }

@@ -54,8 +54,10 @@ struct RecordingReader {
         bool any_sample;
         /* Read the common lines of a block with reader_lines_avx2(), which
          * keeps the layouts of the lines it has seen in @layouts
-         * (recording-avx2.c), allocated when it first runs. */
+         * (recording-avx2.c), allocated when it first runs (asked once:
+         * @layouts_failed after a failure). */
         bool avx2;
+        bool layouts_failed;
         void *layouts;
         int64_t prev_ns;
         /* The previous time as written (its first RECORDING_QUOTE_CHARS + 1

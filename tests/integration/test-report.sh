@@ -75,7 +75,9 @@ check_match "  its .note.dlopen names libcairo.so.2" '"soname":\["libcairo\.so\.
 if [ "$(id -u)" -ne 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
         ok "# SKIP report without cairo: needs root and unshare -m (not counted)"
 else
-        cairo=$(ldconfig -p | sed -n 's/^[[:space:]]*libcairo\.so\.2 .*=> //p' | head -n 1)
+        # The libcairo.so.2 of posturectl's own architecture: beside the libc it loads.
+        libc=$(ldd "$POSTURECTL" | sed -n 's/^[[:space:]]*libc\.so\.6 => \([^ ]*\).*/\1/p')
+        cairo=$(readlink -f "$(dirname "$libc")/libcairo.so.2")
         check "  libcairo.so.2 found ($cairo)" test -f "$cairo"
         # The library made unloadable by an empty file bound over it, in a namespace of its own.
         out=$(unshare -m --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \

@@ -93,9 +93,12 @@ static void gravity1(PostureSample *s, double *n)
  * a count, into the mean, and its norm3() into @n[i]; the same values, to
  * the bit, as one at a time, but for the sign and payload of a NaN norm of
  * a gravity with two NaN components, which follow the order of the
- * operands the compiler chose for the sum of squares (C leaves it open):
- * the norm is read for valid samples only, whose gravity is finite. @avx:
- * the CPU has AVX.
+ * operands the compiler chose for the sum of squares (C leaves it open).
+ * That cannot reach a result: the norm is only compared (never stored or
+ * printed), and every comparison with a NaN is false whatever its sign and
+ * payload; a valid sample's gravity is finite unless the smoothing ring's
+ * sum overflowed (a mount matrix of huge values given through the API;
+ * analyze and the daemon refuse such matrices). @avx: the CPU has AVX.
  */
 void gravity_many(bool avx, PostureSample *s, double *n, size_t count)
 {
