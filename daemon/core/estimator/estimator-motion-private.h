@@ -252,7 +252,7 @@ struct Motion {
 /** motion_trunk_prepare() - the direction and rate of the jobs [0, n_jobs) at once
  * (estimator-trunk.c). */
 void motion_trunk_prepare(Motion *m);
-/** motion_walk_feed() - one block into the walking window. */
+/** motion_walk_feed() - one block into the walking window (the tests' reference). */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
 /** motion_walk_feed_raw() - the same, its direction @s / |s| (0 when |s| is not > 0). */
 void motion_walk_feed_raw(Motion *m, double v, const double s[3]);
