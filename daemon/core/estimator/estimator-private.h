@@ -242,6 +242,7 @@ struct Estimator {
         bool mount_identity;
         bool avx;              /* rotate_probe_many() may use AVX */
         bool upright_shortcut; /* feed_class()'s, on (off in a test) */
+        bool exact_only;       /* no steady-state runs (estimator.c; on in a test) */
         int64_t motion_lag_ns; /* motion_lag_ns(), a constant */
         ClassLimits limits;
 

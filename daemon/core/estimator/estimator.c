@@ -219,22 +219,17 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
 }
 
 /*
- * The pre-pass over a sample: the mount, and the smoothing ring, whose sum
+ * The pre-pass over a sample (pre_pass()): the mount, and the smoothing ring, whose sum
  * goes into out->gravity and count into @n, for gravity_many() to divide
  * (an invalid sample's gravity is its filtered frame: that over 1, itself
  * to the bit, a NaN's payload kept). Nothing else reads or writes the
  * ring, and nothing here depends on the rest of the estimator: run over a
  * whole batch before its first pass, each sample meets the ring as it
  * would one sample at a time.
+ * This is the ring's part, after the mount.
  */
-static void feed_pre(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
-                     SampleNote *note, double *n)
+static void feed_pre_ring(Estimator *e, PostureSample *out, const SampleNote *note, double *n)
 {
-        /* The identity's copy is of finite values: valid. */
-        note->valid = mount_frames(&e->params.mount, e->mount_identity, raw, filtered, out->raw,
-                                   note->filt) ||
-                      (finite3(out->raw) && finite3(note->filt));
-        note->gap = (raw->flags | filtered->flags) & FRAME_AFTER_GAP;
         if (note->gap)
                 smooth_clear(e);
         if (note->valid)
@@ -246,7 +241,71 @@ static void feed_pre(Estimator *e, const Frame *raw, const Frame *filtered, Post
 }
 
 /*
- * The first pass over a sample, after feed_pre() and the norm @gn of its
+ * The pre-pass of samples @from..@to-1. Its steady state, a valid sample
+ * after no gap into a full ring whose head does not wrap, is smooth_push()
+ * with the ring's sum, head and the constants in registers: the same
+ * subtraction of the oldest entry, then addition of the new one, on the
+ * same values in the same order (x and y as a pair, then z), and the same
+ * count, smooth_size, through int64_t; the ring's entry written alike.
+ * Every other sample (a gap, an invalid sample, a ring not yet full, the
+ * wrap and its resum) takes feed_pre_ring(), with the ring's state
+ * written back before and read again after.
+ */
+static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
+                     SampleNote *notes, double *gn, size_t from, size_t to)
+{
+        double(*const ring)[3] = e->smooth;
+        const size_t size = e->smooth_size;
+        const double n_full = (double) (int64_t) size;
+        const bool identity = e->mount_identity, steady = !e->exact_only;
+        Pair xy = pair_load(e->smooth_sum);
+        double z = e->smooth_sum[2];
+        size_t head = e->smooth_head;
+        bool full = e->smooth_count == size;
+
+        for (size_t i = from; i < to; i++) {
+                SampleNote *note = &notes[i];
+                PostureSample *o = &out[i];
+                bool valid;
+
+                valid = mount_frames(&e->params.mount, identity, &raw[i], &filtered[i], o->raw,
+                                     note->filt) ||
+                        (finite3(o->raw) && finite3(note->filt));
+                note->valid = valid;
+                note->gap = (raw[i].flags | filtered[i].flags) & FRAME_AFTER_GAP;
+                if (steady && valid && full && !note->gap && head + 1 < size) {
+                        double *w = ring[head];
+                        Pair gxy = pair_load(note->filt);
+                        double gz = note->filt[2];
+
+                        xy -= pair_load(w);
+                        z -= w[2];
+                        pair_store(w, gxy);
+                        w[2] = gz;
+                        xy += gxy;
+                        z += gz;
+                        head++;
+                        pair_store(o->gravity, xy);
+                        o->gravity[2] = z;
+                        gn[i] = n_full;
+                        continue;
+                }
+                pair_store(e->smooth_sum, xy);
+                e->smooth_sum[2] = z;
+                e->smooth_head = head;
+                feed_pre_ring(e, o, note, &gn[i]);
+                xy = pair_load(e->smooth_sum);
+                z = e->smooth_sum[2];
+                head = e->smooth_head;
+                full = e->smooth_count == size;
+        }
+        pair_store(e->smooth_sum, xy);
+        e->smooth_sum[2] = z;
+        e->smooth_head = head;
+}
+
+/*
+ * The first pass over a sample, after pre_pass() and the norm @gn of its
  * gravity: everything but the trunk's rate and angles, its dynamic RMS
  * and the activity that follows from it. Those rms_many() works out for
  * the batch from the still window's sum and count, put into @rms_sum and
@@ -261,7 +320,7 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
         MotionResult m = {};
         bool neutral;
 
-        /* Every field is written below, in feed_pre() or in feed_second(). */
+        /* Every field is written below, in pre_pass() or in feed_second(). */
         out->t_ns = out->motion_t_ns = t_ns;
         note->job = -1;
 
@@ -409,7 +468,7 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
         assert(filtered || n == 0);
         assert(out || n == 0);
 
-        /* The samples feed_pre() has seen, from the batch's start. */
+        /* The samples pre_pass() has seen, from the batch's start. */
         size_t pre = 0;
         SampleNote notes[MOTION_BATCH];
         double gn[MOTION_BATCH];
@@ -427,8 +486,7 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                 /* The smoothing first, for the whole batch, then the norms
                  * of its gravity: the square roots of many samples overlap,
                  * where inside one sample's first pass each would wait. */
-                for (size_t i = pre; i < k; i++)
-                        feed_pre(e, &raw[i], &filtered[i], &out[i], &notes[i], &gn[i]);
+                pre_pass(e, raw, filtered, out, notes, gn, pre, k);
                 gravity_many(e->avx, out + pre, gn + pre, k - pre);
                 for (size_t i = 0; i < k; i++) {
                         feed_first(e, raw[i].t_ns, gn[i], &out[i], &notes[i], &rms_sum[i],
