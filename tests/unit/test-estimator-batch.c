@@ -162,11 +162,70 @@ static void test_rms_many(void **state)
         (void) state;
 }
 
+/* An entry of a ring: no NaN (see window_sums()), else any value. */
+static double any_entry(uint64_t *s)
+{
+        double v = any_value(s);
+
+        return isnan(v) ? -INFINITY : v;
+}
+
+/* window_sums() and smooth_sums(), with and without AVX, against the
+ * rings' resums as they were (each axis from zero, in the order of the
+ * entries), on random and special values (infinities of both signs,
+ * whose sum is the default NaN), every length up to 41 and some large
+ * ones: the same bits, and nothing past the entries read. */
+static void test_ring_sums(void **state)
+{
+        static const size_t lengths[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 41, 100, 300, 301, 1000 };
+        uint64_t seed = 0x2545f4914f6cdd1du;
+
+        for (size_t t = 0; t < 3000; t++) {
+                size_t n = t < 42 ? t : lengths[t % ELEMENTSOF(lengths)];
+                WindowEntry *w = malloc((n + 1) * sizeof(*w));
+                /* Exactly n entries: a read past them would be out of bounds (ASan). */
+                double(*ring)[3] = malloc((n + 1) * sizeof(*ring));
+                double ref[4] = { 0, 0, 0, 0 }, got[4], ref3[3] = { 0, 0, 0 }, got3[3];
+
+                assert_non_null(w);
+                assert_non_null(ring);
+                for (size_t i = 0; i < n; i++) {
+                        for (size_t k = 0; k < 3; k++) {
+                                /* Mostly ordinary values, whose sums round. */
+                                w[i].g[k] = t % 5 == 0 ? any_entry(&seed)
+                                                       : test_rng_uniform(&seed, -20.0, 20.0);
+                                ring[i][k] = t % 7 == 0 ? any_entry(&seed)
+                                                        : test_rng_uniform(&seed, -20.0, 20.0);
+                        }
+                        w[i].d2 = t % 3 == 0 ? any_entry(&seed) : test_rng_uniform(&seed, 0, 50.0);
+                }
+                for (size_t i = 0; i < n; i++) {
+                        for (size_t k = 0; k < 3; k++) {
+                                ref[k] += w[i].g[k];
+                                ref3[k] += ring[i][k];
+                        }
+                        ref[3] += w[i].d2;
+                }
+                for (int avx = 0; avx < 2; avx++) {
+                        if (avx && !test_have_avx())
+                                continue;
+                        window_sums(avx, w, n, got);
+                        assert_memory_equal(got, ref, sizeof(ref));
+                        smooth_sums(avx, (const double(*)[3]) ring, n, got3);
+                        assert_memory_equal(got3, ref3, sizeof(ref3));
+                }
+                free(w);
+                free(ring);
+        }
+        (void) state;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_gravity_many),
                 cmocka_unit_test(test_rms_many),
+                cmocka_unit_test(test_ring_sums),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

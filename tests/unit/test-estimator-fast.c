@@ -94,6 +94,34 @@ static void test_mount_apply2(void **state)
                         assert_true(copied == (identity && all));
                 }
         }
+        /* mount_frames()'s test at the edges of its range of bits: the
+         * zeros, the least subnormal, the least normal, the largest
+         * float, the infinities and the NaNs, of either sign, in each
+         * of the six places among ordinary values. */
+        {
+                static const uint32_t edges[] = { 0,          1,          2,          0x007fffff,
+                                                  0x00800000, 0x7f7ffffe, 0x7f7fffff, 0x7f800000,
+                                                  0x7f800001, 0x7fc00000, 0x7fffffff };
+
+                for (size_t j = 0; j < 2 * ELEMENTSOF(edges); j++)
+                        for (size_t at = 0; at < 6; at++) {
+                                uint32_t bits = edges[j / 2] | (j % 2 ? 0x80000000u : 0);
+                                Frame fa = { .v = { 1.5f, -2.25f, 9.75f } }, fb = fa;
+                                float *v = at < 3 ? &fa.v[at] : &fb.v[at - 3], x;
+                                double ra[3], rb[3], ea[3], eb[3];
+                                bool copied;
+
+                                memcpy(v, &bits, sizeof(bits));
+                                x = *v;
+                                copied = mount_frames(&mount_matrix_identity, true, &fa, &fb, ra,
+                                                      rb);
+                                mount_apply(&mount_matrix_identity, fa.v, ea);
+                                mount_apply(&mount_matrix_identity, fb.v, eb);
+                                assert_memory_equal(ra, ea, sizeof(ea));
+                                assert_memory_equal(rb, eb, sizeof(eb));
+                                assert_true(copied == (isfinite(x) && x != 0));
+                        }
+        }
         /* The extremes of the product's range: six of the least and of the
          * largest floats. */
         {

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -73,7 +74,118 @@ __attribute__((target("avx"))) static void rms4_avx(const double *sum, const dou
         _mm256_storeu_pd(rms, _mm256_and_pd(_mm256_cmp_pd(nn, _mm256_setzero_pd(), _CMP_GT_OQ),
                                             _mm256_sqrt_pd(q)));
 }
+
+/* A WindowEntry is four doubles in a row, x, y, z and d2: one load. */
+_Static_assert(offsetof(WindowEntry, d2) == 3 * sizeof(double) &&
+                       sizeof(WindowEntry) == 4 * sizeof(double),
+               "a window entry is four doubles");
+
+/* window_sums() with AVX: each lane of @acc adds its value of each entry
+ * in turn, from zero (VADDPD rounds each lane as ADDSD does); four entries
+ * an iteration, in order. */
+__attribute__((target("avx"))) static void window_sums_avx(const WindowEntry *w, size_t n,
+                                                           double sum[4])
+{
+        __m256d acc = _mm256_setzero_pd();
+        size_t i = 0;
+
+        for (; i + 4 <= n; i += 4) {
+                acc = _mm256_add_pd(acc, _mm256_loadu_pd(w[i].g));
+                acc = _mm256_add_pd(acc, _mm256_loadu_pd(w[i + 1].g));
+                acc = _mm256_add_pd(acc, _mm256_loadu_pd(w[i + 2].g));
+                acc = _mm256_add_pd(acc, _mm256_loadu_pd(w[i + 3].g));
+        }
+        for (; i < n; i++)
+                acc = _mm256_add_pd(acc, _mm256_loadu_pd(w[i].g));
+        _mm256_storeu_pd(sum, acc);
+}
+
+/* smooth_sums() with AVX: each entry's x, y and z in three lanes (the
+ * fourth masked: read as +0.0, never from memory past the entry), each
+ * lane adding its value of each entry in turn, from zero, as ADDSD; four
+ * entries an iteration, in order. */
+__attribute__((target("avx"))) static void smooth_sums_avx(const double (*ring)[3], size_t n,
+                                                           double sum[3])
+{
+        const __m256i three = _mm256_set_epi64x(0, -1, -1, -1);
+        __m256d acc = _mm256_setzero_pd();
+        double out[4];
+        size_t i = 0;
+
+        for (; i + 4 <= n; i += 4) {
+                acc = _mm256_add_pd(acc, _mm256_maskload_pd(ring[i], three));
+                acc = _mm256_add_pd(acc, _mm256_maskload_pd(ring[i + 1], three));
+                acc = _mm256_add_pd(acc, _mm256_maskload_pd(ring[i + 2], three));
+                acc = _mm256_add_pd(acc, _mm256_maskload_pd(ring[i + 3], three));
+        }
+        for (; i < n; i++)
+                acc = _mm256_add_pd(acc, _mm256_maskload_pd(ring[i], three));
+        _mm256_storeu_pd(out, acc);
+        memcpy(sum, out, 3 * sizeof(double));
+}
 #endif
+
+/**
+ * smooth_sums() - into @sum, the sums of x, y and z over @ring[0..n-1],
+ * each summed in the order of the entries, from zero (+0.0): as the
+ * scalar loop, to the bit, for entries that are not NaN (the two paths
+ * may take the other operand's NaN when both are NaN: x86 returns the
+ * first, and the compiler may swap the operands of an addition). The
+ * rings hold no NaN: an entry is a valid sample's filtered frame, finite;
+ * and no sum is NaN unless an entry is (finite plus finite is finite or
+ * an infinity, an infinity plus a finite value that infinity). @avx: the
+ * CPU has AVX.
+ */
+void smooth_sums(bool avx, const double (*ring)[3], size_t n, double sum[3])
+{
+        Pair xy = { 0, 0 };
+        double z = 0;
+
+#if defined(__x86_64__)
+        if (avx) {
+                smooth_sums_avx(ring, n, sum);
+                return;
+        }
+#else
+        (void) avx;
+#endif
+        for (size_t i = 0; i < n; i++) {
+                xy += pair_load(ring[i]);
+                z += ring[i][2];
+        }
+        memcpy(sum, &xy, sizeof(xy));
+        sum[2] = z;
+}
+
+/**
+ * window_sums() - into @sum, the sums of x, y, z and d2 over @w[0..n-1],
+ * each summed in the order of the entries, from zero (+0.0): as the
+ * scalar loop, to the bit, but for which of two NaNs a sum takes (see
+ * smooth_sums()). Its g is a valid sample's filtered frame, finite; its
+ * d2, from finite values, can be NaN only as an invalid operation's
+ * result (an infinity minus itself, after an overflow), which on x86 is
+ * always the same NaN (the "indefinite", sign set), so no two NaNs differ.
+ * @avx: the CPU has AVX.
+ */
+void window_sums(bool avx, const WindowEntry *w, size_t n, double sum[4])
+{
+        Pair xy = { 0, 0 }, zd = { 0, 0 };
+
+#if defined(__x86_64__)
+        if (avx) {
+                window_sums_avx(w, n, sum);
+                return;
+        }
+#else
+        (void) avx;
+#endif
+        for (size_t i = 0; i < n; i++) {
+                xy += pair_load(w[i].g);
+                zd += (Pair){ w[i].g[2], w[i].d2 };
+        }
+        memcpy(sum, &xy, sizeof(xy));
+        memcpy(sum + 2, &zd, sizeof(zd));
+}
 
 /* One sample of gravity_many(): the division as smooth_push() made it,
  * x and y as a pair (each lane its scalar division), then norm3(). */

@@ -312,28 +312,33 @@ static inline bool mount_apply2(const MountMatrix *mm, bool identity, const floa
 }
 
 /*
- * mount_apply2() of the values of the frames @a and @b. With SSE, the
- * test of mount_apply2() is made on the floats themselves: each of the six
- * finite and not zero, 0 < |x| <= FLT_MAX (a NaN fails both comparisons,
- * an infinity the second; subnormals compare as themselves, the MXCSR's
- * DAZ being off), the very condition mount_apply2()'s product proves; then
- * the copy is the widening of each float, which CVTPS2PD and CVTSS2SD make
- * exactly. The fourth lane read (the frame's flags) is not looked at.
+ * mount_apply2() of the values of the frames @a and @b. With SSE2, the
+ * test of mount_apply2() is made on the floats' bits: a float is finite
+ * and not zero, 0 < |x| <= FLT_MAX, exactly when its bits shifted left by
+ * one (the sign dropped), s, lie in [2, 0xfefffffe] (0 is a zero,
+ * 0xff000000 an infinity, above it the NaNs; subnormals are not zero here,
+ * as in mount_apply2()'s doubles), the very condition mount_apply2()'s
+ * product proves. s + 0x7ffffffe, in 32 bits, maps that range, in order,
+ * onto the signed [INT32_MIN, 0x7efffffc], and every other s (0, or
+ * 0xff000000 and above) onto [0x7efffffe, 0x7ffffffe], so one signed
+ * comparison with 0x7efffffd finds the others (MOVMSKPS reads the sign of
+ * each 32-bit lane of the mask). Then the copy is the widening of each
+ * float, which CVTPS2PD and CVTSS2SD make exactly. The fourth lane read
+ * (the frame's flags) is not looked at.
  */
 static inline bool mount_frames(const MountMatrix *mm, bool identity, const Frame *a,
                                 const Frame *b, double ra[3], double rb[3])
 {
 #if defined(__x86_64__)
-        const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-        const __m128 zero = _mm_setzero_ps(), max = _mm_set1_ps(FLT_MAX);
+        const __m128i bias = _mm_set1_epi32(0x7ffffffe), limit = _mm_set1_epi32(0x7efffffd);
         __m128 va = _mm_loadu_ps((const float *) ((const char *) a + offsetof(Frame, v)));
         __m128 vb = _mm_loadu_ps((const float *) ((const char *) b + offsetof(Frame, v)));
-        __m128 xa = _mm_and_ps(va, abs_mask), xb = _mm_and_ps(vb, abs_mask);
-        int ok = _mm_movemask_ps(
-                _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(xa, zero), _mm_cmple_ps(xa, max)),
-                           _mm_and_ps(_mm_cmpgt_ps(xb, zero), _mm_cmple_ps(xb, max))));
+        __m128i sa = _mm_add_epi32(_mm_slli_epi32(_mm_castps_si128(va), 1), bias);
+        __m128i sb = _mm_add_epi32(_mm_slli_epi32(_mm_castps_si128(vb), 1), bias);
+        int other = _mm_movemask_ps(_mm_castsi128_ps(
+                _mm_or_si128(_mm_cmpgt_epi32(sa, limit), _mm_cmpgt_epi32(sb, limit))));
 
-        if (identity && (ok & 7) == 7) {
+        if (identity && (other & 7) == 0) {
                 _mm_storeu_pd(ra, _mm_cvtps_pd(va));
                 _mm_storeu_pd(rb, _mm_cvtps_pd(vb));
                 ra[2] = a->v[2];
@@ -419,5 +424,9 @@ static inline double window_rms(const Estimator *e)
  * (estimator-batch.c), four at a time where @avx. */
 void gravity_many(bool avx, PostureSample *s, double *n, size_t count);
 void rms_many(bool avx, const double *sum, const double *n, double *rms, size_t count);
+/* The still window's four sums, in the order of its entries (estimator-batch.c). */
+void window_sums(bool avx, const WindowEntry *w, size_t n, double sum[4]);
+/* The smoothing ring's three sums, in the order of its entries (estimator-batch.c). */
+void smooth_sums(bool avx, const double (*ring)[3], size_t n, double sum[3]);
 int calibrate_how(Estimator *e, NeutralHow how);
 void held_neutral(Estimator *e, const PostureSample *s);

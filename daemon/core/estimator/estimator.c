@@ -62,16 +62,10 @@ static void smooth_push(Estimator *e, const double g[3], double sum[3], double *
         e->smooth_sum[2] = z;
         if (++e->smooth_head == e->smooth_size) {
                 e->smooth_head = 0;
-                /* Each axis summed in the order of the ring, from zero:
-                 * x and y as a pair, a lane each. */
-                xy = (Pair){ 0, 0 };
-                z = 0;
-                for (size_t i = 0; i < e->smooth_count; i++) {
-                        xy += pair_load(e->smooth[i]);
-                        z += e->smooth[i][2];
-                }
-                pair_store(e->smooth_sum, xy);
-                e->smooth_sum[2] = z;
+                /* Each axis summed in the order of the ring, from zero. */
+                smooth_sums(e->avx, e->smooth, e->smooth_count, e->smooth_sum);
+                xy = pair_load(e->smooth_sum);
+                z = e->smooth_sum[2];
         }
         pair_store(sum, xy);
         sum[2] = z;
@@ -80,19 +74,14 @@ static void smooth_push(Estimator *e, const double g[3], double sum[3], double *
 }
 
 /* Exact sums from the entries, so rounding errors cannot build up: each
- * of the four summed in the order of the ring, from zero, (x, y) and
- * (z, d2) as pairs, a lane each. */
+ * of the four summed in the order of the ring, from zero (window_sums()). */
 static void window_resum(Estimator *e)
 {
-        Pair xy = { 0, 0 }, zd = { 0, 0 };
+        double sum[4];
 
-        for (size_t i = 0; i < e->count; i++) {
-                xy += pair_load(e->window[i].g);
-                zd += (Pair){ e->window[i].g[2], e->window[i].d2 };
-        }
-        pair_store(e->sum_g, xy);
-        e->sum_g[2] = zd[0];
-        e->sum_d2 = zd[1];
+        window_sums(e->avx, e->window, e->count, sum);
+        memcpy(e->sum_g, sum, sizeof(e->sum_g));
+        e->sum_d2 = sum[3];
 }
 
 /* The entry and the sums as pairs (x, y) and (z, d2): each lane is the
