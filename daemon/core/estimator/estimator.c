@@ -307,7 +307,7 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
                        double *rms_sum, double *rms_n)
 {
         MotionResult m = {};
-        bool neutral;
+        bool neutral, worn;
 
         /* Every field is written below, in pre_pass() or in feed_second(). */
         out->t_ns = out->motion_t_ns = t_ns;
@@ -329,11 +329,14 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
                 out->motion_t_ns = t_ns - e->motion_lag_ns;
                 (void) worn_feed(e->worn, out->raw);
         }
-        out->worn = worn_get(e->worn);
-        /* Put on again: an automatic neutral belonged to the last wearing. */
-        if (out->worn && !e->was_worn && e->calibrated && e->how != NEUTRAL_GIVEN)
-                estimator_reset_neutral(e);
-        e->was_worn = out->worn;
+        worn = out->worn = worn_get(e->worn);
+        /* was_worn changes only with worn. Put on again: an automatic
+         * neutral belonged to the last wearing. */
+        if (worn != e->was_worn) {
+                if (worn && e->calibrated && e->how != NEUTRAL_GIVEN)
+                        estimator_reset_neutral(e);
+                e->was_worn = worn;
+        }
 
         /* Before the window is full, judge on what has been seen so far. */
         *rms_sum = e->sum_d2;
@@ -341,12 +344,28 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
         note->walking = m.walking;
         out->activity = m.walking ? ACTIVITY_WALKING : ACTIVITY_MOVING;
 
-        neutral = e->params.auto_calibrate && out->worn && note->valid;
-        if (neutral && !m.walking && !e->calibrated)
-                out->activity =
-                        window_rms(e) < e->params.still_rms ? ACTIVITY_STILL : ACTIVITY_MOVING;
-        if (neutral)
+        /* The steady state: a valid sample with a neutral (not reset just
+         * now). auto_neutral() neither calibrates nor holds then: only
+         * walking revises; no window_rms() (for a sample without a
+         * neutral); and unless auto_neutral() ran, nothing changed the
+         * neutral in this sample (only the reset above or auto_neutral()
+         * do), so the flags below are true, false and false. */
+        if (!e->exact_only && note->valid && e->calibrated) {
+                if (!(m.walking && e->params.auto_calibrate && worn)) {
+                        out->calibrated = true;
+                        out->neutral_changed = false;
+                        out->awaiting_neutral = false;
+                        return;
+                }
                 auto_neutral(e, out);
+        } else {
+                neutral = e->params.auto_calibrate && worn && note->valid;
+                if (neutral && !m.walking && !e->calibrated)
+                        out->activity = window_rms(e) < e->params.still_rms ? ACTIVITY_STILL
+                                                                            : ACTIVITY_MOVING;
+                if (neutral)
+                        auto_neutral(e, out);
+        }
 
         out->calibrated = e->calibrated;
         out->neutral_changed = e->neutral_changed;
@@ -481,7 +500,8 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                         feed_first(e, raw[i].t_ns, gn[i], &out[i], &notes[i], &rms_sum[i],
                                    &rms_n[i]);
                         valid[i] = notes[i].valid;
-                        if (e->rotation_gen != gen_before)
+                        /* Set only with a new rotation_gen (neutral_changed()). */
+                        if (e->neutral_changed)
                                 k = i + 1;
                 }
                 /* The rotation changes only with rotation_gen: the samples
