@@ -84,29 +84,39 @@ static void window_resum(Estimator *e)
         e->sum_d2 = sum[3];
 }
 
+/* The still window's sums (z, d2) and an entry's (g[2], d2): two doubles
+ * in a row each, for a load or a store of a pair. */
+_Static_assert(offsetof(Estimator, sum_d2) == offsetof(Estimator, sum_g) + 3 * sizeof(double),
+               "sum_d2 follows sum_g");
+_Static_assert(offsetof(WindowEntry, d2) == offsetof(WindowEntry, g) + 3 * sizeof(double),
+               "d2 follows g");
+
 /* The entry and the sums as pairs (x, y) and (z, d2): each lane is the
  * scalar operation on its own value. */
 static void window_push(Estimator *e, const double g[3], double d2)
 {
         WindowEntry *w = &e->window[e->head];
-        Pair xy = pair_load(e->sum_g), zd = { e->sum_g[2], e->sum_d2 };
+        /* The bytes of the pairs, within *e and *w. */
+        void *zd_sum = (char *) e + offsetof(Estimator, sum_g) + 2 * sizeof(double);
+        void *zd_entry = (char *) w + offsetof(WindowEntry, g) + 2 * sizeof(double);
+        Pair xy = pair_load(e->sum_g), zd, old;
         Pair nxy = pair_load(g), nzd = { g[2], d2 };
 
+        memcpy(&zd, zd_sum, sizeof(zd));
         if (e->count == e->size) {
                 xy -= pair_load(w->g);
-                zd -= (Pair){ w->g[2], w->d2 };
+                memcpy(&old, zd_entry, sizeof(old));
+                zd -= old;
         } else
                 /* At most size: the same double through int64_t, in one conversion. */
                 e->count_d = (double) (int64_t) ++e->count;
 
         pair_store(w->g, nxy);
-        w->g[2] = g[2];
-        w->d2 = d2;
+        memcpy(zd_entry, &nzd, sizeof(nzd));
         xy += nxy;
         zd += nzd;
         pair_store(e->sum_g, xy);
-        e->sum_g[2] = zd[0];
-        e->sum_d2 = zd[1];
+        memcpy(zd_sum, &zd, sizeof(zd));
 
         if (++e->head == e->size) {
                 e->head = 0;
@@ -230,15 +240,23 @@ static void feed_pre_ring(Estimator *e, PostureSample *out, const SampleNote *no
 }
 
 /*
- * The pre-pass of samples @from..@to-1. Its steady state, a valid sample
- * after no gap into a full ring whose head does not wrap, is smooth_push()
- * with the ring's sum, head and the constants in registers: the same
- * subtraction of the oldest entry, then addition of the new one, on the
- * same values in the same order (x and y as a pair, then z), and the same
- * count, smooth_size, through int64_t; the ring's entry written alike.
- * Every other sample (a gap, an invalid sample, a ring not yet full, the
- * wrap and its resum) takes feed_pre_ring(), with the ring's state
- * written back before and read again after.
+ * The pre-pass of samples @from..@to-1: the mount, the smoothing ring
+ * (feed_pre_ring()) and the worn check (the worn sums, cleared at a gap,
+ * and out->worn, the decision after the sample). Nothing else reads or
+ * writes Worn, and it depends on nothing of the rest: here each sample
+ * meets it in the same order as in the first pass.
+ *
+ * The steady state of the worn sums, a valid sample after no gap, is
+ * worn_feed() with the sums and the block's count in registers: the same
+ * additions of the same values (x and y as a pair, then z). That of the
+ * ring, also into a full ring whose head does not wrap, is smooth_push()
+ * likewise: the same subtraction of the oldest entry, then addition of
+ * the new one, on the same values in the same order, and the same count,
+ * smooth_size, through int64_t; the ring's entry written alike. Every
+ * other sample (a gap, an invalid sample, a ring not yet full, the wrap
+ * and its resum) takes the code of one sample, with the state written
+ * back before and read again after; so does the end of a worn block
+ * (worn_block_done()).
  */
 static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, PostureSample *out,
                      SampleNote *notes, double *gn, size_t from, size_t to)
@@ -247,10 +265,12 @@ static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, Post
         const size_t size = e->smooth_size;
         const double n_full = (double) (int64_t) size;
         const bool identity = e->mount_identity, steady = !e->exact_only;
-        Pair xy = pair_load(e->smooth_sum);
-        double z = e->smooth_sum[2];
-        size_t head = e->smooth_head;
-        bool full = e->smooth_count == size;
+        Worn *const wn = e->worn;
+        const size_t block = wn->block;
+        Pair xy = pair_load(e->smooth_sum), ws = pair_load(wn->sum), ws2 = pair_load(wn->sum2);
+        double z = e->smooth_sum[2], wz = wn->sum[2], wz2 = wn->sum2[2];
+        size_t head = e->smooth_head, in_block = wn->in_block;
+        bool full = e->smooth_count == size, worn = wn->worn;
 
         for (size_t i = from; i < to; i++) {
                 SampleNote *note = &notes[i];
@@ -262,22 +282,62 @@ static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, Post
                         (finite3(o->raw) && finite3(note->filt));
                 note->valid = valid;
                 note->gap = (raw[i].flags | filtered[i].flags) & FRAME_AFTER_GAP;
-                if (steady && valid && full && !note->gap && head + 1 < size) {
-                        double *w = ring[head];
-                        Pair gxy = pair_load(note->filt);
-                        double gz = note->filt[2];
+                if (steady && valid && !note->gap) {
+                        Pair rxy = pair_load(o->raw);
+                        double rz = o->raw[2];
 
-                        xy -= pair_load(w);
-                        z -= w[2];
-                        pair_store(w, gxy);
-                        w[2] = gz;
-                        xy += gxy;
-                        z += gz;
-                        head++;
-                        pair_store(o->gravity, xy);
-                        o->gravity[2] = z;
-                        gn[i] = n_full;
-                        continue;
+                        ws += rxy;
+                        ws2 += rxy * rxy;
+                        wz += rz;
+                        wz2 += rz * rz;
+                        if (++in_block == block) {
+                                pair_store(wn->sum, ws);
+                                pair_store(wn->sum2, ws2);
+                                wn->sum[2] = wz;
+                                wn->sum2[2] = wz2;
+                                wn->in_block = in_block;
+                                worn_block_done(wn);
+                                ws = pair_load(wn->sum);
+                                ws2 = pair_load(wn->sum2);
+                                wz = wn->sum[2];
+                                wz2 = wn->sum2[2];
+                                in_block = wn->in_block;
+                                worn = wn->worn;
+                        }
+                        o->worn = worn;
+                        if (full && head + 1 < size) {
+                                double *w = ring[head];
+                                Pair gxy = pair_load(note->filt);
+                                double gz = note->filt[2];
+
+                                xy -= pair_load(w);
+                                z -= w[2];
+                                pair_store(w, gxy);
+                                w[2] = gz;
+                                xy += gxy;
+                                z += gz;
+                                head++;
+                                pair_store(o->gravity, xy);
+                                o->gravity[2] = z;
+                                gn[i] = n_full;
+                                continue;
+                        }
+                } else {
+                        pair_store(wn->sum, ws);
+                        pair_store(wn->sum2, ws2);
+                        wn->sum[2] = wz;
+                        wn->sum2[2] = wz2;
+                        wn->in_block = in_block;
+                        if (note->gap)
+                                worn_reset(wn);
+                        if (valid)
+                                (void) worn_feed(wn, o->raw);
+                        o->worn = worn = worn_get(wn);
+                        ws = pair_load(wn->sum);
+                        ws2 = pair_load(wn->sum2);
+                        wz = wn->sum[2];
+                        wz2 = wn->sum2[2];
+                        in_block = wn->in_block;
                 }
                 pair_store(e->smooth_sum, xy);
                 e->smooth_sum[2] = z;
@@ -291,6 +351,11 @@ static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, Post
         pair_store(e->smooth_sum, xy);
         e->smooth_sum[2] = z;
         e->smooth_head = head;
+        pair_store(wn->sum, ws);
+        pair_store(wn->sum2, ws2);
+        wn->sum[2] = wz;
+        wn->sum2[2] = wz2;
+        wn->in_block = in_block;
 }
 
 /*
@@ -310,14 +375,12 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
         bool neutral, worn;
 
         /* Every field is written below, in pre_pass() or in feed_second(). */
-        out->t_ns = out->motion_t_ns = t_ns;
-        note->job = -1;
+        out->t_ns = t_ns;
 
         if (note->gap) {
                 window_clear(e);
                 e->have_held = false;
                 motion_reset(e->motion);
-                worn_reset(e->worn);
         }
         e->last_t_ns = t_ns;
         e->neutral_changed = false;
@@ -327,9 +390,12 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
                         motion_feed_gn(e->motion, t_ns, out->raw, note->filt, out->gravity, gn, &m);
                 window_push(e, note->filt, m.d2);
                 out->motion_t_ns = t_ns - e->motion_lag_ns;
-                (void) worn_feed(e->worn, out->raw);
+        } else {
+                note->job = -1;
+                out->motion_t_ns = t_ns;
         }
-        worn = out->worn = worn_get(e->worn);
+        /* The worn check is in pre_pass(). */
+        worn = out->worn;
         /* was_worn changes only with worn. Put on again: an automatic
          * neutral belonged to the last wearing. */
         if (worn != e->was_worn) {
@@ -489,7 +555,8 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                  * the batch ends with that sample, the only one with the new
                  * neutral; those before it keep the old one. */
                 Rotation before = e->rotation;
-                unsigned gen_before = e->rotation_gen;
+                unsigned gen_before = e->rotation_gen, gen = gen_before;
+                const Rotation *rot = &before;
 
                 /* The smoothing first, for the whole batch, then the norms
                  * of its gravity: the square roots of many samples overlap,
@@ -518,11 +585,12 @@ void estimator_feed_many(Estimator *e, const Frame *raw, const Frame *filtered, 
                 for (size_t i = 0; i < k; i++)
                         feed_class(e, &out[i], upright[i], rms[i], notes[i].walking);
                 motion_trunk_run(e->motion);
-                for (size_t i = 0; i < k; i++) {
-                        bool now = i + changed >= k;
-
-                        feed_second(e, &notes[i], now ? &e->rotation : &before,
-                                    now ? e->rotation_gen : gen_before, &out[i]);
+                for (size_t i = 0, last = k - changed; i < k; i++) {
+                        if (i == last) {
+                                rot = &e->rotation;
+                                gen = e->rotation_gen;
+                        }
+                        feed_second(e, &notes[i], rot, gen, &out[i]);
                 }
 
                 /* A batch ended early keeps the pre-pass of the samples
