@@ -17,10 +17,10 @@
  * The idea is systemd's own (src/shared/dlfcn-util.h): a pointer sym_NAME
  * of the type of each function, filled by dlsym(). The client calls the
  * functions by their usual names; the macros at the end of this file route
- * them to the pointers, so this header comes after every other systemd
- * header (sd-bus.h's declarations would otherwise be rewritten). A function
- * missing from the list below does not link: posturectl has no libsystemd
- * to fall back on.
+ * them to the pointers. Client files include this header, never
+ * <systemd/sd-*.h> after it (their declarations would be rewritten). A
+ * function missing from the list below does not link: posturectl has no
+ * libsystemd to fall back on.
  */
 /* clang-format off */
 #define LIBSYSTEMD_FUNCS(X) \
