@@ -397,9 +397,12 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
         const double u[3] = { m->job_u[0][1 + j], m->job_u[1][1 + j], m->job_u[2][1 + j] };
         RatePending r = { .per_s = 0 };
         double dps;
-        bool ok;
+        /* Within a quarter of g, n is finite and above MIN_NORM (0.75 g
+         * is 7.4 m/s²; the rounding of n − g is some 2^-50 of it): the
+         * test below then holds, and is made only where ok does not. */
+        bool ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
 
-        if (!(n >= MIN_NORM) || !isfinite(n)) {
+        if (!ok && (!(n >= MIN_NORM) || !isfinite(n))) {
                 m->have_trunk = false;
                 *rate_dps = NAN;
                 *rate = m->rate;
@@ -409,7 +412,6 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
                 return;
         }
 
-        ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
         if (m->have_trunk && !(ok && m->trunk_force_ok)) {
                 dps = NAN;
                 r.y = m->rate.y;
@@ -434,7 +436,9 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
                 r.x = m->rate.x;
         }
         m->rate_dps = *rate_dps = dps;
-        m->rate = *rate = r;
+        /* Both from r: m->rate = *rate = r would read *rate back. */
+        *rate = r;
+        m->rate = r;
         for (size_t k = 0; k < 3; k++)
                 m->trunk[k] = trunk[k] = u[k];
         m->trunk_src = (int) j;

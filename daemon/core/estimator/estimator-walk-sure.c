@@ -205,15 +205,23 @@ __attribute__((target("avx2"))) static void sure_may_peak_avx2(const Motion *m, 
                 for (k = 1; k < 4 && k < last; k++)
                         acc |= (uint64_t) !(hi[k] < lo[k - 1] || hi[k] <= lo[k + 1]) << k;
         }
-        for (; k + 4 <= last; k += 4) {
-                __m256d h = _mm256_loadu_pd(hi + k);
-                __m256d none =
-                        _mm256_or_pd(_mm256_cmp_pd(h, _mm256_loadu_pd(lo + k - 1), _CMP_LT_OQ),
-                                     _mm256_cmp_pd(h, _mm256_loadu_pd(lo + k + 1), _CMP_LE_OQ));
+        /* Word by word (a word's fours end with it: 64 is a multiple of
+         * four). !(h < l) and !(h <= l) are the unordered negations
+         * NLT_UQ and NLE_UQ (true with a NaN, as the negation of an ordered
+         * comparison is), so the may-bits come from the mask itself. */
+        while (k + 4 <= last) {
+                size_t end = MIN(last, (k / 64 + 1) * 64);
 
-                acc |= (uint64_t) (~_mm256_movemask_pd(none) & 0xf) << (k % 64);
-                if ((k + 4) % 64 == 0) {
-                        may[k / 64] = acc;
+                for (; k + 4 <= end; k += 4) {
+                        __m256d h = _mm256_loadu_pd(hi + k);
+                        __m256d may4 = _mm256_and_pd(
+                                _mm256_cmp_pd(h, _mm256_loadu_pd(lo + k - 1), _CMP_NLT_UQ),
+                                _mm256_cmp_pd(h, _mm256_loadu_pd(lo + k + 1), _CMP_NLE_UQ));
+
+                        acc |= (uint64_t) _mm256_movemask_pd(may4) << (k % 64);
+                }
+                if (k % 64 == 0) {
+                        may[k / 64 - 1] = acc;
                         acc = 0;
                 }
         }
