@@ -204,45 +204,86 @@ static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSam
                               p->summary_userdata);
 }
 
-/* The summary's sums of @n samples, each after the one before it (@prev
+/* Two of the summary's sums side by side: each lane is added to as a
+ * double on its own (IEEE addition, lane by lane). */
+typedef double SummaryPair __attribute__((vector_size(16)));
+
+/*
+ * The summary's sums of @n samples, each after the one before it (@prev
  * before the first, NULL when none): summary_add() of each in turn, when no
  * summary handler is installed. The sums are the same additions in the same
  * order: every accumulator gets the same dt's one after the other; only the
  * class lookups are done once for a run of samples in the same posture and
- * activity. */
-static void summary_run(Pipeline *p, const PostureSample *prev, const PostureSample *s, size_t n)
+ * activity, and two sums go in one vector (lane by lane the same addition).
+ * summary_dt() is taken apart: p->summary_dt_ns and p->summary_dt are 0
+ * and 0.0 at first and then an interval that passed its range test and its
+ * seconds (only summary_dt() stores them), so an interval equal to the one
+ * kept has the seconds kept, 0.0 for 0 as summary_dt() returns for it.
+ * summary_add() adds only a dt > 0; here the dt of 0 kept at first is added
+ * too, which changes nothing: each sum starts at +0.0 and is only ever
+ * added a positive dt or +0.0, so it is never -0.0 nor NaN, and x + (+0.0)
+ * is x for every other x.
+ *
+ * Return: whether all of @s are plain for sample_plain() with @raw (false
+ * for the first chunk of all).
+ */
+static bool summary_run(Pipeline *p, const PostureSample *prev, const PostureSample *s,
+                        const Frame *raw, size_t n)
 {
         PipelineSummary *sum = &p->summary;
+        int64_t dt_ns_kept = p->summary_dt_ns;
+        SummaryPair dt = { p->summary_dt, p->summary_dt };
+        /* Whether every sample is worn, whether any is at a new neutral, and
+         * every frame flag seen. */
+        unsigned char worn = 1, changed = 0;
+        uint32_t flags = 0;
         size_t i = 0;
+        int64_t t;
 
         sum->frames += n;
+        /* The very first sample is left to the caller's sample by sample
+         * way (said not plain): it has no interval to sum. */
         if (!prev) {
                 prev = s;
                 i = 1;
+                worn = 0;
         }
+        t = prev->t_ns;
         while (i < n) {
                 PostureClass c = prev->posture;
                 Activity a = prev->activity;
-                double duration = sum->duration_s, ps = sum->posture_s[c], as = sum->activity_s[a],
-                       pba = sum->posture_by_activity_s[a][c];
+                SummaryPair da = { sum->duration_s, sum->posture_s[c] },
+                            pa = { sum->activity_s[a], sum->posture_by_activity_s[a][c] };
 
                 /* The run of intervals credited to posture c while in activity a. */
                 do {
-                        double dt = summary_dt(p, prev, &s[i]);
+                        int64_t dt_ns = s[i].t_ns - t;
 
-                        if (dt > 0) {
-                                duration += dt;
-                                ps += dt;
-                                as += dt;
-                                pba += dt;
+                        /* An interval that summary_dt() finds 0 adds nothing. */
+                        if (dt_ns == dt_ns_kept || (dt_ns > 0 && dt_ns <= SUMMARY_MAX_DT_NS)) {
+                                if (dt_ns != dt_ns_kept) {
+                                        double x = (double) dt_ns / NSEC_PER_SEC;
+
+                                        dt_ns_kept = dt_ns;
+                                        dt = (SummaryPair){ x, x };
+                                }
+                                da += dt;
+                                pa += dt;
                         }
+                        worn &= s[i].worn;
+                        changed |= s[i].neutral_changed;
+                        flags |= raw[i].flags;
+                        t = s[i].t_ns;
                         prev = &s[i++];
                 } while (i < n && prev->posture == c && prev->activity == a);
-                sum->duration_s = duration;
-                sum->posture_s[c] = ps;
-                sum->activity_s[a] = as;
-                sum->posture_by_activity_s[a][c] = pba;
+                sum->duration_s = da[0];
+                sum->posture_s[c] = da[1];
+                sum->activity_s[a] = pa[0];
+                sum->posture_by_activity_s[a][c] = pa[1];
         }
+        p->summary_dt_ns = dt_ns_kept;
+        p->summary_dt = dt[0];
+        return worn && !changed && !(flags & FRAME_AFTER_GAP);
 }
 
 /* Sample @i of the chunk, but for the summary: process_chunk()'s steps.
@@ -311,11 +352,16 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
          * detectors take runs of plain samples at once. The rest is the same
          * steps in the same order as below. */
         if (!p->summary_fn && !p->sample_fn) {
-                summary_run(p, p->have_last ? &p->last : NULL, p->samples, n);
+                bool plain = summary_run(p, p->have_last ? &p->last : NULL, p->samples, raw, n);
+
                 for (size_t i = 0; i < n;) {
                         size_t k, m;
 
-                        if (!sample_plain(p, raw, i)) {
+                        if (plain) {
+                                /* Mostly the whole chunk: no sample to look at again. */
+                                i += detectors_feed_run(p->detectors, &p->samples[i], n - i, events,
+                                                        ELEMENTSOF(events), &k);
+                        } else if (!sample_plain(p, raw, i)) {
                                 k = sample_step(p, raw, i, events);
                                 i++;
                         } else {
