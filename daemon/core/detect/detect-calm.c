@@ -53,10 +53,7 @@ void calm_box_update(Detectors *d)
         const StaticState *st = &d->statics;
         const RepetitiveState *rep = &d->repetitive;
         CalmBox *b = &d->calm;
-        bool open = !rep->in_bend && !rep->active &&
-                    !(d->sustained.active | d->extreme.active | d->extension.active |
-                      d->lateral.low.active | d->sudden.move.active | d->sudden.pending |
-                      d->rest.active | d->slouch.active);
+        bool open = calm_open(d);
         unsigned n = d->params.repetitive_per_min;
         double flexion_lo = -INFINITY, flexion_hi = INFINITY;
 

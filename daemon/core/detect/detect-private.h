@@ -290,6 +290,20 @@ static inline double sample_step(bool *have_last, int64_t *last_t_ns, int64_t *s
         return dt;
 }
 
+/*
+ * Whether no episode is going on that the calm path does not take (the
+ * calm box is empty otherwise, calm_box_update()).
+ */
+static inline bool calm_open(const Detectors *d)
+{
+        const RepetitiveState *rep = &d->repetitive;
+
+        return !rep->in_bend && !rep->active &&
+               !(d->sustained.active | d->extreme.active | d->extension.active |
+                 d->lateral.low.active | d->sudden.move.active | d->sudden.pending |
+                 d->rest.active | d->slouch.active);
+}
+
 /* detect-calm.c */
 void calm_box_update(Detectors *d);
 size_t calm_run(Detectors *d, const PostureSample *s, size_t n);

@@ -500,10 +500,13 @@ size_t detectors_feed_run(Detectors *d, const PostureSample *s, size_t n, Strain
                 /* The calm samples at once, then one that is not. calm_run()
                  * takes none whose flexion lies outside the box (its first
                  * test), as it does not after an episode opened (an empty
-                 * box): mostly after a sample that went the long way. */
-                if (!d->calm.valid)
+                 * box): mostly after a sample that went the long way. An
+                 * episode it does not take going on (!calm_open()), the box
+                 * would be empty: the sample goes the long way without it
+                 * (left invalid, it is built when next asked for). */
+                if (!d->calm.valid && calm_open(d))
                         calm_box_update(d);
-                if (s[i].probe[0] > d->calm.sin_flexion_lo &&
+                if (d->calm.valid && s[i].probe[0] > d->calm.sin_flexion_lo &&
                     s[i].probe[0] < d->calm.sin_flexion_hi)
                         i += calm_run(d, &s[i], n - i);
                 if (i == n)
