@@ -215,12 +215,19 @@ size_t calm_run(Detectors *d, const PostureSample *s, size_t n)
                                 ((uint64_t) INT64_MAX - (uint64_t) last_t_ns) / (uint64_t) step_ns;
                         size_t m = (size_t) MIN((uint64_t) (n - i), room);
 
-                        i += b.walking ? calm_steady(&b, true, &s[i], m, &last_t_ns, step_ns,
-                                                     step_s, &moving_s, &held_s, fired, static_s,
-                                                     &strain, decay, half_dps)
-                                       : calm_steady(&b, false, &s[i], m, &last_t_ns, step_ns,
-                                                     step_s, &moving_s, &held_s, fired, static_s,
-                                                     &strain, decay, half_dps);
+                        /* Unswitched: the walking box, static-posture fired or not. */
+                        if (b.walking)
+                                i += calm_steady(&b, true, &s[i], m, &last_t_ns, step_ns, step_s,
+                                                 &moving_s, &held_s, false, static_s, &strain,
+                                                 decay, half_dps);
+                        else if (fired)
+                                i += calm_steady(&b, false, &s[i], m, &last_t_ns, step_ns, step_s,
+                                                 &moving_s, &held_s, true, static_s, &strain, decay,
+                                                 half_dps);
+                        else
+                                i += calm_steady(&b, false, &s[i], m, &last_t_ns, step_ns, step_s,
+                                                 &moving_s, &held_s, false, static_s, &strain,
+                                                 decay, half_dps);
                         if (i == n)
                                 break;
                 }
