@@ -377,14 +377,18 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
                         if (k > 0)
                                 sample_events(p, i - 1, events, k);
                 }
-                posture_sample_resolve_angles(&p->samples[n - 1]);
+                /* Its angles and rate are worked out when asked for
+                 * (pipeline_last()): the same values, from the same sample. */
                 p->last = p->samples[n - 1];
                 p->have_last = true;
                 return;
         }
 
         /* p->last is the latest sample whenever an event handler runs, and
-         * at the end; in between, the samples are where they are. */
+         * at the end; in between, the samples are where they are. The
+         * summary handler gets it as the previous sample: resolved. */
+        if (p->have_last)
+                posture_sample_resolve_angles(&p->last);
         for (size_t i = 0; i < n; i++) {
                 PostureSample *s = &p->samples[i];
                 size_t k;
@@ -551,10 +555,17 @@ void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
                 process_chunk(p, p->accepted, k);
 }
 
-/** pipeline_last() - the latest sample, or NULL before the first frame. */
-const PostureSample *pipeline_last(const Pipeline *p)
+/**
+ * pipeline_last() - the latest sample, or NULL before the first frame; its
+ * angles and rate worked out (posture_sample_resolve_angles(), here rather
+ * than at the end of every chunk without handlers).
+ */
+const PostureSample *pipeline_last(Pipeline *p)
 {
-        return p->have_last ? &p->last : NULL;
+        if (!p->have_last)
+                return NULL;
+        posture_sample_resolve_angles(&p->last);
+        return &p->last;
 }
 
 /** pipeline_summary() - totals since creation. */
@@ -610,6 +621,9 @@ int pipeline_calibrate(Pipeline *p)
                 return r;
         detectors_reset(p->detectors);
         if (p->have_last && estimator_get_neutral(p->estimator, neutral)) {
+                /* The rate worked out; the angles, no longer pending, are
+                 * restated below. */
+                posture_sample_resolve_angles(&p->last);
                 estimator_angles(p->last.gravity, neutral, &p->last.flexion_deg,
                                  &p->last.lateral_deg);
                 p->last.calibrated = true;
@@ -627,6 +641,7 @@ void pipeline_reset_calibration(Pipeline *p)
         estimator_reset_neutral(p->estimator);
         detectors_reset(p->detectors);
         if (p->have_last) {
+                posture_sample_resolve_angles(&p->last);
                 estimator_angles(p->last.gravity, NULL, &p->last.flexion_deg, &p->last.lateral_deg);
                 p->last.calibrated = false;
         }
