@@ -360,6 +360,36 @@ static inline bool repetitive_held(const Detectors *d, double sin_flexion, int64
 }
 
 /*
+ * Whether repetitive_feed() of a sample at @t_ns whose flexion lies surely
+ * above repetitive_deg (@sin_flexion beyond the limit's hi) does no more
+ * than repetitive_grows(): a counted bend in progress and no episode.
+ * bend_track() finds the flexion above the limit with a bend in progress:
+ * above_s grows by dt, bend_peak becomes MAX(bend_peak, θ), and, the bend
+ * counted already, it is stored in peaks[head − 1] (head moves only when a
+ * bend is counted). Then rate_holds(st, n, true, @t_ns) is false exactly as
+ * in repetitive_held(), and repetitive_feed() clears active and fired,
+ * clear already.
+ */
+static inline bool repetitive_above(const Detectors *d, double sin_flexion, int64_t t_ns)
+{
+        const RepetitiveState *st = &d->repetitive;
+
+        return st->in_bend && st->bend_counted && !st->active &&
+               sin_flexion > d->limits.repetitive.hi && repetitive_rate_fails(d, t_ns);
+}
+
+/* repetitive_feed() of a sample for which repetitive_above() holds: its
+ * changes, the same operations (bend_track()'s). */
+static inline void repetitive_grows(Detectors *d, AngleView *a, double dt)
+{
+        RepetitiveState *st = &d->repetitive;
+
+        st->above_s += dt;
+        st->bend_peak = MAX(st->bend_peak, angle_view_flexion(a));
+        st->peaks[(st->head + REPETITIVE_MAX_PER_MIN - 1) % REPETITIVE_MAX_PER_MIN] = st->bend_peak;
+}
+
+/*
  * sustained_feed() of a sample whose flexion is below flexion_min_deg (or
  * NaN) while an episode is going on: the stay below the band grows, the
  * pending dose goes when still or after a long movement, and a stay as long
