@@ -57,11 +57,12 @@ static const uint8_t field_shuffle[16][16][16] __attribute__((aligned(16))) = {
         SHUF_ROWS(12), SHUF_ROWS(13), SHUF_ROWS(14), SHUF_ROWS(15),
 };
 
-/* ax, ay, az and flags 0 are stored as one vector of 4 floats (a float 0 is
- * the bits of 0). */
-_Static_assert(offsetof(Frame, flags) == offsetof(Frame, v) + 3 * sizeof(float) &&
-                       sizeof(((Frame *) NULL)->flags) == sizeof(float),
-               "Frame's v and flags are one vector of 4 floats");
+/* The time's float, ax, ay and az are stored as one vector of 4 floats over
+ * the end of t_ns and v, then t_ns and flags over it. */
+_Static_assert(offsetof(Frame, v) == sizeof(int64_t) && sizeof(float) == 4 &&
+                       offsetof(Frame, flags) == offsetof(Frame, v) + 3 * sizeof(float) &&
+                       sizeof(((Frame *) NULL)->flags) == 4,
+               "a Frame is t_ns, then v, then flags");
 
 /* Exact in a double (10^22 is the last power of ten that is). */
 static const double pow10[16] = { 1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -153,24 +154,23 @@ AVX2 static inline __m256i load2(const void *p, const void *q)
  */
 typedef struct {
         __m256i text_lo, text_hi, limit_lo, limit_hi;
-        __m256i shuf13, shuf20; /* field_shuffle[a][nf] of fields 1 and 3, 2 and 0 */
-        __m256d den;            /* 10^nf of fields 1, 2, 3, 0 */
-        __m256d sign;           /* -0.0 for a field with a '-', else 0, in that order */
+        __m256i shuf02, shuf13; /* field_shuffle[a][nf] of fields 0 and 2, 1 and 3 */
+        /* 10^nf of fields 0, 1, 2, 3, negative for a field with a '-': IEEE
+         * division gives the quotient the xor of the signs and the magnitude
+         * of |m| / |d| rounded (to nearest, the same either way), so
+         * RN(m / -d) is RN(m / d) with its sign bit set, 0 too (-0.0): the
+         * bits of the sign put in after the division. */
+        __m256d den;
         /* reader_time_ns_limits() of the time's digits after its dot. */
         uint64_t time_below, time_scale;
         uint32_t f1, f2, f3; /* where the digits of fields 1, 2, 3 start (after a sign) */
-        uint8_t pad[36];     /* to whole cache lines */
+        uint8_t pad[4];      /* to whole cache lines */
 } Layout;
 
-_Static_assert(sizeof(Layout) == 320, "a Layout is five cache lines");
-
-/* Lanes 0, 1, 2 of the fields' doubles, as floats, are ax, ay, az. */
-_Static_assert(offsetof(Frame, v) + 3 * sizeof(float) == offsetof(Frame, flags) &&
-                       offsetof(Frame, flags) + sizeof(uint32_t) == sizeof(Frame),
-               "a Frame's v and flags are 16 bytes at its end");
+_Static_assert(sizeof(Layout) == 256, "a Layout is four cache lines");
 
 /* Slots, a line's layout in the one its key hashes to (a layout that does
- * not fit is worked out again): 20 KiB. */
+ * not fit is worked out again): 16 KiB. */
 #define LAYOUT_BITS 6
 
 /* The slot of a key (a multiplicative hash). */
@@ -204,9 +204,14 @@ AVX2 static bool layout_fill(Layout *l, const char *s, __m256i lo, __m256i hi, u
 {
         uint64_t upto = _blsmsk_u64(nl), e3 = _tzcnt_u64(nl), comma, dot, want = _blsi_u64(nl);
         uint64_t start[4], end[4], a[4], nf[4], sign[4];
-        bool cr = e3 > 0 && s[e3 - 1] == '\r';
         uint8_t text[64], limit[64];
         Layout n = {};
+        bool cr;
+
+        /* No '\n' in the 64 bytes: no line. */
+        if (!nl)
+                return false;
+        cr = e3 > 0 && s[e3 - 1] == '\r';
 
         /* Three commas before the '\n'. */
         comma = mask64(lo, hi, KB(comma)) & upto;
@@ -259,11 +264,11 @@ AVX2 static bool layout_fill(Layout *l, const char *s, __m256i lo, __m256i hi, u
         n.text_hi = _mm256_loadu_si256((const __m256i *) (const void *) (text + 32));
         n.limit_lo = _mm256_loadu_si256((const __m256i *) (const void *) limit);
         n.limit_hi = _mm256_loadu_si256((const __m256i *) (const void *) (limit + 32));
+        n.shuf02 = load2(field_shuffle[a[0]][nf[0]], field_shuffle[a[2]][nf[2]]);
         n.shuf13 = load2(field_shuffle[a[1]][nf[1]], field_shuffle[a[3]][nf[3]]);
-        n.shuf20 = load2(field_shuffle[a[2]][nf[2]], field_shuffle[a[0]][nf[0]]);
-        n.den = _mm256_setr_pd(pow10[nf[1]], pow10[nf[2]], pow10[nf[3]], pow10[nf[0]]);
-        n.sign = _mm256_setr_pd(sign[1] ? -0.0 : 0.0, sign[2] ? -0.0 : 0.0, sign[3] ? -0.0 : 0.0,
-                                0.0);
+        n.den = _mm256_setr_pd(pow10[nf[0]], sign[1] ? -pow10[nf[1]] : pow10[nf[1]],
+                               sign[2] ? -pow10[nf[2]] : pow10[nf[2]],
+                               sign[3] ? -pow10[nf[3]] : pow10[nf[3]]);
         if (!reader_time_ns_limits(nf[0], &n.time_below, &n.time_scale))
                 n.time_below = 0;
         n.f1 = (uint32_t) (start[1] + sign[1]);
@@ -294,7 +299,7 @@ AVX2 static bool layout_fill(Layout *l, const char *s, __m256i lo, __m256i hi, u
  */
 AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
 {
-        const char *s = r->buf + r->pos, *last = NULL;
+        const char *s = r->buf + r->pos, *last;
         Frame *o = out, *o_end = out + max;
         /* A time always fits in an int64_t with room to spare (at most
          * 9.2e18 in magnitude), so the first is after INT64_MIN. */
@@ -327,8 +332,8 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
          * read. */
         while (o < o_end) {
                 __m256i lo = _mm256_loadu_si256((const __m256i *) (const void *) s),
-                        hi = _mm256_loadu_si256((const __m256i *) (const void *) (s + 32)), v13,
-                        v20, m;
+                        hi = _mm256_loadu_si256((const __m256i *) (const void *) (s + 32)), v02,
+                        v13, m;
                 __m256d q;
                 __m128 f;
                 uint64_t nl, key;
@@ -336,45 +341,43 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
                 double t;
                 int64_t t_ns;
 
+                /* The key: the bytes that are no digits, up to the '\n' (all
+                 * 64 without one: no layout matches, layout_fill() refuses). */
                 nl = mask64(lo, hi, KV(nl));
-                if (!nl)
-                        break;
-                /* The key: the bytes that are no digits, up to the '\n'. */
                 key = _andn_u64(above64(lo, hi, KV(slash)), _blsmsk_u64(nl));
                 l = &layouts[layout_slot(key)];
                 if (!layout_matches(l, lo, hi) &&
                     (!layout_fill(l, s, lo, hi, nl, key, k) || !layout_matches(l, lo, hi)))
                         break;
 
-                /* Fields 1 and 3, 2 and 0 in the halves, from their first
+                /* Fields 0 and 2, 1 and 3 in the halves, from their first
                  * digit; the digits (checked) to their values, right-aligned. */
+                v02 = load2(s, s + l->f2);
                 v13 = load2(s + l->f1, s + l->f3);
-                v20 = load2(s + l->f2, s);
+                v02 = _mm256_shuffle_epi8(_mm256_xor_si256(v02, KV(zero)), l->shuf02);
                 v13 = _mm256_shuffle_epi8(_mm256_xor_si256(v13, KV(zero)), l->shuf13);
-                v20 = _mm256_shuffle_epi8(_mm256_xor_si256(v20, KV(zero)), l->shuf20);
 
                 /* Pairs, fours, eights of digits: then per 64-bit lane the
-                 * 16 digits of fields 1, 2, 3, 0 as high * 10^8 + low. */
+                 * 16 digits of fields 0, 1, 2, 3 as high * 10^8 + low. */
+                v02 = _mm256_madd_epi16(_mm256_maddubs_epi16(v02, KV(w10)), KV(w100));
                 v13 = _mm256_madd_epi16(_mm256_maddubs_epi16(v13, KV(w10)), KV(w100));
-                v20 = _mm256_madd_epi16(_mm256_maddubs_epi16(v20, KV(w10)), KV(w100));
-                m = _mm256_madd_epi16(_mm256_packus_epi32(v13, v20), KV(w10000));
+                m = _mm256_madd_epi16(_mm256_packus_epi32(v02, v13), KV(w10000));
                 m = _mm256_add_epi64(_mm256_mul_epu32(m, KV(e8)), _mm256_srli_epi64(m, 32));
                 /* m < 2^52: its double is 2^52 + m, exactly, minus 2^52. */
                 q = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(m, KV(two52))),
                                   _mm256_castsi256_pd(KV(two52)));
-                q = _mm256_xor_pd(_mm256_div_pd(q, l->den), l->sign);
+                q = _mm256_div_pd(q, l->den);
 
                 /* The time from its digits when reader_time_ns_fast() can
                  * (no sign, its digits below the layout's limit): the same,
                  * without the rounding's chain of some 15 cycles after the
                  * division. Else from that, with the limit of
                  * reader_number() (1e15 is below FLT_MAX). */
-                t_ns = _mm256_extract_epi64(m, 3);
+                t_ns = _mm_cvtsi128_si64(_mm256_castsi256_si128(m));
                 if ((uint64_t) t_ns < l->time_below)
                         t_ns = (int64_t) ((uint64_t) t_ns * l->time_scale);
                 else {
-                        t = _mm_cvtsd_f64(_mm_unpackhi_pd(_mm256_extractf128_pd(q, 1),
-                                                          _mm256_extractf128_pd(q, 1)));
+                        t = _mm256_cvtsd_f64(q);
                         if (!(__builtin_fabs(t) <= 9.2e9))
                                 break;
                         t_ns = round_ns(t * 1e9);
@@ -382,22 +385,26 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
                 if (t_ns <= prev)
                         break;
 
-                /* Fields 1, 2, 3 as floats to ax, ay, az; the time's float
-                 * to flags, then 0 over it. */
+                /* The fields as floats, the time's to the end of t_ns and
+                 * ax, ay, az to v; then t_ns and flags 0 over the rest. */
                 f = _mm256_cvtpd_ps(q);
-                _mm_storeu_ps((float *) (void *) ((char *) o + offsetof(Frame, v)), f);
-                o->flags = 0;
+                _mm_storeu_ps((float *) (void *) ((char *) o + offsetof(Frame, v) - sizeof(float)),
+                              f);
                 o->t_ns = t_ns;
+                o->flags = 0;
                 o++;
 
                 prev = t_ns;
-                last = s;
                 s += _tzcnt_u64(nl) + 1;
         }
 
         if (o > out) {
                 const char *limit = r->buf + r->len + READ_PAD;
 
+                /* The last line read: after the '\n' before its own, or the
+                 * first. */
+                last = memrchr(r->buf + r->pos, '\n', (size_t) (s - 1 - (r->buf + r->pos)));
+                last = last ? last + 1 : r->buf + r->pos;
                 r->pos = (size_t) (s - r->buf);
                 r->line_no += (unsigned) (o - out);
                 /* The last time as written, to its comma. */
