@@ -49,6 +49,10 @@ struct RecordingReader {
         char *buf;
         size_t buf_size, pos, len;
         int read_error; /* -errno, after the lines read before it */
+        /* The file mapped (recording_reader_map()): @buf is @map_size bytes
+         * of memory, the file's @len bytes and zeros after them. */
+        bool mapped;
+        size_t map_size;
 
         bool header_seen;
         bool any_sample;
@@ -185,3 +189,5 @@ size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max);
 
 /* recording-input.c */
 int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, const char **limit);
+bool reader_map_shrunk(RecordingReader *r);
+void reader_unmap(RecordingReader *r);
