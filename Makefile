@@ -137,9 +137,11 @@ $(CORE_LIB): $(CORE_OBJS)
 $(BUILD)/postured: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM) -ldl -lpthread
 
-# cairo and fontconfig are not linked: report loads them (client/report-cairo.h).
+# Neither cairo and fontconfig nor libsystemd are linked: report loads the
+# first two (client/report-cairo.h), the commands that talk to postured the
+# third (client/libsystemd-dl.h).
 $(BUILD)/posturectl: $(CLIENT_OBJS) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM) -ldl
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(INIH_LIBS) $(LIBM) -ldl
 
 $(BUILD)/postured-notify: $(NOTIFY_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(LIBM)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "bus-util.h"
 #include "posturectl.h"
@@ -16,14 +17,19 @@
  * bus_connect() - open the bus chosen on the command line.
  * @ret: the connection
  *
- * The system bus unless --session.
+ * The system bus unless --session. The one place that loads libsystemd: every
+ * command that talks to postured connects first.
  *
- * Return: 0, or -errno after saying on stderr what failed.
+ * Return: 0, or -errno after saying on stderr what failed (for the exit
+ * status: bus_exit_status()).
  */
 int bus_connect(sd_bus **ret)
 {
         int r;
 
+        r = libsystemd_load();
+        if (r < 0)
+                return r;
         r = arg_session ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
         if (r < 0) {
                 fprintf(stderr, "Failed to connect to the %s bus: %s\n", bus_kind(), strerror(-r));
@@ -35,6 +41,22 @@ int bus_connect(sd_bus **ret)
                                         "--session for a daemon on your session bus.\n");
         }
         return r;
+}
+
+/**
+ * bus_exit_status() - the exit status of a command that failed to talk to postured.
+ *
+ * Call it only after bus_connect() (or bus_connect_and_call()) was called and
+ * something failed: as bus_connect() loads libsystemd before anything else,
+ * a libsystemd still not loaded means the load was what failed. (Not the
+ * -ELIBACC of the load: a D-Bus error named System.Error.ELIBACC becomes the
+ * same -errno in sd-bus.)
+ *
+ * Return: EX_UNAVAILABLE when libsystemd could not be loaded, else 1.
+ */
+int bus_exit_status(void)
+{
+        return sym_sd_bus_open_system ? 1 : EX_UNAVAILABLE;
 }
 
 /**

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <systemd/sd-bus.h>
+#include "libsystemd-dl.h"
 
 /* Open the bus chosen on the command line. */
 int bus_connect(sd_bus **ret);
+
+/* After a failure to talk to postured: 69 (EX_UNAVAILABLE) for a missing libsystemd, else 1. */
+int bus_exit_status(void);
 
 /* "system" or "session", for messages. */
 const char *bus_kind(void);

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <systemd/sd-bus.h>
+#include "libsystemd-dl.h"
 
 /*
  * The history as Recovery1 returns it (GetSummary, GetHistory, GetEvents),

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <systemd/sd-bus.h>
+#include "libsystemd-dl.h"
 
 /*
  * A bag of D-Bus property values, filled generically from the a{sv} of

@@ -166,7 +166,7 @@ int verb_history(int argc, char *argv[])
         if (r >= 0)
                 r = history_call_buckets(bus, since, until, bucket, &b, &n);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         if (json) {
                 for (size_t i = 0; i < n; i++)
@@ -247,7 +247,7 @@ int verb_summary(int argc, char *argv[])
         if (r >= 0)
                 r = history_call_summary(bus, since, 0, &s);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         if (json) {
                 fputc('{', stdout);
@@ -409,7 +409,7 @@ int verb_export(int argc, char *argv[])
                 return usage_error("export: --until must come after --since");
         r = bus_connect(&bus);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         /* Without --since: from the first minute kept, found with a day-bucket query. */
         if (!since_s && minutes) {
@@ -522,7 +522,7 @@ int verb_forget(int argc, char *argv[])
         r = bus_connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "Forget", "delete the history",
                                  NULL, "t", before);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
         if (all)
                 printf("The history is deleted.\n");
         else

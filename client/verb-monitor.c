@@ -13,10 +13,9 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include <systemd/sd-event.h>
-
 #include "bus-util.h"
 #include "json.h"
+#include "libsystemd-dl.h"
 #include "monitor-bar.h"
 #include "posturectl.h"
 #include "props.h"
@@ -499,6 +498,11 @@ static int monitor_setup(Monitor *m)
 {
         int r;
 
+        /* The bus first: it loads libsystemd, which the event loop needs too. */
+        r = bus_connect(&m->bus);
+        if (r < 0)
+                return r;
+
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_errno(r, "Failed to allocate the event loop");
@@ -510,10 +514,6 @@ static int monitor_setup(Monitor *m)
                                         NULL);
         if (r < 0)
                 return log_errno(r, "Failed to handle SIGINT and SIGTERM");
-
-        r = bus_connect(&m->bus);
-        if (r < 0)
-                return r;
 
         r = monitor_add_matches(m);
         if (r < 0)
@@ -578,7 +578,7 @@ int verb_monitor(int argc, char *argv[])
 
         r = monitor_setup(&m);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         r = sd_event_loop(m.event);
         if (r < 0) {

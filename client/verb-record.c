@@ -16,9 +16,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <systemd/sd-event.h>
-
 #include "bus-util.h"
+#include "libsystemd-dl.h"
 #include "posturectl.h"
 #include "util/parse-util.h"
 
@@ -210,7 +209,7 @@ int verb_record(int argc, char *argv[])
         /* The daemon first: a missing daemon leaves an existing FILE alone. */
         rec.fd = start_recording();
         if (rec.fd < 0)
-                return 1;
+                return bus_exit_status();
         if (strcmp(rec.path, "-") == 0)
                 rec.out = stdout;
         else {

@@ -83,7 +83,7 @@ int verb_injury(int argc, char *argv[])
         r = bus_connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "ReportInjury",
                                  "report the injury", NULL, "t", onset);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         if (onset == 0)
                 printf("Injury reported, onset now.\n");
@@ -116,7 +116,7 @@ int verb_recovered(int argc, char *argv[])
         r = bus_connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "ReportRecovered",
                                  "report the recovery", NULL, "");
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         printf("Recovery reported.\n");
         print_phase(bus);
@@ -161,7 +161,7 @@ int verb_pain(int argc, char *argv[])
         r = bus_connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "ReportPain", "report pain",
                                  NULL, "us", level, context);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         printf("Pain %" PRIu32 "/10 reported.\n", level);
         return finish_output();
@@ -196,7 +196,7 @@ int verb_symptoms(int argc, char *argv[])
 
         r = bus_connect(&bus);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
         r = sd_bus_message_new_method_call(bus, &call, POSTURED_BUS_NAME, POSTURED_OBJECT_PATH,
                                            POSTURED_RECOVERY_INTERFACE, "ReportSymptoms");
         if (r >= 0)
@@ -253,7 +253,7 @@ int verb_ack(int argc, char *argv[])
         r = bus_connect_and_call(&bus, POSTURED_RECOVERY_INTERFACE, "AcknowledgeAlert",
                                  "acknowledge the alert", NULL, "s", argv[optind]);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         printf("Alert %s acknowledged.\n", argv[optind]);
         return finish_output();

@@ -362,7 +362,7 @@ int verb_report(int argc, char *argv[])
                 return EX_UNAVAILABLE;
         r = bus_connect(&bus);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
         r = week_s ? report_week(bus, when, out) : report_day(bus, when, out);
         report_draw_done();
         return r;

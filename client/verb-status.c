@@ -350,7 +350,7 @@ static int run_status(const StatusArgs *a)
         r = bus_connect_and_call(&bus, "org.freedesktop.DBus.Properties", "GetAll",
                                  "read the state of postured", &reply, "s", POSTURED_INTERFACE);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         r = prop_set_update(&props, reply);
         if (r < 0) {
@@ -505,7 +505,7 @@ int verb_calibrate(int argc, char *argv[])
                 r = bus_connect_and_call(&bus, POSTURED_INTERFACE, "ResetCalibration",
                                          "reset the calibration", NULL, "");
                 if (r < 0)
-                        return 1;
+                        return bus_exit_status();
                 printf("Calibration reset: the neutral posture is taken automatically again, "
                        "from the next still, upright moment.\n");
                 return finish_output();
@@ -513,7 +513,7 @@ int verb_calibrate(int argc, char *argv[])
 
         r = bus_connect_and_call(&bus, POSTURED_INTERFACE, "Calibrate", "calibrate", NULL, "");
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         printf("Calibrated: the current posture is now the neutral posture.\n");
         return finish_output();
@@ -551,7 +551,7 @@ int verb_snooze(int argc, char *argv[])
         r = bus_connect_and_call(&bus, POSTURED_INTERFACE, "Snooze", "snooze advice", NULL, "u",
                                  sec);
         if (r < 0)
-                return 1;
+                return bus_exit_status();
 
         if (sec == 0)
                 printf("Snooze cancelled.\n");
