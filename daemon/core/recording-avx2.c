@@ -343,6 +343,14 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
 
                 /* The key: the bytes that are no digits, up to the '\n' (all
                  * 64 without one: no layout matches, layout_fill() refuses). */
+                /* 1 KiB ahead (some 30 lines, longer than a memory access
+                 * takes): the hardware's streaming prefetch stops at the end
+                 * of each 4 KiB page (Intel's optimization manual, "Data
+                 * Prefetch to L1/L2"), and a mapped file is read straight
+                 * from the page cache, a new page every hundred lines or so
+                 * (0.2-0.3 ms of 36 on the 1-hour file, RESULTS.md). A
+                 * prefetch never faults, beyond the data too. */
+                _mm_prefetch((const char *) ((uintptr_t) s + 1024), _MM_HINT_T0);
                 nl = mask64(lo, hi, KV(nl));
                 key = _andn_u64(above64(lo, hi, KV(slash)), _blsmsk_u64(nl));
                 l = &layouts[layout_slot(key)];
