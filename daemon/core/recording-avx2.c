@@ -192,7 +192,7 @@ AVX2 static inline bool layout_matches(const Layout *l, __m256i lo, __m256i hi)
 
 /*
  * Work out the layout of the line at @s, whose first 64 bytes are @lo, @hi
- * with its '\n' the first bit of @nl, and the bytes that are no digits
+ * with its '\n' the first bit of @nl (not 0), and the bytes that are no digits
  * before it and it the bits of @key, into @l. Return: false, @l as it was,
  * for a line of any other form than "time,ax,ay,az" with each field
  * [-]digits.digits, 1 to 15 digits with the sign in 15 bytes, a digit after
@@ -206,12 +206,7 @@ AVX2 static bool layout_fill(Layout *l, const char *s, __m256i lo, __m256i hi, u
         uint64_t start[4], end[4], a[4], nf[4], sign[4];
         uint8_t text[64], limit[64];
         Layout n = {};
-        bool cr;
-
-        /* No '\n' in the 64 bytes: no line. */
-        if (!nl)
-                return false;
-        cr = e3 > 0 && s[e3 - 1] == '\r';
+        bool cr = e3 > 0 && s[e3 - 1] == '\r';
 
         /* Three commas before the '\n'. */
         comma = mask64(lo, hi, KB(comma)) & upto;
@@ -341,8 +336,6 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
                 double t;
                 int64_t t_ns;
 
-                /* The key: the bytes that are no digits, up to the '\n' (all
-                 * 64 without one: no layout matches, layout_fill() refuses). */
                 /* 1 KiB ahead (some 30 lines, longer than a memory access
                  * takes): the hardware's streaming prefetch stops at the end
                  * of each 4 KiB page (Intel's optimization manual, "Data
@@ -351,7 +344,12 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
                  * (0.2-0.3 ms of 36 on the 1-hour file, RESULTS.md). A
                  * prefetch never faults, beyond the data too. */
                 _mm_prefetch((const char *) ((uintptr_t) s + 1024), _MM_HINT_T0);
+                /* A '\n' in the 64 bytes (an empty slot matches 64 zero
+                 * bytes, the end of the data). The key: the bytes that are
+                 * no digits, up to it. */
                 nl = mask64(lo, hi, KV(nl));
+                if (!nl)
+                        break;
                 key = _andn_u64(above64(lo, hi, KV(slash)), _blsmsk_u64(nl));
                 l = &layouts[layout_slot(key)];
                 if (!layout_matches(l, lo, hi) &&
