@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
@@ -204,45 +207,86 @@ static void summary_add(Pipeline *p, const PostureSample *prev, const PostureSam
                               p->summary_userdata);
 }
 
-/* The summary's sums of @n samples, each after the one before it (@prev
+/* Two of the summary's sums side by side: each lane is added to as a
+ * double on its own (IEEE addition, lane by lane). */
+typedef double SummaryPair __attribute__((vector_size(16)));
+
+/*
+ * The summary's sums of @n samples, each after the one before it (@prev
  * before the first, NULL when none): summary_add() of each in turn, when no
  * summary handler is installed. The sums are the same additions in the same
  * order: every accumulator gets the same dt's one after the other; only the
  * class lookups are done once for a run of samples in the same posture and
- * activity. */
-static void summary_run(Pipeline *p, const PostureSample *prev, const PostureSample *s, size_t n)
+ * activity, and two sums go in one vector (lane by lane the same addition).
+ * summary_dt() is taken apart: p->summary_dt_ns and p->summary_dt are 0
+ * and 0.0 at first and then an interval that passed its range test and its
+ * seconds (only summary_dt() stores them), so an interval equal to the one
+ * kept has the seconds kept, 0.0 for 0 as summary_dt() returns for it.
+ * summary_add() adds only a dt > 0; here the dt of 0 kept at first is added
+ * too, which changes nothing: each sum starts at +0.0 and is only ever
+ * added a positive dt or +0.0, so it is never -0.0 nor NaN, and x + (+0.0)
+ * is x for every other x.
+ *
+ * Return: whether all of @s are plain for sample_plain() with @raw (false
+ * for the first chunk of all).
+ */
+static bool summary_run(Pipeline *p, const PostureSample *prev, const PostureSample *s,
+                        const Frame *raw, size_t n)
 {
         PipelineSummary *sum = &p->summary;
+        int64_t dt_ns_kept = p->summary_dt_ns;
+        SummaryPair dt = { p->summary_dt, p->summary_dt };
+        /* Whether every sample is worn, whether any is at a new neutral, and
+         * every frame flag seen. */
+        unsigned char worn = 1, changed = 0;
+        uint32_t flags = 0;
         size_t i = 0;
+        int64_t t;
 
         sum->frames += n;
+        /* The very first sample is left to the caller's sample by sample
+         * way (said not plain): it has no interval to sum. */
         if (!prev) {
                 prev = s;
                 i = 1;
+                worn = 0;
         }
+        t = prev->t_ns;
         while (i < n) {
                 PostureClass c = prev->posture;
                 Activity a = prev->activity;
-                double duration = sum->duration_s, ps = sum->posture_s[c], as = sum->activity_s[a],
-                       pba = sum->posture_by_activity_s[a][c];
+                SummaryPair da = { sum->duration_s, sum->posture_s[c] },
+                            pa = { sum->activity_s[a], sum->posture_by_activity_s[a][c] };
 
                 /* The run of intervals credited to posture c while in activity a. */
                 do {
-                        double dt = summary_dt(p, prev, &s[i]);
+                        int64_t dt_ns = s[i].t_ns - t;
 
-                        if (dt > 0) {
-                                duration += dt;
-                                ps += dt;
-                                as += dt;
-                                pba += dt;
+                        /* An interval that summary_dt() finds 0 adds nothing. */
+                        if (dt_ns == dt_ns_kept || (dt_ns > 0 && dt_ns <= SUMMARY_MAX_DT_NS)) {
+                                if (dt_ns != dt_ns_kept) {
+                                        double x = (double) dt_ns / NSEC_PER_SEC;
+
+                                        dt_ns_kept = dt_ns;
+                                        dt = (SummaryPair){ x, x };
+                                }
+                                da += dt;
+                                pa += dt;
                         }
+                        worn &= s[i].worn;
+                        changed |= s[i].neutral_changed;
+                        flags |= raw[i].flags;
+                        t = s[i].t_ns;
                         prev = &s[i++];
                 } while (i < n && prev->posture == c && prev->activity == a);
-                sum->duration_s = duration;
-                sum->posture_s[c] = ps;
-                sum->activity_s[a] = as;
-                sum->posture_by_activity_s[a][c] = pba;
+                sum->duration_s = da[0];
+                sum->posture_s[c] = da[1];
+                sum->activity_s[a] = pa[0];
+                sum->posture_by_activity_s[a][c] = pa[1];
         }
+        p->summary_dt_ns = dt_ns_kept;
+        p->summary_dt = dt[0];
+        return worn && !changed && !(flags & FRAME_AFTER_GAP);
 }
 
 /* Sample @i of the chunk, but for the summary: process_chunk()'s steps.
@@ -311,11 +355,16 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
          * detectors take runs of plain samples at once. The rest is the same
          * steps in the same order as below. */
         if (!p->summary_fn && !p->sample_fn) {
-                summary_run(p, p->have_last ? &p->last : NULL, p->samples, n);
+                bool plain = summary_run(p, p->have_last ? &p->last : NULL, p->samples, raw, n);
+
                 for (size_t i = 0; i < n;) {
                         size_t k, m;
 
-                        if (!sample_plain(p, raw, i)) {
+                        if (plain) {
+                                /* Mostly the whole chunk: no sample to look at again. */
+                                i += detectors_feed_run(p->detectors, &p->samples[i], n - i, events,
+                                                        ELEMENTSOF(events), &k);
+                        } else if (!sample_plain(p, raw, i)) {
                                 k = sample_step(p, raw, i, events);
                                 i++;
                         } else {
@@ -328,14 +377,18 @@ static void process_chunk(Pipeline *p, const Frame *raw, size_t n)
                         if (k > 0)
                                 sample_events(p, i - 1, events, k);
                 }
-                posture_sample_resolve_angles(&p->samples[n - 1]);
+                /* Its angles and rate are worked out when asked for
+                 * (pipeline_last()): the same values, from the same sample. */
                 p->last = p->samples[n - 1];
                 p->have_last = true;
                 return;
         }
 
         /* p->last is the latest sample whenever an event handler runs, and
-         * at the end; in between, the samples are where they are. */
+         * at the end; in between, the samples are where they are. The
+         * summary handler gets it as the previous sample: resolved. */
+        if (p->have_last)
+                posture_sample_resolve_angles(&p->last);
         for (size_t i = 0; i < n; i++) {
                 PostureSample *s = &p->samples[i];
                 size_t k;
@@ -400,18 +453,59 @@ static inline bool frame_ok(const Pipeline *p, const Frame *f, int64_t prev_t_ns
                sq <= p->ok_max_sq;
 }
 
+/*
+ * Whether frame_ok() holds for each of @f[0], ..., @f[n - 1], each after
+ * the one before it (@prev before the first). The tests have no side
+ * effects, so they may be made in any order: with SSE2 (x86-64's baseline)
+ * two frames at a time, their magnitudes lane by lane the same operations
+ * as frame_ok()'s (each float converted to double, squared, the squares
+ * added in the same order: (x² + y²) + z²; the comparisons ordered, false
+ * for NaN, as C's), the saturation flags gathered and tested at the end.
+ * Only a frame wrongly passed could change a result: one wrongly refused
+ * sends the chunk the frame by frame way, which is exact.
+ */
+static bool frames_ok(const Pipeline *p, const Frame *f, size_t n, int64_t prev)
+{
+        size_t i = 0;
+#if defined(__SSE2__)
+        const __m128d lo = _mm_set1_pd(p->min_sq), hi = _mm_set1_pd(p->ok_max_sq);
+        uint32_t flags = 0;
+
+        for (; i + 2 <= n; i += 2) {
+                __m128d a =
+                        _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) f[i].v)));
+                __m128d b = _mm_cvtps_pd(
+                        _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) f[i + 1].v)));
+                __m128d z = _mm_cvtps_pd(
+                        _mm_unpacklo_ps(_mm_load_ss(&f[i].v[2]), _mm_load_ss(&f[i + 1].v[2])));
+                __m128d x = _mm_unpacklo_pd(a, b), y = _mm_unpackhi_pd(a, b);
+                __m128d sq = _mm_add_pd(_mm_add_pd(_mm_mul_pd(x, x), _mm_mul_pd(y, y)),
+                                        _mm_mul_pd(z, z));
+
+                if (!(f[i].t_ns > prev && f[i + 1].t_ns > f[i].t_ns) ||
+                    _mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(sq, lo), _mm_cmple_pd(sq, hi))) != 3)
+                        return false;
+                flags |= f[i].flags | f[i + 1].flags;
+                prev = f[i + 1].t_ns;
+        }
+        if (flags & FRAME_SATURATED)
+                return false;
+#endif
+        for (; i < n; i++) {
+                if (!frame_ok(p, &f[i], prev))
+                        return false;
+                prev = f[i].t_ns;
+        }
+        return true;
+}
+
 /* The next chunk of pipeline_feed() straight from @frames (no copy) when
  * none of its @n frames is refused: the same chunk as the copy would make.
  * Return: whether it was. */
 static bool feed_whole_chunk(Pipeline *p, const Frame *frames, size_t n)
 {
-        int64_t prev = p->have_last ? p->last.t_ns : INT64_MIN;
-
-        for (size_t i = 0; i < n; i++) {
-                if (!frame_ok(p, &frames[i], prev))
-                        return false;
-                prev = frames[i].t_ns;
-        }
+        if (!frames_ok(p, frames, n, p->have_last ? p->last.t_ns : INT64_MIN))
+                return false;
         if (!p->have_last)
                 filter_reset(p->filter,
                              (const double[3]){ frames[0].v[0], frames[0].v[1], frames[0].v[2] });
@@ -461,10 +555,17 @@ void pipeline_feed(Pipeline *p, const Frame *frames, size_t n)
                 process_chunk(p, p->accepted, k);
 }
 
-/** pipeline_last() - the latest sample, or NULL before the first frame. */
-const PostureSample *pipeline_last(const Pipeline *p)
+/**
+ * pipeline_last() - the latest sample, or NULL before the first frame; its
+ * angles and rate worked out (posture_sample_resolve_angles(), here rather
+ * than at the end of every chunk without handlers).
+ */
+const PostureSample *pipeline_last(Pipeline *p)
 {
-        return p->have_last ? &p->last : NULL;
+        if (!p->have_last)
+                return NULL;
+        posture_sample_resolve_angles(&p->last);
+        return &p->last;
 }
 
 /** pipeline_summary() - totals since creation. */
@@ -520,6 +621,9 @@ int pipeline_calibrate(Pipeline *p)
                 return r;
         detectors_reset(p->detectors);
         if (p->have_last && estimator_get_neutral(p->estimator, neutral)) {
+                /* The rate worked out; the angles, no longer pending, are
+                 * restated below. */
+                posture_sample_resolve_angles(&p->last);
                 estimator_angles(p->last.gravity, neutral, &p->last.flexion_deg,
                                  &p->last.lateral_deg);
                 p->last.calibrated = true;
@@ -537,6 +641,7 @@ void pipeline_reset_calibration(Pipeline *p)
         estimator_reset_neutral(p->estimator);
         detectors_reset(p->detectors);
         if (p->have_last) {
+                posture_sample_resolve_angles(&p->last);
                 estimator_angles(p->last.gravity, NULL, &p->last.flexion_deg, &p->last.lateral_deg);
                 p->last.calibrated = false;
         }

@@ -86,7 +86,7 @@ typedef struct PipelineDrops {
 void pipeline_feed(Pipeline *p, const Frame *frames, size_t n);
 
 /** pipeline_last() - the latest PostureSample, or NULL before the first frame. */
-const PostureSample *pipeline_last(const Pipeline *p);
+const PostureSample *pipeline_last(Pipeline *p);
 
 const PipelineSummary *pipeline_summary(const Pipeline *p);
 unsigned long long pipeline_dropped(const Pipeline *p);

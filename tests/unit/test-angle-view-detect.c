@@ -407,6 +407,133 @@ static void test_calm_edges(void **state)
         assert_int_equal(run_script(&p, static_away_twice, ELEMENTSOF(static_away_twice)), 1);
 }
 
+/* The state calm_run() keeps in locals, in @c (fed in runs) as in @b (fed
+ * the same samples with their angles worked out, rule by rule). */
+static void assert_same_state(const Detectors *b, const Detectors *c)
+{
+        assert_int_equal(b->have_last, c->have_last);
+        assert_int_equal(b->last_t_ns, c->last_t_ns);
+        assert_true(same(b->moving_s, c->moving_s));
+        assert_true(same(b->statics.held_s, c->statics.held_s));
+        assert_true(same(b->statics.away_s, c->statics.away_s));
+        assert_true(same(b->strain, c->strain));
+}
+
+/*
+ * calm_run()'s stretches of one step (calm_steady()) and what ends them:
+ * a step a nanosecond longer or shorter, none, backwards, beyond
+ * MAX_STEP_S, times up to INT64_MAX and from below zero, still, moving and
+ * walking stretches (the walking box, its own half-life, also after a
+ * reset or a lying sample left the decay cached for the other), a rate whose
+ * bound lies above half of sudden_rate_dps while the rate does not, and
+ * static-posture firing at the sample its held time reaches static_s
+ * (held_s summed step by step). Against the same samples worked out, rule
+ * by rule: the same events, load index and kept sums, to the bit.
+ */
+static void test_steady_steps(void **state)
+{
+        static const int64_t steps[] = { 10000000, 10000001, 9999999,    0,        -3,
+                                         20000000, 1,        2000000000, 999999999 };
+        static const int64_t starts[] = { 0, -5 * NSEC_PER_SEC, INT64_MAX - 3000 * 10000000LL,
+                                          INT64_MAX - 100 * 10000000LL - 7, INT64_MIN + 1 };
+        static Run run;
+        RuleParams p;
+        size_t total = 0;
+
+        rule_params_default(&p);
+        p.static_s = 20;
+        for (size_t k = 0; k < _EVENT_KIND_MAX; k++)
+                p.cooldown_s[k] = 1;
+        for (size_t j = 0; j < ELEMENTSOF(starts); j++) {
+                Detectors *a, *b, *c;
+                int64_t t = starts[j], step = steps[0];
+                Activity activity = ACTIVITY_STILL;
+                size_t events = 0;
+                int bend = 0;
+
+                rng_state = 0x9e3779b97f4a7c15ULL * (j + 11);
+                assert_int_equal(detectors_new(&a, &p), 0);
+                assert_int_equal(detectors_new(&b, &p), 0);
+                assert_int_equal(detectors_new(&c, &p), 0);
+                run.n = 0;
+                for (int i = 0; i < 30000; i++) {
+                        PostureSample s;
+                        double r[3], u = uniform();
+
+                        /* Runs of one step, now and then another for a sample or a run. */
+                        if (u < 0.02)
+                                step = steps[(size_t) (uniform() * ELEMENTSOF(steps)) %
+                                             ELEMENTSOF(steps)];
+                        else if (u < 0.06)
+                                step = steps[0];
+                        if (uniform() < 0.001) {
+                                double v = uniform();
+
+                                activity = v < 0.6   ? ACTIVITY_STILL
+                                           : v < 0.8 ? ACTIVITY_MOVING
+                                                     : ACTIVITY_WALKING;
+                                /* A reset (a gap): the load index's decay
+                                 * cache kept from a still sample, then
+                                 * walking samples with static-posture
+                                 * closed. */
+                                if (uniform() < 0.5) {
+                                        feed_run(c, &run);
+                                        detectors_reset(a);
+                                        detectors_reset(b);
+                                        detectors_reset(c);
+                                }
+                        }
+                        /* Now and then a bend that loads the index. */
+                        if (uniform() < 0.001)
+                                bend = 100;
+                        vec(bend-- > 0          ? 45
+                            : uniform() < 0.002 ? 14
+                                                : 5 + 0.1 * uniform(),
+                            0, 9.80665, r);
+                        pending(&s, r);
+                        s.t_ns = t;
+                        s.motion_t_ns = t;
+                        s.activity = activity;
+                        s.rate_dps = 10 * uniform();
+                        /* The bound above 60 deg/s, the rate below. */
+                        if (uniform() < 0.01) {
+                                s.rate_pending = (RatePending){ .y = 0.01, .x = 1, .per_s = 100 };
+                                s.rate_dps = 61;
+                        }
+                        /* A still sample lying: static-posture closes,
+                         * the decay cache holds the still half-life. */
+                        s.lying = s.motion_lying = uniform() < 0.002;
+                        if (s.lying)
+                                s.activity = ACTIVITY_STILL;
+                        s.worn = true;
+                        events += feed_both(a, b, &run, &s);
+                        if (run.n == ELEMENTSOF(run.s) || uniform() < 0.05) {
+                                feed_run(c, &run);
+                                assert_same_state(b, c);
+                                assert_same_state(b, a);
+                        }
+                        /* Past INT64_MAX the time wraps around (for the
+                         * detectors a step back of almost 2^64: where
+                         * calm_steady() must not take last + step as the
+                         * next time); below INT64_MIN it stays. */
+                        if (step > 0 && t > INT64_MAX - step)
+                                t = (int64_t) ((uint64_t) t + (uint64_t) step);
+                        else if (step >= 0 || t >= INT64_MIN - step)
+                                t += step;
+                }
+                feed_run(c, &run);
+                assert_same_state(b, c);
+                total += events;
+                detectors_free(a);
+                detectors_free(b);
+                detectors_free(c);
+        }
+        /* static-posture fired, again and again (not once the time
+         * wrapped). */
+        assert_true(total >= 10);
+        (void) state;
+}
+
 /* Given angles are the detectors' whatever the probe says: a sample with
  * its angles given (estimator_feed(), or made by hand) never takes the calm
  * path, which reads the probe. */
@@ -442,9 +569,8 @@ static void test_given_angles(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_detectors),
-                cmocka_unit_test(test_calm_edges),
-                cmocka_unit_test(test_given_angles),
+                cmocka_unit_test(test_detectors),     cmocka_unit_test(test_calm_edges),
+                cmocka_unit_test(test_steady_steps),  cmocka_unit_test(test_given_angles),
                 cmocka_unit_test(test_static_reload),
         };
 

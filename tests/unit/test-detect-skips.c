@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The rules feed_pending() leaves out or takes inline (detect.c): a fired
- * slouch episode above its keep limit, a counted bend in its keep band, a
- * stay below sustained-flexion's band; each against the rules fed the same
- * samples with their angles worked out (detect-pair.h), at the limits'
- * edges and when the limits change.
+ * slouch episode above its keep limit, a counted bend in its keep band or
+ * growing above its limit, a stay below sustained-flexion's band; each against the rules fed the
+ * same samples with their angles worked out (detect-pair.h), at the limits' edges and when the
+ * limits change.
  */
 #include "test-util.h"
 
@@ -95,6 +95,51 @@ static void test_bend_keep_edge(void **state)
         (void) state;
 }
 
+/* repetitive-bending: a first bend, alone in its minute, rises from 25° to
+ * 33° after it counted (repetitive_grows() takes it, the rate failing);
+ * the bends every 15 s after it open the episode, whose peak is the first
+ * bend's (recent_peak()), and it fires with it; the rise a hair above the
+ * limit (the shortcut cannot tell: the rule is called) or 20 s long. */
+static void test_bend_grows(void **state)
+{
+        Segment grows[4 + 2 * 24] = { { 8, 0, 10 }, { 25, 0, 0.5 }, { 33, 0, 0.5 }, { 10, 0, 14 } },
+                              edge[4 + 2 * 24] = { { 8, 0, 10 },
+                                                   { 25, 0, 0.5 },
+                                                   { 20 + HAIR, 0, 0.5 },
+                                                   { 10, 0, 14 } },
+                              long_rise[4 + 2 * 24] = {
+                                      { 8, 0, 10 }, { 25, 0, 0.5 }, { 33, 0, 20 }, { 10, 0, 14 }
+                              };
+        /* The rate holding within a counted bend: the episode opens then
+         * (not repetitive_grows()'s), and fires 5 s after the first onset,
+         * within the long second bend. */
+        Segment opens[] = { { 8, 0, 10 }, { 25, 0, 1 }, { 10, 0, 2 }, { 25, 0, 20 }, { 10, 0, 5 } };
+        /* Four bends a minute asked for: the second bend counted, the rate
+         * fails; two asked for within it: the rate holds, the episode opens
+         * at once (the rule is called) and fires. */
+        RuleParams p, four;
+        const Segment per_min[] = {
+                { 8, 0, 10 }, { 25, 0, 1 }, { 10, 0, 2 }, { 25, 0, 5 }, { 25, 0, 20, .params = &p },
+                { 10, 0, 5 },
+        };
+
+        for (size_t i = 4; i < ELEMENTSOF(grows); i += 2) {
+                grows[i] = edge[i] = long_rise[i] = (Segment){ 25, 0, 1 };
+                grows[i + 1] = edge[i + 1] = long_rise[i + 1] = (Segment){ 10, 0, 14 };
+        }
+        params(&p);
+        p.slouch_enabled = false;
+        assert_int_equal(run_script(&p, grows, ELEMENTSOF(grows)), 1);
+        assert_int_equal(run_script(&p, edge, ELEMENTSOF(edge)), 1);
+        assert_int_equal(run_script(&p, long_rise, ELEMENTSOF(long_rise)), 1);
+        p.repetitive_duration_s = 5;
+        assert_int_equal(run_script(&p, opens, ELEMENTSOF(opens)), 1);
+        four = p;
+        four.repetitive_per_min = 4;
+        assert_int_equal(run_script(&four, per_min, ELEMENTSOF(per_min)), 1);
+        (void) state;
+}
+
 /* sustained-flexion: dips below its band (20°) a hair under the limit, each
  * shorter than dip_tolerance_s, keep the dose (it fires after MAHT(40°) =
  * 150 s of the band); one of 4 s ends the episode; 4 s a hair above the
@@ -122,9 +167,8 @@ static void test_sustained_dips(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_slouch_keep_edge),
-                cmocka_unit_test(test_slouch_disabled),
-                cmocka_unit_test(test_bend_keep_edge),
+                cmocka_unit_test(test_slouch_keep_edge), cmocka_unit_test(test_slouch_disabled),
+                cmocka_unit_test(test_bend_keep_edge),   cmocka_unit_test(test_bend_grows),
                 cmocka_unit_test(test_sustained_dips),
         };
 

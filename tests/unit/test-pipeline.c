@@ -10,6 +10,7 @@
 
 #include "pipeline-harness.h"
 #include "test-util.h"
+#include "core/estimator/rate-view.h"
 #include "core/pipeline.h"
 
 static void test_params_default(void **state)
@@ -197,6 +198,130 @@ static size_t make_day(Frame **ret, uint32_t rnd)
         }
         *ret = f;
         return n;
+}
+
+static void on_neutral(const PostureSample *s, void *userdata)
+{
+        (*(size_t *) userdata)++;
+}
+
+/* A summary handler's previous sample: its angles and rate worked out. */
+static void on_summary_resolved(const PostureSample *prev, const PostureSample *s, double dt_s,
+                                double strain, void *userdata)
+{
+        if (prev) {
+                assert_false(prev->angles_pending);
+                assert_false(rate_is_pending(&prev->rate_pending));
+        }
+        (*(size_t *) userdata)++;
+}
+
+/* The short way leaves the last sample's angles and rate to be worked out
+ * when asked for: pipeline_last() gives them as the sample by sample way
+ * does, also after a calibration or its reset restated the angles, and a
+ * summary handler installed later gets them worked out in its previous
+ * sample. */
+static void test_short_way_last(void **state)
+{
+        _cleanup_(pipeline_freep) Pipeline *ref = NULL, *pl = NULL;
+        _cleanup_(freep) Frame *f = NULL;
+        PipelineParams p;
+        uint32_t rnd = 977u;
+        size_t n = make_day(&f, 12345u), calls = 0, calls_ref = 0, calibrated = 0;
+
+        pipeline_params_default(&p);
+        p.estimator.auto_calibrate = true;
+        assert_int_equal(pipeline_new(&ref, &p, RATE_HZ), 0);
+        assert_int_equal(pipeline_new(&pl, &p, RATE_HZ), 0);
+        pipeline_set_summary_handler(ref, on_summary_resolved, &calls_ref);
+        for (size_t i = 0; i < n;) {
+                size_t k = MIN(1 + next_random(&rnd) % 700, n - i);
+                uint32_t r = next_random(&rnd);
+                const PostureSample *a, *b;
+
+                pipeline_feed(ref, f + i, k);
+                pipeline_feed(pl, f + i, k);
+                i += k;
+                if (r % 5 == 0) {
+                        int x = pipeline_calibrate(ref);
+
+                        assert_int_equal(pipeline_calibrate(pl), x);
+                        calibrated += x == 0;
+                } else if (r % 5 == 1) {
+                        pipeline_reset_calibration(ref);
+                        pipeline_reset_calibration(pl);
+                }
+                /* Asked for now and then only: mostly still pending. */
+                if (r % 3 == 0 || i == n) {
+                        a = pipeline_last(pl);
+                        b = pipeline_last(ref);
+                        assert_same_sample(a, b);
+                        assert_memory_equal(&a->rate_dps, &b->rate_dps, sizeof(double));
+                }
+                /* After a chunk whose last sample nothing asked for. */
+                if (i > n / 2 && r % 15 == 2 && !calls)
+                        pipeline_set_summary_handler(pl, on_summary_resolved, &calls);
+        }
+        assert_true(calibrated > 0);
+        assert_true(calls > 0);
+        assert_int_equal(calls_ref, n);
+        (void) state;
+}
+
+/* The short way's summary at the edges of summary_dt(): intervals of
+ * exactly SUMMARY_MAX_DT_NS (2 s), a nanosecond either side of it, of one
+ * nanosecond and jittered around the rate's step (the kept interval
+ * changing and coming back): the same sums, to the bit, as with a summary
+ * handler, in chunks of any size. */
+static void test_short_way_intervals(void **state)
+{
+        static const int64_t steps[] = { STEP_NS,
+                                         STEP_NS + 1,
+                                         STEP_NS - 1,
+                                         2 * NSEC_PER_SEC,
+                                         2 * NSEC_PER_SEC + 1,
+                                         2 * NSEC_PER_SEC - 1,
+                                         1,
+                                         STEP_NS / 2 };
+
+        for (uint32_t seed = 1; seed <= 3; seed++) {
+                _cleanup_(pipeline_freep) Pipeline *ref = NULL, *pl = NULL;
+                _cleanup_(freep) Frame *f = NULL;
+                PipelineParams p;
+                uint32_t rnd = seed * 2246822519u;
+                size_t n = make_day(&f, seed * 69069u), calls = 0, neutrals_ref = 0, neutrals = 0;
+                int64_t t = T0_NS;
+
+                for (size_t i = 0; i < n; i++) {
+                        uint32_t r = next_random(&rnd);
+
+                        f[i].t_ns = t;
+                        t += r % 4 ? STEP_NS : steps[(r >> 8) % ELEMENTSOF(steps)];
+                }
+                pipeline_params_default(&p);
+                p.estimator.auto_calibrate = true;
+                assert_int_equal(pipeline_new(&ref, &p, RATE_HZ), 0);
+                assert_int_equal(pipeline_new(&pl, &p, RATE_HZ), 0);
+                pipeline_set_summary_handler(ref, on_summary, &calls);
+                pipeline_set_calibration_handler(ref, on_neutral, &neutrals_ref);
+                pipeline_set_calibration_handler(pl, on_neutral, &neutrals);
+                pipeline_feed(ref, f, n);
+                for (size_t i = 0; i < n;) {
+                        size_t k = MIN(1 + next_random(&rnd) % 700, n - i);
+
+                        pipeline_feed(pl, f + i, k);
+                        i += k;
+                }
+                assert_int_equal(calls, n);
+                /* The neutral taken (the calibration handler is called at
+                 * the sample, also on the short way). */
+                assert_true(neutrals > 0);
+                assert_int_equal(neutrals, neutrals_ref);
+                assert_true(pipeline_summary(pl)->duration_s > 0);
+                assert_same_sample(pipeline_last(pl), pipeline_last(ref));
+                assert_memory_equal(pipeline_summary(pl), pipeline_summary(ref),
+                                    sizeof(PipelineSummary));
+        }
 }
 
 /* Without summary and sample handlers the pipeline takes its short way
@@ -390,6 +515,8 @@ int main(void)
                 cmocka_unit_test(test_mount_matrix),
                 cmocka_unit_test(test_samples_and_summary),
                 cmocka_unit_test(test_short_way),
+                cmocka_unit_test(test_short_way_intervals),
+                cmocka_unit_test(test_short_way_last),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/detect/detect-private.h"
 #include "util/macro.h"
@@ -52,10 +53,7 @@ void calm_box_update(Detectors *d)
         const StaticState *st = &d->statics;
         const RepetitiveState *rep = &d->repetitive;
         CalmBox *b = &d->calm;
-        bool open = !rep->in_bend && !rep->active &&
-                    !(d->sustained.active | d->extreme.active | d->extension.active |
-                      d->lateral.low.active | d->sudden.move.active | d->sudden.pending |
-                      d->rest.active | d->slouch.active);
+        bool open = calm_open(d);
         unsigned n = d->params.repetitive_per_min;
         double flexion_lo = -INFINITY, flexion_hi = INFINITY;
 
@@ -96,6 +94,70 @@ void calm_box_update(Detectors *d)
 }
 
 /*
+ * calm_run()'s samples while the step stays the one cached (@step_ns > 0,
+ * its dt @dt > 0) and the load index's decay cache holds that dt and the
+ * half-life of the box's samples (@decay: exp2(-dt / h), which
+ * strain_decay_by() would look up and not work out again). The box takes
+ * only walking samples or only samples that are not (@walking), so h is
+ * the same for all of them. A sample whose time is not *@last_t_ns +
+ * @step_ns (nor any whose rate's bound is above half the limit: its exact
+ * rate may not be, the general path in calm_run() works it out) is left to
+ * calm_run()'s general path. For one that is, sample_step() gives dt (the
+ * time goes forward by step_ns, the cached step); the tests are calm_run()'s
+ * own, and so are the changes, the same operations in the same order on the
+ * same values: moving_s zeroed or plus dt, held_s plus dt (held_s + dt is
+ * the value tested against static_s and then kept), strain times the cached
+ * decay. The sum *@last_t_ns + step_ns cannot overflow: @n is at most
+ * (INT64_MAX - *@last_t_ns) / step_ns, and each sample taken moves
+ * *@last_t_ns on by step_ns.
+ *
+ * Return: the number of samples taken, from 0 to @n.
+ */
+static inline __attribute__((always_inline)) size_t
+calm_steady(const CalmBox *b, bool walking, const PostureSample *s, size_t n, int64_t *last_t_ns,
+            int64_t step_ns, double dt, double *moving_s, double *held_s, bool fired,
+            double static_s, double *strain, double decay, double half_dps)
+{
+        int64_t last = *last_t_ns;
+        double moving = *moving_s, held = *held_s, k = *strain;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                const PostureSample *x = &s[i];
+                const double *pr = x->probe;
+                int64_t t = x->t_ns;
+
+                if (t != last + step_ns)
+                        break;
+                if (!(x->angles_pending && !x->lying && !x->awaiting_neutral &&
+                      pr[0] > b->sin_flexion_lo && pr[0] < b->sin_flexion_hi &&
+                      pr[1] > b->cos_lateral_lo && !(x->rate_dps > half_dps) &&
+                      (b->rep_free || t - b->rep_onset >= MINUTE_NS)))
+                        break;
+                if (walking) {
+                        if (x->activity != ACTIVITY_WALKING)
+                                break;
+                        moving += dt;
+                } else {
+                        double h = held + dt;
+
+                        if (!(pr[2] > b->sin_lateral_lo && pr[2] < b->sin_lateral_hi &&
+                              x->activity != ACTIVITY_WALKING && (fired || h < static_s)))
+                                break;
+                        held = h;
+                        moving = x->activity == ACTIVITY_STILL ? 0 : moving + dt;
+                }
+                k *= decay;
+                last = t;
+        }
+        *last_t_ns = last;
+        *moving_s = moving;
+        *held_s = held;
+        *strain = k;
+        return i;
+}
+
+/*
  * detectors_feed() of @s[0], @s[1], ... while feed_pending()'s calm path
  * would take them: for the sample it mostly sees, within the calm band,
  * |lateral| below lateral_deg, nothing going that the calm path would call
@@ -115,7 +177,8 @@ void calm_box_update(Detectors *d)
  * calm_box_update() do). None of the changes touches what the box holds,
  * so it stays valid over the run. The first sample it declines is left
  * untouched (its step is worked out again by the caller, which hands it to
- * feed_any()).
+ * feed_any()). Stretches of one step with the decay cached for it go
+ * through calm_steady(), the rest sample by sample.
  *
  * Return: the number of samples taken, from 0 to @n.
  */
@@ -131,19 +194,48 @@ size_t calm_run(Detectors *d, const PostureSample *s, size_t n)
         double half_dps = d->limits.sudden_half_dps, static_s = p->static_s;
         double h_still = strain_half_life(p, ACTIVITY_STILL);
         double h_walking = strain_half_life(p, ACTIVITY_WALKING);
+        double h_box;
         bool fired = st->fired;
-        size_t i;
+        size_t i = 0;
 
         if (!d->calm.valid)
                 calm_box_update(d);
         b = d->calm;
-        for (i = 0; i < n; i++) {
-                const PostureSample *x = &s[i];
-                const double *pr = x->probe;
-                bool have = have_last;
-                int64_t last = last_t_ns;
-                double dt = sample_step(&have, &last, &step_ns, &step_s, x->t_ns);
+        h_box = b.walking ? h_walking : h_still;
+        while (i < n) {
+                const PostureSample *x;
+                const double *pr;
+                bool have;
+                int64_t last;
+                double dt;
 
+                if (have_last && step_ns > 0 && decay_dt == step_s && decay_h == h_box) {
+                        /* INT64_MAX - last_t_ns, exact in uint64_t (at most 2^64 - 1). */
+                        uint64_t room =
+                                ((uint64_t) INT64_MAX - (uint64_t) last_t_ns) / (uint64_t) step_ns;
+                        size_t m = (size_t) MIN((uint64_t) (n - i), room);
+
+                        /* Unswitched: the walking box, static-posture fired or not. */
+                        if (b.walking)
+                                i += calm_steady(&b, true, &s[i], m, &last_t_ns, step_ns, step_s,
+                                                 &moving_s, &held_s, false, static_s, &strain,
+                                                 decay, half_dps);
+                        else if (fired)
+                                i += calm_steady(&b, false, &s[i], m, &last_t_ns, step_ns, step_s,
+                                                 &moving_s, &held_s, true, static_s, &strain, decay,
+                                                 half_dps);
+                        else
+                                i += calm_steady(&b, false, &s[i], m, &last_t_ns, step_ns, step_s,
+                                                 &moving_s, &held_s, false, static_s, &strain,
+                                                 decay, half_dps);
+                        if (i == n)
+                                break;
+                }
+                x = &s[i];
+                pr = x->probe;
+                have = have_last;
+                last = last_t_ns;
+                dt = sample_step(&have, &last, &step_ns, &step_s, x->t_ns);
                 if (!(x->angles_pending && !x->lying && !x->awaiting_neutral &&
                       pr[0] > b.sin_flexion_lo && pr[0] < b.sin_flexion_hi &&
                       pr[1] > b.cos_lateral_lo &&
@@ -167,6 +259,7 @@ size_t calm_run(Detectors *d, const PostureSample *s, size_t n)
                 if (dt > 0)
                         strain_decay_by(x->activity == ACTIVITY_WALKING ? h_walking : h_still, dt,
                                         &strain, &decay_dt, &decay_h, &decay);
+                i++;
         }
 
         /* The step cache holds a step and its dt however far it got. */

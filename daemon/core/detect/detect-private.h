@@ -290,6 +290,20 @@ static inline double sample_step(bool *have_last, int64_t *last_t_ns, int64_t *s
         return dt;
 }
 
+/*
+ * Whether no episode is going on that the calm path does not take (the
+ * calm box is empty otherwise, calm_box_update()).
+ */
+static inline bool calm_open(const Detectors *d)
+{
+        const RepetitiveState *rep = &d->repetitive;
+
+        return !rep->in_bend && !rep->active &&
+               !(d->sustained.active | d->extreme.active | d->extension.active |
+                 d->lateral.low.active | d->sudden.move.active | d->sudden.pending |
+                 d->rest.active | d->slouch.active);
+}
+
 /* detect-calm.c */
 void calm_box_update(Detectors *d);
 size_t calm_run(Detectors *d, const PostureSample *s, size_t n);
@@ -343,6 +357,36 @@ static inline bool repetitive_held(const Detectors *d, double sin_flexion, int64
         return st->in_bend && st->bend_counted && !st->active &&
                sin_flexion > d->limits.repetitive_keep.hi &&
                sin_flexion < d->limits.repetitive.lo && repetitive_rate_fails(d, t_ns);
+}
+
+/*
+ * Whether repetitive_feed() of a sample at @t_ns whose flexion lies surely
+ * above repetitive_deg (@sin_flexion beyond the limit's hi) does no more
+ * than repetitive_grows(): a counted bend in progress and no episode.
+ * bend_track() finds the flexion above the limit with a bend in progress:
+ * above_s grows by dt, bend_peak becomes MAX(bend_peak, θ), and, the bend
+ * counted already, it is stored in peaks[head − 1] (head moves only when a
+ * bend is counted). Then rate_holds(st, n, true, @t_ns) is false exactly as
+ * in repetitive_held(), and repetitive_feed() clears active and fired,
+ * clear already.
+ */
+static inline bool repetitive_above(const Detectors *d, double sin_flexion, int64_t t_ns)
+{
+        const RepetitiveState *st = &d->repetitive;
+
+        return st->in_bend && st->bend_counted && !st->active &&
+               sin_flexion > d->limits.repetitive.hi && repetitive_rate_fails(d, t_ns);
+}
+
+/* repetitive_feed() of a sample for which repetitive_above() holds: its
+ * changes, the same operations (bend_track()'s). */
+static inline void repetitive_grows(Detectors *d, AngleView *a, double dt)
+{
+        RepetitiveState *st = &d->repetitive;
+
+        st->above_s += dt;
+        st->bend_peak = MAX(st->bend_peak, angle_view_flexion(a));
+        st->peaks[(st->head + REPETITIVE_MAX_PER_MIN - 1) % REPETITIVE_MAX_PER_MIN] = st->bend_peak;
 }
 
 /*

@@ -315,7 +315,8 @@ static __attribute__((noinline)) size_t feed_rules(Detectors *d, const PostureSa
  * - repetitive-bending: repetitive_idle() and the flexion below
  *   repetitive_deg: bend_track() changes nothing, and the failing rate
  *   clears active and fired, clear already (fired is set only while active
- *   and cleared with it); or repetitive_held();
+ *   and cleared with it); or repetitive_held(); or repetitive_above(), whose
+ *   changes repetitive_grows() makes inline;
  * - static-posture: static_stay() took the sample;
  * - slouch: none going and disabled, or the flexion below slouch_deg: a
  *   closed episode stays closed (disabled, it zeroes it, all zero already);
@@ -395,9 +396,17 @@ static size_t feed_pending(Detectors *d, const PostureSample *s, double dt, Stra
                 d->sudden.prev_t_ns = s->motion_t_ns;
         } else
                 RULE_UNLESS(false, sudden_feed);
-        RULE_UNLESS((repetitive_idle(d, s->t_ns) && sin_flexion < l->repetitive.lo) ||
-                            repetitive_held(d, sin_flexion, s->t_ns),
-                    repetitive_feed);
+        /* A counted bend growing while the rate fails: its changes inline. */
+        if (repetitive_above(d, sin_flexion, s->t_ns)) {
+                if (!have_view) {
+                        angle_view_init(view, s);
+                        have_view = true;
+                }
+                repetitive_grows(d, view, dt);
+        } else
+                RULE_UNLESS((repetitive_idle(d, s->t_ns) && sin_flexion < l->repetitive.lo) ||
+                                    repetitive_held(d, sin_flexion, s->t_ns),
+                            repetitive_feed);
         RULE_UNLESS(static_stay(d, s, dt), static_feed);
         /* A fired slouch episode, the flexion surely above its keep limit:
          * HOLD_IN or HOLD_KEEP, which hold_feed() takes without a change. */
@@ -500,10 +509,13 @@ size_t detectors_feed_run(Detectors *d, const PostureSample *s, size_t n, Strain
                 /* The calm samples at once, then one that is not. calm_run()
                  * takes none whose flexion lies outside the box (its first
                  * test), as it does not after an episode opened (an empty
-                 * box): mostly after a sample that went the long way. */
-                if (!d->calm.valid)
+                 * box): mostly after a sample that went the long way. An
+                 * episode it does not take going on (!calm_open()), the box
+                 * would be empty: the sample goes the long way without it
+                 * (left invalid, it is built when next asked for). */
+                if (!d->calm.valid && calm_open(d))
                         calm_box_update(d);
-                if (s[i].probe[0] > d->calm.sin_flexion_lo &&
+                if (d->calm.valid && s[i].probe[0] > d->calm.sin_flexion_lo &&
                     s[i].probe[0] < d->calm.sin_flexion_hi)
                         i += calm_run(d, &s[i], n - i);
                 if (i == n)

@@ -23,8 +23,6 @@
 #include "core/estimator/estimator-vector.h"
 #include "util/macro.h"
 
-/** motion_walk_blocks_until() - the walking blocks whose periods end by @t_ns. */
-void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v);
 /** motion_block_end() - the trunk block is complete. Return: its job or -1. */
 int motion_block_end(Motion *m);
 
@@ -152,6 +150,35 @@ static inline Median motion_medians(Motion *m, const double raw[3], const double
 }
 #endif
 
+/* A sample's vertical value @v (at @t_walk) into the walking blocks
+ * (@slow: block = 1, the sample a reading; see motion_feed_gn()). */
+__attribute__((always_inline)) static inline void motion_walk_sample(Motion *m, int64_t t_walk,
+                                                                     const double raw[3],
+                                                                     const double up[3], double gn,
+                                                                     double v, bool slow)
+{
+        /* No block ends before the next: motion_walk_blocks_until()
+         * would only note the sample. Before the first sample
+         * (walk_have_t false) walk_next_ns is INT64_MIN, which no
+         * time is less than: the call notes it. */
+        if (t_walk < m->walk_next_ns) {
+                m->walk_prev_ns = t_walk;
+                m->walk_prev_v = v;
+        } else
+                motion_walk_blocks_until(m, t_walk, v);
+        if (slow)
+                motion_walk_read(m, gn >= MIN_NORM ? dot3(raw, up) / gn : norm3(raw));
+        if (gn >= MIN_NORM) {
+                /* x and y as a pair: each lane is its scalar division and sum. */
+                Pair u = pair_load(m->block_u) + pair_load(up) / (Pair){ gn, gn };
+
+                memcpy(m->block_u, &u, sizeof(u));
+                m->block_u[2] += up[2] / gn;
+        }
+        m->block_v += v;
+        m->walk_in_block++;
+}
+
 /* motion_feed() (see there), inline, with @gn, norm3(@up), worked out
  * beforehand (estimator_feed_many() does so for a batch at once). */
 static inline int motion_feed_gn(Motion *m, int64_t t_ns, const double raw[3],
@@ -163,37 +190,20 @@ static inline int motion_feed_gn(Motion *m, int64_t t_ns, const double raw[3],
         int job = -1;
         Median med;
 
-        m->n_hist = MIN(m->n_hist + 1, (size_t) 3);
+        /* MIN(n_hist + 1, 3), stored only while it grows. */
+        if (m->n_hist < 3)
+                m->n_hist++;
         med = motion_medians(m, raw, gravity, ret);
-        if (m->walk_enabled && (m->block > 1 || motion_walk_reading(m, &t_walk, raw, smooth))) {
-                /* A slow sensor's walking blocks take its readings smoothed
-                 * (see motion_walk_reading()); a faster one's, their median. */
-                double v;
-
-                if (m->block > 1)
-                        v = gn >= MIN_NORM ? median_dot(med, up) / gn : median_norm(med);
-                else
-                        v = gn >= MIN_NORM ? dot3(smooth, up) / gn : norm3(smooth);
-
-                /* No block ends before the next: motion_walk_blocks_until()
-                 * would only note the sample. */
-                if (m->walk_have_t && t_walk < m->walk_next_ns) {
-                        m->walk_prev_ns = t_walk;
-                        m->walk_prev_v = v;
-                } else
-                        motion_walk_blocks_until(m, t_walk, v);
-                if (m->block == 1)
-                        motion_walk_read(m, gn >= MIN_NORM ? dot3(raw, up) / gn : norm3(raw));
-                if (gn >= MIN_NORM) {
-                        /* x and y as a pair: each lane is its scalar division and sum. */
-                        Pair u = pair_load(m->block_u) + pair_load(up) / (Pair){ gn, gn };
-
-                        memcpy(m->block_u, &u, sizeof(u));
-                        m->block_u[2] += up[2] / gn;
-                }
-                m->block_v += v;
-                m->walk_in_block++;
-        }
+        /* A slow sensor's walking blocks take its readings smoothed (see
+         * motion_walk_reading()); a faster one's, their median. walk_fast
+         * and walk_slow: walk_enabled with block > 1 and with block = 1. */
+        if (m->walk_fast)
+                motion_walk_sample(m, t_walk, raw, up, gn,
+                                   gn >= MIN_NORM ? median_dot(med, up) / gn : median_norm(med),
+                                   false);
+        else if (m->walk_slow && motion_walk_reading(m, &t_walk, raw, smooth))
+                motion_walk_sample(m, t_walk, raw, up, gn,
+                                   gn >= MIN_NORM ? dot3(smooth, up) / gn : norm3(smooth), true);
 
         if (++m->in_block >= m->block)
                 job = motion_block_end(m);

@@ -98,17 +98,22 @@ struct Motion {
          * (EMA) as they come and backward over the last trunk_lag blocks. */
         double ema_a; /* e^(-1 / (block rate · τ)) */
         double ema_b; /* 1 - ema_a */
+        /* Each twice, for x and y as a pair (trunk_forward()). */
+        _Alignas(16) double ema_aa[2];
+        _Alignas(16) double ema_bb[2];
         _Alignas(16) double block_raw[3];
         bool have_fwd;
         _Alignas(16) double fwd_state[3];
-        /* The forward values: a ring of fwd_size = trunk_lag + MOTION_BATCH,
-         * each axis in an array of its own (fwd + axis · fwd_span), each
-         * value stored twice (at i and i + fwd_size), and the first
-         * TRUNK_RUN of them a third time (at i + 2 · fwd_size), so that the
-         * last trunk_lag + 1 lie in a row wherever the newest is, those of
-         * TRUNK_RUN blocks in a row too, and a batch's new values leave
-         * those of its earlier blocks alone. The three axes of ema_b · value
-         * follow (fwd + (3 + axis) · fwd_span), laid out alike. */
+        /* The forward values, each axis in an array of its own (fwd + axis
+         * · fwd_span), in the order they came, the next at fwd_head. When
+         * an array is full, its last fwd_size = trunk_lag + MOTION_BATCH
+         * values move to its start (trunk_slide()): all that the jobs of a
+         * batch (at most MOTION_BATCH blocks) and the next block's pass
+         * read. So the last trunk_lag + 1 lie in a row wherever the newest
+         * is, those of blocks in a row too, each value stored once (a
+         * ring stored each twice, and some a third time). The three axes
+         * of ema_b · value follow (fwd + (3 + axis) · fwd_span), laid out
+         * alike. */
         double *fwd;
         size_t fwd_span;
         size_t trunk_lag, fwd_size, fwd_head, fwd_count;
@@ -178,6 +183,8 @@ struct Motion {
         double rd_prev;
         bool rd_have_prev;
         double n_read, n_read_flight;
+        /* walk_next_ns: the end of the block under way, INT64_MIN while
+         * there is none (walk_have_t false). */
         int64_t walk_period_ns, walk_next_ns;
         bool walk_have_t;
         size_t walk_in_block;
@@ -186,6 +193,7 @@ struct Motion {
          * (see motion_walk_feed_raw()). */
         _Alignas(16) double walk_last_s[3];
         bool walk_enabled;
+        bool walk_fast, walk_slow; /* walk_enabled, with block > 1 and block = 1 */
         double walk_min_step_hz, walk_max_step_hz, walk_min_rms, walk_min_corr;
         double cos_max_sway;
         double block_v;
@@ -243,6 +251,9 @@ struct Motion {
         double sure_dmin;
         _Alignas(16) double sure_su[3];
         size_t sure_age, sure_still;
+        /* η, and walk_sure_sq_bounds() of a quarter against walk_min_rms / 2
+         * (set by walk_sure_rebuild()). */
+        double sure_eta, sure_q_hi2, sure_q_lo2;
         bool sure_valid, sure_on;
         size_t n_sure;
 
@@ -252,6 +263,9 @@ struct Motion {
 /** motion_trunk_prepare() - the direction and rate of the jobs [0, n_jobs) at once
  * (estimator-trunk.c). */
 void motion_trunk_prepare(Motion *m);
+/** motion_walk_blocks_until() - the walking blocks whose periods end by @t_ns
+ * (estimator-walk.c). */
+void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v);
 /** motion_walk_feed() - one block into the walking window (the tests' reference). */
 void motion_walk_feed(Motion *m, double v, const double u[3]);
 /** motion_walk_feed_raw() - the same, its direction @s / |s| (0 when |s| is not > 0). */
@@ -300,5 +314,7 @@ int walk_sure(Motion *m);
 /** walk_sure_at_least_sq() - whether the standard deviation of @cnt integers (sum @s, of
  * squares @s2) as the full evaluation works it out is at least @min: 1, 0, -1 cannot tell. */
 int walk_sure_at_least_sq(double cnt, int64_t s, int64_t s2, double eta, double min);
+/** walk_sure_sq_bounds() - the squared bounds walk_sure_at_least_sq() compares with. */
+void walk_sure_sq_bounds(double cnt, double eta, double min, double *hi2, double *lo2);
 /** walk_sure_may_peak() - the lags that are not surely no peak, as bits. */
 void walk_sure_may_peak(const Motion *m, size_t from, size_t last, uint64_t *may);

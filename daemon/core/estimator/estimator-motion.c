@@ -111,7 +111,8 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         /* The forward ring's three axes and their products (see struct
          * Motion), then u (3 each), v, lin, sum (4 each); r; rd (WALK_RD each). */
         /* The sure look's: sq (2 each), sp, sab, s_lo, s_hi, s_rdk, s_nk (max_lag + 3). */
-        fwd_span = 2 * fwd_size + TRUNK_RUN;
+        /* A move of fwd_size values every 2 · fwd_size blocks (see struct Motion). */
+        fwd_span = 3 * fwd_size;
         n_mem = 6 * fwd_span + (9 + WALK_RD) * n_walk +
                 (walk_enabled ? n_blocks + WALK_LAGS_AT_ONCE : 0) +
                 (walk_enabled ? 2 * n_blocks + 6 * (max_lag + 3) : 0);
@@ -144,6 +145,8 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         m->block_rate_hz = block_rate_hz;
         m->ema_a = exp(-1.0 / (block_rate_hz * tau));
         m->ema_b = 1 - m->ema_a;
+        m->ema_aa[0] = m->ema_aa[1] = m->ema_a;
+        m->ema_bb[0] = m->ema_bb[1] = m->ema_b;
         m->trunk_lag = trunk_lag;
         m->fwd_size = fwd_size;
         m->lag_ns = llround((double) trunk_lag / block_rate_hz * (double) NSEC_PER_SEC);
@@ -151,6 +154,9 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         m->walk_period_ns = llround((double) block / rate_hz * (double) NSEC_PER_SEC);
         if (m->walk_period_ns <= 0)
                 m->walk_enabled = false;
+        m->walk_fast = m->walk_enabled && block > 1;
+        m->walk_slow = m->walk_enabled && block == 1;
+        m->walk_next_ns = INT64_MIN;
         m->n_blocks = n_blocks;
         m->max_lag = max_lag;
         m->walk_min_step_hz = p->walk_min_step_hz;
@@ -209,6 +215,7 @@ void motion_reset(Motion *m)
         m->block_v = 0;
         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
         m->walk_have_t = false;
+        m->walk_next_ns = INT64_MIN;
         m->walk_n_hist = 0;
         memset(m->rd_acc, 0, sizeof(m->rd_acc));
         m->rd_have_prev = false;
@@ -246,60 +253,6 @@ void motion_trunk_reset(Motion *m)
  *
  * Return: the trunk job of the sample, for motion_trunk_next(), or -1.
  */
-/* The walking blocks whose periods end by @t_ns (see struct Motion); @v is
- * the vertical value of the sample at @t_ns, not yet in a block. */
-/* Out of line: once a block (see motion_feed_inline()). */
-void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v)
-{
-        size_t emitted = 0;
-
-        if (!m->walk_have_t) {
-                m->walk_have_t = true;
-                m->walk_next_ns = t_ns + m->walk_period_ns;
-                m->walk_prev_ns = t_ns;
-                m->walk_prev_v = v;
-                return;
-        }
-        while (t_ns >= m->walk_next_ns) {
-                if (m->block == 1) {
-                        /* The stream at the block's end, on the line from
-                         * the sample before it to the one at or after it. */
-                        double f = (double) (m->walk_next_ns - m->walk_prev_ns) /
-                                   (double) (t_ns - m->walk_prev_ns);
-
-                        m->walk_last_v = f >= 1 ? v : m->walk_prev_v + (v - m->walk_prev_v) * f;
-                }
-                if (m->walk_in_block > 0) {
-                        if (m->block > 1)
-                                m->walk_last_v = motion_walk_block_mean(m);
-                        /* The sway is the trunk's: the forward half of the
-                         * trunk smoother (see walk_sway_direction()), made
-                         * unit length only when the window is looked at
-                         * (motion_walk_feed_raw()): s / |s| for |s| > 0 is
-                         * what motion_walk_unit() makes of it, and |s| > 0
-                         * is |s|² > 0 (the root of a positive number is
-                         * positive, that of 0 or NaN not). */
-                        if (m->have_fwd && dot3(m->fwd_state, m->fwd_state) > 0)
-                                memcpy(m->walk_last_s, m->fwd_state, sizeof(m->walk_last_s));
-                        else
-                                memcpy(m->walk_last_s, m->block_u, sizeof(m->walk_last_s));
-                        m->walk_in_block = 0;
-                        m->block_v = 0;
-                        m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
-                }
-                /* After a whole window of the same value, more of it changes
-                 * nothing: skip to the sample (a gap the caller did not flag). */
-                if (emitted++ < m->n_blocks)
-                        motion_walk_feed_raw(m, m->walk_last_v, m->walk_last_s);
-                m->walk_next_ns += m->walk_period_ns;
-                if (emitted > m->n_blocks && t_ns - m->walk_next_ns > m->walk_period_ns)
-                        m->walk_next_ns +=
-                                (t_ns - m->walk_next_ns) / m->walk_period_ns * m->walk_period_ns;
-        }
-        m->walk_prev_ns = t_ns;
-        m->walk_prev_v = v;
-}
-
 int motion_feed(Motion *m, int64_t t_ns, const double raw[3], const double gravity[3],
                 const double up[3], MotionResult *ret)
 {

@@ -44,12 +44,30 @@
  * order as one at a time would.
  */
 
+/* The forward buffer is full: its last fwd_size values (all that the
+ * batch's jobs and the next trunk_lag blocks read, see struct Motion) move
+ * to its start, and the jobs' places with them. Return: the new head.
+ * Out of line: once every fwd_span - fwd_size blocks. */
+static __attribute__((noinline)) size_t trunk_slide(Motion *m)
+{
+        size_t from = m->fwd_head - m->fwd_size;
+
+        for (size_t ax = 0; ax < 2 * 3; ax++)
+                memmove(m->fwd + ax * m->fwd_span, m->fwd + ax * m->fwd_span + from,
+                        m->fwd_size * sizeof(double));
+        for (size_t j = 0; j < m->n_jobs; j++)
+                m->job_at[j] -= from;
+        m->fwd_head = m->fwd_size;
+        return m->fwd_size;
+}
+
 /* A block mean into the forward EMA. Return: the job for its backward
  * pass, or -1 while fewer than trunk_lag + 1 values are in. */
 static inline int trunk_forward(Motion *m, Pair xy, double z)
 {
-        const Pair a = { m->ema_a, m->ema_a }, b = { m->ema_b, m->ema_b };
-        Pair sxy;
+        const Pair a = pair_load(m->ema_aa), b = pair_load(m->ema_bb);
+        const size_t span = m->fwd_span;
+        Pair sxy, bxy;
         double *f, sz;
         size_t k;
 
@@ -64,29 +82,22 @@ static inline int trunk_forward(Motion *m, Pair xy, double z)
         memcpy(m->fwd_state, &sxy, sizeof(sxy));
         m->fwd_state[2] = sz;
         k = m->fwd_head;
-        f = m->fwd + k;
-        f[0] = f[m->fwd_size] = m->fwd_state[0];
-        f += m->fwd_span;
-        f[0] = f[m->fwd_size] = m->fwd_state[1];
-        f += m->fwd_span;
-        f[0] = f[m->fwd_size] = m->fwd_state[2];
+        if (k == span)
+                k = trunk_slide(m);
         /* The backward passes' products ema_b · value, each worked out once
          * here rather than in each of the trunk_lag passes that take it:
          * the same product of the same values. */
-        sxy = b * sxy;
-        f += m->fwd_span;
-        f[0] = f[m->fwd_size] = sxy[0];
-        f += m->fwd_span;
-        f[0] = f[m->fwd_size] = sxy[1];
-        f += m->fwd_span;
-        f[0] = f[m->fwd_size] = m->ema_b * sz;
-        if (k < TRUNK_RUN)
-                for (size_t ax = 0; ax < 2 * 3; ax++)
-                        m->fwd[ax * m->fwd_span + k + 2 * m->fwd_size] =
-                                m->fwd[ax * m->fwd_span + k];
-        m->fwd_head = k + 1 == m->fwd_size ? 0 : k + 1;
-        m->fwd_count = MIN(m->fwd_count + 1, m->trunk_lag + 1);
-        if (m->fwd_count <= m->trunk_lag)
+        bxy = b * sxy;
+        f = m->fwd + k;
+        f[0] = sxy[0];
+        f[span] = sxy[1];
+        f[2 * span] = sz;
+        f[3 * span] = bxy[0];
+        f[4 * span] = bxy[1];
+        f[5 * span] = m->ema_b * sz;
+        m->fwd_head = k + 1;
+        /* fwd_count = MIN(fwd_count + 1, trunk_lag + 1) */
+        if (m->fwd_count <= m->trunk_lag && ++m->fwd_count <= m->trunk_lag)
                 return -1;
 
         assert(m->n_jobs < MOTION_BATCH);
@@ -127,7 +138,7 @@ static void trunk_backward1(Motion *m, size_t j)
         const double a = m->ema_a;
 
         for (size_t k = 0; k < 3; k++) {
-                const double *p = m->fwd + k * m->fwd_span + m->job_at[j] + m->fwd_size;
+                const double *p = m->fwd + k * m->fwd_span + m->job_at[j];
                 const double *pb = p + 3 * m->fwd_span;
                 double b = p[0];
 
@@ -143,16 +154,15 @@ static bool trunk_in_a_row(const Motion *m, size_t j)
         if (j + TRUNK_RUN > m->n_jobs)
                 return false;
         for (size_t q = 1; q < TRUNK_RUN; q++)
-                if (m->job_at[j + q] != (m->job_at[j] + q) % m->fwd_size)
+                if (m->job_at[j + q] != m->job_at[j] + q)
                         return false;
         return true;
 }
 
 /* trunk_backward1() for the TRUNK_RUN jobs from @j, blocks in a row (see
  * trunk_in_a_row()), lane by lane: the same operations on the same values.
- * Their newest values lie in a row from m->job_at[j] + fwd_size on (past
- * 2 · fwd_size, in the ring's third copy), and so do those i blocks older:
- * one vector holds four jobs' values of an axis. */
+ * Their newest values lie in a row from m->job_at[j] on, and so do those i
+ * blocks older: one vector holds four jobs' values of an axis. */
 static void trunk_backward_run(Motion *m, size_t j)
 {
         typedef double Run __attribute__((vector_size(TRUNK_RUN * sizeof(double))));
@@ -163,7 +173,7 @@ static void trunk_backward_run(Motion *m, size_t j)
 
         _Static_assert(TRUNK_RUN == 8, "a lane for each block of the run");
         for (size_t k = 0; k < 3; k++) {
-                p[k] = m->fwd + k * m->fwd_span + m->job_at[j] + m->fwd_size;
+                p[k] = m->fwd + k * m->fwd_span + m->job_at[j];
                 memcpy(&b[k], p[k], sizeof(b[k]));
         }
         for (size_t i = 1; i <= m->trunk_lag; i++)
@@ -182,7 +192,7 @@ static void trunk_backward_run(Motion *m, size_t j)
 __attribute__((target("avx2"))) static void trunk_backward_run_avx2(Motion *m, size_t j)
 {
         const __m256d pa = _mm256_set1_pd(m->ema_a);
-        const double *px = m->fwd + m->job_at[j] + m->fwd_size;
+        const double *px = m->fwd + m->job_at[j];
         const double *py = px + m->fwd_span, *pz = py + m->fwd_span;
         /* The products (1 - a)·value (trunk_forward()). */
         const double *qx = pz + m->fwd_span, *qy = qx + m->fwd_span, *qz = qy + m->fwd_span;
@@ -191,7 +201,11 @@ __attribute__((target("avx2"))) static void trunk_backward_run_avx2(Motion *m, s
         __m256d z0 = _mm256_loadu_pd(pz), z1 = _mm256_loadu_pd(pz + 4);
 
         /* b = a·b + (1 - a)·value: a product, then the sum, as in
-         * trunk_backward1() (no fused multiply-add). */
+         * trunk_backward1() (no fused multiply-add). Four steps a turn
+         * of the loop (its count and jump are a fifth of a step's
+         * instructions), then the rest one at a time: the same steps in
+         * the same order. */
+#pragma GCC unroll 4
         for (size_t i = 1; i <= m->trunk_lag; i++) {
                 x0 = _mm256_add_pd(_mm256_mul_pd(pa, x0), _mm256_loadu_pd(qx - i));
                 x1 = _mm256_add_pd(_mm256_mul_pd(pa, x1), _mm256_loadu_pd(qx + 4 - i));
@@ -383,9 +397,12 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
         const double u[3] = { m->job_u[0][1 + j], m->job_u[1][1 + j], m->job_u[2][1 + j] };
         RatePending r = { .per_s = 0 };
         double dps;
-        bool ok;
+        /* Within a quarter of g, n is finite and above MIN_NORM (0.75 g
+         * is 7.4 m/s²; the rounding of n − g is some 2^-50 of it): the
+         * test below then holds, and is made only where ok does not. */
+        bool ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
 
-        if (!(n >= MIN_NORM) || !isfinite(n)) {
+        if (!ok && (!(n >= MIN_NORM) || !isfinite(n))) {
                 m->have_trunk = false;
                 *rate_dps = NAN;
                 *rate = m->rate;
@@ -395,7 +412,6 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
                 return;
         }
 
-        ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
         if (m->have_trunk && !(ok && m->trunk_force_ok)) {
                 dps = NAN;
                 r.y = m->rate.y;
@@ -420,7 +436,9 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
                 r.x = m->rate.x;
         }
         m->rate_dps = *rate_dps = dps;
-        m->rate = *rate = r;
+        /* Both from r: m->rate = *rate = r would read *rate back. */
+        *rate = r;
+        m->rate = r;
         for (size_t k = 0; k < 3; k++)
                 m->trunk[k] = trunk[k] = u[k];
         m->trunk_src = (int) j;

@@ -89,6 +89,12 @@ void walk_sure_rebuild(Motion *m)
                 m->s_rdk[k] = 1 / (double) (n - k);
                 m->s_nk[k] = (double) n / (double) (n - k);
         }
+        /* η of the file's top (estimator-walk-sure.c), and the bounds of
+         * each quarter's spread against walk_min_rms / 2: constants of the
+         * state, worked out here rather than for each window. */
+        m->sure_eta = 1 / WALK_SURE_SCALE + (double) (n + 8) * 0x1p-44;
+        walk_sure_sq_bounds((double) q, m->sure_eta, 0.5 * m->walk_min_rms, &m->sure_q_hi2,
+                            &m->sure_q_lo2);
         walk_sure_anchor(m);
         m->sure_valid = true;
 }
@@ -213,24 +219,28 @@ __attribute__((target("avx2"))) static size_t sure_lags_avx2(Motion *m, const do
         __m256d qm = _mm256_set1_pd(c[0]), qm2 = _mm256_set1_pd(c[1]), inv = _mm256_set1_pd(c[2]);
         __m256d e2 = _mm256_set1_pd(c[3]), e3 = _mm256_set1_pd(c[4]), e4 = _mm256_set1_pd(c[5]);
         __m256d sign = _mm256_set1_pd(-0.0), four = _mm256_set1_pd(4);
-        double n = (double) m->n_blocks;
+        double n = (double) (int64_t) m->n_blocks; /* n <= MAX_BLOCKS: the same value */
         __m256d dk = _mm256_setr_pd(n, n - 1, n - 2, n - 3);
+        /* The arrays in locals: the vector stores may alias the state
+         * (m->s_lo, ...), which would be read again after each. */
+        const int64_t *sp = m->sp, *sab = m->sab;
+        const double *rdk = m->s_rdk, *nk = m->s_nk;
+        double *lo = m->s_lo, *hi = m->s_hi;
         size_t k = 0;
 
         for (; k + 3 <= last; k += 4, dk = _mm256_sub_pd(dk, four)) {
-                __m256d p = sure_to_double(_mm256_loadu_si256((const __m256i *) (m->sp + k)));
-                __m256d ab =
-                        sure_small_to_double(_mm256_loadu_si256((const __m256i *) (m->sab + k)));
+                __m256d p = sure_to_double(_mm256_loadu_si256((const __m256i *) (sp + k)));
+                __m256d ab = sure_small_to_double(_mm256_loadu_si256((const __m256i *) (sab + k)));
                 __m256d cc = _mm256_add_pd(_mm256_sub_pd(p, _mm256_mul_pd(qm, ab)),
                                            _mm256_mul_pd(dk, qm2));
-                __m256d r = _mm256_mul_pd(_mm256_mul_pd(cc, inv), _mm256_loadu_pd(m->s_rdk + k));
+                __m256d r = _mm256_mul_pd(_mm256_mul_pd(cc, inv), _mm256_loadu_pd(rdk + k));
                 __m256d eps =
-                        _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(m->s_nk + k), e3),
+                        _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(nk + k), e3),
                                                     _mm256_mul_pd(_mm256_andnot_pd(sign, r), e2)),
                                       e4);
 
-                _mm256_storeu_pd(m->s_lo + k, _mm256_sub_pd(r, eps));
-                _mm256_storeu_pd(m->s_hi + k, _mm256_add_pd(r, eps));
+                _mm256_storeu_pd(lo + k, _mm256_sub_pd(r, eps));
+                _mm256_storeu_pd(hi + k, _mm256_add_pd(r, eps));
         }
         return k;
 }

@@ -205,15 +205,23 @@ __attribute__((target("avx2"))) static void sure_may_peak_avx2(const Motion *m, 
                 for (k = 1; k < 4 && k < last; k++)
                         acc |= (uint64_t) !(hi[k] < lo[k - 1] || hi[k] <= lo[k + 1]) << k;
         }
-        for (; k + 4 <= last; k += 4) {
-                __m256d h = _mm256_loadu_pd(hi + k);
-                __m256d none =
-                        _mm256_or_pd(_mm256_cmp_pd(h, _mm256_loadu_pd(lo + k - 1), _CMP_LT_OQ),
-                                     _mm256_cmp_pd(h, _mm256_loadu_pd(lo + k + 1), _CMP_LE_OQ));
+        /* Word by word (a word's fours end with it: 64 is a multiple of
+         * four). !(h < l) and !(h <= l) are the unordered negations
+         * NLT_UQ and NLE_UQ (true with a NaN, as the negation of an ordered
+         * comparison is), so the may-bits come from the mask itself. */
+        while (k + 4 <= last) {
+                size_t end = MIN(last, (k / 64 + 1) * 64);
 
-                acc |= (uint64_t) (~_mm256_movemask_pd(none) & 0xf) << (k % 64);
-                if ((k + 4) % 64 == 0) {
-                        may[k / 64] = acc;
+                for (; k + 4 <= end; k += 4) {
+                        __m256d h = _mm256_loadu_pd(hi + k);
+                        __m256d may4 = _mm256_and_pd(
+                                _mm256_cmp_pd(h, _mm256_loadu_pd(lo + k - 1), _CMP_NLT_UQ),
+                                _mm256_cmp_pd(h, _mm256_loadu_pd(lo + k + 1), _CMP_NLE_UQ));
+
+                        acc |= (uint64_t) _mm256_movemask_pd(may4) << (k % 64);
+                }
+                if (k % 64 == 0) {
+                        may[k / 64 - 1] = acc;
                         acc = 0;
                 }
         }
@@ -318,7 +326,11 @@ static int sure_periodic(Motion *m)
                         return -1;
         }
 
-        if (!sure_hz(m, best, &flo, &fhi))
+        /* Without a step found (step 0, and so stride 0), best is the lag
+         * whose sure_hz() was just worked out: the same again would give
+         * the same bounds, a function of the lag and of s_lo, s_hi alone,
+         * which nothing here changes. */
+        if (step > 0 && !sure_hz(m, best, &flo, &fhi))
                 return -1;
         if (fhi < m->walk_min_step_hz || flo > m->walk_max_step_hz)
                 return 0;
@@ -355,6 +367,18 @@ static int sure_at_least(double lo, double hi, double eta, double min)
         return -1;
 }
 
+/* walk_sure_at_least_sq() with its bounds @hi2 and @lo2 (walk_sure_sq_bounds()). */
+static inline int sure_at_least_sq(double cnt, int64_t s, int64_t s2, double hi2, double lo2)
+{
+        double a = cnt * (double) s2, d = a - (double) s * (double) s, b = 0x1p-48 * a;
+
+        if (d - b >= hi2)
+                return 1;
+        if (d + b < lo2)
+                return 0;
+        return -1;
+}
+
 /*
  * walk_sure_at_least_sq() - sure_at_least() of the spread of @cnt integers with sum @s and sum of
  * squares @s2, against @min, without its root and division: the squares of
@@ -372,22 +396,33 @@ static int sure_at_least(double lo, double hi, double eta, double min)
  */
 int walk_sure_at_least_sq(double cnt, int64_t s, int64_t s2, double eta, double min)
 {
-        double a = cnt * (double) s2, d = a - (double) s * (double) s, b = 0x1p-48 * a;
+        double hi2, lo2;
+
+        walk_sure_sq_bounds(cnt, eta, min, &hi2, &lo2);
+        return sure_at_least_sq(cnt, s, s2, hi2, lo2);
+}
+
+/**
+ * walk_sure_sq_bounds() - the squared bounds walk_sure_at_least_sq() compares with:
+ * (M_hi · cnt · S)² (1 + 2^-30) into @hi2, (M_lo · cnt · S)² (1 − 2^-30) into @lo2,
+ * or −∞ there when M_lo is not > 0 (no d + b is under it: never surely under).
+ * A function of its arguments alone: sure_verdict() takes those of its
+ * quarters, worked out once for the state (walk_sure_rebuild()).
+ */
+void walk_sure_sq_bounds(double cnt, double eta, double min, double *hi2, double *lo2)
+{
         double hi = (min * (1 + 0x1p-29) + eta) * cnt * WALK_SURE_SCALE;
         double lo = (min * (1 - 0x1p-29) - eta) * cnt * WALK_SURE_SCALE;
 
-        if (d - b >= hi * hi * (1 + 0x1p-30))
-                return 1;
-        if (lo > 0 && d + b < lo * lo * (1 - 0x1p-30))
-                return 0;
-        return -1;
+        *hi2 = hi * hi * (1 + 0x1p-30);
+        *lo2 = lo > 0 ? lo * lo * (1 - 0x1p-30) : -INFINITY;
 }
 
 /* The verdict of walk_sure(), the sums valid. */
 static int sure_verdict(Motion *m)
 {
         size_t n = m->n_blocks, qn = n / WALK_QUARTERS;
-        double eta = 1 / WALK_SURE_SCALE + (double) (n + 8) * 0x1p-44, p0, d, lo, hi;
+        double eta = m->sure_eta, p0, d, lo, hi;
         double sig_lo, sig_hi;
         int amp, quarters = 1, periodic;
 
@@ -403,9 +438,9 @@ static int sure_verdict(Motion *m)
 
         /* Each quarter: sqrt(var / q) >= walk_min_rms / 2. */
         for (size_t j = 0; j < WALK_QUARTERS && quarters != 0; j++)
-                quarters = tri_and(quarters,
-                                   walk_sure_at_least_sq((double) qn, m->sq_sum[j], m->sq_sum2[j],
-                                                         eta, 0.5 * m->walk_min_rms));
+                quarters =
+                        tri_and(quarters, sure_at_least_sq((double) qn, m->sq_sum[j], m->sq_sum2[j],
+                                                           m->sure_q_hi2, m->sure_q_lo2));
         if (quarters == 0)
                 return 0;
 

@@ -272,7 +272,10 @@ static inline bool walk_surely_still(const Motion *m, int64_t q_sum, int64_t q_s
          * factor times (walk_min_rms − WALK_Q_MARGIN)²: no division, no
          * root. Its rounding, a few 2^-53 of n · Σq², is about 2^-15 m/s²
          * of standard deviation at the very worst. */
-        return q_wild == 0 && (double) m->n_blocks * (double) q_sum2 - s1 * s1 < m->q_still_below;
+        /* n <= MAX_BLOCKS: (double) of it as a signed integer is the same
+         * value, without the conversion of an unsigned one. */
+        return q_wild == 0 &&
+               (double) (int64_t) m->n_blocks * (double) q_sum2 - s1 * s1 < m->q_still_below;
 }
 
 /* The window, not surely still nor running (out of line: the rest of
@@ -482,46 +485,59 @@ static __attribute__((noinline)) void walk_feed_unit(Motion *m, double v, const 
 }
 
 /* motion_walk_feed() (@raw false) and motion_walk_feed_raw() (@raw true),
- * each its own copy (no call more a block). */
+ * each its own copy (no call more a block; motion_walk_blocks_until() has
+ * a third). The ring's place, its count and the sums are kept in locals and
+ * stored once: the state is read back from memory otherwise after each
+ * store through the ring's pointers, which might alias it. */
 __attribute__((always_inline)) static inline void walk_feed(Motion *m, double v, const double x[3],
                                                             bool raw)
 {
         int64_t q_sum = m->q_sum, q_sum2 = m->q_sum2;
-        size_t q_wild = m->q_wild, n = m->n_blocks;
+        size_t q_wild = m->q_wild, n = m->n_blocks, head = m->head, count = m->count;
+        size_t n_flight = m->n_flight;
 
-        if (m->count < n)
+        if (count < n)
                 m->sure_valid = false;
         if (m->sure_valid || !raw)
                 walk_feed_unit(m, v, x, raw);
         else {
-                memcpy(m->u[m->head], x, sizeof(m->u[0]));
+                double *u = m->u[head], x0 = x[0], x1 = x[1], x2 = x[2];
+
+                u[0] = x0;
+                u[1] = x1;
+                u[2] = x2;
                 m->u_raw = MIN(m->u_raw + 1, n);
         }
-        if (m->count == n) {
-                walk_q_update(&q_sum, &q_sum2, &q_wild, m->v[m->head], false);
-                m->n_flight -= m->v[m->head] < WALK_FLIGHT_G * STANDARD_GRAVITY;
+        if (count == n) {
+                double old = m->v[head];
+
+                walk_q_update(&q_sum, &q_sum2, &q_wild, old, false);
+                n_flight -= old < WALK_FLIGHT_G * STANDARD_GRAVITY;
         }
         walk_q_update(&q_sum, &q_sum2, &q_wild, v, true);
+        n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
+        m->v[head] = v;
         m->q_sum = q_sum;
         m->q_sum2 = q_sum2;
         m->q_wild = q_wild;
-        m->n_flight += v < WALK_FLIGHT_G * STANDARD_GRAVITY;
-        m->v[m->head] = v;
+        m->n_flight = n_flight;
         if (m->block == 1) {
-                if (m->count == n) {
-                        m->n_read -= m->rd[m->head][0];
-                        m->n_read_flight -= m->rd[m->head][1];
+                if (count == n) {
+                        m->n_read -= m->rd[head][0];
+                        m->n_read_flight -= m->rd[head][1];
                 }
-                memcpy(m->rd[m->head], m->rd_acc, sizeof(m->rd[0]));
+                memcpy(m->rd[head], m->rd_acc, sizeof(m->rd[0]));
                 m->n_read += m->rd_acc[0];
                 m->n_read_flight += m->rd_acc[1];
                 memset(m->rd_acc, 0, sizeof(m->rd_acc));
         }
-        m->sum_dirty = MIN(m->sum_dirty, m->head);
-        m->head = m->head + 1 == n ? 0 : m->head + 1;
-        m->count = MIN(m->count + 1, n);
-        if (m->count < n)
-                return;
+        m->sum_dirty = MIN(m->sum_dirty, head);
+        m->head = head + 1 == n ? 0 : head + 1;
+        if (count < n) {
+                m->count = ++count;
+                if (count < n)
+                        return;
+        }
         if (walk_surely_still(m, q_sum, q_sum2, q_wild) || walk_running(m)) {
                 m->walking = false;
                 /* The sure look's sums cost 2 (max_lag + 3) products a
@@ -566,4 +582,85 @@ void motion_walk_feed(Motion *m, double v, const double u[3])
 void motion_walk_feed_raw(Motion *m, double v, const double s[3])
 {
         walk_feed(m, v, s, true);
+}
+
+/* The block under way ends: its mean into walk_last_v (block > 1) and its
+ * sway direction into walk_last_s, and its sums start anew. */
+__attribute__((always_inline)) static inline void walk_block_close(Motion *m)
+{
+        if (m->block > 1)
+                m->walk_last_v = motion_walk_block_mean(m);
+        /* The sway is the trunk's: the forward half of the trunk smoother
+         * (see walk_sway_direction()), made unit length only when the
+         * window is looked at (motion_walk_feed_raw()): s / |s| for |s| > 0
+         * is what motion_walk_unit() makes of it, and |s| > 0 is |s|² > 0
+         * (the root of a positive number is positive, that of 0 or NaN
+         * not). */
+        if (m->have_fwd && dot3(m->fwd_state, m->fwd_state) > 0)
+                memcpy(m->walk_last_s, m->fwd_state, sizeof(m->walk_last_s));
+        else
+                memcpy(m->walk_last_s, m->block_u, sizeof(m->walk_last_s));
+        m->walk_in_block = 0;
+        m->block_v = 0;
+        m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
+}
+
+/* motion_walk_blocks_until() in general: any number of blocks, a slow
+ * sensor's too (walk_have_t). */
+static __attribute__((noinline)) void walk_blocks_loop(Motion *m, int64_t t_ns, double v)
+{
+        size_t emitted = 0;
+
+        while (t_ns >= m->walk_next_ns) {
+                if (m->block == 1) {
+                        /* The stream at the block's end, on the line from
+                         * the sample before it to the one at or after it. */
+                        double f = (double) (m->walk_next_ns - m->walk_prev_ns) /
+                                   (double) (t_ns - m->walk_prev_ns);
+
+                        m->walk_last_v = f >= 1 ? v : m->walk_prev_v + (v - m->walk_prev_v) * f;
+                }
+                if (m->walk_in_block > 0)
+                        walk_block_close(m);
+                /* After a whole window of the same value, more of it changes
+                 * nothing: skip to the sample (a gap the caller did not flag). */
+                if (emitted++ < m->n_blocks)
+                        walk_feed(m, m->walk_last_v, m->walk_last_s, true);
+                m->walk_next_ns += m->walk_period_ns;
+                if (emitted > m->n_blocks && t_ns - m->walk_next_ns > m->walk_period_ns)
+                        m->walk_next_ns +=
+                                (t_ns - m->walk_next_ns) / m->walk_period_ns * m->walk_period_ns;
+        }
+        m->walk_prev_ns = t_ns;
+        m->walk_prev_v = v;
+}
+
+/* The walking blocks whose periods end by @t_ns (see struct Motion); @v is
+ * the vertical value of the sample at @t_ns, not yet in a block. Out of
+ * line: once a block (see motion_feed_inline()), with the walking window's
+ * feed inline. */
+void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v)
+{
+        if (!m->walk_have_t) {
+                m->walk_have_t = true;
+                m->walk_next_ns = t_ns + m->walk_period_ns;
+                m->walk_prev_ns = t_ns;
+                m->walk_prev_v = v;
+                return;
+        }
+        /* The common case, walk_blocks_loop() once round: block > 1 (its
+         * first branch not taken), samples in the block (the second taken),
+         * the first block of the call (fed: emitted 0 < n_blocks, and then
+         * 1 <= n_blocks), and the next block's end after t_ns (the loop
+         * ends): walk_next_ns + walk_period_ns, the sum the loop makes. */
+        if (m->block > 1 && m->walk_in_block > 0 && t_ns >= m->walk_next_ns &&
+            t_ns < m->walk_next_ns + m->walk_period_ns) {
+                walk_block_close(m);
+                walk_feed(m, m->walk_last_v, m->walk_last_s, true);
+                m->walk_next_ns += m->walk_period_ns;
+                m->walk_prev_ns = t_ns;
+                m->walk_prev_v = v;
+                return;
+        }
+        walk_blocks_loop(m, t_ns, v);
 }
