@@ -15,6 +15,7 @@
 #include "analyze-private.h"
 #include "core/recording.h"
 #include "posturectl.h"
+#include "sigbus.h"
 
 /* Frames handed to pipeline_feed() at once: the filter is vectorised over a batch. */
 #define BATCH_FRAMES 1024
@@ -115,6 +116,12 @@ static int read_frames(RecordingReader *rr, const char *path, Frame *buf, size_t
         int r;
 
         r = recording_reader_read(rr, buf + *n, max - *n, &got, &msg);
+        /* Pages of the mapped file gone (open_recording()): what was read
+         * from them is zeros, and is not used. */
+        if (sigbus_hit()) {
+                fprintf(stderr, "%s: changed while being read\n", path);
+                return -EX_NOINPUT;
+        }
         *n += got;
         if (r < 0) {
                 if (msg)
@@ -128,6 +135,8 @@ static int read_frames(RecordingReader *rr, const char *path, Frame *buf, size_t
 
 static int open_recording(const char *path, RecordingReader **ret)
 {
+        const void *addr;
+        size_t size;
         int r;
 
         if (strcmp(path, "-") == 0)
@@ -137,6 +146,15 @@ static int open_recording(const char *path, RecordingReader **ret)
         if (r < 0) {
                 fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, path, strerror(-r));
                 return r == -ENOMEM ? 1 : EX_NOINPUT;
+        }
+        /* A regular file is read mapped, without read()'s copy of it: if it
+         * shrinks meanwhile, the pages gone raise SIGBUS, which
+         * read_frames() then reports. Anything else is read with read(). */
+        if (strcmp(path, "-") != 0 && recording_reader_map(*ret, &addr, &size) > 0 &&
+            sigbus_watch(addr, size) < 0) {
+                fprintf(stderr, "%s: %s: cannot handle SIGBUS: %m\n", program_invocation_short_name,
+                        path);
+                return 1;
         }
         return 0;
 }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/recording-private.h"
 
@@ -73,9 +75,13 @@ int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, const ch
                 size_t want, got;
 
                 if (r->pos < r->len) {
-                        const char *s = r->buf + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
+                        /* The '\n' within a line's longest (a mapped file
+                         * is not looked through to its end). */
+                        const char *s = r->buf + r->pos,
+                                   *nl = memchr(s, '\n',
+                                                MIN(r->len - r->pos, RECORDING_MAX_LINE + 1));
 
-                        if ((size_t) ((nl ?: r->buf + r->len) - s) > RECORDING_MAX_LINE)
+                        if (!nl && r->len - r->pos > RECORDING_MAX_LINE)
                                 return -E2BIG;
                         if (nl || r->eof) {
                                 /* As getline(): the last line may lack its '\n'. */
@@ -115,4 +121,78 @@ int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, const ch
                                 r->read_error = errno > 0 ? -errno : -EIO;
                 }
         }
+}
+
+/**
+ * recording_reader_map() - read the recording from memory: its regular file
+ * mapped, rather than copied in blocks with read().
+ * @r: a reader that has read nothing yet.
+ * @ret_addr: the mapping.
+ * @ret_size: its size.
+ *
+ * The file is read as it is now, to its present size (lines added later are
+ * not read). A file that shrinks while it is read raises SIGBUS on the pages
+ * that have gone: the caller handles it, at [@ret_addr, @ret_addr +
+ * @ret_size) (the pages after the file are the reader's own, zeros); the
+ * reader itself finds a file shorter than its mapping at its end or at a
+ * failure, and says "changed while being read" (-EIO).
+ *
+ * Return: 1 when mapped; 0 when not (not a regular file, empty, or mmap()
+ * refused it), to be read as before.
+ */
+int recording_reader_map(RecordingReader *r, const void **ret_addr, size_t *ret_size)
+{
+        size_t page = (size_t) sysconf(_SC_PAGESIZE), size, total;
+        int fd = fileno(r->f);
+        struct stat st;
+        char *m;
+
+        if (r->checked_type || r->buf || fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            st.st_size <= 0 || (uint64_t) st.st_size > SIZE_MAX / 2 || ftello(r->f) != 0)
+                return 0;
+        size = (size_t) st.st_size;
+        /* The file's pages, then zeros to READ_PAD after its end at least:
+         * anonymous memory, with the file mapped over its start (the rest of
+         * the file's last page reads as zeros). */
+        total = (size + READ_PAD + page - 1) / page * page;
+        m = mmap(NULL, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+                return 0;
+        /* Populated at once: the page table filled in one go rather than a
+         * fault every 16 pages (measured: 0.4 ms saved on a 1-hour recording
+         * without, 0.55 with; tests/bench/RESULTS.md). */
+        if (mmap(m, (size + page - 1) / page * page, PROT_READ,
+                 MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
+                (void) munmap(m, total);
+                return 0;
+        }
+        r->checked_type = true;
+        r->blocks = true;
+        r->mapped = true;
+        r->map_size = total;
+        r->buf = m;
+        r->buf_size = r->len = size;
+        r->pos = 0;
+        r->eof = true;
+        *ret_addr = m;
+        *ret_size = total;
+        return 1;
+}
+
+/* Whether the mapped file is now shorter than when it was mapped. */
+bool reader_map_shrunk(RecordingReader *r)
+{
+        struct stat st;
+
+        return r->mapped && fstat(fileno(r->f), &st) >= 0 && (uint64_t) st.st_size < r->len;
+}
+
+/* Unmap the file, or free the block. */
+void reader_unmap(RecordingReader *r)
+{
+        if (r->mapped)
+                (void) munmap(r->buf, r->map_size);
+        else
+                free(r->buf);
+        r->buf = NULL;
 }

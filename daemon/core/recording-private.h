@@ -49,6 +49,10 @@ struct RecordingReader {
         char *buf;
         size_t buf_size, pos, len;
         int read_error; /* -errno, after the lines read before it */
+        /* The file mapped (recording_reader_map()): @buf is @map_size bytes
+         * of memory, the file's @len bytes and zeros after them. */
+        bool mapped;
+        size_t map_size;
 
         bool header_seen;
         bool any_sample;
@@ -108,8 +112,12 @@ static inline int64_t round_ns(double x)
  * 2^50 ns is 13 days, far within the limit 9.2e9 s of reader_number(),
  * which needs no check then. A time with a sign, nf > 9 or N >= 2^50 is
  * left to the division.
+ *
+ * reader_time_ns_limits() gives the two numbers the shortcut takes for @nf
+ * (false for nf >= 16): it holds for m < *@ret_below (0 for nf > 9), and
+ * then N is m * *@ret_scale; reader_lines_avx2() keeps them by the line.
  */
-static inline bool reader_time_ns_fast(uint64_t m, size_t nf, int64_t *ret)
+static inline bool reader_time_ns_limits(size_t nf, uint64_t *ret_below, uint64_t *ret_scale)
 {
         /* 10^(9 - nf), and m below 2^50 / 10^(9 - nf) rounded up keeps N
          * below 2^50; for nf > 9, 0: never. */
@@ -124,9 +132,20 @@ static inline bool reader_time_ns_fast(uint64_t m, size_t nf, int64_t *ret)
         };
 #undef TIME_NS_BELOW
 
-        if (nf >= 16 || m >= below[nf])
+        if (nf >= 16)
                 return false;
-        *ret = (int64_t) (m * scale[nf]);
+        *ret_below = below[nf];
+        *ret_scale = scale[nf];
+        return true;
+}
+
+static inline bool reader_time_ns_fast(uint64_t m, size_t nf, int64_t *ret)
+{
+        uint64_t below, scale;
+
+        if (!reader_time_ns_limits(nf, &below, &scale) || m >= below)
+                return false;
+        *ret = (int64_t) (m * scale);
         return true;
 }
 
@@ -170,3 +189,5 @@ size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max);
 
 /* recording-input.c */
 int reader_getline(RecordingReader *r, const char **ret, size_t *ret_n, const char **limit);
+bool reader_map_shrunk(RecordingReader *r);
+void reader_unmap(RecordingReader *r);

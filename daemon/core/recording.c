@@ -38,6 +38,16 @@ int reader_fail(RecordingReader *r, int error, const char *fmt, ...)
 
         assert(error < 0 && error != -ENOMEM);
 
+        /* Whatever is wrong, a mapped file that has shrunk was not read as
+         * it was (the rest of its last page reads as zeros). */
+        if (reader_map_shrunk(r)) {
+                if (asprintf(&r->error_msg, "%s: changed while being read", r->name) < 0) {
+                        r->error_msg = NULL;
+                        return (r->error = -ENOMEM);
+                }
+                return (r->error = -EIO);
+        }
+
         va_start(ap, fmt);
         k = vasprintf(&what, fmt, ap);
         va_end(ap);
@@ -299,8 +309,10 @@ static int reader_next(RecordingReader *r, Frame *out)
                                 errno = -k;
                                 return reader_fail(r, k, "read error: %m");
                         }
-                        if (r->header_seen)
+                        if (r->header_seen && !reader_map_shrunk(r))
                                 return 0;
+                        if (r->header_seen)
+                                return reader_fail(r, -EIO, "changed while being read");
                         if (r->line_no == 0)
                                 return reader_fail(r, -EBADMSG, "empty file, no header");
                         return reader_fail(r, -EBADMSG,
@@ -478,7 +490,7 @@ RecordingReader *recording_reader_free(RecordingReader *r)
         for (size_t i = 0; i < r->n_meta; i++)
                 free(r->meta[i]);
         free(r->line);
-        free(r->buf);
+        reader_unmap(r);
         free(r->layouts);
         free(r->error_msg);
         free(r);

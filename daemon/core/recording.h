@@ -30,6 +30,10 @@ int recording_reader_new(RecordingReader **ret, FILE *f, const char *name, bool 
 /** recording_reader_open() - a reader of the recording at @path. */
 int recording_reader_open(RecordingReader **ret, const char *path);
 
+/** recording_reader_map() - read the regular file of @r from memory (mmap()) rather than with
+ * read(). */
+int recording_reader_map(RecordingReader *r, const void **ret_addr, size_t *ret_size);
+
 /** recording_reader_free() - close and free @r; NULL is fine. */
 RecordingReader *recording_reader_free(RecordingReader *r);
 

@@ -107,6 +107,23 @@ err=$(timeout 10 "$POSTURECTL" analyze "$TMP/long.csv" 2>&1 >/dev/null)
 check_eq "a 1 MiB line in a file: exit status 65" 65 "$?"
 check_match "a 1 MiB line in a file: FILE:LINE" "^$TMP/long.csv:3: line longer than 4096 bytes" "$err"
 
+# --- A recording read mapped that shrinks meanwhile: the pages gone raise
+# SIGBUS, which analyze handles: exit 66 and "changed while being read", no
+# crash and no figures from what is no longer there. With --samples 0.1 it
+# writes as it reads: once the first line is out it is at most the pipe (64
+# KiB) and its stdio buffer of output ahead, some 600 samples of 0.1 s, and a
+# batch of 1024 frames (about 80 s of the 2000 s at 50 Hz), when the file is
+# cut to 4 KiB.
+for k in 0 1 2 3 4 5 6 7 8 9; do
+        awk -F, -v k="$k" '/^[0-9]/ { printf "%.2f,%s,%s,%s\n", $1 + 200 * k, $2, $3, $4; next }
+                           k == 0 { print }' "$DATA/flexion-boundaries.csv"
+done >"$TMP/shrink.csv"
+"$POSTURECTL" analyze --samples 0.1 "$TMP/shrink.csv" 2>"$TMP/shrink.err" |
+        { head -n 1 >/dev/null; truncate -s 4096 "$TMP/shrink.csv"; cat >/dev/null; }
+check_eq "shrunk while read: exit status 66" 66 "${PIPESTATUS[0]}"
+check_eq "shrunk while read: says so, naming the file" \
+        "$TMP/shrink.csv: changed while being read" "$(cat "$TMP/shrink.err")"
+
 # --- Sparse recordings. A rate the filter cannot work at (at most twice the
 # cut-off of 2 Hz) is bad input where the rate is stated; 5 Hz is analysed.
 python3 tests/tools/synth.py --rate 4 --seed 2 "$DATA/flexion-boundaries.spec" >"$TMP/rate4.csv"

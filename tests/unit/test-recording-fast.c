@@ -211,12 +211,51 @@ static void test_layout_line_ends(void **state)
                 check_same(texts[i], strlen(texts[i]), 16);
 }
 
+/*
+ * A line of a layout seen just before, with each of its bytes (to its
+ * '\n') and the byte after it replaced by each of the 256 values in turn:
+ * the lines that keep the layout's key (a digit for another byte that is
+ * none, ',' for '.', '\r' for '-', ...) must be told apart by the layout's
+ * check of every byte, and the others are worked out again. Each as read
+ * without the layouts.
+ */
+static void test_layout_every_byte(void **state)
+{
+        static const char *const lines[] = {
+                "1.5,-0.25,9.75,-0.125\n",
+                "1.5,0.25,-9.75,0.125\r\n",
+                "12.000001,-.5,99999999999999.9,-0.0000000000001\n",
+                "3600.990000,-999999999999.99,0.000001,-1.0000000000000\n",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                size_t n = strlen(lines[i]);
+
+                for (size_t j = 0; j <= n; j++)
+                        for (unsigned c = 0; c < 256; c++) {
+                                char text[256], *p = text, *second;
+
+                                p = stpcpy(p, "time_s,ax,ay,az\n0.0,1.0,2.0,3.0\n");
+                                p = stpcpy(p, lines[i]);
+                                second = p;
+                                p = stpcpy(p, lines[i]);
+                                /* A second later. */
+                                second[0] = (char) (second[0] + 1);
+                                /* The byte after the line: the next line's first. */
+                                p = stpcpy(p, "7200.5,1.0,2.0,3.0\n");
+                                second[j] = (char) c;
+                                check_same(text, (size_t) (p - text), 8);
+                        }
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_time_ns_fast),
                 cmocka_unit_test(test_layouts),
                 cmocka_unit_test(test_layout_line_ends),
+                cmocka_unit_test(test_layout_every_byte),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,10 +24,13 @@ typedef enum {
         WAY_NEXT,        /* a file in blocks, recording_reader_next() */
         WAY_READ,        /* a file in blocks, recording_reader_read() without AVX2 */
         WAY_READ_AVX2,   /* a file in blocks, recording_reader_read() with AVX2 */
+        WAY_MAP_NEXT,    /* a file mapped, recording_reader_next() */
+        WAY_MAP_AVX2,    /* a file mapped, recording_reader_read() with AVX2 */
         _WAY_MAX,
 } Way;
 
-static const char *const way_names[] = { "stream", "stream-read", "next", "read", "read-avx2" };
+static const char *const way_names[] = { "stream",    "stream-read", "next",    "read",
+                                         "read-avx2", "map-next",    "map-avx2" };
 
 typedef struct {
         Frame *frames;
@@ -79,9 +82,17 @@ static void read_way(const char *text, size_t len, Way way, size_t batch, uint64
         f = way <= WAY_STREAM_READ ? fmemopen((void *) text, len, "r") : test_file_of(text, len);
         assert_non_null(f);
         assert_int_equal(recording_reader_new(&r, f, "rec.csv", true), 0);
-        r->avx2 = way == WAY_READ_AVX2;
+        r->avx2 = way == WAY_READ_AVX2 || way == WAY_MAP_AVX2;
+        if (way >= WAY_MAP_NEXT) {
+                const void *addr = NULL;
+                size_t size = 0;
 
-        if (way == WAY_STREAM || way == WAY_NEXT) {
+                /* Mapped, but for an empty file. */
+                assert_int_equal(recording_reader_map(r, &addr, &size), len > 0);
+                assert_true(len == 0 || (addr && size >= len + READ_PAD));
+        }
+
+        if (way == WAY_STREAM || way == WAY_NEXT || way == WAY_MAP_NEXT) {
                 while ((res->k = recording_reader_next(r, &res->frames[res->n], &res->msg)) > 0)
                         res->n++;
         } else
@@ -125,7 +136,7 @@ static void check_ways(const char *text, size_t len, size_t batch, uint64_t seed
 
         read_way(text, len, WAY_STREAM, batch, seed, &ref);
         for (Way w = WAY_STREAM_READ; w < _WAY_MAX; w++) {
-                if (w == WAY_READ_AVX2 && !have_avx2())
+                if ((w == WAY_READ_AVX2 || w == WAY_MAP_AVX2) && !have_avx2())
                         continue;
                 read_way(text, len, w, batch, seed, &res);
                 if (res.n != ref.n || res.k != ref.k || res.line != ref.line ||
@@ -507,13 +518,65 @@ static void test_block_edges(void **state)
         }
 }
 
+/*
+ * A mapped file that shrinks before it is read to its end, within its last
+ * page (the rest of which then reads as zeros, with no SIGBUS): at a line's
+ * end, in a line, before the header's end; never the samples of zeros, the
+ * end, or a message about them, but "changed while being read". A file that
+ * does not shrink is read to its end.
+ */
+static void test_map_shrunk(void **state)
+{
+        char text[3000], *p = stpcpy(text, "# rate_hz: 100\ntime_s,ax,ay,az\n");
+        size_t len, cuts[4], lines = 0;
+
+        for (; (size_t) (p - text) < sizeof(text) - 64; lines++)
+                p += sprintf(p, "%zu.%02zu,0.5,-9.75,0.125\n", lines / 100, lines % 100);
+        len = (size_t) (p - text);
+        cuts[0] = (size_t) (strrchr(text, '\n') - text) - 40;         /* in a line near the end */
+        cuts[1] = (size_t) (strchr(text + len / 2, '\n') - text) + 1; /* a line's end */
+        cuts[2] = 20;                                                 /* in the header */
+        cuts[3] = len;                                                /* none */
+
+        for (unsigned c = 0; c < ELEMENTSOF(cuts); c++)
+                for (unsigned avx2 = 0; avx2 < 2; avx2++) {
+                        _cleanup_(recording_reader_freep) RecordingReader *r = NULL;
+                        _cleanup_(freep) char *msg = NULL;
+                        Frame fr[64];
+                        const void *addr;
+                        size_t size, n = 0, got, whole = 0;
+                        FILE *f = test_file_of(text, len);
+                        int k;
+
+                        assert_int_equal(recording_reader_new(&r, f, "rec.csv", true), 0);
+                        r->avx2 = avx2 && have_avx2();
+                        assert_int_equal(recording_reader_map(r, &addr, &size), 1);
+                        assert_int_equal(ftruncate(fileno(f), (off_t) cuts[c]), 0);
+                        do {
+                                k = recording_reader_read(r, fr, ELEMENTSOF(fr), &got, &msg);
+                                n += got;
+                        } while (k > 0);
+                        if (cuts[c] == len) {
+                                assert_int_equal(k, 0);
+                                assert_int_equal(n, lines);
+                                continue;
+                        }
+                        assert_int_equal(k, -EIO);
+                        assert_string_equal(msg, "rec.csv: changed while being read");
+                        /* Only samples of the lines the file still has whole. */
+                        for (size_t i = 0; i < cuts[c]; i++)
+                                whole += text[i] == '\n';
+                        assert_true(n + 2 <= MAX(whole, 2u));
+                }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_two_lines),         cmocka_unit_test(test_field_lengths),
                 cmocka_unit_test(test_lines_avx2_limits), cmocka_unit_test(test_lines_avx2_forms),
                 cmocka_unit_test(test_lines_avx2_max),    cmocka_unit_test(test_random_recordings),
-                cmocka_unit_test(test_block_edges),
+                cmocka_unit_test(test_block_edges),       cmocka_unit_test(test_map_shrunk),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
