@@ -124,6 +124,27 @@ check_eq "shrunk while read: exit status 66" 66 "${PIPESTATUS[0]}"
 check_eq "shrunk while read: says so, naming the file" \
         "$TMP/shrink.csv: changed while being read" "$(cat "$TMP/shrink.err")"
 
+# --- A recording read mapped that grows meanwhile (as one that is still
+# being recorded): read to the size it had when analysis started, the lines
+# appended later not (the same frames as a copy of it). Blocked on its
+# output as above, it has read at most some 80 s of its first 1000 s when
+# the next 1000 s are appended.
+for k in 0 1 2 3 4 5 6 7 8 9; do
+        awk -F, -v k="$k" '/^[0-9]/ { printf "%.2f,%s,%s,%s\n", $1 + 200 * k, $2, $3, $4; next }
+                           k == 0 { print }' "$DATA/flexion-boundaries.csv"
+done >"$TMP/whole.csv"
+head -n 50000 "$TMP/whole.csv" >"$TMP/grow.csv"
+cp "$TMP/grow.csv" "$TMP/grow-start.csv"
+tail -n +50001 "$TMP/whole.csv" >"$TMP/more.csv"
+want=$("$POSTURECTL" analyze "$TMP/grow-start.csv" | grep -o '"frames":[0-9]*')
+check_eq "grown while read: a copy of it as it was, 1000 s at 50 Hz" '"frames":49984' "$want"
+"$POSTURECTL" analyze --samples 0.1 "$TMP/grow.csv" 2>"$TMP/grow.err" |
+        { head -n 1 >/dev/null; cat "$TMP/more.csv" >>"$TMP/grow.csv"; cat >"$TMP/grow.out"; }
+check_eq "grown while read: exit status 0" 0 "${PIPESTATUS[0]}"
+check_eq "grown while read: the frames it had at the start" \
+        "$want" "$(grep -o '"frames":[0-9]*' "$TMP/grow.out")"
+check_eq "grown while read: no message" "" "$(cat "$TMP/grow.err")"
+
 # --- Sparse recordings. A rate the filter cannot work at (at most twice the
 # cut-off of 2 Hz) is bad input where the rate is stated; 5 Hz is analysed.
 python3 tests/tools/synth.py --rate 4 --seed 2 "$DATA/flexion-boundaries.spec" >"$TMP/rate4.csv"

@@ -519,24 +519,32 @@ static void test_block_edges(void **state)
 }
 
 /*
- * A mapped file that shrinks before it is read to its end, within its last
- * page (the rest of which then reads as zeros, with no SIGBUS): at a line's
- * end, in a line, before the header's end; never the samples of zeros, the
- * end, or a message about them, but "changed while being read". A file that
- * does not shrink is read to its end.
+ * A mapped file that shrinks before it is read to its end. In its whole
+ * first page (the rest of which then reads as zeros, with no SIGBUS): at a
+ * line's end, in a line, before the header's end; never the samples of
+ * zeros, the end, or a message about them, but "changed while being read".
+ * In its last, partial page, read as it was when mapped: its lines, then
+ * "changed while being read". A file that does not shrink is read to its
+ * end.
  */
 static void test_map_shrunk(void **state)
 {
-        char text[3000], *p = stpcpy(text, "# rate_hz: 100\ntime_s,ax,ay,az\n");
-        size_t len, cuts[4], lines = 0;
+        size_t page = (size_t) sysconf(_SC_PAGESIZE), len, cuts[5], lines = 0, first = 0;
+        _cleanup_(freep) char *text = malloc(page + 1100);
+        char *p;
 
-        for (; (size_t) (p - text) < sizeof(text) - 64; lines++)
+        assert_non_null(text);
+        p = stpcpy(text, "# rate_hz: 100\ntime_s,ax,ay,az\n");
+        for (; (size_t) (p - text) < page + 1000; lines++)
                 p += sprintf(p, "%zu.%02zu,0.5,-9.75,0.125\n", lines / 100, lines % 100);
         len = (size_t) (p - text);
-        cuts[0] = (size_t) (strrchr(text, '\n') - text) - 40;         /* in a line near the end */
-        cuts[1] = (size_t) (strchr(text + len / 2, '\n') - text) + 1; /* a line's end */
-        cuts[2] = 20;                                                 /* in the header */
-        cuts[3] = len;                                                /* none */
+        for (size_t i = 0; i < page; i++)
+                first += text[i] == '\n';
+        cuts[0] = (size_t) ((char *) memrchr(text, '\n', page) - text) - 10; /* in a line */
+        cuts[1] = (size_t) (strchr(text + page / 2, '\n') - text) + 1;       /* a line's end */
+        cuts[2] = 20;                                                        /* in the header */
+        cuts[3] = page + 500;                                                /* in the last page */
+        cuts[4] = len;                                                       /* none */
 
         for (unsigned c = 0; c < ELEMENTSOF(cuts); c++)
                 for (unsigned avx2 = 0; avx2 < 2; avx2++) {
@@ -563,10 +571,74 @@ static void test_map_shrunk(void **state)
                         }
                         assert_int_equal(k, -EIO);
                         assert_string_equal(msg, "rec.csv: changed while being read");
+                        if (cuts[c] >= page) {
+                                assert_int_equal(n, lines);
+                                continue;
+                        }
                         /* Only samples of the lines the file still has whole. */
                         for (size_t i = 0; i < cuts[c]; i++)
                                 whole += text[i] == '\n';
+                        assert_true(whole < first);
                         assert_true(n + 2 <= MAX(whole, 2u));
+                }
+}
+
+/*
+ * A mapped file that grows before it is read: read to the size it had when
+ * mapped, its last line without its '\n' too, never past its end, with the
+ * mapping moved before a page that faults on any access.
+ */
+static void test_map_grown(void **state)
+{
+        size_t page = (size_t) sysconf(_SC_PAGESIZE);
+
+        for (unsigned partial = 0; partial < 2; partial++)
+                for (unsigned avx2 = 0; avx2 < 2; avx2++) {
+                        _cleanup_(recording_reader_freep) RecordingReader *r = NULL;
+                        _cleanup_(freep) char *msg = NULL, *text = malloc(4 * page);
+                        char *p = stpcpy(text, "time_s,ax,ay,az\n"), *guard, *moved;
+                        size_t len, n = 0, got, lines = 0, size;
+                        const void *addr;
+                        Frame fr[64];
+                        FILE *f;
+                        int k;
+
+                        assert_non_null(text);
+                        for (; (size_t) (p - text) < 2 * page + 200; lines++)
+                                p += sprintf(p, "%zu.%02zu,0.5,-9.75,0.125\n", lines / 100,
+                                             lines % 100);
+                        /* "0.125" cut to "0.1", completed after mapping. */
+                        len = (size_t) (p - text) - 3 * partial;
+                        f = test_file_of(text, len);
+                        assert_int_equal(recording_reader_new(&r, f, "rec.csv", true), 0);
+                        r->avx2 = avx2 && have_avx2();
+                        assert_int_equal(recording_reader_map(r, &addr, &size), 1);
+                        guard = mmap(NULL, size + page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                                     0);
+                        assert_true(guard != MAP_FAILED);
+                        moved = mremap((void *) addr, size, size, MREMAP_MAYMOVE | MREMAP_FIXED,
+                                       guard);
+                        assert_true(moved == guard);
+                        r->buf = moved;
+                        /* The rest of the line, then lines to past the
+                         * mapping's end. */
+                        assert_int_equal(fseek(f, 0, SEEK_END), 0);
+                        if (partial)
+                                assert_int_equal(fwrite("25\n", 1, 3, f), 3);
+                        for (size_t i = lines; i < lines + 2 * page / 16; i++)
+                                assert_true(fprintf(f, "%zu.%02zu,0.5,-9.75,0.125\n", i / 100,
+                                                    i % 100) > 0);
+                        assert_int_equal(fflush(f), 0);
+                        do {
+                                k = recording_reader_read(r, fr, ELEMENTSOF(fr), &got, &msg);
+                                n += got;
+                        } while (k > 0);
+                        assert_int_equal(k, 0);
+                        assert_int_equal(n, lines);
+                        assert_true(r->pos <= r->len && r->len == len);
+                        /* The last line as it was: "0.1" */
+                        assert_true(fr[(n - 1) % ELEMENTSOF(fr)].v[2] == (partial ? 0.1f : 0.125f));
+                        (void) munmap(guard + size, page);
                 }
 }
 
@@ -577,6 +649,7 @@ int main(void)
                 cmocka_unit_test(test_lines_avx2_limits), cmocka_unit_test(test_lines_avx2_forms),
                 cmocka_unit_test(test_lines_avx2_max),    cmocka_unit_test(test_random_recordings),
                 cmocka_unit_test(test_block_edges),       cmocka_unit_test(test_map_shrunk),
+                cmocka_unit_test(test_map_grown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
