@@ -11,6 +11,7 @@
 static uintptr_t watch_start;
 static size_t watch_size, page_size;
 static volatile sig_atomic_t hit;
+static volatile sig_atomic_t watching;
 static struct sigaction old_action;
 
 static void sigbus_handler(int sig, siginfo_t *si, void *context)
@@ -26,9 +27,12 @@ static void sigbus_handler(int sig, siginfo_t *si, void *context)
                 hit = 1;
                 return;
         }
-        /* Anything else: as before; delivered (again) when this returns. */
+        /* Anything else: as before. A fault happens again when this
+         * returns, with its own details; a signal sent is sent again. */
         (void) sigaction(SIGBUS, &old_action, NULL);
-        (void) raise(sig);
+        watching = 0;
+        if (si->si_code <= 0)
+                (void) raise(sig);
 }
 
 int sigbus_watch(const void *addr, size_t size)
@@ -40,7 +44,18 @@ int sigbus_watch(const void *addr, size_t size)
         watch_size = size;
         hit = 0;
         sigemptyset(&sa.sa_mask);
-        return sigaction(SIGBUS, &sa, &old_action) < 0 ? -errno : 0;
+        if (sigaction(SIGBUS, &sa, &old_action) < 0)
+                return -errno;
+        watching = 1;
+        return 0;
+}
+
+void sigbus_unwatch(void)
+{
+        if (watching) {
+                (void) sigaction(SIGBUS, &old_action, NULL);
+                watching = 0;
+        }
 }
 
 bool sigbus_hit(void)

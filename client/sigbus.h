@@ -16,5 +16,9 @@
 /* Handle SIGBUS in [@addr, @addr + @size). Return: 0 or -errno. */
 int sigbus_watch(const void *addr, size_t size);
 
+/* Restore the disposition of before sigbus_watch(), if watching: before
+ * the range is unmapped. */
+void sigbus_unwatch(void);
+
 /* Whether a page of the range has gone since sigbus_watch(). */
 bool sigbus_hit(void);

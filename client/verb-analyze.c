@@ -117,9 +117,13 @@ static int read_frames(RecordingReader *rr, const char *path, Frame *buf, size_t
 
         r = recording_reader_read(rr, buf + *n, max - *n, &got, &msg);
         /* Pages of the mapped file gone (open_recording()): what was read
-         * from them is zeros, and is not used. */
+         * from them is zeros, and is not used. A page that could not be
+         * read in raises SIGBUS too, with the file as long as it was. */
         if (sigbus_hit()) {
-                fprintf(stderr, "%s: changed while being read\n", path);
+                if (recording_reader_shrunk(rr))
+                        fprintf(stderr, "%s: changed while being read\n", path);
+                else
+                        fprintf(stderr, "%s: read error: %s\n", path, strerror(EIO));
                 return -EX_NOINPUT;
         }
         *n += got;
@@ -131,6 +135,13 @@ static int read_frames(RecordingReader *rr, const char *path, Frame *buf, size_t
                 return r == -EBADMSG ? -EX_DATAERR : -EX_NOINPUT;
         }
         return r;
+}
+
+/* The SIGBUS handler's range ends with the mapping: unwatched first. */
+static void analyze_reader_freep(RecordingReader **r)
+{
+        sigbus_unwatch();
+        recording_reader_free(*r);
 }
 
 static int open_recording(const char *path, RecordingReader **ret)
@@ -167,7 +178,7 @@ int verb_analyze(int argc, char *argv[])
                 .alert = analyze_print_alert,
                 .event_time = engine_time,
         };
-        _cleanup_(recording_reader_freep) RecordingReader *rr = NULL;
+        _cleanup_(analyze_reader_freep) RecordingReader *rr = NULL;
         _cleanup_(catalogue_freep) Catalogue *cat = NULL;
         _cleanup_(coach_freep) Coach *coach = NULL;
         _cleanup_(freep) Frame *buf = NULL;

@@ -205,6 +205,11 @@ bool reader_map_shrunk(RecordingReader *r)
         return r->mapped && fstat(fileno(r->f), &st) >= 0 && (uint64_t) st.st_size < r->len;
 }
 
+bool recording_reader_shrunk(RecordingReader *r)
+{
+        return reader_map_shrunk(r);
+}
+
 /* Unmap the file, or free the block. */
 void reader_unmap(RecordingReader *r)
 {

@@ -34,6 +34,10 @@ int recording_reader_open(RecordingReader **ret, const char *path);
  * read(). */
 int recording_reader_map(RecordingReader *r, const void **ret_addr, size_t *ret_size);
 
+/** recording_reader_shrunk() - whether the file recording_reader_map() mapped is now shorter
+ * than it was then. */
+bool recording_reader_shrunk(RecordingReader *r);
+
 /** recording_reader_free() - close and free @r; NULL is fine. */
 RecordingReader *recording_reader_free(RecordingReader *r);
 
