@@ -374,8 +374,9 @@ AVX2 size_t reader_lines_avx2(RecordingReader *r, Frame *out, size_t max)
                                   _mm256_castsi256_pd(KV(two52)));
                 q = _mm256_div_pd(q, l->den);
 
-                /* The time from its digits when reader_time_ns_fast() can
-                 * (no sign, its digits below the layout's limit): the same,
+                /* The time from its digits when the shortcut of
+                 * reader_time_ns_limits() holds (no sign, its digits below
+                 * the layout's limit, time_below): the same,
                  * without the rounding's chain of some 15 cycles after the
                  * division. Else from that, with the limit of
                  * reader_number() (1e15 is below FLT_MAX). */

@@ -139,6 +139,8 @@ static inline bool reader_time_ns_limits(size_t nf, uint64_t *ret_below, uint64_
         return true;
 }
 
+/* The shortcut for one time: N, when it holds. reader_lines_avx2() applies
+ * the limits itself; test-recording-fast.c checks them through this. */
 static inline bool reader_time_ns_fast(uint64_t m, size_t nf, int64_t *ret)
 {
         uint64_t below, scale;
