@@ -2,9 +2,9 @@
 /*
  * The rules feed_pending() leaves out or takes inline (detect.c): a fired
  * slouch episode above its keep limit, a counted bend in its keep band or
- * growing above its limit, a stay below sustained-flexion's band; each against the rules fed the
- * same samples with their angles worked out (detect-pair.h), at the limits' edges and when the
- * limits change.
+ * growing above its limit, a stay below sustained-flexion's band; each
+ * against the rules fed the same samples with their angles worked out
+ * (detect-pair.h), at the limits' edges and when the limits change.
  */
 #include "test-util.h"
 
