@@ -36,6 +36,9 @@ struct Pipeline {
         void *sample_userdata;
         int64_t sample_every_ns, sample_next_ns;
         bool sample_started;
+        /* The latest sample. Its angles and rate may still be pending (the
+         * short way leaves them so): only pipeline_last(), the calibrations
+         * and the handler path, which resolve them first, read them. */
         PostureSample last;
         bool have_last;
         PipelineSummary summary;
@@ -220,7 +223,7 @@ typedef double SummaryPair __attribute__((vector_size(16)));
  * activity, and two sums go in one vector (lane by lane the same addition).
  * summary_dt() is taken apart: p->summary_dt_ns and p->summary_dt are 0
  * and 0.0 at first and then an interval that passed its range test and its
- * seconds (only summary_dt() stores them), so an interval equal to the one
+ * seconds (summary_dt() and summary_run() store only such a pair), so an interval equal to the one
  * kept has the seconds kept, 0.0 for 0 as summary_dt() returns for it.
  * summary_add() adds only a dt > 0; here the dt of 0 kept at first is added
  * too, which changes nothing: each sum starts at +0.0 and is only ever
@@ -473,9 +476,9 @@ static bool frames_ok(const Pipeline *p, const Frame *f, size_t n, int64_t prev)
 
         for (; i + 2 <= n; i += 2) {
                 __m128d a =
-                        _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) f[i].v)));
+                        _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i_u *) f[i].v)));
                 __m128d b = _mm_cvtps_pd(
-                        _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *) f[i + 1].v)));
+                        _mm_castsi128_ps(_mm_loadl_epi64((const __m128i_u *) f[i + 1].v)));
                 __m128d z = _mm_cvtps_pd(
                         _mm_unpacklo_ps(_mm_load_ss(&f[i].v[2]), _mm_load_ss(&f[i + 1].v[2])));
                 __m128d x = _mm_unpacklo_pd(a, b), y = _mm_unpackhi_pd(a, b);

@@ -85,7 +85,12 @@ typedef struct PipelineDrops {
 /** pipeline_feed() - process @n frames in sample order. */
 void pipeline_feed(Pipeline *p, const Frame *frames, size_t n);
 
-/** pipeline_last() - the latest PostureSample, or NULL before the first frame. */
+/**
+ * pipeline_last() - the latest PostureSample, or NULL before the first frame.
+ *
+ * Works out the sample's angles and rate first if they are still pending
+ * (the short way of pipeline_feed() leaves them so), in @p: hence not const.
+ */
 const PostureSample *pipeline_last(Pipeline *p);
 
 const PipelineSummary *pipeline_summary(const Pipeline *p);

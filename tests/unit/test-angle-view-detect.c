@@ -427,7 +427,9 @@ static void assert_same_state(const Detectors *b, const Detectors *c)
  * reset or a lying sample left the decay cached for the other), a rate whose
  * bound lies above half of sudden_rate_dps while the rate does not, and
  * static-posture firing at the sample its held time reaches static_s
- * (held_s summed step by step). Against the same samples worked out, rule
+ * (held_s summed step by step), a new step whose first sample loads the
+ * index the long way (the decay cached is the old step's until a calm
+ * sample works out the new one). Against the same samples worked out, rule
  * by rule: the same events, load index and kept sums, to the bit.
  */
 static void test_steady_steps(void **state)
@@ -449,6 +451,7 @@ static void test_steady_steps(void **state)
                 int64_t t = starts[j], step = steps[0];
                 Activity activity = ACTIVITY_STILL;
                 size_t events = 0;
+                bool lift_next = false;
                 int bend = 0;
 
                 rng_state = 0x9e3779b97f4a7c15ULL * (j + 11);
@@ -459,6 +462,8 @@ static void test_steady_steps(void **state)
                 for (int i = 0; i < 30000; i++) {
                         PostureSample s;
                         double r[3], u = uniform();
+                        int64_t was = step;
+                        bool lift = lift_next;
 
                         /* Runs of one step, now and then another for a sample or a run. */
                         if (u < 0.02)
@@ -466,6 +471,8 @@ static void test_steady_steps(void **state)
                                              ELEMENTSOF(steps)];
                         else if (u < 0.06)
                                 step = steps[0];
+                        /* The next sample is the first at the new step. */
+                        lift_next = step != was && uniform() < 0.5;
                         if (uniform() < 0.001) {
                                 double v = uniform();
 
@@ -486,7 +493,14 @@ static void test_steady_steps(void **state)
                         /* Now and then a bend that loads the index. */
                         if (uniform() < 0.001)
                                 bend = 100;
+                        /* Now and then, the first sample at a new step
+                         * leans back to -25 deg: it loads the index (below
+                         * -20 deg) but opens no episode (backrest_support:
+                         * not below -35 deg), so the long way takes it and
+                         * the calm samples after it come at the new step
+                         * while the decay cached is the old step's. */
                         vec(bend-- > 0          ? 45
+                            : lift              ? -25
                             : uniform() < 0.002 ? 14
                                                 : 5 + 0.1 * uniform(),
                             0, 9.80665, r);

@@ -2,9 +2,9 @@
 /*
  * The rules feed_pending() leaves out or takes inline (detect.c): a fired
  * slouch episode above its keep limit, a counted bend in its keep band or
- * growing above its limit, a stay below sustained-flexion's band; each against the rules fed the
- * same samples with their angles worked out (detect-pair.h), at the limits' edges and when the
- * limits change.
+ * growing above its limit, a stay below sustained-flexion's band; each
+ * against the rules fed the same samples with their angles worked out
+ * (detect-pair.h), at the limits' edges and when the limits change.
  */
 #include "test-util.h"
 
@@ -117,7 +117,8 @@ static void test_bend_grows(void **state)
         /* Four bends a minute asked for: the second bend counted, the rate
          * fails; two asked for within it: the rate holds, the episode opens
          * at once (the rule is called) and fires. */
-        RuleParams p, four;
+        RuleParams p, four, low;
+        Segment low_bends[5 * 6];
         const Segment per_min[] = {
                 { 8, 0, 10 }, { 25, 0, 1 }, { 10, 0, 2 }, { 25, 0, 5 }, { 25, 0, 20, .params = &p },
                 { 10, 0, 5 },
@@ -137,6 +138,19 @@ static void test_bend_grows(void **state)
         four = p;
         four.repetitive_per_min = 4;
         assert_int_equal(run_script(&four, per_min, ELEMENTSOF(per_min)), 1);
+        /* repetitive_deg below flexion_min_deg (15° and 20°; 5 s to fire,
+         * slouch off): each bend grows from 16° to 19° after it counted,
+         * below sustained-flexion's band, so nothing has worked out the
+         * sample's angles before repetitive_grows() reads them; the peak the
+         * episode fires with is the sample's, not an earlier one's. */
+        low = p;
+        low.repetitive_deg = 15;
+        for (size_t i = 0; i < ELEMENTSOF(low_bends); i += 5) {
+                low_bends[i] = (Segment){ 5, 0, 4 };
+                for (size_t k = 1; k < 5; k++)
+                        low_bends[i + k] = (Segment){ 15 + (double) k, 0, 0.5 };
+        }
+        assert_int_equal(run_script(&low, low_bends, ELEMENTSOF(low_bends)), 1);
         (void) state;
 }
 

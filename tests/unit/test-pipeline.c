@@ -322,6 +322,7 @@ static void test_short_way_intervals(void **state)
                 assert_memory_equal(pipeline_summary(pl), pipeline_summary(ref),
                                     sizeof(PipelineSummary));
         }
+        (void) state;
 }
 
 /* Without summary and sample handlers the pipeline takes its short way

@@ -129,6 +129,7 @@ calm_steady(const CalmBox *b, bool walking, const PostureSample *s, size_t n, in
 
                 if (t != last + step_ns)
                         break;
+                /* t - b->rep_onset: see MINUTE_NS (detect-private.h). */
                 if (!(x->angles_pending && !x->lying && !x->awaiting_neutral &&
                       pr[0] > b->sin_flexion_lo && pr[0] < b->sin_flexion_hi &&
                       pr[1] > b->cos_lateral_lo && !(x->rate_dps > half_dps) &&
@@ -236,6 +237,7 @@ size_t calm_run(Detectors *d, const PostureSample *s, size_t n)
                 have = have_last;
                 last = last_t_ns;
                 dt = sample_step(&have, &last, &step_ns, &step_s, x->t_ns);
+                /* x->t_ns - b.rep_onset: see MINUTE_NS (detect-private.h). */
                 if (!(x->angles_pending && !x->lying && !x->awaiting_neutral &&
                       pr[0] > b.sin_flexion_lo && pr[0] < b.sin_flexion_hi &&
                       pr[1] > b.cos_lateral_lo &&

@@ -308,7 +308,24 @@ static inline bool calm_open(const Detectors *d)
 void calm_box_update(Detectors *d);
 size_t calm_run(Detectors *d, const PostureSample *s, size_t n);
 
-/* repetitive-bending counts bends per minute. */
+/*
+ * repetitive-bending counts bends per minute.
+ *
+ * t - onset, here, in rate_holds() (detect-movement.c) and in calm_steady()
+ * and calm_run() (detect-calm.c), overflows only for a sample more than
+ * INT64_MAX ns (292 years) after, or more than 2^63 ns before, a bend
+ * counted since the last detectors_reset(). A caller of the detectors may
+ * feed such times (the unit tests wrap them past INT64_MAX); the pipeline
+ * does not. It passes on only times later than the last (frame_acceptable(),
+ * frames_ok()), so they never wrap, and a recording's lie within +-9.2e9 s
+ * (the reader's limit, recording.c). Two of them more than INT64_MAX apart
+ * need a step that long, which posturectl analyze and the replay source
+ * would flag FRAME_AFTER_GAP (a gap resets the detectors, forgetting the
+ * bends), but their test, t - prev > max, itself overflows for it, and the
+ * estimator then never finishes its walk blocks for the step: the sample
+ * never gets here. The evdev source stamps frames with CLOCK_MONOTONIC (or
+ * CLOCK_REALTIME), far below 2^63 ns.
+ */
 #define MINUTE_NS (60 * NSEC_PER_SEC)
 
 /*
