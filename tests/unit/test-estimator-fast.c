@@ -328,7 +328,7 @@ static void run_pair(const EstimatorParams *p, const MountMatrix *mount, const d
         Frame *raw = calloc(N, sizeof(Frame)), *filt = calloc(N, sizeof(Frame));
         PostureSample *a = calloc(N, sizeof(PostureSample)), *b = calloc(N, sizeof(PostureSample));
         double g[3] = { up[0] * G, up[1] * G, up[2] * G };
-        size_t n_neutral = 0, n_valid = 0;
+        size_t n_neutral = 0, n_valid = 0, n_neutral_trunk = 0;
 
         assert_non_null(raw && filt && a && b);
         q.mount = *mount;
@@ -379,6 +379,17 @@ static void run_pair(const EstimatorParams *p, const MountMatrix *mount, const d
         for (size_t i = 0; i < N; i++) {
                 slow->trunk_cached = false;
                 estimator_feed(slow, &raw[i], &filt[i], &b[i]);
+                /* Where the neutral changes, the trunk is in the new
+                 * neutral's frame already, as the gravity is: both sides
+                 * share the second pass (estimator_feed() is a batch of
+                 * one), so this is checked against the rotation itself. */
+                if (b[i].neutral_changed && isfinite(slow->trunk_in[0])) {
+                        double r[3];
+
+                        rotate(slow->trunk_in, &slow->rotation, r);
+                        assert_memory_equal(r, b[i].motion_trunk, sizeof(r));
+                        n_neutral_trunk++;
+                }
         }
         for (size_t i = 0; i < N; i++) {
                 /* estimator_feed_many() may leave the angles pending;
@@ -390,7 +401,7 @@ static void run_pair(const EstimatorParams *p, const MountMatrix *mount, const d
         }
         /* The runs went through the cases. */
         if (p->auto_calibrate)
-                assert_true(n_neutral > 0);
+                assert_true(n_neutral > 0 && n_neutral_trunk > 0);
         assert_true(n_valid > N / 4);
 
         estimator_free(fast);
