@@ -228,15 +228,19 @@ static void test_medians(void **state)
 
 /* The trunk's backward passes, in runs of TRUNK_RUN blocks (with AVX2 and
  * without) or one at a time, against the recursion written out here over
- * the forward values as they came: the same to the bit, across the ring's
- * wrap, gaps (motion_reset()) and batches of every size. */
+ * the forward values as they came: the same to the bit, across the forward
+ * buffer's slides (trunk_slide()), gaps (motion_reset()) and batches of
+ * every size; for the default sensor height (trunk_lag 43 at 100 Hz) and
+ * the extremes, the smallest lag (fwd_size nearest MOTION_BATCH, where a
+ * slide has the most jobs pending for its size) and the largest. */
 static void test_trunk_backward(void **state)
 {
+        static const double heights_m[] = { 0.45, 1e-6, 3 };
         EstimatorParams p;
         uint64_t seed = 0x5851f42d4c957f2du;
 
         estimator_params_default(&p);
-        for (size_t variant = 0; variant < 2; variant++) {
+        for (size_t variant = 0; variant < 2 * ELEMENTSOF(heights_m); variant++) {
                 enum { MAX_FWD = 40000 };
                 double(*hist)[3] = calloc(MAX_FWD, sizeof(*hist));
                 size_t n_hist = 0, n_jobs = 0, n_runs = 0;
@@ -244,8 +248,9 @@ static void test_trunk_backward(void **state)
                 int64_t t_ns = 0;
 
                 assert_non_null(hist);
+                p.sensor_height_m = heights_m[variant / 2];
                 assert_int_equal(motion_new(&m, &p, 100), 0);
-                if (variant == 1)
+                if (variant % 2 == 1)
                         m->avx2 = false;
                 while (n_hist + MOTION_BATCH < MAX_FWD) {
                         size_t size = (size_t) (next(&seed) % MOTION_BATCH) + 1;
@@ -282,7 +287,7 @@ static void test_trunk_backward(void **state)
                                 n_jobs++;
                         }
                 }
-                /* Both ways ran, and the ring wrapped many times. */
+                /* Both ways ran, and the buffer slid many times. */
                 assert_true(n_runs > 100);
                 assert_true(n_jobs > 10 * m->fwd_size);
                 motion_free(m);

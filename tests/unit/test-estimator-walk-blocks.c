@@ -8,6 +8,10 @@
  * past a whole window), for blocks of 1 to 4 samples, with and without the
  * forward EMA's direction: the same state to the bit. And the first sample
  * after motion_reset(), which starts the grid anew whatever its time.
+ * Both sides feed the window through the same walk_feed() (the reference
+ * through motion_walk_feed_raw()): this checks the grid and its common
+ * case, not walk_feed() itself, whose rewrite (locals, single stores) only
+ * tools/analyze-identity compares with the code before it.
  * And times far apart: a jump across the whole int64 range, and times at
  * INT64_MAX, end (an alarm fails the test if they do not).
  */
