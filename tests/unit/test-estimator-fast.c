@@ -436,8 +436,10 @@ static void test_shortcuts(void **state)
         run_pair(&p, &swap, minus_x, 4);
         /* A mount turned 30° about z: the body frame's values are whole
          * doubles, not floats, so the sums' rounding depends on the order
-         * of their operations (with floats in, every sum of a ring is
-         * exact). */
+         * of their operations (with floats in, a sum of a ring is nearly
+         * always exact: its values are of similar size, as gravity's
+         * components mostly are, though not always: 1e-9 beside 9.8
+         * needs more than 53 bits). */
         run_pair(&p, &turned, turned_up, 6);
         p.auto_calibrate = false;
         run_pair(&p, &turned, turned_up, 7);

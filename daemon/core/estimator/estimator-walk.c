@@ -560,9 +560,10 @@ __attribute__((always_inline)) static inline void walk_feed(Motion *m, double v,
  * @u: the block's gravity direction, unit vector (or zero).
  *
  * Once the window is full, @m->walking says whether it looks like walking.
- * The estimator feeds motion_walk_feed_raw() (directions made unit length
- * only when a window is looked at); this entry, with the direction already
- * unit length, is the reference its unit tests compare it with.
+ * The estimator feeds the same code inline (motion_walk_blocks_until()),
+ * as motion_walk_feed_raw() does (directions made unit length only when a
+ * window is looked at); this entry, with the direction already unit
+ * length, is the reference its unit tests compare that with.
  */
 void motion_walk_feed(Motion *m, double v, const double u[3])
 {
