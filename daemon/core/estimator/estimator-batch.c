@@ -109,7 +109,6 @@ __attribute__((target("avx"))) static void smooth_sums_avx(const double (*ring)[
 {
         const __m256i three = _mm256_set_epi64x(0, -1, -1, -1);
         __m256d acc = _mm256_setzero_pd();
-        double out[4];
         size_t i = 0;
 
         for (; i + 4 <= n; i += 4) {
@@ -120,8 +119,11 @@ __attribute__((target("avx"))) static void smooth_sums_avx(const double (*ring)[
         }
         for (; i < n; i++)
                 acc = _mm256_add_pd(acc, _mm256_maskload_pd(ring[i], three));
-        _mm256_storeu_pd(out, acc);
-        memcpy(sum, out, 3 * sizeof(double));
+        /* The three lanes straight from the register: an array for them
+         * kept acc in its stack slot through the loop (GCC 12 at -O2), a
+         * store and a reload in the chain of additions. */
+        _mm_storeu_pd(sum, _mm256_castpd256_pd128(acc));
+        _mm_store_sd(sum + 2, _mm256_extractf128_pd(acc, 1));
 }
 #endif
 
