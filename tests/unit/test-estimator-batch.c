@@ -5,14 +5,14 @@
  * smoothing's division as smooth_push() made it and norm3(), and
  * window_rms() itself, on random, grid and special values (signed zeros,
  * subnormals, NaN, infinities, sums a hair below zero, an empty window),
- * any batch length and offset; nothing else of a sample may change.
+ * any batch length and offset; nothing else of a sample may change. And
+ * the still window's and smoothing ring's run sums (estimator.c) against
+ * the resums from their entries.
  */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "test-util.h"
 #include "core/estimator/estimator-private.h"
@@ -164,103 +164,120 @@ static void test_rms_many(void **state)
         (void) state;
 }
 
-/* An entry of a ring: no NaN (see window_sums()), else any value. */
-static double any_entry(uint64_t *s)
+/* The sums, from zero, of @w[0..n-1] (x, y, z, d2) and @ring[0..n-1]
+ * (x, y, z), each in the order of the entries: the rings' resums as they
+ * were before the run sums replaced them. */
+static void window_ref(const WindowEntry *w, size_t n, double sum[4])
 {
-        double v = any_value(s);
-
-        return isnan(v) ? -INFINITY : v;
-}
-
-/* window_sums() and smooth_sums(), with and without AVX, against the
- * rings' resums as they were (each axis from zero, in the order of the
- * entries), on random and special values (infinities of both signs,
- * whose sum is the default NaN), every length up to 41 and some large
- * ones: the same bits. (ASan sees a read past the entries by the scalar
- * loops and window_sums_avx()'s loads, not by a masked load: that is
- * test_ring_guard()'s.) */
-static void test_ring_sums(void **state)
-{
-        static const size_t lengths[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 41, 100, 300, 301, 1000 };
-        uint64_t seed = 0x2545f4914f6cdd1du;
-
-        for (size_t t = 0; t < 3000; t++) {
-                size_t n = t < 42 ? t : lengths[t % ELEMENTSOF(lengths)];
-                /* Exactly n entries (one for none, as malloc(0) may be NULL). */
-                WindowEntry *w = malloc((n ? n : 1) * sizeof(*w));
-                double(*ring)[3] = malloc((n ? n : 1) * sizeof(*ring));
-                double ref[4] = { 0, 0, 0, 0 }, got[4], ref3[3] = { 0, 0, 0 }, got3[3];
-
-                assert_non_null(w);
-                assert_non_null(ring);
-                for (size_t i = 0; i < n; i++) {
-                        for (size_t k = 0; k < 3; k++) {
-                                /* Mostly ordinary values, whose sums round. */
-                                w[i].g[k] = t % 5 == 0 ? any_entry(&seed)
-                                                       : test_rng_uniform(&seed, -20.0, 20.0);
-                                ring[i][k] = t % 7 == 0 ? any_entry(&seed)
-                                                        : test_rng_uniform(&seed, -20.0, 20.0);
-                        }
-                        w[i].d2 = t % 3 == 0 ? any_entry(&seed) : test_rng_uniform(&seed, 0, 50.0);
-                }
-                for (size_t i = 0; i < n; i++) {
-                        for (size_t k = 0; k < 3; k++) {
-                                ref[k] += w[i].g[k];
-                                ref3[k] += ring[i][k];
-                        }
-                        ref[3] += w[i].d2;
-                }
-                for (int avx = 0; avx < 2; avx++) {
-                        if (avx && !test_have_avx())
-                                continue;
-                        window_sums(avx, w, n, got);
-                        assert_memory_equal(got, ref, sizeof(ref));
-                        smooth_sums(avx, (const double(*)[3]) ring, n, got3);
-                        assert_memory_equal(got3, ref3, sizeof(ref3));
-                }
-                free(w);
-                free(ring);
+        sum[0] = sum[1] = sum[2] = sum[3] = 0;
+        for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < 3; k++)
+                        sum[k] += w[i].g[k];
+                sum[3] += w[i].d2;
         }
-        (void) state;
 }
 
-/* window_sums() and smooth_sums() with AVX on entries whose last ends at
- * a page that may not be read (PROT_NONE), for lengths 1 to 9 (every
- * place of the last entry in a four-entry step): no fault, so nothing is
- * read past them (a masked load's lane included, which ASan does not
- * check), and the sums of the scalar loops. */
-static void test_ring_guard(void **state)
+static void smooth_ref(const double (*ring)[3], size_t n, double sum[3])
 {
-        size_t page = (size_t) sysconf(_SC_PAGESIZE);
-        char *mem;
+        sum[0] = sum[1] = sum[2] = 0;
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < 3; k++)
+                        sum[k] += ring[i][k];
+}
 
-        if (!test_have_avx())
-                skip();
-        mem = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        assert_true(mem != MAP_FAILED);
-        assert_int_equal(mprotect(mem + page, page, PROT_NONE), 0);
-        for (size_t n = 1; n <= 9; n++) {
-                double(*ring)[3] = (double(*)[3])(void *) (mem + page - n * sizeof(*ring));
-                WindowEntry *w = (WindowEntry *) (void *) (mem + page - n * sizeof(*w));
-                double got[4], ref[4], got3[3], ref3[3];
+/* What window_push() and smooth_push() promise: the run sums are the
+ * entries written since the head was last at 0, summed from zero in the
+ * order of the ring; and a ring that has just wrapped (head 0, full) has
+ * for its sums exactly those of all its entries, as a resum from the
+ * entries would give. */
+static void check_runs(const Estimator *e)
+{
+        double ref[4], got[4], ref3[3];
 
-                for (size_t i = 0; i < n; i++)
-                        for (size_t k = 0; k < 3; k++)
-                                ring[i][k] = (double) (i * 3 + k) + 0.25;
-                smooth_sums(false, (const double(*)[3]) ring, n, ref3);
-                smooth_sums(true, (const double(*)[3]) ring, n, got3);
-                assert_memory_equal(got3, ref3, sizeof(ref3));
-
-                for (size_t i = 0; i < n; i++) {
-                        for (size_t k = 0; k < 3; k++)
-                                w[i].g[k] = (double) (i * 4 + k) - 0.5;
-                        w[i].d2 = (double) i;
-                }
-                window_sums(false, w, n, ref);
-                window_sums(true, w, n, got);
+        window_ref(e->window, e->head, ref);
+        memcpy(got, e->run_g, sizeof(e->run_g));
+        got[3] = e->run_d2;
+        assert_memory_equal(got, ref, sizeof(ref));
+        smooth_ref((const double(*)[3]) e->smooth, e->smooth_head, ref3);
+        assert_memory_equal(e->smooth_run, ref3, sizeof(ref3));
+        if (e->head == 0 && e->count == e->size) {
+                window_ref(e->window, e->size, ref);
+                memcpy(got, e->sum_g, sizeof(e->sum_g));
+                got[3] = e->sum_d2;
                 assert_memory_equal(got, ref, sizeof(ref));
         }
-        assert_int_equal(munmap(mem, 2 * page), 0);
+        if (e->smooth_head == 0 && e->smooth_count == e->smooth_size) {
+                smooth_ref((const double(*)[3]) e->smooth, e->smooth_size, ref3);
+                assert_memory_equal(e->smooth_sum, ref3, sizeof(ref3));
+        }
+}
+
+/* The still window's and the smoothing ring's run sums (estimator.c)
+ * against the resums from the entries, after every sample fed one at a
+ * time and after batches of random length: a mount turned 30° about z,
+ * so that the body frame's values are doubles whose sums round (the
+ * order of the additions decides their bits); noise, moves, invalid
+ * samples and gaps (which clear both rings), and rings of several
+ * sizes. Each ring wraps many times. */
+static void test_ring_runs(void **state)
+{
+        const double c = sqrt(3) / 2, s = 0.5;
+        const MountMatrix turned = { .m = { { c, -s, 0 }, { s, c, 0 }, { 0, 0, 1 } } };
+        static const double window_s[] = { 0.01, 0.05, 1.0, 2.0 };
+        uint64_t seed = 0x9e3779b97f4a7c15u;
+        size_t n_wraps = 0, n_smooth_wraps = 0;
+
+        for (size_t t = 0; t < ELEMENTSOF(window_s); t++) {
+                EstimatorParams p;
+                Estimator *e = NULL;
+                enum { N = 6000 };
+                Frame *raw = calloc(N, sizeof(Frame)), *filt = calloc(N, sizeof(Frame));
+                PostureSample *out = calloc(N, sizeof(PostureSample));
+
+                assert_non_null(raw && filt && out);
+                estimator_params_default(&p);
+                p.mount = turned;
+                p.still_window_s = window_s[t];
+                p.posture_smooth_s = window_s[ELEMENTSOF(window_s) - 1 - t];
+                assert_int_equal(estimator_new(&e, &p, 100), 0);
+                for (size_t i = 0; i < N; i++) {
+                        uint64_t r = test_rng_next(&seed);
+
+                        raw[i].t_ns = filt[i].t_ns = (int64_t) i * 10000000;
+                        for (size_t k = 0; k < 3; k++) {
+                                double v = (k == 1 ? 9.80665 : 0.3) +
+                                           test_rng_uniform(&seed, -1.0, 1.0) *
+                                                   (i % 900 < 300 ? 4 : 0.05);
+
+                                raw[i].v[k] = (float) v;
+                                filt[i].v[k] = (float) (v * 0.9);
+                        }
+                        if (r % 211 == 1)
+                                filt[i].v[(r >> 8) % 3] = NAN;
+                        if (r % 1499 == 2)
+                                raw[i].flags |= FRAME_AFTER_GAP;
+                }
+                for (size_t i = 0; i < N;) {
+                        /* One at a time for the first half (every wrap
+                         * checked), then batches (MIN() evaluates its
+                         * arguments twice: the length drawn first). */
+                        size_t want = (size_t) (test_rng_next(&seed) % 300) + 1;
+                        size_t k = i < N / 2 ? 1 : MIN(want, N - i);
+
+                        estimator_feed_many(e, raw + i, filt + i, k, out + i);
+                        check_runs(e);
+                        n_wraps += e->head == 0 && e->count == e->size;
+                        n_smooth_wraps += e->smooth_head == 0 && e->smooth_count == e->smooth_size;
+                        i += k;
+                }
+                estimator_free(e);
+                free(raw);
+                free(filt);
+                free(out);
+        }
+        /* The wraps were there to check. */
+        assert_true(n_wraps > 20);
+        assert_true(n_smooth_wraps > 20);
         (void) state;
 }
 
@@ -269,8 +286,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_gravity_many),
                 cmocka_unit_test(test_rms_many),
-                cmocka_unit_test(test_ring_sums),
-                cmocka_unit_test(test_ring_guard),
+                cmocka_unit_test(test_ring_runs),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

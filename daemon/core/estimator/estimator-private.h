@@ -207,13 +207,17 @@ struct Estimator {
 
         /* Ring of the last still_window_s of samples, with running sums that
          * are recomputed exactly each time the ring wraps, so rounding errors
-         * cannot build up over a long session. */
+         * cannot build up over a long session: the exact sums are run_g and
+         * run_d2, the entries written since the head was last at 0, summed
+         * as they are written (see window_push()). */
         size_t size;    /* capacity: samples per still window */
         size_t count;   /* valid entries, <= size */
         size_t head;    /* next slot to write */
         double count_d; /* count, as a double */
         double sum_g[3];
         double sum_d2;
+        double run_g[3];
+        double run_d2;
 
         bool calibrated;
         double neutral[3];
@@ -260,10 +264,13 @@ struct Estimator {
 
         /* The angle rules' gravity: a ring of the last posture_smooth_s of
          * filtered gravity and its running sum, recomputed exactly each
-         * time the ring wraps (see "Gravity" in estimator.h). */
+         * time the ring wraps (see "Gravity" in estimator.h): that is
+         * smooth_run, the entries written since the head was last at 0,
+         * summed as they are written (smooth_push()). */
         double (*smooth)[3];
         size_t smooth_size, smooth_count, smooth_head;
         double smooth_sum[3];
+        double smooth_run[3];
 
         WindowEntry window[];
 };
@@ -423,9 +430,5 @@ static inline double window_rms(const Estimator *e)
  * (estimator-batch.c), four at a time where @avx. */
 void gravity_many(bool avx, PostureSample *s, double *n, size_t count);
 void rms_many(bool avx, const double *sum, const double *n, double *rms, size_t count);
-/* The still window's four sums, in the order of its entries (estimator-batch.c). */
-void window_sums(bool avx, const WindowEntry *w, size_t n, double sum[4]);
-/* The smoothing ring's three sums, in the order of its entries (estimator-batch.c). */
-void smooth_sums(bool avx, const double (*ring)[3], size_t n, double sum[3]);
 int calibrate_how(Estimator *e, NeutralHow how);
 void held_neutral(Estimator *e, const PostureSample *s);

@@ -29,12 +29,14 @@ static void window_clear(Estimator *e)
         e->count = e->head = 0;
         e->count_d = 0;
         e->sum_g[0] = e->sum_g[1] = e->sum_g[2] = e->sum_d2 = 0;
+        e->run_g[0] = e->run_g[1] = e->run_g[2] = e->run_d2 = 0;
 }
 
 static void smooth_clear(Estimator *e)
 {
         e->smooth_count = e->smooth_head = 0;
         e->smooth_sum[0] = e->smooth_sum[1] = e->smooth_sum[2] = 0;
+        e->smooth_run[0] = e->smooth_run[1] = e->smooth_run[2] = 0;
 }
 
 static inline void pair_store(double *p, Pair v)
@@ -49,6 +51,8 @@ static void smooth_push(Estimator *e, const double g[3], double sum[3], double *
 {
         double *w = e->smooth[e->smooth_head], z = e->smooth_sum[2];
         Pair xy = pair_load(e->smooth_sum), gxy = pair_load(g);
+        Pair run_xy = pair_load(e->smooth_run) + gxy;
+        double run_z = e->smooth_run[2] + g[2];
 
         if (e->smooth_count == e->smooth_size) {
                 xy -= pair_load(w);
@@ -58,30 +62,28 @@ static void smooth_push(Estimator *e, const double g[3], double sum[3], double *
         memcpy(w, g, 3 * sizeof(double));
         xy += gxy;
         z += g[2];
+        if (++e->smooth_head == e->smooth_size) {
+                /* Each axis summed in the order of the ring, from zero:
+                 * the ring holds smooth_size entries (smooth_count went up
+                 * with the head since the last clear), each written once
+                 * since the head was last at 0, at its own index, in that
+                 * order; smooth_run added them so as they were written,
+                 * from zero, a lane each (see smooth_run_check() in
+                 * test-estimator-fast.c). */
+                e->smooth_head = 0;
+                xy = run_xy;
+                z = run_z;
+                run_xy = (Pair){ 0, 0 };
+                run_z = 0;
+        }
         pair_store(e->smooth_sum, xy);
         e->smooth_sum[2] = z;
-        if (++e->smooth_head == e->smooth_size) {
-                e->smooth_head = 0;
-                /* Each axis summed in the order of the ring, from zero. */
-                smooth_sums(e->avx, e->smooth, e->smooth_count, e->smooth_sum);
-                xy = pair_load(e->smooth_sum);
-                z = e->smooth_sum[2];
-        }
+        pair_store(e->smooth_run, run_xy);
+        e->smooth_run[2] = run_z;
         pair_store(sum, xy);
         sum[2] = z;
         /* At most smooth_size: the same double through int64_t, in one conversion. */
         *n = (double) (int64_t) e->smooth_count;
-}
-
-/* Exact sums from the entries, so rounding errors cannot build up: each
- * of the four summed in the order of the ring, from zero (window_sums()). */
-static void window_resum(Estimator *e)
-{
-        double sum[4];
-
-        window_sums(e->avx, e->window, e->count, sum);
-        memcpy(e->sum_g, sum, sizeof(e->sum_g));
-        e->sum_d2 = sum[3];
 }
 
 /* The still window's sums (z, d2) and an entry's (g[2], d2): two doubles
@@ -90,6 +92,8 @@ _Static_assert(offsetof(Estimator, sum_d2) == offsetof(Estimator, sum_g) + 3 * s
                "sum_d2 follows sum_g");
 _Static_assert(offsetof(WindowEntry, d2) == offsetof(WindowEntry, g) + 3 * sizeof(double),
                "d2 follows g");
+_Static_assert(offsetof(Estimator, run_d2) == offsetof(Estimator, run_g) + 3 * sizeof(double),
+               "run_d2 follows run_g");
 
 /* The entry and the sums as pairs (x, y) and (z, d2): each lane is the
  * scalar operation on its own value. */
@@ -99,10 +103,12 @@ static void window_push(Estimator *e, const double g[3], double d2)
         /* The bytes of the pairs, within *e and *w. */
         void *zd_sum = (char *) e + offsetof(Estimator, sum_g) + 2 * sizeof(double);
         void *zd_entry = (char *) w + offsetof(WindowEntry, g) + 2 * sizeof(double);
-        Pair xy = pair_load(e->sum_g), zd, old;
+        void *zd_run = (char *) e + offsetof(Estimator, run_g) + 2 * sizeof(double);
+        Pair xy = pair_load(e->sum_g), zd, old, run_xy = pair_load(e->run_g), run_zd;
         Pair nxy = pair_load(g), nzd = { g[2], d2 };
 
         memcpy(&zd, zd_sum, sizeof(zd));
+        memcpy(&run_zd, zd_run, sizeof(run_zd));
         if (e->count == e->size) {
                 xy -= pair_load(w->g);
                 memcpy(&old, zd_entry, sizeof(old));
@@ -115,13 +121,26 @@ static void window_push(Estimator *e, const double g[3], double d2)
         memcpy(zd_entry, &nzd, sizeof(nzd));
         xy += nxy;
         zd += nzd;
-        pair_store(e->sum_g, xy);
-        memcpy(zd_sum, &zd, sizeof(zd));
+        run_xy += nxy;
+        run_zd += nzd;
 
         if (++e->head == e->size) {
+                /* Exact sums from the entries, so rounding errors cannot
+                 * build up: each of the four summed in the order of the
+                 * ring, from zero. The window holds size entries (count
+                 * went up with the head since the last clear), each
+                 * written once since the head was last at 0, at its own
+                 * index, in that order: the run's sums, which added them
+                 * so as they were written, from zero, a lane each. */
                 e->head = 0;
-                window_resum(e);
+                xy = run_xy;
+                zd = run_zd;
+                run_xy = run_zd = (Pair){ 0, 0 };
         }
+        pair_store(e->sum_g, xy);
+        memcpy(zd_sum, &zd, sizeof(zd));
+        pair_store(e->run_g, run_xy);
+        memcpy(zd_run, &run_zd, sizeof(run_zd));
 }
 
 /* The first matching rule wins, so the order is the priority: not worn →
@@ -250,7 +269,8 @@ static void feed_pre_ring(Estimator *e, PostureSample *out, const SampleNote *no
  * additions of the same values (x and y as a pair, then z). That of the
  * ring, also into a full ring whose head does not wrap, is smooth_push()
  * likewise: the same subtraction of the oldest entry, then addition of
- * the new one, on the same values in the same order, and the same count,
+ * the new one, on the same values in the same order, the new one added
+ * to smooth_run, and the same count,
  * smooth_size, through int64_t; the ring's entry written alike. Every
  * other sample (a gap, an invalid sample, a ring not yet full, the wrap
  * and its resum) takes the code of one sample, with the state written
@@ -267,7 +287,8 @@ static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, Post
         Worn *const wn = e->worn;
         const size_t block = wn->block;
         Pair xy = pair_load(e->smooth_sum), ws = pair_load(wn->sum), ws2 = pair_load(wn->sum2);
-        double z = e->smooth_sum[2], wz = wn->sum[2], wz2 = wn->sum2[2];
+        Pair run_xy = pair_load(e->smooth_run);
+        double z = e->smooth_sum[2], wz = wn->sum[2], wz2 = wn->sum2[2], run_z = e->smooth_run[2];
         size_t head = e->smooth_head, in_block = wn->in_block;
         bool full = e->smooth_count == size, worn = wn->worn;
 
@@ -315,6 +336,8 @@ static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, Post
                                 w[2] = gz;
                                 xy += gxy;
                                 z += gz;
+                                run_xy += gxy;
+                                run_z += gz;
                                 head++;
                                 pair_store(o->gravity, xy);
                                 o->gravity[2] = z;
@@ -340,15 +363,21 @@ static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, Post
                 }
                 pair_store(e->smooth_sum, xy);
                 e->smooth_sum[2] = z;
+                pair_store(e->smooth_run, run_xy);
+                e->smooth_run[2] = run_z;
                 e->smooth_head = head;
                 feed_pre_ring(e, o, note, &gn[i]);
                 xy = pair_load(e->smooth_sum);
                 z = e->smooth_sum[2];
+                run_xy = pair_load(e->smooth_run);
+                run_z = e->smooth_run[2];
                 head = e->smooth_head;
                 full = e->smooth_count == size;
         }
         pair_store(e->smooth_sum, xy);
         e->smooth_sum[2] = z;
+        pair_store(e->smooth_run, run_xy);
+        e->smooth_run[2] = run_z;
         e->smooth_head = head;
         pair_store(wn->sum, ws);
         pair_store(wn->sum2, ws2);
