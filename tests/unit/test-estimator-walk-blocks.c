@@ -8,8 +8,15 @@
  * past a whole window), for blocks of 1 to 4 samples, with and without the
  * forward EMA's direction: the same state to the bit. And the first sample
  * after motion_reset(), which starts the grid anew whatever its time.
+ * Both sides feed the window through the same walk_feed() (the reference
+ * through motion_walk_feed_raw()): this checks the grid and its common
+ * case, not walk_feed() itself, whose rewrite (locals, single stores) only
+ * tools/analyze-identity compares with the code before it.
+ * And times far apart: a jump across the whole int64 range, and times at
+ * INT64_MAX, end (an alarm fails the test if they do not).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "test-util.h"
 #include "core/estimator/estimator.h"
@@ -233,11 +240,71 @@ static void test_blocks_after_reset(void **state)
         (void) state;
 }
 
+/* @n samples through estimator_feed() from @t on, @step_ns apart (the last
+ * at @t + (n - 1) step_ns, which must not overflow); after each, the
+ * walking grid's next block end is after the last sample on it (a slow
+ * sensor's reading, see motion_walk_reading(), may be an earlier sample's)
+ * and at most a period later, or INT64_MAX when that is past every time. */
+static void feed_times(Estimator *e, int64_t t, int64_t step_ns, size_t n)
+{
+        const Motion *m = e->motion;
+
+        for (size_t i = 0; i < n; i++, t += i < n ? step_ns : 0) {
+                Frame raw = { .t_ns = t, .v = { 0.2f, 9.7f, -0.5f } }, filt = raw;
+                PostureSample out;
+
+                estimator_feed(e, &raw, &filt, &out);
+                assert_int_equal(out.t_ns, t);
+                assert_true(m->walk_have_t);
+                assert_true(m->walk_next_ns > m->walk_prev_ns || m->walk_next_ns == INT64_MAX);
+                assert_true(m->walk_next_ns == INT64_MAX ||
+                            (uint64_t) m->walk_next_ns - (uint64_t) m->walk_prev_ns <=
+                                    (uint64_t) m->walk_period_ns);
+        }
+}
+
+/* Times further apart than INT64_MAX: from the recording reader's earliest
+ * (-9.2e9 s) to its latest (9.2e9 s) with no gap flagged (posturectl
+ * analyze's gap test, a difference of int64 times, wraps there), and up to
+ * INT64_MAX through the API, repeated, then back to INT64_MIN, and a first
+ * sample just before INT64_MAX. Each call ends with the grid after the
+ * sample; a loop over 2^64 / period blocks (the grid's sums overflowing)
+ * would not end, and the alarm fails the test. */
+static void test_blocks_time_jump(void **state)
+{
+        static const double rates[] = { 50, 100 };
+        const int64_t far = INT64_C(9200000000000000000);
+
+        alarm(60);
+        for (size_t i = 0; i < ELEMENTSOF(rates); i++) {
+                int64_t step = (int64_t) ((double) NSEC_PER_SEC / rates[i]);
+                EstimatorParams p;
+                Estimator *e = NULL;
+
+                estimator_params_default(&p);
+                assert_int_equal(estimator_new(&e, &p, rates[i]), 0);
+                assert_int_equal(e->motion->walk_slow, rates[i] < 75);
+                feed_times(e, -far, step, 500);
+                feed_times(e, far, step, 500);
+                feed_times(e, INT64_MAX - 100 * step, step, 101);
+                feed_times(e, INT64_MAX, 0, 3);
+                feed_times(e, INT64_MIN, step, 3);
+                e = estimator_free(e);
+
+                assert_int_equal(estimator_new(&e, &p, rates[i]), 0);
+                feed_times(e, INT64_MAX - 1, 1, 2);
+                e = estimator_free(e);
+        }
+        alarm(0);
+        (void) state;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_blocks_common_case),
                 cmocka_unit_test(test_blocks_after_reset),
+                cmocka_unit_test(test_blocks_time_jump),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -326,7 +326,10 @@ static void test_sure_bounds(void **state)
 
 /* walk_sure_may_peak(), with AVX2 and without, against the comparisons it
  * stands for, lag by lag: bounds drawn from a few values (ties are common),
- * NaN now and then, every start, windows of lags across 64-bit words. */
+ * NaN now and then, every start, windows of lags across 64-bit words,
+ * ending at a word's end (last a multiple of 64: the AVX2 loop's flush of
+ * a whole word) and just before or after it; no word outside those of
+ * [from, last) written. */
 static void test_sure_may_peak(void **state)
 {
         static const double vals[] = { -0.5, 0, 0.25, 0.5, 0.5000000000000001, 1, NAN };
@@ -342,7 +345,11 @@ static void test_sure_may_peak(void **state)
         assert_true(m->sure_on);
         assert_true(m->max_lag + 2 > 3 * 64);
         for (int round = 0; round < 300; round++) {
-                size_t last = m->max_lag + 2 - (size_t) (round % 5);
+                static const size_t lasts[] = { 0, 63, 64, 65, 128, 129, 191, 192 };
+                size_t last = lasts[(round / 2) % ELEMENTSOF(lasts)];
+
+                if (last == 0)
+                        last = m->max_lag + 2 - (size_t) (round % 5);
 
                 for (size_t k = 0; k <= m->max_lag + 2; k++) {
                         seed = seed * 6364136223846793005u + 1442695040888963407u;
@@ -356,9 +363,13 @@ static void test_sure_may_peak(void **state)
 
                                 if (avx2 && !had)
                                         continue;
+                                memset(may, 0xa5, sizeof(may));
                                 m->avx2 = avx2;
                                 walk_sure_may_peak(m, from, last, may);
                                 m->avx2 = had;
+                                for (size_t w = 0; w < ELEMENTSOF(may); w++)
+                                        if (w < from / 64 || w > (last - 1) / 64)
+                                                assert_true(may[w] == 0xa5a5a5a5a5a5a5a5u);
                                 for (size_t k = from / 64 * 64; k < (last + 63) / 64 * 64; k++) {
                                         bool want = k >= from && k < last &&
                                                     !(m->s_hi[k] < m->s_lo[k - 1] ||

@@ -118,7 +118,8 @@ struct Motion {
         size_t fwd_span;
         size_t trunk_lag, fwd_size, fwd_head, fwd_count;
         /* The blocks of this batch whose backward pass is due (the newest
-         * value's place in the ring), then its results (motion_trunk_run()). */
+         * value's place in fwd, moved back with it by trunk_slide()), then
+         * its results (motion_trunk_run()). */
         size_t n_jobs;
         size_t job_at[MOTION_BATCH];
         _Alignas(32) double job_b[3][MOTION_BATCH]; /* axis by axis */

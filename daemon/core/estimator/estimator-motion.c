@@ -108,7 +108,7 @@ int motion_new(Motion **ret, const EstimatorParams *p, double rate_hz)
         n_walk = walk_enabled ? n_blocks : 0;
 
         /* One allocation: the state, then its rings and scratch arrays. */
-        /* The forward ring's three axes and their products (see struct
+        /* The forward buffer's three axes and their products (see struct
          * Motion), then u (3 each), v, lin, sum (4 each); r; rd (WALK_RD each). */
         /* The sure look's: sq (2 each), sp, sab, s_lo, s_hi, s_rdk, s_nk (max_lag + 3). */
         /* A move of fwd_size values every 2 · fwd_size blocks (see struct Motion). */
@@ -198,8 +198,9 @@ int64_t motion_lag_ns(const Motion *m)
 
 /**
  * motion_reset() - forget all samples seen so far, except for the trunk
- * direction and rate (motion_trunk_reset()). The ring of forward values
- * keeps its place: the blocks of this batch still to be smoothed need theirs.
+ * direction and rate (motion_trunk_reset()). The buffer of forward values
+ * keeps its place (fwd_head): the blocks of this batch still to be
+ * smoothed need theirs.
  */
 void motion_reset(Motion *m)
 {

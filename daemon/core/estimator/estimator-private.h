@@ -62,8 +62,8 @@ static inline bool worn_get(const Worn *w)
         return w->worn;
 }
 
-/** worn_feed() - one valid body-frame sample. Return: whether the sensor is worn. */
-static inline bool worn_feed(Worn *w, const double raw[3])
+/** worn_feed() - one valid body-frame sample (worn_get() tells whether the sensor is worn). */
+static inline void worn_feed(Worn *w, const double raw[3])
 {
         double z = raw[2];
         Pair xy, sum, sum2;
@@ -81,7 +81,6 @@ static inline bool worn_feed(Worn *w, const double raw[3])
         w->sum2[2] += z * z;
         if (++w->in_block == w->block)
                 worn_block_done(w);
-        return w->worn;
 }
 
 /*

@@ -132,7 +132,7 @@ int motion_block_end(Motion *m)
 
 /* The backward pass of the job @j alone: from the newest forward value to
  * the oldest, b = a·b + (1 - a)·value, each axis on its own; (1 - a)·value
- * is the product kept in the ring (trunk_forward()). */
+ * is the product kept in the forward buffer (trunk_forward()). */
 static void trunk_backward1(Motion *m, size_t j)
 {
         const double a = m->ema_a;
@@ -398,8 +398,9 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
         RatePending r = { .per_s = 0 };
         double dps;
         /* Within a quarter of g, n is finite and above MIN_NORM (0.75 g
-         * is 7.4 m/s²; the rounding of n − g is some 2^-50 of it): the
-         * test below then holds, and is made only where ok does not. */
+         * is 7.4 m/s²; n − g is exact there, n being within [g/2, 2g]
+         * (Sterbenz), and a NaN or an infinity makes ok false): the test
+         * below then holds, and is made only where ok does not. */
         bool ok = fabs(n - STANDARD_GRAVITY) <= TRUNK_MAX_FORCE_DEVIATION * STANDARD_GRAVITY;
 
         if (!ok && (!(n >= MIN_NORM) || !isfinite(n))) {

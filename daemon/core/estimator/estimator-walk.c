@@ -560,9 +560,10 @@ __attribute__((always_inline)) static inline void walk_feed(Motion *m, double v,
  * @u: the block's gravity direction, unit vector (or zero).
  *
  * Once the window is full, @m->walking says whether it looks like walking.
- * The estimator feeds motion_walk_feed_raw() (directions made unit length
- * only when a window is looked at); this entry, with the direction already
- * unit length, is the reference its unit tests compare it with.
+ * The estimator feeds the same code inline (motion_walk_blocks_until()),
+ * as motion_walk_feed_raw() does (directions made unit length only when a
+ * window is looked at); this entry, with the direction already unit
+ * length, is the reference its unit tests compare that with.
  */
 void motion_walk_feed(Motion *m, double v, const double u[3])
 {
@@ -605,18 +606,47 @@ __attribute__((always_inline)) static inline void walk_block_close(Motion *m)
         m->block_u[0] = m->block_u[1] = m->block_u[2] = 0;
 }
 
+/* @t_ns - @from for @from <= @t_ns, exact over the whole int64 range (the
+ * int64_t difference overflows for times more than INT64_MAX apart); for
+ * those less, the same number. */
+static inline uint64_t walk_ns_after(int64_t t_ns, int64_t from)
+{
+        return (uint64_t) t_ns - (uint64_t) from;
+}
+
+/* @t_ns + walk_period_ns, or INT64_MAX when that is past every time (only
+ * at times within a period of INT64_MAX): a block end no sample after it
+ * can reach. */
+static inline int64_t walk_end_after(const Motion *m, int64_t t_ns)
+{
+        return t_ns <= INT64_MAX - m->walk_period_ns ? t_ns + m->walk_period_ns : INT64_MAX;
+}
+
 /* motion_walk_blocks_until() in general: any number of blocks, a slow
- * sensor's too (walk_have_t). */
+ * sensor's too (walk_have_t is true here).
+ *
+ * Times any distance apart: the loop ends. In it walk_prev_ns <
+ * walk_next_ns <= t_ns, so every difference is walk_ns_after()'s, exact,
+ * and where the int64_t one did not overflow the same number as before (a
+ * difference below 2^63 is the same double whether its type is signed or
+ * not). Past a window of blocks the grid skips to t_ns - (t_ns -
+ * walk_next_ns) % walk_period_ns, which for a difference d > 0 is
+ * walk_next_ns + d / walk_period_ns * walk_period_ns, the sum made before;
+ * so the loop turns at most n_blocks + 2 times. A next end past INT64_MAX is
+ * INT64_MAX (walk_end_after()), at which the loop stops: once a call at
+ * most, and only for times within a period of INT64_MAX, where the sum
+ * overflowed before (and the loop then went round the whole range). */
 static __attribute__((noinline)) void walk_blocks_loop(Motion *m, int64_t t_ns, double v)
 {
+        const uint64_t period = (uint64_t) m->walk_period_ns;
         size_t emitted = 0;
 
         while (t_ns >= m->walk_next_ns) {
                 if (m->block == 1) {
                         /* The stream at the block's end, on the line from
                          * the sample before it to the one at or after it. */
-                        double f = (double) (m->walk_next_ns - m->walk_prev_ns) /
-                                   (double) (t_ns - m->walk_prev_ns);
+                        double f = (double) walk_ns_after(m->walk_next_ns, m->walk_prev_ns) /
+                                   (double) walk_ns_after(t_ns, m->walk_prev_ns);
 
                         m->walk_last_v = f >= 1 ? v : m->walk_prev_v + (v - m->walk_prev_v) * f;
                 }
@@ -626,10 +656,13 @@ static __attribute__((noinline)) void walk_blocks_loop(Motion *m, int64_t t_ns, 
                  * nothing: skip to the sample (a gap the caller did not flag). */
                 if (emitted++ < m->n_blocks)
                         walk_feed(m, m->walk_last_v, m->walk_last_s, true);
-                m->walk_next_ns += m->walk_period_ns;
-                if (emitted > m->n_blocks && t_ns - m->walk_next_ns > m->walk_period_ns)
-                        m->walk_next_ns +=
-                                (t_ns - m->walk_next_ns) / m->walk_period_ns * m->walk_period_ns;
+                if (m->walk_next_ns == INT64_MAX)
+                        break;
+                m->walk_next_ns = walk_end_after(m, m->walk_next_ns);
+                if (emitted > m->n_blocks && t_ns > m->walk_next_ns &&
+                    walk_ns_after(t_ns, m->walk_next_ns) > period)
+                        m->walk_next_ns =
+                                t_ns - (int64_t) (walk_ns_after(t_ns, m->walk_next_ns) % period);
         }
         m->walk_prev_ns = t_ns;
         m->walk_prev_v = v;
@@ -643,7 +676,7 @@ void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v)
 {
         if (!m->walk_have_t) {
                 m->walk_have_t = true;
-                m->walk_next_ns = t_ns + m->walk_period_ns;
+                m->walk_next_ns = walk_end_after(m, t_ns);
                 m->walk_prev_ns = t_ns;
                 m->walk_prev_v = v;
                 return;
@@ -652,9 +685,12 @@ void motion_walk_blocks_until(Motion *m, int64_t t_ns, double v)
          * first branch not taken), samples in the block (the second taken),
          * the first block of the call (fed: emitted 0 < n_blocks, and then
          * 1 <= n_blocks), and the next block's end after t_ns (the loop
-         * ends): walk_next_ns + walk_period_ns, the sum the loop makes. */
+         * ends): walk_next_ns + walk_period_ns, the sum the loop makes,
+         * t_ns - walk_next_ns < walk_period_ns without its overflow (the
+         * sum's, near INT64_MAX, is the loop's to deal with). */
         if (m->block > 1 && m->walk_in_block > 0 && t_ns >= m->walk_next_ns &&
-            t_ns < m->walk_next_ns + m->walk_period_ns) {
+            m->walk_next_ns <= INT64_MAX - m->walk_period_ns &&
+            walk_ns_after(t_ns, m->walk_next_ns) < (uint64_t) m->walk_period_ns) {
                 walk_block_close(m);
                 walk_feed(m, m->walk_last_v, m->walk_last_s, true);
                 m->walk_next_ns += m->walk_period_ns;

@@ -237,14 +237,13 @@ static void auto_neutral(Estimator *e, const PostureSample *s)
 }
 
 /*
- * The pre-pass over a sample (pre_pass()): the mount, and the smoothing ring, whose sum
- * goes into out->gravity and count into @n, for gravity_many() to divide
- * (an invalid sample's gravity is its filtered frame: that over 1, itself
- * to the bit, a NaN's payload kept). Nothing else reads or writes the
- * ring, and nothing here depends on the rest of the estimator: run over a
- * whole batch before its first pass, each sample meets the ring as it
- * would one sample at a time.
- * This is the ring's part, after the mount.
+ * The smoothing ring's part of one sample's pre-pass (pre_pass(), after
+ * the mount): the ring's sum goes into out->gravity and its count into
+ * @n, for gravity_many() to divide (an invalid sample's gravity is its
+ * filtered frame: that over 1, itself to the bit, a NaN's payload kept).
+ * Nothing else reads or writes the ring, and nothing here depends on the
+ * rest of the estimator: run over a whole batch before its first pass,
+ * each sample meets the ring as it would one sample at a time.
  */
 static void feed_pre_ring(Estimator *e, PostureSample *out, const SampleNote *note, double *n)
 {
@@ -354,7 +353,7 @@ static void pre_pass(Estimator *e, const Frame *raw, const Frame *filtered, Post
                         if (note->gap)
                                 worn_reset(wn);
                         if (valid)
-                                (void) worn_feed(wn, o->raw);
+                                worn_feed(wn, o->raw);
                         o->worn = worn = worn_get(wn);
                         ws = pair_load(wn->sum);
                         ws2 = pair_load(wn->sum2);
