@@ -16,6 +16,7 @@
 #include "core/recording.h"
 #include "posturectl.h"
 #include "sigbus.h"
+#include "util/time-util.h"
 
 /* Frames handed to pipeline_feed() at once: the filter is vectorised over a batch. */
 #define BATCH_FRAMES 1024
@@ -99,7 +100,7 @@ static double estimate_rate(const Frame *frames, size_t n)
 static void mark_gaps(Frame *frames, size_t n, int64_t *prev_ns, int64_t max_ns)
 {
         for (size_t i = 0; i < n; i++) {
-                if (*prev_ns != INT64_MIN && frames[i].t_ns - *prev_ns > max_ns)
+                if (*prev_ns != INT64_MIN && ns_after_by_more(frames[i].t_ns, *prev_ns, max_ns))
                         frames[i].flags |= FRAME_AFTER_GAP;
                 *prev_ns = frames[i].t_ns;
         }

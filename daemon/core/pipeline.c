@@ -11,6 +11,7 @@
 
 #include "core/estimator/estimator-private.h"
 #include "util/macro.h"
+#include "util/time-util.h"
 #include "core/pipeline.h"
 
 /* Frames are filtered in chunks of this size, so the filter kernel sees
@@ -165,8 +166,11 @@ static void sample_report(Pipeline *p, PostureSample *s)
         if (p->sample_started && s->t_ns < p->sample_next_ns)
                 return;
         posture_sample_resolve_angles(s);
-        /* Times on the grid of the first sample, unless a gap skipped it. */
-        if (!p->sample_started || s->t_ns - p->sample_next_ns >= p->sample_every_ns)
+        /* Times on the grid of the first sample, unless a gap skipped it
+         * (the time is not before sample_next_ns here: their difference
+         * exact in unsigned arithmetic, where int64_t could overflow). */
+        if (!p->sample_started ||
+            (uint64_t) s->t_ns - (uint64_t) p->sample_next_ns >= (uint64_t) p->sample_every_ns)
                 p->sample_next_ns = s->t_ns;
         p->sample_next_ns += p->sample_every_ns;
         p->sample_started = true;
@@ -180,8 +184,8 @@ static double summary_dt(Pipeline *p, const PostureSample *prev, const PostureSa
 
         if (!prev)
                 return 0;
-        dt_ns = s->t_ns - prev->t_ns;
-        if (dt_ns <= 0 || dt_ns > SUMMARY_MAX_DT_NS)
+        dt_ns = ns_since_within(s->t_ns, prev->t_ns, SUMMARY_MAX_DT_NS);
+        if (dt_ns <= 0)
                 return 0;
         /* The same interval as last time is the same dt. */
         if (dt_ns != p->summary_dt_ns) {
@@ -263,7 +267,11 @@ static bool summary_run(Pipeline *p, const PostureSample *prev, const PostureSam
 
                 /* The run of intervals credited to posture c while in activity a. */
                 do {
-                        int64_t dt_ns = s[i].t_ns - t;
+                        /* -1 (outside (0, SUMMARY_MAX_DT_NS]) where the
+                         * difference was negative or over the limit: it
+                         * is neither dt_ns_kept (0 or within the limit)
+                         * nor credited, as before. */
+                        int64_t dt_ns = ns_since_within(s[i].t_ns, t, SUMMARY_MAX_DT_NS);
 
                         /* An interval that summary_dt() finds 0 adds nothing. */
                         if (dt_ns == dt_ns_kept || (dt_ns > 0 && dt_ns <= SUMMARY_MAX_DT_NS)) {

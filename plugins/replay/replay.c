@@ -213,8 +213,9 @@ static int next_frame(Replay *rp, size_t *probe_pos, int64_t *offset_ns, int64_t
                 if (r > 0) {
                         out->t_ns += *offset_ns;
                         if (*last_ns != INT64_MIN &&
-                            out->t_ns - *last_ns >
-                                    (int64_t) (REPLAY_GAP_PERIODS * NSEC_PER_SEC / rp->rate_hz))
+                            ns_after_by_more(
+                                    out->t_ns, *last_ns,
+                                    (int64_t) (REPLAY_GAP_PERIODS * NSEC_PER_SEC / rp->rate_hz)))
                                 out->flags |= FRAME_AFTER_GAP;
                         *last_ns = out->t_ns;
                         return 1;

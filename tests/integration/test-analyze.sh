@@ -107,6 +107,21 @@ err=$(timeout 10 "$POSTURECTL" analyze "$TMP/long.csv" 2>&1 >/dev/null)
 check_eq "a 1 MiB line in a file: exit status 65" 65 "$?"
 check_match "a 1 MiB line in a file: FILE:LINE" "^$TMP/long.csv:3: line longer than 4096 bytes" "$err"
 
+# --- Times as far apart as a recording allows (-9.19e9 s, then +9.19e9 s):
+# more than INT64_MAX ns, a gap like any other (each side 300 frames,
+# 2.99 s), not an overflow; analyze ends at once, not after its walking
+# blocks have stepped across the jump.
+{
+        printf '# postured recording\n# rate_hz: 100\ntime_s,ax,ay,az\n'
+        awk 'BEGIN { for (s = -1; s <= 1; s += 2) for (i = 0; i < 300; i++)
+                printf "%.2f,0.1,9.8,0.3\n", s * 9190000000 + i / 100 }'
+} >"$TMP/jump.csv"
+out=$(timeout 60 "$POSTURECTL" analyze "$TMP/jump.csv" 2>&1)
+check_eq "times 1.8e10 s apart: exit status 0 (no hang)" 0 "$?"
+check_match "times 1.8e10 s apart: a gap, 5.98 s of data" '"duration_s":5\.980,"frames":600' "$out"
+timeout 60 "$POSTURECTL" analyze --samples 0.1 "$TMP/jump.csv" >/dev/null
+check_eq "times 1.8e10 s apart, --samples 0.1: exit status 0" 0 "$?"
+
 # --- A recording read mapped that shrinks meanwhile: the pages gone raise
 # SIGBUS, which analyze handles: exit 66 and "changed while being read", no
 # crash and no figures from what is no longer there. With --samples 0.1 it
