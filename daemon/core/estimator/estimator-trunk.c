@@ -385,6 +385,18 @@ void motion_trunk_run(Motion *m)
         m->n_jobs = 0;
 }
 
+/* @v into @trunk as the caller reads it: x and y in one 16-byte store, z
+ * in an 8-byte one. A 16-byte load (a copy of the trunk, memcmp()) of
+ * x and y written by two 8-byte stores is not forwarded from them: it
+ * waits until they reach the cache, at each job. */
+static inline void trunk_store(double trunk[3], const double v[3])
+{
+        Pair xy = { v[0], v[1] };
+
+        memcpy(trunk, &xy, sizeof(xy));
+        trunk[2] = v[2];
+}
+
 /* Job @j's block: the trunk's new direction and rate from its smoothed
  * vector (its norm, direction, and y and x against the direction before,
  * from motion_trunk_prepare()), into @m and motion_trunk_next()'s @rate_dps,
@@ -440,8 +452,8 @@ static void trunk_finish(Motion *m, size_t j, double *rate_dps, RatePending *rat
         /* Both from r: m->rate = *rate = r would read *rate back. */
         *rate = r;
         m->rate = r;
-        for (size_t k = 0; k < 3; k++)
-                m->trunk[k] = trunk[k] = u[k];
+        trunk_store(m->trunk, u);
+        trunk_store(trunk, u);
         m->trunk_src = (int) j;
         m->have_trunk = true;
         m->trunk_force_ok = ok;
@@ -476,6 +488,8 @@ void motion_trunk_next(Motion *m, int job, double *rate_dps, RatePending *rate, 
         *rate = m->rate;
         if (!m->have_trunk)
                 rate->per_s = 0;
-        for (size_t k = 0; k < 3; k++)
-                trunk[k] = m->have_trunk ? m->trunk[k] : NAN;
+        if (m->have_trunk)
+                trunk_store(trunk, m->trunk);
+        else
+                trunk[0] = trunk[1] = trunk[2] = NAN;
 }

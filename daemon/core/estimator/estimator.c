@@ -546,7 +546,13 @@ static void feed_second(Estimator *e, const SampleNote *note, const Rotation *ro
                 memcpy(e->trunk_in, trunk, sizeof(e->trunk_in));
                 e->trunk_gen = gen;
                 rotate(trunk, rot, e->trunk);
-                e->trunk_lying = vector_is_lying(&e->params, e->upright_cos2, e->trunk);
+                /* vector_is_lying() begins with rotated_clearly_upright():
+                 * asked here first, inline, it reads the trunk rotate()
+                 * just stored from registers; through the call, the load
+                 * of its y from the upper half of a 16-byte store waits
+                 * for the store (not forwarded on every CPU). */
+                e->trunk_lying = !rotated_clearly_upright(e->upright_cos2, e->trunk) &&
+                                 vector_is_lying(&e->params, e->upright_cos2, e->trunk);
                 e->have_trunk = true;
         }
         memcpy(out->motion_trunk, e->trunk, sizeof(out->motion_trunk));
