@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dlopen-note.h"
 #include "libsystemd-dl.h"
 
 /* The soname of the ABI the build's headers describe (libsystemd keeps it within .so.0). */
@@ -18,28 +19,15 @@ LIBSYSTEMD_FUNCS(LIBSYSTEMD_DLSYM_DEFINE)
 #undef LIBSYSTEMD_DLSYM_DEFINE
 
 /*
- * What dlopen() loads, as an ELF note in the freedesktop.org ".note.dlopen"
- * format (owner "FDO", type 0x407c0c0a, a JSON array; systemd's
- * docs/ELF_DLOPEN_METADATA.md), beside report-cairo.c's. "required": every
- * command that talks to postured needs it; debian/control names the
- * package by hand, as dpkg-shlibdeps no longer sees it.
+ * What dlopen() loads, as an ELF note (dlopen-note.h), beside
+ * report-cairo.c's. "required": every command that talks to postured needs
+ * it; debian/control names the package by hand, as dpkg-shlibdeps no longer
+ * sees it.
  */
 #define DLOPEN_NOTE_JSON                                                             \
         "[{\"feature\":\"bus\",\"description\":\"posturectl talks to postured over " \
         "D-Bus\",\"priority\":\"required\",\"soname\":[\"" LIBSYSTEMD_SONAME "\"]}]"
-#define ALIGN4(n) (((n) + 3) / 4 * 4)
-
-static const struct {
-        uint32_t n_namesz, n_descsz, n_type;
-        char name[4];
-        char desc[ALIGN4(sizeof(DLOPEN_NOTE_JSON))];
-} dlopen_note __attribute__((used, section(".note.dlopen"), aligned(4))) = {
-        .n_namesz = 4,
-        .n_descsz = ALIGN4(sizeof(DLOPEN_NOTE_JSON)),
-        .n_type = 0x407c0c0a,
-        .name = "FDO",
-        .desc = DLOPEN_NOTE_JSON,
-};
+DLOPEN_NOTE(dlopen_note, DLOPEN_NOTE_JSON);
 
 /* Every pointer, or none (the cleanup functions of libsystemd-dl.h test them for NULL). */
 static int resolve(void *handle)

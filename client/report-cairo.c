@@ -9,34 +9,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dlopen-note.h"
 #include "report-cairo.h"
 
 ReportCairo report_cairo;
 
 /*
- * What dlopen() loads, as an ELF note in the freedesktop.org ".note.dlopen"
- * format (owner "FDO", type 0x407c0c0a, a JSON array; systemd's
- * docs/ELF_DLOPEN_METADATA.md), so that packaging tools that read it see the
- * dependency dpkg-shlibdeps no longer sees. debian/control names the
- * packages by hand.
+ * What dlopen() loads, as an ELF note (dlopen-note.h). debian/control names
+ * the packages by hand.
  */
 #define DLOPEN_NOTE_JSON                                                                   \
         "[{\"feature\":\"report\",\"description\":\"posturectl report draws PNG, SVG and " \
         "PDF\",\"priority\":\"recommended\",\"soname\":[\"libcairo.so.2\","                \
         "\"libfontconfig.so.1\"]}]"
-#define ALIGN4(n) (((n) + 3) / 4 * 4)
-
-static const struct {
-        uint32_t n_namesz, n_descsz, n_type;
-        char name[4];
-        char desc[ALIGN4(sizeof(DLOPEN_NOTE_JSON))];
-} dlopen_note __attribute__((used, section(".note.dlopen"), aligned(4))) = {
-        .n_namesz = 4,
-        .n_descsz = ALIGN4(sizeof(DLOPEN_NOTE_JSON)),
-        .n_type = 0x407c0c0a,
-        .name = "FDO",
-        .desc = DLOPEN_NOTE_JSON,
-};
+DLOPEN_NOTE(dlopen_note, DLOPEN_NOTE_JSON);
 
 /* One library and its functions; NULL with the reason on stderr when it cannot be loaded. */
 static void *load(const char *soname)
