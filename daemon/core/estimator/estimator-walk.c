@@ -377,6 +377,20 @@ static inline void walk_q_update(int64_t *q_sum, int64_t *q_sum2, size_t *q_wild
  * time), so that the blocks follow a still sensor within that time.
  */
 
+/* A held value at @t_ns, the last reading at @prev_ns, is within half a
+ * step at @step_hz (> 0: the configuration's range, 0.2-10 Hz):
+ * (t - prev) · step_hz < 0.5 s, the difference in int64_t where it does
+ * not overflow; where it does (times more than INT64_MAX ns apart), its
+ * sign alone decides, as the exact product's would. */
+static bool walk_held_within(int64_t t_ns, int64_t prev_ns, double step_hz)
+{
+        int64_t d;
+
+        if (__builtin_sub_overflow(t_ns, prev_ns, &d))
+                return t_ns < prev_ns;
+        return (double) d * step_hz < 0.5 * (double) NSEC_PER_SEC;
+}
+
 /**
  * motion_walk_reading() - whether a slow sensor's sample is a new reading.
  * @m: the state (block = 1).
@@ -405,7 +419,7 @@ bool motion_walk_reading(Motion *m, int64_t *t_ns, const double raw[3], double s
         int64_t *ht = m->walk_hist_ns;
 
         if (m->walk_n_hist > 0 && raw[0] == h[0][0] && raw[1] == h[0][1] && raw[2] == h[0][2] &&
-            (double) (*t_ns - ht[0]) * m->walk_max_step_hz < 0.5 * (double) NSEC_PER_SEC)
+            walk_held_within(*t_ns, ht[0], m->walk_max_step_hz))
                 return false;
         m->walk_n_hist = MIN(m->walk_n_hist + 1, (size_t) 3);
         ht[2] = ht[1];

@@ -417,7 +417,11 @@ static void feed_first(Estimator *e, int64_t t_ns, double gn, PostureSample *out
                 note->job =
                         motion_feed_gn(e->motion, t_ns, out->raw, note->filt, out->gravity, gn, &m);
                 window_push(e, note->filt, m.d2);
-                out->motion_t_ns = t_ns - e->motion_lag_ns;
+                /* motion_lag_ns >= 0; held at INT64_MIN rather than
+                 * overflowing for a time within the lag of it (the API
+                 * takes any time; a recording's lie within +-9.2e9 s). */
+                out->motion_t_ns =
+                        t_ns >= INT64_MIN + e->motion_lag_ns ? t_ns - e->motion_lag_ns : INT64_MIN;
         } else {
                 note->job = -1;
                 out->motion_t_ns = t_ns;
