@@ -21,6 +21,8 @@
                 _p_;                     \
         })
 
+/* MIN(), MAX() and CLAMP() evaluate their arguments more than once: no
+ * side effects in them (a random draw, a ++). */
 #define MIN(a, b)        ((a) < (b) ? (a) : (b))
 #define MAX(a, b)        ((a) > (b) ? (a) : (b))
 #define CLAMP(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))

@@ -136,7 +136,7 @@ static void test_batch_independence(void **state)
 
                 new_pipeline(&pl, &rec, NULL);
                 for (size_t i = 0; i < n;) {
-                        size_t k = MIN(1 + next_random(&rnd) % 700, n - i);
+                        size_t want = 1 + next_random(&rnd) % 700, k = MIN(want, n - i);
 
                         pipeline_feed(pl, f + i, k);
                         i += k;
@@ -235,7 +235,7 @@ static void test_short_way_last(void **state)
         assert_int_equal(pipeline_new(&pl, &p, RATE_HZ), 0);
         pipeline_set_summary_handler(ref, on_summary_resolved, &calls_ref);
         for (size_t i = 0; i < n;) {
-                size_t k = MIN(1 + next_random(&rnd) % 700, n - i);
+                size_t want = 1 + next_random(&rnd) % 700, k = MIN(want, n - i);
                 uint32_t r = next_random(&rnd);
                 const PostureSample *a, *b;
 
@@ -307,7 +307,7 @@ static void test_short_way_intervals(void **state)
                 pipeline_set_calibration_handler(pl, on_neutral, &neutrals);
                 pipeline_feed(ref, f, n);
                 for (size_t i = 0; i < n;) {
-                        size_t k = MIN(1 + next_random(&rnd) % 700, n - i);
+                        size_t want = 1 + next_random(&rnd) % 700, k = MIN(want, n - i);
 
                         pipeline_feed(pl, f + i, k);
                         i += k;
@@ -357,7 +357,7 @@ static void test_short_way(void **state)
 
                 pipeline_feed(ref, f, n);
                 for (size_t i = 0; i < n;) {
-                        size_t k = MIN(1 + next_random(&rnd) % 700, n - i);
+                        size_t want = 1 + next_random(&rnd) % 700, k = MIN(want, n - i);
 
                         pipeline_feed(pl, f + i, k);
                         i += k;
